@@ -1,0 +1,107 @@
+//! Runs a command: source → snapshot → analysis → report. The only module
+//! besides `source` that touches files, and the only one that writes.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use crate::cli::{Input, ScanConfig};
+use crate::error::{Error, Outcome};
+use crate::findings::{self, AnalysisOptions};
+use crate::report::{self, Format, Report, table::TableStyle};
+use crate::source::{self, Loaded};
+use crate::template::{DEFAULT_TEMPLATE, Template};
+
+/// Runs `scan`.
+pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
+    let template = match &config.template {
+        Some(path) => Template::load(path)?,
+        None => Template::builtin(),
+    };
+    let Loaded {
+        snapshot,
+        provenance,
+    } = load(&config.input)?;
+    let analysis = findings::analyze(
+        &snapshot,
+        &template,
+        &AnalysisOptions {
+            extra_privileged_namespaces: config.privileged_namespaces.clone(),
+        },
+    );
+    let report = Report::new(&snapshot, provenance, &template, analysis, &config.filter);
+    let style = TableStyle {
+        color: config.color,
+        width: config.width,
+    };
+    let render = |out: &mut dyn Write| match config.format {
+        Format::Json => report::json::write(&report, out),
+        Format::Table => report::table::write(&report, style, out),
+    };
+    match &config.output_file {
+        Some(path) => write_atomically(path, |f| render(f))?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            render(&mut out)?;
+        }
+    }
+    let failed = config
+        .fail_on
+        .is_some_and(|level| report.highest().is_some_and(|h| h >= level));
+    Ok(if failed {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Prints the built-in template.
+pub fn print_template() -> Result<Outcome, Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(DEFAULT_TEMPLATE.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::Report(report::ReportError::Write(e)))?;
+    Ok(Outcome::Clean)
+}
+
+fn load(input: &Input) -> Result<Loaded, Error> {
+    match input {
+        Input::Demo => Ok(source::demo::load()?),
+        Input::Files(paths) if paths.is_empty() => Err(Error::NoInput),
+        Input::Files(paths) => {
+            let mut loader = source::files::Loader::new();
+            for p in paths {
+                loader.add_path(p)?;
+            }
+            Ok(loader.finish())
+        }
+    }
+}
+
+/// Writes a file through a temporary file in the same directory and renames
+/// it into place, so readers never see a half-written report and a failed
+/// run leaves the previous file untouched.
+fn write_atomically(
+    path: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), report::ReportError>,
+) -> Result<(), Error> {
+    let io_err = |source| Error::OutputFile {
+        path: path.into(),
+        source,
+    };
+    let dir = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
+    let mut buf = BufWriter::new(tmp);
+    match write(&mut buf) {
+        Ok(()) => {}
+        Err(report::ReportError::Write(e)) => return Err(io_err(e)),
+        Err(e) => return Err(e.into()),
+    }
+    let tmp = buf.into_inner().map_err(|e| io_err(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}

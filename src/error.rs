@@ -1,0 +1,75 @@
+//! The one place where errors become a message and an exit code.
+
+use std::process::ExitCode;
+
+use crate::report::ReportError;
+use crate::source::SourceError;
+use crate::template::TemplateError;
+
+/// How a run ended, as an exit code. Stable: scripts depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: the scan completed; no finding at or above `--fail-on`.
+    Clean = 0,
+    /// 1: the scan completed with findings at or above `--fail-on`.
+    Findings = 1,
+    /// 2: the scan could not be done (bad input, bad template, bad arguments).
+    Error = 2,
+    /// 3: the scan completed on partial data (reserved for live scans missing permissions).
+    Partial = 3,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> ExitCode {
+        ExitCode::from(o as u8)
+    }
+}
+
+/// Any error that ends a run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input file, directory or stream could not be read or parsed.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The risk template could not be read or is invalid.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The report could not be rendered or written to standard output.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// The report file could not be written; nothing was left behind.
+    #[error("{path}: cannot write the report: {source}")]
+    OutputFile {
+        /// The `--output-file` path.
+        path: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// No input was named.
+    #[error(
+        "nothing to scan: give -f FILE|DIR|- (output of `kubectl get clusterroles,clusterrolebindings,roles,rolebindings,serviceaccounts,pods,namespaces -A -o yaml`) or --demo; live scanning is not available yet"
+    )]
+    NoInput,
+}
+
+impl Error {
+    /// The exit code for this error.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::Error
+    }
+
+    /// Whether the error is only a closed standard output (`rbacscan ... | head`),
+    /// which is not worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Report(ReportError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Prints `error` as one line on standard error and returns the exit code.
+pub fn report(error: &Error) -> ExitCode {
+    if error.is_broken_pipe() {
+        return Outcome::Clean.into();
+    }
+    eprintln!("rbacscan: error: {error}");
+    error.outcome().into()
+}

@@ -1,0 +1,227 @@
+//! RBAC hygiene: bindings that are broken, dangling or granted to everyone.
+//! A hygiene finding that also grants risky permissions takes the binding's
+//! highest risk severity.
+
+use std::collections::BTreeSet;
+
+use super::{Code, Context, Finding, FindingScope};
+use crate::rbac::SubjectId;
+use crate::rbac::resolve::RoleRefProblem;
+use crate::rbac::subjects::{
+    ALL_SERVICE_ACCOUNTS, ANONYMOUS, AUTHENTICATED, MASTERS, UNAUTHENTICATED,
+};
+use crate::template::Severity;
+
+/// Appends hygiene findings. `binding_severity` is each binding's highest
+/// risk severity (from the risky-binding pass). Adds a note when something
+/// could not be checked.
+pub fn find(
+    cx: &Context<'_, '_>,
+    binding_severity: &[Option<Severity>],
+    out: &mut Vec<Finding>,
+    notes: &mut Vec<String>,
+) {
+    let sas: BTreeSet<(&str, &str)> = cx
+        .snapshot
+        .service_accounts
+        .iter()
+        .map(|sa| {
+            (
+                sa.metadata.namespace.as_deref().unwrap_or(""),
+                sa.metadata.name.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    let can_check_sas = !cx.snapshot.service_accounts.is_empty();
+    if !can_check_sas {
+        notes.push(
+            "the input has no ServiceAccounts: bindings to missing ServiceAccounts were not checked".into(),
+        );
+    }
+    for (bi, b) in cx.rbac.bindings.iter().enumerate() {
+        let risk = binding_severity[bi];
+        let grants = risk
+            .map(|s| format!(" and grants {s} risks"))
+            .unwrap_or_default();
+        let at_least = |base: Severity| risk.map_or(base, |r| r.max(base));
+        let role_default = b.role.as_ref().is_ok_and(|r| cx.role_is_default(*r));
+        let mut push = |code: Code,
+                        severity: Severity,
+                        subject: Option<SubjectId>,
+                        extra: &str,
+                        message: String,
+                        remediation: &str| {
+            out.push(Finding {
+                code,
+                rule: None,
+                severity,
+                fingerprint: Finding::fingerprint_of(
+                    code,
+                    None,
+                    subject.as_ref(),
+                    Some(&b.key),
+                    None,
+                    extra,
+                ),
+                title: title(code).into(),
+                subject,
+                binding: Some(b.key.clone()),
+                role: Some(b.role_ref.clone()),
+                scope: FindingScope::of(&b.scope),
+                resource_names: None,
+                message,
+                remediation: Some(remediation.into()),
+                bootstrap_default: b.default && (role_default || b.role.is_err()),
+                evidence: Vec::new(),
+                rule_order: 0,
+            });
+        };
+        match &b.role {
+            Ok(_) => {}
+            Err(RoleRefProblem::Missing) => push(
+                Code::MissingRole,
+                Severity::Low,
+                None,
+                "",
+                format!(
+                    "{} references {}, which does not exist: it grants nothing now, and whoever creates that {} grants its rules to the binding's subjects",
+                    b.key,
+                    b.role_ref,
+                    b.role_ref.kind.as_str()
+                ),
+                "Delete the binding or create the intended role.",
+            ),
+            Err(RoleRefProblem::ClusterBindingToRole) => push(
+                Code::ClusterBindingToRole,
+                Severity::Low,
+                None,
+                "",
+                format!(
+                    "{} references Role {}: a ClusterRoleBinding can only reference a ClusterRole, so it grants nothing",
+                    b.key, b.role_ref.name
+                ),
+                "Reference a ClusterRole, or use a RoleBinding in the Role's namespace.",
+            ),
+            Err(RoleRefProblem::UnknownKind(kind)) => push(
+                Code::InvalidRoleRef,
+                Severity::Low,
+                None,
+                "",
+                format!(
+                    "{} has a roleRef of kind `{kind}`: it grants nothing",
+                    b.key
+                ),
+                "Reference a Role or ClusterRole.",
+            ),
+        }
+        for (i, problem) in &b.invalid_subjects {
+            push(
+                Code::InvalidSubject,
+                Severity::Low,
+                None,
+                &i.to_string(),
+                format!("{} subjects[{i}]: {problem}", b.key),
+                "Fix or remove the subject.",
+            );
+        }
+        for s in &b.subjects {
+            match s {
+                SubjectId::ServiceAccount { namespace, name }
+                    if can_check_sas && !sas.contains(&(namespace.as_str(), name.as_str())) =>
+                {
+                    push(
+                        Code::MissingServiceAccount,
+                        at_least(Severity::Low),
+                        Some(s.clone()),
+                        "",
+                        format!(
+                            "{} names {s}, which does not exist{grants}: whoever can create ServiceAccounts in {namespace} inherits them",
+                            b.key
+                        ),
+                        "Remove the subject from the binding, or create the ServiceAccount deliberately.",
+                    )
+                }
+                SubjectId::User { name } if name == ANONYMOUS => push(
+                    Code::BindingToAnonymous,
+                    at_least(Severity::Medium),
+                    Some(s.clone()),
+                    "",
+                    format!(
+                        "{} grants {} {} to unauthenticated requests (system:anonymous){grants}",
+                        b.key, b.role_ref, b.scope
+                    ),
+                    "Remove system:anonymous from the binding; consider --anonymous-auth=false.",
+                ),
+                SubjectId::Group { name } => {
+                    let code = match name.as_str() {
+                        UNAUTHENTICATED => Some((
+                            Code::BindingToUnauthenticated,
+                            Severity::Medium,
+                            "everyone, including unauthenticated requests",
+                        )),
+                        AUTHENTICATED => Some((
+                            Code::BindingToAuthenticated,
+                            Severity::Low,
+                            "every authenticated user and ServiceAccount",
+                        )),
+                        ALL_SERVICE_ACCOUNTS => Some((
+                            Code::BindingToAllServiceAccounts,
+                            Severity::Low,
+                            "every ServiceAccount in the cluster",
+                        )),
+                        MASTERS => Some((
+                            Code::BindingToSystemMasters,
+                            Severity::Low,
+                            "system:masters, whose members bypass RBAC anyway (membership comes from client certificates and cannot be revoked by RBAC)",
+                        )),
+                        n if n.starts_with(&format!("{ALL_SERVICE_ACCOUNTS}:")) => Some((
+                            Code::BindingToAllServiceAccounts,
+                            Severity::Low,
+                            "every ServiceAccount of a namespace",
+                        )),
+                        _ => None,
+                    };
+                    if let Some((code, base, who)) = code {
+                        let severity = if code == Code::BindingToSystemMasters {
+                            Severity::Low
+                        } else {
+                            at_least(base)
+                        };
+                        push(
+                            code,
+                            severity,
+                            Some(s.clone()),
+                            "",
+                            format!(
+                                "{} grants {} {} to {who} (Group {name}){grants}",
+                                b.key, b.role_ref, b.scope
+                            ),
+                            if code == Code::BindingToSystemMasters {
+                                "Keep system:masters for break-glass certificates only; bind named groups instead."
+                            } else {
+                                "Bind the specific users, groups or ServiceAccounts that need the role instead of a system group."
+                            },
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn title(code: Code) -> &'static str {
+    match code {
+        Code::MissingServiceAccount => "Binding to a missing ServiceAccount",
+        Code::BindingToAnonymous => "Binding to system:anonymous",
+        Code::BindingToUnauthenticated => "Binding to system:unauthenticated",
+        Code::BindingToAuthenticated => "Binding to system:authenticated",
+        Code::BindingToAllServiceAccounts => "Binding to all ServiceAccounts",
+        Code::BindingToSystemMasters => "Binding to system:masters",
+        Code::MissingRole => "Binding to a missing role",
+        Code::ClusterBindingToRole => "ClusterRoleBinding to a Role",
+        Code::InvalidRoleRef => "Invalid roleRef",
+        Code::InvalidSubject => "Subject that applies to nobody",
+        Code::RiskySubject | Code::RiskyBinding | Code::RiskyRole => "Risky permissions",
+    }
+}

@@ -1,0 +1,337 @@
+//! Matching template rules against roles and sets of grants.
+//!
+//! Each role is profiled once: for every template requirement, which of the
+//! role's effective rules grant it, fully or for named objects only, and
+//! whether a RoleBinding could grant it at all. Evaluating a subject, binding
+//! or role is then a union over the profiles of the roles that reach it.
+
+use std::collections::BTreeSet;
+
+use crate::rbac::rules::{Grant, rule_grants};
+use crate::rbac::{BindingId, Rbac, RoleId};
+use crate::template::{Probe, Template};
+
+/// One effective rule of a role granting one probe of a requirement.
+#[derive(Debug, Clone)]
+pub struct Hit<'s> {
+    /// Index of the rule in the role's effective rules.
+    pub rule: usize,
+    /// Index of the probe in the requirement's `any_of`.
+    pub probe: usize,
+    /// `None` if granted for every name, else the names it is limited to.
+    pub names: Option<&'s [String]>,
+    /// Whether a RoleBinding can grant this probe.
+    pub namespaced: bool,
+}
+
+/// For one role: `hits[risk rule][requirement]`.
+#[derive(Debug, Clone, Default)]
+pub struct RoleProfile<'s> {
+    hits: Vec<Vec<Vec<Hit<'s>>>>,
+}
+
+impl<'s> RoleProfile<'s> {
+    /// Profiles one role against the template.
+    pub fn of(rbac: &Rbac<'s>, role: RoleId, template: &Template) -> Self {
+        let rules = &rbac.role(role).rules;
+        let hits = template
+            .rules
+            .iter()
+            .map(|risk| {
+                risk.requires
+                    .iter()
+                    .map(|req| {
+                        let mut hits = Vec::new();
+                        for (pi, probe) in req.any_of.iter().enumerate() {
+                            for (ri, eff) in rules.iter().enumerate() {
+                                let Some(request) = probe.request(eff.rule.api_groups.as_deref())
+                                else {
+                                    continue;
+                                };
+                                if let Some(grant) = rule_grants(eff.rule, &request) {
+                                    hits.push(Hit {
+                                        rule: ri,
+                                        probe: pi,
+                                        names: match grant {
+                                            Grant::All => None,
+                                            Grant::Named(n) => Some(n),
+                                        },
+                                        namespaced: probe.grantable_in_namespace(),
+                                    });
+                                }
+                            }
+                        }
+                        hits
+                    })
+                    .collect()
+            })
+            .collect();
+        RoleProfile { hits }
+    }
+
+    /// Whether the role matches anything at all of risk rule `risk` (cheap pre-check).
+    pub fn touches(&self, risk: usize) -> bool {
+        self.hits[risk].iter().any(|h| !h.is_empty())
+    }
+}
+
+/// A role reaching the thing being evaluated, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Source {
+    /// The binding, if any (role findings have none).
+    pub binding: Option<BindingId>,
+    /// The role.
+    pub role: RoleId,
+    /// Whether the grant is cluster-wide (a ClusterRoleBinding, or a ClusterRole profiled on its own).
+    pub cluster_wide: bool,
+}
+
+/// One piece of evidence: an effective rule of a role, reached through a
+/// binding, granting some probes of a risk rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Grounds {
+    /// The binding.
+    pub binding: Option<BindingId>,
+    /// The role.
+    pub role: RoleId,
+    /// Index in the role's effective rules.
+    pub rule: usize,
+    /// What it grants of the risk rule (probe descriptions).
+    pub grants: BTreeSet<String>,
+}
+
+/// A risk rule satisfied by a set of sources.
+#[derive(Debug, Clone)]
+pub struct Satisfied {
+    /// `Some(names)` when some requirement is met only for named objects.
+    pub narrowed_to: Option<BTreeSet<String>>,
+    /// The rules that meet the requirements.
+    pub grounds: Vec<Grounds>,
+}
+
+/// Whether `sources` together satisfy risk rule `risk`. A source that is not
+/// cluster-wide contributes only probes a RoleBinding can grant.
+pub fn satisfy<'s>(
+    template: &Template,
+    risk: usize,
+    sources: &[Source],
+    profiles: &[RoleProfile<'s>],
+) -> Option<Satisfied> {
+    let rule = &template.rules[risk];
+    let mut narrowed: Option<BTreeSet<String>> = None;
+    let mut grounds: Vec<Grounds> = Vec::new();
+    for (qi, req) in rule.requires.iter().enumerate() {
+        let mut full = Vec::new();
+        let mut named = Vec::new();
+        for src in sources {
+            for hit in &profiles[src.role.0].hits[risk][qi] {
+                if !src.cluster_wide && !hit.namespaced {
+                    continue;
+                }
+                if hit.names.is_none() {
+                    full.push((src, hit));
+                } else {
+                    named.push((src, hit));
+                }
+            }
+        }
+        let chosen = if !full.is_empty() {
+            full
+        } else if !named.is_empty() {
+            let set = narrowed.get_or_insert_with(BTreeSet::new);
+            for (_, h) in &named {
+                set.extend(h.names.unwrap_or(&[]).iter().cloned());
+            }
+            named
+        } else {
+            return None;
+        };
+        for (src, hit) in chosen {
+            let desc = describe(&req.any_of[hit.probe]);
+            match grounds
+                .iter_mut()
+                .find(|g| g.binding == src.binding && g.role == src.role && g.rule == hit.rule)
+            {
+                Some(g) => {
+                    g.grants.insert(desc);
+                }
+                None => grounds.push(Grounds {
+                    binding: src.binding,
+                    role: src.role,
+                    rule: hit.rule,
+                    grants: [desc].into(),
+                }),
+            }
+        }
+    }
+    grounds.sort();
+    Some(Satisfied {
+        narrowed_to: narrowed,
+        grounds,
+    })
+}
+
+fn describe(p: &Probe) -> String {
+    p.describe()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Template matching uses the authorizer's rules (see `rbac::rules`); these
+    //! tests pin what a template requirement means on top of them.
+    use super::*;
+    use crate::snapshot::Snapshot;
+    use crate::source::files::Loader;
+
+    fn snapshot(rules_yaml: &str) -> Snapshot {
+        let yaml = format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r}}\nrules:\n{rules_yaml}"
+        );
+        let mut l = Loader::new();
+        l.add_text("t.yaml", &yaml).unwrap();
+        l.finish().snapshot
+    }
+
+    fn check(rules_yaml: &str, risk: &str, cluster_wide: bool) -> Option<Satisfied> {
+        let snap = snapshot(rules_yaml);
+        let rbac = Rbac::resolve(&snap);
+        let t = Template::builtin();
+        let profiles = vec![RoleProfile::of(&rbac, RoleId(0), &t)];
+        let idx = t.rules.iter().position(|r| r.id == risk).unwrap();
+        satisfy(
+            &t,
+            idx,
+            &[Source {
+                binding: None,
+                role: RoleId(0),
+                cluster_wide,
+            }],
+            &profiles,
+        )
+    }
+
+    #[test]
+    fn full_wildcard_needs_literal_wildcards() {
+        assert!(
+            check(
+                "- {apiGroups: ['*'], resources: ['*'], verbs: ['*']}",
+                "full-wildcard",
+                true
+            )
+            .is_some()
+        );
+        assert!(
+            check(
+                "- {apiGroups: [''], resources: ['*'], verbs: ['*']}",
+                "full-wildcard",
+                true
+            )
+            .is_none()
+        );
+        assert!(
+            check(
+                "- {apiGroups: ['*'], resources: ['*'], verbs: [get, list]}",
+                "full-wildcard",
+                true
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn any_read_verb_on_secrets_is_reading_secrets() {
+        for verb in ["get", "list", "watch", "'*'"] {
+            let rules = format!("- {{apiGroups: [''], resources: [secrets], verbs: [{verb}]}}");
+            let s = check(&rules, "secrets-read", true).expect(verb);
+            assert!(s.narrowed_to.is_none());
+        }
+        // The wrong group grants nothing.
+        assert!(
+            check(
+                "- {apiGroups: [apps], resources: [secrets], verbs: [get]}",
+                "secrets-read",
+                true
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn resource_names_narrow_a_read_and_never_grant_create() {
+        let s = check(
+            "- {apiGroups: [''], resources: [secrets], verbs: [get], resourceNames: [stripe-key]}",
+            "secrets-read",
+            true,
+        )
+        .unwrap();
+        assert_eq!(s.narrowed_to, Some(["stripe-key".to_string()].into()));
+        assert!(
+            check(
+                "- {apiGroups: [''], resources: [pods], verbs: [create], resourceNames: [p]}",
+                "workload-create",
+                true
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn a_role_binding_cannot_grant_cluster_scoped_risks() {
+        let nodes = "- {apiGroups: [''], resources: [nodes/proxy], verbs: [get]}";
+        assert!(check(nodes, "nodes-proxy", true).is_some());
+        assert!(check(nodes, "nodes-proxy", false).is_none());
+        // But namespaced risks it can.
+        let exec = "- {apiGroups: [''], resources: [pods/exec], verbs: [create]}";
+        assert!(check(exec, "pods-exec", false).is_some());
+    }
+
+    #[test]
+    fn star_subresource_rules_grant_exec() {
+        assert!(
+            check(
+                "- {apiGroups: [''], resources: ['*/exec'], verbs: [create]}",
+                "pods-exec",
+                true
+            )
+            .is_some()
+        );
+        assert!(
+            check(
+                "- {apiGroups: [''], resources: ['pods/*'], verbs: [create]}",
+                "pods-exec",
+                true
+            )
+            .is_none()
+        );
+        assert!(
+            check(
+                "- {apiGroups: [''], resources: [pods], verbs: ['*']}",
+                "pods-exec",
+                true
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn combined_rules_need_every_requirement() {
+        let csr = "- {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], verbs: [create]}\n- {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]}\n";
+        assert!(check(csr, "csr-create-and-approve", true).is_none());
+        let with_signer = format!(
+            "{csr}- {{apiGroups: [certificates.k8s.io], resources: [signers], verbs: [approve]}}\n"
+        );
+        assert!(check(&with_signer, "csr-create-and-approve", true).is_some());
+    }
+
+    #[test]
+    fn non_resource_urls_do_not_grant_resources() {
+        assert!(
+            check(
+                "- {nonResourceURLs: ['*'], verbs: ['*']}",
+                "secrets-read",
+                true
+            )
+            .is_none()
+        );
+    }
+}

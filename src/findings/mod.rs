@@ -1,0 +1,392 @@
+//! Findings: what is risky, how much, where, and exactly why.
+//!
+//! One module per kind of finding: risky roles (`roles`), risky bindings
+//! (`bindings`), risky subjects (`subjects`), and RBAC hygiene (`hygiene`).
+//! Each finding has a stable kebab-case [`Code`] and a stable fingerprint.
+//! Pure: no I/O.
+
+pub mod bindings;
+pub mod hygiene;
+pub mod matching;
+pub mod roles;
+pub mod subjects;
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::rbac::v1::PolicyRule;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::graph::AccessGraph;
+use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
+use crate::snapshot::{ObjectKey, Snapshot};
+use crate::template::{RiskRule, Severity, Template};
+use matching::{Grounds, RoleProfile};
+
+/// The stable code of a kind of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// A subject holds a risky set of permissions (union of all its bindings).
+    RiskySubject,
+    /// A binding grants a risky set of permissions.
+    RiskyBinding,
+    /// A role contains a risky set of permissions.
+    RiskyRole,
+    /// A binding names a ServiceAccount that does not exist.
+    MissingServiceAccount,
+    /// A binding grants to `system:anonymous`.
+    BindingToAnonymous,
+    /// A binding grants to `system:unauthenticated`.
+    BindingToUnauthenticated,
+    /// A binding grants to `system:authenticated`.
+    BindingToAuthenticated,
+    /// A binding grants to every ServiceAccount (of the cluster or of a namespace).
+    BindingToAllServiceAccounts,
+    /// A binding names `system:masters`, whose members bypass RBAC anyway.
+    BindingToSystemMasters,
+    /// A binding's roleRef names a role that does not exist.
+    MissingRole,
+    /// A ClusterRoleBinding references a Role: invalid, grants nothing.
+    ClusterBindingToRole,
+    /// A binding's roleRef kind is neither Role nor ClusterRole.
+    InvalidRoleRef,
+    /// A binding subject that applies to nobody.
+    InvalidSubject,
+}
+
+impl Code {
+    /// The code as it appears in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::RiskySubject => "risky-subject",
+            Code::RiskyBinding => "risky-binding",
+            Code::RiskyRole => "risky-role",
+            Code::MissingServiceAccount => "missing-service-account",
+            Code::BindingToAnonymous => "binding-to-anonymous",
+            Code::BindingToUnauthenticated => "binding-to-unauthenticated",
+            Code::BindingToAuthenticated => "binding-to-authenticated",
+            Code::BindingToAllServiceAccounts => "binding-to-all-service-accounts",
+            Code::BindingToSystemMasters => "binding-to-system-masters",
+            Code::MissingRole => "missing-role",
+            Code::ClusterBindingToRole => "cluster-binding-to-role",
+            Code::InvalidRoleRef => "invalid-role-ref",
+            Code::InvalidSubject => "invalid-subject",
+        }
+    }
+
+    /// Whether the code is a risky-permission finding (as opposed to hygiene).
+    pub fn is_risk(self) -> bool {
+        matches!(
+            self,
+            Code::RiskySubject | Code::RiskyBinding | Code::RiskyRole
+        )
+    }
+}
+
+/// Where a finding applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FindingScope {
+    /// Cluster-wide: every namespace, cluster-scoped resources, non-resource URLs.
+    Cluster,
+    /// These namespaces only.
+    Namespaces {
+        /// The namespaces, sorted.
+        namespaces: Vec<String>,
+    },
+}
+
+impl FindingScope {
+    /// Whether the scope covers namespace `ns`.
+    pub fn covers(&self, ns: &str) -> bool {
+        match self {
+            FindingScope::Cluster => true,
+            FindingScope::Namespaces { namespaces } => namespaces.iter().any(|n| n == ns),
+        }
+    }
+
+    fn of(scope: &Scope) -> FindingScope {
+        match scope {
+            Scope::Cluster => FindingScope::Cluster,
+            Scope::Namespace(ns) => FindingScope::Namespaces {
+                namespaces: vec![ns.clone()],
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for FindingScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FindingScope::Cluster => f.write_str("cluster-wide"),
+            FindingScope::Namespaces { namespaces } => f.write_str(&namespaces.join(", ")),
+        }
+    }
+}
+
+/// A rule aggregated into a ClusterRole, pointing back at where it was defined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleRef {
+    /// The role that defines the rule.
+    pub role: ObjectKey,
+    /// The rule's index in that role's `rules`.
+    pub rule_index: usize,
+}
+
+/// Why a risk finding matched: one rule of one role, through one binding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    /// The binding that grants the role (absent for role findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<ObjectKey>,
+    /// The group through which the binding reaches the subject, if not directly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_group: Option<String>,
+    /// The role.
+    pub role: ObjectKey,
+    /// Index of the rule in the role's effective rules.
+    pub rule_index: usize,
+    /// For an aggregated ClusterRole, where the rule comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aggregated_from: Option<RuleRef>,
+    /// The rule itself.
+    pub rule: PolicyRule,
+    /// What the rule grants of the risk (e.g. `get secrets`).
+    pub grants: Vec<String>,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// The kind of finding.
+    pub code: Code,
+    /// The template rule, for risk findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// How bad it is.
+    pub severity: Severity,
+    /// Stable identifier: the same finding on the same objects has the same fingerprint across runs.
+    pub fingerprint: String,
+    /// One-line title.
+    pub title: String,
+    /// The subject concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectId>,
+    /// The binding concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<ObjectKey>,
+    /// The role concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<ObjectKey>,
+    /// Where it applies.
+    pub scope: FindingScope,
+    /// When the permissions are limited to named objects (`resourceNames`): those names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_names: Option<Vec<String>>,
+    /// What it means, in a sentence.
+    pub message: String,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// Every object involved is part of the Kubernetes bootstrap policy.
+    pub bootstrap_default: bool,
+    /// The role rules that make it match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    /// Position of the template rule in the template (orders risks like the template does).
+    #[serde(skip)]
+    pub rule_order: usize,
+}
+
+impl Finding {
+    fn fingerprint_of(
+        code: Code,
+        rule: Option<&str>,
+        subject: Option<&SubjectId>,
+        binding: Option<&ObjectKey>,
+        role: Option<&ObjectKey>,
+        extra: &str,
+    ) -> String {
+        let mut h = Sha256::new();
+        h.update(code.as_str());
+        for part in [
+            rule.unwrap_or("").to_string(),
+            subject.map(|s| s.to_string()).unwrap_or_default(),
+            binding.map(|b| b.to_string()).unwrap_or_default(),
+            role.map(|r| r.to_string()).unwrap_or_default(),
+            extra.to_string(),
+        ] {
+            h.update([0]);
+            h.update(part.as_bytes());
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Options of an analysis.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisOptions {
+    /// Namespaces whose grants count as privileged, in addition to the template's.
+    pub extra_privileged_namespaces: Vec<String>,
+}
+
+/// The result of analysing a snapshot.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// All findings, sorted (severity, code, names).
+    pub findings: Vec<Finding>,
+    /// Distinct subjects evaluated.
+    pub subjects_evaluated: usize,
+    /// Namespaces treated as privileged.
+    pub privileged_namespaces: BTreeSet<String>,
+    /// Notes on what could not be determined (e.g. no ServiceAccounts in the input).
+    pub notes: Vec<String>,
+}
+
+/// Shared state of one analysis run, handed to each finding module.
+pub struct Context<'a, 's> {
+    /// The snapshot.
+    pub snapshot: &'s Snapshot,
+    /// Resolved RBAC.
+    pub rbac: &'a Rbac<'s>,
+    /// The template.
+    pub template: &'a Template,
+    /// One profile per role, by role id.
+    pub profiles: &'a [RoleProfile<'s>],
+    /// The access graph.
+    pub graph: &'a AccessGraph,
+    /// Privileged namespaces.
+    pub privileged: &'a BTreeSet<String>,
+}
+
+impl Context<'_, '_> {
+    /// The severity of a risk rule in a scope; named-only grants are at most LOW.
+    pub fn severity(&self, risk: &RiskRule, scope: &Scope, narrowed: bool) -> Severity {
+        let s = match scope {
+            Scope::Cluster => risk.severity.cluster,
+            Scope::Namespace(ns) if self.privileged.contains(ns) => {
+                risk.severity.privileged_namespace
+            }
+            Scope::Namespace(_) => risk.severity.namespace,
+        };
+        if narrowed { s.min(Severity::Low) } else { s }
+    }
+
+    /// Evidence entries for grounds, with `via` naming the group a binding reaches through.
+    pub fn evidence(
+        &self,
+        grounds: &[Grounds],
+        via: impl Fn(crate::rbac::BindingId) -> Option<String>,
+    ) -> Vec<Evidence> {
+        grounds
+            .iter()
+            .map(|g| {
+                let role = self.rbac.role(g.role);
+                let eff = &role.rules[g.rule];
+                Evidence {
+                    binding: g.binding.map(|b| self.rbac.binding(b).key.clone()),
+                    via_group: g.binding.and_then(&via),
+                    role: role.key.clone(),
+                    rule_index: g.rule,
+                    aggregated_from: eff.aggregated_from.as_ref().map(|(k, i)| RuleRef {
+                        role: k.clone(),
+                        rule_index: *i,
+                    }),
+                    rule: eff.rule.clone(),
+                    grants: g.grants.iter().cloned().collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether a role is part of the bootstrap policy.
+    pub fn role_is_default(&self, role: RoleId) -> bool {
+        self.rbac.role(role).default
+    }
+}
+
+/// Analyses a snapshot against a template.
+pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptions) -> Analysis {
+    let rbac = Rbac::resolve(snapshot);
+    let mut privileged = template.privileged_namespaces.clone();
+    privileged.extend(options.extra_privileged_namespaces.iter().cloned());
+    let profiles: Vec<RoleProfile> = (0..rbac.roles.len())
+        .map(|i| RoleProfile::of(&rbac, RoleId(i), template))
+        .collect();
+    let existing_sas: Vec<SubjectId> = snapshot
+        .service_accounts
+        .iter()
+        .map(|sa| SubjectId::ServiceAccount {
+            namespace: sa.metadata.namespace.clone().unwrap_or_default(),
+            name: sa.metadata.name.clone().unwrap_or_default(),
+        })
+        .collect();
+    let graph = AccessGraph::build(&rbac, existing_sas.iter());
+    let cx = Context {
+        snapshot,
+        rbac: &rbac,
+        template,
+        profiles: &profiles,
+        graph: &graph,
+        privileged: &privileged,
+    };
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    roles::find(&cx, &mut findings);
+    let binding_severity = bindings::find(&cx, &mut findings);
+    let subjects_evaluated = subjects::find(&cx, &mut findings);
+    hygiene::find(&cx, &binding_severity, &mut findings, &mut notes);
+    sort(&mut findings);
+    Analysis {
+        findings,
+        subjects_evaluated,
+        privileged_namespaces: privileged,
+        notes,
+    }
+}
+
+/// Sorts findings: most severe first, then risky subjects, bindings, roles,
+/// hygiene, then by the objects' names and the rule id.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.code.cmp(&b.code))
+            .then(a.subject.cmp(&b.subject))
+            .then(a.binding.cmp(&b.binding))
+            .then(a.role.cmp(&b.role))
+            .then(a.rule_order.cmp(&b.rule_order))
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
+}
+
+/// Which findings a report shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Keep findings that apply in any of these namespaces (cluster-wide ones apply everywhere); empty keeps all.
+    pub namespaces: Vec<String>,
+    /// Drop findings below this severity.
+    pub min_severity: Option<Severity>,
+    /// Drop findings that involve only bootstrap-policy objects.
+    pub exclude_defaults: bool,
+}
+
+impl Filter {
+    /// Whether a finding passes the filter.
+    pub fn keeps(&self, f: &Finding) -> bool {
+        if self.min_severity.is_some_and(|m| f.severity < m) {
+            return false;
+        }
+        if self.exclude_defaults && f.bootstrap_default {
+            return false;
+        }
+        self.namespaces.is_empty() || self.namespaces.iter().any(|ns| f.scope.covers(ns))
+    }
+}

@@ -1,0 +1,19 @@
+//! The `rbacscan` binary: parse arguments, run, turn the result into an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rbacscan::cli::{Args, Command};
+use rbacscan::{app, error};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Scan(scan) => app::scan(&scan.into_config()),
+        Command::Template => app::print_template(),
+    };
+    match result {
+        Ok(outcome) => outcome.into(),
+        Err(e) => error::report(&e),
+    }
+}

@@ -1,0 +1,410 @@
+//! Policy-rule matching, exactly as the Kubernetes RBAC authorizer evaluates it
+//! (`pkg/apis/rbac/v1/evaluation_helpers.go` upstream).
+//!
+//! A request is described by [`Request`]; [`rule_allows`] says whether one
+//! `PolicyRule` allows it. [`rule_grants`] adds what an auditor needs beyond a
+//! yes/no: whether a rule limited by `resourceNames` allows a verb for *some*
+//! names only.
+
+use k8s_openapi::api::rbac::v1::PolicyRule;
+
+/// The wildcard that matches every verb, API group, resource or non-resource URL.
+pub const ALL: &str = "*";
+
+/// One authorization request, as the API server's request-info resolver builds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// A request for an API resource.
+    Resource {
+        /// The verb (`get`, `list`, `create`, `escalate`, ...).
+        verb: &'a str,
+        /// The API group; `""` is the core group.
+        api_group: &'a str,
+        /// The resource, without subresource (`pods`).
+        resource: &'a str,
+        /// The subresource (`exec`), or `""`.
+        subresource: &'a str,
+        /// The object's name, or `""` when the request names no object (list, create, deletecollection).
+        name: &'a str,
+    },
+    /// A request for a non-resource URL such as `/healthz`.
+    NonResource {
+        /// The verb, lower-case HTTP method (`get`, `post`, ...).
+        verb: &'a str,
+        /// The URL path.
+        path: &'a str,
+    },
+}
+
+/// How far a single rule grants a request that names no particular object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant<'r> {
+    /// The rule allows the request for every object name.
+    All,
+    /// The rule allows the verb only on these named objects (`resourceNames`).
+    Named(&'r [String]),
+}
+
+/// `VerbMatches`: `*` or an exact verb.
+pub fn verb_matches(rule: &PolicyRule, verb: &str) -> bool {
+    rule.verbs.iter().any(|v| v == ALL || v == verb)
+}
+
+/// `APIGroupMatches`: `*` or an exact group. An absent or empty list matches nothing.
+pub fn api_group_matches(rule: &PolicyRule, group: &str) -> bool {
+    rule.api_groups
+        .iter()
+        .flatten()
+        .any(|g| g == ALL || g == group)
+}
+
+/// `ResourceMatches`: `*` matches every resource and subresource; an exact
+/// `resource` or `resource/subresource`; or `*/subresource` for that subresource
+/// of any resource. `pods/*` is not a wildcard.
+pub fn resource_matches(rule: &PolicyRule, resource: &str, subresource: &str) -> bool {
+    rule.resources.iter().flatten().any(|r| {
+        if r == ALL {
+            return true;
+        }
+        if subresource.is_empty() {
+            return r == resource;
+        }
+        match r.split_once('/') {
+            Some((res, sub)) => sub == subresource && (res == resource || res == ALL),
+            None => false,
+        }
+    })
+}
+
+/// `ResourceNameMatches`: an absent or empty list allows every name.
+pub fn resource_name_matches(rule: &PolicyRule, name: &str) -> bool {
+    match rule.resource_names.as_deref() {
+        None | Some([]) => true,
+        Some(names) => names.iter().any(|n| n == name),
+    }
+}
+
+/// `NonResourceURLMatches`: `*`, an exact path, or a prefix ending in `*`.
+pub fn non_resource_url_matches(rule: &PolicyRule, path: &str) -> bool {
+    rule.non_resource_urls.iter().flatten().any(|u| {
+        if u == ALL || u == path {
+            return true;
+        }
+        match u.strip_suffix('*') {
+            Some(_) => path.starts_with(u.trim_end_matches('*')),
+            None => false,
+        }
+    })
+}
+
+/// `RuleAllows`: whether `rule` allows `request`.
+pub fn rule_allows(rule: &PolicyRule, request: &Request<'_>) -> bool {
+    match *request {
+        Request::Resource {
+            verb,
+            api_group,
+            resource,
+            subresource,
+            name,
+        } => {
+            verb_matches(rule, verb)
+                && api_group_matches(rule, api_group)
+                && resource_matches(rule, resource, subresource)
+                && resource_name_matches(rule, name)
+        }
+        Request::NonResource { verb, path } => {
+            verb_matches(rule, verb) && non_resource_url_matches(rule, path)
+        }
+    }
+}
+
+/// Verbs whose requests never carry an object name, so a rule with
+/// `resourceNames` can never allow them.
+pub fn verb_is_nameless(verb: &str) -> bool {
+    matches!(verb, "create" | "deletecollection")
+}
+
+/// What `rule` grants for a request that names no object (`request`'s name is
+/// ignored): everything, some names only, or nothing.
+///
+/// `create` and `deletecollection` are never granted by a rule with
+/// `resourceNames`; `list`/`watch` with names only work through a
+/// `metadata.name` field selector, so they count as named.
+pub fn rule_grants<'r>(rule: &'r PolicyRule, request: &Request<'_>) -> Option<Grant<'r>> {
+    match *request {
+        Request::NonResource { .. } => rule_allows(rule, request).then_some(Grant::All),
+        Request::Resource {
+            verb,
+            api_group,
+            resource,
+            subresource,
+            ..
+        } => {
+            if !(verb_matches(rule, verb)
+                && api_group_matches(rule, api_group)
+                && resource_matches(rule, resource, subresource))
+            {
+                return None;
+            }
+            match rule.resource_names.as_deref() {
+                None | Some([]) => Some(Grant::All),
+                Some(_) if verb_is_nameless(verb) => None,
+                Some(names) => Some(Grant::Named(names)),
+            }
+        }
+    }
+}
+
+/// A rule that matches resource requests has resources; one that matches
+/// non-resource requests has URLs. Used to describe rules in reports.
+pub fn is_non_resource_rule(rule: &PolicyRule) -> bool {
+    rule.non_resource_urls
+        .as_ref()
+        .is_some_and(|u| !u.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each test states one rule from the Kubernetes RBAC documentation
+    //! ("Using RBAC Authorization", "Referring to resources") and checks the matcher against it.
+    use super::*;
+
+    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+        PolicyRule {
+            api_groups: Some(groups.iter().map(|s| s.to_string()).collect()),
+            resources: Some(resources.iter().map(|s| s.to_string()).collect()),
+            verbs: verbs.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn res<'a>(verb: &'a str, group: &'a str, resource: &'a str, sub: &'a str) -> Request<'a> {
+        Request::Resource {
+            verb,
+            api_group: group,
+            resource,
+            subresource: sub,
+            name: "",
+        }
+    }
+
+    fn named<'a>(verb: &'a str, group: &'a str, resource: &'a str, name: &'a str) -> Request<'a> {
+        Request::Resource {
+            verb,
+            api_group: group,
+            resource,
+            subresource: "",
+            name,
+        }
+    }
+
+    // 1. Verb `*` matches every verb, including the special verbs.
+    #[test]
+    fn verb_wildcard_matches_every_verb_including_special_ones() {
+        let r = rule(&["*"], &["*"], &["*"]);
+        for verb in [
+            "get",
+            "list",
+            "watch",
+            "create",
+            "update",
+            "patch",
+            "delete",
+            "deletecollection",
+            "escalate",
+            "bind",
+            "impersonate",
+            "approve",
+            "use",
+        ] {
+            assert!(rule_allows(&r, &res(verb, "", "pods", "")), "{verb}");
+        }
+    }
+
+    #[test]
+    fn exact_verb_matches_only_itself() {
+        let r = rule(&[""], &["pods"], &["get"]);
+        assert!(rule_allows(&r, &res("get", "", "pods", "")));
+        assert!(!rule_allows(&r, &res("list", "", "pods", "")));
+        assert!(!rule_allows(&r, &res("*", "", "pods", "")));
+    }
+
+    // 2. apiGroup `*` matches every group; `""` is the core group; an empty list matches nothing.
+    #[test]
+    fn api_group_wildcard_matches_every_group() {
+        let r = rule(&["*"], &["deployments"], &["get"]);
+        assert!(rule_allows(&r, &res("get", "apps", "deployments", "")));
+        assert!(rule_allows(&r, &res("get", "", "deployments", "")));
+        assert!(rule_allows(
+            &r,
+            &res("get", "extensions", "deployments", "")
+        ));
+    }
+
+    #[test]
+    fn empty_string_group_is_the_core_group_only() {
+        let r = rule(&[""], &["pods"], &["get"]);
+        assert!(rule_allows(&r, &res("get", "", "pods", "")));
+        assert!(!rule_allows(&r, &res("get", "apps", "pods", "")));
+        let apps = rule(&["apps"], &["deployments"], &["get"]);
+        assert!(!rule_allows(&apps, &res("get", "", "deployments", "")));
+    }
+
+    #[test]
+    fn empty_or_absent_api_groups_match_nothing() {
+        let mut r = rule(&[], &["*"], &["*"]);
+        assert!(!rule_allows(&r, &res("get", "", "pods", "")));
+        r.api_groups = None;
+        assert!(!rule_allows(&r, &res("get", "", "pods", "")));
+    }
+
+    // 3. Resources and subresources.
+    #[test]
+    fn resource_wildcard_matches_resources_and_subresources() {
+        let r = rule(&[""], &["*"], &["create"]);
+        assert!(rule_allows(&r, &res("create", "", "pods", "")));
+        assert!(rule_allows(&r, &res("create", "", "pods", "exec")));
+        assert!(rule_allows(
+            &r,
+            &res("create", "", "serviceaccounts", "token")
+        ));
+    }
+
+    #[test]
+    fn resource_with_subresource_matches_only_that_subresource() {
+        let r = rule(&[""], &["pods/exec"], &["create"]);
+        assert!(rule_allows(&r, &res("create", "", "pods", "exec")));
+        assert!(!rule_allows(&r, &res("create", "", "pods", "")));
+        assert!(!rule_allows(&r, &res("create", "", "pods", "attach")));
+        assert!(!rule_allows(&r, &res("create", "", "services", "exec")));
+    }
+
+    #[test]
+    fn star_slash_subresource_matches_that_subresource_of_any_resource() {
+        let r = rule(&[""], &["*/exec"], &["create"]);
+        assert!(rule_allows(&r, &res("create", "", "pods", "exec")));
+        assert!(rule_allows(&r, &res("create", "", "anything", "exec")));
+        assert!(!rule_allows(&r, &res("create", "", "pods", "attach")));
+        assert!(!rule_allows(&r, &res("create", "", "pods", "")));
+        // `*/exec` must not match a subresource that merely ends in "exec".
+        assert!(!rule_allows(&r, &res("create", "", "pods", "myexec")));
+    }
+
+    #[test]
+    fn resource_slash_star_is_not_a_wildcard() {
+        let r = rule(&[""], &["pods/*"], &["get"]);
+        assert!(!rule_allows(&r, &res("get", "", "pods", "exec")));
+        assert!(!rule_allows(&r, &res("get", "", "pods", "log")));
+        assert!(!rule_allows(&r, &res("get", "", "pods", "")));
+        // It matches only a literal subresource named `*`.
+        assert!(rule_allows(&r, &res("get", "", "pods", "*")));
+    }
+
+    #[test]
+    fn resource_does_not_match_its_subresources() {
+        let r = rule(&[""], &["pods"], &["*"]);
+        assert!(rule_allows(&r, &res("create", "", "pods", "")));
+        assert!(!rule_allows(&r, &res("create", "", "pods", "exec")));
+        assert!(!rule_allows(&r, &res("get", "", "pods", "log")));
+    }
+
+    // 4. resourceNames.
+    #[test]
+    fn absent_or_empty_resource_names_allow_every_name() {
+        let mut r = rule(&[""], &["secrets"], &["get"]);
+        assert!(rule_allows(&r, &named("get", "", "secrets", "anything")));
+        assert_eq!(
+            rule_grants(&r, &res("get", "", "secrets", "")),
+            Some(Grant::All)
+        );
+        r.resource_names = Some(vec![]);
+        assert!(rule_allows(&r, &named("get", "", "secrets", "anything")));
+        assert_eq!(
+            rule_grants(&r, &res("get", "", "secrets", "")),
+            Some(Grant::All)
+        );
+    }
+
+    #[test]
+    fn resource_names_limit_the_rule_to_those_names() {
+        let mut r = rule(&[""], &["secrets"], &["get", "list", "watch"]);
+        r.resource_names = Some(vec!["db-password".into()]);
+        assert!(rule_allows(&r, &named("get", "", "secrets", "db-password")));
+        assert!(!rule_allows(&r, &named("get", "", "secrets", "other")));
+        // Reading one named secret is not reading all secrets.
+        assert!(!rule_allows(&r, &res("get", "", "secrets", "")));
+        let names = ["db-password".to_string()];
+        assert_eq!(
+            rule_grants(&r, &res("get", "", "secrets", "")),
+            Some(Grant::Named(&names))
+        );
+        // list/watch with names work only through a metadata.name field selector: narrow.
+        assert_eq!(
+            rule_grants(&r, &res("list", "", "secrets", "")),
+            Some(Grant::Named(&names))
+        );
+    }
+
+    #[test]
+    fn create_and_deletecollection_are_never_allowed_with_resource_names() {
+        let mut r = rule(&[""], &["pods", "secrets"], &["create", "deletecollection"]);
+        r.resource_names = Some(vec!["x".into()]);
+        assert_eq!(rule_grants(&r, &res("create", "", "pods", "")), None);
+        assert_eq!(
+            rule_grants(&r, &res("deletecollection", "", "secrets", "")),
+            None
+        );
+        // The same through a verb wildcard.
+        r.verbs = vec!["*".into()];
+        assert_eq!(rule_grants(&r, &res("create", "", "pods", "")), None);
+        assert!(matches!(
+            rule_grants(&r, &res("delete", "", "pods", "")),
+            Some(Grant::Named(_))
+        ));
+    }
+
+    // 5. nonResourceURLs.
+    fn url_rule(urls: &[&str], verbs: &[&str]) -> PolicyRule {
+        PolicyRule {
+            non_resource_urls: Some(urls.iter().map(|s| s.to_string()).collect()),
+            verbs: verbs.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn non_resource_urls_match_exactly_or_by_star_prefix() {
+        let r = url_rule(&["/healthz", "/logs/*", "/api*"], &["get"]);
+        let get = |path| Request::NonResource { verb: "get", path };
+        assert!(rule_allows(&r, &get("/healthz")));
+        assert!(!rule_allows(&r, &get("/healthz/ready")));
+        assert!(rule_allows(&r, &get("/logs/")));
+        assert!(rule_allows(&r, &get("/logs/kube-apiserver.log")));
+        assert!(!rule_allows(&r, &get("/logs")));
+        assert!(rule_allows(&r, &get("/api")));
+        assert!(rule_allows(&r, &get("/apis/apps/v1")));
+        assert!(!rule_allows(
+            &r,
+            &Request::NonResource {
+                verb: "post",
+                path: "/healthz"
+            }
+        ));
+        let all = url_rule(&["*"], &["*"]);
+        assert!(rule_allows(&all, &get("/metrics")));
+    }
+
+    #[test]
+    fn non_resource_rules_never_match_resources_and_vice_versa() {
+        let urls = url_rule(&["*"], &["*"]);
+        assert!(!rule_allows(&urls, &res("get", "", "pods", "")));
+        let resources = rule(&["*"], &["*"], &["*"]);
+        assert!(!rule_allows(
+            &resources,
+            &Request::NonResource {
+                verb: "get",
+                path: "/healthz"
+            }
+        ));
+    }
+}

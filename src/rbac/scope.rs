@@ -1,0 +1,152 @@
+//! Which requests a RoleBinding can grant at all.
+//!
+//! A RoleBinding's rules only apply to requests *in its namespace*. Requests
+//! for cluster-scoped resources (nodes, persistentvolumes, clusterroles, ...)
+//! and for non-resource URLs carry no namespace, so only ClusterRoleBindings
+//! grant them. One exception: a request for a Namespace object itself carries
+//! that namespace (`/api/v1/namespaces/{ns}`), so a RoleBinding in `ns` can
+//! grant get/update/patch/delete on namespace `ns`; listing or creating
+//! namespaces has no namespace.
+
+/// Well-known cluster-scoped resources, by (API group, resource).
+/// Resources not listed are assumed namespaced, which errs toward reporting.
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "componentstatuses"),
+    ("", "namespaces"),
+    ("", "nodes"),
+    ("", "persistentvolumes"),
+    // Impersonation targets carry no namespace.
+    ("", "users"),
+    ("", "groups"),
+    ("authentication.k8s.io", "uids"),
+    ("authentication.k8s.io", "userextras"),
+    ("authentication.k8s.io", "tokenreviews"),
+    ("authentication.k8s.io", "selfsubjectreviews"),
+    ("authorization.k8s.io", "selfsubjectaccessreviews"),
+    ("authorization.k8s.io", "selfsubjectrulesreviews"),
+    ("authorization.k8s.io", "subjectaccessreviews"),
+    (
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "validatingadmissionpolicies",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "validatingadmissionpolicybindings",
+    ),
+    ("admissionregistration.k8s.io", "mutatingadmissionpolicies"),
+    (
+        "admissionregistration.k8s.io",
+        "mutatingadmissionpolicybindings",
+    ),
+    ("apiextensions.k8s.io", "customresourcedefinitions"),
+    ("apiregistration.k8s.io", "apiservices"),
+    ("certificates.k8s.io", "certificatesigningrequests"),
+    ("certificates.k8s.io", "clustertrustbundles"),
+    ("certificates.k8s.io", "signers"),
+    ("flowcontrol.apiserver.k8s.io", "flowschemas"),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        "prioritylevelconfigurations",
+    ),
+    ("networking.k8s.io", "ingressclasses"),
+    ("networking.k8s.io", "ipaddresses"),
+    ("networking.k8s.io", "servicecidrs"),
+    ("node.k8s.io", "runtimeclasses"),
+    ("policy", "podsecuritypolicies"),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"),
+    ("rbac.authorization.k8s.io", "clusterroles"),
+    ("resource.k8s.io", "deviceclasses"),
+    ("resource.k8s.io", "resourceslices"),
+    ("scheduling.k8s.io", "priorityclasses"),
+    ("storage.k8s.io", "csidrivers"),
+    ("storage.k8s.io", "csinodes"),
+    ("storage.k8s.io", "storageclasses"),
+    ("storage.k8s.io", "volumeattachments"),
+    ("storage.k8s.io", "volumeattributesclasses"),
+];
+
+/// Whether `(group, resource)` is a well-known cluster-scoped resource.
+/// `group` is `None` when any group would do (imported KubiScan templates).
+pub fn is_cluster_scoped(group: Option<&str>, resource: &str) -> bool {
+    CLUSTER_SCOPED
+        .iter()
+        .any(|(g, r)| *r == resource && group.is_none_or(|group| group == *g))
+}
+
+/// Whether a RoleBinding can grant `verb` on `resource` (no subresource
+/// distinction: a subresource is scoped like its resource).
+pub fn grantable_in_namespace(group: Option<&str>, resource: &str, verb: &str) -> bool {
+    if resource == "namespaces" && group.is_none_or(str::is_empty) {
+        return matches!(verb, "get" | "update" | "patch" | "delete" | "*");
+    }
+    !is_cluster_scoped(group, resource)
+}
+
+#[cfg(test)]
+mod tests {
+    //! "A Role always sets permissions within a particular namespace"; cluster-scoped
+    //! resources and non-resource endpoints need a ClusterRole bound by a ClusterRoleBinding.
+    use super::*;
+
+    #[test]
+    fn cluster_scoped_resources_cannot_be_granted_by_a_role_binding() {
+        assert!(!grantable_in_namespace(Some(""), "nodes", "get"));
+        assert!(!grantable_in_namespace(
+            Some(""),
+            "persistentvolumes",
+            "create"
+        ));
+        assert!(!grantable_in_namespace(
+            Some("rbac.authorization.k8s.io"),
+            "clusterroles",
+            "bind"
+        ));
+        assert!(!grantable_in_namespace(
+            Some("certificates.k8s.io"),
+            "certificatesigningrequests",
+            "create"
+        ));
+        assert!(!grantable_in_namespace(Some(""), "users", "impersonate"));
+    }
+
+    #[test]
+    fn namespaced_resources_can() {
+        assert!(grantable_in_namespace(Some(""), "secrets", "get"));
+        assert!(grantable_in_namespace(
+            Some(""),
+            "serviceaccounts",
+            "impersonate"
+        ));
+        assert!(grantable_in_namespace(
+            Some("rbac.authorization.k8s.io"),
+            "roles",
+            "escalate"
+        ));
+        assert!(grantable_in_namespace(
+            Some("apps"),
+            "deployments",
+            "create"
+        ));
+        assert!(grantable_in_namespace(
+            Some("example.com"),
+            "widgets",
+            "create"
+        ));
+    }
+
+    #[test]
+    fn a_role_binding_can_grant_access_to_its_own_namespace_object_but_not_list_or_create() {
+        assert!(grantable_in_namespace(Some(""), "namespaces", "update"));
+        assert!(grantable_in_namespace(Some(""), "namespaces", "delete"));
+        assert!(!grantable_in_namespace(Some(""), "namespaces", "create"));
+        assert!(!grantable_in_namespace(Some(""), "namespaces", "list"));
+    }
+}

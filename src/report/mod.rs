@@ -1,0 +1,208 @@
+//! Reports: the analysis rendered for people (`table`) or machines (`json`).
+//! Every format writes to any `impl Write`; writing report files atomically
+//! is the caller's job (see `app`).
+
+pub mod json;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::findings::{Analysis, Filter, Finding};
+use crate::snapshot::{Kind, Snapshot};
+use crate::source::Provenance;
+use crate::template::{Severity, Template};
+
+/// The JSON schema version; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for people.
+    Table,
+    /// The JSON document described in the README.
+    Json,
+}
+
+/// Errors of the report layer.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Writing the report failed (closed pipe, full disk).
+    #[error("cannot write the report: {0}")]
+    Write(#[from] std::io::Error),
+    /// Serialising the JSON report failed.
+    #[error("cannot write the JSON report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The tool's name and version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// Always `rbacscan`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+/// What template was used.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateInfo {
+    /// File name, or the built-in template's name.
+    pub source: String,
+    /// `rbacscan` or `kubiscan`.
+    pub format: &'static str,
+    /// Number of rules.
+    pub rules: usize,
+    /// Namespaces treated as privileged.
+    pub privileged_namespaces: Vec<String>,
+}
+
+/// Finding counts per severity.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub struct BySeverity {
+    /// CRITICAL findings.
+    pub critical: usize,
+    /// HIGH findings.
+    pub high: usize,
+    /// MEDIUM findings.
+    pub medium: usize,
+    /// LOW findings.
+    pub low: usize,
+}
+
+impl BySeverity {
+    fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+        }
+    }
+}
+
+/// Counts of the scan.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Objects read, by kind.
+    pub objects: BTreeMap<&'static str, usize>,
+    /// Subjects (users, groups, ServiceAccounts) evaluated.
+    pub subjects: usize,
+    /// Findings in this report.
+    pub findings: usize,
+    /// Findings in this report by severity.
+    pub by_severity: BySeverity,
+    /// Findings in this report by code.
+    pub by_code: BTreeMap<&'static str, usize>,
+    /// Findings left out by the filters.
+    pub filtered_out: usize,
+}
+
+/// The filters in effect, echoed in the report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filters {
+    /// `--namespace` values.
+    pub namespaces: Vec<String>,
+    /// `--min-severity`.
+    pub min_severity: Option<Severity>,
+    /// `--exclude-defaults`.
+    pub exclude_defaults: bool,
+}
+
+/// A complete report, ready for any format.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The tool.
+    pub tool: Tool,
+    /// The template.
+    pub template: TemplateInfo,
+    /// What was read.
+    pub inputs: Provenance,
+    /// Counts.
+    pub counts: Counts,
+    /// Filters in effect.
+    pub filters: Filters,
+    /// What could not be determined.
+    pub notes: Vec<String>,
+    /// The findings, most severe first.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Assembles a report from an analysis, keeping the findings `filter` keeps.
+    pub fn new(
+        snapshot: &Snapshot,
+        provenance: Provenance,
+        template: &Template,
+        analysis: Analysis,
+        filter: &Filter,
+    ) -> Report {
+        let total = analysis.findings.len();
+        let findings: Vec<Finding> = analysis
+            .findings
+            .into_iter()
+            .filter(|f| filter.keeps(f))
+            .collect();
+        let mut by_severity = BySeverity::default();
+        let mut by_code = BTreeMap::new();
+        for f in &findings {
+            by_severity.add(f.severity);
+            *by_code.entry(f.code.as_str()).or_default() += 1;
+        }
+        let objects = [
+            Kind::ClusterRole,
+            Kind::ClusterRoleBinding,
+            Kind::Role,
+            Kind::RoleBinding,
+            Kind::ServiceAccount,
+            Kind::Pod,
+            Kind::Namespace,
+        ]
+        .into_iter()
+        .map(|k| (k.as_str(), snapshot.count(k)))
+        .collect();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "rbacscan",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            template: TemplateInfo {
+                source: template.source.clone(),
+                format: template.format,
+                rules: template.rules.len(),
+                privileged_namespaces: analysis.privileged_namespaces.into_iter().collect(),
+            },
+            inputs: provenance,
+            counts: Counts {
+                objects,
+                subjects: analysis.subjects_evaluated,
+                findings: findings.len(),
+                by_severity,
+                by_code,
+                filtered_out: total - findings.len(),
+            },
+            filters: Filters {
+                namespaces: filter.namespaces.clone(),
+                min_severity: filter.min_severity,
+                exclude_defaults: filter.exclude_defaults,
+            },
+            notes: analysis.notes,
+            findings,
+        }
+    }
+
+    /// The highest severity among the report's findings.
+    pub fn highest(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}

@@ -1,0 +1,268 @@
+//! The cluster state an analysis runs on: typed Kubernetes objects, however
+//! they were collected (a live API server or offline files).
+//!
+//! A snapshot is plain data. Building one de-duplicates objects by identity and
+//! sorts them, so every later stage sees them in one deterministic order.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+/// The label the API server puts on its bootstrap RBAC policy.
+pub const BOOTSTRAP_LABEL: (&str, &str) = ("kubernetes.io/bootstrapping", "rbac-defaults");
+
+/// Every object kind the analysis reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// `rbac.authorization.k8s.io/v1` ClusterRole.
+    ClusterRole,
+    /// `rbac.authorization.k8s.io/v1` ClusterRoleBinding.
+    ClusterRoleBinding,
+    /// `rbac.authorization.k8s.io/v1` Role.
+    Role,
+    /// `rbac.authorization.k8s.io/v1` RoleBinding.
+    RoleBinding,
+    /// `v1` ServiceAccount.
+    ServiceAccount,
+    /// `v1` Pod.
+    Pod,
+    /// `v1` Namespace.
+    Namespace,
+}
+
+impl Kind {
+    /// The Kubernetes `kind` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ClusterRole => "ClusterRole",
+            Kind::ClusterRoleBinding => "ClusterRoleBinding",
+            Kind::Role => "Role",
+            Kind::RoleBinding => "RoleBinding",
+            Kind::ServiceAccount => "ServiceAccount",
+            Kind::Pod => "Pod",
+            Kind::Namespace => "Namespace",
+        }
+    }
+
+    /// The `apiVersion` objects of this kind carry.
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Kind::ClusterRole | Kind::ClusterRoleBinding | Kind::Role | Kind::RoleBinding => {
+                "rbac.authorization.k8s.io/v1"
+            }
+            Kind::ServiceAccount | Kind::Pod | Kind::Namespace => "v1",
+        }
+    }
+
+    /// The kind for an `apiVersion`/`kind` pair, if the analysis reads it.
+    pub fn from_type(api_version: &str, kind: &str) -> Option<Kind> {
+        let k = match kind {
+            "ClusterRole" => Kind::ClusterRole,
+            "ClusterRoleBinding" => Kind::ClusterRoleBinding,
+            "Role" => Kind::Role,
+            "RoleBinding" => Kind::RoleBinding,
+            "ServiceAccount" => Kind::ServiceAccount,
+            "Pod" => Kind::Pod,
+            "Namespace" => Kind::Namespace,
+            _ => return None,
+        };
+        (k.api_version() == api_version).then_some(k)
+    }
+
+    /// Whether objects of this kind live in a namespace.
+    pub fn is_namespaced(self) -> bool {
+        matches!(
+            self,
+            Kind::Role | Kind::RoleBinding | Kind::ServiceAccount | Kind::Pod
+        )
+    }
+}
+
+/// One typed object of a kind the analysis reads.
+#[derive(Debug, Clone)]
+pub enum Object {
+    /// A ClusterRole.
+    ClusterRole(ClusterRole),
+    /// A ClusterRoleBinding.
+    ClusterRoleBinding(ClusterRoleBinding),
+    /// A Role.
+    Role(Role),
+    /// A RoleBinding.
+    RoleBinding(RoleBinding),
+    /// A ServiceAccount.
+    ServiceAccount(ServiceAccount),
+    /// A Pod.
+    Pod(Box<Pod>),
+    /// A Namespace.
+    Namespace(Namespace),
+}
+
+impl Object {
+    /// The object's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Object::ClusterRole(_) => Kind::ClusterRole,
+            Object::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
+            Object::Role(_) => Kind::Role,
+            Object::RoleBinding(_) => Kind::RoleBinding,
+            Object::ServiceAccount(_) => Kind::ServiceAccount,
+            Object::Pod(_) => Kind::Pod,
+            Object::Namespace(_) => Kind::Namespace,
+        }
+    }
+
+    /// The object's metadata.
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Object::ClusterRole(o) => &o.metadata,
+            Object::ClusterRoleBinding(o) => &o.metadata,
+            Object::Role(o) => &o.metadata,
+            Object::RoleBinding(o) => &o.metadata,
+            Object::ServiceAccount(o) => &o.metadata,
+            Object::Pod(o) => &o.metadata,
+            Object::Namespace(o) => &o.metadata,
+        }
+    }
+}
+
+/// Identity of an object within a snapshot: kind, namespace (`""` for
+/// cluster-scoped kinds) and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    /// The kind.
+    pub kind: Kind,
+    /// The namespace, `""` for cluster-scoped objects.
+    pub namespace: String,
+    /// The name.
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind.as_str(), self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind.as_str(), self.namespace, self.name)
+        }
+    }
+}
+
+/// A collected cluster state, de-duplicated and sorted by namespace and name.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// ClusterRoles, sorted by name.
+    pub cluster_roles: Vec<ClusterRole>,
+    /// ClusterRoleBindings, sorted by name.
+    pub cluster_role_bindings: Vec<ClusterRoleBinding>,
+    /// Roles, sorted by namespace and name.
+    pub roles: Vec<Role>,
+    /// RoleBindings, sorted by namespace and name.
+    pub role_bindings: Vec<RoleBinding>,
+    /// ServiceAccounts, sorted by namespace and name.
+    pub service_accounts: Vec<ServiceAccount>,
+    /// Pods, sorted by namespace and name.
+    pub pods: Vec<Pod>,
+    /// Namespaces, sorted by name.
+    pub namespaces: Vec<Namespace>,
+}
+
+impl Snapshot {
+    /// Number of objects of `kind`.
+    pub fn count(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::ClusterRole => self.cluster_roles.len(),
+            Kind::ClusterRoleBinding => self.cluster_role_bindings.len(),
+            Kind::Role => self.roles.len(),
+            Kind::RoleBinding => self.role_bindings.len(),
+            Kind::ServiceAccount => self.service_accounts.len(),
+            Kind::Pod => self.pods.len(),
+            Kind::Namespace => self.namespaces.len(),
+        }
+    }
+}
+
+/// Collects objects into a [`Snapshot`]. An object seen twice (same kind,
+/// namespace and name) replaces the earlier one and is counted as a duplicate.
+#[derive(Debug, Default)]
+pub struct SnapshotBuilder {
+    objects: BTreeMap<ObjectKey, Object>,
+    duplicates: usize,
+}
+
+impl SnapshotBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one object; returns its key. Objects are identified by kind,
+    /// namespace and name; cluster-scoped kinds ignore a stray namespace.
+    pub fn add(&mut self, object: Object) -> ObjectKey {
+        let key = key_of(&object);
+        if self.objects.insert(key.clone(), object).is_some() {
+            self.duplicates += 1;
+        }
+        key
+    }
+
+    /// How many objects replaced an earlier one with the same identity.
+    pub fn duplicates(&self) -> usize {
+        self.duplicates
+    }
+
+    /// The snapshot, every list sorted by namespace then name.
+    pub fn build(self) -> Snapshot {
+        let mut s = Snapshot::default();
+        // BTreeMap iteration is ordered by (kind, namespace, name).
+        for (_, object) in self.objects {
+            match object {
+                Object::ClusterRole(o) => s.cluster_roles.push(o),
+                Object::ClusterRoleBinding(o) => s.cluster_role_bindings.push(o),
+                Object::Role(o) => s.roles.push(o),
+                Object::RoleBinding(o) => s.role_bindings.push(o),
+                Object::ServiceAccount(o) => s.service_accounts.push(o),
+                Object::Pod(o) => s.pods.push(*o),
+                Object::Namespace(o) => s.namespaces.push(o),
+            }
+        }
+        s
+    }
+}
+
+/// The identity of an object.
+pub fn key_of(object: &Object) -> ObjectKey {
+    let kind = object.kind();
+    let meta = object.metadata();
+    ObjectKey {
+        kind,
+        namespace: if kind.is_namespaced() {
+            meta.namespace.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        name: meta.name.clone().unwrap_or_default(),
+    }
+}
+
+/// Whether the object carries the bootstrap-policy label.
+pub fn is_bootstrap_default(meta: &ObjectMeta) -> bool {
+    meta.labels
+        .as_ref()
+        .and_then(|l| l.get(BOOTSTRAP_LABEL.0))
+        .is_some_and(|v| v == BOOTSTRAP_LABEL.1)
+}
+
+impl serde::Serialize for ObjectKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kind", self.kind.as_str())?;
+        if !self.namespace.is_empty() {
+            m.serialize_entry("namespace", &self.namespace)?;
+        }
+        m.serialize_entry("name", &self.name)?;
+        m.end()
+    }
+}

@@ -1,0 +1,549 @@
+//! Offline input: what `kubectl get ... -o yaml|json` prints (`v1 List`s),
+//! multi-document YAML, single objects, raw API list responses (`RoleList`
+//! with kind-less items), from files, directories or standard input.
+//!
+//! Every file is read once into memory and parsed once. YAML goes through
+//! `serde-saphyr` (line/column errors, limits against alias bombs); JSON
+//! through `serde_json`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::de::IgnoredAny;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use super::{Loaded, Location, Provenance, SourceError};
+use crate::snapshot::{Kind, Object, SnapshotBuilder};
+
+/// The name standard input is reported under.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Accumulates objects from any number of inputs into one snapshot.
+#[derive(Debug, Default)]
+pub struct Loader {
+    builder: SnapshotBuilder,
+    provenance: Provenance,
+}
+
+impl Loader {
+    /// An empty loader.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads a path as given on the command line: `-` is standard input, a
+    /// directory is read recursively (`.yaml`, `.yml`, `.json` files, in name
+    /// order), anything else is read as one file whatever its extension.
+    pub fn add_path(&mut self, path: &str) -> Result<(), SourceError> {
+        if path == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|source| SourceError::Read {
+                    path: STDIN_NAME.into(),
+                    source,
+                })?;
+            return self.add_text(STDIN_NAME, &text);
+        }
+        let p = Path::new(path);
+        let meta = std::fs::metadata(p).map_err(|source| SourceError::Read {
+            path: path.into(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            collect_manifests(p, &mut files).map_err(|source| SourceError::Read {
+                path: path.into(),
+                source,
+            })?;
+            if files.is_empty() {
+                return Err(SourceError::EmptyDirectory { path: path.into() });
+            }
+            for f in files {
+                let name = f.display().to_string();
+                let text = read_file(&f, &name)?;
+                self.add_text(&name, &text)?;
+            }
+            Ok(())
+        } else {
+            let text = read_file(p, path)?;
+            self.add_text(path, &text)
+        }
+    }
+
+    /// Parses one input's text; `name` is used in errors and provenance.
+    pub fn add_text(&mut self, name: &str, text: &str) -> Result<(), SourceError> {
+        self.provenance.sources.push(name.to_string());
+        let docs = parse_documents(name, text)?;
+        for (index, doc) in docs.into_iter().enumerate() {
+            self.add_document(name, text, index, doc)?;
+        }
+        Ok(())
+    }
+
+    /// The snapshot built so far and what went into it.
+    pub fn finish(mut self) -> Loaded {
+        self.provenance.duplicates = self.builder.duplicates();
+        Loaded {
+            snapshot: self.builder.build(),
+            provenance: self.provenance,
+        }
+    }
+
+    fn add_document(
+        &mut self,
+        name: &str,
+        text: &str,
+        doc_index: usize,
+        doc: Document,
+    ) -> Result<(), SourceError> {
+        let Document { value, location } = doc;
+        if value.is_null() {
+            return Ok(()); // an empty document, e.g. a trailing `---`
+        }
+        self.provenance.documents += 1;
+        let Value::Object(map) = value else {
+            return Err(SourceError::NotAnObject {
+                location,
+                message: format!(
+                    "expected a Kubernetes object or List, found {}",
+                    json_type(&value)
+                ),
+            });
+        };
+        let kind = map
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let api_version = map
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if kind.is_empty() {
+            return Err(SourceError::NotAnObject {
+                location,
+                message: "document has no `kind`: expected a Kubernetes object or List".into(),
+            });
+        }
+        if let Some(item_kind) = kind.strip_suffix("List") {
+            let item_kind = item_kind.to_string();
+            let mut map = map;
+            let items = match map.remove("items") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) => items,
+                Some(other) => {
+                    return Err(SourceError::NotAnObject {
+                        location,
+                        message: format!(
+                            "`items` of a {kind} must be a list, found {}",
+                            json_type(&other)
+                        ),
+                    });
+                }
+            };
+            for (i, mut item) in items.into_iter().enumerate() {
+                // Raw API list responses (`RoleList`) carry kind-less items.
+                if !item_kind.is_empty()
+                    && let Value::Object(m) = &mut item
+                {
+                    m.entry("kind")
+                        .or_insert_with(|| Value::String(item_kind.clone()));
+                    m.entry("apiVersion")
+                        .or_insert_with(|| Value::String(api_version.clone()));
+                }
+                let at = || item_location(name, text, doc_index, i).unwrap_or(location.clone());
+                self.add_object(item, at)?;
+            }
+            return Ok(());
+        }
+        self.add_object(Value::Object(map), || location.clone())
+    }
+
+    fn add_object(
+        &mut self,
+        value: Value,
+        location: impl Fn() -> Location,
+    ) -> Result<(), SourceError> {
+        let Value::Object(map) = &value else {
+            return Err(SourceError::NotAnObject {
+                location: location(),
+                message: format!("list item is {}, expected an object", json_type(&value)),
+            });
+        };
+        let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+        let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        if kind.is_empty() {
+            return Err(SourceError::NotAnObject {
+                location: location(),
+                message: "object has no `kind`".into(),
+            });
+        }
+        let Some(k) = Kind::from_type(api_version, kind) else {
+            *self
+                .provenance
+                .skipped
+                .entry(format!("{kind} ({api_version})"))
+                .or_default() += 1;
+            return Ok(());
+        };
+        let label = describe(k, map);
+        let object = decode(k, value).map_err(|message| SourceError::InvalidObject {
+            location: location(),
+            object: label.clone(),
+            message,
+        })?;
+        let meta = object.metadata();
+        if meta.name.as_deref().unwrap_or("").is_empty() {
+            return Err(SourceError::InvalidObject {
+                location: location(),
+                object: label,
+                message: "metadata.name is missing".into(),
+            });
+        }
+        if k.is_namespaced() && meta.namespace.as_deref().unwrap_or("").is_empty() {
+            return Err(SourceError::InvalidObject {
+                location: location(),
+                object: label,
+                message: "metadata.namespace is missing (dump with `kubectl get -A -o yaml`)"
+                    .into(),
+            });
+        }
+        self.builder.add(object);
+        Ok(())
+    }
+}
+
+/// One parsed document and where it starts.
+struct Document {
+    value: Value,
+    location: Location,
+}
+
+fn read_file(path: &Path, name: &str) -> Result<String, SourceError> {
+    let bytes = std::fs::read(path).map_err(|source| SourceError::Read {
+        path: name.into(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| SourceError::Syntax {
+        location: Location {
+            file: name.into(),
+            line_column: None,
+        },
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+fn collect_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_manifests(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn looks_like_json(text: &str) -> bool {
+    matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
+fn parse_documents(name: &str, text: &str) -> Result<Vec<Document>, SourceError> {
+    let at = |line_column| Location {
+        file: name.to_string(),
+        line_column,
+    };
+    if looks_like_json(text) {
+        let mut docs = Vec::new();
+        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+        loop {
+            let offset = stream.byte_offset();
+            match stream.next() {
+                None => break,
+                Some(Ok(value)) => docs.push(Document {
+                    value,
+                    location: at(Some(line_column_of(text, offset))),
+                }),
+                Some(Err(e)) => {
+                    return Err(SourceError::Syntax {
+                        location: at(Some((e.line() as u64, e.column() as u64))),
+                        message: strip_json_position(&e.to_string()),
+                    });
+                }
+            }
+        }
+        return Ok(docs);
+    }
+    let docs: Vec<Spanned<Value>> =
+        serde_saphyr::from_multiple_with_options(text, yaml_options(text.len()))
+            .map_err(|e| yaml_error(name, &e))?;
+    Ok(docs
+        .into_iter()
+        .map(|d| Document {
+            location: at(Some((d.referenced.line(), d.referenced.column()))),
+            value: d.value,
+        })
+        .collect())
+}
+
+/// serde-saphyr's options: limits scaled with the input: a real dump of a large
+/// cluster has millions of nodes, while alias-expansion and depth limits stay
+/// at their defaults to keep hostile input cheap.
+fn yaml_options(input_len: usize) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = budget.max_events.max(input_len);
+    budget.max_nodes = budget.max_nodes.max(input_len);
+    budget.max_documents = budget.max_documents.max(input_len / 8);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(input_len);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    // Objects are read untyped first: keep `no`, `on`, `y` and `0755` strings
+    // (namespace and label values) as Kubernetes' YAML 1.2 reading does.
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    options
+}
+
+fn yaml_error(name: &str, e: &serde_saphyr::Error) -> SourceError {
+    let location = Location {
+        file: name.to_string(),
+        line_column: e
+            .location()
+            .filter(|l| l.line() > 0)
+            .map(|l| (l.line(), l.column())),
+    };
+    SourceError::Syntax {
+        location,
+        message: one_line(&e.without_snippet().to_string()),
+    }
+}
+
+/// The start of item `item` of document `doc` (only computed on the error path).
+fn item_location(name: &str, text: &str, doc: usize, item: usize) -> Option<Location> {
+    #[derive(serde::Deserialize)]
+    struct ItemSpans {
+        #[serde(default)]
+        items: Vec<Spanned<IgnoredAny>>,
+    }
+    let (line, column) = if looks_like_json(text) {
+        // JSON errors report the object; finding the item's line needs a second parser.
+        return None;
+    } else {
+        let docs: Vec<Option<ItemSpans>> =
+            serde_saphyr::from_multiple_with_options(text, yaml_options(text.len())).ok()?;
+        let span = &docs.get(doc)?.as_ref()?.items.get(item)?.referenced;
+        (span.line(), span.column())
+    };
+    Some(Location {
+        file: name.to_string(),
+        line_column: Some((line, column)),
+    })
+}
+
+fn decode(kind: Kind, value: Value) -> Result<Object, String> {
+    fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            if path == "." {
+                inner
+            } else {
+                format!("{path}: {inner}")
+            }
+        })
+    }
+    Ok(match kind {
+        Kind::ClusterRole => Object::ClusterRole(typed(value)?),
+        Kind::ClusterRoleBinding => Object::ClusterRoleBinding(typed(value)?),
+        Kind::Role => Object::Role(typed(value)?),
+        Kind::RoleBinding => Object::RoleBinding(typed(value)?),
+        Kind::ServiceAccount => Object::ServiceAccount(typed(value)?),
+        Kind::Pod => Object::Pod(Box::new(typed(value)?)),
+        Kind::Namespace => Object::Namespace(typed(value)?),
+    })
+}
+
+fn describe(kind: Kind, map: &serde_json::Map<String, Value>) -> String {
+    let meta = map.get("metadata");
+    let field = |f: &str| {
+        meta.and_then(|m| m.get(f))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    let (ns, name) = (field("namespace"), field("name"));
+    let name = if name.is_empty() { "<no name>" } else { name };
+    if ns.is_empty() {
+        format!("{} {name}", kind.as_str())
+    } else {
+        format!("{} {ns}/{name}", kind.as_str())
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn line_column_of(text: &str, offset: usize) -> (u64, u64) {
+    // Skip the whitespace before the value so the position points at it.
+    let rest = &text[offset..];
+    let start = offset + (rest.len() - rest.trim_start().len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let column = start - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line as u64, column as u64)
+}
+
+fn strip_json_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn one_line(msg: &str) -> String {
+    msg.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Loaded, SourceError> {
+        let mut l = Loader::new();
+        l.add_text("t.yaml", text)?;
+        Ok(l.finish())
+    }
+
+    #[test]
+    fn reads_a_v1_list_and_skips_other_kinds() {
+        let loaded = load(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: ClusterRole\n  metadata: {name: a}\n  rules: []\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c, namespace: x}\n",
+        )
+        .unwrap();
+        assert_eq!(loaded.snapshot.cluster_roles.len(), 1);
+        assert_eq!(loaded.provenance.skipped.get("ConfigMap (v1)"), Some(&1));
+    }
+
+    #[test]
+    fn reads_multi_document_yaml_and_raw_api_lists() {
+        let loaded = load(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: n}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleList\nitems:\n- metadata: {name: x}\n---\n",
+        )
+        .unwrap();
+        assert_eq!(loaded.snapshot.roles.len(), 1);
+        assert_eq!(loaded.snapshot.cluster_roles.len(), 1);
+    }
+
+    #[test]
+    fn syntax_error_names_file_line_and_column() {
+        let err = load("apiVersion: v1\nkind: List\nitems:\n  - a: [b\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("t.yaml:"), "{msg}");
+        assert!(
+            matches!(
+                err,
+                SourceError::Syntax {
+                    location: Location {
+                        line_column: Some(_),
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn schema_error_names_item_line_object_and_field() {
+        let err = load(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: ClusterRole\n  metadata: {name: ok}\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: ClusterRole\n  metadata: {name: bad}\n  rules:\n  - verbs: get\n",
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("t.yaml:7:"), "{msg}");
+        assert!(msg.contains("ClusterRole bad"), "{msg}");
+        assert!(msg.contains("rules[0].verbs"), "{msg}");
+    }
+
+    #[test]
+    fn json_is_read_with_positions() {
+        let mut l = Loader::new();
+        let err = l
+            .add_text("d.json", "{\"kind\": \"List\",\n \"items\": [}")
+            .unwrap_err();
+        assert!(err.to_string().starts_with("d.json:2:"), "{err}");
+        let mut l = Loader::new();
+        l.add_text(
+            "d.json",
+            r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"a","namespace":"n"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(l.finish().snapshot.service_accounts.len(), 1);
+    }
+
+    #[test]
+    fn missing_name_or_namespace_is_an_error() {
+        let err = load("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n").unwrap_err();
+        assert!(
+            err.to_string().contains("metadata.namespace is missing"),
+            "{err}"
+        );
+        let err =
+            load("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {}\n")
+                .unwrap_err();
+        assert!(
+            err.to_string().contains("metadata.name is missing"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_document_without_kind_is_rejected() {
+        let err = load("foo: bar\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("t.yaml:1:1: document has no `kind`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..12 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("b{}", i - 1)
+            };
+            bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(load(&bomb).is_err());
+    }
+}

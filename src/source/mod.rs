@@ -1,0 +1,98 @@
+//! Where a snapshot comes from: offline files (`files`) or the built-in demo
+//! cluster (`demo`). This layer does I/O; everything after it is pure.
+
+pub mod demo;
+pub mod files;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::snapshot::Snapshot;
+
+/// A place in an input, for error messages: a file and, when known, the
+/// 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file's name as the user gave it (`<stdin>` for standard input).
+    pub file: String,
+    /// Line and column, when the parser knows them.
+    pub line_column: Option<(u64, u64)>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line_column {
+            Some((line, column)) => write!(f, "{}:{line}:{column}", self.file),
+            None => f.write_str(&self.file),
+        }
+    }
+}
+
+/// Errors of the offline source. Every variant names the input it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A path given on the command line could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The path as given.
+        path: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A directory given on the command line holds no `.yaml`, `.yml` or `.json` file.
+    #[error("{path}: no .yaml, .yml or .json files in this directory")]
+    EmptyDirectory {
+        /// The directory as given.
+        path: String,
+    },
+    /// The input is not well-formed YAML or JSON.
+    #[error("{location}: {message}")]
+    Syntax {
+        /// Where the parser stopped.
+        location: Location,
+        /// The parser's message.
+        message: String,
+    },
+    /// A document is not a Kubernetes object or list (no `kind`, not a mapping, ...).
+    #[error("{location}: {message}")]
+    NotAnObject {
+        /// The document or list item.
+        location: Location,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An object of a kind the scanner reads does not match that kind's schema.
+    #[error("{location}: {object}: {message}")]
+    InvalidObject {
+        /// The list item or document holding the object.
+        location: Location,
+        /// `Kind namespace/name` of the object, as far as known.
+        object: String,
+        /// The field path and what is wrong with it.
+        message: String,
+    },
+}
+
+/// What was read to build a snapshot, for the report's `inputs` section.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Provenance {
+    /// Files or other sources read, in order.
+    pub sources: Vec<String>,
+    /// YAML/JSON documents read.
+    pub documents: usize,
+    /// Objects of kinds the analysis does not read, by `kind` (`apiVersion`), skipped.
+    pub skipped: BTreeMap<String, usize>,
+    /// Objects that appeared more than once (same kind, namespace and name); the last one wins.
+    pub duplicates: usize,
+}
+
+/// A snapshot and how it was obtained.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The collected objects.
+    pub snapshot: Snapshot,
+    /// Where they came from.
+    pub provenance: Provenance,
+}
