@@ -1,1 +1,8 @@
+//! One integration-test binary (links once): end-to-end runs of the real
+//! binary, and library-level checks against real API-server fixtures.
 
+mod cli;
+mod demo;
+mod real_server;
+mod semantics;
+mod support;

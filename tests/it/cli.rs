@@ -1,0 +1,390 @@
+//! The binary's contract: inputs, filters, exit codes, errors, output files.
+
+use std::fs;
+
+use predicates::prelude::*;
+use serde_json::Value;
+
+use crate::support::{demo_path, rbacscan, real_fixture};
+
+fn json_of(args: &[&str]) -> Value {
+    let out = rbacscan().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn tmpdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn the_real_default_cluster_is_all_bootstrap_policy() {
+    let r = json_of(&[
+        "scan",
+        "-o",
+        "json",
+        "-f",
+        &real_fixture("default-cluster.yaml"),
+    ]);
+    let findings = r["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| f["bootstrapDefault"] == true));
+    // cluster-admin bound to system:masters, public-info-viewer to system:unauthenticated.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "binding-to-system-masters")
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "binding-to-unauthenticated"
+                && f["binding"]["name"] == "system:public-info-viewer"
+                && f["severity"] == "MEDIUM")
+    );
+    let hidden = json_of(&[
+        "scan",
+        "-o",
+        "json",
+        "--exclude-defaults",
+        "-f",
+        &real_fixture("default-cluster.yaml"),
+    ]);
+    assert_eq!(hidden["counts"]["findings"], 0);
+    assert_eq!(hidden["counts"]["filteredOut"], findings.len());
+}
+
+#[test]
+fn stdin_directories_and_several_files_are_read() {
+    let demo = fs::read_to_string(demo_path()).unwrap();
+    let from_stdin = rbacscan()
+        .args(["scan", "-o", "json", "-f", "-"])
+        .write_stdin(demo.clone())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&from_stdin.stdout).unwrap();
+    assert_eq!(r["inputs"]["sources"][0], "<stdin>");
+    assert_eq!(r["counts"]["objects"]["Pod"], 9);
+
+    let dir = tmpdir();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    fs::write(dir.path().join("sub/cluster.yaml"), &demo).unwrap();
+    fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
+    let r = json_of(&["scan", "-o", "json", "-f", dir.path().to_str().unwrap()]);
+    assert_eq!(r["counts"]["objects"]["Pod"], 9);
+    assert_eq!(r["inputs"]["sources"].as_array().unwrap().len(), 1);
+
+    let r = json_of(&[
+        "scan",
+        "-o",
+        "json",
+        "-f",
+        &real_fixture("default-cluster.yaml"),
+        "-f",
+        &real_fixture("shop-pods-and-serviceaccounts.yaml"),
+    ]);
+    assert_eq!(r["counts"]["objects"]["Pod"], 2);
+    assert_eq!(r["counts"]["objects"]["ClusterRole"], 62);
+}
+
+#[test]
+fn other_kinds_are_skipped_and_counted() {
+    let r = json_of(&[
+        "scan",
+        "-o",
+        "json",
+        "-f",
+        &real_fixture("secrets-metadata-only-list.json"),
+    ]);
+    let skipped = r["inputs"]["skipped"].as_object().unwrap();
+    assert!(
+        skipped
+            .keys()
+            .any(|k| k.starts_with("PartialObjectMetadata")),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn no_secret_value_reaches_any_output() {
+    // The fixture's last-applied-configuration annotation carries a plaintext password.
+    for format in ["table", "json"] {
+        rbacscan()
+            .args([
+                "scan",
+                "-o",
+                format,
+                "-f",
+                &real_fixture("secrets-metadata-only-list.json"),
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("not-a-real-password").not());
+    }
+}
+
+#[test]
+fn broken_yaml_is_one_line_naming_file_line_and_column_and_no_report() {
+    let dir = tmpdir();
+    let bad = dir.path().join("bad.yaml");
+    fs::write(
+        &bad,
+        "apiVersion: v1\nkind: List\nitems:\n- kind: Role\n  metadata: {name: [x\n",
+    )
+    .unwrap();
+    let out = rbacscan()
+        .args(["scan", "-f", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no partial report");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("rbacscan: error: {}:", bad.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(":5:") || err.contains(":6:"),
+        "line number: {err}"
+    );
+}
+
+#[test]
+fn a_wrong_field_type_names_the_object_and_field() {
+    let dir = tmpdir();
+    let bad = dir.path().join("bad.yaml");
+    fs::write(
+        &bad,
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: ClusterRole\n  metadata: {name: broken}\n  rules:\n  - verbs: 7\n",
+    )
+    .unwrap();
+    rbacscan()
+        .args(["scan", "-f", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            predicate::str::contains(":4:").and(predicate::str::contains(
+                "ClusterRole broken: rules[0].verbs",
+            )),
+        );
+}
+
+#[test]
+fn missing_inputs_are_errors() {
+    rbacscan()
+        .args(["scan", "-f", "/nonexistent/dump.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/nonexistent/dump.yaml: cannot read",
+        ));
+    rbacscan().args(["scan"]).assert().code(2);
+    let empty = tmpdir();
+    rbacscan()
+        .args(["scan", "-f", empty.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no .yaml, .yml or .json files"));
+}
+
+#[test]
+fn an_empty_cluster_is_clean() {
+    let r = rbacscan()
+        .args(["scan", "-o", "json", "-f", "-", "--fail-on", "low"])
+        .write_stdin("apiVersion: v1\nkind: List\nitems: []\n")
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["counts"]["findings"], 0);
+}
+
+#[test]
+fn fail_on_sets_exit_code_one() {
+    rbacscan()
+        .args(["scan", "--demo", "--fail-on", "critical"])
+        .assert()
+        .code(1);
+    rbacscan()
+        .args([
+            "scan",
+            "--demo",
+            "--fail-on",
+            "critical",
+            "-n",
+            "dev-team",
+            "--exclude-defaults",
+            "--min-severity",
+            "high",
+        ])
+        .assert()
+        .code(1);
+    rbacscan()
+        .args([
+            "scan",
+            "--demo",
+            "--fail-on",
+            "critical",
+            "--min-severity",
+            "critical",
+            "-n",
+            "nowhere",
+            "--exclude-defaults",
+        ])
+        .assert()
+        .code(1);
+    rbacscan().args(["scan", "--demo"]).assert().code(0);
+}
+
+#[test]
+fn filters_by_namespace_and_severity() {
+    let r = json_of(&[
+        "scan",
+        "--demo",
+        "-o",
+        "json",
+        "-n",
+        "dev-team",
+        "--min-severity",
+        "high",
+    ]);
+    for f in r["findings"].as_array().unwrap() {
+        assert!(f["severity"] == "HIGH" || f["severity"] == "CRITICAL");
+        let ok = f["scope"]["kind"] == "cluster"
+            || f["scope"]["namespaces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n == "dev-team");
+        assert!(ok, "{f}");
+    }
+    assert!(r["counts"]["filteredOut"].as_u64().unwrap() > 0);
+    assert_eq!(r["filters"]["namespaces"][0], "dev-team");
+}
+
+#[test]
+fn output_file_is_written_atomically_and_kept_on_error() {
+    let dir = tmpdir();
+    let out = dir.path().join("report.json");
+    rbacscan()
+        .args([
+            "scan",
+            "--demo",
+            "-o",
+            "json",
+            "--output-file",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout("");
+    let first = fs::read_to_string(&out).unwrap();
+    let _: Value = serde_json::from_str(&first).unwrap();
+    // A failing run leaves the previous report as it was, and no temporary file behind.
+    rbacscan()
+        .args([
+            "scan",
+            "-f",
+            "/nonexistent.yaml",
+            "-o",
+            "json",
+            "--output-file",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+    assert_eq!(fs::read_to_string(&out).unwrap(), first);
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    rbacscan()
+        .args([
+            "scan",
+            "--demo",
+            "--output-file",
+            "/nonexistent-dir/report.txt",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/nonexistent-dir/report.txt: cannot write the report",
+        ));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    rbacscan()
+        .args(["scan", "--demo", "--color", "always"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\u{1b}["));
+    rbacscan()
+        .args(["scan", "--demo"])
+        .env("NO_COLOR", "1")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\u{1b}[").not());
+}
+
+#[test]
+fn templates_can_be_replaced_printed_and_are_validated() {
+    let dir = tmpdir();
+    // The built-in template round-trips through `rbacscan template`.
+    let printed = rbacscan().arg("template").output().unwrap().stdout;
+    let t = dir.path().join("t.yaml");
+    fs::write(&t, &printed).unwrap();
+    let a = json_of(&[
+        "scan",
+        "--demo",
+        "-o",
+        "json",
+        "--template",
+        t.to_str().unwrap(),
+    ]);
+    assert_eq!(a["template"]["rules"], 32);
+
+    let bad = String::from_utf8(printed).unwrap().replacen(
+        "severity: {cluster: CRITICAL",
+        "severity: {cluster: URGENT",
+        1,
+    );
+    fs::write(&t, bad).unwrap();
+    rbacscan()
+        .args(["scan", "--demo", "--template", t.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("rule `full-wildcard`")
+                .and(predicate::str::contains("unknown severity `URGENT`")),
+        );
+}
+
+#[test]
+fn kubiscan_templates_are_accepted() {
+    let dir = tmpdir();
+    let t = dir.path().join("risky_roles.yaml");
+    fs::write(
+        &t,
+        "items:\n- kind: Role\n  metadata:\n    namespace: default\n    name: risky-create-pod\n    priority: HIGH\n  rules:\n  - apiGroups: [\"*\"]\n    resources: [\"pods\"]\n    verbs: [\"create\"]\n",
+    )
+    .unwrap();
+    let r = json_of(&[
+        "scan",
+        "--demo",
+        "-o",
+        "json",
+        "--template",
+        t.to_str().unwrap(),
+    ]);
+    assert_eq!(r["template"]["format"], "kubiscan");
+    let f = r["findings"].as_array().unwrap();
+    assert!(
+        f.iter()
+            .any(|f| f["rule"] == "risky-create-pod" && f["subject"]["name"] == "builder")
+    );
+}

@@ -1,0 +1,191 @@
+//! The demo cluster through the real binary: what an admin sees, and what a
+//! machine reads.
+
+use serde_json::Value;
+
+use crate::support::{demo_path, rbacscan};
+
+fn demo_json() -> Value {
+    let out = rbacscan()
+        .args(["scan", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+fn find<'a>(report: &'a Value, code: &str, rule: Option<&str>, who: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["code"] == code
+                && rule.is_none_or(|r| f["rule"] == r)
+                && [&f["subject"], &f["binding"], &f["role"]]
+                    .iter()
+                    .any(|o| o["name"] == who)
+        })
+        .unwrap_or_else(|| panic!("no {code} {rule:?} for {who}"))
+}
+
+/// One line per finding: what a reviewer checks when the demo output changes.
+fn outline(report: &Value) -> String {
+    let name = |o: &Value| match (&o["kind"], &o["namespace"], &o["name"]) {
+        (Value::String(k), Value::String(ns), Value::String(n)) => format!("{k} {ns}/{n}"),
+        (Value::String(k), _, Value::String(n)) => format!("{k} {n}"),
+        _ => String::new(),
+    };
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let scope = match f["scope"]["kind"].as_str().unwrap() {
+                "cluster" => "cluster".to_string(),
+                _ => f["scope"]["namespaces"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            };
+            format!(
+                "{:8} {:24} {:28} [{}] {}{}{}",
+                f["severity"].as_str().unwrap(),
+                f["code"].as_str().unwrap(),
+                f["rule"].as_str().unwrap_or("-"),
+                scope,
+                [name(&f["subject"]), name(&f["binding"]), name(&f["role"])]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                f["resourceNames"]
+                    .as_array()
+                    .map(|n| {
+                        let names: Vec<&str> = n.iter().filter_map(Value::as_str).collect();
+                        format!(" only {}", names.join(","))
+                    })
+                    .unwrap_or_default(),
+                if f["bootstrapDefault"] == true {
+                    " *"
+                } else {
+                    ""
+                },
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn demo_findings_are_the_expected_ones() {
+    let r = demo_json();
+    insta::assert_snapshot!("demo_outline", outline(&r));
+}
+
+#[test]
+fn demo_table_reads_well() {
+    let out = rbacscan()
+        .args(["scan", "--demo", "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "no colour when not asked");
+    insta::assert_snapshot!("demo_table", text);
+}
+
+#[test]
+fn cluster_admin_for_a_ci_service_account_is_critical_with_its_chain() {
+    let r = demo_json();
+    let f = find(&r, "risky-subject", Some("full-wildcard"), "deployer");
+    assert_eq!(f["severity"], "CRITICAL");
+    assert_eq!(f["scope"]["kind"], "cluster");
+    let e = &f["evidence"][0];
+    assert_eq!(e["binding"]["name"], "ci-deployer-cluster-admin");
+    assert_eq!(e["role"]["name"], "cluster-admin");
+    assert_eq!(e["ruleIndex"], 0);
+    assert_eq!(e["rule"]["verbs"][0], "*");
+}
+
+#[test]
+fn aggregated_admin_in_a_role_binding_is_scoped_to_its_namespace() {
+    let r = demo_json();
+    let f = find(&r, "risky-subject", Some("secrets-read"), "shop-team");
+    assert_eq!(f["severity"], "HIGH");
+    assert_eq!(f["scope"]["namespaces"][0], "shop");
+    // admin has `rules: []` in the demo: the rule was aggregated from another role.
+    assert!(f["evidence"][0]["aggregatedFrom"]["role"]["name"].is_string());
+}
+
+#[test]
+fn a_named_secret_is_low_and_named() {
+    let r = demo_json();
+    let f = find(&r, "risky-subject", Some("secrets-read"), "payments");
+    assert_eq!(f["severity"], "LOW");
+    assert_eq!(f["resourceNames"][0], "payments-stripe-key");
+}
+
+#[test]
+fn service_account_without_namespace_in_a_role_binding_is_resolved() {
+    let r = demo_json();
+    let f = find(&r, "risky-subject", Some("workload-create"), "builder");
+    assert_eq!(f["subject"]["namespace"], "dev-team");
+    find(&r, "missing-service-account", None, "ghost");
+}
+
+#[test]
+fn hygiene_is_reported() {
+    let r = demo_json();
+    find(&r, "cluster-binding-to-role", None, "crb-to-role");
+    find(&r, "missing-role", None, "broken-binding");
+    find(&r, "binding-to-anonymous", None, "anonymous-view");
+    // The invalid ClusterRoleBinding → Role grants nothing to its subject.
+    assert!(
+        !r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "risky-subject" && f["subject"]["name"] == "bob@example.com")
+    );
+}
+
+#[test]
+fn json_has_schema_counts_and_stable_fingerprints() {
+    let a = demo_json();
+    let b = demo_json();
+    assert_eq!(a, b, "deterministic");
+    assert_eq!(a["schemaVersion"], 1);
+    assert_eq!(a["tool"]["name"], "rbacscan");
+    assert_eq!(a["counts"]["objects"]["ClusterRole"], 14);
+    let findings = a["findings"].as_array().unwrap();
+    assert_eq!(a["counts"]["findings"], findings.len());
+    let mut prints: Vec<&str> = findings
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    prints.sort();
+    prints.dedup();
+    assert_eq!(prints.len(), findings.len(), "fingerprints are unique");
+}
+
+#[test]
+fn the_demo_file_and_the_built_in_demo_agree() {
+    let from_file = rbacscan()
+        .args(["scan", "-o", "json", "-f", &demo_path()])
+        .output()
+        .unwrap();
+    let mut a: Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    let mut b = demo_json();
+    a["inputs"]["sources"] = Value::Null;
+    b["inputs"]["sources"] = Value::Null;
+    assert_eq!(a, b);
+}

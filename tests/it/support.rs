@@ -1,0 +1,73 @@
+//! Shared helpers: fixture paths (failing loudly when `../shared` is missing),
+//! running the binary, and loading snapshots through the library.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use rbacscan::findings::{self, Analysis, AnalysisOptions, Finding};
+use rbacscan::snapshot::Snapshot;
+use rbacscan::source::files::Loader;
+use rbacscan::template::Template;
+
+/// A file of `../shared/fixtures/real-apiserver-1.28/`; panics with a clear
+/// message when it is missing, so no test passes without its data.
+pub fn real_fixture(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/real-apiserver-1.28")
+        .join(name);
+    assert!(
+        p.is_file(),
+        "fixture {} is missing: tests need ../shared/ beside the repository (see ../shared/README.md)",
+        p.display()
+    );
+    p.to_string_lossy().into_owned()
+}
+
+/// The demo cluster in `examples/`.
+pub fn demo_path() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/demo-cluster.yaml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The binary, with a clean environment for output (no colour, fixed width).
+pub fn rbacscan() -> Command {
+    let mut c = Command::cargo_bin("rbacscan").expect("binary built");
+    c.env_remove("NO_COLOR")
+        .env("COLUMNS", "200")
+        .env_remove("KUBECONFIG");
+    c
+}
+
+/// Loads YAML text into a snapshot.
+pub fn snapshot(yaml: &str) -> Snapshot {
+    let mut l = Loader::new();
+    l.add_text("test.yaml", yaml).expect("valid test YAML");
+    l.finish().snapshot
+}
+
+/// Analyses YAML text with the built-in template.
+pub fn analyze(yaml: &str) -> Analysis {
+    findings::analyze(
+        &snapshot(yaml),
+        &Template::builtin(),
+        &AnalysisOptions::default(),
+    )
+}
+
+/// Risky-subject findings of one subject (by its display form, e.g. `User alice`).
+pub fn subject_findings<'a>(a: &'a Analysis, subject: &str) -> Vec<&'a Finding> {
+    a.findings
+        .iter()
+        .filter(|f| f.code == findings::Code::RiskySubject)
+        .filter(|f| f.subject.as_ref().is_some_and(|s| s.to_string() == subject))
+        .collect()
+}
+
+/// The finding of `subject` for template rule `rule`.
+pub fn subject_rule<'a>(a: &'a Analysis, subject: &str, rule: &str) -> Option<&'a Finding> {
+    subject_findings(a, subject)
+        .into_iter()
+        .find(|f| f.rule.as_deref() == Some(rule))
+}
