@@ -61,7 +61,12 @@ impl Error {
     /// Whether the error is only a closed standard output (`rbacscan ... | head`),
     /// which is not worth a message.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Report(ReportError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe)
+        let broken = Some(std::io::ErrorKind::BrokenPipe);
+        match self {
+            Error::Report(ReportError::Write(e)) => Some(e.kind()) == broken,
+            Error::Report(ReportError::Json(e)) => e.io_error_kind() == broken,
+            _ => false,
+        }
     }
 }
 
