@@ -360,6 +360,8 @@ impl<'de> Deserialize<'de> for RawSeverity {
 }
 
 /// A permission (apiGroups/resources/verbs or nonResourceURLs/verbs) or `anyOf`.
+/// It repeats [`RawPermission`]'s fields instead of `#[serde(flatten)]`, which
+/// would silently drop `deny_unknown_fields` and the error locations.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawRequirement {

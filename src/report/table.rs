@@ -72,7 +72,22 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
 fn header(r: &Report) -> String {
     let o = &r.counts.objects;
     let n = |k: &str| o.get(k).copied().unwrap_or(0);
-    format!(
+    let mut extra = String::new();
+    let skipped: usize = r.inputs.skipped.values().sum();
+    if skipped > 0 {
+        let kinds: Vec<&str> = r.inputs.skipped.keys().map(String::as_str).collect();
+        extra.push_str(&format!(
+            "\nskipped {skipped} objects of other kinds: {}",
+            kinds.join(", ")
+        ));
+    }
+    if r.inputs.duplicates > 0 {
+        extra.push_str(&format!(
+            "\n{} objects appeared more than once; the last copy was used",
+            r.inputs.duplicates
+        ));
+    }
+    let head = format!(
         "rbacscan {}: {} ({} ClusterRoles, {} ClusterRoleBindings, {} Roles, {} RoleBindings, {} ServiceAccounts, {} Pods, {} Namespaces)\ntemplate: {} ({} rules; privileged namespaces: {})",
         r.tool.version,
         r.inputs.sources.join(", "),
@@ -86,7 +101,8 @@ fn header(r: &Report) -> String {
         r.template.source,
         r.template.rules,
         r.template.privileged_namespaces.join(", "),
-    )
+    );
+    head + &extra
 }
 
 fn summary(r: &Report) -> String {
