@@ -149,11 +149,6 @@ impl AccessGraph {
         out.dedup_by(|a, b| a.binding == b.binding);
         out
     }
-
-    /// Number of nodes and edges, for the report.
-    pub fn size(&self) -> (usize, usize) {
-        (self.graph.node_count(), self.graph.edge_count())
-    }
 }
 
 #[cfg(test)]

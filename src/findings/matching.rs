@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::rbac::rules::{Grant, rule_grants};
 use crate::rbac::{BindingId, Rbac, RoleId};
-use crate::template::{Probe, Template};
+use crate::template::Template;
 
 /// One effective rule of a role granting one probe of a requirement.
 #[derive(Debug, Clone)]
@@ -147,7 +147,7 @@ pub fn satisfy<'s>(
             return None;
         };
         for (src, hit) in chosen {
-            let desc = describe(&req.any_of[hit.probe]);
+            let desc = req.any_of[hit.probe].describe();
             match grounds
                 .iter_mut()
                 .find(|g| g.binding == src.binding && g.role == src.role && g.rule == hit.rule)
@@ -169,10 +169,6 @@ pub fn satisfy<'s>(
         narrowed_to: narrowed,
         grounds,
     })
-}
-
-fn describe(p: &Probe) -> String {
-    p.describe()
 }
 
 #[cfg(test)]

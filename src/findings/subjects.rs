@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::matching::{Satisfied, Source, satisfy};
 use super::{Code, Context, Finding, FindingScope};
-use crate::rbac::{Scope, SubjectId};
+use crate::rbac::Scope;
 
 /// Appends one `risky-subject` finding per (subject, template rule) and
 /// returns how many subjects were evaluated.
@@ -166,9 +166,4 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) -> usize {
         }
     }
     subjects.len()
-}
-
-/// Whether `subject` is the superuser group.
-pub fn is_superuser_group(subject: &SubjectId) -> bool {
-    matches!(subject, SubjectId::Group { name } if name == crate::rbac::subjects::MASTERS)
 }

@@ -155,14 +155,6 @@ pub fn rule_grants<'r>(rule: &'r PolicyRule, request: &Request<'_>) -> Option<Gr
     }
 }
 
-/// A rule that matches resource requests has resources; one that matches
-/// non-resource requests has URLs. Used to describe rules in reports.
-pub fn is_non_resource_rule(rule: &PolicyRule) -> bool {
-    rule.non_resource_urls
-        .as_ref()
-        .is_some_and(|u| !u.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     //! Each test states one rule from the Kubernetes RBAC documentation

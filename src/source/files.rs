@@ -338,18 +338,16 @@ fn item_location(name: &str, text: &str, doc: usize, item: usize) -> Option<Loca
         #[serde(default)]
         items: Vec<Spanned<IgnoredAny>>,
     }
-    let (line, column) = if looks_like_json(text) {
-        // JSON errors report the object; finding the item's line needs a second parser.
+    if looks_like_json(text) {
+        // serde_json has no spans: JSON errors point at the document instead.
         return None;
-    } else {
-        let docs: Vec<Option<ItemSpans>> =
-            serde_saphyr::from_multiple_with_options(text, yaml_options(text.len())).ok()?;
-        let span = &docs.get(doc)?.as_ref()?.items.get(item)?.referenced;
-        (span.line(), span.column())
-    };
+    }
+    let docs: Vec<Option<ItemSpans>> =
+        serde_saphyr::from_multiple_with_options(text, yaml_options(text.len())).ok()?;
+    let span = &docs.get(doc)?.as_ref()?.items.get(item)?.referenced;
     Some(Location {
         file: name.to_string(),
-        line_column: Some((line, column)),
+        line_column: Some((span.line(), span.column())),
     })
 }
 
