@@ -3,14 +3,18 @@
 //! with kind-less items), from files, directories or standard input.
 //!
 //! Every file is read once into memory and parsed once. YAML goes through
-//! `serde-saphyr` (line/column errors, limits against alias bombs); JSON
-//! through `serde_json`.
+//! `serde-saphyr` (line/column errors, limits against alias bombs) into an
+//! untyped tree, then into typed objects. JSON goes through `serde_json`,
+//! each object decoded straight from its slice of the text (no tree of the
+//! whole file), and errors point at the object's own line.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use serde_saphyr::Spanned;
 
 use super::{Loaded, Location, Provenance, SourceError};
@@ -75,7 +79,10 @@ impl Loader {
     /// Parses one input's text; `name` is used in errors and provenance.
     pub fn add_text(&mut self, name: &str, text: &str) -> Result<(), SourceError> {
         self.provenance.sources.push(name.to_string());
-        let docs = parse_documents(name, text)?;
+        if looks_like_json(text) {
+            return self.add_json(name, text);
+        }
+        let docs = parse_yaml_documents(name, text)?;
         for (index, doc) in docs.into_iter().enumerate() {
             self.add_document(name, text, index, doc)?;
         }
@@ -173,8 +180,34 @@ impl Loader {
                 message: format!("list item is {}, expected an object", json_type(&value)),
             });
         };
-        let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
-        let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let field = |f: &str| map.get(f).and_then(Value::as_str).unwrap_or("").to_string();
+        let meta = |f: &str| {
+            map.get("metadata")
+                .and_then(|m| m.get(f))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let head = Head {
+            kind: field("kind"),
+            api_version: field("apiVersion"),
+            namespace: meta("namespace"),
+            name: meta("name"),
+        };
+        self.add_decoded(head, location, |k| decode(k, value))
+    }
+
+    /// Adds one object whose `kind` and identity were read ahead; `decode`
+    /// produces the typed object.
+    fn add_decoded(
+        &mut self,
+        head: Head,
+        location: impl Fn() -> Location,
+        decode: impl FnOnce(Kind) -> Result<Object, String>,
+    ) -> Result<(), SourceError> {
+        let Head {
+            kind, api_version, ..
+        } = &head;
         if kind.is_empty() {
             return Err(SourceError::NotAnObject {
                 location: location(),
@@ -189,8 +222,8 @@ impl Loader {
                 .or_default() += 1;
             return Ok(());
         };
-        let label = describe(k, map);
-        let object = decode(k, value).map_err(|message| SourceError::InvalidObject {
+        let label = head.describe(k);
+        let object = decode(k).map_err(|message| SourceError::InvalidObject {
             location: location(),
             object: label.clone(),
             message,
@@ -213,6 +246,149 @@ impl Loader {
         }
         self.builder.add(object);
         Ok(())
+    }
+}
+
+impl Loader {
+    /// JSON input: each document, and each item of a list, is decoded straight
+    /// from its slice of the text into its typed object, without building a
+    /// `serde_json::Value` tree of the whole file.
+    fn add_json(&mut self, name: &str, text: &str) -> Result<(), SourceError> {
+        #[derive(Deserialize)]
+        struct Doc<'a> {
+            #[serde(default)]
+            kind: Option<String>,
+            #[serde(default, rename = "apiVersion")]
+            api_version: Option<String>,
+            #[serde(default, borrow)]
+            items: Option<Vec<&'a RawValue>>,
+            #[serde(default)]
+            metadata: Option<MetaHead>,
+        }
+        let at = |raw: &RawValue| Location {
+            file: name.to_string(),
+            line_column: Some(line_column_of(
+                text,
+                raw.get().as_ptr() as usize - text.as_ptr() as usize,
+            )),
+        };
+        for doc in serde_json::Deserializer::from_str(text).into_iter::<&RawValue>() {
+            let doc = doc.map_err(|e| json_syntax(name, &e))?;
+            if doc.get() == "null" {
+                continue;
+            }
+            self.provenance.documents += 1;
+            if !doc.get().starts_with('{') {
+                return Err(SourceError::NotAnObject {
+                    location: at(doc),
+                    message: "expected a Kubernetes object or List".into(),
+                });
+            }
+            let head: Doc =
+                serde_json::from_str(doc.get()).map_err(|e| SourceError::NotAnObject {
+                    location: at(doc),
+                    message: strip_json_position(&e.to_string()),
+                })?;
+            let kind = head.kind.unwrap_or_default();
+            let api_version = head.api_version.unwrap_or_default();
+            if kind.is_empty() {
+                return Err(SourceError::NotAnObject {
+                    location: at(doc),
+                    message: "document has no `kind`: expected a Kubernetes object or List".into(),
+                });
+            }
+            let Some(item_kind) = kind.strip_suffix("List") else {
+                let meta = head.metadata.unwrap_or_default();
+                let head = Head {
+                    kind,
+                    api_version,
+                    namespace: meta.namespace.unwrap_or_default(),
+                    name: meta.name.unwrap_or_default(),
+                };
+                self.add_decoded(head, || at(doc), |k| decode_str(k, doc.get()))?;
+                continue;
+            };
+            for item in head.items.unwrap_or_default() {
+                if !item.get().starts_with('{') {
+                    return Err(SourceError::NotAnObject {
+                        location: at(item),
+                        message: "list item is not an object".into(),
+                    });
+                }
+                let ih: ItemHead =
+                    serde_json::from_str(item.get()).map_err(|e| SourceError::NotAnObject {
+                        location: at(item),
+                        message: strip_json_position(&e.to_string()),
+                    })?;
+                let meta = ih.metadata.unwrap_or_default();
+                // Raw API list responses (`RoleList`) carry kind-less items.
+                let (kind, api_version) = match ih.kind {
+                    Some(k) if !k.is_empty() => (k, ih.api_version.unwrap_or_default()),
+                    _ if !item_kind.is_empty() => (item_kind.to_string(), api_version.clone()),
+                    _ => (String::new(), String::new()),
+                };
+                let head = Head {
+                    kind,
+                    api_version,
+                    namespace: meta.namespace.unwrap_or_default(),
+                    name: meta.name.unwrap_or_default(),
+                };
+                self.add_decoded(head, || at(item), |k| decode_str(k, item.get()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What is read of an object before decoding it: its type and identity.
+struct Head {
+    kind: String,
+    api_version: String,
+    namespace: String,
+    name: String,
+}
+
+impl Head {
+    /// `Kind namespace/name`, for error messages.
+    fn describe(&self, kind: Kind) -> String {
+        let name = if self.name.is_empty() {
+            "<no name>"
+        } else {
+            &self.name
+        };
+        if self.namespace.is_empty() {
+            format!("{} {name}", kind.as_str())
+        } else {
+            format!("{} {}/{name}", kind.as_str(), self.namespace)
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct MetaHead {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ItemHead {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default, rename = "apiVersion")]
+    api_version: Option<String>,
+    #[serde(default)]
+    metadata: Option<MetaHead>,
+}
+
+fn json_syntax(name: &str, e: &serde_json::Error) -> SourceError {
+    SourceError::Syntax {
+        location: Location {
+            file: name.into(),
+            line_column: Some((e.line() as u64, e.column() as u64)),
+        },
+        message: strip_json_position(&e.to_string()),
     }
 }
 
@@ -261,32 +437,11 @@ fn looks_like_json(text: &str) -> bool {
     matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
 }
 
-fn parse_documents(name: &str, text: &str) -> Result<Vec<Document>, SourceError> {
+fn parse_yaml_documents(name: &str, text: &str) -> Result<Vec<Document>, SourceError> {
     let at = |line_column| Location {
         file: name.to_string(),
         line_column,
     };
-    if looks_like_json(text) {
-        let mut docs = Vec::new();
-        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-        loop {
-            let offset = stream.byte_offset();
-            match stream.next() {
-                None => break,
-                Some(Ok(value)) => docs.push(Document {
-                    value,
-                    location: at(Some(line_column_of(text, offset))),
-                }),
-                Some(Err(e)) => {
-                    return Err(SourceError::Syntax {
-                        location: at(Some((e.line() as u64, e.column() as u64))),
-                        message: strip_json_position(&e.to_string()),
-                    });
-                }
-            }
-        }
-        return Ok(docs);
-    }
     let docs: Vec<Spanned<Value>> =
         serde_saphyr::from_multiple_with_options(text, yaml_options(text.len()))
             .map_err(|e| yaml_error(name, &e))?;
@@ -299,9 +454,10 @@ fn parse_documents(name: &str, text: &str) -> Result<Vec<Document>, SourceError>
         .collect())
 }
 
-/// serde-saphyr's options: limits scaled with the input: a real dump of a large
-/// cluster has millions of nodes, while alias-expansion and depth limits stay
-/// at their defaults to keep hostile input cheap.
+/// serde-saphyr's options. The node, event, document and scalar budgets grow
+/// with the input (a real dump of a large cluster has millions of nodes);
+/// alias-expansion and depth limits stay at their defaults to keep hostile
+/// input cheap.
 fn yaml_options(input_len: usize) -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_events = budget.max_events.max(input_len);
@@ -331,16 +487,12 @@ fn yaml_error(name: &str, e: &serde_saphyr::Error) -> SourceError {
     }
 }
 
-/// The start of item `item` of document `doc` (only computed on the error path).
+/// The start of item `item` of YAML document `doc` (only computed on the error path).
 fn item_location(name: &str, text: &str, doc: usize, item: usize) -> Option<Location> {
     #[derive(serde::Deserialize)]
     struct ItemSpans {
         #[serde(default)]
         items: Vec<Spanned<IgnoredAny>>,
-    }
-    if looks_like_json(text) {
-        // serde_json has no spans: JSON errors point at the document instead.
-        return None;
     }
     let docs: Vec<Option<ItemSpans>> =
         serde_saphyr::from_multiple_with_options(text, yaml_options(text.len())).ok()?;
@@ -351,43 +503,46 @@ fn item_location(name: &str, text: &str, doc: usize, item: usize) -> Option<Loca
     })
 }
 
-fn decode(kind: Kind, value: Value) -> Result<Object, String> {
-    fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            if path == "." {
-                inner
-            } else {
-                format!("{path}: {inner}")
-            }
-        })
+/// `field.path: message` of a decoding error.
+fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> String {
+    let path = e.path().to_string();
+    let inner = strip_json_position(&e.into_inner().to_string());
+    if path == "." {
+        inner
+    } else {
+        format!("{path}: {inner}")
     }
-    Ok(match kind {
-        Kind::ClusterRole => Object::ClusterRole(typed(value)?),
-        Kind::ClusterRoleBinding => Object::ClusterRoleBinding(typed(value)?),
-        Kind::Role => Object::Role(typed(value)?),
-        Kind::RoleBinding => Object::RoleBinding(typed(value)?),
-        Kind::ServiceAccount => Object::ServiceAccount(typed(value)?),
-        Kind::Pod => Object::Pod(Box::new(typed(value)?)),
-        Kind::Namespace => Object::Namespace(typed(value)?),
-    })
 }
 
-fn describe(kind: Kind, map: &serde_json::Map<String, Value>) -> String {
-    let meta = map.get("metadata");
-    let field = |f: &str| {
-        meta.and_then(|m| m.get(f))
-            .and_then(Value::as_str)
-            .unwrap_or("")
+/// Decodes into the typed object of `$kind`, with `$typed` (generic over the
+/// Kubernetes type) applied to `$input`.
+macro_rules! decode_as {
+    ($kind:expr, $typed:ident, $input:expr) => {
+        Ok(match $kind {
+            Kind::ClusterRole => Object::ClusterRole($typed($input)?),
+            Kind::ClusterRoleBinding => Object::ClusterRoleBinding($typed($input)?),
+            Kind::Role => Object::Role($typed($input)?),
+            Kind::RoleBinding => Object::RoleBinding($typed($input)?),
+            Kind::ServiceAccount => Object::ServiceAccount($typed($input)?),
+            Kind::Pod => Object::Pod(Box::new($typed($input)?)),
+            Kind::Namespace => Object::Namespace($typed($input)?),
+        })
     };
-    let (ns, name) = (field("namespace"), field("name"));
-    let name = if name.is_empty() { "<no name>" } else { name };
-    if ns.is_empty() {
-        format!("{} {name}", kind.as_str())
-    } else {
-        format!("{} {ns}/{name}", kind.as_str())
+}
+
+fn decode_str(kind: Kind, text: &str) -> Result<Object, String> {
+    fn typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+            .map_err(path_error)
     }
+    decode_as!(kind, typed, text)
+}
+
+fn decode(kind: Kind, value: Value) -> Result<Object, String> {
+    fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+        serde_path_to_error::deserialize(value).map_err(path_error)
+    }
+    decode_as!(kind, typed, value)
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -503,6 +658,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!(l.finish().snapshot.service_accounts.len(), 1);
+    }
+
+    #[test]
+    fn json_schema_errors_name_the_item_line_and_field() {
+        let mut l = Loader::new();
+        let text = "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"a\"}},\n  {\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"Role\", \"metadata\": {\"name\": \"r\", \"namespace\": \"n\"}, \"rules\": [{\"verbs\": 3}]}\n]}";
+        let err = l.add_text("d.json", text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("d.json:3:3: Role n/r: rules[0].verbs: invalid type"),
+            "{err}"
+        );
+        // Raw API lists: items without kind take the list's.
+        let mut l = Loader::new();
+        l.add_text(
+            "p.json",
+            r#"{"kind":"RoleList","apiVersion":"rbac.authorization.k8s.io/v1","items":[{"metadata":{"name":"x","namespace":"n"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(l.finish().snapshot.roles.len(), 1);
+        // Documents that are not objects, and objects without kind, are refused.
+        assert!(Loader::new().add_text("x.json", "[1, 2]").is_err());
+        assert!(
+            Loader::new()
+                .add_text("x.json", "{\"a\": 1}")
+                .unwrap_err()
+                .to_string()
+                .contains("no `kind`")
+        );
     }
 
     #[test]
