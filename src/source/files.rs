@@ -136,7 +136,6 @@ impl Loader {
             });
         }
         if let Some(item_kind) = kind.strip_suffix("List") {
-            let item_kind = item_kind.to_string();
             let mut map = map;
             let items = match map.remove("items") {
                 None | Some(Value::Null) => Vec::new(),
@@ -151,27 +150,22 @@ impl Loader {
                     });
                 }
             };
-            for (i, mut item) in items.into_iter().enumerate() {
-                // Raw API list responses (`RoleList`) carry kind-less items.
-                if !item_kind.is_empty()
-                    && let Value::Object(m) = &mut item
-                {
-                    m.entry("kind")
-                        .or_insert_with(|| Value::String(item_kind.clone()));
-                    m.entry("apiVersion")
-                        .or_insert_with(|| Value::String(api_version.clone()));
-                }
+            let list = (!item_kind.is_empty()).then_some((item_kind, api_version.as_str()));
+            for (i, item) in items.into_iter().enumerate() {
                 let at = || item_location(name, text, doc_index, i).unwrap_or(location.clone());
-                self.add_object(item, at)?;
+                self.add_object(item, list, at)?;
             }
             return Ok(());
         }
-        self.add_object(Value::Object(map), || location.clone())
+        self.add_object(Value::Object(map), None, || location.clone())
     }
 
+    /// Adds one untyped object; `list` is the (kind, apiVersion) of the typed
+    /// list it is an item of, if any.
     fn add_object(
         &mut self,
         value: Value,
+        list: Option<(&str, &str)>,
         location: impl Fn() -> Location,
     ) -> Result<(), SourceError> {
         let Value::Object(map) = &value else {
@@ -180,20 +174,17 @@ impl Loader {
                 message: format!("list item is {}, expected an object", json_type(&value)),
             });
         };
-        let field = |f: &str| map.get(f).and_then(Value::as_str).unwrap_or("").to_string();
-        let meta = |f: &str| {
-            map.get("metadata")
-                .and_then(|m| m.get(f))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        let head = Head {
-            kind: field("kind"),
-            api_version: field("apiVersion"),
-            namespace: meta("namespace"),
-            name: meta("name"),
-        };
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+        let metadata = map.get("metadata");
+        let head = ObjectHead {
+            kind: text(map.get("kind")),
+            api_version: text(map.get("apiVersion")),
+            metadata: Some(MetaHead {
+                name: text(metadata.and_then(|m| m.get("name"))),
+                namespace: text(metadata.and_then(|m| m.get("namespace"))),
+            }),
+        }
+        .resolve(list);
         self.add_decoded(head, location, |k| decode(k, value))
     }
 
@@ -298,16 +289,16 @@ impl Loader {
                 });
             }
             let Some(item_kind) = kind.strip_suffix("List") else {
-                let meta = head.metadata.unwrap_or_default();
-                let head = Head {
-                    kind,
-                    api_version,
-                    namespace: meta.namespace.unwrap_or_default(),
-                    name: meta.name.unwrap_or_default(),
-                };
+                let head = ObjectHead {
+                    kind: Some(kind),
+                    api_version: Some(api_version),
+                    metadata: head.metadata,
+                }
+                .resolve(None);
                 self.add_decoded(head, || at(doc), |k| decode_str(k, doc.get()))?;
                 continue;
             };
+            let list = (!item_kind.is_empty()).then_some((item_kind, api_version.as_str()));
             for item in head.items.unwrap_or_default() {
                 if !item.get().starts_with('{') {
                     return Err(SourceError::NotAnObject {
@@ -315,24 +306,12 @@ impl Loader {
                         message: "list item is not an object".into(),
                     });
                 }
-                let ih: ItemHead =
-                    serde_json::from_str(item.get()).map_err(|e| SourceError::NotAnObject {
+                let head = serde_json::from_str::<ObjectHead>(item.get())
+                    .map_err(|e| SourceError::NotAnObject {
                         location: at(item),
                         message: strip_json_position(&e.to_string()),
-                    })?;
-                let meta = ih.metadata.unwrap_or_default();
-                // Raw API list responses (`RoleList`) carry kind-less items.
-                let (kind, api_version) = match ih.kind {
-                    Some(k) if !k.is_empty() => (k, ih.api_version.unwrap_or_default()),
-                    _ if !item_kind.is_empty() => (item_kind.to_string(), api_version.clone()),
-                    _ => (String::new(), String::new()),
-                };
-                let head = Head {
-                    kind,
-                    api_version,
-                    namespace: meta.namespace.unwrap_or_default(),
-                    name: meta.name.unwrap_or_default(),
-                };
+                    })?
+                    .resolve(list);
                 self.add_decoded(head, || at(item), |k| decode_str(k, item.get()))?;
             }
         }
@@ -372,14 +351,34 @@ struct MetaHead {
     namespace: Option<String>,
 }
 
+/// An object's type and identity as written, before decoding.
 #[derive(Deserialize)]
-struct ItemHead {
+struct ObjectHead {
     #[serde(default)]
     kind: Option<String>,
     #[serde(default, rename = "apiVersion")]
     api_version: Option<String>,
     #[serde(default)]
     metadata: Option<MetaHead>,
+}
+
+impl ObjectHead {
+    /// Items of raw API list responses (`RoleList`) carry no `kind` or
+    /// `apiVersion`: they take those of the list, `list` = (item kind, apiVersion).
+    fn resolve(self, list: Option<(&str, &str)>) -> Head {
+        let given = |v: Option<String>| v.filter(|s| !s.is_empty());
+        let meta = self.metadata.unwrap_or_default();
+        Head {
+            kind: given(self.kind)
+                .or_else(|| list.map(|(k, _)| k.to_string()))
+                .unwrap_or_default(),
+            api_version: given(self.api_version)
+                .or_else(|| list.map(|(_, v)| v.to_string()))
+                .unwrap_or_default(),
+            namespace: meta.namespace.unwrap_or_default(),
+            name: meta.name.unwrap_or_default(),
+        }
+    }
 }
 
 fn json_syntax(name: &str, e: &serde_json::Error) -> SourceError {
