@@ -4,15 +4,19 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::cli::{Input, ScanConfig};
+use crate::cli::{DumpConfig, Input, ScanConfig, SourceConfig};
 use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
+use crate::progress::Progress;
 use crate::report::{self, Format, Report, table::TableStyle};
-use crate::source::{self, Loaded};
+use crate::snapshot::Coverage;
+use crate::source::{self, Loaded, dump};
 use crate::template::{DEFAULT_TEMPLATE, Template};
 
-/// Runs `scan`.
+/// Runs `scan`. A scan of a partial snapshot exits with [`Outcome::Partial`],
+/// whatever its findings.
 pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
+    // A bad template fails before a long collection does.
     let template = match &config.template {
         Some(path) => Template::load(path)?,
         None => Template::builtin(),
@@ -20,7 +24,12 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     let Loaded {
         snapshot,
         provenance,
-    } = load(&config.input)?;
+    } = load(&config.source)?;
+    if let Some(path) = &config.save_snapshot {
+        write_atomically(path, |out| {
+            Ok(dump::write(&snapshot, provenance.cluster.as_ref(), out)?)
+        })?;
+    }
     let analysis = findings::analyze(
         &snapshot,
         &template,
@@ -45,6 +54,10 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
             render(&mut out)?;
         }
     }
+    if report.is_partial() {
+        warn_partial(&snapshot.coverage, &config.source);
+        return Ok(Outcome::Partial);
+    }
     let failed = config
         .fail_on
         .is_some_and(|level| report.highest().is_some_and(|h| h >= level));
@@ -53,6 +66,45 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Runs `dump`: writes the snapshot file. A partial snapshot is written too,
+/// says so in its header, and exits with [`Outcome::Partial`].
+pub fn dump(config: &DumpConfig) -> Result<Outcome, Error> {
+    let Loaded {
+        snapshot,
+        provenance,
+    } = load(&config.source)?;
+    let cluster = provenance.cluster.as_ref();
+    match &config.output_file {
+        Some(path) => write_atomically(path, |out| Ok(dump::write(&snapshot, cluster, out)?))?,
+        None => {
+            let stdout = std::io::stdout();
+            dump::write(&snapshot, cluster, BufWriter::new(stdout.lock()))
+                .map_err(report::ReportError::Json)?;
+        }
+    }
+    if !snapshot.coverage.is_complete() {
+        warn_partial(&snapshot.coverage, &config.source);
+        return Ok(Outcome::Partial);
+    }
+    Ok(Outcome::Clean)
+}
+
+/// One line on standard error naming the kinds that are missing.
+fn warn_partial(coverage: &Coverage, source: &SourceConfig) {
+    if source.progress.quiet {
+        return;
+    }
+    let missing: Vec<String> = coverage
+        .gaps
+        .iter()
+        .map(|g| format!("{} ({})", g.kind.resource(), g.reason.as_str()))
+        .collect();
+    eprintln!(
+        "rbacscan: warning: partial snapshot, could not read {}; findings may be incomplete (exit code 3)",
+        missing.join(", ")
+    );
 }
 
 /// Prints the built-in template.
@@ -64,16 +116,21 @@ pub fn print_template() -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-fn load(input: &Input) -> Result<Loaded, Error> {
-    match input {
+fn load(source: &SourceConfig) -> Result<Loaded, Error> {
+    match &source.input {
         Input::Demo => Ok(source::demo::load()?),
-        Input::Files(paths) if paths.is_empty() => Err(Error::NoInput),
         Input::Files(paths) => {
             let mut loader = source::files::Loader::new();
             for p in paths {
                 loader.add_path(p)?;
             }
             Ok(loader.finish())
+        }
+        Input::Live(options) => {
+            let progress = Progress::start(source.progress);
+            let result = source::live::collect(options, &progress);
+            progress.finish(result.as_ref().ok());
+            Ok(result?.loaded)
         }
     }
 }
@@ -98,6 +155,7 @@ fn write_atomically(
     match write(&mut buf) {
         Ok(()) => {}
         Err(report::ReportError::Write(e)) => return Err(io_err(e)),
+        Err(report::ReportError::Json(e)) if e.is_io() => return Err(io_err(e.into())),
         Err(e) => return Err(e.into()),
     }
     let tmp = buf.into_inner().map_err(|e| io_err(e.into_error()))?;

@@ -2,11 +2,14 @@
 //! before any work starts.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 
 use crate::findings::Filter;
 use crate::report::Format;
+use crate::source::live::{DEFAULT_CHUNK_SIZE, LiveOptions};
 use crate::template::Severity;
 
 /// Kubernetes RBAC risk scanner: who can do what, exactly as the API server decides.
@@ -21,10 +24,69 @@ pub struct Args {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan a cluster dump (or the demo) and report risky subjects, bindings and roles.
+    /// Scan a cluster (the current kubeconfig context unless -f or --demo) and report risky subjects, bindings and roles.
     Scan(ScanArgs),
+    /// Collect what a scan reads into one snapshot file, which `scan -f` reads back with identical findings.
+    Dump(DumpArgs),
     /// Print the built-in risk template (to customise it and pass it with --template).
     Template,
+}
+
+/// Where the objects come from, and how to report progress. Without -f or
+/// --demo, the cluster of the current kubeconfig context is listed.
+#[derive(Debug, clap::Args)]
+pub struct SourceArgs {
+    /// Read a cluster dump instead of a live cluster: a file (YAML or JSON, `kubectl get ... -o yaml|json`, `rbacscan dump`), a directory, or - for stdin. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "PATH", help_heading = "Input")]
+    pub files: Vec<String>,
+    /// Scan the demo cluster bundled with rbacscan (examples/demo-cluster.yaml).
+    #[arg(long, conflicts_with = "files", help_heading = "Input")]
+    pub demo: bool,
+    /// Kubeconfig file to use instead of KUBECONFIG or ~/.kube/config (in a pod, the pod's ServiceAccount is used when there is none).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["files", "demo"], help_heading = "Live cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use instead of the current one.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["files", "demo"], help_heading = "Live cluster")]
+    pub context: Option<String>,
+    /// Longest wait for one API response (e.g. 30s, 1m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30s", help_heading = "Live cluster")]
+    pub request_timeout: Duration,
+    /// Longest the whole collection may take; lists not finished by then are reported as missing.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5m", help_heading = "Live cluster")]
+    pub deadline: Duration,
+    /// Objects per page when listing.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CHUNK_SIZE, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Live cluster")]
+    pub chunk_size: u32,
+    /// Show requests, pages, retries and time per resource type on stderr (-vv: every page).
+    #[arg(short = 'v', long = "verbose", action = ArgAction::Count, help_heading = "Progress")]
+    pub verbose: u8,
+    /// No progress spinner and no warnings on stderr (errors are still printed).
+    #[arg(short = 'q', long, conflicts_with = "verbose", help_heading = "Progress")]
+    pub quiet: bool,
+}
+
+/// Arguments of `dump`.
+#[derive(Debug, clap::Args)]
+pub struct DumpArgs {
+    /// Where the objects come from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Write the snapshot to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output-file", value_name = "FILE")]
+    pub output_file: Option<String>,
+}
+
+/// `--request-timeout` and `--deadline`: `90s`, `2m`, `1m30s`, or plain seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+        Duration::from_secs(text.parse().map_err(|e| format!("{e}"))?)
+    } else {
+        humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 30s, 2m, 1m30s)"))?
+    };
+    if d.is_zero() {
+        return Err("must be more than zero: a scan must end".into());
+    }
+    Ok(d)
 }
 
 /// When to colour the table.
@@ -41,17 +103,12 @@ pub enum ColorChoice {
 /// Arguments of `scan`.
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Cluster dump to read: a file (YAML or JSON, `kubectl get ... -o yaml|json`), a directory, or - for stdin. Repeatable.
-    #[arg(
-        short = 'f',
-        long = "filename",
-        value_name = "PATH",
-        required_unless_present = "demo"
-    )]
-    pub files: Vec<String>,
-    /// Scan the demo cluster bundled with rbacscan (examples/demo-cluster.yaml).
-    #[arg(long, conflicts_with = "files")]
-    pub demo: bool,
+    /// Where the objects come from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Also write the collected objects to FILE as an `rbacscan dump` snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<String>,
     /// Risk template to use instead of the built-in one (rbacscan or KubiScan format).
     #[arg(long, value_name = "FILE")]
     pub template: Option<String>,
@@ -88,13 +145,81 @@ pub enum Input {
     Demo,
     /// Files, directories or `-`.
     Files(Vec<String>),
+    /// A live cluster.
+    Live(LiveOptions),
+}
+
+/// What to show on standard error while collecting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressConfig {
+    /// 0: a spinner on a terminal; 1: per-list summaries, retries and
+    /// restarts; 2: every page.
+    pub verbosity: u8,
+    /// Nothing but errors.
+    pub quiet: bool,
+}
+
+/// Where the objects come from and how to show progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceConfig {
+    /// The input.
+    pub input: Input,
+    /// Progress on standard error.
+    pub progress: ProgressConfig,
+}
+
+impl SourceArgs {
+    /// The input and progress settings.
+    pub fn into_config(self) -> SourceConfig {
+        let input = if self.demo {
+            Input::Demo
+        } else if !self.files.is_empty() {
+            Input::Files(self.files)
+        } else {
+            Input::Live(LiveOptions {
+                kubeconfig: self.kubeconfig,
+                context: self.context,
+                request_timeout: self.request_timeout,
+                deadline: self.deadline,
+                chunk_size: self.chunk_size,
+            })
+        };
+        SourceConfig {
+            input,
+            progress: ProgressConfig {
+                verbosity: self.verbose,
+                quiet: self.quiet,
+            },
+        }
+    }
+}
+
+/// A validated `dump` configuration.
+#[derive(Debug, Clone)]
+pub struct DumpConfig {
+    /// Where the objects come from.
+    pub source: SourceConfig,
+    /// `None` (or `-`) for standard output.
+    pub output_file: Option<String>,
+}
+
+impl DumpArgs {
+    /// The plain configuration.
+    pub fn into_config(self) -> DumpConfig {
+        DumpConfig {
+            source: self.source.into_config(),
+            output_file: self.output_file.filter(|f| f != "-"),
+        }
+    }
 }
 
 /// A validated scan configuration: everything `app::scan` needs, nothing of clap.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
-    /// The input.
-    pub input: Input,
+    /// Where the objects come from.
+    pub source: SourceConfig,
+    /// Also write the snapshot here.
+    pub save_snapshot: Option<String>,
     /// `None` for the built-in template.
     pub template: Option<String>,
     /// Output format.
@@ -136,11 +261,8 @@ impl ScanArgs {
             )
         };
         ScanConfig {
-            input: if self.demo {
-                Input::Demo
-            } else {
-                Input::Files(self.files)
-            },
+            source: self.source.into_config(),
+            save_snapshot: self.save_snapshot,
             template: self.template,
             format: self.format,
             output_file: self.output_file,
@@ -154,5 +276,63 @@ impl ScanArgs {
             color,
             width,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(args: &[&str]) -> SourceConfig {
+        let mut argv = vec!["rbacscan", "scan"];
+        argv.extend_from_slice(args);
+        match Args::try_parse_from(argv).unwrap().command {
+            Command::Scan(s) => s.source.into_config(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_input_means_the_live_cluster_with_the_documented_defaults() {
+        assert_eq!(source(&[]).input, Input::Live(LiveOptions::default()));
+    }
+
+    #[test]
+    fn live_options_are_taken_from_the_flags() {
+        let got = source(&[
+            "--kubeconfig",
+            "k.yaml",
+            "--context",
+            "prod",
+            "--request-timeout",
+            "5",
+            "--deadline",
+            "1m30s",
+            "--chunk-size",
+            "2",
+        ]);
+        assert_eq!(
+            got.input,
+            Input::Live(LiveOptions {
+                kubeconfig: Some("k.yaml".into()),
+                context: Some("prod".into()),
+                request_timeout: Duration::from_secs(5),
+                deadline: Duration::from_secs(90),
+                chunk_size: 2,
+            })
+        );
+    }
+
+    #[test]
+    fn durations_must_be_positive_and_well_formed() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(Args::try_parse_from(["rbacscan", "scan", "--chunk-size", "0"]).is_err());
+    }
+
+    #[test]
+    fn cluster_flags_conflict_with_files() {
+        assert!(Args::try_parse_from(["rbacscan", "scan", "-f", "x", "--context", "c"]).is_err());
     }
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use crate::report::ReportError;
 use crate::source::SourceError;
+use crate::source::live::LiveError;
 use crate::template::TemplateError;
 
 /// How a run ended, as an exit code. Stable: scripts depend on it.
@@ -13,9 +14,11 @@ pub enum Outcome {
     Clean = 0,
     /// 1: the scan completed with findings at or above `--fail-on`.
     Findings = 1,
-    /// 2: the scan could not be done (bad input, bad template, bad arguments).
+    /// 2: the scan could not be done (bad input, bad template, bad arguments,
+    /// unreachable cluster, rejected credentials).
     Error = 2,
-    /// 3: the scan completed on partial data (reserved for live scans missing permissions).
+    /// 3: the scan completed on partial data: some kinds could not be listed
+    /// (forbidden, or failed after retries). Takes precedence over 0 and 1.
     Partial = 3,
 }
 
@@ -45,11 +48,9 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// No input was named.
-    #[error(
-        "nothing to scan: give -f FILE|DIR|- (output of `kubectl get clusterroles,clusterrolebindings,roles,rolebindings,serviceaccounts,pods,namespaces -A -o yaml`) or --demo; live scanning is not available yet"
-    )]
-    NoInput,
+    /// The live cluster could not be scanned.
+    #[error(transparent)]
+    Live(#[from] LiveError),
 }
 
 impl Error {

@@ -1,6 +1,6 @@
 //! rbacscan: a Kubernetes RBAC risk scanner.
 //!
-//! Data flows one way: a [`source`] (offline files, the demo) yields a
+//! Data flows one way: a [`source`] (a live cluster, offline files, the demo) yields a
 //! [`snapshot::Snapshot`]; [`rbac`] resolves it with the authorizer's exact
 //! semantics; [`graph`] indexes who reaches what; [`findings`] matches the
 //! [`template`] against it; [`report`] renders the result. Everything between
@@ -11,6 +11,7 @@ pub mod cli;
 pub mod error;
 pub mod findings;
 pub mod graph;
+pub mod progress;
 pub mod rbac;
 pub mod report;
 pub mod snapshot;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
 
 /// The label the API server puts on its bootstrap RBAC policy.
 pub const BOOTSTRAP_LABEL: (&str, &str) = ("kubernetes.io/bootstrapping", "rbac-defaults");
@@ -33,6 +34,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [Kind; 7] = [
+        Kind::ClusterRole,
+        Kind::ClusterRoleBinding,
+        Kind::Role,
+        Kind::RoleBinding,
+        Kind::ServiceAccount,
+        Kind::Pod,
+        Kind::Namespace,
+    ];
+
     /// The Kubernetes `kind` string.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -58,17 +70,25 @@ impl Kind {
 
     /// The kind for an `apiVersion`/`kind` pair, if the analysis reads it.
     pub fn from_type(api_version: &str, kind: &str) -> Option<Kind> {
-        let k = match kind {
-            "ClusterRole" => Kind::ClusterRole,
-            "ClusterRoleBinding" => Kind::ClusterRoleBinding,
-            "Role" => Kind::Role,
-            "RoleBinding" => Kind::RoleBinding,
-            "ServiceAccount" => Kind::ServiceAccount,
-            "Pod" => Kind::Pod,
-            "Namespace" => Kind::Namespace,
-            _ => return None,
-        };
-        (k.api_version() == api_version).then_some(k)
+        Kind::from_kind_name(kind).filter(|k| k.api_version() == api_version)
+    }
+
+    /// The API resource name (plural, lower case), as in URLs and RBAC rules.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Kind::ClusterRole => "clusterroles",
+            Kind::ClusterRoleBinding => "clusterrolebindings",
+            Kind::Role => "roles",
+            Kind::RoleBinding => "rolebindings",
+            Kind::ServiceAccount => "serviceaccounts",
+            Kind::Pod => "pods",
+            Kind::Namespace => "namespaces",
+        }
+    }
+
+    /// The kind named by its `kind` string, whatever its API version.
+    pub fn from_kind_name(kind: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == kind)
     }
 
     /// Whether objects of this kind live in a namespace.
@@ -166,6 +186,75 @@ pub struct Snapshot {
     pub pods: Vec<Pod>,
     /// Namespaces, sorted by name.
     pub namespaces: Vec<Namespace>,
+    /// Which kinds could not be collected. Empty for a complete snapshot.
+    pub coverage: Coverage,
+}
+
+/// Which kinds of a snapshot are incomplete, and why. A snapshot from files
+/// is taken as complete unless the file says otherwise (a partial
+/// `rbacscan dump`); a live scan records every list it could not finish.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// One entry per kind that could not be read, sorted by kind.
+    pub gaps: Vec<Gap>,
+}
+
+impl Coverage {
+    /// Whether every kind was read completely.
+    pub fn is_complete(&self) -> bool {
+        self.gaps.is_empty()
+    }
+
+    /// Whether objects of `kind` were read completely.
+    pub fn has(&self, kind: Kind) -> bool {
+        self.gap(kind).is_none()
+    }
+
+    /// Why `kind` could not be read, if it could not.
+    pub fn gap(&self, kind: Kind) -> Option<&Gap> {
+        self.gaps.iter().find(|g| g.kind == kind)
+    }
+
+    /// Records a kind that could not be read; the first reason given for a
+    /// kind is kept.
+    pub fn add(&mut self, gap: Gap) {
+        if self.has(gap.kind) {
+            self.gaps.push(gap);
+            self.gaps.sort_by_key(|g| g.kind);
+        }
+    }
+}
+
+/// A kind that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// The kind.
+    pub kind: Kind,
+    /// Why, as a stable code.
+    pub reason: GapReason,
+    /// What the server (or the client) said, in one line.
+    pub message: String,
+}
+
+/// Why a kind could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GapReason {
+    /// The server refused the list (403): the credentials lack `list` on it.
+    Forbidden,
+    /// The list failed for another reason (server errors after retries, the
+    /// deadline, an unexpected response).
+    Failed,
+}
+
+impl GapReason {
+    /// The stable code, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapReason::Forbidden => "forbidden",
+            GapReason::Failed => "failed",
+        }
+    }
 }
 
 impl Snapshot {
@@ -189,6 +278,7 @@ impl Snapshot {
 pub struct SnapshotBuilder {
     objects: BTreeMap<ObjectKey, Object>,
     duplicates: usize,
+    coverage: Coverage,
 }
 
 impl SnapshotBuilder {
@@ -207,6 +297,11 @@ impl SnapshotBuilder {
         key
     }
 
+    /// Records that `gap.kind` could not be read completely.
+    pub fn add_gap(&mut self, gap: Gap) {
+        self.coverage.add(gap);
+    }
+
     /// How many objects replaced an earlier one with the same identity.
     pub fn duplicates(&self) -> usize {
         self.duplicates
@@ -214,7 +309,10 @@ impl SnapshotBuilder {
 
     /// The snapshot, every list sorted by namespace then name.
     pub fn build(self) -> Snapshot {
-        let mut s = Snapshot::default();
+        let mut s = Snapshot {
+            coverage: self.coverage,
+            ..Snapshot::default()
+        };
         // BTreeMap iteration is ordered by (kind, namespace, name).
         for (_, object) in self.objects {
             match object {
@@ -254,7 +352,25 @@ pub fn is_bootstrap_default(meta: &ObjectMeta) -> bool {
         .is_some_and(|v| v == BOOTSTRAP_LABEL.1)
 }
 
-impl serde::Serialize for ObjectKey {
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Kind::from_kind_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown kind `{name}`: expected one of {}", {
+                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                names.join(", ")
+            }))
+        })
+    }
+}
+
+impl Serialize for ObjectKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;

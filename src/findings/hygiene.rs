@@ -10,6 +10,7 @@ use crate::rbac::resolve::RoleRefProblem;
 use crate::rbac::subjects::{
     ALL_SERVICE_ACCOUNTS, ANONYMOUS, AUTHENTICATED, MASTERS, UNAUTHENTICATED,
 };
+use crate::snapshot::Kind;
 use crate::template::Severity;
 
 /// Appends hygiene findings. `binding_severity` is each binding's highest
@@ -32,8 +33,10 @@ pub fn find(
             )
         })
         .collect();
-    let can_check_sas = !cx.snapshot.service_accounts.is_empty();
-    if !can_check_sas {
+    let coverage = &cx.snapshot.coverage;
+    let sas_listed = coverage.has(Kind::ServiceAccount);
+    let can_check_sas = sas_listed && !cx.snapshot.service_accounts.is_empty();
+    if sas_listed && !can_check_sas {
         notes.push(
             "the input has no ServiceAccounts: bindings to missing ServiceAccounts were not checked".into(),
         );
@@ -78,6 +81,8 @@ pub fn find(
         };
         match &b.role {
             Ok(_) => {}
+            // The role may well exist: its kind could not be listed.
+            Err(RoleRefProblem::Missing) if !coverage.has(b.role_ref.kind) => {}
             Err(RoleRefProblem::Missing) => push(
                 Code::MissingRole,
                 Severity::Low,

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::graph::AccessGraph;
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
-use crate::snapshot::{ObjectKey, Snapshot};
+use crate::snapshot::{Kind, ObjectKey, Snapshot};
 use crate::template::{RiskRule, Severity, Template};
 use matching::{Grounds, RoleProfile};
 
@@ -349,6 +349,28 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
         subjects_evaluated,
         privileged_namespaces: privileged,
         notes,
+    }
+}
+
+/// What the analysis cannot see when objects of `kind` could not be read
+/// (see [`crate::snapshot::Coverage`]).
+pub fn gap_impact(kind: Kind) -> &'static str {
+    match kind {
+        Kind::ClusterRole => {
+            "bindings to ClusterRoles are unresolved, so the risks they grant are unknown; no risky-role findings for ClusterRoles; missing-role findings for ClusterRoles are suppressed"
+        }
+        Kind::ClusterRoleBinding => {
+            "grants through ClusterRoleBindings are unknown: risky subjects may be missing or rated too low"
+        }
+        Kind::Role => {
+            "bindings to Roles are unresolved, so the risks they grant are unknown; no risky-role findings for Roles; missing-role findings for Roles are suppressed"
+        }
+        Kind::RoleBinding => {
+            "grants through RoleBindings are unknown: risky subjects may be missing or rated too low"
+        }
+        Kind::ServiceAccount => "missing-service-account findings are suppressed",
+        Kind::Pod => "pods are unknown: which pods expose risky tokens cannot be determined",
+        Kind::Namespace => "namespace counts only; findings are unaffected",
     }
 }
 

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::findings::{Analysis, Filter, Finding};
-use crate::snapshot::{Kind, Snapshot};
+use crate::findings::{Analysis, Filter, Finding, gap_impact};
+use crate::snapshot::{Coverage, GapReason, Kind, Snapshot};
 use crate::source::Provenance;
 use crate::template::{Severity, Template};
 
@@ -115,6 +115,59 @@ pub struct Filters {
     pub exclude_defaults: bool,
 }
 
+/// How much of the cluster the report is based on.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoverageReport {
+    /// Whether every kind was read completely. When false, the findings may be
+    /// incomplete (see `missing`) and the exit code is 3.
+    pub complete: bool,
+    /// Kinds read completely.
+    pub read: Vec<Kind>,
+    /// Kinds that could not be read, why, and what that hides.
+    pub missing: Vec<MissingKind>,
+}
+
+/// A kind the report lacks.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingKind {
+    /// The kind.
+    pub kind: Kind,
+    /// Its API resource (`pods`).
+    pub resource: &'static str,
+    /// `forbidden` or `failed`.
+    pub reason: GapReason,
+    /// What the server or client said.
+    pub message: String,
+    /// Which findings may be missing or wrong because of it.
+    pub impact: &'static str,
+}
+
+impl CoverageReport {
+    /// The coverage of a snapshot.
+    pub fn of(coverage: &Coverage) -> CoverageReport {
+        CoverageReport {
+            complete: coverage.is_complete(),
+            read: Kind::ALL
+                .into_iter()
+                .filter(|k| coverage.has(*k))
+                .collect(),
+            missing: coverage
+                .gaps
+                .iter()
+                .map(|g| MissingKind {
+                    kind: g.kind,
+                    resource: g.kind.resource(),
+                    reason: g.reason,
+                    message: g.message.clone(),
+                    impact: gap_impact(g.kind),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A complete report, ready for any format.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -127,6 +180,8 @@ pub struct Report {
     pub template: TemplateInfo,
     /// What was read.
     pub inputs: Provenance,
+    /// Which kinds were read, and which could not be.
+    pub coverage: CoverageReport,
     /// Counts.
     pub counts: Counts,
     /// Filters in effect.
@@ -158,16 +213,8 @@ impl Report {
             by_severity.add(f.severity);
             *by_code.entry(f.code.as_str()).or_default() += 1;
         }
-        let objects = [
-            Kind::ClusterRole,
-            Kind::ClusterRoleBinding,
-            Kind::Role,
-            Kind::RoleBinding,
-            Kind::ServiceAccount,
-            Kind::Pod,
-            Kind::Namespace,
-        ]
-        .into_iter()
+        let objects = Kind::ALL
+            .into_iter()
         .map(|k| (k.as_str(), snapshot.count(k)))
         .collect();
         Report {
@@ -183,6 +230,7 @@ impl Report {
                 privileged_namespaces: analysis.privileged_namespaces.into_iter().collect(),
             },
             inputs: provenance,
+            coverage: CoverageReport::of(&snapshot.coverage),
             counts: Counts {
                 objects,
                 subjects: analysis.subjects_evaluated,
@@ -199,6 +247,11 @@ impl Report {
             notes: analysis.notes,
             findings,
         }
+    }
+
+    /// Whether the report rests on a partial snapshot.
+    pub fn is_partial(&self) -> bool {
+        !self.coverage.complete
     }
 
     /// The highest severity among the report's findings.

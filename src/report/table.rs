@@ -102,7 +102,30 @@ fn header(r: &Report) -> String {
         r.template.rules,
         r.template.privileged_namespaces.join(", "),
     );
-    head + &extra
+    head + &extra + &coverage(r)
+}
+
+/// The partial-scan warning, empty for a complete snapshot.
+fn coverage(r: &Report) -> String {
+    if r.coverage.complete {
+        return String::new();
+    }
+    let mut text = format!(
+        "\nPARTIAL SCAN: {} of {} kinds could not be read; findings may be incomplete:",
+        r.coverage.missing.len(),
+        r.coverage.missing.len() + r.coverage.read.len()
+    );
+    for m in &r.coverage.missing {
+        text.push_str(&format!(
+            "\n  - {} ({}): {}: {}\n    impact: {}",
+            m.kind.as_str(),
+            m.resource,
+            m.reason.as_str(),
+            m.message,
+            m.impact
+        ));
+    }
+    text
 }
 
 fn summary(r: &Report) -> String {
@@ -122,6 +145,9 @@ fn summary(r: &Report) -> String {
             "\n{} more hidden by filters",
             r.counts.filtered_out
         ));
+    }
+    if r.is_partial() {
+        line.push_str("\nPARTIAL SCAN: these findings rest on an incomplete snapshot (see the top); exit code 3");
     }
     line.push_str("\nDetails per rule (role rules, bindings, groups): -o json");
     line

@@ -17,6 +17,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use serde_saphyr::Spanned;
 
+use super::dump::{DUMP_VERSION, DumpHeader};
 use super::{Loaded, Location, Provenance, SourceError};
 use crate::snapshot::{Kind, Object, SnapshotBuilder};
 
@@ -137,6 +138,15 @@ impl Loader {
         }
         if let Some(item_kind) = kind.strip_suffix("List") {
             let mut map = map;
+            if let Some(header) = map.remove("rbacscan") {
+                let header = serde_json::from_value(header).map_err(|e| {
+                    SourceError::NotAnObject {
+                        location: location.clone(),
+                        message: format!("invalid `rbacscan` header: {e}"),
+                    }
+                })?;
+                self.apply_header(header, &location)?;
+            }
             let items = match map.remove("items") {
                 None | Some(Value::Null) => Vec::new(),
                 Some(Value::Array(items)) => items,
@@ -241,6 +251,27 @@ impl Loader {
 }
 
 impl Loader {
+    /// Takes in the header of an `rbacscan dump` file: its cluster, and the
+    /// kinds it lacks (which stay missing in this snapshot).
+    fn apply_header(&mut self, header: DumpHeader, location: &Location) -> Result<(), SourceError> {
+        if header.dump_version > DUMP_VERSION {
+            return Err(SourceError::NotAnObject {
+                location: location.clone(),
+                message: format!(
+                    "snapshot format {} is newer than this rbacscan reads ({DUMP_VERSION}); upgrade rbacscan",
+                    header.dump_version
+                ),
+            });
+        }
+        for gap in header.coverage.gaps {
+            self.builder.add_gap(gap);
+        }
+        if self.provenance.cluster.is_none() {
+            self.provenance.cluster = header.cluster;
+        }
+        Ok(())
+    }
+
     /// JSON input: each document, and each item of a list, is decoded straight
     /// from its slice of the text into its typed object, without building a
     /// `serde_json::Value` tree of the whole file.
@@ -255,6 +286,8 @@ impl Loader {
             items: Option<Vec<&'a RawValue>>,
             #[serde(default)]
             metadata: Option<MetaHead>,
+            #[serde(default)]
+            rbacscan: Option<DumpHeader>,
         }
         let at = |raw: &RawValue| Location {
             file: name.to_string(),
@@ -298,6 +331,9 @@ impl Loader {
                 self.add_decoded(head, || at(doc), |k| decode_str(k, doc.get()))?;
                 continue;
             };
+            if let Some(header) = head.rbacscan {
+                self.apply_header(header, &at(doc))?;
+            }
             let list = (!item_kind.is_empty()).then_some((item_kind, api_version.as_str()));
             for item in head.items.unwrap_or_default() {
                 if !item.get().starts_with('{') {

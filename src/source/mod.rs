@@ -1,12 +1,15 @@
-//! Where a snapshot comes from: offline files (`files`) or the built-in demo
-//! cluster (`demo`). This layer does I/O; everything after it is pure.
+//! Where a snapshot comes from: offline files (`files`), a live API server
+//! (`live`) or the built-in demo cluster (`demo`). This layer does I/O;
+//! everything after it is pure.
 
 pub mod demo;
+pub mod dump;
 pub mod files;
+pub mod live;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::snapshot::Snapshot;
 
@@ -86,6 +89,45 @@ pub struct Provenance {
     pub skipped: BTreeMap<String, usize>,
     /// Objects that appeared more than once (same kind, namespace and name); the last one wins.
     pub duplicates: usize,
+    /// The cluster the objects were listed from: this scan's, or the one
+    /// recorded in an `rbacscan dump` file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterInfo>,
+}
+
+/// The cluster a snapshot was listed from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterInfo {
+    /// The API server URL.
+    pub server: String,
+    /// The kubeconfig context; absent for the in-cluster configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The server's `gitVersion`, when it tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// When the lists were read (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+}
+
+impl ClusterInfo {
+    /// `cluster https://host:6443 (context prod, Kubernetes v1.30.2)`.
+    pub fn describe(&self) -> String {
+        let mut details = Vec::new();
+        if let Some(c) = &self.context {
+            details.push(format!("context {c}"));
+        }
+        if let Some(v) = &self.version {
+            details.push(format!("Kubernetes {v}"));
+        }
+        if details.is_empty() {
+            format!("cluster {}", self.server)
+        } else {
+            format!("cluster {} ({})", self.server, details.join(", "))
+        }
+    }
 }
 
 /// A snapshot and how it was obtained.

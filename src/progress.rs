@@ -1,0 +1,165 @@
+//! Progress of a live collection, on standard error only: a spinner when
+//! standard error is a terminal, and with `-v` one line per list (requests,
+//! pages, objects, time), per retry and per restart; `-vv` adds every page.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::ProgressConfig;
+use crate::snapshot::Kind;
+use crate::source::live::{Collected, Event, Observer};
+
+/// Shows collection progress; see the module documentation.
+pub struct Progress {
+    bar: ProgressBar,
+    verbosity: u8,
+    objects: Mutex<[usize; Kind::ALL.len()]>,
+}
+
+impl Progress {
+    /// A spinner (hidden when standard error is not a terminal, or with
+    /// `--quiet`) that starts ticking at once.
+    pub fn start(config: ProgressConfig) -> Progress {
+        let bar = if config.quiet {
+            ProgressBar::hidden()
+        } else {
+            // indicatif draws nothing when standard error is not a terminal.
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+                bar.set_style(style);
+            }
+            bar.set_message("connecting");
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        };
+        Progress {
+            bar,
+            verbosity: if config.quiet { 0 } else { config.verbosity },
+            objects: Mutex::new([0; Kind::ALL.len()]),
+        }
+    }
+
+    /// Removes the spinner and, with `-v`, sums up the collection.
+    pub fn finish(&self, collected: Option<&Collected>) {
+        self.bar.finish_and_clear();
+        if let Some(c) = collected {
+            let kinds = c.lists.len();
+            let missing = c.lists.iter().filter(|l| l.gap.is_some()).count();
+            self.line(
+                1,
+                &format!(
+                    "listed {kinds} resource types ({missing} incomplete): {} requests in {}",
+                    c.requests,
+                    millis(c.took)
+                ),
+            );
+        }
+    }
+
+    fn line(&self, level: u8, text: &str) {
+        if self.verbosity >= level {
+            self.bar.suspend(|| eprintln!("rbacscan: {text}"));
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::Connected { cluster, after } => {
+                self.bar.set_message(format!("listing {}", cluster.server));
+                self.line(
+                    1,
+                    &format!("connected to {} in {}", cluster.describe(), millis(after)),
+                );
+            }
+            Event::Page {
+                kind,
+                page,
+                objects,
+                remaining,
+            } => {
+                let message = match self.objects.lock() {
+                    Ok(mut counts) => {
+                        if let Some(i) = Kind::ALL.iter().position(|k| *k == kind) {
+                            counts[i] = objects;
+                        }
+                        let parts: Vec<String> = Kind::ALL
+                            .iter()
+                            .zip(counts.iter())
+                            .filter(|(_, n)| **n > 0)
+                            .map(|(k, n)| format!("{n} {}", k.resource()))
+                            .collect();
+                        format!("listing: {}", parts.join(", "))
+                    }
+                    Err(_) => "listing".into(),
+                };
+                self.bar.set_message(message);
+                let remaining = remaining
+                    .map(|r| format!(", {r} remaining"))
+                    .unwrap_or_default();
+                self.line(
+                    2,
+                    &format!(
+                        "{}: page {page}, {objects} objects{remaining}",
+                        kind.resource()
+                    ),
+                );
+            }
+            Event::Retry {
+                kind,
+                problem,
+                wait,
+            } => {
+                let what = kind.map_or("/version", Kind::resource);
+                self.line(
+                    1,
+                    &format!("{what}: {problem}; retrying in {}", millis(wait)),
+                );
+            }
+            Event::Restart {
+                kind,
+                after_pages,
+                message,
+            } => self.line(
+                1,
+                &format!(
+                    "{}: continue token expired after {after_pages} pages ({message}); restarting the list from the beginning",
+                    kind.resource()
+                ),
+            ),
+            Event::Listed(s) => {
+                let mut text = format!(
+                    "{}: {} objects in {} pages, {} requests, started at +{}, took {}",
+                    s.kind.resource(),
+                    s.objects,
+                    s.pages,
+                    s.requests,
+                    millis(s.started),
+                    millis(s.took)
+                );
+                if s.restarts > 0 {
+                    text.push_str(&format!(", restarted {} times", s.restarts));
+                }
+                if let Some(gap) = &s.gap {
+                    text.push_str(&format!(
+                        "; INCOMPLETE ({}): {}",
+                        gap.reason.as_str(),
+                        gap.message
+                    ));
+                }
+                self.line(1, &text);
+            }
+        }
+    }
+}
+
+fn millis(d: Duration) -> String {
+    if d >= Duration::from_secs(10) {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}

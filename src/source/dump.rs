@@ -1,0 +1,108 @@
+//! The snapshot file of `rbacscan dump` and `scan --save-snapshot`: a JSON
+//! `v1 List` that kubectl and `scan -f` both read, with an `rbacscan` header
+//! recording where and when the objects were listed and which kinds are
+//! missing, so a partial collection stays partial when scanned offline.
+//!
+//! ```json
+//! {"apiVersion":"v1","kind":"List","metadata":{},
+//!  "rbacscan":{"dumpVersion":1,"tool":"rbacscan 0.1.0","cluster":{...},"coverage":{"gaps":[...]}},
+//!  "items":[
+//! {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole",...},
+//! ...
+//! ]}
+//! ```
+//!
+//! Items are whole objects as the API server returned them, minus
+//! `metadata.managedFields`, one per line, in kind, namespace and name order.
+//! Secrets are never part of a snapshot.
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use super::ClusterInfo;
+use crate::snapshot::{Coverage, Snapshot};
+
+/// The version of this format; `scan -f` refuses newer ones.
+pub const DUMP_VERSION: u32 = 1;
+
+/// The `rbacscan` section of a snapshot file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DumpHeader {
+    /// [`DUMP_VERSION`] when written.
+    pub dump_version: u32,
+    /// `rbacscan <version>`.
+    #[serde(default)]
+    pub tool: String,
+    /// Where the objects were listed; absent for snapshots of files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterInfo>,
+    /// The kinds that could not be listed.
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+/// Writes `snapshot` as a snapshot file.
+pub fn write(
+    snapshot: &Snapshot,
+    cluster: Option<&ClusterInfo>,
+    mut out: impl Write,
+) -> Result<(), serde_json::Error> {
+    let header = DumpHeader {
+        dump_version: DUMP_VERSION,
+        tool: format!("rbacscan {}", env!("CARGO_PKG_VERSION")),
+        cluster: cluster.cloned(),
+        coverage: snapshot.coverage.clone(),
+    };
+    let io = serde_json::Error::io;
+    out.write_all(br#"{"apiVersion":"v1","kind":"List","metadata":{},"rbacscan":"#)
+        .map_err(io)?;
+    serde_json::to_writer(&mut out, &header)?;
+    out.write_all(b",\"items\":[").map_err(io)?;
+    let mut first = true;
+    let mut item = |value: &dyn erased::Item, out: &mut dyn Write| -> Result<(), serde_json::Error> {
+        out.write_all(if first { b"\n" } else { b",\n" }).map_err(io)?;
+        first = false;
+        value.write_to(out)
+    };
+    let s = snapshot;
+    for o in &s.cluster_roles {
+        item(o, &mut out)?;
+    }
+    for o in &s.cluster_role_bindings {
+        item(o, &mut out)?;
+    }
+    for o in &s.roles {
+        item(o, &mut out)?;
+    }
+    for o in &s.role_bindings {
+        item(o, &mut out)?;
+    }
+    for o in &s.service_accounts {
+        item(o, &mut out)?;
+    }
+    for o in &s.pods {
+        item(o, &mut out)?;
+    }
+    for o in &s.namespaces {
+        item(o, &mut out)?;
+    }
+    out.write_all(b"\n]}\n").map_err(io)?;
+    out.flush().map_err(io)
+}
+
+/// Lets objects of different types go through one writer.
+mod erased {
+    use std::io::Write;
+
+    pub trait Item {
+        fn write_to(&self, out: &mut dyn Write) -> Result<(), serde_json::Error>;
+    }
+
+    impl<T: serde::Serialize> Item for T {
+        fn write_to(&self, out: &mut dyn Write) -> Result<(), serde_json::Error> {
+            serde_json::to_writer(out, self)
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Live input: every kind the analysis reads, listed from the cluster's API
+//! server through `kube`. Read-only (GET only; Secrets are never listed),
+//! all kinds at once, paginated, within `--request-timeout` per request and
+//! `--deadline` overall. A kind the credentials may not list becomes a
+//! coverage gap, not an error: the scan goes on with what it could read.
+//!
+//! Progress goes to an [`Observer`]; this module prints nothing.
+
+mod connect;
+mod list;
+mod request;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+pub use list::ListStats;
+
+use self::request::{ACCEPT_JSON, Failure, Fetcher};
+use super::{ClusterInfo, Loaded, Provenance};
+use crate::snapshot::{Kind, SnapshotBuilder};
+
+/// Objects per page unless `--chunk-size` says otherwise (kubectl's default).
+pub const DEFAULT_CHUNK_SIZE: u32 = 500;
+/// `--request-timeout` default.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// `--deadline` default.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+
+/// How to reach the cluster and how long to try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveOptions {
+    /// `--kubeconfig`: this file instead of `KUBECONFIG` or `~/.kube/config`.
+    pub kubeconfig: Option<PathBuf>,
+    /// `--context`: this context instead of the current one.
+    pub context: Option<String>,
+    /// The longest wait for one response (`--request-timeout`).
+    pub request_timeout: Duration,
+    /// The longest the whole collection may take (`--deadline`).
+    pub deadline: Duration,
+    /// Objects per page (`--chunk-size`).
+    pub chunk_size: u32,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            kubeconfig: None,
+            context: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+}
+
+/// Errors that stop a live scan. Each names the server or the kubeconfig.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// No kubeconfig was found and rbacscan is not running in a pod.
+    #[error(
+        "no cluster to scan: no --kubeconfig, KUBECONFIG names no existing file, ~/.kube/config does not exist, and this is not a pod (KUBERNETES_SERVICE_HOST is unset); give -f FILE to scan a dump, or --demo"
+    )]
+    NoKubeconfig,
+    /// The kubeconfig could not be read or parsed.
+    #[error("kubeconfig {path}: {message}")]
+    Kubeconfig {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `--context` (or `current-context`) names a context the kubeconfig lacks.
+    #[error("context `{context}` is not in {origin}; its contexts: {available}")]
+    UnknownContext {
+        /// The context asked for.
+        context: String,
+        /// The kubeconfig file(s).
+        origin: String,
+        /// The contexts it has, comma-separated.
+        available: String,
+    },
+    /// The kubeconfig has no current context and `--context` was not given.
+    #[error("{origin} has no current-context; choose one with --context: {available}")]
+    NoContext {
+        /// The kubeconfig file(s).
+        origin: String,
+        /// The contexts it has, comma-separated.
+        available: String,
+    },
+    /// The chosen context cannot be used (no server URL, unreadable certificates, ...).
+    #[error("{context}: {message}")]
+    Config {
+        /// The context, as `context \`name\``.
+        context: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The in-cluster configuration (the pod's ServiceAccount) could not be loaded.
+    #[error("in-cluster configuration: {message}")]
+    InCluster {
+        /// What is wrong.
+        message: String,
+    },
+    /// The API server could not be reached (connection refused, no route, unknown host).
+    #[error("cannot reach the API server at {server}: {cause}")]
+    Unreachable {
+        /// The server URL.
+        server: String,
+        /// The network error.
+        cause: String,
+    },
+    /// The TLS handshake failed: wrong CA, wrong server name, expired certificate.
+    #[error(
+        "TLS handshake with {server} failed: {cause}; check certificate-authority(-data) and the server URL in the kubeconfig"
+    )]
+    Tls {
+        /// The server URL.
+        server: String,
+        /// What the TLS library said.
+        cause: String,
+    },
+    /// The server rejected the credentials (401).
+    #[error(
+        "the API server at {server} rejected the credentials of {whom} (401 Unauthorized): the token or client certificate is expired or wrong; log in again or fix the kubeconfig"
+    )]
+    Unauthorized {
+        /// The server URL.
+        server: String,
+        /// The context or in-cluster ServiceAccount.
+        whom: String,
+    },
+    /// Credentials could not be obtained (exec plugin, token file, OIDC refresh).
+    #[error("cannot get credentials for {whom}: {cause}")]
+    Credentials {
+        /// The context or in-cluster ServiceAccount.
+        whom: String,
+        /// What failed.
+        cause: String,
+    },
+    /// The server did not answer in time.
+    #[error(
+        "the API server at {server} did not answer in time (--request-timeout, --deadline); is the URL right and the server up?"
+    )]
+    Timeout {
+        /// The server URL.
+        server: String,
+    },
+    /// The server answered, but not as a Kubernetes API server does.
+    #[error("{server} does not answer like a Kubernetes API server: {message}")]
+    NotKubernetes {
+        /// The server URL.
+        server: String,
+        /// What it answered.
+        message: String,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the network runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Something that happened while collecting, for progress displays.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// The server answered `/version`.
+    Connected {
+        /// Server, context and version.
+        cluster: &'a ClusterInfo,
+        /// Time from the start.
+        after: Duration,
+    },
+    /// A page of a list arrived.
+    Page {
+        /// The kind listed.
+        kind: Kind,
+        /// Its number, from 1.
+        page: u32,
+        /// Objects of this kind so far.
+        objects: usize,
+        /// The server's `remainingItemCount`, when it gives one.
+        remaining: Option<i64>,
+    },
+    /// A request failed and will be retried.
+    Retry {
+        /// The list, or `None` for the first contact.
+        kind: Option<Kind>,
+        /// What failed.
+        problem: &'a str,
+        /// The wait before the next attempt.
+        wait: Duration,
+    },
+    /// A list starts over because its `continue` token expired (410).
+    Restart {
+        /// The kind listed.
+        kind: Kind,
+        /// Pages read before the token expired.
+        after_pages: u32,
+        /// The server's message.
+        message: &'a str,
+    },
+    /// A list finished, completely or not.
+    Listed(&'a ListStats),
+}
+
+/// Receives [`Event`]s while a cluster is listed.
+pub trait Observer: Sync {
+    /// Called for each event, from the collecting task.
+    fn event(&self, event: Event<'_>);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn event(&self, _: Event<'_>) {}
+}
+
+/// What a live collection produced.
+#[derive(Debug)]
+pub struct Collected {
+    /// The snapshot (with its coverage) and provenance.
+    pub loaded: Loaded,
+    /// Per kind: requests, pages, time.
+    pub lists: Vec<ListStats>,
+    /// All requests sent, `/version` and retries included.
+    pub requests: u32,
+    /// Wall time of the collection.
+    pub took: Duration,
+}
+
+/// Lists the cluster on a runtime of its own.
+pub fn collect(options: &LiveOptions, observer: &dyn Observer) -> Result<Collected, LiveError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(LiveError::Runtime)?;
+    runtime.block_on(collect_async(options, observer))
+}
+
+/// Lists the cluster: `/version` first (a clear error if the server is not
+/// there or rejects us), then every kind at once.
+pub async fn collect_async(
+    options: &LiveOptions,
+    observer: &dyn Observer,
+) -> Result<Collected, LiveError> {
+    let start = Instant::now();
+    let deadline = start + options.deadline;
+    let target = connect::target(options).await?;
+    let fetcher = Fetcher::new(target, options.request_timeout, deadline, observer)?;
+    let mut requests = 0;
+    let version = server_version(&fetcher, &mut requests).await?;
+    let cluster = ClusterInfo {
+        server: fetcher.target.server.clone(),
+        context: fetcher.target.context.clone(),
+        version,
+        collected_at: Some(jiff::Timestamp::now().round(jiff::Unit::Second).map_or_else(
+            |_| jiff::Timestamp::now().to_string(),
+            |t| t.to_string(),
+        )),
+    };
+    observer.event(Event::Connected {
+        cluster: &cluster,
+        after: start.elapsed(),
+    });
+    let lists = Kind::ALL.map(|kind| {
+        let fetcher = &fetcher;
+        async move {
+            let mut stats = ListStats::new(kind);
+            let mut objects = Vec::new();
+            let list_start = Instant::now();
+            let listing = list::list_kind(
+                fetcher,
+                kind,
+                options.chunk_size,
+                &mut objects,
+                &mut stats,
+            );
+            let finished = tokio::time::timeout_at(deadline, listing).await;
+            match finished {
+                Ok(result) => result?,
+                Err(_) => {
+                    stats.gap = Some(crate::snapshot::Gap {
+                        kind,
+                        reason: crate::snapshot::GapReason::Failed,
+                        message: format!(
+                            "not finished within the deadline of {} (--deadline)",
+                            humantime::format_duration(options.deadline)
+                        ),
+                    })
+                }
+            }
+            stats.timed(start, list_start);
+            observer.event(Event::Listed(&stats));
+            Ok::<_, LiveError>((objects, stats))
+        }
+    });
+    let results = futures::future::try_join_all(lists).await?;
+    let mut builder = SnapshotBuilder::new();
+    let mut stats = Vec::new();
+    for (objects, s) in results {
+        for o in objects {
+            builder.add(o);
+        }
+        requests += s.requests;
+        if let Some(gap) = &s.gap {
+            builder.add_gap(gap.clone());
+        }
+        stats.push(s);
+    }
+    let provenance = Provenance {
+        sources: vec![cluster.describe()],
+        documents: 0,
+        duplicates: builder.duplicates(),
+        cluster: Some(cluster),
+        ..Provenance::default()
+    };
+    Ok(Collected {
+        loaded: Loaded {
+            snapshot: builder.build(),
+            provenance,
+        },
+        lists: stats,
+        requests,
+        took: start.elapsed(),
+    })
+}
+
+/// `GET /version`: proves the server is there, speaks Kubernetes and takes
+/// our credentials. A server that hides its version (403) is accepted.
+async fn server_version(
+    fetcher: &Fetcher<'_>,
+    requests: &mut u32,
+) -> Result<Option<String>, LiveError> {
+    let answer = match fetcher
+        .get("/version", ACCEPT_JSON, None, true, requests)
+        .await
+    {
+        Ok(a) => a,
+        Err(Failure::Fatal(e)) => return Err(e),
+        Err(Failure::GaveUp(message)) => {
+            return Err(LiveError::NotKubernetes {
+                server: fetcher.target.server.clone(),
+                message,
+            });
+        }
+    };
+    match answer.status.as_u16() {
+        200 => {
+            let info: k8s_openapi::apimachinery::pkg::version::Info =
+                serde_json::from_slice(&answer.body).map_err(|e| LiveError::NotKubernetes {
+                    server: fetcher.target.server.clone(),
+                    message: format!("/version: {e}"),
+                })?;
+            Ok(Some(info.git_version))
+        }
+        401 => Err(LiveError::Unauthorized {
+            server: fetcher.target.server.clone(),
+            whom: fetcher.target.whom(),
+        }),
+        403 => Ok(None),
+        _ => Err(LiveError::NotKubernetes {
+            server: fetcher.target.server.clone(),
+            message: format!(
+                "/version: {}",
+                request::describe_status(answer.status, &answer.body)
+            ),
+        }),
+    }
+}
