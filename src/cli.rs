@@ -37,7 +37,12 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct SourceArgs {
     /// Read a cluster dump instead of a live cluster: a file (YAML or JSON, `kubectl get ... -o yaml|json`, `rbacscan dump`), a directory, or - for stdin. Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "PATH", help_heading = "Input")]
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        help_heading = "Input"
+    )]
     pub files: Vec<String>,
     /// Scan the demo cluster bundled with rbacscan (examples/demo-cluster.yaml).
     #[arg(long, conflicts_with = "files", help_heading = "Input")]
@@ -61,7 +66,12 @@ pub struct SourceArgs {
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count, help_heading = "Progress")]
     pub verbose: u8,
     /// No progress spinner and no warnings on stderr (errors are still printed).
-    #[arg(short = 'q', long, conflicts_with = "verbose", help_heading = "Progress")]
+    #[arg(
+        short = 'q',
+        long,
+        conflicts_with = "verbose",
+        help_heading = "Progress"
+    )]
     pub quiet: bool,
 }
 

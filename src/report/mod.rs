@@ -149,10 +149,7 @@ impl CoverageReport {
     pub fn of(coverage: &Coverage) -> CoverageReport {
         CoverageReport {
             complete: coverage.is_complete(),
-            read: Kind::ALL
-                .into_iter()
-                .filter(|k| coverage.has(*k))
-                .collect(),
+            read: Kind::ALL.into_iter().filter(|k| coverage.has(*k)).collect(),
             missing: coverage
                 .gaps
                 .iter()
@@ -215,8 +212,8 @@ impl Report {
         }
         let objects = Kind::ALL
             .into_iter()
-        .map(|k| (k.as_str(), snapshot.count(k)))
-        .collect();
+            .map(|k| (k.as_str(), snapshot.count(k)))
+            .collect();
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {

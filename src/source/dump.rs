@@ -61,11 +61,13 @@ pub fn write(
     serde_json::to_writer(&mut out, &header)?;
     out.write_all(b",\"items\":[").map_err(io)?;
     let mut first = true;
-    let mut item = |value: &dyn erased::Item, out: &mut dyn Write| -> Result<(), serde_json::Error> {
-        out.write_all(if first { b"\n" } else { b",\n" }).map_err(io)?;
-        first = false;
-        value.write_to(out)
-    };
+    let mut item =
+        |value: &dyn erased::Item, out: &mut dyn Write| -> Result<(), serde_json::Error> {
+            out.write_all(if first { b"\n" } else { b",\n" })
+                .map_err(io)?;
+            first = false;
+            value.write_to(out)
+        };
     let s = snapshot;
     for o in &s.cluster_roles {
         item(o, &mut out)?;

@@ -139,12 +139,11 @@ impl Loader {
         if let Some(item_kind) = kind.strip_suffix("List") {
             let mut map = map;
             if let Some(header) = map.remove("rbacscan") {
-                let header = serde_json::from_value(header).map_err(|e| {
-                    SourceError::NotAnObject {
+                let header =
+                    serde_json::from_value(header).map_err(|e| SourceError::NotAnObject {
                         location: location.clone(),
                         message: format!("invalid `rbacscan` header: {e}"),
-                    }
-                })?;
+                    })?;
                 self.apply_header(header, &location)?;
             }
             let items = match map.remove("items") {

@@ -3,6 +3,8 @@
 
 mod cli;
 mod demo;
+mod live;
 mod real_server;
 mod semantics;
 mod support;
+mod test_server;

@@ -31,12 +31,16 @@ pub fn demo_path() -> String {
         .into_owned()
 }
 
-/// The binary, with a clean environment for output (no colour, fixed width).
+/// The binary, with a clean environment: no colour, fixed width, and no
+/// cluster but the one a test names (no KUBECONFIG, a HOME without
+/// `.kube/config`, not in a pod).
 pub fn rbacscan() -> Command {
     let mut c = Command::cargo_bin("rbacscan").expect("binary built");
     c.env_remove("NO_COLOR")
         .env("COLUMNS", "200")
-        .env_remove("KUBECONFIG");
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", "/nonexistent/rbacscan-test-home");
     c
 }
 

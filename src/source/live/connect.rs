@@ -101,10 +101,12 @@ fn read_kubeconfig(options: &LiveOptions) -> Result<Option<(Kubeconfig, String)>
         if !paths.is_empty() {
             let mut merged = Kubeconfig::default();
             for p in &paths {
-                merged = merged.merge(read_one(p)?).map_err(|e| LiveError::Kubeconfig {
-                    path: p.display().to_string(),
-                    message: e.to_string(),
-                })?;
+                merged = merged
+                    .merge(read_one(p)?)
+                    .map_err(|e| LiveError::Kubeconfig {
+                        path: p.display().to_string(),
+                        message: e.to_string(),
+                    })?;
             }
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             return Ok(Some((merged, format!("KUBECONFIG ({})", names.join(", ")))));

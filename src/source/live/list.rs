@@ -175,7 +175,11 @@ where
             Err(e) => {
                 stats.gap = Some(gap(
                     GapReason::Failed,
-                    format!("page {} is not a valid {} list: {e}", stats.pages + 1, kind.as_str()),
+                    format!(
+                        "page {} is not a valid {} list: {e}",
+                        stats.pages + 1,
+                        kind.as_str()
+                    ),
                 ));
                 return Ok(());
             }

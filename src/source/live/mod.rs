@@ -255,10 +255,11 @@ pub async fn collect_async(
         server: fetcher.target.server.clone(),
         context: fetcher.target.context.clone(),
         version,
-        collected_at: Some(jiff::Timestamp::now().round(jiff::Unit::Second).map_or_else(
-            |_| jiff::Timestamp::now().to_string(),
-            |t| t.to_string(),
-        )),
+        collected_at: Some(
+            jiff::Timestamp::now()
+                .round(jiff::Unit::Second)
+                .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string()),
+        ),
     };
     observer.event(Event::Connected {
         cluster: &cluster,
@@ -270,13 +271,8 @@ pub async fn collect_async(
             let mut stats = ListStats::new(kind);
             let mut objects = Vec::new();
             let list_start = Instant::now();
-            let listing = list::list_kind(
-                fetcher,
-                kind,
-                options.chunk_size,
-                &mut objects,
-                &mut stats,
-            );
+            let listing =
+                list::list_kind(fetcher, kind, options.chunk_size, &mut objects, &mut stats);
             let finished = tokio::time::timeout_at(deadline, listing).await;
             match finished {
                 Ok(result) => result?,

@@ -246,15 +246,11 @@ fn classify(error: &kube::Error) -> Class {
     if let kube::Error::Auth(e) = error {
         return Class::Credentials(one_line(&chain(e)));
     }
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = current {
+    for e in causes(error) {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return Class::Tls(describe_tls(tls));
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return Class::Tls(describe_tls(tls));
-            }
             use std::io::ErrorKind::*;
             if matches!(
                 io.kind(),
@@ -266,7 +262,6 @@ fn classify(error: &kube::Error) -> Class {
         if e.to_string().starts_with("dns error") {
             return Class::Unreachable(one_line(&chain(e)));
         }
-        current = e.source();
     }
     Class::Other(one_line(&chain(error)))
 }
@@ -290,16 +285,28 @@ fn describe_tls(error: &rustls::Error) -> String {
     }
 }
 
-/// An error and its sources, de-duplicated, joined with `: `.
+/// An error and its causes, outermost first. Unlike `source()` chains, this
+/// looks inside `io::Error`s, whose `source()` skips the error they wrap
+/// (where TLS errors hide).
+fn causes<'e>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |e| match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io
+            .get_ref()
+            .map(|inner| inner as &(dyn std::error::Error + 'static)),
+        None => e.source(),
+    })
+}
+
+/// An error and its causes, de-duplicated, joined with `: `.
 fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(error);
-    while let Some(e) = current {
+    for e in causes(error) {
         let text = e.to_string();
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
-        current = e.source();
     }
     parts.join(": ")
 }

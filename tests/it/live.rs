@@ -1,0 +1,561 @@
+//! The live path end to end: the real binary, through the real `kube`
+//! client, against the in-process test API server (`test_server`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use predicates::prelude::*;
+use serde_json::Value;
+
+use rbacscan::snapshot::{Kind, Snapshot};
+use rbacscan::source::files::Loader;
+
+use super::support::{demo_path, rbacscan, real_fixture};
+use super::test_server::{
+    Fault, SilentServer, TOKEN, TestServer, list_path, timed, unrelated_ca_pem,
+};
+
+/// The cluster served in these tests: the demo cluster plus the real
+/// server's `shop` namespace, as files.
+fn cluster_files() -> Vec<String> {
+    vec![
+        demo_path(),
+        real_fixture("shop-pods-and-serviceaccounts.yaml"),
+    ]
+}
+
+fn cluster() -> Snapshot {
+    let mut l = Loader::new();
+    for f in cluster_files() {
+        l.add_path(&f).unwrap();
+    }
+    l.finish().snapshot
+}
+
+/// A temporary directory holding a kubeconfig for `server`.
+struct Kubeconfig {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Kubeconfig {
+    fn for_server(server: &TestServer) -> Kubeconfig {
+        Kubeconfig::with(server, &server.ca_pem, &[("test", TOKEN)])
+    }
+
+    fn with(server: &TestServer, ca_pem: &str, contexts: &[(&str, &str)]) -> Kubeconfig {
+        Kubeconfig::from_text(&server.kubeconfig(ca_pem, contexts))
+    }
+
+    fn from_text(text: &str) -> Kubeconfig {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kubeconfig");
+        std::fs::write(&path, text).unwrap();
+        Kubeconfig { dir, path }
+    }
+
+    fn arg(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = rbacscan().args(args).output().unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// A live JSON scan in pages of 2, with extra arguments.
+fn scan_live(kc: &Kubeconfig, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "scan",
+        "--kubeconfig",
+        kc.arg(),
+        "--chunk-size",
+        "2",
+        "-o",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn offline_report() -> Value {
+    let mut args = vec!["scan", "-o", "json"];
+    let files = cluster_files();
+    for f in &files {
+        args.extend(["-f", f.as_str()]);
+    }
+    let r = run(&args);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    r.json()
+}
+
+/// What must agree between two reports of the same cluster.
+fn essence(report: &Value) -> (Value, Value, Value) {
+    (
+        report["findings"].clone(),
+        report["counts"].clone(),
+        report["coverage"].clone(),
+    )
+}
+
+fn assert_read_only(server: &TestServer) {
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(r.method, "GET", "{r:?}");
+        assert!(r.authorized, "{r:?}");
+        assert_eq!(r.accept, "application/json", "{r:?}");
+        assert!(!r.path.contains("secrets"), "a Secret was requested: {r:?}");
+    }
+}
+
+#[test]
+fn a_live_scan_in_pages_of_two_equals_the_offline_scan_and_its_dump() {
+    let snapshot = cluster();
+    let server = TestServer::serving(snapshot.clone())
+        .barrier(Kind::ALL.len())
+        .start();
+    let kc = Kubeconfig::for_server(&server);
+    let saved = kc.file("saved.json");
+    let live = scan_live(&kc, &["--save-snapshot", &saved, "-v"]);
+    assert_eq!(live.code, Some(0), "{}", live.stderr);
+    let live_report = live.json();
+    let offline = offline_report();
+    assert_eq!(essence(&live_report), essence(&offline));
+    assert_eq!(live_report["coverage"]["complete"], true);
+    assert_eq!(
+        live_report["inputs"]["cluster"]["server"].as_str(),
+        Some(server.url.as_str())
+    );
+    assert_eq!(live_report["inputs"]["cluster"]["version"], "v1.28.7");
+
+    // All kinds were in flight together: every first page was held until all
+    // seven lists had asked for theirs.
+    assert_eq!(server.barrier_met(), Some(true));
+    // One request per page: ceil(n / 2) per kind (one for an empty list).
+    let requests = server.requests();
+    for kind in Kind::ALL {
+        let n = snapshot.count(kind);
+        let sent = requests
+            .iter()
+            .filter(|r| r.path == list_path(kind))
+            .count();
+        assert_eq!(sent, n.div_ceil(2).max(1), "{kind:?}: {n} objects");
+        assert!(
+            live.stderr.contains(&format!(
+                "{}: {n} objects in {} pages, {} requests",
+                kind.resource(),
+                n.div_ceil(2).max(1),
+                n.div_ceil(2).max(1)
+            )),
+            "{}",
+            live.stderr
+        );
+    }
+    assert!(
+        requests.iter().filter(|r| r.resource().is_some()).all(|r| r
+            .query
+            .get("limit")
+            .map(String::as_str)
+            == Some("2"))
+    );
+    assert_read_only(&server);
+
+    // The snapshot saved during the scan, and one written by `dump`, scan
+    // offline to the same findings.
+    let dumped = kc.file("dump.json");
+    let d = run(&["dump", "--kubeconfig", kc.arg(), "-o", &dumped, "-q"]);
+    assert_eq!(d.code, Some(0), "{}", d.stderr);
+    assert_eq!(d.stdout, "");
+    assert_eq!(d.stderr, "");
+    for file in [&saved, &dumped] {
+        let r = run(&["scan", "-f", file, "-o", "json"]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert_eq!(essence(&r.json()), essence(&offline), "{file}");
+        assert_eq!(
+            r.json()["inputs"]["cluster"]["server"].as_str(),
+            Some(server.url.as_str())
+        );
+    }
+    let text = std::fs::read_to_string(&dumped).unwrap();
+    assert!(text.starts_with(
+        r#"{"apiVersion":"v1","kind":"List","metadata":{},"rbacscan":{"dumpVersion":1,"#
+    ));
+    assert!(!text.contains("managedFields"));
+    assert_read_only(&server);
+}
+
+#[test]
+fn forbidden_pods_give_a_partial_report_that_says_so() {
+    let server = TestServer::serving(cluster())
+        .fault(Fault::Forbidden("pods"))
+        .start();
+    let kc = Kubeconfig::for_server(&server);
+    let r = scan_live(&kc, &[]);
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    let report = r.json();
+    let coverage = &report["coverage"];
+    assert_eq!(coverage["complete"], false);
+    assert_eq!(coverage["missing"].as_array().unwrap().len(), 1);
+    let missing = &coverage["missing"][0];
+    assert_eq!(missing["kind"], "Pod");
+    assert_eq!(missing["resource"], "pods");
+    assert_eq!(missing["reason"], "forbidden");
+    assert!(
+        missing["message"].as_str().unwrap().contains(
+            r#"HTTP 403 Forbidden: pods is forbidden: User "bob" cannot list resource "pods""#
+        ),
+        "{missing}"
+    );
+    assert!(missing["impact"].as_str().unwrap().contains("pods"));
+    assert!(!coverage["read"].as_array().unwrap().contains(&"Pod".into()));
+    assert_eq!(report["counts"]["objects"]["Pod"], 0);
+    // RBAC findings do not depend on pods.
+    assert_eq!(report["findings"], offline_report()["findings"]);
+    assert!(
+        r.stderr
+            .contains("warning: partial snapshot, could not read pods (forbidden)")
+    );
+
+    let table = run(&["scan", "--kubeconfig", kc.arg()]);
+    assert_eq!(table.code, Some(3));
+    assert!(
+        table
+            .stdout
+            .contains("PARTIAL SCAN: 1 of 7 kinds could not be read"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table
+            .stdout
+            .contains("- Pod (pods): forbidden: HTTP 403 Forbidden: pods is forbidden")
+    );
+
+    // A partial dump stays partial offline.
+    let dumped = kc.file("partial.json");
+    let d = run(&["dump", "--kubeconfig", kc.arg(), "-o", &dumped]);
+    assert_eq!(d.code, Some(3), "{}", d.stderr);
+    let offline = run(&["scan", "-f", &dumped, "-o", "json"]);
+    assert_eq!(offline.code, Some(3), "{}", offline.stderr);
+    assert_eq!(offline.json()["coverage"], report["coverage"]);
+    assert_read_only(&server);
+}
+
+#[test]
+fn forbidden_clusterroles_leave_bindings_unresolved_but_not_missing() {
+    let server = TestServer::serving(cluster())
+        .fault(Fault::Forbidden("clusterroles"))
+        .start();
+    let kc = Kubeconfig::for_server(&server);
+    let r = scan_live(&kc, &["--fail-on", "low"]);
+    assert_eq!(r.code, Some(3), "partial wins over findings: {}", r.stderr);
+    let report = r.json();
+    let missing = &report["coverage"]["missing"];
+    assert_eq!(missing.as_array().unwrap().len(), 1);
+    assert_eq!(missing[0]["kind"], "ClusterRole");
+    assert!(
+        missing[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("clusterroles.rbac.authorization.k8s.io is forbidden")
+    );
+    assert!(
+        missing[0]["impact"]
+            .as_str()
+            .unwrap()
+            .contains("unresolved")
+    );
+    // Bindings to ClusterRoles are not reported as bindings to missing roles.
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "Roles still yield findings");
+    assert!(
+        findings
+            .iter()
+            .all(|f| !(f["code"] == "missing-role" && f["role"]["kind"] == "ClusterRole")),
+        "{findings:?}"
+    );
+    assert_read_only(&server);
+}
+
+#[test]
+fn an_expired_continue_token_restarts_the_list() {
+    let snapshot = cluster();
+    let server = TestServer::serving(snapshot.clone())
+        .fault(Fault::ExpireContinue {
+            resource: "clusterroles",
+            nth: 3,
+        })
+        .start();
+    let kc = Kubeconfig::for_server(&server);
+    let r = scan_live(&kc, &["-v"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(essence(&r.json()), essence(&offline_report()));
+    assert!(
+        r.stderr.contains("clusterroles: continue token expired after 3 pages (HTTP 410 Gone: The provided continue parameter is too old"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("restarted 1 times"), "{}", r.stderr);
+    // Three pages, the 410, then the whole list again.
+    let n = snapshot.count(Kind::ClusterRole).div_ceil(2);
+    let sent: Vec<bool> = server
+        .requests()
+        .iter()
+        .filter(|r| r.resource() == Some("clusterroles"))
+        .map(|r| r.query.contains_key("continue"))
+        .collect();
+    assert_eq!(sent.len(), 4 + n);
+    assert!(!sent[0] && sent[1] && sent[2] && sent[3] && !sent[4]);
+    assert_read_only(&server);
+}
+
+#[test]
+fn throttling_is_retried_after_the_servers_retry_after() {
+    let server = TestServer::serving(cluster())
+        .fault(Fault::Status {
+            resource: "roles",
+            status: 429,
+            count: 1,
+            retry_after: Some(1),
+        })
+        .start();
+    let kc = Kubeconfig::for_server(&server);
+    let (r, took) = timed(|| scan_live(&kc, &["-v"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(essence(&r.json()), essence(&offline_report()));
+    assert!(
+        r.stderr.contains("roles: HTTP 429 Too Many Requests: Too many requests, please try again later.; retrying in 1000 ms"),
+        "{}",
+        r.stderr
+    );
+    assert!(took >= Duration::from_secs(1), "Retry-After was honoured");
+    assert_read_only(&server);
+}
+
+#[test]
+fn a_burst_of_server_errors_is_retried() {
+    let server = TestServer::serving(cluster())
+        .fault(Fault::Status {
+            resource: "rolebindings",
+            status: 500,
+            count: 3,
+            retry_after: None,
+        })
+        .fault(Fault::Status {
+            resource: "serviceaccounts",
+            status: 503,
+            count: 2,
+            retry_after: None,
+        })
+        .start();
+    let kc = Kubeconfig::for_server(&server);
+    let r = scan_live(&kc, &["-v"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(essence(&r.json()), essence(&offline_report()));
+    assert_eq!(
+        r.stderr.matches("rolebindings: HTTP 500").count(),
+        3,
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.matches("serviceaccounts: HTTP 503").count(), 2);
+}
+
+#[test]
+fn a_list_that_keeps_failing_is_missing_once_the_deadline_leaves_no_room() {
+    let server = TestServer::serving(cluster())
+        .fault(Fault::Status {
+            resource: "pods",
+            status: 503,
+            count: usize::MAX,
+            retry_after: None,
+        })
+        .start();
+    let kc = Kubeconfig::for_server(&server);
+    let (r, took) = timed(|| scan_live(&kc, &["--deadline", "2s"]));
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    let missing = &r.json()["coverage"]["missing"];
+    assert_eq!(missing[0]["kind"], "Pod");
+    assert_eq!(missing[0]["reason"], "failed");
+    assert!(
+        missing[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTP 503 Service Unavailable"),
+        "{missing}"
+    );
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
+
+#[test]
+fn a_server_that_never_answers_is_an_error_within_the_deadline() {
+    let silent = SilentServer::start();
+    let kc = Kubeconfig::from_text(&format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: s\n  cluster:\n    server: {}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: c\n  context:\n    cluster: s\n    user: u\n",
+        silent.url
+    ));
+    let (r, took) = timed(|| {
+        run(&[
+            "scan",
+            "--kubeconfig",
+            kc.arg(),
+            "--request-timeout",
+            "30s",
+            "--deadline",
+            "2s",
+        ])
+    });
+    assert_eq!(r.code, Some(2));
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains(&format!(
+            "rbacscan: error: the API server at {} did not answer in time",
+            silent.url
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(took < Duration::from_secs(15), "{took:?}");
+}
+
+#[test]
+fn a_wrong_ca_is_a_tls_error() {
+    let server = TestServer::serving(cluster()).start();
+    let kc = Kubeconfig::with(&server, &unrelated_ca_pem(), &[("test", TOKEN)]);
+    let r = run(&["scan", "--kubeconfig", kc.arg()]);
+    assert_eq!(r.code, Some(2));
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr.trim_end(),
+        format!(
+            "rbacscan: error: TLS handshake with {} failed: the server's certificate is not signed by a CA the kubeconfig trusts (UnknownIssuer); check certificate-authority(-data) and the server URL in the kubeconfig",
+            server.url
+        )
+    );
+    assert!(server.requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn rejected_credentials_are_named() {
+    let server = TestServer::serving(cluster()).start();
+    let kc = Kubeconfig::with(&server, &server.ca_pem, &[("expired", "not-the-token")]);
+    let r = run(&["scan", "--kubeconfig", kc.arg()]);
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr.contains(&format!(
+            "the API server at {} rejected the credentials of context `expired` (401 Unauthorized)",
+            server.url
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(server.requests().len(), 1, "nothing is listed after a 401");
+}
+
+#[test]
+fn an_unknown_context_lists_the_contexts() {
+    let server = TestServer::serving(cluster()).start();
+    let kc = Kubeconfig::with(&server, &server.ca_pem, &[("test", TOKEN), ("prod", TOKEN)]);
+    let r = run(&["scan", "--kubeconfig", kc.arg(), "--context", "staging"]);
+    assert_eq!(r.code, Some(2));
+    assert_eq!(
+        r.stderr.trim_end(),
+        format!(
+            "rbacscan: error: context `staging` is not in {}; its contexts: test, prod",
+            kc.arg()
+        )
+    );
+    // The other context works, chosen by name.
+    let ok = run(&[
+        "scan",
+        "--kubeconfig",
+        kc.arg(),
+        "--context",
+        "prod",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+    assert_eq!(ok.json()["inputs"]["cluster"]["context"], "prod");
+}
+
+#[test]
+fn kubeconfig_comes_from_kubeconfig_env_merged_like_kubectl() {
+    let server = TestServer::serving(cluster()).start();
+    let kc = Kubeconfig::for_server(&server);
+    let missing = kc.file("does-not-exist");
+    let joined = std::env::join_paths([Path::new(&missing), kc.path.as_path()]).unwrap();
+    let out = rbacscan()
+        .env("KUBECONFIG", joined)
+        .args(["scan", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["inputs"]["sources"][0].as_str().unwrap(),
+        format!("cluster {} (context test, Kubernetes v1.28.7)", server.url)
+    );
+}
+
+#[test]
+fn missing_or_unreachable_clusters_are_one_line_errors() {
+    rbacscan()
+        .args(["scan", "--kubeconfig", "/nonexistent/kubeconfig"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("rbacscan: error: kubeconfig /nonexistent/kubeconfig: no such file\n");
+    rbacscan()
+        .args(["scan"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "rbacscan: error: no cluster to scan:",
+        ));
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kc = Kubeconfig::from_text(&format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: s\n  cluster:\n    server: https://127.0.0.1:{port}\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: c\n  context:\n    cluster: s\n    user: u\n"
+    ));
+    rbacscan()
+        .args(["scan", "--kubeconfig", kc.arg()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(format!(
+            "rbacscan: error: cannot reach the API server at https://127.0.0.1:{port}: "
+        )))
+        .stderr(predicate::str::contains("refused"));
+}

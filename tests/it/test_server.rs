@@ -1,0 +1,615 @@
+//! A test API server, for tests only: serves a cluster's objects over HTTPS
+//! the way kube-apiserver does, so the live path runs through the real
+//! `kube` client. It speaks the list protocol (`limit`, `continue` tokens
+//! shaped like the real ones, `metadata.resourceVersion`,
+//! `remainingItemCount`, kind-less items), answers errors with `Status`
+//! bodies taken from the real server's fixtures, checks a bearer token,
+//! injects faults on demand (403, 410, 429, 5xx) and records every request.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+
+use rbacscan::snapshot::{Kind, Snapshot};
+
+use super::support::real_fixture;
+
+/// The bearer token the server accepts.
+pub const TOKEN: &str = "rbacscan-test-token";
+/// The `resourceVersion` of every list.
+const RESOURCE_VERSION: &str = "4242";
+
+/// One request as received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// `GET`, ...
+    pub method: String,
+    /// The path, e.g. `/api/v1/pods`.
+    pub path: String,
+    /// The query parameters.
+    pub query: BTreeMap<String, String>,
+    /// The `Accept` header.
+    pub accept: String,
+    /// Whether the bearer token was right.
+    pub authorized: bool,
+}
+
+impl Recorded {
+    /// The resource of a list path (`pods`), if it is one.
+    pub fn resource(&self) -> Option<&str> {
+        resource_of(&self.path).map(|(_, r)| r)
+    }
+}
+
+/// A fault to inject.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Every list of this resource is forbidden (403, the real Status body).
+    Forbidden(&'static str),
+    /// The `nth` request (from 1) of this resource that carries a `continue`
+    /// token gets 410 Expired (the real Status body), once.
+    ExpireContinue {
+        /// The resource.
+        resource: &'static str,
+        /// Which continued request.
+        nth: usize,
+    },
+    /// The next `count` requests of this resource get `status` (429 with
+    /// `Retry-After: retry_after` if given, or a 5xx).
+    Status {
+        /// The resource.
+        resource: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// How many requests.
+        count: usize,
+        /// `Retry-After` seconds.
+        retry_after: Option<u64>,
+    },
+}
+
+/// The served cluster, faults and records.
+struct State {
+    /// Items per list path, sorted by their etcd key (`namespace/name`).
+    lists: BTreeMap<String, Vec<(String, Value)>>,
+    faults: Mutex<Vec<Fault>>,
+    continued: Mutex<BTreeMap<String, usize>>,
+    requests: Mutex<Vec<Recorded>>,
+    /// First pages wait until this many resources have asked for theirs.
+    barrier: Option<usize>,
+    first_pages: tokio::sync::watch::Sender<BTreeSet<String>>,
+    barrier_met: Mutex<Option<bool>>,
+    token: String,
+}
+
+/// A running test server; stops when dropped.
+pub struct TestServer {
+    /// `https://127.0.0.1:<port>`.
+    pub url: String,
+    /// The CA that signed the server's certificate, PEM.
+    pub ca_pem: String,
+    state: Arc<State>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// Configures a [`TestServer`].
+pub struct Builder {
+    snapshot: Snapshot,
+    faults: Vec<Fault>,
+    barrier: Option<usize>,
+}
+
+impl TestServer {
+    /// A server for the objects of `snapshot`.
+    pub fn serving(snapshot: Snapshot) -> Builder {
+        Builder {
+            snapshot,
+            faults: Vec::new(),
+            barrier: None,
+        }
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.requests.lock().unwrap().clone()
+    }
+
+    /// Whether the barrier (see [`Builder::barrier`]) was met: `None` if
+    /// no first page was asked for.
+    pub fn barrier_met(&self) -> Option<bool> {
+        *self.state.barrier_met.lock().unwrap()
+    }
+
+    /// A kubeconfig for this server with one context per entry of
+    /// `contexts` (name, token); the first is current.
+    pub fn kubeconfig(&self, ca_pem: &str, contexts: &[(&str, &str)]) -> String {
+        let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+        let mut text = format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: {}\nclusters:\n- name: test\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\n",
+            contexts[0].0, self.url
+        );
+        text.push_str("users:\n");
+        for (name, token) in contexts {
+            text.push_str(&format!("- name: {name}\n  user:\n    token: {token}\n"));
+        }
+        text.push_str("contexts:\n");
+        for (name, _) in contexts {
+            text.push_str(&format!(
+                "- name: {name}\n  context:\n    cluster: test\n    user: {name}\n"
+            ));
+        }
+        text
+    }
+}
+
+impl Builder {
+    /// Adds a fault.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// Holds every first page until `resources` lists have asked for theirs
+    /// (or 10 s passed): proves the lists are in flight together.
+    pub fn barrier(mut self, resources: usize) -> Self {
+        self.barrier = Some(resources);
+        self
+    }
+
+    /// Starts serving on 127.0.0.1 on a port of its own.
+    pub fn start(self) -> TestServer {
+        let mut lists: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
+        for kind in Kind::ALL {
+            lists.insert(list_path(kind), Vec::new());
+        }
+        let s = &self.snapshot;
+        let mut add = |kind: Kind, value: Value| {
+            let mut value = value;
+            let meta = &value["metadata"];
+            let key = match meta["namespace"].as_str() {
+                Some(ns) => format!("{ns}/{}", meta["name"].as_str().unwrap_or("")),
+                None => meta["name"].as_str().unwrap_or("").to_string(),
+            };
+            // Items of a real list response carry no kind or apiVersion.
+            if let Value::Object(m) = &mut value {
+                m.remove("kind");
+                m.remove("apiVersion");
+            }
+            lists.get_mut(&list_path(kind)).unwrap().push((key, value));
+        };
+        let json = |v: &dyn erased_serialize::Ser| v.to_value();
+        s.cluster_roles
+            .iter()
+            .for_each(|o| add(Kind::ClusterRole, json(o)));
+        s.cluster_role_bindings
+            .iter()
+            .for_each(|o| add(Kind::ClusterRoleBinding, json(o)));
+        s.roles.iter().for_each(|o| add(Kind::Role, json(o)));
+        s.role_bindings
+            .iter()
+            .for_each(|o| add(Kind::RoleBinding, json(o)));
+        s.service_accounts
+            .iter()
+            .for_each(|o| add(Kind::ServiceAccount, json(o)));
+        s.pods.iter().for_each(|o| add(Kind::Pod, json(o)));
+        s.namespaces
+            .iter()
+            .for_each(|o| add(Kind::Namespace, json(o)));
+        for items in lists.values_mut() {
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        let state = Arc::new(State {
+            lists,
+            faults: Mutex::new(self.faults),
+            continued: Mutex::new(BTreeMap::new()),
+            requests: Mutex::new(Vec::new()),
+            barrier: self.barrier,
+            first_pages: tokio::sync::watch::channel(BTreeSet::new()).0,
+            barrier_met: Mutex::new(None),
+            token: TOKEN.into(),
+        });
+        let tls = Tls::new();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(tls.server_config()));
+        let served = state.clone();
+        runtime.spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                let state = served.clone();
+                tokio::spawn(async move {
+                    let Ok(stream) = acceptor.accept(tcp).await else {
+                        return; // a client that rejected our certificate
+                    };
+                    let service = hyper::service::service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, std::convert::Infallible>(handle(&state, req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        TestServer {
+            url: format!("https://{addr}"),
+            ca_pem: tls.ca_pem,
+            state,
+            _runtime: runtime,
+        }
+    }
+}
+
+/// A server that accepts connections and never answers.
+pub struct SilentServer {
+    /// `https://127.0.0.1:<port>`.
+    pub url: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl SilentServer {
+    /// Starts it.
+    pub fn start() -> SilentServer {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        runtime.spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((tcp, _)) = listener.accept().await {
+                held.push(tcp); // never read, never answered
+            }
+        });
+        // A current-thread runtime only runs while blocked on: keep one thread on it.
+        let handle = runtime.handle().clone();
+        std::thread::spawn(move || handle.block_on(std::future::pending::<()>()));
+        SilentServer {
+            url,
+            _runtime: runtime,
+        }
+    }
+}
+
+/// The list path of a kind, all namespaces.
+pub fn list_path(kind: Kind) -> String {
+    match kind.api_version() {
+        "v1" => format!("/api/v1/{}", kind.resource()),
+        group_version => format!("/apis/{group_version}/{}", kind.resource()),
+    }
+}
+
+/// (apiVersion, resource) of a list path.
+fn resource_of(path: &str) -> Option<(String, &str)> {
+    if let Some(r) = path.strip_prefix("/api/v1/") {
+        return (!r.contains('/')).then(|| ("v1".to_string(), r));
+    }
+    let rest = path.strip_prefix("/apis/")?;
+    let mut parts = rest.splitn(3, '/');
+    let (group, version, resource) = (parts.next()?, parts.next()?, parts.next()?);
+    (!resource.contains('/')).then(|| (format!("{group}/{version}"), resource))
+}
+
+type Reply = Response<Full<Bytes>>;
+
+async fn handle(state: &State, req: Request<Incoming>) -> Reply {
+    let path = req.uri().path().to_string();
+    let query: BTreeMap<String, String> =
+        form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let authorized = header("authorization") == format!("Bearer {}", state.token);
+    state.requests.lock().unwrap().push(Recorded {
+        method: req.method().to_string(),
+        path: path.clone(),
+        query: query.clone(),
+        accept: header("accept"),
+        authorized,
+    });
+    if !authorized {
+        return status(401, "Unauthorized", "Unauthorized", None);
+    }
+    if req.method() != hyper::Method::GET {
+        return status(
+            405,
+            "MethodNotAllowed",
+            "the test server only serves GET",
+            None,
+        );
+    }
+    if path == "/version" {
+        return reply(
+            200,
+            json!({"major": "1", "minor": "28", "gitVersion": "v1.28.7", "gitCommit": "c8dcb00be9961ec36d141d2e4103f85f92bcf291", "gitTreeState": "clean", "buildDate": "2024-02-14T10:32:40Z", "goVersion": "go1.21.7", "compiler": "gc", "platform": "linux/amd64"}),
+            None,
+        );
+    }
+    let Some(items) = state.lists.get(&path) else {
+        return status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+            None,
+        );
+    };
+    let (api_version, resource) = resource_of(&path).unwrap();
+    let continue_token = query.get("continue").filter(|t| !t.is_empty()).cloned();
+    if let Some(reply) = inject(state, resource, &api_version, continue_token.is_some()) {
+        return reply;
+    }
+    if continue_token.is_none() {
+        wait_at_barrier(state, resource).await;
+    }
+    let start = match &continue_token {
+        None => 0,
+        Some(token) => match decode_continue(token) {
+            Some(after) => items.partition_point(|(key, _)| key.as_str() <= after.as_str()),
+            None => {
+                return status(
+                    400,
+                    "BadRequest",
+                    "continue key is not valid: illegal base64 data",
+                    None,
+                );
+            }
+        },
+    };
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(usize::MAX);
+    let end = start.saturating_add(limit).min(items.len());
+    let page: Vec<Value> = items[start..end].iter().map(|(_, v)| v.clone()).collect();
+    let mut metadata = json!({"resourceVersion": RESOURCE_VERSION});
+    if end < items.len() {
+        metadata["continue"] = json!(encode_continue(&items[end - 1].0));
+        metadata["remainingItemCount"] = json!(items.len() - end);
+    }
+    let kind = Kind::ALL
+        .into_iter()
+        .find(|k| k.resource() == resource)
+        .unwrap();
+    reply(
+        200,
+        json!({"kind": format!("{}List", kind.as_str()), "apiVersion": api_version, "metadata": metadata, "items": page}),
+        None,
+    )
+}
+
+/// The reply a fault dictates for this request, if any.
+fn inject(state: &State, resource: &str, api_version: &str, continued: bool) -> Option<Reply> {
+    let nth = if continued {
+        let mut c = state.continued.lock().unwrap();
+        let n = c.entry(resource.to_string()).or_default();
+        *n += 1;
+        *n
+    } else {
+        0
+    };
+    let mut faults = state.faults.lock().unwrap();
+    for (i, fault) in faults.iter_mut().enumerate() {
+        match fault {
+            Fault::Forbidden(r) if *r == resource => return Some(forbidden(resource, api_version)),
+            Fault::ExpireContinue {
+                resource: r,
+                nth: at,
+            } if *r == resource && continued && *at == nth => {
+                faults.remove(i);
+                return Some(fixture_status("status-410-expired-continue.json", None));
+            }
+            Fault::Status {
+                resource: r,
+                status: code,
+                count,
+                retry_after,
+            } if *r == resource && *count > 0 => {
+                *count -= 1;
+                let (code, retry_after) = (*code, *retry_after);
+                return Some(match code {
+                    429 => status(
+                        429,
+                        "TooManyRequests",
+                        "Too many requests, please try again later.",
+                        retry_after,
+                    ),
+                    503 => status(
+                        503,
+                        "ServiceUnavailable",
+                        "the server is currently unable to handle the request",
+                        retry_after,
+                    ),
+                    _ => status(
+                        code,
+                        "InternalError",
+                        "Internal error occurred: etcdserver: request timed out",
+                        retry_after,
+                    ),
+                });
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The real 403 body, re-addressed to `resource`.
+fn forbidden(resource: &str, api_version: &str) -> Reply {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let qualified = if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    };
+    let mut body: Value = serde_json::from_str(
+        &std::fs::read_to_string(real_fixture("status-403-forbidden.json")).unwrap(),
+    )
+    .unwrap();
+    body["message"] = json!(format!(
+        "{qualified} is forbidden: User \"bob\" cannot list resource \"{resource}\" in API group \"{group}\" at the cluster scope"
+    ));
+    body["details"] = if group.is_empty() {
+        json!({"kind": resource})
+    } else {
+        json!({"group": group, "kind": resource})
+    };
+    reply(403, body, None)
+}
+
+fn fixture_status(name: &str, retry_after: Option<u64>) -> Reply {
+    let body: Value =
+        serde_json::from_str(&std::fs::read_to_string(real_fixture(name)).unwrap()).unwrap();
+    let code = body["code"].as_u64().unwrap() as u16;
+    reply(code, body, retry_after)
+}
+
+fn status(code: u16, reason: &str, message: &str, retry_after: Option<u64>) -> Reply {
+    let mut body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code});
+    if let Some(s) = retry_after {
+        body["details"] = json!({"retryAfterSeconds": s});
+    }
+    reply(code, body, retry_after)
+}
+
+fn reply(code: u16, body: Value, retry_after: Option<u64>) -> Reply {
+    let mut r = Response::builder()
+        .status(code)
+        .header("content-type", "application/json");
+    if let Some(s) = retry_after {
+        r = r.header("retry-after", s.to_string());
+    }
+    r.body(Full::new(Bytes::from(serde_json::to_vec(&body).unwrap())))
+        .unwrap()
+}
+
+async fn wait_at_barrier(state: &State, resource: &str) {
+    let Some(needed) = state.barrier else {
+        return;
+    };
+    state.first_pages.send_modify(|s| {
+        s.insert(resource.to_string());
+    });
+    let mut rx = state.first_pages.subscribe();
+    let met = tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|s| s.len() >= needed))
+        .await
+        .is_ok();
+    let mut m = state.barrier_met.lock().unwrap();
+    *m = Some(m.unwrap_or(true) && met);
+}
+
+/// A continue token shaped like the API server's: base64url of
+/// `{"v":"meta.k8s.io/v1","rv":<rv>,"start":"<last key>\u0000"}`.
+fn encode_continue(last_key: &str) -> String {
+    let token = json!({"v": "meta.k8s.io/v1", "rv": RESOURCE_VERSION.parse::<i64>().unwrap(), "start": format!("{last_key}\u{0}")});
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap())
+}
+
+/// The last key served, from a continue token.
+fn decode_continue(token: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
+    Some(v["start"].as_str()?.trim_end_matches('\u{0}').to_string())
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it.
+struct Tls {
+    ca_pem: String,
+    cert_der: Vec<u8>,
+    key_der: Vec<u8>,
+}
+
+impl Tls {
+    fn new() -> Tls {
+        let (ca, ca_pem) = Tls::ca("rbacscan test CA");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .unwrap();
+        let cert = params.signed_by(&key, &ca).unwrap();
+        Tls {
+            ca_pem,
+            cert_der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+        }
+    }
+
+    /// A fresh CA: its issuer and PEM.
+    fn ca(name: &str) -> (rcgen::CertifiedIssuer<'static, rcgen::KeyPair>, String) {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let issuer =
+            rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap())
+                .unwrap();
+        let pem = issuer.pem();
+        (issuer, pem)
+    }
+
+    fn server_config(&self) -> rustls::ServerConfig {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![self.cert_der.clone().into()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(self.key_der.clone().into()),
+            )
+            .unwrap()
+    }
+}
+
+/// The PEM of a CA that signed nothing the test server presents.
+pub fn unrelated_ca_pem() -> String {
+    Tls::ca("some other CA").1
+}
+
+/// Lets objects of different types become JSON values through one closure.
+mod erased_serialize {
+    pub trait Ser {
+        fn to_value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn to_value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap()
+        }
+    }
+}
+
+/// Elapsed time, for deadline checks in tests.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
+}
