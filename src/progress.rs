@@ -86,13 +86,7 @@ impl Observer for Progress {
                         if let Some(i) = Kind::ALL.iter().position(|k| *k == kind) {
                             counts[i] = objects;
                         }
-                        let parts: Vec<String> = Kind::ALL
-                            .iter()
-                            .zip(counts.iter())
-                            .filter(|(_, n)| **n > 0)
-                            .map(|(k, n)| format!("{n} {}", k.resource()))
-                            .collect();
-                        format!("listing: {}", parts.join(", "))
+                        format!("listing: {} objects", counts.iter().sum::<usize>())
                     }
                     Err(_) => "listing".into(),
                 };

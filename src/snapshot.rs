@@ -382,3 +382,43 @@ impl Serialize for ObjectKey {
         m.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap(kind: Kind, message: &str) -> Gap {
+        Gap {
+            kind,
+            reason: GapReason::Forbidden,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn coverage_keeps_one_gap_per_kind_in_kind_order() {
+        let mut c = Coverage::default();
+        assert!(c.is_complete());
+        c.add(gap(Kind::Pod, "first"));
+        c.add(gap(Kind::ClusterRole, "x"));
+        c.add(gap(Kind::Pod, "second"));
+        assert!(!c.is_complete());
+        assert_eq!(c.gaps.len(), 2);
+        assert_eq!(c.gaps[0].kind, Kind::ClusterRole);
+        assert_eq!(c.gap(Kind::Pod).unwrap().message, "first");
+        assert!(c.has(Kind::Role) && !c.has(Kind::Pod));
+    }
+
+    #[test]
+    fn kinds_serialize_as_their_kind_names() {
+        for kind in Kind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
+        }
+        let err = serde_json::from_str::<Kind>("\"Secret\"").unwrap_err();
+        assert!(err.to_string().contains("unknown kind `Secret`"), "{err}");
+        let json = serde_json::to_string(&gap(Kind::Pod, "m")).unwrap();
+        assert_eq!(json, r#"{"kind":"Pod","reason":"forbidden","message":"m"}"#);
+    }
+}

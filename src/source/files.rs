@@ -620,8 +620,12 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<Loaded, SourceError> {
+        load_as("t.yaml", text)
+    }
+
+    fn load_as(name: &str, text: &str) -> Result<Loaded, SourceError> {
         let mut l = Loader::new();
-        l.add_text("t.yaml", text)?;
+        l.add_text(name, text)?;
         Ok(l.finish())
     }
 
@@ -760,5 +764,74 @@ mod tests {
             bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         assert!(load(&bomb).is_err());
+    }
+
+    const PARTIAL_DUMP_HEAD: &str = r#"{"apiVersion":"v1","kind":"List","metadata":{},"rbacscan":{"dumpVersion":1,"tool":"rbacscan 0.1.0","cluster":{"server":"https://10.0.0.1:6443","context":"prod"},"coverage":{"gaps":[{"kind":"Pod","reason":"forbidden","message":"HTTP 403 Forbidden: pods is forbidden"}]}},"items":["#;
+
+    #[test]
+    fn a_dump_header_carries_its_gaps_and_cluster_into_the_snapshot() {
+        let text = format!(
+            "{PARTIAL_DUMP_HEAD}\n{}\n]}}\n",
+            r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}"#
+        );
+        let loaded = load_as("dump.json", &text).unwrap();
+        let gap = loaded.snapshot.coverage.gap(Kind::Pod).unwrap();
+        assert_eq!(gap.reason, crate::snapshot::GapReason::Forbidden);
+        assert!(!loaded.snapshot.coverage.has(Kind::Pod));
+        assert!(loaded.snapshot.coverage.has(Kind::Namespace));
+        assert_eq!(loaded.snapshot.namespaces.len(), 1);
+        let cluster = loaded.provenance.cluster.unwrap();
+        assert_eq!(cluster.server, "https://10.0.0.1:6443");
+        assert_eq!(cluster.context.as_deref(), Some("prod"));
+
+        // The same header in YAML.
+        let yaml = "apiVersion: v1\nkind: List\nrbacscan:\n  dumpVersion: 1\n  coverage:\n    gaps:\n    - {kind: ClusterRole, reason: failed, message: deadline}\nitems: []\n";
+        let loaded = load(yaml).unwrap();
+        assert!(!loaded.snapshot.coverage.has(Kind::ClusterRole));
+    }
+
+    #[test]
+    fn a_newer_or_malformed_dump_header_is_refused_with_its_location() {
+        let newer = PARTIAL_DUMP_HEAD.replace("\"dumpVersion\":1", "\"dumpVersion\":2");
+        let err = load_as("d.json", &format!("{newer}]}}")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "d.json:1:1: snapshot format 2 is newer than this rbacscan reads (1); upgrade rbacscan"
+        );
+        let err =
+            load("apiVersion: v1\nkind: List\nrbacscan: {dumpVersion: 1, extra: x}\nitems: []\n")
+                .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("t.yaml:1:1: invalid `rbacscan` header: unknown field `extra`"),
+            "{err}"
+        );
+        let err = load("apiVersion: v1\nkind: List\nrbacscan:\n  dumpVersion: 1\n  coverage: {gaps: [{kind: Secret, reason: failed, message: x}]}\nitems: []\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown kind `Secret`"), "{err}");
+    }
+
+    #[test]
+    fn a_written_dump_reads_back_to_the_same_snapshot() {
+        let original = crate::source::demo::load().unwrap().snapshot;
+        let mut partial = original.clone();
+        partial.coverage.add(crate::snapshot::Gap {
+            kind: Kind::Role,
+            reason: crate::snapshot::GapReason::Failed,
+            message: "HTTP 500".into(),
+        });
+        let mut text = Vec::new();
+        crate::source::dump::write(&partial, None, &mut text).unwrap();
+        let back = load_as("dump.json", std::str::from_utf8(&text).unwrap())
+            .unwrap()
+            .snapshot;
+        assert_eq!(back.coverage, partial.coverage);
+        for kind in Kind::ALL {
+            assert_eq!(back.count(kind), original.count(kind), "{kind:?}");
+        }
+        let json = |s: &crate::snapshot::Snapshot| {
+            serde_json::to_string(&(&s.cluster_roles, &s.role_bindings, &s.pods)).unwrap()
+        };
+        assert_eq!(json(&back), json(&original));
     }
 }
