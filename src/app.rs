@@ -137,7 +137,9 @@ fn load(source: &SourceConfig) -> Result<Loaded, Error> {
 
 /// Writes a file through a temporary file in the same directory and renames
 /// it into place, so readers never see a half-written report and a failed
-/// run leaves the previous file untouched.
+/// run leaves the previous file untouched. A symbolic link is followed (the
+/// file it points to is replaced, the link kept). Something that is not a
+/// regular file (`/dev/null`, `/dev/stdout`, a pipe) is written directly.
 fn write_atomically(
     path: &str,
     write: impl FnOnce(&mut dyn Write) -> Result<(), report::ReportError>,
@@ -146,7 +148,21 @@ fn write_atomically(
         path: path.into(),
         source,
     };
-    let dir = Path::new(path)
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+    if std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .map_err(io_err)?;
+        let mut out = BufWriter::new(file);
+        return match write(&mut out).and_then(|()| Ok(out.flush()?)) {
+            Ok(()) => Ok(()),
+            Err(report::ReportError::Write(e)) => Err(io_err(e)),
+            Err(report::ReportError::Json(e)) if e.is_io() => Err(io_err(e.into())),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
@@ -160,6 +176,6 @@ fn write_atomically(
     }
     let tmp = buf.into_inner().map_err(|e| io_err(e.into_error()))?;
     tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    tmp.persist(&target).map_err(|e| io_err(e.error))?;
     Ok(())
 }

@@ -315,6 +315,53 @@ fn output_file_is_written_atomically_and_kept_on_error() {
         ));
 }
 
+#[cfg(unix)]
+#[test]
+fn output_files_that_are_devices_or_links_are_written_through() {
+    // /dev/stdout is the test's pipe: written directly, never replaced.
+    rbacscan()
+        .args([
+            "scan",
+            "--demo",
+            "-o",
+            "json",
+            "--output-file",
+            "/dev/stdout",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("{"));
+    rbacscan()
+        .args(["dump", "--demo", "-o", "/dev/null"])
+        .assert()
+        .success();
+    assert!(!fs::metadata("/dev/null").unwrap().is_file());
+    // A symbolic link stays a link; the file it points to gets the report.
+    let dir = tmpdir();
+    let real = dir.path().join("real.json");
+    let link = dir.path().join("link.json");
+    fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    rbacscan()
+        .args([
+            "scan",
+            "--demo",
+            "-o",
+            "json",
+            "--output-file",
+            link.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(fs::read_to_string(&real).unwrap().starts_with("{"));
+}
+
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     rbacscan()
