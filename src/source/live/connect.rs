@@ -136,6 +136,12 @@ fn read_one(path: &Path) -> Result<Kubeconfig, LiveError> {
 
 /// The pod's own ServiceAccount, when running inside a cluster (the CronJob case).
 fn in_cluster(options: &LiveOptions) -> Result<Target, LiveError> {
+    // A context can only be chosen from a kubeconfig.
+    if let Some(context) = &options.context {
+        return Err(LiveError::NoKubeconfigForContext {
+            context: context.clone(),
+        });
+    }
     if std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
         return Err(LiveError::NoKubeconfig);
     }

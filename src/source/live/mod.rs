@@ -63,6 +63,14 @@ pub enum LiveError {
         "no cluster to scan: no --kubeconfig, KUBECONFIG names no existing file, ~/.kube/config does not exist, and this is not a pod (KUBERNETES_SERVICE_HOST is unset); give -f FILE to scan a dump, or --demo"
     )]
     NoKubeconfig,
+    /// `--context` was given, but there is no kubeconfig to take it from.
+    #[error(
+        "--context {context} needs a kubeconfig, and none was found (--kubeconfig, KUBECONFIG, ~/.kube/config)"
+    )]
+    NoKubeconfigForContext {
+        /// The context asked for.
+        context: String,
+    },
     /// The kubeconfig could not be read or parsed.
     #[error("kubeconfig {path}: {message}")]
     Kubeconfig {
@@ -146,6 +154,14 @@ pub enum LiveError {
     Timeout {
         /// The server URL.
         server: String,
+    },
+    /// The server kept failing (429, 5xx, lost connections) until retries ran out.
+    #[error("the API server at {server} keeps failing: {message}")]
+    Unavailable {
+        /// The server URL.
+        server: String,
+        /// The last failure.
+        message: String,
     },
     /// The server answered, but not as a Kubernetes API server does.
     #[error("{server} does not answer like a Kubernetes API server: {message}")]
@@ -336,7 +352,7 @@ async fn server_version(
         Ok(a) => a,
         Err(Failure::Fatal(e)) => return Err(e),
         Err(Failure::GaveUp(message)) => {
-            return Err(LiveError::NotKubernetes {
+            return Err(LiveError::Unavailable {
                 server: fetcher.target.server.clone(),
                 message,
             });
