@@ -147,6 +147,54 @@ impl Object {
     }
 }
 
+/// A borrowed object of a snapshot; serializes as the object itself.
+#[derive(Debug, Clone, Copy)]
+pub enum ObjectRef<'s> {
+    /// A ClusterRole.
+    ClusterRole(&'s ClusterRole),
+    /// A ClusterRoleBinding.
+    ClusterRoleBinding(&'s ClusterRoleBinding),
+    /// A Role.
+    Role(&'s Role),
+    /// A RoleBinding.
+    RoleBinding(&'s RoleBinding),
+    /// A ServiceAccount.
+    ServiceAccount(&'s ServiceAccount),
+    /// A Pod.
+    Pod(&'s Pod),
+    /// A Namespace.
+    Namespace(&'s Namespace),
+}
+
+impl ObjectRef<'_> {
+    /// The object's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            ObjectRef::ClusterRole(_) => Kind::ClusterRole,
+            ObjectRef::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
+            ObjectRef::Role(_) => Kind::Role,
+            ObjectRef::RoleBinding(_) => Kind::RoleBinding,
+            ObjectRef::ServiceAccount(_) => Kind::ServiceAccount,
+            ObjectRef::Pod(_) => Kind::Pod,
+            ObjectRef::Namespace(_) => Kind::Namespace,
+        }
+    }
+}
+
+impl Serialize for ObjectRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ObjectRef::ClusterRole(o) => o.serialize(s),
+            ObjectRef::ClusterRoleBinding(o) => o.serialize(s),
+            ObjectRef::Role(o) => o.serialize(s),
+            ObjectRef::RoleBinding(o) => o.serialize(s),
+            ObjectRef::ServiceAccount(o) => o.serialize(s),
+            ObjectRef::Pod(o) => o.serialize(s),
+            ObjectRef::Namespace(o) => o.serialize(s),
+        }
+    }
+}
+
 /// Identity of an object within a snapshot: kind, namespace (`""` for
 /// cluster-scoped kinds) and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -258,6 +306,22 @@ impl GapReason {
 }
 
 impl Snapshot {
+    /// Every object, in [`Kind::ALL`] order, each kind sorted by namespace and name.
+    pub fn objects(&self) -> impl Iterator<Item = ObjectRef<'_>> {
+        let s = self;
+        (s.cluster_roles.iter().map(ObjectRef::ClusterRole))
+            .chain(
+                s.cluster_role_bindings
+                    .iter()
+                    .map(ObjectRef::ClusterRoleBinding),
+            )
+            .chain(s.roles.iter().map(ObjectRef::Role))
+            .chain(s.role_bindings.iter().map(ObjectRef::RoleBinding))
+            .chain(s.service_accounts.iter().map(ObjectRef::ServiceAccount))
+            .chain(s.pods.iter().map(ObjectRef::Pod))
+            .chain(s.namespaces.iter().map(ObjectRef::Namespace))
+    }
+
     /// Number of objects of `kind`.
     pub fn count(&self, kind: Kind) -> usize {
         match kind {

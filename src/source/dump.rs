@@ -60,51 +60,11 @@ pub fn write(
         .map_err(io)?;
     serde_json::to_writer(&mut out, &header)?;
     out.write_all(b",\"items\":[").map_err(io)?;
-    let mut first = true;
-    let mut item =
-        |value: &dyn erased::Item, out: &mut dyn Write| -> Result<(), serde_json::Error> {
-            out.write_all(if first { b"\n" } else { b",\n" })
-                .map_err(io)?;
-            first = false;
-            value.write_to(out)
-        };
-    let s = snapshot;
-    for o in &s.cluster_roles {
-        item(o, &mut out)?;
-    }
-    for o in &s.cluster_role_bindings {
-        item(o, &mut out)?;
-    }
-    for o in &s.roles {
-        item(o, &mut out)?;
-    }
-    for o in &s.role_bindings {
-        item(o, &mut out)?;
-    }
-    for o in &s.service_accounts {
-        item(o, &mut out)?;
-    }
-    for o in &s.pods {
-        item(o, &mut out)?;
-    }
-    for o in &s.namespaces {
-        item(o, &mut out)?;
+    for (i, object) in snapshot.objects().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })
+            .map_err(io)?;
+        serde_json::to_writer(&mut out, &object)?;
     }
     out.write_all(b"\n]}\n").map_err(io)?;
     out.flush().map_err(io)
-}
-
-/// Lets objects of different types go through one writer.
-mod erased {
-    use std::io::Write;
-
-    pub trait Item {
-        fn write_to(&self, out: &mut dyn Write) -> Result<(), serde_json::Error>;
-    }
-
-    impl<T: serde::Serialize> Item for T {
-        fn write_to(&self, out: &mut dyn Write) -> Result<(), serde_json::Error> {
-            serde_json::to_writer(out, self)
-        }
-    }
 }

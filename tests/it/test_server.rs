@@ -175,9 +175,8 @@ impl Builder {
         for kind in Kind::ALL {
             lists.insert(list_path(kind), Vec::new());
         }
-        let s = &self.snapshot;
-        let mut add = |kind: Kind, value: Value| {
-            let mut value = value;
+        for object in self.snapshot.objects() {
+            let mut value = serde_json::to_value(object).unwrap();
             let meta = &value["metadata"];
             let key = match meta["namespace"].as_str() {
                 Some(ns) => format!("{ns}/{}", meta["name"].as_str().unwrap_or("")),
@@ -188,26 +187,11 @@ impl Builder {
                 m.remove("kind");
                 m.remove("apiVersion");
             }
-            lists.get_mut(&list_path(kind)).unwrap().push((key, value));
-        };
-        let json = |v: &dyn erased_serialize::Ser| v.to_value();
-        s.cluster_roles
-            .iter()
-            .for_each(|o| add(Kind::ClusterRole, json(o)));
-        s.cluster_role_bindings
-            .iter()
-            .for_each(|o| add(Kind::ClusterRoleBinding, json(o)));
-        s.roles.iter().for_each(|o| add(Kind::Role, json(o)));
-        s.role_bindings
-            .iter()
-            .for_each(|o| add(Kind::RoleBinding, json(o)));
-        s.service_accounts
-            .iter()
-            .for_each(|o| add(Kind::ServiceAccount, json(o)));
-        s.pods.iter().for_each(|o| add(Kind::Pod, json(o)));
-        s.namespaces
-            .iter()
-            .for_each(|o| add(Kind::Namespace, json(o)));
+            lists
+                .get_mut(&list_path(object.kind()))
+                .unwrap()
+                .push((key, value));
+        }
         for items in lists.values_mut() {
             items.sort_by(|a, b| a.0.cmp(&b.0));
         }
@@ -593,18 +577,6 @@ impl Tls {
 /// The PEM of a CA that signed nothing the test server presents.
 pub fn unrelated_ca_pem() -> String {
     Tls::ca("some other CA").1
-}
-
-/// Lets objects of different types become JSON values through one closure.
-mod erased_serialize {
-    pub trait Ser {
-        fn to_value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn to_value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap()
-        }
-    }
 }
 
 /// Elapsed time, for deadline checks in tests.
