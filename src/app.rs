@@ -148,6 +148,12 @@ fn write_atomically(
         path: path.into(),
         source,
     };
+    // Failures to write are about the file; others (serialising) are not.
+    let write_err = |e| match e {
+        report::ReportError::Write(e) => io_err(e),
+        report::ReportError::Json(e) if e.is_io() => io_err(e.into()),
+        e => e.into(),
+    };
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
     if std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
         let file = std::fs::OpenOptions::new()
@@ -155,12 +161,9 @@ fn write_atomically(
             .open(&target)
             .map_err(io_err)?;
         let mut out = BufWriter::new(file);
-        return match write(&mut out).and_then(|()| Ok(out.flush()?)) {
-            Ok(()) => Ok(()),
-            Err(report::ReportError::Write(e)) => Err(io_err(e)),
-            Err(report::ReportError::Json(e)) if e.is_io() => Err(io_err(e.into())),
-            Err(e) => Err(e.into()),
-        };
+        return write(&mut out)
+            .and_then(|()| Ok(out.flush()?))
+            .map_err(write_err);
     }
     let dir = target
         .parent()
@@ -168,12 +171,7 @@ fn write_atomically(
         .unwrap_or(Path::new("."));
     let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
     let mut buf = BufWriter::new(tmp);
-    match write(&mut buf) {
-        Ok(()) => {}
-        Err(report::ReportError::Write(e)) => return Err(io_err(e)),
-        Err(report::ReportError::Json(e)) if e.is_io() => return Err(io_err(e.into())),
-        Err(e) => return Err(e.into()),
-    }
+    write(&mut buf).map_err(write_err)?;
     let tmp = buf.into_inner().map_err(|e| io_err(e.into_error()))?;
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(&target).map_err(|e| io_err(e.error))?;

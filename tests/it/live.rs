@@ -77,7 +77,13 @@ impl Run {
 }
 
 fn run(args: &[&str]) -> Run {
-    let out = rbacscan().args(args).output().unwrap();
+    let mut command = rbacscan();
+    command.args(args);
+    run_command(&mut command)
+}
+
+fn run_command(command: &mut assert_cmd::Command) -> Run {
+    let out = command.output().unwrap();
     Run {
         code: out.status.code(),
         stdout: String::from_utf8(out.stdout).unwrap(),
@@ -508,18 +514,13 @@ fn kubeconfig_comes_from_kubeconfig_env_merged_like_kubectl() {
     let kc = Kubeconfig::for_server(&server);
     let missing = kc.file("does-not-exist");
     let joined = std::env::join_paths([Path::new(&missing), kc.path.as_path()]).unwrap();
-    let out = rbacscan()
-        .env("KUBECONFIG", joined)
-        .args(["scan", "-o", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let r = run_command(
+        rbacscan()
+            .env("KUBECONFIG", joined)
+            .args(["scan", "-o", "json"]),
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let report = r.json();
     assert_eq!(
         report["inputs"]["sources"][0].as_str().unwrap(),
         format!("cluster {} (context test, Kubernetes v1.28.7)", server.url)

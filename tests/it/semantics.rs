@@ -413,3 +413,49 @@ fn binding_to_a_missing_service_account_is_as_severe_as_the_binding() {
         .unwrap();
     assert_eq!(f.severity, Severity::Critical);
 }
+
+// Partial snapshots: what could not be listed is not reported as missing.
+#[test]
+fn kinds_that_could_not_be_listed_are_not_reported_missing() {
+    use rbacscan::findings::{self, AnalysisOptions};
+    use rbacscan::snapshot::{Gap, GapReason, Kind};
+    use rbacscan::template::Template;
+
+    let yaml = list(&[
+        "- {apiVersion: v1, kind: ServiceAccount, metadata: {name: present, namespace: shop}}\n"
+            .to_string(),
+        binding(
+            "RoleBinding",
+            Some("shop"),
+            "rb",
+            "ClusterRole",
+            "gone",
+            "[{kind: ServiceAccount, name: ghost}]",
+        ),
+    ]);
+    let codes = |gaps: &[Kind]| {
+        let mut snapshot = crate::support::snapshot(&yaml);
+        for kind in gaps {
+            snapshot.coverage.add(Gap {
+                kind: *kind,
+                reason: GapReason::Forbidden,
+                message: "forbidden".into(),
+            });
+        }
+        let a = findings::analyze(&snapshot, &Template::builtin(), &AnalysisOptions::default());
+        let mut codes: Vec<Code> = a.findings.iter().map(|f| f.code).collect();
+        codes.sort_by_key(|c| c.as_str());
+        (codes, a.notes)
+    };
+    let (complete, _) = codes(&[]);
+    assert_eq!(complete, [Code::MissingRole, Code::MissingServiceAccount]);
+    let (partial, notes) = codes(&[Kind::ClusterRole, Kind::ServiceAccount]);
+    assert!(partial.is_empty(), "{partial:?}");
+    assert!(
+        notes.is_empty(),
+        "the coverage section explains it: {notes:?}"
+    );
+    // A gap in Roles says nothing about ClusterRoles.
+    let (roles_missing, _) = codes(&[Kind::Role]);
+    assert_eq!(roles_missing, complete);
+}

@@ -19,7 +19,7 @@ pub use list::ListStats;
 
 use self::request::{ACCEPT_JSON, Failure, Fetcher};
 use super::{ClusterInfo, Loaded, Provenance};
-use crate::snapshot::{Kind, SnapshotBuilder};
+use crate::snapshot::{Gap, GapReason, Kind, SnapshotBuilder};
 
 /// Objects per page unless `--chunk-size` says otherwise (kubectl's default).
 pub const DEFAULT_CHUNK_SIZE: u32 = 500;
@@ -293,9 +293,9 @@ pub async fn collect_async(
             match finished {
                 Ok(result) => result?,
                 Err(_) => {
-                    stats.gap = Some(crate::snapshot::Gap {
+                    stats.gap = Some(Gap {
                         kind,
-                        reason: crate::snapshot::GapReason::Failed,
+                        reason: GapReason::Failed,
                         message: format!(
                             "not finished within the deadline of {} (--deadline)",
                             humantime::format_duration(options.deadline)
