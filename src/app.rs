@@ -35,9 +35,17 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         &template,
         &AnalysisOptions {
             extra_privileged_namespaces: config.privileged_namespaces.clone(),
+            hot_threshold: config.hot_threshold,
         },
     );
-    let report = Report::new(&snapshot, provenance, &template, analysis, &config.filter);
+    let report = Report::new(
+        &snapshot,
+        provenance,
+        &template,
+        analysis,
+        &config.filter,
+        &config.view,
+    );
     let style = TableStyle {
         color: config.color,
         width: config.width,

@@ -24,8 +24,10 @@ pub struct Args {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan a cluster (the current kubeconfig context unless -f or --demo) and report risky subjects, bindings and roles.
+    /// Scan a cluster (the current kubeconfig context unless -f or --demo) and report hot pods, risky subjects, bindings and roles.
     Scan(ScanArgs),
+    /// Show the pods: which ServiceAccount tokens each container can read, what they are worth, what amplifies them, and each node's blast radius. Hot pods (tokens at or above --min-severity, default HIGH) unless --privileged or --min-severity say otherwise.
+    Pods(PodsArgs),
     /// Collect what a scan reads into one snapshot file, which `scan -f` reads back with identical findings.
     Dump(DumpArgs),
     /// Print the built-in risk template (to customise it and pass it with --template).
@@ -62,6 +64,9 @@ pub struct SourceArgs {
     /// Objects per page when listing.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CHUNK_SIZE, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Live cluster")]
     pub chunk_size: u32,
+    /// Also list Secrets, metadata only (names and the ServiceAccount of legacy token secrets; never data), to tell which secret mounts expose ServiceAccount tokens. Needs `list` on secrets.
+    #[arg(long, conflicts_with_all = ["files", "demo"], help_heading = "Live cluster")]
+    pub secret_metadata: bool,
     /// Show requests, pages, retries and time per resource type on stderr (-vv: every page).
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count, help_heading = "Progress")]
     pub verbose: u8,
@@ -131,7 +136,7 @@ pub struct ScanArgs {
     /// Only findings that apply in this namespace (cluster-wide ones apply everywhere). Repeatable.
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
     pub namespaces: Vec<String>,
-    /// Only findings at or above this severity (LOW, MEDIUM, HIGH, CRITICAL).
+    /// Only findings at or above this severity (LOW, MEDIUM, HIGH, CRITICAL); also the hot-pod threshold (default HIGH).
     #[arg(long, value_name = "LEVEL")]
     pub min_severity: Option<Severity>,
     /// Hide findings that involve only the Kubernetes bootstrap policy (label kubernetes.io/bootstrapping=rbac-defaults).
@@ -146,6 +151,60 @@ pub struct ScanArgs {
     /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Arguments of `pods`.
+#[derive(Debug, clap::Args)]
+pub struct PodsArgs {
+    /// Everything `scan` takes.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Only pods on this node (`-` for pods not scheduled yet). Repeatable.
+    #[arg(long, value_name = "NODE")]
+    pub node: Vec<String>,
+    /// Only pods with an escape amplifier (privileged, hostPID, sensitive hostPath, dangerous capability), whatever their tokens are worth unless --min-severity is given.
+    #[arg(long)]
+    pub privileged: bool,
+}
+
+/// Which pods the `pods` view shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodFilter {
+    /// Only these nodes (`-`: not scheduled); empty keeps all.
+    pub nodes: Vec<String>,
+    /// Only pods with an escape amplifier.
+    pub privileged: bool,
+    /// Only pods whose severity is at or above this.
+    pub min_severity: Option<Severity>,
+}
+
+/// What a scan shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// Every kind of finding (`scan`).
+    Scan,
+    /// The pods (`pods`).
+    Pods(PodFilter),
+}
+
+impl PodsArgs {
+    /// The plain configuration: a scan with the pod view.
+    pub fn into_config(self) -> ScanConfig {
+        let explicit = self.scan.min_severity;
+        let mut config = self.scan.into_config();
+        // The severity filter applies to pods, not to the findings behind them.
+        config.filter.min_severity = None;
+        config.view = View::Pods(PodFilter {
+            nodes: self.node,
+            privileged: self.privileged,
+            min_severity: match (explicit, self.privileged) {
+                (Some(level), _) => Some(level),
+                (None, true) => None,
+                (None, false) => Some(Severity::High),
+            },
+        });
+        config
+    }
 }
 
 /// Where the snapshot comes from.
@@ -192,6 +251,7 @@ impl SourceArgs {
                 request_timeout: self.request_timeout,
                 deadline: self.deadline,
                 chunk_size: self.chunk_size,
+                secret_metadata: self.secret_metadata,
             })
         };
         SourceConfig {
@@ -238,6 +298,10 @@ pub struct ScanConfig {
     pub output_file: Option<String>,
     /// Which findings to report.
     pub filter: Filter,
+    /// The hot-pod threshold: `--min-severity`, default HIGH.
+    pub hot_threshold: Severity,
+    /// All findings, or the pods.
+    pub view: View,
     /// Extra privileged namespaces.
     pub privileged_namespaces: Vec<String>,
     /// Exit 1 at or above this severity.
@@ -281,6 +345,8 @@ impl ScanArgs {
                 min_severity: self.min_severity,
                 exclude_defaults: self.exclude_defaults,
             },
+            hot_threshold: self.min_severity.unwrap_or(Severity::High),
+            view: View::Scan,
             privileged_namespaces: self.privileged_namespace,
             fail_on: self.fail_on,
             color,
@@ -329,8 +395,65 @@ mod tests {
                 request_timeout: Duration::from_secs(5),
                 deadline: Duration::from_secs(90),
                 chunk_size: 2,
+                secret_metadata: false,
             })
         );
+        assert!(matches!(
+            source(&["--secret-metadata"]).input,
+            Input::Live(LiveOptions {
+                secret_metadata: true,
+                ..
+            })
+        ));
+        assert!(Args::try_parse_from(["rbacscan", "scan", "--demo", "--secret-metadata"]).is_err());
+    }
+
+    fn pods(args: &[&str]) -> ScanConfig {
+        let mut argv = vec!["rbacscan", "pods", "--demo"];
+        argv.extend_from_slice(args);
+        match Args::try_parse_from(argv).unwrap().command {
+            Command::Pods(p) => p.into_config(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_pod_view_shows_hot_pods_unless_told_otherwise() {
+        let view = |c: ScanConfig| match c.view {
+            View::Pods(f) => (f, c.hot_threshold, c.filter.min_severity),
+            View::Scan => panic!("not the pod view"),
+        };
+        let (f, hot, findings) = view(pods(&[]));
+        assert_eq!(f.min_severity, Some(Severity::High));
+        assert_eq!((hot, findings), (Severity::High, None));
+        let (f, hot, _) = view(pods(&["--privileged"]));
+        assert!(f.privileged && f.min_severity.is_none());
+        assert_eq!(hot, Severity::High);
+        let (f, hot, _) = view(pods(&[
+            "--privileged",
+            "--min-severity",
+            "medium",
+            "--node",
+            "n1",
+            "-n",
+            "shop",
+        ]));
+        assert_eq!(
+            (f.min_severity, hot),
+            (Some(Severity::Medium), Severity::Medium)
+        );
+        assert_eq!(f.nodes, ["n1"]);
+        let c = pods(&["-n", "shop"]);
+        assert_eq!(c.filter.namespaces, ["shop"]);
+        let scan =
+            match Args::try_parse_from(["rbacscan", "scan", "--demo", "--min-severity", "LOW"])
+                .unwrap()
+                .command
+            {
+                Command::Scan(s) => s.into_config(),
+                other => panic!("{other:?}"),
+            };
+        assert_eq!((scan.hot_threshold, scan.view), (Severity::Low, View::Scan));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod error;
 pub mod findings;
 pub mod graph;
+pub mod pods;
 pub mod progress;
 pub mod rbac;
 pub mod report;

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Command::Scan(scan) => app::scan(&scan.into_config()),
+        Command::Pods(pods) => app::scan(&pods.into_config()),
         Command::Dump(dump) => app::dump(&dump.into_config()),
         Command::Template => app::print_template(),
     };

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
@@ -31,11 +31,14 @@ pub enum Kind {
     Pod,
     /// `v1` Namespace.
     Namespace,
+    /// `v1` Secret: only its name, type and the ServiceAccount a legacy
+    /// token secret belongs to are ever kept (see [`sanitize_secret`]).
+    Secret,
 }
 
 impl Kind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::ClusterRole,
         Kind::ClusterRoleBinding,
         Kind::Role,
@@ -43,6 +46,7 @@ impl Kind {
         Kind::ServiceAccount,
         Kind::Pod,
         Kind::Namespace,
+        Kind::Secret,
     ];
 
     /// The Kubernetes `kind` string.
@@ -55,6 +59,7 @@ impl Kind {
             Kind::ServiceAccount => "ServiceAccount",
             Kind::Pod => "Pod",
             Kind::Namespace => "Namespace",
+            Kind::Secret => "Secret",
         }
     }
 
@@ -64,7 +69,7 @@ impl Kind {
             Kind::ClusterRole | Kind::ClusterRoleBinding | Kind::Role | Kind::RoleBinding => {
                 "rbac.authorization.k8s.io/v1"
             }
-            Kind::ServiceAccount | Kind::Pod | Kind::Namespace => "v1",
+            Kind::ServiceAccount | Kind::Pod | Kind::Namespace | Kind::Secret => "v1",
         }
     }
 
@@ -83,6 +88,7 @@ impl Kind {
             Kind::ServiceAccount => "serviceaccounts",
             Kind::Pod => "pods",
             Kind::Namespace => "namespaces",
+            Kind::Secret => "secrets",
         }
     }
 
@@ -95,7 +101,7 @@ impl Kind {
     pub fn is_namespaced(self) -> bool {
         matches!(
             self,
-            Kind::Role | Kind::RoleBinding | Kind::ServiceAccount | Kind::Pod
+            Kind::Role | Kind::RoleBinding | Kind::ServiceAccount | Kind::Pod | Kind::Secret
         )
     }
 }
@@ -117,6 +123,8 @@ pub enum Object {
     Pod(Box<Pod>),
     /// A Namespace.
     Namespace(Namespace),
+    /// A Secret, reduced by [`sanitize_secret`].
+    Secret(Secret),
 }
 
 impl Object {
@@ -130,6 +138,7 @@ impl Object {
             Object::ServiceAccount(_) => Kind::ServiceAccount,
             Object::Pod(_) => Kind::Pod,
             Object::Namespace(_) => Kind::Namespace,
+            Object::Secret(_) => Kind::Secret,
         }
     }
 
@@ -143,6 +152,7 @@ impl Object {
             Object::ServiceAccount(o) => &o.metadata,
             Object::Pod(o) => &o.metadata,
             Object::Namespace(o) => &o.metadata,
+            Object::Secret(o) => &o.metadata,
         }
     }
 }
@@ -164,6 +174,8 @@ pub enum ObjectRef<'s> {
     Pod(&'s Pod),
     /// A Namespace.
     Namespace(&'s Namespace),
+    /// A Secret (reduced).
+    Secret(&'s Secret),
 }
 
 impl ObjectRef<'_> {
@@ -177,6 +189,7 @@ impl ObjectRef<'_> {
             ObjectRef::ServiceAccount(_) => Kind::ServiceAccount,
             ObjectRef::Pod(_) => Kind::Pod,
             ObjectRef::Namespace(_) => Kind::Namespace,
+            ObjectRef::Secret(_) => Kind::Secret,
         }
     }
 }
@@ -191,6 +204,7 @@ impl Serialize for ObjectRef<'_> {
             ObjectRef::ServiceAccount(o) => o.serialize(s),
             ObjectRef::Pod(o) => o.serialize(s),
             ObjectRef::Namespace(o) => o.serialize(s),
+            ObjectRef::Secret(o) => o.serialize(s),
         }
     }
 }
@@ -234,6 +248,9 @@ pub struct Snapshot {
     pub pods: Vec<Pod>,
     /// Namespaces, sorted by name.
     pub namespaces: Vec<Namespace>,
+    /// Secrets, reduced by [`sanitize_secret`], sorted by namespace and name.
+    /// Only present when they were asked for (see [`Coverage::not_listed`]).
+    pub secrets: Vec<Secret>,
     /// Which kinds could not be collected. Empty for a complete snapshot.
     pub coverage: Coverage,
 }
@@ -245,6 +262,11 @@ pub struct Snapshot {
 pub struct Coverage {
     /// One entry per kind that could not be read, sorted by kind.
     pub gaps: Vec<Gap>,
+    /// Kinds deliberately not collected (Secrets, unless asked for). They do
+    /// not make a scan partial: the analysis says what it cannot tell
+    /// without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_listed: Vec<Kind>,
 }
 
 impl Coverage {
@@ -255,7 +277,20 @@ impl Coverage {
 
     /// Whether objects of `kind` were read completely.
     pub fn has(&self, kind: Kind) -> bool {
-        self.gap(kind).is_none()
+        self.gap(kind).is_none() && self.listed(kind)
+    }
+
+    /// Whether objects of `kind` were asked for at all.
+    pub fn listed(&self, kind: Kind) -> bool {
+        !self.not_listed.contains(&kind)
+    }
+
+    /// Records that objects of `kind` were deliberately not collected.
+    pub fn skip(&mut self, kind: Kind) {
+        if self.listed(kind) {
+            self.not_listed.push(kind);
+            self.not_listed.sort();
+        }
     }
 
     /// Why `kind` could not be read, if it could not.
@@ -266,7 +301,7 @@ impl Coverage {
     /// Records a kind that could not be read; the first reason given for a
     /// kind is kept.
     pub fn add(&mut self, gap: Gap) {
-        if self.has(gap.kind) {
+        if self.gap(gap.kind).is_none() {
             self.gaps.push(gap);
             self.gaps.sort_by_key(|g| g.kind);
         }
@@ -320,6 +355,7 @@ impl Snapshot {
             .chain(s.service_accounts.iter().map(ObjectRef::ServiceAccount))
             .chain(s.pods.iter().map(ObjectRef::Pod))
             .chain(s.namespaces.iter().map(ObjectRef::Namespace))
+            .chain(s.secrets.iter().map(ObjectRef::Secret))
     }
 
     /// Number of objects of `kind`.
@@ -332,6 +368,7 @@ impl Snapshot {
             Kind::ServiceAccount => self.service_accounts.len(),
             Kind::Pod => self.pods.len(),
             Kind::Namespace => self.namespaces.len(),
+            Kind::Secret => self.secrets.len(),
         }
     }
 }
@@ -354,6 +391,10 @@ impl SnapshotBuilder {
     /// Adds one object; returns its key. Objects are identified by kind,
     /// namespace and name; cluster-scoped kinds ignore a stray namespace.
     pub fn add(&mut self, object: Object) -> ObjectKey {
+        let object = match object {
+            Object::Secret(secret) => Object::Secret(sanitize_secret(secret)),
+            other => other,
+        };
         let key = key_of(&object);
         if self.objects.insert(key.clone(), object).is_some() {
             self.duplicates += 1;
@@ -364,6 +405,11 @@ impl SnapshotBuilder {
     /// Records that `gap.kind` could not be read completely.
     pub fn add_gap(&mut self, gap: Gap) {
         self.coverage.add(gap);
+    }
+
+    /// Records that objects of `kind` were deliberately not collected.
+    pub fn skip(&mut self, kind: Kind) {
+        self.coverage.skip(kind);
     }
 
     /// How many objects replaced an earlier one with the same identity.
@@ -387,6 +433,7 @@ impl SnapshotBuilder {
                 Object::ServiceAccount(o) => s.service_accounts.push(o),
                 Object::Pod(o) => s.pods.push(*o),
                 Object::Namespace(o) => s.namespaces.push(o),
+                Object::Secret(o) => s.secrets.push(o),
             }
         }
         s
@@ -405,6 +452,34 @@ pub fn key_of(object: &Object) -> ObjectKey {
             String::new()
         },
         name: meta.name.clone().unwrap_or_default(),
+    }
+}
+
+/// The annotation naming the ServiceAccount of a legacy token Secret.
+pub const SERVICE_ACCOUNT_NAME_ANNOTATION: &str = "kubernetes.io/service-account.name";
+/// The `type` of a legacy ServiceAccount token Secret.
+pub const SERVICE_ACCOUNT_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
+
+/// What rbacscan keeps of a Secret: its namespace, name and `type`, and the
+/// `kubernetes.io/service-account.name` annotation. Data, `stringData`, labels
+/// and every other annotation (`kubectl.kubernetes.io/last-applied-configuration`
+/// carries the plaintext of applied Secrets) are dropped, so no stage after
+/// the source can print or store them.
+pub fn sanitize_secret(secret: Secret) -> Secret {
+    let meta = secret.metadata;
+    let annotations = meta
+        .annotations
+        .and_then(|mut a| a.remove(SERVICE_ACCOUNT_NAME_ANNOTATION))
+        .map(|sa| BTreeMap::from([(SERVICE_ACCOUNT_NAME_ANNOTATION.to_string(), sa)]));
+    Secret {
+        metadata: ObjectMeta {
+            name: meta.name,
+            namespace: meta.namespace,
+            annotations,
+            ..ObjectMeta::default()
+        },
+        type_: secret.type_,
+        ..Secret::default()
     }
 }
 

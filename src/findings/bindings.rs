@@ -66,6 +66,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) -> Vec<Option<Severity
                 remediation: Some(risk.remediation.clone()),
                 bootstrap_default: b.default && cx.role_is_default(role),
                 evidence: cx.evidence(&sat.grounds, |_| None),
+                pod: None,
                 rule_order: ri,
             });
         }

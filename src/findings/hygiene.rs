@@ -76,6 +76,7 @@ pub fn find(
                 remediation: Some(remediation.into()),
                 bootstrap_default: b.default && (role_default || b.role.is_err()),
                 evidence: Vec::new(),
+                pod: None,
                 rule_order: 0,
             });
         };
@@ -227,6 +228,6 @@ fn title(code: Code) -> &'static str {
         Code::ClusterBindingToRole => "ClusterRoleBinding to a Role",
         Code::InvalidRoleRef => "Invalid roleRef",
         Code::InvalidSubject => "Subject that applies to nobody",
-        Code::RiskySubject | Code::RiskyBinding | Code::RiskyRole => "Risky permissions",
+        _ => "Risky permissions",
     }
 }

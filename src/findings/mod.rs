@@ -8,7 +8,10 @@
 pub mod bindings;
 pub mod hygiene;
 pub mod matching;
+pub mod nodes;
+pub mod pods;
 pub mod roles;
+pub mod service_accounts;
 pub mod subjects;
 
 use std::collections::BTreeSet;
@@ -19,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::graph::AccessGraph;
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
-use crate::snapshot::{Kind, ObjectKey, Snapshot};
+use crate::snapshot::{Kind, ObjectKey, SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
 use crate::template::{RiskRule, Severity, Template};
 use matching::{Grounds, RoleProfile};
 
@@ -27,12 +30,19 @@ use matching::{Grounds, RoleProfile};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Code {
+    /// A pod gives its containers a ServiceAccount token with risky permissions.
+    HotPod,
     /// A subject holds a risky set of permissions (union of all its bindings).
     RiskySubject,
     /// A binding grants a risky set of permissions.
     RiskyBinding,
     /// A role contains a risky set of permissions.
     RiskyRole,
+    /// A `default` ServiceAccount holds risky permissions: every pod of its
+    /// namespace that names no ServiceAccount gets them.
+    RiskyDefaultServiceAccount,
+    /// A ServiceAccount with risky permissions that no pod uses.
+    UnusedRiskyServiceAccount,
     /// A binding names a ServiceAccount that does not exist.
     MissingServiceAccount,
     /// A binding grants to `system:anonymous`.
@@ -59,6 +69,9 @@ impl Code {
     /// The code as it appears in reports.
     pub fn as_str(self) -> &'static str {
         match self {
+            Code::HotPod => "hot-pod",
+            Code::RiskyDefaultServiceAccount => "risky-default-service-account",
+            Code::UnusedRiskyServiceAccount => "unused-risky-service-account",
             Code::RiskySubject => "risky-subject",
             Code::RiskyBinding => "risky-binding",
             Code::RiskyRole => "risky-role",
@@ -79,7 +92,12 @@ impl Code {
     pub fn is_risk(self) -> bool {
         matches!(
             self,
-            Code::RiskySubject | Code::RiskyBinding | Code::RiskyRole
+            Code::RiskySubject
+                | Code::RiskyBinding
+                | Code::RiskyRole
+                | Code::HotPod
+                | Code::RiskyDefaultServiceAccount
+                | Code::UnusedRiskyServiceAccount
         )
     }
 }
@@ -182,7 +200,10 @@ pub struct Finding {
     /// The role concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<ObjectKey>,
-    /// Where it applies.
+    /// The pod concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<ObjectKey>,
+    /// Where it applies (for pod findings: the pod's namespace).
     pub scope: FindingScope,
     /// When the permissions are limited to named objects (`resourceNames`): those names.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,10 +252,22 @@ impl Finding {
 }
 
 /// Options of an analysis.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AnalysisOptions {
     /// Namespaces whose grants count as privileged, in addition to the template's.
     pub extra_privileged_namespaces: Vec<String>,
+    /// A pod is hot when a token it exposes carries findings at or above
+    /// this severity (default HIGH).
+    pub hot_threshold: Severity,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        AnalysisOptions {
+            extra_privileged_namespaces: Vec::new(),
+            hot_threshold: Severity::High,
+        }
+    }
 }
 
 /// The result of analysing a snapshot.
@@ -248,6 +281,12 @@ pub struct Analysis {
     pub privileged_namespaces: BTreeSet<String>,
     /// Notes on what could not be determined (e.g. no ServiceAccounts in the input).
     pub notes: Vec<String>,
+    /// Every pod: its tokens, their worth, its amplifiers.
+    pub pods: Vec<pods::PodView>,
+    /// What each node holds.
+    pub nodes: nodes::NodesReport,
+    /// The hot threshold used.
+    pub hot_threshold: Severity,
 }
 
 /// Shared state of one analysis run, handed to each finding module.
@@ -320,13 +359,33 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
     let profiles: Vec<RoleProfile> = (0..rbac.roles.len())
         .map(|i| RoleProfile::of(&rbac, RoleId(i), template))
         .collect();
-    let existing_sas: Vec<SubjectId> = snapshot
-        .service_accounts
-        .iter()
-        .map(|sa| SubjectId::ServiceAccount {
-            namespace: sa.metadata.namespace.clone().unwrap_or_default(),
-            name: sa.metadata.name.clone().unwrap_or_default(),
+    // Every ServiceAccount that exists or that a pod or token secret names
+    // gets a node, so that its group bindings are found.
+    let sa = |namespace: Option<&String>, name: &str| SubjectId::ServiceAccount {
+        namespace: namespace.cloned().unwrap_or_default(),
+        name: name.into(),
+    };
+    let existing_sas: Vec<SubjectId> = (snapshot.service_accounts.iter())
+        .map(|s| {
+            sa(
+                s.metadata.namespace.as_ref(),
+                s.metadata.name.as_deref().unwrap_or(""),
+            )
         })
+        .chain(snapshot.pods.iter().map(|p| {
+            sa(
+                p.metadata.namespace.as_ref(),
+                crate::pods::service_account_name(p),
+            )
+        }))
+        .chain(snapshot.secrets.iter().filter_map(|s| {
+            let name = s
+                .metadata
+                .annotations
+                .as_ref()?
+                .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
+            Some(sa(s.metadata.namespace.as_ref(), name))
+        }))
         .collect();
     let graph = AccessGraph::build(&rbac, existing_sas.iter());
     let cx = Context {
@@ -343,12 +402,34 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
     let binding_severity = bindings::find(&cx, &mut findings);
     let subjects_evaluated = subjects::find(&cx, &mut findings);
     hygiene::find(&cx, &binding_severity, &mut findings, &mut notes);
+    let threshold = options.hot_threshold;
+    let risks = pods::TokenRisks::new(&findings, &snapshot.service_accounts);
+    let pod_views = pods::views(&cx, &risks, threshold);
+    let nodes = nodes::blast_radius(&pod_views, &risks);
+    let mut pod_findings = Vec::new();
+    pods::find(&risks, &pod_views, threshold, &mut pod_findings);
+    service_accounts::find(&cx, &risks, &pod_views, threshold, &mut pod_findings);
+    drop(risks);
+    findings.extend(pod_findings);
+    let unclassified: usize = pod_views.iter().map(|p| p.unclassified_secrets.len()).sum();
+    if unclassified > 0 {
+        let in_pods = pod_views
+            .iter()
+            .filter(|p| !p.unclassified_secrets.is_empty())
+            .count();
+        notes.push(format!(
+            "{unclassified} secret references in {in_pods} pods could not be classified: Secrets were not listed, so legacy ServiceAccount token secrets cannot be recognised (live: --secret-metadata; offline: include the Secrets or a dump made with it)"
+        ));
+    }
     sort(&mut findings);
     Analysis {
         findings,
         subjects_evaluated,
         privileged_namespaces: privileged,
         notes,
+        pods: pod_views,
+        nodes,
+        hot_threshold: threshold,
     }
 }
 
@@ -371,6 +452,9 @@ pub fn gap_impact(kind: Kind) -> &'static str {
         Kind::ServiceAccount => "missing-service-account findings are suppressed",
         Kind::Pod => "pods are unknown: which pods expose risky tokens cannot be determined",
         Kind::Namespace => "namespace counts only; findings are unaffected",
+        Kind::Secret => {
+            "secret mounts cannot be told apart from legacy ServiceAccount token secrets: pods that mount one may expose more tokens than reported"
+        }
     }
 }
 
@@ -384,6 +468,7 @@ pub fn sort(findings: &mut [Finding]) {
             .then(a.subject.cmp(&b.subject))
             .then(a.binding.cmp(&b.binding))
             .then(a.role.cmp(&b.role))
+            .then(a.pod.cmp(&b.pod))
             .then(a.rule_order.cmp(&b.rule_order))
             .then(a.fingerprint.cmp(&b.fingerprint))
     });

@@ -65,6 +65,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
                 remediation: Some(risk.remediation.clone()),
                 bootstrap_default: role.default,
                 evidence,
+                pod: None,
                 rule_order: ri,
             });
         }

@@ -161,6 +161,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) -> usize {
                 remediation: Some(risk.remediation.clone()),
                 bootstrap_default,
                 evidence,
+                pod: None,
                 rule_order: ri,
             });
         }

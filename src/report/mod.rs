@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::findings::{Analysis, Filter, Finding, gap_impact};
+use crate::cli::View;
+use crate::findings::nodes::NodesReport;
+use crate::findings::pods::PodView;
+use crate::findings::{Analysis, Code, Filter, Finding, gap_impact};
 use crate::snapshot::{Coverage, GapReason, Kind, Snapshot};
 use crate::source::Provenance;
 use crate::template::{Severity, Template};
@@ -101,6 +104,10 @@ pub struct Counts {
     pub by_code: BTreeMap<&'static str, usize>,
     /// Findings left out by the filters.
     pub filtered_out: usize,
+    /// Pods in this report.
+    pub pods: usize,
+    /// Hot pods in this report.
+    pub hot_pods: usize,
 }
 
 /// The filters in effect, echoed in the report.
@@ -113,6 +120,17 @@ pub struct Filters {
     pub min_severity: Option<Severity>,
     /// `--exclude-defaults`.
     pub exclude_defaults: bool,
+    /// A pod is hot when a token it exposes carries findings at or above this.
+    pub hot_threshold: Severity,
+    /// `pods --node` values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<String>,
+    /// `pods --privileged`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub privileged: bool,
+    /// The pod view's severity filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_min_severity: Option<Severity>,
 }
 
 /// How much of the cluster the report is based on.
@@ -173,6 +191,8 @@ pub struct Report {
     pub schema_version: u32,
     /// The tool.
     pub tool: Tool,
+    /// `scan` (every finding) or `pods` (the pod view).
+    pub view: &'static str,
     /// The template.
     pub template: TemplateInfo,
     /// What was read.
@@ -187,23 +207,67 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The findings, most severe first.
     pub findings: Vec<Finding>,
+    /// The pods (in the namespaces asked for): tokens, their worth, amplifiers.
+    pub pods: Vec<PodView>,
+    /// What each node holds.
+    pub nodes: NodesReport,
 }
 
 impl Report {
-    /// Assembles a report from an analysis, keeping the findings `filter` keeps.
+    /// Assembles a report from an analysis, keeping the findings `filter`
+    /// keeps; the pod view keeps only the pods its filter keeps, and their
+    /// hot-pod findings.
     pub fn new(
         snapshot: &Snapshot,
         provenance: Provenance,
         template: &Template,
         analysis: Analysis,
         filter: &Filter,
+        view: &View,
     ) -> Report {
         let total = analysis.findings.len();
+        let in_namespaces =
+            |ns: &str| filter.namespaces.is_empty() || filter.namespaces.iter().any(|n| n == ns);
+        let pod_filter = match view {
+            View::Pods(f) => Some(f),
+            View::Scan => None,
+        };
+        let pods: Vec<PodView> = analysis
+            .pods
+            .into_iter()
+            .filter(|p| in_namespaces(&p.namespace))
+            .filter(|p| {
+                pod_filter.is_none_or(|f| {
+                    (f.nodes.is_empty()
+                        || f.nodes
+                            .iter()
+                            .any(|n| Some(n.as_str()) == p.node.as_deref().or(Some("-"))))
+                        && (!f.privileged || p.escapes())
+                        && f.min_severity
+                            .is_none_or(|m| p.severity.is_some_and(|s| s >= m))
+                })
+            })
+            .collect();
+        let shown: std::collections::HashSet<crate::snapshot::ObjectKey> =
+            pods.iter().map(PodView::key).collect();
         let findings: Vec<Finding> = analysis
             .findings
             .into_iter()
             .filter(|f| filter.keeps(f))
+            .filter(|f| {
+                pod_filter.is_none()
+                    || (f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
+            })
             .collect();
+        let mut nodes = analysis.nodes;
+        if let Some(f) = pod_filter.filter(|f| !f.nodes.is_empty()) {
+            nodes
+                .nodes
+                .retain(|n| f.nodes.iter().any(|x| Some(x) == n.node.as_ref()));
+            if !f.nodes.iter().any(|x| x == "-") {
+                nodes.unscheduled = None;
+            }
+        }
         let mut by_severity = BySeverity::default();
         let mut by_code = BTreeMap::new();
         for f in &findings {
@@ -220,6 +284,7 @@ impl Report {
                 name: "rbacscan",
                 version: env!("CARGO_PKG_VERSION"),
             },
+            view: if pod_filter.is_some() { "pods" } else { "scan" },
             template: TemplateInfo {
                 source: template.source.clone(),
                 format: template.format,
@@ -235,14 +300,22 @@ impl Report {
                 by_severity,
                 by_code,
                 filtered_out: total - findings.len(),
+                pods: pods.len(),
+                hot_pods: pods.iter().filter(|p| p.hot).count(),
             },
             filters: Filters {
                 namespaces: filter.namespaces.clone(),
                 min_severity: filter.min_severity,
                 exclude_defaults: filter.exclude_defaults,
+                hot_threshold: analysis.hot_threshold,
+                nodes: pod_filter.map(|f| f.nodes.clone()).unwrap_or_default(),
+                privileged: pod_filter.is_some_and(|f| f.privileged),
+                pod_min_severity: pod_filter.and_then(|f| f.min_severity),
             },
             notes: analysis.notes,
             findings,
+            pods,
+            nodes,
         }
     }
 

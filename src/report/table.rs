@@ -6,6 +6,8 @@ use std::io::Write;
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
+mod pods;
+
 use super::{Report, ReportError};
 use crate::findings::{Code, Finding, FindingScope};
 use crate::template::Severity;
@@ -28,12 +30,26 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
     for note in &report.notes {
         writeln!(out, "note: {note}")?;
     }
+    if report.view == "pods" {
+        return pods::write_view(report, style, out);
+    }
+    pods::write_hot(report, style, &mut out)?;
     type Section<'r> = (
         &'static str,
         Vec<&'r Finding>,
         fn(&[&Finding], TableStyle) -> Table,
     );
-    let sections: [Section; 4] = [
+    let sections: [Section; 5] = [
+        (
+            "RISKY SERVICE ACCOUNTS",
+            pick(report, |c| {
+                matches!(
+                    c,
+                    Code::RiskyDefaultServiceAccount | Code::UnusedRiskyServiceAccount
+                )
+            }),
+            service_accounts_table,
+        ),
         (
             "RISKY SUBJECTS",
             pick(report, |c| c == Code::RiskySubject),
@@ -64,6 +80,7 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
         )?;
         writeln!(out, "{table}")?;
     }
+    pods::write_nodes(report, style, &mut out)?;
     writeln!(out, "\n{}", summary(report))?;
     out.flush()?;
     Ok(())
@@ -353,6 +370,25 @@ fn roles_table(findings: &[&Finding], style: TableStyle) -> Table {
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
+        ]);
+    }
+    t
+}
+
+fn service_accounts_table(findings: &[&Finding], style: TableStyle) -> Table {
+    let mut t = new_table(style, &["SEVERITY", "CODE", "SERVICE ACCOUNT", "DETAIL"]);
+    for f in findings {
+        t.add_row(vec![
+            severity_cell(f.severity, style),
+            Cell::new(f.code.as_str()),
+            Cell::new(mark(
+                f.subject
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                f.bootstrap_default,
+            )),
+            Cell::new(&f.message),
         ]);
     }
     t

@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! {"apiVersion":"v1","kind":"List","metadata":{},
-//!  "rbacscan":{"dumpVersion":1,"tool":"rbacscan 0.1.0","cluster":{...},"coverage":{"gaps":[...]}},
+//!  "rbacscan":{"dumpVersion":2,"tool":"rbacscan 0.1.0","cluster":{...},"coverage":{"gaps":[...]}},
 //!  "items":[
 //! {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole",...},
 //! ...
@@ -14,7 +14,9 @@
 //!
 //! Items are whole objects as the API server returned them, minus
 //! `metadata.managedFields`, one per line, in kind, namespace and name order.
-//! Secrets are never part of a snapshot.
+//! Secrets appear only when they were listed (`--secret-metadata`), reduced
+//! to their name, `type` and `kubernetes.io/service-account.name`
+//! annotation; `coverage.notListed` says when they were not.
 
 use std::io::Write;
 
@@ -24,7 +26,9 @@ use super::ClusterInfo;
 use crate::snapshot::{Coverage, Snapshot};
 
 /// The version of this format; `scan -f` refuses newer ones.
-pub const DUMP_VERSION: u32 = 1;
+/// Format 2 added Secrets (reduced to name, type and ServiceAccount) and
+/// `coverage.notListed`; a format-1 file never holds Secrets.
+pub const DUMP_VERSION: u32 = 2;
 
 /// The `rbacscan` section of a snapshot file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,6 +29,9 @@ pub const STDIN_NAME: &str = "<stdin>";
 pub struct Loader {
     builder: SnapshotBuilder,
     provenance: Provenance,
+    /// Whether some input holds Secrets, or is a snapshot of a collection
+    /// that listed them (even if it found none).
+    secrets_listed: bool,
 }
 
 impl Loader {
@@ -93,6 +96,9 @@ impl Loader {
     /// The snapshot built so far and what went into it.
     pub fn finish(mut self) -> Loaded {
         self.provenance.duplicates = self.builder.duplicates();
+        if !self.secrets_listed {
+            self.builder.skip(Kind::Secret);
+        }
         Loaded {
             snapshot: self.builder.build(),
             provenance: self.provenance,
@@ -244,6 +250,7 @@ impl Loader {
                     .into(),
             });
         }
+        self.secrets_listed |= k == Kind::Secret;
         self.builder.add(object);
         Ok(())
     }
@@ -261,6 +268,15 @@ impl Loader {
                     header.dump_version
                 ),
             });
+        }
+        // Format 1 predates Secrets: its collections never listed them.
+        if header.dump_version >= 2 && header.coverage.listed(Kind::Secret) {
+            self.secrets_listed = true;
+        }
+        for kind in header.coverage.not_listed {
+            if kind != Kind::Secret {
+                self.builder.skip(kind);
+            }
         }
         for gap in header.coverage.gaps {
             self.builder.add_gap(gap);
@@ -560,6 +576,9 @@ macro_rules! decode_as {
             Kind::ServiceAccount => Object::ServiceAccount($typed($input)?),
             Kind::Pod => Object::Pod(Box::new($typed($input)?)),
             Kind::Namespace => Object::Namespace($typed($input)?),
+            Kind::Secret => {
+                Object::Secret($typed::<crate::source::secret::RedactedSecret>($input)?.into())
+            }
         })
     };
 }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod dump;
 pub mod files;
 pub mod live;
+pub mod secret;
 
 use std::collections::BTreeMap;
 

@@ -5,8 +5,7 @@
 
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use kube::api::ListParams;
 use kube::core::Resource;
@@ -14,9 +13,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
-use super::request::{ACCEPT_JSON, Failure, Fetcher, describe_status};
+use super::request::{ACCEPT_JSON, ACCEPT_METADATA, Failure, Fetcher, describe_status};
 use super::{Event, LiveError};
 use crate::snapshot::{Gap, GapReason, Kind, Object};
+use crate::source::secret::RedactedSecret;
 
 /// Times a list may start over after its `continue` token expired.
 const MAX_RESTARTS: u32 = 3;
@@ -52,7 +52,8 @@ struct Page<K> {
     items: Option<Vec<K>>,
 }
 
-/// Lists `kind` into `objects`, recording progress in `stats`.
+/// Lists `kind` into `objects`, recording progress in `stats`. Secrets are
+/// asked for as metadata only and decoded by [`RedactedSecret`].
 pub async fn list_kind(
     fetcher: &Fetcher<'_>,
     kind: Kind,
@@ -60,147 +61,161 @@ pub async fn list_kind(
     objects: &mut Vec<Object>,
     stats: &mut ListStats,
 ) -> Result<(), LiveError> {
+    let mut l = Lister {
+        fetcher,
+        chunk_size,
+        objects,
+        stats,
+    };
     match kind {
-        Kind::ClusterRole => {
-            list::<ClusterRole>(fetcher, chunk_size, objects, stats, Object::ClusterRole).await
-        }
-        Kind::ClusterRoleBinding => {
-            list::<ClusterRoleBinding>(
-                fetcher,
-                chunk_size,
-                objects,
-                stats,
-                Object::ClusterRoleBinding,
-            )
-            .await
-        }
-        Kind::Role => list::<Role>(fetcher, chunk_size, objects, stats, Object::Role).await,
-        Kind::RoleBinding => {
-            list::<RoleBinding>(fetcher, chunk_size, objects, stats, Object::RoleBinding).await
-        }
-        Kind::ServiceAccount => {
-            list::<ServiceAccount>(fetcher, chunk_size, objects, stats, Object::ServiceAccount)
-                .await
-        }
-        Kind::Pod => {
-            list::<Pod>(fetcher, chunk_size, objects, stats, |p| {
-                Object::Pod(Box::new(p))
+        Kind::ClusterRole => l.typed(Object::ClusterRole).await,
+        Kind::ClusterRoleBinding => l.typed(Object::ClusterRoleBinding).await,
+        Kind::Role => l.typed(Object::Role).await,
+        Kind::RoleBinding => l.typed(Object::RoleBinding).await,
+        Kind::ServiceAccount => l.typed(Object::ServiceAccount).await,
+        Kind::Pod => l.typed(|p| Object::Pod(Box::new(p))).await,
+        Kind::Namespace => l.typed(Object::Namespace).await,
+        Kind::Secret => {
+            let path = Secret::url_path(&(), None);
+            l.list(&path, ACCEPT_METADATA, |s: RedactedSecret| {
+                Object::Secret(s.into())
             })
             .await
-        }
-        Kind::Namespace => {
-            list::<Namespace>(fetcher, chunk_size, objects, stats, Object::Namespace).await
         }
     }
 }
 
-async fn list<K>(
-    fetcher: &Fetcher<'_>,
+/// One list in progress.
+struct Lister<'a, 'f> {
+    fetcher: &'a Fetcher<'f>,
     chunk_size: u32,
-    objects: &mut Vec<Object>,
-    stats: &mut ListStats,
-    wrap: impl Fn(K) -> Object,
-) -> Result<(), LiveError>
-where
-    K: Resource<DynamicType = ()> + DeserializeOwned,
-{
-    let kind = stats.kind;
-    let path = K::url_path(&(), None);
-    let first = objects.len();
-    let mut token: Option<String> = None;
-    let gap = |reason, message: String| Gap {
-        kind,
-        reason,
-        message,
-    };
-    loop {
-        let mut params = ListParams::default().limit(chunk_size);
-        if let Some(t) = &token {
-            params = params.continue_token(t);
-        }
-        let uri = match kube::core::Request::new(&path).list(&params) {
-            Ok(r) => r.uri().to_string(),
-            Err(e) => {
-                stats.gap = Some(gap(GapReason::Failed, e.to_string()));
-                return Ok(());
-            }
-        };
-        let answer = match fetcher
-            .get(&uri, ACCEPT_JSON, Some(kind), false, &mut stats.requests)
-            .await
-        {
-            Ok(a) => a,
-            Err(Failure::Fatal(e)) => return Err(e),
-            Err(Failure::GaveUp(message)) => {
-                stats.gap = Some(gap(GapReason::Failed, message));
-                return Ok(());
-            }
-        };
-        match answer.status.as_u16() {
-            200 => {}
-            410 if token.is_some() && stats.restarts < MAX_RESTARTS => {
-                stats.restarts += 1;
-                fetcher.observer().event(Event::Restart {
-                    kind,
-                    after_pages: stats.pages,
-                    message: &describe_status(answer.status, &answer.body),
-                });
-                objects.truncate(first);
-                token = None;
-                continue;
-            }
-            401 => {
-                return Err(LiveError::Unauthorized {
-                    server: fetcher.target.server.clone(),
-                    whom: fetcher.target.whom(),
-                });
-            }
-            403 => {
-                stats.gap = Some(gap(
-                    GapReason::Forbidden,
-                    describe_status(answer.status, &answer.body),
-                ));
-                return Ok(());
-            }
-            _ => {
-                stats.gap = Some(gap(
-                    GapReason::Failed,
-                    describe_status(answer.status, &answer.body),
-                ));
-                return Ok(());
-            }
-        }
-        let page: Page<K> = match serde_json::from_slice(&answer.body) {
-            Ok(p) => p,
-            Err(e) => {
-                stats.gap = Some(gap(
-                    GapReason::Failed,
-                    format!(
-                        "page {} is not a valid {} list: {e}",
-                        stats.pages + 1,
-                        kind.as_str()
-                    ),
-                ));
-                return Ok(());
-            }
-        };
-        drop(answer);
-        stats.pages += 1;
-        for mut item in page.items.unwrap_or_default() {
+    objects: &'a mut Vec<Object>,
+    stats: &'a mut ListStats,
+}
+
+impl Lister<'_, '_> {
+    /// Lists a Kubernetes type as JSON, dropping `managedFields`.
+    async fn typed<K>(&mut self, wrap: impl Fn(K) -> Object) -> Result<(), LiveError>
+    where
+        K: Resource<DynamicType = ()> + DeserializeOwned,
+    {
+        let path = K::url_path(&(), None);
+        self.list(&path, ACCEPT_JSON, |mut item: K| {
             // Server bookkeeping, often the bulk of an object; kubectl hides it too.
             item.meta_mut().managed_fields = None;
-            objects.push(wrap(item));
-        }
-        stats.objects = objects.len() - first;
-        fetcher.observer().event(Event::Page {
+            wrap(item)
+        })
+        .await
+    }
+
+    async fn list<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        accept: &str,
+        wrap: impl Fn(T) -> Object,
+    ) -> Result<(), LiveError> {
+        let Lister {
+            fetcher,
+            chunk_size,
+            objects,
+            stats,
+        } = self;
+        let (fetcher, chunk_size) = (*fetcher, *chunk_size);
+        let kind = stats.kind;
+        let first = objects.len();
+        let mut token: Option<String> = None;
+        let gap = |reason, message: String| Gap {
             kind,
-            page: stats.pages,
-            objects: stats.objects,
-            remaining: page.metadata.remaining_item_count,
-        });
-        match page.metadata.continue_.filter(|t| !t.is_empty()) {
-            Some(next) => token = Some(next),
-            None => return Ok(()),
+            reason,
+            message,
+        };
+        loop {
+            let mut params = ListParams::default().limit(chunk_size);
+            if let Some(t) = &token {
+                params = params.continue_token(t);
+            }
+            let uri = match kube::core::Request::new(path).list(&params) {
+                Ok(r) => r.uri().to_string(),
+                Err(e) => {
+                    stats.gap = Some(gap(GapReason::Failed, e.to_string()));
+                    return Ok(());
+                }
+            };
+            let answer = match fetcher
+                .get(&uri, accept, Some(kind), false, &mut stats.requests)
+                .await
+            {
+                Ok(a) => a,
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::GaveUp(message)) => {
+                    stats.gap = Some(gap(GapReason::Failed, message));
+                    return Ok(());
+                }
+            };
+            match answer.status.as_u16() {
+                200 => {}
+                410 if token.is_some() && stats.restarts < MAX_RESTARTS => {
+                    stats.restarts += 1;
+                    fetcher.observer().event(Event::Restart {
+                        kind,
+                        after_pages: stats.pages,
+                        message: &describe_status(answer.status, &answer.body),
+                    });
+                    objects.truncate(first);
+                    token = None;
+                    continue;
+                }
+                401 => {
+                    return Err(LiveError::Unauthorized {
+                        server: fetcher.target.server.clone(),
+                        whom: fetcher.target.whom(),
+                    });
+                }
+                403 => {
+                    stats.gap = Some(gap(
+                        GapReason::Forbidden,
+                        describe_status(answer.status, &answer.body),
+                    ));
+                    return Ok(());
+                }
+                _ => {
+                    stats.gap = Some(gap(
+                        GapReason::Failed,
+                        describe_status(answer.status, &answer.body),
+                    ));
+                    return Ok(());
+                }
+            }
+            let page: Page<T> = match serde_json::from_slice(&answer.body) {
+                Ok(p) => p,
+                Err(e) => {
+                    stats.gap = Some(gap(
+                        GapReason::Failed,
+                        format!(
+                            "page {} is not a valid {} list: {e}",
+                            stats.pages + 1,
+                            kind.as_str()
+                        ),
+                    ));
+                    return Ok(());
+                }
+            };
+            drop(answer);
+            stats.pages += 1;
+            for item in page.items.unwrap_or_default() {
+                objects.push(wrap(item));
+            }
+            stats.objects = objects.len() - first;
+            fetcher.observer().event(Event::Page {
+                kind,
+                page: stats.pages,
+                objects: stats.objects,
+                remaining: page.metadata.remaining_item_count,
+            });
+            match page.metadata.continue_.filter(|t| !t.is_empty()) {
+                Some(next) => token = Some(next),
+                None => return Ok(()),
+            }
         }
     }
 }

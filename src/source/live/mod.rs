@@ -1,5 +1,7 @@
 //! Live input: every kind the analysis reads, listed from the cluster's API
-//! server through `kube`. Read-only (GET only; Secrets are never listed),
+//! server through `kube`. Read-only (GET only; Secrets only with
+//! `--secret-metadata`, and then as a metadata-only list: the server never
+//! sends their data),
 //! all kinds at once, paginated, within `--request-timeout` per request and
 //! `--deadline` overall. A kind the credentials may not list becomes a
 //! coverage gap, not an error: the scan goes on with what it could read.
@@ -41,6 +43,9 @@ pub struct LiveOptions {
     pub deadline: Duration,
     /// Objects per page (`--chunk-size`).
     pub chunk_size: u32,
+    /// `--secret-metadata`: also list Secrets, metadata only, to recognise
+    /// legacy ServiceAccount token secrets that pods mount.
+    pub secret_metadata: bool,
 }
 
 impl Default for LiveOptions {
@@ -51,6 +56,7 @@ impl Default for LiveOptions {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             deadline: DEFAULT_DEADLINE,
             chunk_size: DEFAULT_CHUNK_SIZE,
+            secret_metadata: false,
         }
     }
 }
@@ -281,7 +287,10 @@ pub async fn collect_async(
         cluster: &cluster,
         after: start.elapsed(),
     });
-    let lists = Kind::ALL.map(|kind| {
+    let kinds = Kind::ALL
+        .into_iter()
+        .filter(|k| *k != Kind::Secret || options.secret_metadata);
+    let lists = kinds.map(|kind| {
         let fetcher = &fetcher;
         async move {
             let mut stats = ListStats::new(kind);
@@ -310,6 +319,9 @@ pub async fn collect_async(
     });
     let results = futures::future::try_join_all(lists).await?;
     let mut builder = SnapshotBuilder::new();
+    if !options.secret_metadata {
+        builder.skip(Kind::Secret);
+    }
     let mut stats = Vec::new();
     for (objects, s) in results {
         for o in objects {

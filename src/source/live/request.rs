@@ -28,6 +28,11 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// `Accept` for ordinary JSON.
 pub const ACCEPT_JSON: &str = "application/json";
 
+/// `Accept` asking for a `PartialObjectMetadataList`: names, labels and
+/// annotations, never the objects' content (Secrets' data).
+pub const ACCEPT_METADATA: &str =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+
 /// A response with its body read.
 #[derive(Debug)]
 pub struct Answer {

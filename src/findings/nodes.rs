@@ -1,0 +1,186 @@
+//! Node blast radius: what an attacker who takes a node holds. The kubelet
+//! can read every token it mounted, so a node is worth the union of the
+//! tokens its pods expose. ServiceAccounts exposed on every node (DaemonSets)
+//! go with any node. Pods not scheduled yet are grouped apart.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::pods::{PodView, TokenRisks};
+use crate::pods::tokens::{ServiceAccountRef, TokenSource};
+use crate::template::Severity;
+
+/// A ServiceAccount whose token is on a node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeToken {
+    /// The ServiceAccount.
+    pub service_account: ServiceAccountRef,
+    /// The severity of its riskiest finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Its risks (template rule ids).
+    pub risks: Vec<String>,
+    /// How many pods on the node expose it.
+    pub pods: usize,
+}
+
+/// What one node (or the unscheduled pods) holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeView {
+    /// The node's name; absent for the pods not scheduled yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// Pods on it.
+    pub pods: usize,
+    /// Hot pods on it.
+    pub hot_pods: usize,
+    /// The highest severity of its tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Every risk its tokens carry, most severe first.
+    pub risks: Vec<String>,
+    /// The tokens on it the API server accepts, riskiest first.
+    pub tokens: Vec<NodeToken>,
+}
+
+/// A ServiceAccount whose token is on every node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EveryNodeToken {
+    /// The ServiceAccount.
+    pub service_account: ServiceAccountRef,
+    /// The severity of its riskiest finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// The DaemonSets (or other owners) of the pods that carry it.
+    pub owners: Vec<String>,
+}
+
+/// The blast radius of every node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodesReport {
+    /// Nodes, most severe first, then by name.
+    pub nodes: Vec<NodeView>,
+    /// Pods with no node yet (Pending).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unscheduled: Option<NodeView>,
+    /// ServiceAccounts exposed on every node (with two nodes or more).
+    pub on_every_node: Vec<EveryNodeToken>,
+}
+
+/// Groups the pods by node.
+pub fn blast_radius(pods: &[PodView], risks: &TokenRisks<'_>) -> NodesReport {
+    let mut groups: BTreeMap<Option<&str>, Vec<&PodView>> = BTreeMap::new();
+    for p in pods {
+        groups.entry(p.node.as_deref()).or_default().push(p);
+    }
+    let mut report = NodesReport::default();
+    for (node, pods) in &groups {
+        let view = node_view(*node, pods, risks);
+        match node {
+            Some(_) => report.nodes.push(view),
+            None => report.unscheduled = Some(view),
+        }
+    }
+    report
+        .nodes
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.node.cmp(&b.node)));
+    let scheduled: Vec<(&Option<&str>, &Vec<&PodView>)> =
+        groups.iter().filter(|(n, _)| n.is_some()).collect();
+    if scheduled.len() >= 2 {
+        let sets: Vec<BTreeSet<&ServiceAccountRef>> = scheduled
+            .iter()
+            .map(|(_, pods)| direct_tokens(pods).collect())
+            .collect();
+        let common = sets.iter().skip(1).fold(sets[0].clone(), |acc, s| {
+            acc.intersection(s).copied().collect()
+        });
+        for sa in common {
+            let owners: BTreeSet<String> = pods
+                .iter()
+                .filter(|p| {
+                    p.tokens.iter().any(|t| {
+                        &t.exposure.service_account == sa
+                            && t.exposure.source != TokenSource::NodeHostPath
+                    })
+                })
+                .filter_map(|p| p.owner.as_ref().map(|o| o.to_string()))
+                .collect();
+            report.on_every_node.push(EveryNodeToken {
+                service_account: sa.clone(),
+                severity: risks.of(sa).severity,
+                owners: owners.into_iter().collect(),
+            });
+        }
+        report.on_every_node.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.service_account.cmp(&b.service_account))
+        });
+    }
+    report
+}
+
+/// The tokens pods expose themselves (not through the kubelet directory),
+/// that the API server accepts.
+fn direct_tokens<'p>(pods: &'p [&'p PodView]) -> impl Iterator<Item = &'p ServiceAccountRef> {
+    pods.iter().flat_map(|p| {
+        p.tokens
+            .iter()
+            .filter(|t| t.exposure.api_access && t.exposure.source != TokenSource::NodeHostPath)
+            .map(|t| &t.exposure.service_account)
+    })
+}
+
+fn node_view(node: Option<&str>, pods: &[&PodView], risks: &TokenRisks<'_>) -> NodeView {
+    let mut count: BTreeMap<&ServiceAccountRef, BTreeSet<(&str, &str)>> = BTreeMap::new();
+    for p in pods {
+        for t in p
+            .tokens
+            .iter()
+            .filter(|t| t.exposure.api_access && t.exposure.source != TokenSource::NodeHostPath)
+        {
+            count
+                .entry(&t.exposure.service_account)
+                .or_default()
+                .insert((&p.namespace, &p.name));
+        }
+    }
+    let mut tokens: Vec<NodeToken> = count
+        .into_iter()
+        .map(|(sa, pods)| {
+            let r = risks.of(sa);
+            NodeToken {
+                service_account: sa.clone(),
+                severity: r.severity,
+                risks: r.risks,
+                pods: pods.len(),
+            }
+        })
+        .collect();
+    tokens.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.service_account.cmp(&b.service_account))
+    });
+    let mut all_risks: Vec<String> = Vec::new();
+    for t in &tokens {
+        for r in &t.risks {
+            if !all_risks.contains(r) {
+                all_risks.push(r.clone());
+            }
+        }
+    }
+    NodeView {
+        node: node.map(String::from),
+        pods: pods.len(),
+        hot_pods: pods.iter().filter(|p| p.hot).count(),
+        severity: tokens.iter().filter_map(|t| t.severity).max(),
+        risks: all_risks,
+        tokens,
+    }
+}

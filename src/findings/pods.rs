@@ -1,0 +1,567 @@
+//! Hot pods: pods whose containers can read a ServiceAccount token that
+//! carries risky permissions (its `risky-subject` findings), at or above the
+//! hot threshold. A hot pod takes the severity of its riskiest token, one
+//! level higher when an escape amplifier (privileged, hostPID, a sensitive
+//! hostPath, a dangerous capability) hands the attacker the node as well.
+//!
+//! A pod with a hostPath reaching `/var/lib/kubelet` can read every token on
+//! its node: it is given the tokens of the node's other pods
+//! (`node-host-path`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use serde::Serialize;
+
+use super::{Code, Context, Evidence, Finding, FindingScope};
+use crate::pods::amplifiers::{self, Amplifier};
+use crate::pods::tokens::{
+    self, Automount, Exposure, PodTokens, SecretIndex, ServiceAccountRef, TokenSource, Unclassified,
+};
+use crate::pods::{ContainerRef, service_account_name};
+use crate::rbac::SubjectId;
+use crate::snapshot::{Kind, ObjectKey};
+use crate::template::Severity;
+
+/// ServiceAccount annotations that federate its token with a cloud identity.
+pub const CLOUD_IDENTITY_ANNOTATIONS: [(&str, &str); 3] = [
+    ("aws", "eks.amazonaws.com/role-arn"),
+    ("gcp", "iam.gke.io/gcp-service-account"),
+    ("azure", "azure.workload.identity/client-id"),
+];
+
+/// A cloud identity a ServiceAccount's token can be exchanged for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CloudIdentity {
+    /// `aws`, `gcp` or `azure`.
+    pub provider: &'static str,
+    /// The annotation that says so.
+    pub annotation: &'static str,
+    /// The role ARN, Google service account or Azure client id.
+    pub identity: String,
+}
+
+/// What a ServiceAccount's token is worth: its risky-subject findings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRisk {
+    /// The highest severity of its findings, if it has any.
+    pub severity: Option<Severity>,
+    /// Its risks (template rule ids), most severe first.
+    pub risks: Vec<String>,
+    /// Cloud identities its token reaches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cloud_identities: Vec<CloudIdentity>,
+}
+
+/// One token a pod exposes, and what it is worth.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenView {
+    /// Whose token, how, to which containers.
+    #[serde(flatten)]
+    pub exposure: Exposure,
+    /// What the token can do.
+    #[serde(flatten)]
+    pub risk: TokenRisk,
+}
+
+/// A pod's controlling owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    /// Its kind (ReplicaSet, DaemonSet, Job, ...).
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.name)
+    }
+}
+
+/// Everything about one pod.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodView {
+    /// The pod's namespace.
+    pub namespace: String,
+    /// The pod's name.
+    pub name: String,
+    /// `spec.nodeName`; absent for a pod not scheduled yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// `status.phase`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// The controlling owner (from `ownerReferences`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// The ServiceAccount it runs as.
+    pub service_account: ServiceAccountRef,
+    /// The automount decision.
+    pub automount: Automount,
+    /// The tokens its containers can read.
+    pub tokens: Vec<TokenView>,
+    /// Secret references that could not be classified (Secrets not listed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unclassified_secrets: Vec<Unclassified>,
+    /// What makes a compromise of it worse.
+    pub amplifiers: Vec<Amplifier>,
+    /// The severity of its riskiest token the API server accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_severity: Option<Severity>,
+    /// `tokenSeverity`, one level higher with an escape amplifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Whether `tokenSeverity` reaches the hot threshold.
+    pub hot: bool,
+}
+
+impl PodView {
+    /// The pod's identity.
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey {
+            kind: Kind::Pod,
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// Whether it has an escape amplifier.
+    pub fn escapes(&self) -> bool {
+        self.amplifiers.iter().any(|a| a.escape)
+    }
+}
+
+/// The risky-subject findings of every ServiceAccount, as token worth.
+pub struct TokenRisks<'f> {
+    by_subject: HashMap<SubjectId, Vec<&'f Finding>>,
+    cloud: HashMap<(String, String), Vec<CloudIdentity>>,
+}
+
+impl<'f> TokenRisks<'f> {
+    /// Indexes `findings` (the risky-subject ones) and the ServiceAccounts'
+    /// cloud identity annotations.
+    pub fn new(findings: &'f [Finding], service_accounts: &[ServiceAccount]) -> Self {
+        let mut by_subject: HashMap<SubjectId, Vec<&Finding>> = HashMap::new();
+        for f in findings.iter().filter(|f| f.code == Code::RiskySubject) {
+            if let Some(s @ SubjectId::ServiceAccount { .. }) = &f.subject {
+                by_subject.entry(s.clone()).or_default().push(f);
+            }
+        }
+        for v in by_subject.values_mut() {
+            v.sort_by(|a, b| {
+                b.severity
+                    .cmp(&a.severity)
+                    .then(a.rule_order.cmp(&b.rule_order))
+            });
+        }
+        let cloud = service_accounts
+            .iter()
+            .filter_map(|sa| {
+                let ids: Vec<CloudIdentity> = CLOUD_IDENTITY_ANNOTATIONS
+                    .iter()
+                    .filter_map(|(provider, annotation)| {
+                        let value = sa.metadata.annotations.as_ref()?.get(*annotation)?;
+                        (!value.is_empty()).then(|| CloudIdentity {
+                            provider,
+                            annotation,
+                            identity: value.clone(),
+                        })
+                    })
+                    .collect();
+                (!ids.is_empty()).then(|| {
+                    (
+                        (
+                            sa.metadata.namespace.clone().unwrap_or_default(),
+                            sa.metadata.name.clone().unwrap_or_default(),
+                        ),
+                        ids,
+                    )
+                })
+            })
+            .collect();
+        TokenRisks { by_subject, cloud }
+    }
+
+    /// The risky-subject findings of a ServiceAccount, most severe first.
+    pub fn findings(&self, sa: &ServiceAccountRef) -> &[&'f Finding] {
+        self.by_subject
+            .get(&sa.subject())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// What the token of `sa` is worth.
+    pub fn of(&self, sa: &ServiceAccountRef) -> TokenRisk {
+        let findings = self.findings(sa);
+        let mut risks: Vec<String> = Vec::new();
+        for f in findings {
+            if let Some(r) = &f.rule
+                && !risks.contains(r)
+            {
+                risks.push(r.clone());
+            }
+        }
+        TokenRisk {
+            severity: findings.first().map(|f| f.severity),
+            risks,
+            cloud_identities: self
+                .cloud
+                .get(&(sa.namespace.clone(), sa.name.clone()))
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// ServiceAccounts with findings, sorted.
+    pub fn service_accounts(&self) -> Vec<ServiceAccountRef> {
+        let mut v: Vec<ServiceAccountRef> = self
+            .by_subject
+            .keys()
+            .filter_map(|s| match s {
+                SubjectId::ServiceAccount { namespace, name } => Some(ServiceAccountRef {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// The controlling owner of a pod: the `controller: true` reference, else the first.
+fn owner(pod: &Pod) -> Option<Owner> {
+    let refs = pod.metadata.owner_references.as_deref().unwrap_or_default();
+    refs.iter()
+        .find(|r| r.controller == Some(true))
+        .or(refs.first())
+        .map(|r| Owner {
+            kind: r.kind.clone(),
+            name: r.name.clone(),
+        })
+}
+
+/// Builds the view of every pod, in snapshot order.
+pub fn views(cx: &Context<'_, '_>, risks: &TokenRisks<'_>, threshold: Severity) -> Vec<PodView> {
+    let snapshot = cx.snapshot;
+    let secrets = SecretIndex::of(snapshot);
+    let sas: HashMap<(&str, &str), &ServiceAccount> = snapshot
+        .service_accounts
+        .iter()
+        .map(|sa| {
+            (
+                (
+                    sa.metadata.namespace.as_deref().unwrap_or(""),
+                    sa.metadata.name.as_deref().unwrap_or(""),
+                ),
+                sa,
+            )
+        })
+        .collect();
+    let resolved: Vec<(PodTokens, Vec<Amplifier>)> = snapshot
+        .pods
+        .iter()
+        .map(|pod| {
+            let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+            let sa = sas.get(&(ns, service_account_name(pod))).copied();
+            (tokens::resolve(pod, sa, &secrets), amplifiers::assess(pod))
+        })
+        .collect();
+    // Tokens the API accepts, per node, for pods that can read the kubelet's directory.
+    let mut on_node: BTreeMap<&str, BTreeSet<ServiceAccountRef>> = BTreeMap::new();
+    for (pod, (t, _)) in snapshot.pods.iter().zip(&resolved) {
+        if let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
+            let set = on_node.entry(node).or_default();
+            set.extend(
+                t.exposures
+                    .iter()
+                    .filter(|e| e.api_access)
+                    .map(|e| e.service_account.clone()),
+            );
+        }
+    }
+    snapshot
+        .pods
+        .iter()
+        .zip(resolved)
+        .map(|(pod, (mut t, amps))| {
+            let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
+            if let Some(node) = &node {
+                add_node_tokens(&mut t, &amps, on_node.get(node.as_str()));
+            }
+            let tokens: Vec<TokenView> = t
+                .exposures
+                .into_iter()
+                .map(|e| TokenView {
+                    risk: risks.of(&e.service_account),
+                    exposure: e,
+                })
+                .collect();
+            let token_severity = tokens
+                .iter()
+                .filter(|t| t.exposure.api_access)
+                .filter_map(|t| t.risk.severity)
+                .max();
+            let escapes = amps.iter().any(|a| a.escape);
+            let severity = token_severity.map(|s| if escapes { raise(s) } else { s });
+            PodView {
+                namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+                name: pod.metadata.name.clone().unwrap_or_default(),
+                node,
+                phase: pod.status.as_ref().and_then(|s| s.phase.clone()),
+                owner: owner(pod),
+                service_account: ServiceAccountRef {
+                    namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+                    name: service_account_name(pod).into(),
+                },
+                automount: t.automount,
+                tokens,
+                unclassified_secrets: t.unclassified,
+                amplifiers: amps,
+                token_severity,
+                severity,
+                hot: token_severity.is_some_and(|s| s >= threshold),
+            }
+        })
+        .collect()
+}
+
+/// One level up, at most CRITICAL.
+fn raise(s: Severity) -> Severity {
+    match s {
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        Severity::High | Severity::Critical => Severity::Critical,
+    }
+}
+
+/// Gives a pod that can read the kubelet's directory the tokens of its node.
+fn add_node_tokens(
+    t: &mut PodTokens,
+    amps: &[Amplifier],
+    node_tokens: Option<&BTreeSet<ServiceAccountRef>>,
+) {
+    let Some(node_tokens) = node_tokens else {
+        return;
+    };
+    for a in amps
+        .iter()
+        .filter(|a| a.node_tokens && !a.containers.is_empty())
+    {
+        let volume = a
+            .detail
+            .strip_prefix("volume ")
+            .and_then(|d| d.split(':').next())
+            .map(String::from);
+        for sa in node_tokens {
+            let already = t.exposures.iter().any(|e| {
+                &e.service_account == sa && e.api_access && e.source != TokenSource::NodeHostPath
+            });
+            if already {
+                continue;
+            }
+            t.exposures.push(Exposure {
+                service_account: sa.clone(),
+                source: TokenSource::NodeHostPath,
+                volume: volume.clone(),
+                secret: None,
+                audience: None,
+                api_access: true,
+                resolved: false,
+                containers: a.containers.clone(),
+            });
+        }
+    }
+}
+
+/// Appends one `hot-pod` finding per hot pod.
+pub fn find(risks: &TokenRisks<'_>, pods: &[PodView], threshold: Severity, out: &mut Vec<Finding>) {
+    for pod in pods.iter().filter(|p| p.hot) {
+        let Some(severity) = pod.severity else {
+            continue;
+        };
+        let hot: Vec<&TokenView> = pod
+            .tokens
+            .iter()
+            .filter(|t| t.exposure.api_access && t.risk.severity.is_some_and(|s| s >= threshold))
+            .collect();
+        let mut evidence: Vec<Evidence> = Vec::new();
+        let mut chains: Vec<String> = Vec::new();
+        for t in &hot {
+            for f in risks.findings(&t.exposure.service_account) {
+                if f.severity < threshold {
+                    continue;
+                }
+                for e in &f.evidence {
+                    if !evidence.contains(e) {
+                        evidence.push(e.clone());
+                    }
+                    if let Some(b) = &e.binding {
+                        let chain = match &e.via_group {
+                            Some(g) => format!("{b} → {} (via {g})", e.role),
+                            None => format!("{b} → {}", e.role),
+                        };
+                        if !chains.contains(&chain) {
+                            chains.push(chain);
+                        }
+                    }
+                }
+            }
+        }
+        let key = pod.key();
+        let primary = hot
+            .iter()
+            .max_by(|a, b| a.risk.severity.cmp(&b.risk.severity))
+            .map(|t| t.exposure.service_account.subject());
+        let where_ = describe_place(pod);
+        let gives: Vec<String> = hot.iter().map(|t| describe_token(t)).collect();
+        let escapes: Vec<&str> = pod
+            .amplifiers
+            .iter()
+            .filter(|a| a.escape)
+            .map(|a| a.code.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let message = format!(
+            "Pod {}/{} ({where_}) gives {}{}",
+            pod.namespace,
+            pod.name,
+            gives.join("; "),
+            if escapes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; raised one level: {} (the node is reachable too)",
+                    escapes.join(", ")
+                )
+            }
+        );
+        out.push(Finding {
+            code: Code::HotPod,
+            rule: None,
+            severity,
+            fingerprint: Finding::fingerprint_of(
+                Code::HotPod,
+                None,
+                None,
+                None,
+                None,
+                &key.to_string(),
+            ),
+            title: "Pod exposes a risky ServiceAccount token".into(),
+            subject: primary,
+            binding: None,
+            role: None,
+            pod: Some(key),
+            scope: FindingScope::Namespaces {
+                namespaces: vec![pod.namespace.clone()],
+            },
+            resource_names: None,
+            message,
+            remediation: Some(remediation(pod, &hot, &chains)),
+            bootstrap_default: false,
+            evidence,
+            rule_order: 0,
+        });
+    }
+}
+
+fn describe_place(pod: &PodView) -> String {
+    let mut parts = vec![match &pod.node {
+        Some(n) => format!("node {n}"),
+        None => "not scheduled".to_string(),
+    }];
+    if let Some(o) = &pod.owner {
+        parts.push(format!("owner {o}"));
+    }
+    parts.join(", ")
+}
+
+fn containers_text(c: &[ContainerRef]) -> String {
+    c.iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `containers a, b the token of ServiceAccount ns/x (automount): risks`.
+pub fn describe_token(t: &TokenView) -> String {
+    let e = &t.exposure;
+    let how = match (e.source, &e.secret, &e.volume) {
+        (TokenSource::Automount, _, _) if e.resolved => {
+            "automount, resolved from the settings".to_string()
+        }
+        (TokenSource::Automount, _, Some(v)) => format!("automount, volume {v}"),
+        (TokenSource::ProjectedToken, _, Some(v)) => format!("projected token volume {v}"),
+        (TokenSource::NodeHostPath, _, Some(v)) => {
+            format!("from the node's kubelet directory through hostPath volume {v}")
+        }
+        (source, Some(s), _) => format!("legacy token secret {s}, {}", source.as_str()),
+        (source, _, _) => source.as_str().to_string(),
+    };
+    let mut text = format!(
+        "{} the token of ServiceAccount {} ({how}): {} {}",
+        containers_text(&e.containers),
+        e.service_account,
+        t.risk.severity.map(Severity::as_str).unwrap_or("no risk"),
+        t.risk.risks.join(", ")
+    );
+    for c in &t.risk.cloud_identities {
+        text.push_str(&format!(
+            "; its token also reaches {} identity {}",
+            c.provider, c.identity
+        ));
+    }
+    text
+}
+
+fn remediation(pod: &PodView, hot: &[&TokenView], chains: &[String]) -> String {
+    let mut steps: Vec<String> = Vec::new();
+    let template = match &pod.owner {
+        Some(o) => format!("the pod template of {o}"),
+        None => "the pod".to_string(),
+    };
+    for t in hot {
+        let e = &t.exposure;
+        let step = match e.source {
+            TokenSource::Automount => format!(
+                "if {template} does not call the Kubernetes API, set automountServiceAccountToken: false on it or on ServiceAccount {}",
+                e.service_account
+            ),
+            TokenSource::ProjectedToken => format!(
+                "remove the serviceAccountToken projection of volume {} from {template}",
+                e.volume.as_deref().unwrap_or("?")
+            ),
+            TokenSource::SecretVolume
+            | TokenSource::ProjectedSecret
+            | TokenSource::SecretEnv
+            | TokenSource::SecretEnvFrom => format!(
+                "stop mounting legacy token secret {} (its token never expires) and delete it if nothing else needs it; pods get short-lived tokens from the TokenRequest API",
+                e.secret.as_deref().unwrap_or("?")
+            ),
+            TokenSource::NodeHostPath => format!(
+                "remove hostPath volume {}: it reaches the kubelet's directory and every token on the node",
+                e.volume.as_deref().unwrap_or("?")
+            ),
+        };
+        if !steps.contains(&step) {
+            steps.push(step);
+        }
+    }
+    if !chains.is_empty() {
+        steps.push(format!(
+            "otherwise narrow what the token is granted: {}",
+            chains.join("; ")
+        ));
+    }
+    if pod.escapes() {
+        steps.push("drop privileged, hostPID, sensitive hostPath volumes and dangerous capabilities unless the workload needs them".into());
+    }
+    steps.join("; ")
+}

@@ -1,0 +1,167 @@
+//! Risky ServiceAccounts seen from the pods' side: a `default` ServiceAccount
+//! with risky permissions (every pod of its namespace that names no
+//! ServiceAccount gets them), and risky ServiceAccounts no pod uses (less
+//! urgent: an attacker must first get a token; one level lower, unless a
+//! legacy token secret of it holds a token that never expires).
+
+use std::collections::BTreeSet;
+
+use super::pods::{PodView, TokenRisks};
+use super::{Code, Context, Finding, FindingScope};
+use crate::pods::tokens::ServiceAccountRef;
+use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION};
+use crate::template::Severity;
+
+/// Appends `risky-default-service-account` and
+/// `unused-risky-service-account` findings for ServiceAccounts whose risks
+/// reach `threshold`. Unused ones only when pods and ServiceAccounts were read
+/// completely.
+pub fn find(
+    cx: &Context<'_, '_>,
+    risks: &TokenRisks<'_>,
+    pods: &[PodView],
+    threshold: Severity,
+    out: &mut Vec<Finding>,
+) {
+    let coverage = &cx.snapshot.coverage;
+    let existing: BTreeSet<ServiceAccountRef> = cx
+        .snapshot
+        .service_accounts
+        .iter()
+        .map(|sa| ServiceAccountRef {
+            namespace: sa.metadata.namespace.clone().unwrap_or_default(),
+            name: sa.metadata.name.clone().unwrap_or_default(),
+        })
+        .collect();
+    let mut used: BTreeSet<&ServiceAccountRef> = BTreeSet::new();
+    for p in pods {
+        used.insert(&p.service_account);
+        used.extend(p.tokens.iter().map(|t| &t.exposure.service_account));
+    }
+    let can_tell_unused = coverage.has(Kind::Pod) && coverage.has(Kind::ServiceAccount);
+    for sa in risks.service_accounts() {
+        let risk = risks.of(&sa);
+        let Some(top) = risk.severity.filter(|s| *s >= threshold) else {
+            continue;
+        };
+        let subject = sa.subject();
+        let risk_list: Vec<String> = risks
+            .findings(&sa)
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .filter_map(|f| f.rule.clone())
+            .collect();
+        // Controllers of the control plane run as bootstrap ServiceAccounts
+        // without pods: --exclude-defaults hides them.
+        let bootstrap_default = risks.findings(&sa).iter().all(|f| f.bootstrap_default);
+        let users = pods.iter().filter(|p| p.service_account == sa).count();
+        let scope = FindingScope::Namespaces {
+            namespaces: vec![sa.namespace.clone()],
+        };
+        if sa.name == "default" {
+            out.push(Finding {
+                code: Code::RiskyDefaultServiceAccount,
+                rule: None,
+                severity: top,
+                fingerprint: Finding::fingerprint_of(
+                    Code::RiskyDefaultServiceAccount,
+                    None,
+                    Some(&subject),
+                    None,
+                    None,
+                    "",
+                ),
+                title: "The default ServiceAccount holds risky permissions".into(),
+                subject: Some(subject.clone()),
+                binding: None,
+                role: None,
+                pod: None,
+                scope: scope.clone(),
+                resource_names: None,
+                message: format!(
+                    "ServiceAccount {sa} is what every pod in namespace {} runs as unless it names another; it can: {} ({} pod{} use it now)",
+                    sa.namespace,
+                    risk_list.join(", "),
+                    users,
+                    if users == 1 { "" } else { "s" }
+                ),
+                remediation: Some(format!(
+                    "give the workloads that need these permissions their own ServiceAccount and remove the bindings of {sa}; set automountServiceAccountToken: false on it"
+                )),
+                bootstrap_default,
+                evidence: Vec::new(),
+                rule_order: 0,
+            });
+        }
+        if !can_tell_unused || used.contains(&sa) || !existing.contains(&sa) {
+            continue;
+        }
+        let legacy: Vec<&str> = cx
+            .snapshot
+            .secrets
+            .iter()
+            .filter(|s| {
+                s.metadata.namespace.as_deref() == Some(sa.namespace.as_str())
+                    && s.metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION))
+                        == Some(&sa.name)
+            })
+            .filter_map(|s| s.metadata.name.as_deref())
+            .collect();
+        let severity = if legacy.is_empty() { lower(top) } else { top };
+        let mut message = format!(
+            "ServiceAccount {sa} can: {}, but no pod runs as it or mounts its token",
+            risk_list.join(", ")
+        );
+        if !legacy.is_empty() {
+            message.push_str(&format!(
+                "; legacy token secret {} holds a token of it that never expires",
+                legacy.join(", ")
+            ));
+        }
+        for c in &risk.cloud_identities {
+            message.push_str(&format!(
+                "; its token also reaches {} identity {}",
+                c.provider, c.identity
+            ));
+        }
+        out.push(Finding {
+            code: Code::UnusedRiskyServiceAccount,
+            rule: None,
+            severity,
+            fingerprint: Finding::fingerprint_of(
+                Code::UnusedRiskyServiceAccount,
+                None,
+                Some(&subject),
+                None,
+                None,
+                "",
+            ),
+            title: "A risky ServiceAccount no pod uses".into(),
+            subject: Some(subject),
+            binding: None,
+            role: None,
+            pod: None,
+            scope,
+            resource_names: None,
+            message,
+            remediation: Some(
+                "delete the ServiceAccount (and its legacy token secrets) if nothing outside the cluster uses it, or remove its bindings".into(),
+            ),
+            bootstrap_default,
+            evidence: Vec::new(),
+            rule_order: 0,
+        });
+    }
+}
+
+/// One level down, at least LOW.
+fn lower(s: Severity) -> Severity {
+    match s {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium | Severity::Low => Severity::Low,
+    }
+}

@@ -1,0 +1,118 @@
+//! What a pod spec gives away: which ServiceAccount tokens each container can
+//! read (`tokens`), and what makes a compromised container worse
+//! (`amplifiers`). Both read only the pod, its ServiceAccount and the
+//! Secrets' reduced metadata. Pure: no I/O.
+
+pub mod amplifiers;
+pub mod tokens;
+
+use k8s_openapi::api::core::v1::{EnvFromSource, EnvVar, Pod, SecurityContext, VolumeMount};
+use serde::Serialize;
+
+/// Which list of the pod spec a container is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContainerKind {
+    /// `spec.initContainers`.
+    Init,
+    /// `spec.containers`.
+    Container,
+    /// `spec.ephemeralContainers` (added by `kubectl debug`).
+    Ephemeral,
+}
+
+/// A container, named with its kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ContainerRef {
+    /// The container's name.
+    pub name: String,
+    /// Which list it is in.
+    pub kind: ContainerKind,
+}
+
+impl std::fmt::Display for ContainerRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            ContainerKind::Container => f.write_str(&self.name),
+            ContainerKind::Init => write!(f, "{} (init)", self.name),
+            ContainerKind::Ephemeral => write!(f, "{} (ephemeral)", self.name),
+        }
+    }
+}
+
+/// The parts of a container (of any of the three kinds) the analysis reads.
+#[derive(Debug, Clone, Copy)]
+pub struct ContainerView<'p> {
+    /// The container's name.
+    pub name: &'p str,
+    /// Which list it is in.
+    pub kind: ContainerKind,
+    /// `securityContext`.
+    pub security_context: Option<&'p SecurityContext>,
+    /// `volumeMounts`.
+    pub volume_mounts: &'p [VolumeMount],
+    /// `env`.
+    pub env: &'p [EnvVar],
+    /// `envFrom`.
+    pub env_from: &'p [EnvFromSource],
+}
+
+impl ContainerView<'_> {
+    /// The container's reference.
+    pub fn reference(&self) -> ContainerRef {
+        ContainerRef {
+            name: self.name.to_string(),
+            kind: self.kind,
+        }
+    }
+}
+
+/// Every container of a pod: init containers, containers, ephemeral containers.
+pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
+    let Some(spec) = &pod.spec else {
+        return Vec::new();
+    };
+    let init = spec.init_containers.iter().flatten();
+    let main = spec.containers.iter();
+    let ephemeral = spec
+        .ephemeral_containers
+        .iter()
+        .flatten()
+        .map(|c| ContainerView {
+            name: c.name.as_str(),
+            kind: ContainerKind::Ephemeral,
+            security_context: c.security_context.as_ref(),
+            volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
+            env: c.env.as_deref().unwrap_or_default(),
+            env_from: c.env_from.as_deref().unwrap_or_default(),
+        });
+    init.map(|c| plain(c, ContainerKind::Init))
+        .chain(main.map(|c| plain(c, ContainerKind::Container)))
+        .chain(ephemeral)
+        .collect()
+}
+
+fn plain(c: &k8s_openapi::api::core::v1::Container, kind: ContainerKind) -> ContainerView<'_> {
+    ContainerView {
+        name: c.name.as_str(),
+        kind,
+        security_context: c.security_context.as_ref(),
+        volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
+        env: c.env.as_deref().unwrap_or_default(),
+        env_from: c.env_from.as_deref().unwrap_or_default(),
+    }
+}
+
+/// The ServiceAccount a pod runs as: `spec.serviceAccountName`, else the
+/// deprecated `spec.serviceAccount`, else `default` (what admission sets).
+pub fn service_account_name(pod: &Pod) -> &str {
+    pod.spec
+        .as_ref()
+        .and_then(|s| {
+            s.service_account_name
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .or(s.service_account.as_deref().filter(|n| !n.is_empty()))
+        })
+        .unwrap_or("default")
+}

@@ -1,0 +1,350 @@
+//! The pod tables: hot pods (in `scan`), every pod kept by the filters (in
+//! `pods`), and what each node holds.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use comfy_table::Cell;
+
+use super::{TableStyle, new_table, severity_cell, summary};
+use crate::findings::pods::{PodView, TokenView};
+use crate::findings::{Code, Finding};
+use crate::pods::tokens::TokenSource;
+use crate::report::{Report, ReportError};
+use crate::snapshot::ObjectKey;
+
+/// At most this many nodes are listed in `scan`; `pods` lists them all.
+const MAX_NODES: usize = 10;
+
+/// The HOT PODS table of `scan`, with each pod's remediation below it.
+pub fn write_hot(
+    report: &Report,
+    style: TableStyle,
+    out: &mut impl Write,
+) -> Result<(), ReportError> {
+    let hot: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::HotPod)
+        .collect();
+    if hot.is_empty() {
+        return Ok(());
+    }
+    let by_key: HashMap<ObjectKey, &PodView> = report.pods.iter().map(|p| (p.key(), p)).collect();
+    let mut t = new_table(style, &["SEVERITY", "POD", "TOKENS", "RISKS", "GRANTED BY"]);
+    for f in &hot {
+        let Some(pod) = f.pod.as_ref().and_then(|k| by_key.get(k)) else {
+            continue;
+        };
+        let risky: Vec<&TokenView> = hot_tokens(pod, report);
+        let mut chains: Vec<String> = f
+            .evidence
+            .iter()
+            .filter_map(|e| {
+                let b = e.binding.as_ref()?;
+                Some(match &e.via_group {
+                    Some(g) => format!("{b} → {} (via {g})", e.role),
+                    None => format!("{b} → {}", e.role),
+                })
+            })
+            .collect();
+        chains.sort();
+        chains.dedup();
+        t.add_row(vec![
+            severity_cell(f.severity, style),
+            Cell::new(pod_cell(pod)),
+            Cell::new(tokens_cell(&risky)),
+            Cell::new(risks_cell(&risky)),
+            Cell::new(chains.join("\n")),
+        ]);
+    }
+    writeln!(
+        out,
+        "\nHOT PODS: {} pods whose containers can read a ServiceAccount token with {} or worse risks",
+        hot.len(),
+        report.filters.hot_threshold
+    )?;
+    writeln!(out, "{t}")?;
+    write_fixes(&hot, out)
+}
+
+fn write_fixes(hot: &[&Finding], out: &mut impl Write) -> Result<(), ReportError> {
+    writeln!(out, "fix:")?;
+    for f in hot {
+        if let (Some(pod), Some(fix)) = (&f.pod, &f.remediation) {
+            writeln!(out, "  {}/{}: {fix}", pod.namespace, pod.name)?;
+        }
+    }
+    Ok(())
+}
+
+/// The tokens of a pod worth listing: those at or above the hot threshold
+/// the API server accepts, else every token with a risk.
+fn hot_tokens<'p>(pod: &'p PodView, report: &Report) -> Vec<&'p TokenView> {
+    let threshold = report.filters.hot_threshold;
+    let hot: Vec<&TokenView> = pod
+        .tokens
+        .iter()
+        .filter(|t| t.exposure.api_access && t.risk.severity.is_some_and(|s| s >= threshold))
+        .collect();
+    if !hot.is_empty() {
+        return hot;
+    }
+    pod.tokens
+        .iter()
+        .filter(|t| t.risk.severity.is_some())
+        .collect()
+}
+
+fn pod_cell(pod: &PodView) -> String {
+    let mut lines = vec![format!("{}/{}", pod.namespace, pod.name)];
+    lines.push(match &pod.node {
+        Some(n) => format!("node {n}"),
+        None => "not scheduled".into(),
+    });
+    if let Some(o) = &pod.owner {
+        lines.push(o.to_string());
+    }
+    lines.join("\n")
+}
+
+fn tokens_cell(tokens: &[&TokenView]) -> String {
+    tokens
+        .iter()
+        .map(|t| {
+            let e = &t.exposure;
+            let how = match e.source {
+                TokenSource::Automount if e.resolved => "automount (resolved)".to_string(),
+                TokenSource::SecretVolume
+                | TokenSource::ProjectedSecret
+                | TokenSource::SecretEnv
+                | TokenSource::SecretEnvFrom => format!(
+                    "{} {}",
+                    e.source.as_str(),
+                    e.secret.as_deref().unwrap_or_default()
+                ),
+                s => s.as_str().to_string(),
+            };
+            let containers: Vec<String> = e.containers.iter().map(|c| c.to_string()).collect();
+            let mut text = format!("{} ← {how} → {}", e.service_account, containers.join(", "));
+            for c in &t.risk.cloud_identities {
+                text.push_str(&format!("\n  + {} {}", c.provider, c.identity));
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn risks_cell(tokens: &[&TokenView]) -> String {
+    let mut risks: Vec<&str> = Vec::new();
+    for t in tokens {
+        for r in &t.risk.risks {
+            if !risks.contains(&r.as_str()) {
+                risks.push(r);
+            }
+        }
+    }
+    let more = risks.len().saturating_sub(super::MAX_RISKS);
+    let mut s = risks[..risks.len().min(super::MAX_RISKS)].join(", ");
+    if more > 0 {
+        s.push_str(&format!(" +{more} more"));
+    }
+    s
+}
+
+fn amplifiers_cell(pod: &PodView) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for a in &pod.amplifiers {
+        let code = a.code.as_str();
+        // The common weak defaults are counted, not listed, unless they escape.
+        if !a.escape
+            && matches!(
+                code,
+                "allow-privilege-escalation" | "runs-as-root" | "writable-root-filesystem"
+            )
+        {
+            continue;
+        }
+        let mark = if a.escape { "!" } else { "" };
+        lines.push(format!("{mark}{code}: {}", a.detail));
+    }
+    let weak: Vec<&str> = [
+        "allow-privilege-escalation",
+        "runs-as-root",
+        "writable-root-filesystem",
+    ]
+    .into_iter()
+    .filter(|c| pod.amplifiers.iter().any(|a| a.code.as_str() == *c))
+    .collect();
+    if !weak.is_empty() {
+        lines.push(weak.join(", "));
+    }
+    lines.join("\n")
+}
+
+/// The `pods` view: one row per pod, then the nodes, then the fixes of the hot pods.
+pub fn write_view(
+    report: &Report,
+    style: TableStyle,
+    mut out: impl Write,
+) -> Result<(), ReportError> {
+    let mut t = new_table(style, &["SEVERITY", "POD", "TOKENS", "RISKS", "AMPLIFIERS"]);
+    for pod in &report.pods {
+        let tokens: Vec<&TokenView> = pod.tokens.iter().collect();
+        let mut tokens_text = tokens_cell(&tokens);
+        if tokens.is_empty() {
+            tokens_text = format!(
+                "none (ServiceAccount {}; automount {})",
+                pod.service_account,
+                if pod.automount.enabled { "on" } else { "off" }
+            );
+        }
+        for u in &pod.unclassified_secrets {
+            tokens_text.push_str(&format!(
+                "\n? secret {} ({}): not classified",
+                u.secret,
+                u.source.as_str()
+            ));
+        }
+        t.add_row(vec![
+            match pod.severity {
+                Some(s) => severity_cell(s, style),
+                None => Cell::new("-"),
+            },
+            Cell::new(pod_cell(pod)),
+            Cell::new(tokens_text),
+            Cell::new(risks_cell(&hot_tokens(pod, report))),
+            Cell::new(amplifiers_cell(pod)),
+        ]);
+    }
+    writeln!(
+        out,
+        "\nPODS: {} shown, {} hot (tokens with {} or worse risks); ! marks amplifiers that give the node away",
+        report.counts.pods, report.counts.hot_pods, report.filters.hot_threshold
+    )?;
+    if !report.pods.is_empty() {
+        writeln!(out, "{t}")?;
+    }
+    let hot: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::HotPod)
+        .collect();
+    if !hot.is_empty() {
+        write_fixes(&hot, &mut out)?;
+    }
+    write_nodes_limited(report, style, &mut out, usize::MAX)?;
+    writeln!(out, "\n{}", summary(report))?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The NODES table of `scan`: the riskiest nodes.
+pub fn write_nodes(
+    report: &Report,
+    style: TableStyle,
+    out: &mut impl Write,
+) -> Result<(), ReportError> {
+    write_nodes_limited(report, style, out, MAX_NODES)
+}
+
+fn write_nodes_limited(
+    report: &Report,
+    style: TableStyle,
+    out: &mut impl Write,
+    max: usize,
+) -> Result<(), ReportError> {
+    let threshold = report.filters.hot_threshold;
+    let nodes = &report.nodes;
+    let risky: Vec<_> = nodes
+        .nodes
+        .iter()
+        .chain(nodes.unscheduled.iter())
+        .filter(|n| n.severity.is_some_and(|s| s >= threshold))
+        .collect();
+    if risky.is_empty() && nodes.on_every_node.is_empty() {
+        return Ok(());
+    }
+    let mut t = new_table(
+        style,
+        &[
+            "SEVERITY",
+            "NODE",
+            "PODS",
+            "TOKENS A NODE COMPROMISE YIELDS",
+            "RISKS",
+        ],
+    );
+    for n in risky.iter().take(max) {
+        let tokens: Vec<String> = n
+            .tokens
+            .iter()
+            .filter(|t| t.severity.is_some_and(|s| s >= threshold))
+            .map(|t| {
+                format!(
+                    "{} ({}, {} pod{})",
+                    t.service_account,
+                    t.severity.map(|s| s.as_str()).unwrap_or("-"),
+                    t.pods,
+                    if t.pods == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        let mut risks = n.risks.clone();
+        let more = risks.len().saturating_sub(super::MAX_RISKS);
+        risks.truncate(super::MAX_RISKS);
+        let mut r = risks.join(", ");
+        if more > 0 {
+            r.push_str(&format!(" +{more} more"));
+        }
+        t.add_row(vec![
+            n.severity
+                .map_or(Cell::new("-"), |s| severity_cell(s, style)),
+            Cell::new(n.node.clone().unwrap_or_else(|| "(not scheduled)".into())),
+            Cell::new(format!("{} ({} hot)", n.pods, n.hot_pods)),
+            Cell::new(tokens.join("\n")),
+            Cell::new(r),
+        ]);
+    }
+    if !risky.is_empty() {
+        let shown = risky.len().min(max);
+        writeln!(
+            out,
+            "\nNODES: {} of {} hold tokens with {threshold} or worse risks{}",
+            risky.len(),
+            nodes.nodes.len() + usize::from(nodes.unscheduled.is_some()),
+            if shown < risky.len() {
+                format!(" (the first {shown} shown; `rbacscan pods` lists all)")
+            } else {
+                String::new()
+            }
+        )?;
+        writeln!(out, "{t}")?;
+    }
+    let everywhere: Vec<String> = nodes
+        .on_every_node
+        .iter()
+        .filter(|e| e.severity.is_some_and(|s| s >= threshold))
+        .map(|e| {
+            format!(
+                "{} ({}{})",
+                e.service_account,
+                e.severity.map(|s| s.as_str()).unwrap_or("-"),
+                if e.owners.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", e.owners.join(", "))
+                }
+            )
+        })
+        .collect();
+    if !everywhere.is_empty() {
+        writeln!(
+            out,
+            "on every node (any node compromise yields them): {}",
+            everywhere.join("; ")
+        )?;
+    }
+    Ok(())
+}
