@@ -142,6 +142,20 @@ impl Object {
         }
     }
 
+    /// The object's metadata, to change.
+    pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        match self {
+            Object::ClusterRole(o) => &mut o.metadata,
+            Object::ClusterRoleBinding(o) => &mut o.metadata,
+            Object::Role(o) => &mut o.metadata,
+            Object::RoleBinding(o) => &mut o.metadata,
+            Object::ServiceAccount(o) => &mut o.metadata,
+            Object::Pod(o) => &mut o.metadata,
+            Object::Namespace(o) => &mut o.metadata,
+            Object::Secret(o) => &mut o.metadata,
+        }
+    }
+
     /// The object's metadata.
     pub fn metadata(&self) -> &ObjectMeta {
         match self {
@@ -259,8 +273,10 @@ pub struct Snapshot {
 /// is taken as complete unless the file says otherwise (a partial
 /// `rbacscan dump`); a live scan records every list it could not finish.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Coverage {
     /// One entry per kind that could not be read, sorted by kind.
+    #[serde(default)]
     pub gaps: Vec<Gap>,
     /// Kinds deliberately not collected (Secrets, unless asked for). They do
     /// not make a scan partial: the analysis says what it cannot tell
@@ -391,10 +407,14 @@ impl SnapshotBuilder {
     /// Adds one object; returns its key. Objects are identified by kind,
     /// namespace and name; cluster-scoped kinds ignore a stray namespace.
     pub fn add(&mut self, object: Object) -> ObjectKey {
-        let object = match object {
+        let mut object = match object {
             Object::Secret(secret) => Object::Secret(sanitize_secret(secret)),
+            Object::Pod(pod) => Object::Pod(Box::new(sanitize_pod(*pod))),
             other => other,
         };
+        if let Some(a) = object.metadata_mut().annotations.as_mut() {
+            a.remove(LAST_APPLIED_ANNOTATION);
+        }
         let key = key_of(&object);
         if self.objects.insert(key.clone(), object).is_some() {
             self.duplicates += 1;
@@ -483,6 +503,38 @@ pub fn sanitize_secret(secret: Secret) -> Secret {
     }
 }
 
+/// kubectl's copy of an applied object. It repeats the object, literal env
+/// values and Secret data included, and the analysis never reads it: it is
+/// dropped from every object.
+pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Drops the literal `value` of every env variable of every container: env
+/// values often hold credentials, and the analysis reads only env names and
+/// their `valueFrom` references.
+pub fn sanitize_pod(mut pod: Pod) -> Pod {
+    if let Some(spec) = pod.spec.as_mut() {
+        let envs = (spec.containers.iter_mut().map(|c| &mut c.env))
+            .chain(
+                spec.init_containers
+                    .iter_mut()
+                    .flatten()
+                    .map(|c| &mut c.env),
+            )
+            .chain(
+                spec.ephemeral_containers
+                    .iter_mut()
+                    .flatten()
+                    .map(|c| &mut c.env),
+            );
+        for env in envs.flatten() {
+            for var in env {
+                var.value = None;
+            }
+        }
+    }
+    pod
+}
+
 /// Whether the object carries the bootstrap-policy label.
 pub fn is_bootstrap_default(meta: &ObjectMeta) -> bool {
     meta.labels
@@ -549,14 +601,49 @@ mod tests {
     }
 
     #[test]
+    fn secrets_keep_only_name_type_and_service_account() {
+        let secret: Secret = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "t", "namespace": "ns", "uid": "u", "labels": {"a": "b"},
+                "annotations": {"kubernetes.io/service-account.name": "sa",
+                    "kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"token\":\"s3cr3t\"}}"}},
+            "type": "kubernetes.io/service-account-token",
+            "data": {"token": "czNjcjN0"}
+        }))
+        .unwrap();
+        let mut b = SnapshotBuilder::new();
+        b.add(Object::Secret(secret));
+        let snap = b.build();
+        let kept = serde_json::to_string(&snap.secrets).unwrap();
+        assert_eq!(
+            kept,
+            r#"[{"apiVersion":"v1","kind":"Secret","metadata":{"annotations":{"kubernetes.io/service-account.name":"sa"},"name":"t","namespace":"ns"},"type":"kubernetes.io/service-account-token"}]"#
+        );
+    }
+
+    #[test]
+    fn kinds_not_listed_are_not_read_but_not_a_gap() {
+        let mut c = Coverage::default();
+        c.skip(Kind::Secret);
+        c.skip(Kind::Secret);
+        assert!(c.is_complete());
+        assert!(!c.has(Kind::Secret) && !c.listed(Kind::Secret));
+        assert_eq!(c.not_listed, [Kind::Secret]);
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, r#"{"gaps":[],"notListed":["Secret"]}"#);
+    }
+
+    #[test]
     fn kinds_serialize_as_their_kind_names() {
         for kind in Kind::ALL {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
             assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
         }
-        let err = serde_json::from_str::<Kind>("\"Secret\"").unwrap_err();
-        assert!(err.to_string().contains("unknown kind `Secret`"), "{err}");
+        let err = serde_json::from_str::<Kind>("\"ConfigMap\"").unwrap_err();
+        assert!(
+            err.to_string().contains("unknown kind `ConfigMap`"),
+            "{err}"
+        );
         let json = serde_json::to_string(&gap(Kind::Pod, "m")).unwrap();
         assert_eq!(json, r#"{"kind":"Pod","reason":"forbidden","message":"m"}"#);
     }

@@ -414,9 +414,12 @@ pub fn find(risks: &TokenRisks<'_>, pods: &[PodView], threshold: Severity, out: 
             }
         }
         let key = pod.key();
+        // The pod's own ServiceAccount if it is hot, else the first riskiest.
+        let top = hot.iter().filter_map(|t| t.risk.severity).max();
         let primary = hot
             .iter()
-            .max_by(|a, b| a.risk.severity.cmp(&b.risk.severity))
+            .find(|t| t.exposure.service_account == pod.service_account)
+            .or_else(|| hot.iter().find(|t| t.risk.severity == top))
             .map(|t| t.exposure.service_account.subject());
         let where_ = describe_place(pod);
         let gives: Vec<String> = hot.iter().map(|t| describe_token(t)).collect();

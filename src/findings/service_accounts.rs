@@ -121,6 +121,17 @@ pub fn find(
                 legacy.join(", ")
             ));
         }
+        let unclassified = pods
+            .iter()
+            .filter(|p| p.namespace == sa.namespace)
+            .map(|p| p.unclassified_secrets.len())
+            .sum::<usize>();
+        if unclassified > 0 {
+            message.push_str(&format!(
+                " as far as can be told: {unclassified} secret references in namespace {} could not be classified (Secrets not listed)",
+                sa.namespace
+            ));
+        }
         for c in &risk.cloud_identities {
             message.push_str(&format!(
                 "; its token also reaches {} identity {}",

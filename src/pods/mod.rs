@@ -21,13 +21,14 @@ pub enum ContainerKind {
     Ephemeral,
 }
 
-/// A container, named with its kind.
+/// A container, named with its kind. Sorts as the spec lists them: init
+/// containers, containers, ephemeral containers.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ContainerRef {
-    /// The container's name.
-    pub name: String,
     /// Which list it is in.
     pub kind: ContainerKind,
+    /// The container's name.
+    pub name: String,
 }
 
 impl std::fmt::Display for ContainerRef {

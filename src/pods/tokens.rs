@@ -519,16 +519,18 @@ fn decide_automount(
         (false, None, Some(v)) => (v, DecidedBy::ServiceAccount),
         (false, None, None) => (true, DecidedBy::Default),
     };
-    let mounted = injected
-        || all
-            .iter()
-            .any(|c| c.volume_mounts.iter().any(|m| is_token_path(&m.mount_path)));
+    let own_mount = all
+        .iter()
+        .any(|c| c.volume_mounts.iter().any(|m| is_token_path(&m.mount_path)));
     // A pod the API server has stored has a uid; a manifest has not.
     let admitted = pod.metadata.uid.is_some() || pod.status.is_some();
-    let outcome = if mounted {
+    let outcome = if injected {
         AutomountOutcome::Injected
     } else if !enabled {
         AutomountOutcome::Disabled
+    } else if admitted && own_mount {
+        // A legacy token secret volume (before 1.22) or the pod's own mount.
+        AutomountOutcome::Injected
     } else if admitted {
         AutomountOutcome::NotInjected
     } else {

@@ -108,6 +108,8 @@ pub struct Counts {
     pub pods: usize,
     /// Hot pods in this report.
     pub hot_pods: usize,
+    /// Pods left out by the filters.
+    pub pods_filtered_out: usize,
 }
 
 /// The filters in effect, echoed in the report.
@@ -232,6 +234,7 @@ impl Report {
             View::Pods(f) => Some(f),
             View::Scan => None,
         };
+        let all_pods = analysis.pods.len();
         let pods: Vec<PodView> = analysis
             .pods
             .into_iter()
@@ -302,6 +305,7 @@ impl Report {
                 filtered_out: total - findings.len(),
                 pods: pods.len(),
                 hot_pods: pods.iter().filter(|p| p.hot).count(),
+                pods_filtered_out: all_pods - pods.len(),
             },
             filters: Filters {
                 namespaces: filter.namespaces.clone(),

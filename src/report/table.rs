@@ -157,7 +157,14 @@ fn summary(r: &Report) -> String {
             "\n* {defaults} come only from the Kubernetes bootstrap policy (expected in every cluster; --exclude-defaults hides them)"
         ));
     }
-    if r.counts.filtered_out > 0 {
+    if r.view == "pods" {
+        if r.counts.pods_filtered_out > 0 {
+            line.push_str(&format!(
+                "\n{} more pods hidden by filters (--min-severity, --privileged, --node, -n)",
+                r.counts.pods_filtered_out
+            ));
+        }
+    } else if r.counts.filtered_out > 0 {
         line.push_str(&format!(
             "\n{} more hidden by filters",
             r.counts.filtered_out

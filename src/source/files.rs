@@ -810,12 +810,39 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_listed_when_a_file_holds_some_or_a_format_2_dump_says_so() {
+        let listed = |text: &str| load(text).unwrap().snapshot.coverage.listed(Kind::Secret);
+        // A kubectl dump without Secrets: they were not listed.
+        assert!(!listed("apiVersion: v1\nkind: List\nitems: []\n"));
+        // A format-1 dump predates Secrets.
+        assert!(!listed(
+            "apiVersion: v1\nkind: List\nrbacscan: {dumpVersion: 1}\nitems: []\n"
+        ));
+        // A format-2 dump made with --secret-metadata, even of a cluster without any.
+        assert!(listed(
+            "apiVersion: v1\nkind: List\nrbacscan: {dumpVersion: 2}\nitems: []\n"
+        ));
+        assert!(!listed(
+            "apiVersion: v1\nkind: List\nrbacscan: {dumpVersion: 2, coverage: {notListed: [Secret]}}\nitems: []\n"
+        ));
+        // Secrets in the input, data and all: kept reduced.
+        let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: t, namespace: ns, annotations: {kubernetes.io/service-account.name: sa, note: s3cr3t}}\ntype: kubernetes.io/service-account-token\ndata: {token: czNjcjN0}\n";
+        let loaded = load(text).unwrap();
+        assert!(loaded.snapshot.coverage.listed(Kind::Secret));
+        let kept = serde_json::to_string(&loaded.snapshot.secrets).unwrap();
+        assert!(
+            kept.contains("\"sa\"") && !kept.contains("s3cr3t") && !kept.contains("czNjcjN0"),
+            "{kept}"
+        );
+    }
+
+    #[test]
     fn a_newer_or_malformed_dump_header_is_refused_with_its_location() {
-        let newer = PARTIAL_DUMP_HEAD.replace("\"dumpVersion\":1", "\"dumpVersion\":2");
+        let newer = PARTIAL_DUMP_HEAD.replace("\"dumpVersion\":1", "\"dumpVersion\":3");
         let err = load_as("d.json", &format!("{newer}]}}")).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "d.json:1:1: snapshot format 2 is newer than this rbacscan reads (1); upgrade rbacscan"
+            "d.json:1:1: snapshot format 3 is newer than this rbacscan reads (2); upgrade rbacscan"
         );
         let err =
             load("apiVersion: v1\nkind: List\nrbacscan: {dumpVersion: 1, extra: x}\nitems: []\n")
@@ -825,9 +852,12 @@ mod tests {
                 .starts_with("t.yaml:1:1: invalid `rbacscan` header: unknown field `extra`"),
             "{err}"
         );
-        let err = load("apiVersion: v1\nkind: List\nrbacscan:\n  dumpVersion: 1\n  coverage: {gaps: [{kind: Secret, reason: failed, message: x}]}\nitems: []\n")
+        let err = load("apiVersion: v1\nkind: List\nrbacscan:\n  dumpVersion: 1\n  coverage: {gaps: [{kind: ConfigMap, reason: failed, message: x}]}\nitems: []\n")
             .unwrap_err();
-        assert!(err.to_string().contains("unknown kind `Secret`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown kind `ConfigMap`"),
+            "{err}"
+        );
     }
 
     #[test]

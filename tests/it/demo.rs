@@ -62,11 +62,16 @@ fn outline(report: &Value) -> String {
                 f["code"].as_str().unwrap(),
                 f["rule"].as_str().unwrap_or("-"),
                 scope,
-                [name(&f["subject"]), name(&f["binding"]), name(&f["role"])]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" | "),
+                [
+                    name(&f["pod"]),
+                    name(&f["subject"]),
+                    name(&f["binding"]),
+                    name(&f["role"]),
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" | "),
                 f["resourceNames"]
                     .as_array()
                     .map(|n| {

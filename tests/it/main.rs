@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod live;
+mod pods;
 mod real_server;
 mod semantics;
 mod support;

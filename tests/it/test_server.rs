@@ -110,6 +110,7 @@ pub struct Builder {
     snapshot: Snapshot,
     faults: Vec<Fault>,
     barrier: Option<usize>,
+    secrets: Vec<Value>,
 }
 
 impl TestServer {
@@ -119,6 +120,7 @@ impl TestServer {
             snapshot,
             faults: Vec::new(),
             barrier: None,
+            secrets: Vec::new(),
         }
     }
 
@@ -162,6 +164,14 @@ impl Builder {
         self
     }
 
+    /// Serves these whole Secrets (data and all annotations, as etcd holds
+    /// them) besides the snapshot's. Like the real server, a list asked for
+    /// with `as=PartialObjectMetadataList` gets their metadata only.
+    pub fn secrets(mut self, secrets: Vec<Value>) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
     /// Holds every first page until `resources` lists have asked for theirs
     /// (or 10 s passed): proves the lists are in flight together.
     pub fn barrier(mut self, resources: usize) -> Self {
@@ -189,6 +199,22 @@ impl Builder {
             }
             lists
                 .get_mut(&list_path(object.kind()))
+                .unwrap()
+                .push((key, value));
+        }
+        for mut value in self.secrets {
+            let meta = &value["metadata"];
+            let key = format!(
+                "{}/{}",
+                meta["namespace"].as_str().unwrap_or(""),
+                meta["name"].as_str().unwrap_or("")
+            );
+            if let Value::Object(m) = &mut value {
+                m.remove("kind");
+                m.remove("apiVersion");
+            }
+            lists
+                .get_mut(&list_path(Kind::Secret))
                 .unwrap()
                 .push((key, value));
         }
@@ -373,7 +399,17 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
         .filter(|l| *l > 0)
         .unwrap_or(usize::MAX);
     let end = start.saturating_add(limit).min(items.len());
-    let page: Vec<Value> = items[start..end].iter().map(|(_, v)| v.clone()).collect();
+    let metadata_only = header("accept").contains("as=PartialObjectMetadataList");
+    let page: Vec<Value> = items[start..end]
+        .iter()
+        .map(|(_, v)| {
+            if metadata_only {
+                json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": v["metadata"]})
+            } else {
+                v.clone()
+            }
+        })
+        .collect();
     let mut metadata = json!({"resourceVersion": RESOURCE_VERSION});
     if end < items.len() {
         metadata["continue"] = json!(encode_continue(&items[end - 1].0));
@@ -383,9 +419,17 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
         .into_iter()
         .find(|k| k.resource() == resource)
         .unwrap();
+    let (list_kind, api_version) = if metadata_only {
+        (
+            "PartialObjectMetadataList".to_string(),
+            "meta.k8s.io/v1".to_string(),
+        )
+    } else {
+        (format!("{}List", kind.as_str()), api_version)
+    };
     reply(
         200,
-        json!({"kind": format!("{}List", kind.as_str()), "apiVersion": api_version, "metadata": metadata, "items": page}),
+        json!({"kind": list_kind, "apiVersion": api_version, "metadata": metadata, "items": page}),
         None,
     )
 }

@@ -127,6 +127,9 @@ fn tokens_cell(tokens: &[&TokenView]) -> String {
             };
             let containers: Vec<String> = e.containers.iter().map(|c| c.to_string()).collect();
             let mut text = format!("{} ← {how} → {}", e.service_account, containers.join(", "));
+            if let Some(a) = &e.audience {
+                text.push_str(&format!(" (audience {a}: not for the API server)"));
+            }
             for c in &t.risk.cloud_identities {
                 text.push_str(&format!("\n  + {} {}", c.provider, c.identity));
             }
@@ -190,7 +193,14 @@ pub fn write_view(
     mut out: impl Write,
 ) -> Result<(), ReportError> {
     let mut t = new_table(style, &["SEVERITY", "POD", "TOKENS", "RISKS", "AMPLIFIERS"]);
-    for pod in &report.pods {
+    let mut pods: Vec<&PodView> = report.pods.iter().collect();
+    pods.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.namespace.cmp(&b.namespace))
+            .then(a.name.cmp(&b.name))
+    });
+    for pod in pods {
         let tokens: Vec<&TokenView> = pod.tokens.iter().collect();
         let mut tokens_text = tokens_cell(&tokens);
         if tokens.is_empty() {
