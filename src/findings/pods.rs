@@ -381,6 +381,8 @@ fn add_node_tokens(
 
 /// Appends one `hot-pod` finding per hot pod.
 pub fn find(risks: &TokenRisks<'_>, pods: &[PodView], threshold: Severity, out: &mut Vec<Finding>) {
+    // Evidence and binding chains of each ServiceAccount, worked out once.
+    let mut memo: HashMap<&ServiceAccountRef, (Vec<Evidence>, Vec<String>)> = HashMap::new();
     for pod in pods.iter().filter(|p| p.hot) {
         let Some(severity) = pod.severity else {
             continue;
@@ -393,23 +395,22 @@ pub fn find(risks: &TokenRisks<'_>, pods: &[PodView], threshold: Severity, out: 
         let mut evidence: Vec<Evidence> = Vec::new();
         let mut chains: Vec<String> = Vec::new();
         for t in &hot {
-            for f in risks.findings(&t.exposure.service_account) {
-                if f.severity < threshold {
-                    continue;
+            let (e, c) = memo
+                .entry(&t.exposure.service_account)
+                .or_insert_with(|| grounds(risks, &t.exposure.service_account, threshold));
+            if hot.len() == 1 {
+                evidence = e.clone();
+                chains = c.clone();
+                break;
+            }
+            for e in e.iter() {
+                if !evidence.contains(e) {
+                    evidence.push(e.clone());
                 }
-                for e in &f.evidence {
-                    if !evidence.contains(e) {
-                        evidence.push(e.clone());
-                    }
-                    if let Some(b) = &e.binding {
-                        let chain = match &e.via_group {
-                            Some(g) => format!("{b} → {} (via {g})", e.role),
-                            None => format!("{b} → {}", e.role),
-                        };
-                        if !chains.contains(&chain) {
-                            chains.push(chain);
-                        }
-                    }
+            }
+            for c in c.iter() {
+                if !chains.contains(c) {
+                    chains.push(c.clone());
                 }
             }
         }
@@ -473,6 +474,37 @@ pub fn find(risks: &TokenRisks<'_>, pods: &[PodView], threshold: Severity, out: 
             rule_order: 0,
         });
     }
+}
+
+/// The evidence of the findings of `sa` at or above `threshold`, and the
+/// binding chains (`binding → role (via group)`) in it.
+fn grounds(
+    risks: &TokenRisks<'_>,
+    sa: &ServiceAccountRef,
+    threshold: Severity,
+) -> (Vec<Evidence>, Vec<String>) {
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut chains: Vec<String> = Vec::new();
+    for f in risks.findings(sa) {
+        if f.severity < threshold {
+            continue;
+        }
+        for e in &f.evidence {
+            if !evidence.contains(e) {
+                evidence.push(e.clone());
+            }
+            if let Some(b) = &e.binding {
+                let chain = match &e.via_group {
+                    Some(g) => format!("{b} → {} (via {g})", e.role),
+                    None => format!("{b} → {}", e.role),
+                };
+                if !chains.contains(&chain) {
+                    chains.push(chain);
+                }
+            }
+        }
+    }
+    (evidence, chains)
 }
 
 fn describe_place(pod: &PodView) -> String {

@@ -4,7 +4,7 @@
 //! urgent: an attacker must first get a token; one level lower, unless a
 //! legacy token secret of it holds a token that never expires).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::pods::{PodView, TokenRisks};
 use super::{Code, Context, Finding, FindingScope};
@@ -34,9 +34,30 @@ pub fn find(
         })
         .collect();
     let mut used: BTreeSet<&ServiceAccountRef> = BTreeSet::new();
+    let mut runs_as: HashMap<&ServiceAccountRef, usize> = HashMap::new();
+    let mut unclassified_in: HashMap<&str, usize> = HashMap::new();
     for p in pods {
         used.insert(&p.service_account);
         used.extend(p.tokens.iter().map(|t| &t.exposure.service_account));
+        *runs_as.entry(&p.service_account).or_default() += 1;
+        *unclassified_in.entry(&p.namespace).or_default() += p.unclassified_secrets.len();
+    }
+    // Legacy token secrets by (namespace, ServiceAccount).
+    let mut legacy_secrets: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    for s in &cx.snapshot.secrets {
+        if let (Some(ns), Some(name), Some(sa)) = (
+            s.metadata.namespace.as_deref(),
+            s.metadata.name.as_deref(),
+            s.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION)),
+        ) {
+            legacy_secrets
+                .entry((ns, sa.as_str()))
+                .or_default()
+                .push(name);
+        }
     }
     let can_tell_unused = coverage.has(Kind::Pod) && coverage.has(Kind::ServiceAccount);
     for sa in risks.service_accounts() {
@@ -54,7 +75,7 @@ pub fn find(
         // Controllers of the control plane run as bootstrap ServiceAccounts
         // without pods: --exclude-defaults hides them.
         let bootstrap_default = risks.findings(&sa).iter().all(|f| f.bootstrap_default);
-        let users = pods.iter().filter(|p| p.service_account == sa).count();
+        let users = runs_as.get(&sa).copied().unwrap_or(0);
         let scope = FindingScope::Namespaces {
             namespaces: vec![sa.namespace.clone()],
         };
@@ -96,20 +117,10 @@ pub fn find(
         if !can_tell_unused || used.contains(&sa) || !existing.contains(&sa) {
             continue;
         }
-        let legacy: Vec<&str> = cx
-            .snapshot
-            .secrets
-            .iter()
-            .filter(|s| {
-                s.metadata.namespace.as_deref() == Some(sa.namespace.as_str())
-                    && s.metadata
-                        .annotations
-                        .as_ref()
-                        .and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION))
-                        == Some(&sa.name)
-            })
-            .filter_map(|s| s.metadata.name.as_deref())
-            .collect();
+        let legacy = legacy_secrets
+            .get(&(sa.namespace.as_str(), sa.name.as_str()))
+            .cloned()
+            .unwrap_or_default();
         let severity = if legacy.is_empty() { lower(top) } else { top };
         let mut message = format!(
             "ServiceAccount {sa} can: {}, but no pod runs as it or mounts its token",
@@ -121,11 +132,10 @@ pub fn find(
                 legacy.join(", ")
             ));
         }
-        let unclassified = pods
-            .iter()
-            .filter(|p| p.namespace == sa.namespace)
-            .map(|p| p.unclassified_secrets.len())
-            .sum::<usize>();
+        let unclassified = unclassified_in
+            .get(sa.namespace.as_str())
+            .copied()
+            .unwrap_or(0);
         if unclassified > 0 {
             message.push_str(&format!(
                 " as far as can be told: {unclassified} secret references in namespace {} could not be classified (Secrets not listed)",

@@ -363,3 +363,57 @@ fn merge(items: Vec<Amplifier>) -> Vec<Amplifier> {
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_host_paths_are_the_root_the_way_to_and_the_inside_of_sensitive_directories() {
+        for p in [
+            "/",
+            "/etc",
+            "/etc/kubernetes/",
+            "/var",
+            "/var/run",
+            "/var/run/docker.sock",
+            "/run/containerd/containerd.sock",
+            "/var/lib/kubelet/pods",
+            "/proc",
+            "/sys/fs/cgroup",
+            "/srv/app.sock",
+        ] {
+            assert!(is_sensitive_host_path(p), "{p}");
+        }
+        for p in [
+            "/data",
+            "/tmp",
+            "/mnt/disks/ssd0",
+            "/opt/app",
+            "/etcd-backup",
+        ] {
+            assert!(!is_sensitive_host_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn only_paths_above_or_inside_the_kubelet_directory_reach_its_tokens() {
+        for p in [
+            "/",
+            "/var",
+            "/var/lib",
+            "/var/lib/kubelet",
+            "/var/lib/kubelet/pods/",
+        ] {
+            assert!(reaches_kubelet_tokens(p), "{p}");
+        }
+        for p in [
+            "/var/run",
+            "/var/lib/docker",
+            "/var/lib/kubelet-plugins",
+            "/etc",
+        ] {
+            assert!(!reaches_kubelet_tokens(p), "{p}");
+        }
+    }
+}

@@ -542,3 +542,46 @@ fn decide_automount(
         outcome,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mount(sub_path: Option<&str>, expr: Option<&str>) -> VolumeMount {
+        VolumeMount {
+            name: "v".into(),
+            mount_path: "/m".into(),
+            sub_path: sub_path.map(String::from),
+            sub_path_expr: expr.map(String::from),
+            ..VolumeMount::default()
+        }
+    }
+
+    #[test]
+    fn a_sub_path_mount_reaches_only_the_file_or_directory_it_names() {
+        assert!(mount_reaches(&mount(None, None), "token"));
+        assert!(mount_reaches(&mount(Some(""), None), "token"));
+        assert!(mount_reaches(&mount(Some("token"), None), "token"));
+        assert!(!mount_reaches(&mount(Some("ca.crt"), None), "token"));
+        assert!(mount_reaches(&mount(Some("sa"), None), "sa/token"));
+        assert!(!mount_reaches(&mount(Some("s"), None), "sa/token"));
+        // Expanded at runtime: assumed to reach it.
+        assert!(mount_reaches(&mount(None, Some("$(POD)")), "token"));
+    }
+
+    #[test]
+    fn secret_items_decide_whether_and_where_the_token_key_lands() {
+        let item = |key: &str, path: &str| KeyToPath {
+            key: key.into(),
+            path: path.into(),
+            mode: None,
+        };
+        assert_eq!(token_path(None), Some("token".into()));
+        assert_eq!(token_path(Some(&vec![])), Some("token".into()));
+        assert_eq!(token_path(Some(&vec![item("ca.crt", "ca.crt")])), None);
+        assert_eq!(
+            token_path(Some(&vec![item("ca.crt", "ca"), item("token", "t/jwt")])),
+            Some("t/jwt".into())
+        );
+    }
+}

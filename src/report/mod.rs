@@ -146,6 +146,9 @@ pub struct CoverageReport {
     pub read: Vec<Kind>,
     /// Kinds that could not be read, why, and what that hides.
     pub missing: Vec<MissingKind>,
+    /// Kinds deliberately not collected (Secrets without `--secret-metadata`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_listed: Vec<Kind>,
 }
 
 /// A kind the report lacks.
@@ -181,6 +184,7 @@ impl CoverageReport {
                     impact: gap_impact(g.kind),
                 })
                 .collect(),
+            not_listed: coverage.not_listed.clone(),
         }
     }
 }

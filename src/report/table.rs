@@ -104,8 +104,17 @@ fn header(r: &Report) -> String {
             r.inputs.duplicates
         ));
     }
+    let secrets = if r
+        .coverage
+        .not_listed
+        .contains(&crate::snapshot::Kind::Secret)
+    {
+        String::new()
+    } else {
+        format!(", {} Secrets", n("Secret"))
+    };
     let head = format!(
-        "rbacscan {}: {} ({} ClusterRoles, {} ClusterRoleBindings, {} Roles, {} RoleBindings, {} ServiceAccounts, {} Pods, {} Namespaces)\ntemplate: {} ({} rules; privileged namespaces: {})",
+        "rbacscan {}: {} ({} ClusterRoles, {} ClusterRoleBindings, {} Roles, {} RoleBindings, {} ServiceAccounts, {} Pods, {} Namespaces{secrets})\ntemplate: {} ({} rules; privileged namespaces: {})",
         r.tool.version,
         r.inputs.sources.join(", "),
         n("ClusterRole"),
