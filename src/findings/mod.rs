@@ -176,6 +176,18 @@ pub struct Evidence {
     pub grants: Vec<String>,
 }
 
+impl Evidence {
+    /// `binding → role`, with `(via group)` when the binding reaches the
+    /// subject through a group; `None` for role findings.
+    pub fn chain(&self) -> Option<String> {
+        let b = self.binding.as_ref()?;
+        Some(match &self.via_group {
+            Some(g) => format!("{b} → {} (via {g})", self.role),
+            None => format!("{b} → {}", self.role),
+        })
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -493,14 +493,10 @@ fn grounds(
             if !evidence.contains(e) {
                 evidence.push(e.clone());
             }
-            if let Some(b) = &e.binding {
-                let chain = match &e.via_group {
-                    Some(g) => format!("{b} → {} (via {g})", e.role),
-                    None => format!("{b} → {}", e.role),
-                };
-                if !chains.contains(&chain) {
-                    chains.push(chain);
-                }
+            if let Some(chain) = e.chain()
+                && !chains.contains(&chain)
+            {
+                chains.push(chain);
             }
         }
     }

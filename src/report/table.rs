@@ -299,17 +299,7 @@ fn subjects_table(findings: &[&Finding], style: TableStyle) -> Table {
         let mut via: Vec<String> = g
             .iter()
             .flat_map(|f| &f.evidence)
-            .map(|e| {
-                let b = e
-                    .binding
-                    .as_ref()
-                    .map(|b| b.to_string())
-                    .unwrap_or_default();
-                match &e.via_group {
-                    Some(group) => format!("{b} → {} (via {group})", e.role),
-                    None => format!("{b} → {}", e.role),
-                }
-            })
+            .filter_map(|e| e.chain())
             .collect();
         via.sort();
         via.dedup();

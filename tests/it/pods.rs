@@ -65,6 +65,16 @@ fn pod<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no pod {name} in the report"))
 }
 
+/// `namespace/name` of the `serviceAccount` of a token.
+fn sa_of(token: &Value) -> String {
+    let sa = &token["serviceAccount"];
+    format!(
+        "{}/{}",
+        sa["namespace"].as_str().unwrap(),
+        sa["name"].as_str().unwrap()
+    )
+}
+
 /// (ServiceAccount, source, containers, apiAccess) of each token of a pod.
 fn tokens(pod: &Value) -> Vec<(String, String, Vec<String>, bool)> {
     pod["tokens"]
@@ -73,11 +83,7 @@ fn tokens(pod: &Value) -> Vec<(String, String, Vec<String>, bool)> {
         .iter()
         .map(|t| {
             (
-                format!(
-                    "{}/{}",
-                    t["serviceAccount"]["namespace"].as_str().unwrap(),
-                    t["serviceAccount"]["name"].as_str().unwrap()
-                ),
+                sa_of(t),
                 t["source"].as_str().unwrap().to_string(),
                 t["containers"]
                     .as_array()
@@ -424,13 +430,7 @@ fn a_node_yields_every_token_of_its_pods_and_daemonsets_are_everywhere() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|t| {
-                format!(
-                    "{}/{}",
-                    t["serviceAccount"]["namespace"].as_str().unwrap(),
-                    t["serviceAccount"]["name"].as_str().unwrap()
-                )
-            })
+            .map(sa_of)
             .collect()
     };
     let node = |name: &str| {

@@ -37,17 +37,7 @@ pub fn write_hot(
             continue;
         };
         let risky: Vec<&TokenView> = hot_tokens(pod, report);
-        let mut chains: Vec<String> = f
-            .evidence
-            .iter()
-            .filter_map(|e| {
-                let b = e.binding.as_ref()?;
-                Some(match &e.via_group {
-                    Some(g) => format!("{b} → {} (via {g})", e.role),
-                    None => format!("{b} → {}", e.role),
-                })
-            })
-            .collect();
+        let mut chains: Vec<String> = f.evidence.iter().filter_map(|e| e.chain()).collect();
         chains.sort();
         chains.dedup();
         t.add_row(vec![
