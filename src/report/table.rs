@@ -247,7 +247,7 @@ fn group<'f, K: Ord + Clone>(
 
 fn risks(group: &[&Finding]) -> String {
     let mixed = group.iter().any(|f| f.scope != group[0].scope);
-    let mut ids: Vec<String> = group
+    let ids: Vec<String> = group
         .iter()
         .map(|f| {
             let mut id = f.rule.clone().unwrap_or_default();
@@ -260,11 +260,15 @@ fn risks(group: &[&Finding]) -> String {
             id
         })
         .collect();
-    let more = ids.len().saturating_sub(MAX_RISKS);
-    ids.truncate(MAX_RISKS);
-    let mut s = ids.join(", ");
-    if more > 0 {
-        s.push_str(&format!(" +{more} more"));
+    first_risks(&ids)
+}
+
+/// The first [`MAX_RISKS`] risk ids, joined, and how many more there are.
+fn first_risks<S: AsRef<str>>(ids: &[S]) -> String {
+    let shown: Vec<&str> = ids.iter().take(MAX_RISKS).map(AsRef::as_ref).collect();
+    let mut s = shown.join(", ");
+    if ids.len() > MAX_RISKS {
+        s.push_str(&format!(" +{} more", ids.len() - MAX_RISKS));
     }
     s
 }

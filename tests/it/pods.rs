@@ -65,6 +65,16 @@ fn pod<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no pod {name} in the report"))
 }
 
+/// The `hot-pod` finding of a pod.
+fn hot_pod<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "hot-pod" && f["pod"]["name"] == name)
+        .unwrap_or_else(|| panic!("no hot-pod finding for {name}"))
+}
+
 /// `namespace/name` of the `serviceAccount` of a token.
 fn sa_of(token: &Value) -> String {
     let sa = &token["serviceAccount"];
@@ -226,12 +236,7 @@ fn a_legacy_token_secret_exposes_its_own_service_account() {
     assert_eq!(p["tokens"][0]["secret"], "legacy-sa-token");
     assert!(p.get("unclassifiedSecrets").is_none());
     assert_eq!(p["hot"], true);
-    let hot = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "hot-pod" && f["pod"]["name"] == "legacy-cross")
-        .unwrap();
+    let hot = hot_pod(&r, "legacy-cross");
     assert_eq!(hot["subject"]["name"], "legacy-sa");
     assert!(
         hot["remediation"]
@@ -271,12 +276,7 @@ fn a_group_binding_of_the_namespace_makes_its_pods_hot() {
     let r = report("scan", true, &[]);
     let p = pod(&r, "grp-pod");
     assert_eq!(p["hot"], true);
-    let hot = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "hot-pod" && f["pod"]["name"] == "grp-pod")
-        .unwrap();
+    let hot = hot_pod(&r, "grp-pod");
     assert_eq!(hot["evidence"][0]["viaGroup"], "system:serviceaccounts:grp");
     assert_eq!(hot["evidence"][0]["binding"]["name"], "danger-to-grp");
     assert_eq!(

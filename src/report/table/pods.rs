@@ -6,7 +6,7 @@ use std::io::Write;
 
 use comfy_table::Cell;
 
-use super::{TableStyle, new_table, severity_cell, summary};
+use super::{TableStyle, first_risks, new_table, severity_cell, summary};
 use crate::findings::pods::{PodView, TokenView};
 use crate::findings::{Code, Finding};
 use crate::pods::tokens::TokenSource;
@@ -138,12 +138,7 @@ fn risks_cell(tokens: &[&TokenView]) -> String {
             }
         }
     }
-    let more = risks.len().saturating_sub(super::MAX_RISKS);
-    let mut s = risks[..risks.len().min(super::MAX_RISKS)].join(", ");
-    if more > 0 {
-        s.push_str(&format!(" +{more} more"));
-    }
-    s
+    first_risks(&risks)
 }
 
 fn amplifiers_cell(pod: &PodView) -> String {
@@ -291,13 +286,7 @@ fn write_nodes_limited(
                 )
             })
             .collect();
-        let mut risks = n.risks.clone();
-        let more = risks.len().saturating_sub(super::MAX_RISKS);
-        risks.truncate(super::MAX_RISKS);
-        let mut r = risks.join(", ");
-        if more > 0 {
-            r.push_str(&format!(" +{more} more"));
-        }
+        let r = first_risks(&n.risks);
         t.add_row(vec![
             n.severity
                 .map_or(Cell::new("-"), |s| severity_cell(s, style)),
