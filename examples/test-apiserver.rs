@@ -29,7 +29,9 @@ fn main() {
         eprintln!("test-apiserver: {e}");
         std::process::exit(2);
     }
-    let server = test_server::TestServer::serving(loader.finish().snapshot).start();
+    let server =
+        test_server::TestServer::serving(loader.finish().expect("the dump holds objects").snapshot)
+            .start();
     let text = server.kubeconfig(&server.ca_pem, &[("test", test_server::TOKEN)]);
     std::fs::write(kubeconfig, text).expect("kubeconfig written");
     println!(

@@ -132,7 +132,7 @@ fn load(source: &SourceConfig) -> Result<Loaded, Error> {
             for p in paths {
                 loader.add_path(p)?;
             }
-            Ok(loader.finish())
+            Ok(loader.finish()?)
         }
         Input::Live(options) => {
             let progress = Progress::start(source.progress);

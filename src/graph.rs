@@ -173,7 +173,7 @@ items:
 "#;
         let mut l = Loader::new();
         l.add_text("t.yaml", yaml).unwrap();
-        let snap = l.finish().snapshot;
+        let snap = l.finish().unwrap().snapshot;
         let rbac = Rbac::resolve(&snap);
         let sa = SubjectId::ServiceAccount {
             namespace: "shop".into(),

@@ -18,3 +18,4 @@ pub mod report;
 pub mod snapshot;
 pub mod source;
 pub mod template;
+pub mod terminal;

@@ -185,7 +185,7 @@ mod tests {
         );
         let mut l = Loader::new();
         l.add_text("t.yaml", &yaml).unwrap();
-        l.finish().snapshot
+        l.finish().unwrap().snapshot
     }
 
     fn check(rules_yaml: &str, risk: &str, cluster_wide: bool) -> Option<Satisfied> {

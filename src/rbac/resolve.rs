@@ -276,7 +276,7 @@ mod tests {
     fn rbac_of(yaml: &str) -> Snapshot {
         let mut l = Loader::new();
         l.add_text("t.yaml", yaml).unwrap();
-        l.finish().snapshot
+        l.finish().unwrap().snapshot
     }
 
     const OBJECTS: &str = r#"

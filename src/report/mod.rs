@@ -146,9 +146,26 @@ pub struct CoverageReport {
     pub read: Vec<Kind>,
     /// Kinds that could not be read, why, and what that hides.
     pub missing: Vec<MissingKind>,
-    /// Kinds deliberately not collected (Secrets without `--secret-metadata`).
+    /// Kinds not read at all: not in the input files, or not asked for
+    /// (Secrets without `--secret-metadata`). Neither an error nor a
+    /// partial scan: the checks that need them were skipped (`skipped`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_listed: Vec<Kind>,
+    /// For each kind in `notListed`, what the analysis could not do without it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedKind>,
+}
+
+/// A kind not read, and the checks skipped for want of it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedKind {
+    /// The kind.
+    pub kind: Kind,
+    /// Its API resource (`pods`).
+    pub resource: &'static str,
+    /// What was skipped or cannot be told.
+    pub impact: &'static str,
 }
 
 /// A kind the report lacks.
@@ -185,6 +202,15 @@ impl CoverageReport {
                 })
                 .collect(),
             not_listed: coverage.not_listed.clone(),
+            skipped: coverage
+                .not_listed
+                .iter()
+                .map(|&kind| SkippedKind {
+                    kind,
+                    resource: kind.resource(),
+                    impact: gap_impact(kind),
+                })
+                .collect(),
         }
     }
 }

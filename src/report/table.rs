@@ -10,7 +10,9 @@ mod pods;
 
 use super::{Report, ReportError};
 use crate::findings::{Code, Finding, FindingScope};
+use crate::snapshot::Kind;
 use crate::template::Severity;
+use crate::terminal;
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy)]
@@ -24,11 +26,38 @@ pub struct TableStyle {
 /// At most this many risk ids are listed per row.
 const MAX_RISKS: usize = 6;
 
+/// The longest line of a cell, in characters; longer ones are cut (JSON keeps them whole).
+const MAX_LINE: usize = 512;
+
+/// A cell holding one line of text from the analysis, escaped and cut (see
+/// [`terminal`]): names, messages and evidence are cluster data.
+#[allow(clippy::disallowed_methods)]
+fn cell(text: impl AsRef<str>) -> Cell {
+    Cell::new(terminal::escape_cut(text.as_ref(), MAX_LINE))
+}
+
+/// A cell of several lines, each escaped and cut like [`cell`]'s.
+#[allow(clippy::disallowed_methods)]
+fn lines_cell<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) -> Cell {
+    let lines: Vec<String> = lines
+        .into_iter()
+        .map(|l| terminal::escape_cut(l.as_ref(), MAX_LINE).into_owned())
+        .collect();
+    Cell::new(lines.join("\n"))
+}
+
+/// A line of the report outside the tables, escaped: it may quote cluster
+/// data (file names, server messages, notes).
+fn line(out: &mut impl Write, text: &str) -> Result<(), ReportError> {
+    writeln!(out, "{}", terminal::escape(text))?;
+    Ok(())
+}
+
 /// Writes the report as tables.
 pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<(), ReportError> {
-    writeln!(out, "{}", header(report))?;
+    write_lines(&mut out, &header(report))?;
     for note in &report.notes {
-        writeln!(out, "note: {note}")?;
+        line(&mut out, &format!("note: {note}"))?;
     }
     if report.view == "pods" {
         return pods::write_view(report, style, out);
@@ -81,109 +110,124 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
         writeln!(out, "{table}")?;
     }
     pods::write_nodes(report, style, &mut out)?;
-    writeln!(out, "\n{}", summary(report))?;
+    writeln!(out)?;
+    write_lines(&mut out, &summary(report))?;
     out.flush()?;
     Ok(())
 }
 
-fn header(r: &Report) -> String {
+fn header(r: &Report) -> Vec<String> {
     let o = &r.counts.objects;
     let n = |k: &str| o.get(k).copied().unwrap_or(0);
-    let mut extra = String::new();
-    let skipped: usize = r.inputs.skipped.values().sum();
-    if skipped > 0 {
-        let kinds: Vec<&str> = r.inputs.skipped.keys().map(String::as_str).collect();
-        extra.push_str(&format!(
-            "\nskipped {skipped} objects of other kinds: {}",
-            kinds.join(", ")
-        ));
-    }
-    if r.inputs.duplicates > 0 {
-        extra.push_str(&format!(
-            "\n{} objects appeared more than once; the last copy was used",
-            r.inputs.duplicates
-        ));
-    }
-    let secrets = if r
-        .coverage
-        .not_listed
-        .contains(&crate::snapshot::Kind::Secret)
-    {
+    let secrets = if r.coverage.not_listed.contains(&Kind::Secret) {
         String::new()
     } else {
         format!(", {} Secrets", n("Secret"))
     };
-    let head = format!(
-        "rbacscan {}: {} ({} ClusterRoles, {} ClusterRoleBindings, {} Roles, {} RoleBindings, {} ServiceAccounts, {} Pods, {} Namespaces{secrets})\ntemplate: {} ({} rules; privileged namespaces: {})",
-        r.tool.version,
-        r.inputs.sources.join(", "),
-        n("ClusterRole"),
-        n("ClusterRoleBinding"),
-        n("Role"),
-        n("RoleBinding"),
-        n("ServiceAccount"),
-        n("Pod"),
-        n("Namespace"),
-        r.template.source,
-        r.template.rules,
-        r.template.privileged_namespaces.join(", "),
-    );
-    head + &extra + &coverage(r)
+    let mut lines = vec![
+        format!(
+            "rbacscan {}: {} ({} ClusterRoles, {} ClusterRoleBindings, {} Roles, {} RoleBindings, {} ServiceAccounts, {} Pods, {} Namespaces{secrets})",
+            r.tool.version,
+            r.inputs.sources.join(", "),
+            n("ClusterRole"),
+            n("ClusterRoleBinding"),
+            n("Role"),
+            n("RoleBinding"),
+            n("ServiceAccount"),
+            n("Pod"),
+            n("Namespace"),
+        ),
+        format!(
+            "template: {} ({} rules; privileged namespaces: {})",
+            r.template.source,
+            r.template.rules,
+            r.template.privileged_namespaces.join(", "),
+        ),
+    ];
+    let skipped: usize = r.inputs.skipped.values().sum();
+    if skipped > 0 {
+        let kinds: Vec<&str> = r.inputs.skipped.keys().map(String::as_str).collect();
+        lines.push(format!(
+            "skipped {skipped} objects of other kinds: {}",
+            kinds.join(", ")
+        ));
+    }
+    if r.inputs.duplicates > 0 {
+        lines.push(format!(
+            "{} objects appeared more than once; the last copy was used",
+            r.inputs.duplicates
+        ));
+    }
+    lines.extend(coverage(r));
+    lines
 }
 
-/// The partial-scan warning, empty for a complete snapshot.
-fn coverage(r: &Report) -> String {
-    if r.coverage.complete {
-        return String::new();
+/// The partial-scan warning, and the kinds the input did not hold; nothing
+/// for a complete snapshot.
+fn coverage(r: &Report) -> Vec<String> {
+    let mut lines = Vec::new();
+    // Secrets are not listed unless asked for; notes say when that matters.
+    for s in r.coverage.skipped.iter().filter(|s| s.kind != Kind::Secret) {
+        lines.push(format!(
+            "not in the input: {} ({}); skipped: {}",
+            s.kind.as_str(),
+            s.resource,
+            s.impact
+        ));
     }
-    let mut text = format!(
-        "\nPARTIAL SCAN: {} of {} kinds could not be read; findings may be incomplete:",
+    if r.coverage.complete {
+        return lines;
+    }
+    lines.push(format!(
+        "PARTIAL SCAN: {} of {} kinds could not be read; findings may be incomplete:",
         r.coverage.missing.len(),
         r.coverage.missing.len() + r.coverage.read.len()
-    );
+    ));
     for m in &r.coverage.missing {
-        text.push_str(&format!(
-            "\n  - {} ({}): {}: {}\n    impact: {}",
+        lines.push(format!(
+            "  - {} ({}): {}: {}",
             m.kind.as_str(),
             m.resource,
             m.reason.as_str(),
             m.message,
-            m.impact
         ));
+        lines.push(format!("    impact: {}", m.impact));
     }
-    text
+    lines
 }
 
-fn summary(r: &Report) -> String {
+fn summary(r: &Report) -> Vec<String> {
     let s = &r.counts.by_severity;
     let defaults = r.findings.iter().filter(|f| f.bootstrap_default).count();
-    let mut line = format!(
+    let mut lines = vec![format!(
         "{} findings: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW",
         r.counts.findings, s.critical, s.high, s.medium, s.low
-    );
+    )];
     if defaults > 0 {
-        line.push_str(&format!(
-            "\n* {defaults} come only from the Kubernetes bootstrap policy (expected in every cluster; --exclude-defaults hides them)"
+        lines.push(format!(
+            "* {defaults} come only from the Kubernetes bootstrap policy (expected in every cluster; --exclude-defaults hides them)"
         ));
     }
     if r.view == "pods" {
         if r.counts.pods_filtered_out > 0 {
-            line.push_str(&format!(
-                "\n{} more pods hidden by filters (--min-severity, --privileged, --node, -n)",
+            lines.push(format!(
+                "{} more pods hidden by filters (--min-severity, --privileged, --node, -n)",
                 r.counts.pods_filtered_out
             ));
         }
     } else if r.counts.filtered_out > 0 {
-        line.push_str(&format!(
-            "\n{} more hidden by filters",
-            r.counts.filtered_out
-        ));
+        lines.push(format!("{} more hidden by filters", r.counts.filtered_out));
     }
     if r.is_partial() {
-        line.push_str("\nPARTIAL SCAN: these findings rest on an incomplete snapshot (see the top); exit code 3");
+        lines.push("PARTIAL SCAN: these findings rest on an incomplete snapshot (see the top); exit code 3".into());
     }
-    line.push_str("\nDetails per rule (role rules, bindings, groups): -o json");
-    line
+    lines.push("Details per rule (role rules, bindings, groups): -o json".into());
+    lines
+}
+
+/// Writes lines of the report outside the tables, each escaped with [`line`].
+fn write_lines(out: &mut impl Write, lines: &[String]) -> Result<(), ReportError> {
+    lines.iter().try_for_each(|l| line(out, l))
 }
 
 fn pick(r: &Report, keep: impl Fn(Code) -> bool) -> Vec<&Finding> {
@@ -194,7 +238,7 @@ fn new_table(style: TableStyle, headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.iter().map(Cell::new));
+        .set_header(headers.iter().map(cell));
     if let Some(w) = style.width {
         t.set_width(w);
     }
@@ -207,6 +251,7 @@ fn new_table(style: TableStyle, headers: &[&str]) -> Table {
 }
 
 fn severity_cell(s: Severity, style: TableStyle) -> Cell {
+    #[allow(clippy::disallowed_methods)]
     let cell = Cell::new(s.as_str());
     if !style.color {
         return cell;
@@ -314,10 +359,10 @@ fn subjects_table(findings: &[&Finding], style: TableStyle) -> Table {
             .unwrap_or_default();
         t.add_row(vec![
             severity_cell(first.severity, style),
-            Cell::new(mark(subject, g.iter().all(|f| f.bootstrap_default))),
-            Cell::new(risks(&g)),
-            Cell::new(scope_of(&g)),
-            Cell::new(via.join("\n")),
+            cell(mark(subject, g.iter().all(|f| f.bootstrap_default))),
+            cell(risks(&g)),
+            cell(scope_of(&g)),
+            lines_cell(via),
         ]);
     }
     t
@@ -329,7 +374,7 @@ fn bindings_table(findings: &[&Finding], style: TableStyle) -> Table {
         let first = g[0];
         t.add_row(vec![
             severity_cell(first.severity, style),
-            Cell::new(mark(
+            cell(mark(
                 first
                     .binding
                     .as_ref()
@@ -337,15 +382,15 @@ fn bindings_table(findings: &[&Finding], style: TableStyle) -> Table {
                     .unwrap_or_default(),
                 first.bootstrap_default,
             )),
-            Cell::new(
+            cell(
                 first
                     .role
                     .as_ref()
                     .map(|r| r.to_string())
                     .unwrap_or_default(),
             ),
-            Cell::new(scope_of(&g)),
-            Cell::new(risks(&g)),
+            cell(scope_of(&g)),
+            cell(risks(&g)),
         ]);
     }
     t
@@ -364,7 +409,7 @@ fn roles_table(findings: &[&Finding], style: TableStyle) -> Table {
         rules.dedup();
         t.add_row(vec![
             severity_cell(first.severity, style),
-            Cell::new(mark(
+            cell(mark(
                 first
                     .role
                     .as_ref()
@@ -372,8 +417,8 @@ fn roles_table(findings: &[&Finding], style: TableStyle) -> Table {
                     .unwrap_or_default(),
                 first.bootstrap_default,
             )),
-            Cell::new(risks(&g)),
-            Cell::new(
+            cell(risks(&g)),
+            cell(
                 rules
                     .iter()
                     .map(|i| format!("rules[{i}]"))
@@ -390,15 +435,15 @@ fn service_accounts_table(findings: &[&Finding], style: TableStyle) -> Table {
     for f in findings {
         t.add_row(vec![
             severity_cell(f.severity, style),
-            Cell::new(f.code.as_str()),
-            Cell::new(mark(
+            cell(f.code.as_str()),
+            cell(mark(
                 f.subject
                     .as_ref()
                     .map(|s| s.to_string())
                     .unwrap_or_default(),
                 f.bootstrap_default,
             )),
-            Cell::new(&f.message),
+            cell(&f.message),
         ]);
     }
     t
@@ -409,8 +454,8 @@ fn hygiene_table(findings: &[&Finding], style: TableStyle) -> Table {
     for f in findings {
         t.add_row(vec![
             severity_cell(f.severity, style),
-            Cell::new(f.code.as_str()),
-            Cell::new(mark(f.message.clone(), f.bootstrap_default)),
+            cell(f.code.as_str()),
+            cell(mark(f.message.clone(), f.bootstrap_default)),
         ]);
     }
     t

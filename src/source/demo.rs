@@ -13,5 +13,5 @@ pub const DEMO_YAML: &str = include_str!("../../examples/demo-cluster.yaml");
 pub fn load() -> Result<Loaded, SourceError> {
     let mut loader = files::Loader::new();
     loader.add_text(DEMO_NAME, DEMO_YAML)?;
-    Ok(loader.finish())
+    loader.finish()
 }

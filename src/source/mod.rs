@@ -3,6 +3,7 @@
 //! everything after it is pure.
 
 pub mod demo;
+pub mod diagnostic;
 pub mod dump;
 pub mod files;
 pub mod live;
@@ -66,6 +67,25 @@ pub enum SourceError {
         /// What is wrong with it.
         message: String,
     },
+    /// The input is a failed API request saved as a file (a `v1 Status`
+    /// with `status: Failure`, or kubectl's error text), not objects.
+    #[error("{location}: {message}")]
+    ApiError {
+        /// Where the error response is.
+        location: Location,
+        /// What the server said, and that it is not objects.
+        message: String,
+    },
+    /// The inputs hold no object of a kind the scan reads: an empty file,
+    /// empty standard input, only comments, or only other kinds. No data is
+    /// never taken for a clean cluster.
+    #[error("{inputs}: {message}")]
+    NoObjects {
+        /// The inputs, as given.
+        inputs: String,
+        /// What they hold instead.
+        message: String,
+    },
     /// An object of a kind the scanner reads does not match that kind's schema.
     #[error("{location}: {object}: {message}")]
     InvalidObject {
@@ -90,6 +110,10 @@ pub struct Provenance {
     pub skipped: BTreeMap<String, usize>,
     /// Objects that appeared more than once (same kind, namespace and name); the last one wins.
     pub duplicates: usize,
+    /// Directory entries passed over: symbolic link loops, second links to
+    /// a file or directory, FIFOs and other files that are not regular.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_paths: Vec<files::Skipped>,
     /// The cluster the objects were listed from: this scan's, or the one
     /// recorded in an `rbacscan dump` file.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -29,7 +29,7 @@ fn cluster() -> Snapshot {
     for f in cluster_files() {
         l.add_path(&f).unwrap();
     }
-    l.finish().snapshot
+    l.finish().unwrap().snapshot
 }
 
 /// A temporary directory holding a kubeconfig for `server`.

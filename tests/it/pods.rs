@@ -655,7 +655,7 @@ fn the_real_servers_pods_are_read_as_stored() {
 fn pods_server() -> TestServer {
     let mut l = Loader::new();
     l.add_path(&fixture("pods-cluster.yaml")).unwrap();
-    let snapshot = l.finish().snapshot;
+    let snapshot = l.finish().unwrap().snapshot;
     let text = std::fs::read_to_string(fixture("pods-secrets.yaml")).unwrap();
     let list: Value = serde_saphyr::from_str(&text).unwrap();
     let mut secrets: Vec<Value> = list["items"].as_array().unwrap().clone();

@@ -11,7 +11,7 @@ use crate::support::real_fixture;
 fn load(name: &str) -> rbacscan::snapshot::Snapshot {
     let mut l = Loader::new();
     l.add_path(&real_fixture(name)).expect("fixture parses");
-    l.finish().snapshot
+    l.finish().unwrap().snapshot
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn raw_api_list_pages_are_read() {
         .unwrap();
     l.add_path(&real_fixture("list-clusterroles-page2-limit3.json"))
         .unwrap();
-    let s = l.finish().snapshot;
+    let s = l.finish().unwrap().snapshot;
     assert_eq!(s.cluster_roles.len(), 6);
 }
 

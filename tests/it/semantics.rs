@@ -424,6 +424,9 @@ fn kinds_that_could_not_be_listed_are_not_reported_missing() {
     let yaml = list(&[
         "- {apiVersion: v1, kind: ServiceAccount, metadata: {name: present, namespace: shop}}\n"
             .to_string(),
+        // Some ClusterRole, so that the input holds that kind.
+        "- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: other}}\n"
+            .to_string(),
         binding(
             "RoleBinding",
             Some("shop"),

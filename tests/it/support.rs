@@ -48,7 +48,7 @@ pub fn rbacscan() -> Command {
 pub fn snapshot(yaml: &str) -> Snapshot {
     let mut l = Loader::new();
     l.add_text("test.yaml", yaml).expect("valid test YAML");
-    l.finish().snapshot
+    l.finish().unwrap().snapshot
 }
 
 /// Analyses YAML text with the built-in template.

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use comfy_table::Cell;
-
-use super::{TableStyle, first_risks, new_table, severity_cell, summary};
+use super::{
+    TableStyle, cell, first_risks, line, lines_cell, new_table, severity_cell, summary, write_lines,
+};
 use crate::findings::pods::{PodView, TokenView};
 use crate::findings::{Code, Finding};
 use crate::pods::tokens::TokenSource;
@@ -42,10 +42,10 @@ pub fn write_hot(
         chains.dedup();
         t.add_row(vec![
             severity_cell(f.severity, style),
-            Cell::new(pod_cell(pod)),
-            Cell::new(tokens_cell(&risky)),
-            Cell::new(risks_cell(&risky)),
-            Cell::new(chains.join("\n")),
+            lines_cell(pod_lines(pod)),
+            lines_cell(token_lines(&risky)),
+            cell(risks_cell(&risky)),
+            lines_cell(chains),
         ]);
     }
     writeln!(
@@ -62,7 +62,7 @@ fn write_fixes(hot: &[&Finding], out: &mut impl Write) -> Result<(), ReportError
     writeln!(out, "fix:")?;
     for f in hot {
         if let (Some(pod), Some(fix)) = (&f.pod, &f.remediation) {
-            writeln!(out, "  {}/{}: {fix}", pod.namespace, pod.name)?;
+            line(out, &format!("  {}/{}: {fix}", pod.namespace, pod.name))?;
         }
     }
     Ok(())
@@ -86,7 +86,7 @@ fn hot_tokens<'p>(pod: &'p PodView, report: &Report) -> Vec<&'p TokenView> {
         .collect()
 }
 
-fn pod_cell(pod: &PodView) -> String {
+fn pod_lines(pod: &PodView) -> Vec<String> {
     let mut lines = vec![format!("{}/{}", pod.namespace, pod.name)];
     lines.push(match &pod.node {
         Some(n) => format!("node {n}"),
@@ -95,13 +95,13 @@ fn pod_cell(pod: &PodView) -> String {
     if let Some(o) = &pod.owner {
         lines.push(o.to_string());
     }
-    lines.join("\n")
+    lines
 }
 
-fn tokens_cell(tokens: &[&TokenView]) -> String {
+fn token_lines(tokens: &[&TokenView]) -> Vec<String> {
     tokens
         .iter()
-        .map(|t| {
+        .flat_map(|t| {
             let e = &t.exposure;
             let how = match e.source {
                 TokenSource::Automount if e.resolved => "automount (resolved)".to_string(),
@@ -120,13 +120,13 @@ fn tokens_cell(tokens: &[&TokenView]) -> String {
             if let Some(a) = &e.audience {
                 text.push_str(&format!(" (audience {a}: not for the API server)"));
             }
+            let mut lines = vec![text];
             for c in &t.risk.cloud_identities {
-                text.push_str(&format!("\n  + {} {}", c.provider, c.identity));
+                lines.push(format!("  + {} {}", c.provider, c.identity));
             }
-            text
+            lines
         })
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect()
 }
 
 fn risks_cell(tokens: &[&TokenView]) -> String {
@@ -141,7 +141,7 @@ fn risks_cell(tokens: &[&TokenView]) -> String {
     first_risks(&risks)
 }
 
-fn amplifiers_cell(pod: &PodView) -> String {
+fn amplifier_lines(pod: &PodView) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for a in &pod.amplifiers {
         let code = a.code.as_str();
@@ -168,7 +168,7 @@ fn amplifiers_cell(pod: &PodView) -> String {
     if !weak.is_empty() {
         lines.push(weak.join(", "));
     }
-    lines.join("\n")
+    lines
 }
 
 /// The `pods` view: one row per pod, then the nodes, then the fixes of the hot pods.
@@ -187,17 +187,17 @@ pub fn write_view(
     });
     for pod in pods {
         let tokens: Vec<&TokenView> = pod.tokens.iter().collect();
-        let mut tokens_text = tokens_cell(&tokens);
+        let mut token_text = token_lines(&tokens);
         if tokens.is_empty() {
-            tokens_text = format!(
+            token_text.push(format!(
                 "none (ServiceAccount {}; automount {})",
                 pod.service_account,
                 if pod.automount.enabled { "on" } else { "off" }
-            );
+            ));
         }
         for u in &pod.unclassified_secrets {
-            tokens_text.push_str(&format!(
-                "\n? secret {} ({}): not classified",
+            token_text.push(format!(
+                "? secret {} ({}): not classified",
                 u.secret,
                 u.source.as_str()
             ));
@@ -205,12 +205,12 @@ pub fn write_view(
         t.add_row(vec![
             match pod.severity {
                 Some(s) => severity_cell(s, style),
-                None => Cell::new("-"),
+                None => cell("-"),
             },
-            Cell::new(pod_cell(pod)),
-            Cell::new(tokens_text),
-            Cell::new(risks_cell(&hot_tokens(pod, report))),
-            Cell::new(amplifiers_cell(pod)),
+            lines_cell(pod_lines(pod)),
+            lines_cell(token_text),
+            cell(risks_cell(&hot_tokens(pod, report))),
+            lines_cell(amplifier_lines(pod)),
         ]);
     }
     writeln!(
@@ -230,7 +230,8 @@ pub fn write_view(
         write_fixes(&hot, &mut out)?;
     }
     write_nodes_limited(report, style, &mut out, usize::MAX)?;
-    writeln!(out, "\n{}", summary(report))?;
+    writeln!(out)?;
+    write_lines(&mut out, &summary(report))?;
     out.flush()?;
     Ok(())
 }
@@ -288,12 +289,11 @@ fn write_nodes_limited(
             .collect();
         let r = first_risks(&n.risks);
         t.add_row(vec![
-            n.severity
-                .map_or(Cell::new("-"), |s| severity_cell(s, style)),
-            Cell::new(n.node.clone().unwrap_or_else(|| "(not scheduled)".into())),
-            Cell::new(format!("{} ({} hot)", n.pods, n.hot_pods)),
-            Cell::new(tokens.join("\n")),
-            Cell::new(r),
+            n.severity.map_or(cell("-"), |s| severity_cell(s, style)),
+            cell(n.node.clone().unwrap_or_else(|| "(not scheduled)".into())),
+            cell(format!("{} ({} hot)", n.pods, n.hot_pods)),
+            lines_cell(tokens),
+            cell(r),
         ]);
     }
     if !risky.is_empty() {
@@ -329,10 +329,12 @@ fn write_nodes_limited(
         })
         .collect();
     if !everywhere.is_empty() {
-        writeln!(
+        line(
             out,
-            "on every node (any node compromise yields them): {}",
-            everywhere.join("; ")
+            &format!(
+                "on every node (any node compromise yields them): {}",
+                everywhere.join("; ")
+            ),
         )?;
     }
     Ok(())

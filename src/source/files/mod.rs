@@ -1,22 +1,30 @@
 //! Offline input: what `kubectl get ... -o yaml|json` prints (`v1 List`s),
 //! multi-document YAML, single objects, raw API list responses (`RoleList`
-//! with kind-less items), from files, directories or standard input.
+//! with kind-less items), JSON arrays of objects or Lists (KubiScan's
+//! combined dump), `rbacscan dump` files, from files, directories or
+//! standard input.
 //!
-//! Every file is read once into memory and parsed once. YAML goes through
-//! `serde-saphyr` (line/column errors, limits against alias bombs) into an
-//! untyped tree, then into typed objects. JSON goes through `serde_json`,
-//! each object decoded straight from its slice of the text (no tree of the
-//! whole file), and errors point at the object's own line.
+//! Every file is read once into memory and parsed once, as JSON (`json`)
+//! when it reads as JSON and as YAML (`yaml`) otherwise. Directories are
+//! walked by `walk`. Whatever the format, an input must hold objects of the
+//! kinds the scan reads: no data is never a clean cluster. Kinds the input
+//! lacks are recorded in the snapshot's coverage, so the checks that need
+//! them are skipped and the report says so. Messages name the file, the line
+//! and the field, never a value (see [`super::diagnostic`]).
 
+mod json;
+mod walk;
+mod yaml;
+
+use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
-use serde_json::Value;
-use serde_json::value::RawValue;
-use serde_saphyr::Spanned;
 
+pub use walk::{SkipReason, Skipped};
+
+use super::diagnostic;
 use super::dump::{DUMP_VERSION, DumpHeader};
 use super::{Loaded, Location, Provenance, SourceError};
 use crate::snapshot::{Kind, Object, SnapshotBuilder};
@@ -29,9 +37,9 @@ pub const STDIN_NAME: &str = "<stdin>";
 pub struct Loader {
     builder: SnapshotBuilder,
     provenance: Provenance,
-    /// Whether some input holds Secrets, or is a snapshot of a collection
-    /// that listed them (even if it found none).
-    secrets_listed: bool,
+    /// Kinds the inputs hold: an object of the kind, a typed list of it
+    /// (`RoleList`, even empty), or a snapshot file that listed it.
+    listed: BTreeSet<Kind>,
 }
 
 impl Loader {
@@ -41,175 +49,167 @@ impl Loader {
     }
 
     /// Reads a path as given on the command line: `-` is standard input, a
-    /// directory is read recursively (`.yaml`, `.yml`, `.json` files, in name
-    /// order), anything else is read as one file whatever its extension.
+    /// directory is walked (`.yaml`, `.yml`, `.json` files, in name order,
+    /// each once; see [`walk`]), anything else is read as one file whatever
+    /// its extension (`/dev/stdin` and `<(kubectl ...)` included).
     pub fn add_path(&mut self, path: &str) -> Result<(), SourceError> {
+        let read_error = |name: &str| {
+            let name = name.to_string();
+            move |source| SourceError::Read { path: name, source }
+        };
         if path == "-" {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|source| SourceError::Read {
-                    path: STDIN_NAME.into(),
-                    source,
-                })?;
-            return self.add_text(STDIN_NAME, &text);
+                .read_to_end(&mut bytes)
+                .map_err(read_error(STDIN_NAME))?;
+            return self.add_bytes(STDIN_NAME, &bytes);
         }
         let p = Path::new(path);
-        let meta = std::fs::metadata(p).map_err(|source| SourceError::Read {
-            path: path.into(),
-            source,
-        })?;
-        if meta.is_dir() {
-            let mut files = Vec::new();
-            collect_manifests(p, &mut files).map_err(|source| SourceError::Read {
-                path: path.into(),
-                source,
-            })?;
-            if files.is_empty() {
-                return Err(SourceError::EmptyDirectory { path: path.into() });
-            }
-            for f in files {
-                let name = f.display().to_string();
-                let text = read_file(&f, &name)?;
-                self.add_text(&name, &text)?;
-            }
-            Ok(())
-        } else {
-            let text = read_file(p, path)?;
-            self.add_text(path, &text)
+        let meta = std::fs::metadata(p).map_err(read_error(path))?;
+        if !meta.is_dir() {
+            let bytes = std::fs::read(p).map_err(read_error(path))?;
+            return self.add_bytes(path, &bytes);
         }
+        let walked = walk::walk(p).map_err(read_error(path))?;
+        self.provenance.skipped_paths.extend(walked.skipped);
+        if walked.files.is_empty() {
+            return Err(SourceError::EmptyDirectory { path: path.into() });
+        }
+        for f in walked.files {
+            let name = f.display().to_string();
+            let bytes = std::fs::read(&f).map_err(read_error(&name))?;
+            self.add_bytes(&name, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Parses one input given as bytes, which must be UTF-8 text.
+    pub fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<(), SourceError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let (line_column, message) = diagnostic::not_utf8(bytes, &e);
+            SourceError::Syntax {
+                location: Location {
+                    file: name.into(),
+                    line_column,
+                },
+                message,
+            }
+        })?;
+        self.add_text(name, text)
     }
 
     /// Parses one input's text; `name` is used in errors and provenance.
     pub fn add_text(&mut self, name: &str, text: &str) -> Result<(), SourceError> {
         self.provenance.sources.push(name.to_string());
-        if looks_like_json(text) {
-            return self.add_json(name, text);
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Some(line) = kubectl_error(text) {
+            return Err(SourceError::ApiError {
+                location: Location {
+                    file: name.into(),
+                    line_column: Some((1, 1)),
+                },
+                message: format!("this is kubectl's error output, not objects: {line}"),
+            });
         }
-        let docs = parse_yaml_documents(name, text)?;
-        for (index, doc) in docs.into_iter().enumerate() {
-            self.add_document(name, text, index, doc)?;
+        if json::looks_like_json(text) {
+            json::add(self, name, text)
+        } else {
+            yaml::add(self, name, text)
         }
-        Ok(())
     }
 
-    /// The snapshot built so far and what went into it.
-    pub fn finish(mut self) -> Loaded {
-        self.provenance.duplicates = self.builder.duplicates();
-        if !self.secrets_listed {
-            self.builder.skip(Kind::Secret);
+    /// The snapshot built from every input, and what went into it.
+    ///
+    /// Fails when the inputs hold no object of any kind the scan reads:
+    /// an empty file, `/dev/null`, empty standard input, or only other kinds.
+    /// Kinds the inputs lack are recorded as not listed, so that the checks
+    /// needing them are skipped rather than taken as clean.
+    pub fn finish(mut self) -> Result<Loaded, SourceError> {
+        if self.listed.is_empty() {
+            return Err(SourceError::NoObjects {
+                inputs: self.provenance.sources.join(", "),
+                message: self.nothing_read(),
+            });
         }
-        Loaded {
+        for kind in Kind::ALL {
+            if !self.listed.contains(&kind) {
+                self.builder.skip(kind);
+            }
+        }
+        self.provenance.duplicates = self.builder.duplicates();
+        Ok(Loaded {
             snapshot: self.builder.build(),
             provenance: self.provenance,
-        }
+        })
     }
 
-    fn add_document(
-        &mut self,
-        name: &str,
-        text: &str,
-        doc_index: usize,
-        doc: Document,
-    ) -> Result<(), SourceError> {
-        let Document { value, location } = doc;
-        if value.is_null() {
-            return Ok(()); // an empty document, e.g. a trailing `---`
+    /// Why nothing could be read, for [`SourceError::NoObjects`].
+    fn nothing_read(&self) -> String {
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        if self.provenance.documents == 0 {
+            return "no Kubernetes objects: the input is empty or holds only comments (did the command that wrote it fail?)".into();
         }
+        let found: Vec<String> = (self.provenance.skipped.iter())
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect();
+        format!(
+            "no objects of the kinds rbacscan reads ({}){}",
+            kinds.join(", "),
+            if found.is_empty() {
+                String::new()
+            } else {
+                format!("; it holds only {}", found.join(", "))
+            }
+        )
+    }
+
+    /// Classifies a top-level document (or an element of a top-level
+    /// array) by its type: a list, an object, or a saved API error.
+    fn document(
+        &mut self,
+        head: &Head,
+        status: impl FnOnce() -> StatusHead,
+        location: &Location,
+    ) -> Result<Document, SourceError> {
         self.provenance.documents += 1;
-        let Value::Object(map) = value else {
+        if head.kind.is_empty() {
             return Err(SourceError::NotAnObject {
-                location,
-                message: format!(
-                    "expected a Kubernetes object or List, found {}",
-                    json_type(&value)
-                ),
-            });
-        };
-        let kind = map
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let api_version = map
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        if kind.is_empty() {
-            return Err(SourceError::NotAnObject {
-                location,
+                location: location.clone(),
                 message: "document has no `kind`: expected a Kubernetes object or List".into(),
             });
         }
-        if let Some(item_kind) = kind.strip_suffix("List") {
-            let mut map = map;
-            if let Some(header) = map.remove("rbacscan") {
-                let header =
-                    serde_json::from_value(header).map_err(|e| SourceError::NotAnObject {
-                        location: location.clone(),
-                        message: format!("invalid `rbacscan` header: {e}"),
-                    })?;
-                self.apply_header(header, &location)?;
+        if head.kind == "Status" && head.api_version == "v1" {
+            let status = status();
+            if status.status.as_deref() == Some("Failure") {
+                return Err(SourceError::ApiError {
+                    location: location.clone(),
+                    message: status.describe(),
+                });
             }
-            let items = match map.remove("items") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Array(items)) => items,
-                Some(other) => {
-                    return Err(SourceError::NotAnObject {
-                        location,
-                        message: format!(
-                            "`items` of a {kind} must be a list, found {}",
-                            json_type(&other)
-                        ),
-                    });
+        }
+        match head.kind.strip_suffix("List") {
+            Some(item_kind) => {
+                let typed = (!item_kind.is_empty()).then(|| item_kind.to_string());
+                if let Some(k) = typed
+                    .as_deref()
+                    .and_then(|k| Kind::from_type(&head.api_version, k))
+                {
+                    // A typed list says which kind was listed, even when it is empty.
+                    self.listed.insert(k);
                 }
-            };
-            let list = (!item_kind.is_empty()).then_some((item_kind, api_version.as_str()));
-            for (i, item) in items.into_iter().enumerate() {
-                let at = || item_location(name, text, doc_index, i).unwrap_or(location.clone());
-                self.add_object(item, list, at)?;
+                Ok(Document::List(typed))
             }
-            return Ok(());
+            None => Ok(Document::Object),
         }
-        self.add_object(Value::Object(map), None, || location.clone())
     }
 
-    /// Adds one untyped object; `list` is the (kind, apiVersion) of the typed
-    /// list it is an item of, if any.
-    fn add_object(
-        &mut self,
-        value: Value,
-        list: Option<(&str, &str)>,
-        location: impl Fn() -> Location,
-    ) -> Result<(), SourceError> {
-        let Value::Object(map) = &value else {
-            return Err(SourceError::NotAnObject {
-                location: location(),
-                message: format!("list item is {}, expected an object", json_type(&value)),
-            });
-        };
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
-        let metadata = map.get("metadata");
-        let head = ObjectHead {
-            kind: text(map.get("kind")),
-            api_version: text(map.get("apiVersion")),
-            metadata: Some(MetaHead {
-                name: text(metadata.and_then(|m| m.get("name"))),
-                namespace: text(metadata.and_then(|m| m.get("namespace"))),
-            }),
-        }
-        .resolve(list);
-        self.add_decoded(head, location, |k| decode(k, value))
-    }
-
-    /// Adds one object whose `kind` and identity were read ahead; `decode`
+    /// Adds one object whose type and identity were read ahead; `decode`
     /// produces the typed object.
     fn add_decoded(
         &mut self,
         head: Head,
         location: impl Fn() -> Location,
-        decode: impl FnOnce(Kind) -> Result<Object, String>,
+        decode: impl FnOnce(Kind) -> Result<Object, Undecodable>,
     ) -> Result<(), SourceError> {
         let Head {
             kind, api_version, ..
@@ -229,10 +229,10 @@ impl Loader {
             return Ok(());
         };
         let label = head.describe(k);
-        let object = decode(k).map_err(|message| SourceError::InvalidObject {
-            location: location(),
+        let object = decode(k).map_err(|e| SourceError::InvalidObject {
+            location: e.location.unwrap_or_else(&location),
             object: label.clone(),
-            message,
+            message: e.message,
         })?;
         let meta = object.metadata();
         if meta.name.as_deref().unwrap_or("").is_empty() {
@@ -250,15 +250,14 @@ impl Loader {
                     .into(),
             });
         }
-        self.secrets_listed |= k == Kind::Secret;
+        self.listed.insert(k);
         self.builder.add(object);
         Ok(())
     }
-}
 
-impl Loader {
-    /// Takes in the header of an `rbacscan dump` file: its cluster, and the
-    /// kinds it lacks (which stay missing in this snapshot).
+    /// Takes in the header of an `rbacscan dump` file: its cluster, the
+    /// kinds its collection listed (all but those it names as not listed or
+    /// missing), and its gaps (which stay missing in this snapshot).
     fn apply_header(&mut self, header: DumpHeader, location: &Location) -> Result<(), SourceError> {
         if header.dump_version > DUMP_VERSION {
             return Err(SourceError::NotAnObject {
@@ -269,13 +268,11 @@ impl Loader {
                 ),
             });
         }
-        // Format 1 predates Secrets: its collections never listed them.
-        if header.dump_version >= 2 && header.coverage.listed(Kind::Secret) {
-            self.secrets_listed = true;
-        }
-        for kind in header.coverage.not_listed {
-            if kind != Kind::Secret {
-                self.builder.skip(kind);
+        for kind in Kind::ALL {
+            // Format 1 predates Secrets: its collections never listed them.
+            let predates = kind == Kind::Secret && header.dump_version < 2;
+            if !predates && header.coverage.listed(kind) {
+                self.listed.insert(kind);
             }
         }
         for gap in header.coverage.gaps {
@@ -286,88 +283,72 @@ impl Loader {
         }
         Ok(())
     }
+}
 
-    /// JSON input: each document, and each item of a list, is decoded straight
-    /// from its slice of the text into its typed object, without building a
-    /// `serde_json::Value` tree of the whole file.
-    fn add_json(&mut self, name: &str, text: &str) -> Result<(), SourceError> {
-        #[derive(Deserialize)]
-        struct Doc<'a> {
-            #[serde(default)]
-            kind: Option<String>,
-            #[serde(default, rename = "apiVersion")]
-            api_version: Option<String>,
-            #[serde(default, borrow)]
-            items: Option<Vec<&'a RawValue>>,
-            #[serde(default)]
-            metadata: Option<MetaHead>,
-            #[serde(default)]
-            rbacscan: Option<DumpHeader>,
+/// The first line of kubectl's own error output (`Error from server
+/// (Forbidden): ...`), when that is what the input holds: what a shell
+/// redirect saves when the command failed.
+fn kubectl_error(text: &str) -> Option<&str> {
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    [
+        "Error from server",
+        "error: ",
+        "Unable to connect to the server",
+    ]
+    .iter()
+    .any(|p| first.starts_with(p))
+    .then_some(first)
+}
+
+/// What a top-level document is.
+enum Document {
+    /// A list; `Some(kind)` for a typed list (`RoleList`), whose items may
+    /// omit their `kind` and `apiVersion`.
+    List(Option<String>),
+    /// A single object.
+    Object,
+}
+
+/// The fields of a `v1 Status`, as the API server returns it for a failed
+/// request (and kubectl saves it with `-o yaml|json`).
+#[derive(Debug, Default, Deserialize)]
+struct StatusHead {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    code: Option<u64>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl StatusHead {
+    fn describe(&self) -> String {
+        let mut what = Vec::new();
+        if let Some(c) = self.code {
+            what.push(c.to_string());
         }
-        let at = |raw: &RawValue| Location {
-            file: name.to_string(),
-            line_column: Some(line_column_of(
-                text,
-                raw.get().as_ptr() as usize - text.as_ptr() as usize,
-            )),
-        };
-        for doc in serde_json::Deserializer::from_str(text).into_iter::<&RawValue>() {
-            let doc = doc.map_err(|e| json_syntax(name, &e))?;
-            if doc.get() == "null" {
-                continue;
-            }
-            self.provenance.documents += 1;
-            if !doc.get().starts_with('{') {
-                return Err(SourceError::NotAnObject {
-                    location: at(doc),
-                    message: "expected a Kubernetes object or List".into(),
-                });
-            }
-            let head: Doc =
-                serde_json::from_str(doc.get()).map_err(|e| SourceError::NotAnObject {
-                    location: at(doc),
-                    message: strip_json_position(&e.to_string()),
-                })?;
-            let kind = head.kind.unwrap_or_default();
-            let api_version = head.api_version.unwrap_or_default();
-            if kind.is_empty() {
-                return Err(SourceError::NotAnObject {
-                    location: at(doc),
-                    message: "document has no `kind`: expected a Kubernetes object or List".into(),
-                });
-            }
-            let Some(item_kind) = kind.strip_suffix("List") else {
-                let head = ObjectHead {
-                    kind: Some(kind),
-                    api_version: Some(api_version),
-                    metadata: head.metadata,
-                }
-                .resolve(None);
-                self.add_decoded(head, || at(doc), |k| decode_str(k, doc.get()))?;
-                continue;
-            };
-            if let Some(header) = head.rbacscan {
-                self.apply_header(header, &at(doc))?;
-            }
-            let list = (!item_kind.is_empty()).then_some((item_kind, api_version.as_str()));
-            for item in head.items.unwrap_or_default() {
-                if !item.get().starts_with('{') {
-                    return Err(SourceError::NotAnObject {
-                        location: at(item),
-                        message: "list item is not an object".into(),
-                    });
-                }
-                let head = serde_json::from_str::<ObjectHead>(item.get())
-                    .map_err(|e| SourceError::NotAnObject {
-                        location: at(item),
-                        message: strip_json_position(&e.to_string()),
-                    })?
-                    .resolve(list);
-                self.add_decoded(head, || at(item), |k| decode_str(k, item.get()))?;
-            }
+        if let Some(r) = self.reason.as_deref().filter(|r| !r.is_empty()) {
+            what.push(r.to_string());
         }
-        Ok(())
+        let mut text = "this is an error from the API server, not objects".to_string();
+        if !what.is_empty() {
+            text.push_str(&format!(" ({})", what.join(" ")));
+        }
+        if let Some(m) = self.message.as_deref().filter(|m| !m.is_empty()) {
+            text.push_str(": ");
+            text.push_str(&diagnostic::one_line(m));
+        }
+        text
     }
+}
+
+/// An object that does not decode into its kind's type: the field path and
+/// what is wrong (never the value), and where, when the parser can tell.
+struct Undecodable {
+    location: Option<Location>,
+    message: String,
 }
 
 /// What is read of an object before decoding it: its type and identity.
@@ -403,7 +384,7 @@ struct MetaHead {
 }
 
 /// An object's type and identity as written, before decoding.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ObjectHead {
     #[serde(default)]
     kind: Option<String>,
@@ -432,131 +413,10 @@ impl ObjectHead {
     }
 }
 
-fn json_syntax(name: &str, e: &serde_json::Error) -> SourceError {
-    SourceError::Syntax {
-        location: Location {
-            file: name.into(),
-            line_column: Some((e.line() as u64, e.column() as u64)),
-        },
-        message: strip_json_position(&e.to_string()),
-    }
-}
-
-/// One parsed document and where it starts.
-struct Document {
-    value: Value,
-    location: Location,
-}
-
-fn read_file(path: &Path, name: &str) -> Result<String, SourceError> {
-    let bytes = std::fs::read(path).map_err(|source| SourceError::Read {
-        path: name.into(),
-        source,
-    })?;
-    String::from_utf8(bytes).map_err(|e| SourceError::Syntax {
-        location: Location {
-            file: name.into(),
-            line_column: None,
-        },
-        message: format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ),
-    })
-}
-
-fn collect_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect_manifests(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn looks_like_json(text: &str) -> bool {
-    matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
-}
-
-fn parse_yaml_documents(name: &str, text: &str) -> Result<Vec<Document>, SourceError> {
-    let at = |line_column| Location {
-        file: name.to_string(),
-        line_column,
-    };
-    let docs: Vec<Spanned<Value>> =
-        serde_saphyr::from_multiple_with_options(text, yaml_options(text.len()))
-            .map_err(|e| yaml_error(name, &e))?;
-    Ok(docs
-        .into_iter()
-        .map(|d| Document {
-            location: at(Some((d.referenced.line(), d.referenced.column()))),
-            value: d.value,
-        })
-        .collect())
-}
-
-/// serde-saphyr's options. The node, event, document and scalar budgets grow
-/// with the input (a real dump of a large cluster has millions of nodes);
-/// alias-expansion and depth limits stay at their defaults to keep hostile
-/// input cheap.
-fn yaml_options(input_len: usize) -> serde_saphyr::Options {
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_events = budget.max_events.max(input_len);
-    budget.max_nodes = budget.max_nodes.max(input_len);
-    budget.max_documents = budget.max_documents.max(input_len / 8);
-    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(input_len);
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    // Objects are read untyped first: keep `no`, `on`, `y` and `0755` strings
-    // (namespace and label values) as Kubernetes' YAML 1.2 reading does.
-    options.strict_booleans = true;
-    options.leading_zero_numbers_as_strings = true;
-    options
-}
-
-fn yaml_error(name: &str, e: &serde_saphyr::Error) -> SourceError {
-    let location = Location {
-        file: name.to_string(),
-        line_column: e
-            .location()
-            .filter(|l| l.line() > 0)
-            .map(|l| (l.line(), l.column())),
-    };
-    SourceError::Syntax {
-        location,
-        message: one_line(&e.without_snippet().to_string()),
-    }
-}
-
-/// The start of item `item` of YAML document `doc` (only computed on the error path).
-fn item_location(name: &str, text: &str, doc: usize, item: usize) -> Option<Location> {
-    #[derive(serde::Deserialize)]
-    struct ItemSpans {
-        #[serde(default)]
-        items: Vec<Spanned<IgnoredAny>>,
-    }
-    let docs: Vec<Option<ItemSpans>> =
-        serde_saphyr::from_multiple_with_options(text, yaml_options(text.len())).ok()?;
-    let span = &docs.get(doc)?.as_ref()?.items.get(item)?.referenced;
-    Some(Location {
-        file: name.to_string(),
-        line_column: Some((span.line(), span.column())),
-    })
-}
-
-/// `field.path: message` of a decoding error.
-fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> String {
+/// `field.path: message` of a decoding error, without the value found.
+fn path_error<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> String {
     let path = e.path().to_string();
-    let inner = strip_json_position(&e.into_inner().to_string());
+    let inner = diagnostic::without_values(diagnostic::strip_position(&e.inner().to_string()));
     if path == "." {
         inner
     } else {
@@ -582,56 +442,17 @@ macro_rules! decode_as {
         })
     };
 }
+use decode_as;
 
-fn decode_str(kind: Kind, text: &str) -> Result<Object, String> {
-    fn typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
-            .map_err(path_error)
-    }
-    decode_as!(kind, typed, text)
-}
-
-fn decode(kind: Kind, value: Value) -> Result<Object, String> {
-    fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
-        serde_path_to_error::deserialize(value).map_err(path_error)
-    }
-    decode_as!(kind, typed, value)
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
-}
-
+/// 1-based line and column of byte `offset` of `text`, past any whitespace
+/// there so that the position points at the value.
 fn line_column_of(text: &str, offset: usize) -> (u64, u64) {
-    // Skip the whitespace before the value so the position points at it.
     let rest = &text[offset..];
     let start = offset + (rest.len() - rest.trim_start().len());
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;
     let column = start - before.rfind('\n').map_or(0, |i| i + 1) + 1;
     (line as u64, column as u64)
-}
-
-fn strip_json_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
-
-fn one_line(msg: &str) -> String {
-    msg.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -645,7 +466,7 @@ mod tests {
     fn load_as(name: &str, text: &str) -> Result<Loaded, SourceError> {
         let mut l = Loader::new();
         l.add_text(name, text)?;
-        Ok(l.finish())
+        l.finish()
     }
 
     #[test]
@@ -696,7 +517,8 @@ mod tests {
         )
         .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("t.yaml:7:"), "{msg}");
+        // The line and column of the field itself, not of the object.
+        assert!(msg.starts_with("t.yaml:11:12: "), "{msg}");
         assert!(msg.contains("ClusterRole bad"), "{msg}");
         assert!(msg.contains("rules[0].verbs"), "{msg}");
     }
@@ -714,7 +536,7 @@ mod tests {
             r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"a","namespace":"n"}}]}"#,
         )
         .unwrap();
-        assert_eq!(l.finish().snapshot.service_accounts.len(), 1);
+        assert_eq!(l.finish().unwrap().snapshot.service_accounts.len(), 1);
     }
 
     #[test]
@@ -723,7 +545,7 @@ mod tests {
         let text = "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"a\"}},\n  {\"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"Role\", \"metadata\": {\"name\": \"r\", \"namespace\": \"n\"}, \"rules\": [{\"verbs\": 3}]}\n]}";
         let err = l.add_text("d.json", text).unwrap_err().to_string();
         assert!(
-            err.starts_with("d.json:3:3: Role n/r: rules[0].verbs: invalid type"),
+            err.starts_with("d.json:3:131: Role n/r: rules[0].verbs: invalid type: an integer"),
             "{err}"
         );
         // Raw API lists: items without kind take the list's.
@@ -733,7 +555,7 @@ mod tests {
             r#"{"kind":"RoleList","apiVersion":"rbac.authorization.k8s.io/v1","items":[{"metadata":{"name":"x","namespace":"n"}}]}"#,
         )
         .unwrap();
-        assert_eq!(l.finish().snapshot.roles.len(), 1);
+        assert_eq!(l.finish().unwrap().snapshot.roles.len(), 1);
         // Documents that are not objects, and objects without kind, are refused.
         assert!(Loader::new().add_text("x.json", "[1, 2]").is_err());
         assert!(
@@ -813,7 +635,10 @@ mod tests {
     fn secrets_are_listed_when_a_file_holds_some_or_a_format_2_dump_says_so() {
         let listed = |text: &str| load(text).unwrap().snapshot.coverage.listed(Kind::Secret);
         // A kubectl dump without Secrets: they were not listed.
-        assert!(!listed("apiVersion: v1\nkind: List\nitems: []\n"));
+        let ns = "- {apiVersion: v1, kind: Namespace, metadata: {name: a}}";
+        assert!(!listed(&format!(
+            "apiVersion: v1\nkind: List\nitems:\n{ns}\n"
+        )));
         // A format-1 dump predates Secrets.
         assert!(!listed(
             "apiVersion: v1\nkind: List\nrbacscan: {dumpVersion: 1}\nitems: []\n"
@@ -882,5 +707,157 @@ mod tests {
             serde_json::to_string(&(&s.cluster_roles, &s.role_bindings, &s.pods)).unwrap()
         };
         assert_eq!(json(&back), json(&original));
+    }
+
+    // ---- no data is not a clean cluster -----------------------------------
+
+    #[test]
+    fn inputs_without_objects_are_errors_naming_the_input() {
+        for (name, text) in [
+            ("empty.yaml", ""),
+            ("blank.yaml", "  \n\n"),
+            ("comments.yaml", "# kubectl failed\n---\n# nothing\n"),
+            ("null.json", "null"),
+            ("empty-list.yaml", "apiVersion: v1\nkind: List\nitems: []\n"),
+        ] {
+            let err = load_as(name, text).unwrap_err();
+            assert!(
+                matches!(err, SourceError::NoObjects { .. }),
+                "{name}: {err}"
+            );
+            assert!(err.to_string().starts_with(&format!("{name}: ")), "{err}");
+        }
+        let err = load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("it holds only 1 ConfigMap (v1)"), "{err}");
+    }
+
+    #[test]
+    fn a_saved_api_error_is_an_error_not_an_empty_cluster() {
+        let status = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods is forbidden: User \"bob\" cannot list resource \"pods\"","reason":"Forbidden","code":403}"#;
+        let err = load_as("pods.json", status).unwrap_err().to_string();
+        assert!(
+            err.starts_with("pods.json:1:1: this is an error from the API server, not objects (403 Forbidden): pods is forbidden"),
+            "{err}"
+        );
+        let yaml = "apiVersion: v1\nkind: Status\nstatus: Failure\nreason: NotFound\ncode: 404\n";
+        assert!(matches!(
+            load(yaml).unwrap_err(),
+            SourceError::ApiError { .. }
+        ));
+        // A successful Status is just another kind.
+        let ok = "apiVersion: v1\nkind: Status\nstatus: Success\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n";
+        assert!(load(ok).is_ok());
+        // kubectl's own error text, saved by `2>&1 >`.
+        let err =
+            load("Error from server (Forbidden): roles.rbac.authorization.k8s.io is forbidden\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.starts_with("t.yaml:1:1: this is kubectl's error output"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn kinds_the_input_lacks_are_not_listed_and_typed_empty_lists_count_as_listed() {
+        let rbac = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: n}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBindingList\nitems: []\n";
+        let c = load(rbac).unwrap().snapshot.coverage;
+        assert!(c.is_complete());
+        assert!(c.has(Kind::Role) && c.has(Kind::RoleBinding));
+        for k in [
+            Kind::ClusterRole,
+            Kind::Pod,
+            Kind::ServiceAccount,
+            Kind::Secret,
+        ] {
+            assert!(!c.listed(k), "{k:?}");
+        }
+    }
+
+    // ---- input shapes -------------------------------------------------------
+
+    #[test]
+    fn yaml_flow_mappings_and_top_level_sequences_are_read_as_yaml() {
+        let flow = "{apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: Namespace, metadata: {name: a}}]}\n";
+        assert_eq!(load(flow).unwrap().snapshot.namespaces.len(), 1);
+        let seq = "- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: b}}\n";
+        assert_eq!(load(seq).unwrap().snapshot.namespaces.len(), 2);
+        let err = load("- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n- 42\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("t.yaml:2:3: expected a Kubernetes object"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn json_arrays_of_objects_and_lists_are_read() {
+        let combined = r#"[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}},
+ {"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"b"}}]}]"#;
+        assert_eq!(
+            load_as("c.json", combined)
+                .unwrap()
+                .snapshot
+                .namespaces
+                .len(),
+            2
+        );
+        let err = load_as(
+            "c.json",
+            "[{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"a\"}}, 3]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("c.json:1:66: expected a Kubernetes object"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn broken_json_is_named_truncated_or_trailing() {
+        let ns = r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}"#;
+        let err = load_as("d.json", &format!("{ns}\n}} garbage"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "d.json:2:1: trailing data after the JSON document");
+        let err = load_as("d.json", &ns[..30]).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "d.json:1:31: the JSON ends in the middle of a value: the file is truncated"
+        );
+        // Concatenated documents are fine.
+        assert_eq!(
+            load_as("d.json", &format!("{ns}\n{ns}"))
+                .unwrap()
+                .provenance
+                .duplicates,
+            1
+        );
+    }
+
+    #[test]
+    fn decode_errors_name_the_field_never_the_value() {
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PW, value: 987654321123}\n";
+        let err = load(yaml).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "t.yaml:8:25: Pod n/p: spec.containers[0].env[0].value: invalid type: an integer, expected a string"
+        );
+        let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n"},
+"spec":{"containers":[{"name":"c","env":[{"name":"PW","value":{"s3cr3t":1}}]}]}}"#;
+        let err = load_as("p.json", json).unwrap_err().to_string();
+        assert!(
+            !err.contains("s3cr3t") && !err.contains("987654321123"),
+            "{err}"
+        );
+        assert!(err.starts_with("p.json:2:"), "{err}");
+        assert!(
+            err.contains("spec.containers[0].env[0].value: invalid type: a mapping"),
+            "{err}"
+        );
     }
 }

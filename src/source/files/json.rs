@@ -1,0 +1,254 @@
+//! JSON input: one or more concatenated documents, each an object, a List,
+//! or an array of objects and Lists (KubiScan's combined dump). Each object
+//! is decoded straight from its slice of the text into its typed form,
+//! without a tree of the whole file, and an error points at the field.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{
+    Document, Head, Loader, ObjectHead, StatusHead, Undecodable, decode_as, diagnostic,
+    line_column_of, path_error,
+};
+use crate::snapshot::{Kind, Object};
+use crate::source::dump::DumpHeader;
+use crate::source::{Location, SourceError};
+
+/// Whether `text` reads as JSON rather than as YAML. Both may start with
+/// `{` or `[`; a YAML flow mapping (`{apiVersion: v1, ...}`) has a bare
+/// first key where JSON has a quoted one.
+pub(super) fn looks_like_json(text: &str) -> bool {
+    let mut rest = text.trim_start();
+    loop {
+        match rest.as_bytes().first() {
+            Some(b'[') => rest = rest[1..].trim_start(),
+            Some(b'{') => {
+                return matches!(rest[1..].trim_start().as_bytes().first(), Some(b'"' | b'}'));
+            }
+            Some(b']') => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// The text being read, for positions.
+struct Input<'t> {
+    name: &'t str,
+    text: &'t str,
+}
+
+impl Input<'_> {
+    /// Where a slice of the text starts.
+    fn at(&self, raw: &RawValue) -> Location {
+        self.at_offset(self.offset(raw))
+    }
+
+    fn offset(&self, raw: &RawValue) -> usize {
+        raw.get().as_ptr() as usize - self.text.as_ptr() as usize
+    }
+
+    fn at_offset(&self, offset: usize) -> Location {
+        Location {
+            file: self.name.to_string(),
+            line_column: Some(line_column_of(self.text, offset)),
+        }
+    }
+
+    /// A position reported by a parser of the slice `raw`, made absolute.
+    fn within(&self, raw: &RawValue, line: usize, column: usize) -> Location {
+        let (base_line, base_column) = line_column_of(self.text, self.offset(raw));
+        let line_column = if line <= 1 {
+            (base_line, base_column + column.saturating_sub(1) as u64)
+        } else {
+            (base_line + line as u64 - 1, column as u64)
+        };
+        Location {
+            file: self.name.to_string(),
+            line_column: Some(line_column),
+        }
+    }
+}
+
+/// Reads a JSON input into `loader`.
+pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), SourceError> {
+    let input = Input { name, text };
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    let mut documents = 0;
+    loop {
+        let offset = stream.byte_offset();
+        let doc = match stream.next() {
+            None => break,
+            Some(Ok(doc)) => doc,
+            Some(Err(e)) => return Err(syntax(&input, offset, documents, &e)),
+        };
+        documents += 1;
+        match doc.get().as_bytes().first() {
+            Some(b'{') => top_level(loader, &input, doc)?,
+            Some(b'[') => {
+                let elements: Vec<&RawValue> =
+                    serde_json::from_str(doc.get()).map_err(|e| syntax(&input, offset, 0, &e))?;
+                for element in elements {
+                    if !element.get().starts_with('{') {
+                        return Err(SourceError::NotAnObject {
+                            location: input.at(element),
+                            message: "expected a Kubernetes object or List in the array".into(),
+                        });
+                    }
+                    top_level(loader, &input, element)?;
+                }
+            }
+            _ if doc.get() == "null" => {}
+            _ => {
+                return Err(SourceError::NotAnObject {
+                    location: input.at(doc),
+                    message: "expected a Kubernetes object or List".into(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A parser's syntax error, in words: a truncated file and data after the
+/// last document are named as such.
+fn syntax(
+    input: &Input<'_>,
+    offset: usize,
+    documents: usize,
+    e: &serde_json::Error,
+) -> SourceError {
+    let rest = input.text[offset..].trim_start();
+    let starts_value = matches!(
+        rest.as_bytes().first(),
+        Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+    );
+    let (location, message) = if documents > 0 && !starts_value {
+        (
+            input.at_offset(offset),
+            "trailing data after the JSON document".to_string(),
+        )
+    } else if e.is_eof() {
+        (
+            input.at_offset(input.text.len()),
+            "the JSON ends in the middle of a value: the file is truncated".to_string(),
+        )
+    } else {
+        (
+            Location {
+                file: input.name.to_string(),
+                line_column: Some((e.line() as u64, e.column() as u64)),
+            },
+            diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
+        )
+    };
+    SourceError::Syntax { location, message }
+}
+
+/// The head of a document: its type, items, header and status fields.
+#[derive(Deserialize)]
+struct Doc<'a> {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default, rename = "apiVersion")]
+    api_version: Option<String>,
+    #[serde(default, borrow)]
+    items: Option<Vec<&'a RawValue>>,
+    #[serde(default)]
+    rbacscan: Option<DumpHeader>,
+}
+
+/// A document (or an element of a top-level array): a List or an object.
+fn top_level(loader: &mut Loader, input: &Input<'_>, doc: &RawValue) -> Result<(), SourceError> {
+    let location = input.at(doc);
+    let head: Doc = serde_json::from_str(doc.get()).map_err(|e| SourceError::NotAnObject {
+        location: input.within(doc, e.line(), e.column()),
+        message: diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
+    })?;
+    let kind_head = Head {
+        kind: head.kind.unwrap_or_default(),
+        api_version: head.api_version.unwrap_or_default(),
+        namespace: String::new(),
+        name: String::new(),
+    };
+    let status = || serde_json::from_str::<StatusHead>(doc.get()).unwrap_or_default();
+    let Document::List(item_kind) = loader.document(&kind_head, status, &location)? else {
+        let head = serde_json::from_str::<ObjectHead>(doc.get())
+            .unwrap_or_default()
+            .resolve(None);
+        return add_object(loader, input, doc, head);
+    };
+    if let Some(header) = head.rbacscan {
+        loader.apply_header(header, &location)?;
+    }
+    let list = item_kind
+        .as_deref()
+        .map(|k| (k, kind_head.api_version.as_str()));
+    for item in head.items.unwrap_or_default() {
+        if !item.get().starts_with('{') {
+            return Err(SourceError::NotAnObject {
+                location: input.at(item),
+                message: "list item is not an object".into(),
+            });
+        }
+        let head = serde_json::from_str::<ObjectHead>(item.get())
+            .map_err(|e| SourceError::NotAnObject {
+                location: input.within(item, e.line(), e.column()),
+                message: diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
+            })?
+            .resolve(list);
+        add_object(loader, input, item, head)?;
+    }
+    Ok(())
+}
+
+fn add_object(
+    loader: &mut Loader,
+    input: &Input<'_>,
+    raw: &RawValue,
+    head: Head,
+) -> Result<(), SourceError> {
+    let decode = |kind| {
+        decode(kind, raw.get()).map_err(|(message, line, column)| Undecodable {
+            location: Some(input.within(raw, line, column)),
+            message,
+        })
+    };
+    loader.add_decoded(head, || input.at(raw), decode)
+}
+
+/// Decodes an object's text into its kind's type; on failure, the message
+/// and the position in `text` the parser stopped at.
+fn decode(kind: Kind, text: &str) -> Result<Object, (String, usize, usize)> {
+    fn typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (String, usize, usize)> {
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+            .map_err(|e| (path_error(&e), e.inner().line(), e.inner().column()))
+    }
+    decode_as!(kind, typed, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_yaml_flow_style_are_told_apart() {
+        for json in [
+            "{\"kind\": \"List\"}",
+            " [ {\"a\": 1} ]",
+            "[]",
+            "{}",
+            "[[{\"a\":1}]]",
+        ] {
+            assert!(looks_like_json(json), "{json}");
+        }
+        for yaml in [
+            "{apiVersion: v1, kind: List}",
+            "[{kind: Pod}]",
+            "kind: Pod",
+            "- a",
+            "",
+        ] {
+            assert!(!looks_like_json(yaml), "{yaml}");
+        }
+    }
+}

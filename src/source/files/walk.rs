@@ -1,0 +1,215 @@
+//! Walking a directory of manifests: every `.yaml`, `.yml` and `.json` file
+//! under it, in name order, depth first.
+//!
+//! A directory tree may come from a pull request, so it is treated as
+//! hostile. Each directory and each file is visited once, by identity
+//! (device and inode), however symbolic links point: a link to `.` or to a
+//! parent cannot loop, and two links to one file do not read it twice. Only
+//! regular files are read (a FIFO named `x.yaml` would block forever). The
+//! walk keeps its own stack, so deep nesting cannot overflow the thread's.
+//! What was passed over, and why, is returned with the files.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// The files to read under a directory, and what was passed over.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Manifest files, in walk order.
+    pub files: Vec<PathBuf>,
+    /// Entries passed over.
+    pub skipped: Vec<Skipped>,
+}
+
+/// An entry the walk passed over.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// The path as reached.
+    pub path: String,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// Why an entry was passed over.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// A directory already visited under another path (a symbolic link loop,
+    /// or two links to one directory).
+    DirectoryAlreadyVisited,
+    /// A file already read under another path.
+    FileAlreadyRead,
+    /// Not a regular file or directory (a FIFO, socket or device).
+    NotARegularFile,
+}
+
+impl SkipReason {
+    /// The reason in words.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SkipReason::DirectoryAlreadyVisited => {
+                "directory already visited (a symbolic link loop or a second link to it)"
+            }
+            SkipReason::FileAlreadyRead => "file already read under another path",
+            SkipReason::NotARegularFile => "not a regular file",
+        }
+    }
+}
+
+/// A file's identity: device and inode where there are such, else its
+/// canonical path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Identity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn identity(path: &Path, meta: &std::fs::Metadata) -> Identity {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        Identity::Inode(meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Identity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
+fn is_manifest(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Walks `root`, a directory. Fails only when a directory cannot be listed;
+/// symbolic links are followed (a dangling one is kept, so that reading it
+/// names it in the error).
+pub fn walk(root: &Path) -> std::io::Result<Walk> {
+    let mut out = Walk::default();
+    let mut seen: HashSet<Identity> = HashSet::new();
+    seen.insert(identity(root, &std::fs::metadata(root)?));
+    // Each frame: a directory's sorted entries and the next one to look at.
+    let mut stack: Vec<(Vec<PathBuf>, usize)> = vec![(entries(root)?, 0)];
+    while let Some((list, next)) = stack.last_mut() {
+        let Some(path) = list.get(*next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        *next += 1;
+        let Ok(meta) = std::fs::metadata(&path) else {
+            // A dangling link or a vanished entry: read it if it looks like a
+            // manifest, so that the error names it; otherwise ignore it.
+            if is_manifest(&path) {
+                out.files.push(path);
+            }
+            continue;
+        };
+        let skip = |reason| Skipped {
+            path: path.display().to_string(),
+            reason,
+        };
+        if meta.is_dir() {
+            if seen.insert(identity(&path, &meta)) {
+                let children = entries(&path)?;
+                stack.push((children, 0));
+            } else {
+                out.skipped.push(skip(SkipReason::DirectoryAlreadyVisited));
+            }
+        } else if is_manifest(&path) {
+            if !meta.is_file() {
+                out.skipped.push(skip(SkipReason::NotARegularFile));
+            } else if seen.insert(identity(&path, &meta)) {
+                out.files.push(path);
+            } else {
+                out.skipped.push(skip(SkipReason::FileAlreadyRead));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    Ok(entries)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn names(w: &Walk, root: &Path) -> Vec<String> {
+        w.files
+            .iter()
+            .map(|f| f.strip_prefix(root).unwrap().display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn files_are_read_in_name_order_depth_first() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("b/c")).unwrap();
+        for f in ["a.yaml", "b/c/x.json", "b/y.yml", "z.yaml", "notes.txt"] {
+            std::fs::write(d.path().join(f), "").unwrap();
+        }
+        let w = walk(d.path()).unwrap();
+        assert_eq!(
+            names(&w, d.path()),
+            ["a.yaml", "b/c/x.json", "b/y.yml", "z.yaml"]
+        );
+        assert!(w.skipped.is_empty());
+    }
+
+    #[test]
+    fn symbolic_link_loops_and_second_links_are_visited_once() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        std::fs::write(d.path().join("sub/r.yaml"), "").unwrap();
+        symlink(".", d.path().join("sub/s1")).unwrap();
+        symlink("..", d.path().join("sub/up")).unwrap();
+        symlink("r.yaml", d.path().join("sub/same.yaml")).unwrap();
+        let w = walk(d.path()).unwrap();
+        assert_eq!(names(&w, d.path()), ["sub/r.yaml"]);
+        let reasons: Vec<(&str, &SkipReason)> = w
+            .skipped
+            .iter()
+            .map(|s| (s.path.rsplit('/').next().unwrap(), &s.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("s1", &SkipReason::DirectoryAlreadyVisited),
+                ("same.yaml", &SkipReason::FileAlreadyRead),
+                ("up", &SkipReason::DirectoryAlreadyVisited),
+            ]
+        );
+    }
+
+    #[test]
+    fn fifos_are_not_read_and_deep_trees_do_not_overflow() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("pipe.yaml");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if status.is_ok_and(|s| s.success()) {
+            let w = walk(d.path()).unwrap();
+            assert!(w.files.is_empty());
+            assert_eq!(w.skipped[0].reason, SkipReason::NotARegularFile);
+        }
+        let mut deep = d.path().join("deep");
+        for _ in 0..200 {
+            deep.push("d");
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("x.yaml"), "").unwrap();
+        assert_eq!(walk(d.path()).unwrap().files.len(), 1);
+    }
+}
