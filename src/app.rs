@@ -25,11 +25,17 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         snapshot,
         provenance,
     } = load(&config.source)?;
-    if let Some(path) = &config.save_snapshot {
-        write_atomically(path, |out| {
-            Ok(dump::write(&snapshot, provenance.cluster.as_ref(), out)?)
-        })?;
-    }
+    // The snapshot is staged first and put in place only once the report is
+    // written: both files or neither.
+    let staged_snapshot = match &config.save_snapshot {
+        Some(path) => Some(
+            Staged::write(path, |out| {
+                Ok(dump::write(&snapshot, provenance.cluster.as_ref(), out)?)
+            })
+            .map_err(|e| e.into_error(path, Target::Snapshot))?,
+        ),
+        None => None,
+    };
     let analysis = findings::analyze(
         &snapshot,
         &template,
@@ -55,12 +61,19 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         Format::Table => report::table::write(&report, style, out),
     };
     match &config.output_file {
-        Some(path) => write_atomically(path, |f| render(f))?,
+        Some(path) => Staged::write(path, |f| render(f))
+            .and_then(Staged::commit)
+            .map_err(|e| e.into_error(path, Target::Report))?,
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
             render(&mut out)?;
         }
+    }
+    if let (Some(staged), Some(path)) = (staged_snapshot, &config.save_snapshot) {
+        staged
+            .commit()
+            .map_err(|e| e.into_error(path, Target::Snapshot))?;
     }
     if report.is_partial() {
         warn_partial(&snapshot.coverage, &config.source);
@@ -85,7 +98,9 @@ pub fn dump(config: &DumpConfig) -> Result<Outcome, Error> {
     } = load(&config.source)?;
     let cluster = provenance.cluster.as_ref();
     match &config.output_file {
-        Some(path) => write_atomically(path, |out| Ok(dump::write(&snapshot, cluster, out)?))?,
+        Some(path) => Staged::write(path, |out| Ok(dump::write(&snapshot, cluster, out)?))
+            .and_then(Staged::commit)
+            .map_err(|e| e.into_error(path, Target::Snapshot))?,
         None => {
             let stdout = std::io::stdout();
             dump::write(&snapshot, cluster, BufWriter::new(stdout.lock()))
@@ -111,7 +126,7 @@ fn warn_partial(coverage: &Coverage, source: &SourceConfig) {
         .collect();
     eprintln!(
         "rbacscan: warning: partial snapshot, could not read {}; findings may be incomplete (exit code 3)",
-        missing.join(", ")
+        crate::terminal::escape(&missing.join(", "))
     );
 }
 
@@ -143,45 +158,104 @@ fn load(source: &SourceConfig) -> Result<Loaded, Error> {
     }
 }
 
-/// Writes a file through a temporary file in the same directory and renames
-/// it into place, so readers never see a half-written report and a failed
-/// run leaves the previous file untouched. A symbolic link is followed (the
-/// file it points to is replaced, the link kept). Something that is not a
-/// regular file (`/dev/null`, `/dev/stdout`, a pipe) is written directly.
-fn write_atomically(
-    path: &str,
-    write: impl FnOnce(&mut dyn Write) -> Result<(), report::ReportError>,
-) -> Result<(), Error> {
-    let io_err = |source| Error::OutputFile {
-        path: path.into(),
-        source,
-    };
-    // Failures to write are about the file; others (serialising) are not.
-    let write_err = |e| match e {
-        report::ReportError::Write(e) => io_err(e),
-        report::ReportError::Json(e) if e.is_io() => io_err(e.into()),
-        e => e.into(),
-    };
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
-    if std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&target)
-            .map_err(io_err)?;
-        let mut out = BufWriter::new(file);
-        return write(&mut out)
-            .and_then(|()| Ok(out.flush()?))
-            .map_err(write_err);
+/// Which file a write failure is about.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Report,
+    Snapshot,
+}
+
+/// Why a file could not be written: the file system, or the content.
+#[derive(Debug)]
+enum WriteFailure {
+    Io(std::io::Error),
+    Content(report::ReportError),
+}
+
+impl WriteFailure {
+    fn into_error(self, path: &str, target: Target) -> Error {
+        match (self, target) {
+            (WriteFailure::Io(source), Target::Report) => Error::OutputFile {
+                path: path.into(),
+                source,
+            },
+            (WriteFailure::Io(source), Target::Snapshot) => Error::SnapshotFile {
+                path: path.into(),
+                source,
+            },
+            (WriteFailure::Content(e), _) => e.into(),
+        }
     }
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
-    let mut buf = BufWriter::new(tmp);
-    write(&mut buf).map_err(write_err)?;
-    let tmp = buf.into_inner().map_err(|e| io_err(e.into_error()))?;
-    tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(&target).map_err(|e| io_err(e.error))?;
-    Ok(())
+}
+
+impl From<report::ReportError> for WriteFailure {
+    /// Failures to write are about the file; others (serialising) are not.
+    fn from(e: report::ReportError) -> Self {
+        match e {
+            report::ReportError::Write(e) => WriteFailure::Io(e),
+            report::ReportError::Json(e) if e.is_io() => WriteFailure::Io(e.into()),
+            e => WriteFailure::Content(e),
+        }
+    }
+}
+
+/// An output file written but not yet in place.
+///
+/// A regular file (or a path that does not exist yet) is written to a
+/// temporary file in the same directory, which [`Staged::commit`] renames
+/// into place: readers never see a half-written file, and a failed run
+/// leaves the previous file untouched. A symbolic link is followed (the file
+/// it points to is replaced, the link kept). Something that is not a regular
+/// file (`/dev/null`, `/dev/stdout`, a pipe) cannot be staged: it is written
+/// directly, and committing it does nothing.
+enum Staged {
+    /// A temporary file and where it goes.
+    Temp {
+        file: tempfile::NamedTempFile,
+        target: std::path::PathBuf,
+    },
+    /// Already written to a device or pipe.
+    Direct,
+}
+
+impl Staged {
+    fn write(
+        path: &str,
+        write: impl FnOnce(&mut dyn Write) -> Result<(), report::ReportError>,
+    ) -> Result<Staged, WriteFailure> {
+        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+        if std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(WriteFailure::Io)?;
+            let mut out = BufWriter::new(file);
+            write(&mut out)?;
+            out.flush().map_err(WriteFailure::Io)?;
+            return Ok(Staged::Direct);
+        }
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(WriteFailure::Io)?;
+        let mut buf = BufWriter::new(tmp);
+        write(&mut buf)?;
+        let file = buf
+            .into_inner()
+            .map_err(|e| WriteFailure::Io(e.into_error()))?;
+        file.as_file().sync_all().map_err(WriteFailure::Io)?;
+        Ok(Staged::Temp { file, target })
+    }
+
+    /// Puts the file in place.
+    fn commit(self) -> Result<(), WriteFailure> {
+        match self {
+            Staged::Temp { file, target } => file
+                .persist(&target)
+                .map(|_| ())
+                .map_err(|e| WriteFailure::Io(e.error)),
+            Staged::Direct => Ok(()),
+        }
+    }
 }

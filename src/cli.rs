@@ -104,6 +104,38 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// `-n` and `--privileged-namespace`: a namespace name as the API server
+/// accepts it (an RFC 1123 label: at most 63 lower-case letters, digits and
+/// `-`, starting and ending with a letter or digit). Anything else could
+/// never match, and would silently empty the report.
+fn parse_namespace(text: &str) -> Result<String, String> {
+    if is_dns_label(text) {
+        Ok(text.to_string())
+    } else {
+        Err("not a valid namespace name: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit".into())
+    }
+}
+
+/// `--node`: a node name (an RFC 1123 subdomain: labels joined by `.`, at
+/// most 253 characters), or `-` for pods not scheduled yet.
+fn parse_node(text: &str) -> Result<String, String> {
+    if text == "-" || (text.len() <= 253 && text.split('.').all(is_dns_label)) {
+        Ok(text.to_string())
+    } else {
+        Err("not a valid node name: lower-case letters, digits, '-' and '.' (or - for pods not scheduled yet)".into())
+    }
+}
+
+fn is_dns_label(text: &str) -> bool {
+    let b = text.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
 /// When to colour the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -134,7 +166,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<String>,
     /// Only findings that apply in this namespace (cluster-wide ones apply everywhere). Repeatable.
-    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    #[arg(short = 'n', long = "namespace", value_name = "NS", value_parser = parse_namespace)]
     pub namespaces: Vec<String>,
     /// Only findings at or above this severity (LOW, MEDIUM, HIGH, CRITICAL); also the hot-pod threshold (default HIGH).
     #[arg(long, value_name = "LEVEL")]
@@ -143,7 +175,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub exclude_defaults: bool,
     /// Treat this namespace as privileged, in addition to the template's (default kube-system). Repeatable.
-    #[arg(long, value_name = "NS")]
+    #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     pub privileged_namespace: Vec<String>,
     /// Exit with code 1 if any reported finding is at or above this severity.
     #[arg(long, value_name = "LEVEL")]
@@ -160,7 +192,7 @@ pub struct PodsArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
     /// Only pods on this node (`-` for pods not scheduled yet). Repeatable.
-    #[arg(long, value_name = "NODE")]
+    #[arg(long, value_name = "NODE", value_parser = parse_node)]
     pub node: Vec<String>,
     /// Only pods with an escape amplifier (privileged, hostPID, sensitive hostPath, dangerous capability), whatever their tokens are worth unless --min-severity is given.
     #[arg(long)]
@@ -462,6 +494,36 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(Args::try_parse_from(["rbacscan", "scan", "--chunk-size", "0"]).is_err());
+    }
+
+    #[test]
+    fn namespace_and_node_filters_must_be_names_that_can_match() {
+        let scan = |args: &[&str]| {
+            let mut argv = vec!["rbacscan", "scan", "--demo"];
+            argv.extend_from_slice(args);
+            Args::try_parse_from(argv)
+        };
+        for ok in ["shop", "kube-system", "a", "x1", &"a".repeat(63)] {
+            assert!(scan(&["-n", ok]).is_ok(), "{ok}");
+        }
+        for bad in ["Bad_NS!", "", "-a", "a-", "Shop", &"a".repeat(64), "a.b"] {
+            let e = scan(&[&format!("--namespace={bad}")])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("not a valid namespace name"), "{bad}: {e}");
+            assert!(
+                scan(&[&format!("--privileged-namespace={bad}")]).is_err(),
+                "{bad}"
+            );
+        }
+        let pods =
+            |node: &str| Args::try_parse_from(["rbacscan", "pods", "--demo", "--node", node]);
+        for ok in ["node-a", "-", "ip-10-0-0-1.eu-west-1.compute.internal"] {
+            assert!(pods(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Node_A", "a..b", "x\u{1b}"] {
+            assert!(pods(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

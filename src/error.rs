@@ -48,6 +48,15 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// The snapshot file could not be written; nothing was left behind, and
+    /// the report was not written either.
+    #[error("{path}: cannot write the snapshot: {source}")]
+    SnapshotFile {
+        /// The `--save-snapshot` path (or `dump`'s output file).
+        path: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// The live cluster could not be scanned.
     #[error(transparent)]
     Live(#[from] LiveError),
@@ -72,10 +81,34 @@ impl Error {
 }
 
 /// Prints `error` as one line on standard error and returns the exit code.
+/// The message is escaped (see [`crate::terminal`]): it may quote object
+/// names, file names and server messages, none of which may add a line or
+/// move the cursor.
 pub fn report(error: &Error) -> ExitCode {
     if error.is_broken_pipe() {
         return Outcome::Clean.into();
     }
-    eprintln!("rbacscan: error: {error}");
+    eprintln!(
+        "rbacscan: error: {}",
+        crate::terminal::escape(&error.to_string())
+    );
     error.outcome().into()
+}
+
+/// Prints a command-line error as clap does (the message, the usage and a
+/// hint), with the `rbacscan:` prefix of every other error, and returns its
+/// exit code: 0 for `--help` and `--version`, 2 otherwise.
+pub fn report_usage(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return Outcome::Clean.into();
+    }
+    let text = error.render().to_string();
+    let text = crate::terminal::escape_lines(&text);
+    eprint!("rbacscan: {text}");
+    Outcome::Error.into()
 }

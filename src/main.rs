@@ -7,7 +7,10 @@ use rbacscan::cli::{Args, Command};
 use rbacscan::{app, error};
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => return error::report_usage(&e),
+    };
     let result = match args.command {
         Command::Scan(scan) => app::scan(&scan.into_config()),
         Command::Pods(pods) => app::scan(&pods.into_config()),

@@ -60,6 +60,8 @@ impl Progress {
 
     fn line(&self, level: u8, text: &str) {
         if self.verbosity >= level {
+            // Server messages and names are data: escaped (see `terminal`).
+            let text = crate::terminal::escape(text);
             self.bar.suspend(|| eprintln!("rbacscan: {text}"));
         }
     }
@@ -69,7 +71,8 @@ impl Observer for Progress {
     fn event(&self, event: Event<'_>) {
         match event {
             Event::Connected { cluster, after } => {
-                self.bar.set_message(format!("listing {}", cluster.server));
+                self.bar
+                    .set_message(format!("listing {}", crate::terminal::escape(&cluster.server)));
                 self.line(
                     1,
                     &format!("connected to {} in {}", cluster.describe(), millis(after)),

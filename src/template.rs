@@ -401,6 +401,9 @@ impl RawPermission {
 
 fn parse_native(name: &str, text: &str) -> Result<Template, TemplateError> {
     let raw: RawTemplate = serde_saphyr::from_str(text).map_err(|e| syntax(name, text, &e))?;
+    if raw.rules.is_empty() {
+        return Err(no_rules(name, "`rules`"));
+    }
     let mut rules = Vec::with_capacity(raw.rules.len());
     let mut seen = BTreeSet::new();
     for spanned in raw.rules {
@@ -596,6 +599,9 @@ struct KsRule {
 /// `apiGroups`) means any group.
 fn parse_kubiscan(name: &str, text: &str) -> Result<Template, TemplateError> {
     let raw: KsFile = serde_saphyr::from_str(text).map_err(|e| syntax(name, text, &e))?;
+    if raw.items.is_empty() {
+        return Err(no_rules(name, "`items`"));
+    }
     let mut rules = Vec::new();
     let mut seen = BTreeSet::new();
     for spanned in raw.items {
@@ -672,6 +678,18 @@ fn parse_kubiscan(name: &str, text: &str) -> Result<Template, TemplateError> {
     })
 }
 
+/// A template without rules would turn every risk check off without a word.
+fn no_rules(name: &str, field: &str) -> TemplateError {
+    TemplateError::Invalid {
+        file: name.into(),
+        line: 1,
+        rule: None,
+        message: format!(
+            "{field} is empty: a template without rules would turn every risk check off"
+        ),
+    }
+}
+
 fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
@@ -697,14 +715,7 @@ fn syntax(name: &str, text: &str, e: &serde_saphyr::Error) -> TemplateError {
         line,
         column,
         rule: enclosing_rule(text, line),
-        message: e
-            .without_snippet()
-            .to_string()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" "),
+        message: crate::source::diagnostic::yaml_message(e),
     }
 }
 
@@ -824,6 +835,19 @@ mod tests {
                 .to_string()
                 .contains("kebab-case")
         );
+    }
+
+    #[test]
+    fn templates_without_rules_are_refused() {
+        for (text, field) in [
+            ("kind: RiskTemplate\nrules: []\n", "`rules` is empty"),
+            ("items: []\n", "`items` is empty"),
+        ] {
+            let e = Template::parse("t.yaml", text).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("t.yaml:1: {field}")), "{e}");
+        }
+        assert!(Template::parse("t.yaml", "kind: RiskTemplate\n").is_err());
+        assert!(Template::parse("t.yaml", "").is_err());
     }
 
     #[test]

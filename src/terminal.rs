@@ -62,6 +62,17 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Multi-line `text` of our own making, each line escaped: the line breaks
+/// stay, anything else unsafe is escaped.
+pub fn escape_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|l| match l.strip_suffix('\n') {
+            Some(l) => format!("{}\n", escape(l)),
+            None => escape(l).into_owned(),
+        })
+        .collect()
+}
+
 /// `text` escaped and cut to at most `max` characters, saying how much was
 /// left out. Table layout is quadratic in the length of a cell, so a
 /// megabyte-long name must not reach it whole (JSON keeps it whole).

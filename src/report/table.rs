@@ -152,6 +152,16 @@ fn header(r: &Report) -> Vec<String> {
             kinds.join(", ")
         ));
     }
+    for (i, s) in r.inputs.skipped_paths.iter().enumerate() {
+        if i == 5 {
+            let more = r.inputs.skipped_paths.len() - 5;
+            lines.push(format!(
+                "passed over {more} more paths (-o json lists them)"
+            ));
+            break;
+        }
+        lines.push(format!("passed over {}: {}", s.path, s.reason.as_str()));
+    }
     if r.inputs.duplicates > 0 {
         lines.push(format!(
             "{} objects appeared more than once; the last copy was used",

@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod hostile;
 mod live;
 mod pods;
 mod real_server;

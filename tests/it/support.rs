@@ -1,5 +1,5 @@
-//! Shared helpers: fixture paths (failing loudly when `../shared` is missing),
-//! running the binary, and loading snapshots through the library.
+//! Shared helpers: fixture paths, running the binary, and loading snapshots
+//! through the library.
 
 use std::path::PathBuf;
 
@@ -9,17 +9,14 @@ use rbacscan::snapshot::Snapshot;
 use rbacscan::source::files::Loader;
 use rbacscan::template::Template;
 
-/// A file of `../shared/fixtures/real-apiserver-1.28/`; panics with a clear
-/// message when it is missing, so no test passes without its data.
+/// A real API server's output in `tests/fixtures/real-apiserver-1.28/`
+/// (see `tests/fixtures/README.md`); panics with a clear message when it is
+/// missing, so no test passes without its data.
 pub fn real_fixture(name: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/real-apiserver-1.28")
+        .join("tests/fixtures/real-apiserver-1.28")
         .join(name);
-    assert!(
-        p.is_file(),
-        "fixture {} is missing: tests need ../shared/ beside the repository (see ../shared/README.md)",
-        p.display()
-    );
+    assert!(p.is_file(), "fixture {} is missing", p.display());
     p.to_string_lossy().into_owned()
 }
 

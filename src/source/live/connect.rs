@@ -6,19 +6,24 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError, LoadDataError};
 
 use super::{LiveError, LiveOptions};
+use crate::source::diagnostic::without_values;
 
 /// The connection settings chosen, for messages and the report.
 #[derive(Debug, Clone)]
 pub struct Target {
     /// The client configuration.
     pub config: kube::Config,
-    /// The API server URL.
+    /// The API server URL, without user info or query (see [`redact_url`]):
+    /// it appears in messages and in the report.
     pub server: String,
     /// The kubeconfig context used; `None` for the in-cluster configuration.
     pub context: Option<String>,
+    /// Where the configuration came from: the kubeconfig file(s), or the
+    /// in-cluster configuration.
+    pub origin: String,
 }
 
 impl Target {
@@ -39,13 +44,10 @@ pub async fn target(options: &LiveOptions) -> Result<Target, LiveError> {
         None => return in_cluster(options),
     };
     let available: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
-    let listing = || {
-        if available.is_empty() {
-            "none".to_string()
-        } else {
-            available.join(", ")
-        }
-    };
+    if available.is_empty() {
+        return Err(LiveError::NoContexts { origin });
+    }
+    let listing = || available.join(", ");
     let context = match options
         .context
         .clone()
@@ -74,14 +76,16 @@ pub async fn target(options: &LiveOptions) -> Result<Target, LiveError> {
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &kube_options)
         .await
         .map_err(|e| LiveError::Config {
-            context: context.clone(),
-            message: e.to_string(),
+            origin: origin.clone(),
+            whom: format!("context `{context}`"),
+            message: describe_kubeconfig_error(&e),
         })?;
     Ok(tune(
         Target {
-            server: config.cluster_url.to_string(),
+            server: String::new(),
             config,
             context: Some(context),
+            origin,
         },
         options,
     ))
@@ -130,7 +134,7 @@ fn read_one(path: &Path) -> Result<Kubeconfig, LiveError> {
     }
     Kubeconfig::read_from(path).map_err(|e| LiveError::Kubeconfig {
         path: path.display().to_string(),
-        message: one_line(&e.to_string()),
+        message: kubeconfig_read_error(&e),
     })
 }
 
@@ -146,13 +150,14 @@ fn in_cluster(options: &LiveOptions) -> Result<Target, LiveError> {
         return Err(LiveError::NoKubeconfig);
     }
     let config = kube::Config::incluster().map_err(|e| LiveError::InCluster {
-        message: one_line(&e.to_string()),
+        message: without_values(&one_line(&e.to_string())),
     })?;
     Ok(tune(
         Target {
-            server: config.cluster_url.to_string(),
+            server: String::new(),
             config,
             context: None,
+            origin: "in-cluster configuration".into(),
         },
         options,
     ))
@@ -167,8 +172,71 @@ fn tune(mut target: Target, options: &LiveOptions) -> Target {
     c.read_timeout = Some(options.request_timeout);
     c.write_timeout = Some(options.request_timeout);
     c.reset_reader_on_write = true;
-    target.server = target.server.trim_end_matches('/').to_string();
+    target.server = redact_url(&c.cluster_url);
     target
+}
+
+/// A server URL fit to print and store: user info (`https://admin:TOKEN@host`)
+/// and the query are dropped, and so is a trailing `/`.
+pub fn redact_url(url: &http::Uri) -> String {
+    let mut text = String::new();
+    if let Some(scheme) = url.scheme_str() {
+        text.push_str(scheme);
+        text.push_str("://");
+    }
+    if let Some(authority) = url.authority() {
+        let host = authority.as_str().rsplit('@').next().unwrap_or_default();
+        text.push_str(host);
+    }
+    text.push_str(url.path().trim_end_matches('/'));
+    text
+}
+
+/// A kubeconfig error in words that name what is missing, without values.
+fn describe_kubeconfig_error(error: &KubeconfigError) -> String {
+    use KubeconfigError as E;
+    match error {
+        E::LoadClusterOfContext(cluster) => {
+            format!("its cluster `{cluster}` is not in the kubeconfig")
+        }
+        E::LoadContext(context) => format!("context `{context}` is not in the kubeconfig"),
+        E::MissingClusterUrl => "its cluster has no `server` URL".into(),
+        E::ParseClusterUrl(_) => "its cluster's `server` is not a valid URL".into(),
+        E::LoadCertificateAuthority(e) => {
+            format!("cannot load certificate-authority(-data): {}", load_data(e))
+        }
+        E::LoadClientCertificate(e) => {
+            format!("cannot load client-certificate(-data): {}", load_data(e))
+        }
+        E::LoadClientKey(e) => format!("cannot load client-key(-data): {}", load_data(e)),
+        E::ParseCertificates(_) => "a certificate is not valid PEM".into(),
+        other => without_values(&one_line(&other.to_string())),
+    }
+}
+
+fn load_data(error: &LoadDataError) -> String {
+    match error {
+        LoadDataError::DecodeBase64(_) => "the data is not valid base64".into(),
+        LoadDataError::ReadFile(e, path) => format!("cannot read {}: {e}", path.display()),
+        LoadDataError::NoBase64DataOrFile => "neither data nor a file is given".into(),
+    }
+}
+
+/// Why a kubeconfig file could not be read or parsed: a YAML error with its
+/// position and without values (a kubeconfig holds tokens and keys).
+fn kubeconfig_read_error(error: &KubeconfigError) -> String {
+    match error {
+        KubeconfigError::Parse(e) => {
+            let at = e
+                .location()
+                .filter(|l| l.line() > 0)
+                .map(|l| format!("line {}, column {}: ", l.line(), l.column()))
+                .unwrap_or_default();
+            format!("{at}{}", crate::source::diagnostic::yaml_message(e))
+        }
+        KubeconfigError::ReadConfig(e, _) => e.to_string(),
+        other => without_values(&one_line(&other.to_string())),
+    }
 }
 
 /// Joins a multi-line message into one line.

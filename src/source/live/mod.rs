@@ -103,11 +103,20 @@ pub enum LiveError {
         /// The contexts it has, comma-separated.
         available: String,
     },
-    /// The chosen context cannot be used (no server URL, unreadable certificates, ...).
-    #[error("{context}: {message}")]
+    /// The kubeconfig defines no context at all (an empty file, for example).
+    #[error("{origin} defines no contexts, so it names no cluster to scan")]
+    NoContexts {
+        /// The kubeconfig file(s).
+        origin: String,
+    },
+    /// The chosen context cannot be used (its cluster or user is missing, no
+    /// server URL, unreadable certificates, ...).
+    #[error("kubeconfig {origin}: {whom}: {message}")]
     Config {
-        /// The context, as `context \`name\``.
-        context: String,
+        /// The kubeconfig file(s), or `in-cluster configuration`.
+        origin: String,
+        /// The context, as `context \`name\``, or the in-cluster ServiceAccount.
+        whom: String,
         /// What is wrong.
         message: String,
     },

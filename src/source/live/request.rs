@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use super::connect::{Target, one_line};
 use super::{Event, LiveError, Observer};
 use crate::snapshot::Kind;
+use crate::source::diagnostic::without_values;
 
 /// Attempts per request, the first included.
 const MAX_ATTEMPTS: u32 = 6;
@@ -79,8 +80,9 @@ impl<'o> Fetcher<'o> {
     ) -> Result<Self, LiveError> {
         let client =
             kube::Client::try_from(target.config.clone()).map_err(|e| LiveError::Config {
-                context: target.whom(),
-                message: one_line(&chain(&e)),
+                origin: target.origin.clone(),
+                whom: target.whom(),
+                message: without_values(&one_line(&chain(&e))),
             })?;
         Ok(Fetcher {
             client,
@@ -249,7 +251,8 @@ pub fn describe_status(status: StatusCode, body: &[u8]) -> String {
 /// Sorts a transport error by what the user can do about it.
 fn classify(error: &kube::Error) -> Class {
     if let kube::Error::Auth(e) = error {
-        return Class::Credentials(one_line(&chain(e)));
+        // An exec plugin's or OIDC provider's answer holds tokens: no values.
+        return Class::Credentials(without_values(&one_line(&chain(e))));
     }
     for e in causes(error) {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
