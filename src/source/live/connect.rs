@@ -39,10 +39,32 @@ impl Target {
 
 /// Resolves the kubeconfig and context into a client configuration.
 pub async fn target(options: &LiveOptions) -> Result<Target, LiveError> {
-    let (kubeconfig, origin) = match read_kubeconfig(options)? {
-        Some(found) => found,
-        None => return in_cluster(options),
-    };
+    match read_kubeconfig(options)? {
+        Some((kubeconfig, origin)) => from_kubeconfig(kubeconfig, origin, options).await,
+        None => in_cluster(options),
+    }
+}
+
+/// Parses kubeconfig `text` (reported as `origin`) and resolves it as
+/// [`target`] does, without reading any other file or connecting.
+pub async fn from_text(
+    text: &str,
+    origin: &str,
+    options: &LiveOptions,
+) -> Result<Target, LiveError> {
+    let kubeconfig = Kubeconfig::from_yaml(text).map_err(|e| LiveError::Kubeconfig {
+        path: origin.into(),
+        message: kubeconfig_read_error(&e),
+    })?;
+    from_kubeconfig(kubeconfig, origin.into(), options).await
+}
+
+/// The context `options` ask for (or the current one) of `kubeconfig`.
+async fn from_kubeconfig(
+    kubeconfig: Kubeconfig,
+    origin: String,
+    options: &LiveOptions,
+) -> Result<Target, LiveError> {
     let available: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
     if available.is_empty() {
         return Err(LiveError::NoContexts { origin });

@@ -270,6 +270,22 @@ pub fn collect(options: &LiveOptions, observer: &dyn Observer) -> Result<Collect
     runtime.block_on(collect_async(options, observer))
 }
 
+/// Resolves kubeconfig `text` as a scan would (context, cluster, user,
+/// certificates), without connecting, and returns the server URL as
+/// reports show it. For tests and fuzzing of kubeconfig handling.
+pub fn resolve_kubeconfig(text: &str, context: Option<&str>) -> Result<String, LiveError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(LiveError::Runtime)?;
+    let options = LiveOptions {
+        context: context.map(str::to_string),
+        ..LiveOptions::default()
+    };
+    let target = runtime.block_on(connect::from_text(text, "<kubeconfig>", &options))?;
+    Ok(target.server)
+}
+
 /// Lists the cluster: `/version` first (a clear error if the server is not
 /// there or rejects us), then every kind at once.
 pub async fn collect_async(
