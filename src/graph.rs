@@ -64,15 +64,8 @@ impl AccessGraph {
         let roles: Vec<NodeIndex> = (0..rbac.roles.len())
             .map(|i| graph.add_node(Node::Role(RoleId(i))))
             .collect();
-        for (i, role) in rbac.roles.iter().enumerate() {
-            let mut sources: Vec<RoleId> = role
-                .rules
-                .iter()
-                .filter_map(|r| r.aggregated_from.as_ref())
-                .filter_map(|(key, _)| rbac.role_id(key))
-                .collect();
-            sources.dedup();
-            for s in sources {
+        for (i, selected) in rbac.selects.iter().enumerate() {
+            for s in selected {
                 graph.add_edge(roles[i], roles[s.0], Edge::Aggregates);
             }
         }

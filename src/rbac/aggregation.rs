@@ -1,122 +1,251 @@
-//! Aggregated ClusterRoles: a ClusterRole with an `aggregationRule` holds the
-//! union of the rules of every other ClusterRole selected by any of its
+//! Aggregated ClusterRoles: a ClusterRole with an `aggregationRule` gets the
+//! rules of every other ClusterRole selected by any of its
 //! `clusterRoleSelectors` (the kube-controller-manager's
-//! clusterrole-aggregation controller). The stored rules of an aggregated role
-//! are ignored: offline dumps and clusters without that controller carry empty
-//! or stale ones.
+//! clusterrole-aggregation controller, `syncClusterRole` upstream).
 //!
-//! The controller copies the *current* rules of each selected role, so
-//! aggregation is transitive (`admin` selects `edit`, which selects `view`).
-//! This computes the fixed point directly; cycles terminate.
+//! The authorizer reads a role's *stored* rules, so those are always in
+//! effect, aggregated role or not: the controller may not run (offline
+//! manifests, or a cluster without it), and a cycle of roles that select
+//! each other keeps whatever rules its members hold for good, because the
+//! controller copies each one's rules into the other. On top of the stored
+//! rules comes what the controller would copy in: the effective rules of
+//! each selected role, transitively (`admin` selects `edit`, which selects
+//! `view`). The controller skips the role itself when its own labels match.
+//!
+//! Computed in time linear in the roles, the selections and the rules
+//! produced: selectors are matched through a label index, and the roles
+//! that select each other (strongly connected components) share one union,
+//! built once, in dependency order.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use petgraph::graph::DiGraph;
 
 use super::selector;
 
-/// Where an effective rule comes from: a rule of a ClusterRole (by index into `cluster_roles`).
+/// A rule of a ClusterRole, by index into the `cluster_roles` given to
+/// [`aggregate`] and into that role's stored `rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RuleSource {
-    /// Index of the ClusterRole that holds the rule.
+    /// Index of the ClusterRole that stores the rule.
     pub role: usize,
     /// Index of the rule in that role's `rules`.
     pub rule: usize,
 }
 
-/// For each ClusterRole (same order as the input), `None` if it is not
-/// aggregated, otherwise the source rules of its aggregated rule set in the
-/// controller's order (selectors in order, selected roles by name, rules in
-/// order), without duplicates of an identical rule.
-pub fn aggregate(cluster_roles: &[ClusterRole]) -> Vec<Option<Vec<RuleSource>>> {
-    let aggregated: Vec<bool> = cluster_roles
-        .iter()
-        .map(|r| r.aggregation_rule.is_some())
-        .collect();
-    // Direct selections of each aggregated role, computed once.
-    let selected: Vec<Vec<usize>> = cluster_roles
-        .iter()
-        .enumerate()
-        .map(|(i, r)| match &r.aggregation_rule {
-            None => Vec::new(),
-            Some(agg) => {
-                let mut out = Vec::new();
-                for sel in agg.cluster_role_selectors.iter().flatten() {
-                    let mut hits: Vec<usize> = cluster_roles
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, c)| {
-                            *j != i && selector::matches(sel, c.metadata.labels.as_ref())
-                        })
-                        .map(|(j, _)| j)
-                        .collect();
-                    hits.sort_by(|a, b| {
-                        cluster_roles[*a]
-                            .metadata
-                            .name
-                            .cmp(&cluster_roles[*b].metadata.name)
-                    });
-                    for h in hits {
-                        if !out.contains(&h) {
-                            out.push(h);
-                        }
-                    }
-                }
-                out
-            }
-        })
-        .collect();
-
-    (0..cluster_roles.len())
-        .map(|i| {
-            if !aggregated[i] {
-                return None;
-            }
-            let mut visited = vec![false; cluster_roles.len()];
-            let mut rules: Vec<RuleSource> = Vec::new();
-            collect(
-                i,
-                cluster_roles,
-                &aggregated,
-                &selected,
-                &mut visited,
-                &mut rules,
-            );
-            Some(rules)
-        })
-        .collect()
+/// The outcome of aggregation over a snapshot's ClusterRoles.
+#[derive(Debug, Clone, Default)]
+pub struct Aggregation {
+    /// For each ClusterRole (input order), its effective rules: its own
+    /// stored rules first, in order, then those aggregated in from other
+    /// roles that are not identical to one already there.
+    pub rules: Vec<Vec<RuleSource>>,
+    /// For each ClusterRole, the roles it selects directly (for an
+    /// aggregated role), in the controller's order, itself excluded.
+    pub selects: Vec<Vec<usize>>,
+    /// Sets of aggregated ClusterRoles that select each other, directly or
+    /// through others: each member holds the rules of all, for good.
+    pub cycles: Vec<Vec<usize>>,
+    /// Aggregated ClusterRoles whose selectors match their own labels.
+    pub self_selecting: Vec<usize>,
 }
 
-fn collect(
-    role: usize,
-    roles: &[ClusterRole],
-    aggregated: &[bool],
-    selected: &[Vec<usize>],
-    visited: &mut [bool],
-    out: &mut Vec<RuleSource>,
-) {
-    visited[role] = true;
-    for &s in &selected[role] {
-        if aggregated[s] {
-            if !visited[s] {
-                collect(s, roles, aggregated, selected, visited, out);
-            }
+/// A rule's identity for de-duplication: the controller keeps one copy of
+/// identical rules (`ruleExists`).
+type RuleKey<'r> = (
+    &'r Option<Vec<String>>,
+    &'r Option<Vec<String>>,
+    &'r Vec<String>,
+    &'r Option<Vec<String>>,
+    &'r Option<Vec<String>>,
+);
+
+fn key(rule: &PolicyRule) -> RuleKey<'_> {
+    (
+        &rule.api_groups,
+        &rule.resources,
+        &rule.verbs,
+        &rule.resource_names,
+        &rule.non_resource_urls,
+    )
+}
+
+/// Aggregates `cluster_roles`; see the module documentation.
+pub fn aggregate(cluster_roles: &[ClusterRole]) -> Aggregation {
+    let n = cluster_roles.len();
+    let index = LabelIndex::of(cluster_roles);
+    let mut selects: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut self_selecting = Vec::new();
+    for (i, role) in cluster_roles.iter().enumerate() {
+        let Some(agg) = &role.aggregation_rule else {
             continue;
-        }
-        for (k, rule) in roles[s].rules.iter().flatten().enumerate() {
-            if !out.iter().any(|src| rule_at(roles, *src) == rule) {
-                out.push(RuleSource { role: s, rule: k });
+        };
+        let mut chosen: Vec<usize> = Vec::new();
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut selects_itself = false;
+        for sel in agg.cluster_role_selectors.iter().flatten() {
+            let mut hits: Vec<usize> = index
+                .candidates(sel)
+                .into_iter()
+                .filter(|&j| selector::matches(sel, cluster_roles[j].metadata.labels.as_ref()))
+                .collect();
+            hits.sort_by(|a, b| {
+                cluster_roles[*a]
+                    .metadata
+                    .name
+                    .cmp(&cluster_roles[*b].metadata.name)
+            });
+            for h in hits {
+                if h == i {
+                    selects_itself = true;
+                } else if seen.insert(h) {
+                    chosen.push(h);
+                }
             }
         }
+        if selects_itself {
+            self_selecting.push(i);
+        }
+        selects[i] = chosen;
+    }
+
+    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(n, 0);
+    let nodes: Vec<_> = (0..n).map(|i| graph.add_node(i)).collect();
+    for (i, targets) in selects.iter().enumerate() {
+        for &t in targets {
+            graph.add_edge(nodes[i], nodes[t], ());
+        }
+    }
+    // Components come out in reverse topological order: whatever a role
+    // selects is finished before the role itself.
+    let components = petgraph::algo::tarjan_scc(&graph);
+    let stored = |r: usize| {
+        let count = cluster_roles[r].rules.as_ref().map_or(0, Vec::len);
+        (0..count).map(move |k| RuleSource { role: r, rule: k })
+    };
+    let rule_of = |s: RuleSource| rule_at(cluster_roles, s);
+    let mut rules: Vec<Vec<RuleSource>> = vec![Vec::new(); n];
+    let mut cycles = Vec::new();
+    for component in components {
+        let mut members: Vec<usize> = component.iter().map(|ni| graph[*ni]).collect();
+        members.sort_by(|a, b| {
+            cluster_roles[*a]
+                .metadata
+                .name
+                .cmp(&cluster_roles[*b].metadata.name)
+        });
+        // What every member gets on top of its own stored rules: the other
+        // members' stored rules, then what the members select outside.
+        let mut shared: Vec<RuleSource> = Vec::new();
+        if members.len() > 1 {
+            cycles.push(members.clone());
+            shared.extend(members.iter().flat_map(|&m| stored(m)));
+        }
+        for &m in &members {
+            for &s in &selects[m] {
+                if !members.contains(&s) {
+                    shared.extend(rules[s].iter().copied());
+                }
+            }
+        }
+        for &m in &members {
+            let mut seen: HashSet<RuleKey> = HashSet::new();
+            let mut effective = Vec::new();
+            for src in stored(m).chain(shared.iter().copied()) {
+                if seen.insert(key(rule_of(src))) {
+                    effective.push(src);
+                }
+            }
+            rules[m] = effective;
+        }
+    }
+    cycles.sort();
+    Aggregation {
+        rules,
+        selects,
+        cycles,
+        self_selecting,
     }
 }
 
 /// The rule a source points at.
 pub fn rule_at(roles: &[ClusterRole], src: RuleSource) -> &PolicyRule {
-    &roles[src.role].rules.as_ref().expect("source rules exist")[src.rule]
+    &roles[src.role].rules.as_deref().unwrap_or_default()[src.rule]
+}
+
+/// ClusterRoles by label, so that a selector is matched against the roles
+/// that can match it rather than against all.
+struct LabelIndex {
+    all: Vec<usize>,
+    by_pair: HashMap<(String, String), Vec<usize>>,
+    by_key: HashMap<String, Vec<usize>>,
+}
+
+impl LabelIndex {
+    fn of(roles: &[ClusterRole]) -> LabelIndex {
+        let mut by_pair: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in roles.iter().enumerate() {
+            for (k, v) in r.metadata.labels.iter().flatten() {
+                by_pair.entry((k.clone(), v.clone())).or_default().push(i);
+                by_key.entry(k.clone()).or_default().push(i);
+            }
+        }
+        LabelIndex {
+            all: (0..roles.len()).collect(),
+            by_pair,
+            by_key,
+        }
+    }
+
+    /// A superset of the roles `sel` matches, as small as the index allows:
+    /// the rarest required label pair, or the rarest key an `In` or `Exists`
+    /// requirement needs; every role when the selector requires no label.
+    fn candidates(&self, sel: &LabelSelector) -> Vec<usize> {
+        let empty: Vec<usize> = Vec::new();
+        let mut best: Option<Vec<usize>> = None;
+        let mut consider = |c: Vec<usize>| {
+            if best.as_ref().is_none_or(|b| c.len() < b.len()) {
+                best = Some(c);
+            }
+        };
+        for (k, v) in sel.match_labels.iter().flatten() {
+            consider(
+                self.by_pair
+                    .get(&(k.clone(), v.clone()))
+                    .unwrap_or(&empty)
+                    .clone(),
+            );
+        }
+        for e in sel.match_expressions.iter().flatten() {
+            match e.operator.as_str() {
+                "In" => {
+                    let mut union: BTreeMap<usize, ()> = BTreeMap::new();
+                    for v in e.values.iter().flatten() {
+                        for &i in self
+                            .by_pair
+                            .get(&(e.key.clone(), v.clone()))
+                            .unwrap_or(&empty)
+                        {
+                            union.insert(i, ());
+                        }
+                    }
+                    consider(union.into_keys().collect());
+                }
+                "Exists" => consider(self.by_key.get(&e.key).unwrap_or(&empty).clone()),
+                _ => {}
+            }
+        }
+        best.unwrap_or_else(|| self.all.clone())
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    //! From the Kubernetes documentation, "Aggregated ClusterRoles".
+    //! From the Kubernetes documentation ("Aggregated ClusterRoles") and the
+    //! clusterrole-aggregation controller's `syncClusterRole`.
     use super::*;
     use k8s_openapi::api::rbac::v1::AggregationRule;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -163,28 +292,21 @@ mod tests {
         }
     }
 
-    fn resources(roles: &[ClusterRole], agg: &Option<Vec<RuleSource>>) -> Vec<String> {
-        agg.as_ref()
-            .unwrap()
+    fn resources(roles: &[ClusterRole], agg: &Aggregation, i: usize) -> Vec<String> {
+        agg.rules[i]
             .iter()
             .map(|s| rule_at(roles, *s).resources.as_ref().unwrap()[0].clone())
             .collect()
     }
 
     #[test]
-    fn aggregated_role_is_the_union_of_selected_roles_and_ignores_its_stored_rules() {
+    fn an_aggregated_role_keeps_its_stored_rules_and_gains_the_selected_ones() {
         let roles = vec![
             role(
                 "monitoring",
                 &[],
-                &["stale"],
+                &["stored"],
                 &[("aggregate-to-monitoring", "true")],
-            ),
-            role(
-                "monitoring-endpoints",
-                &[("aggregate-to-monitoring", "true")],
-                &["endpoints"],
-                &[],
             ),
             role(
                 "monitoring-pods",
@@ -192,56 +314,99 @@ mod tests {
                 &["pods"],
                 &[],
             ),
+            role(
+                "monitoring-endpoints",
+                &[("aggregate-to-monitoring", "true")],
+                &["endpoints"],
+                &[],
+            ),
             role("unrelated", &[], &["secrets"], &[]),
         ];
         let agg = aggregate(&roles);
-        assert_eq!(resources(&roles, &agg[0]), ["endpoints", "pods"]);
-        assert!(agg[1].is_none() && agg[3].is_none());
+        // The stored rules are what the authorizer reads; selected roles in name order.
+        assert_eq!(resources(&roles, &agg, 0), ["stored", "endpoints", "pods"]);
+        assert_eq!(resources(&roles, &agg, 1), ["pods"]);
+        assert_eq!(resources(&roles, &agg, 3), ["secrets"]);
+        assert_eq!(agg.selects[0], [2, 1]);
+        assert!(agg.cycles.is_empty() && agg.self_selecting.is_empty());
     }
 
     #[test]
     fn aggregation_is_transitive_like_admin_edit_view() {
         let roles = vec![
             role("admin", &[], &[], &[("to-admin", "true")]),
-            role(
-                "edit",
-                &[("to-admin", "true")],
-                &["stale-edit"],
-                &[("to-edit", "true")],
-            ),
+            role("edit", &[("to-admin", "true")], &[], &[("to-edit", "true")]),
             role("view", &[("to-edit", "true")], &[], &[("to-view", "true")]),
             role("x-edit", &[("to-edit", "true")], &["deployments"], &[]),
             role("x-view", &[("to-view", "true")], &["configmaps"], &[]),
         ];
         let agg = aggregate(&roles);
-        assert_eq!(resources(&roles, &agg[2]), ["configmaps"]);
-        assert_eq!(resources(&roles, &agg[1]), ["configmaps", "deployments"]);
-        assert_eq!(resources(&roles, &agg[0]), ["configmaps", "deployments"]);
+        assert_eq!(resources(&roles, &agg, 2), ["configmaps"]);
+        assert_eq!(resources(&roles, &agg, 1), ["configmaps", "deployments"]);
+        assert_eq!(resources(&roles, &agg, 0), ["configmaps", "deployments"]);
     }
 
     #[test]
-    fn cycles_terminate_and_identical_rules_are_kept_once() {
+    fn roles_that_select_each_other_keep_each_others_stored_rules_for_good() {
+        // Both stored with */*/* by the controller, which copies each into the other.
+        let mut a = role("a", &[("l", "b")], &[], &[("l", "a")]);
+        let mut b = role("b", &[("l", "a")], &[], &[("l", "b")]);
+        let star = PolicyRule {
+            api_groups: Some(vec!["*".into()]),
+            resources: Some(vec!["*".into()]),
+            verbs: vec!["*".into()],
+            ..Default::default()
+        };
+        a.rules = Some(vec![star.clone()]);
+        b.rules = Some(vec![star.clone()]);
+        let roles = vec![a, b, role("c", &[("l", "a")], &["pods"], &[])];
+        let agg = aggregate(&roles);
+        for i in [0, 1] {
+            let rules: Vec<&PolicyRule> =
+                agg.rules[i].iter().map(|s| rule_at(&roles, *s)).collect();
+            assert_eq!(rules[0], &star, "role {i} keeps cluster-admin power");
+        }
+        assert_eq!(resources(&roles, &agg, 0), ["*", "pods"]);
+        assert_eq!(resources(&roles, &agg, 1), ["*", "pods"]);
+        assert_eq!(agg.cycles, [vec![0, 1]]);
+    }
+
+    #[test]
+    fn a_role_matching_its_own_selector_is_skipped_as_the_controller_does_and_noted() {
         let roles = vec![
-            role("a", &[("l", "b")], &[], &[("l", "a")]),
-            role("b", &[("l", "a")], &[], &[("l", "b")]),
-            role("c", &[("l", "a")], &["pods"], &[]),
-            role("d", &[("l", "b")], &["pods"], &[]),
+            role("narcissus", &[("x", "1")], &["own"], &[("x", "1")]),
+            role("p", &[("x", "1")], &["pods"], &[]),
         ];
         let agg = aggregate(&roles);
-        assert_eq!(resources(&roles, &agg[0]), ["pods"]);
-        assert_eq!(resources(&roles, &agg[1]), ["pods"]);
+        assert_eq!(resources(&roles, &agg, 0), ["own", "pods"]);
+        assert_eq!(agg.self_selecting, [0]);
+        assert!(agg.cycles.is_empty());
     }
 
     #[test]
-    fn any_selector_may_select() {
+    fn identical_rules_are_kept_once_and_any_selector_may_select() {
         let roles = vec![
-            role("agg", &[], &[], &[("x", "1"), ("y", "1")]),
+            role("agg", &[], &["pods"], &[("x", "1"), ("y", "1")]),
             role("p", &[("x", "1")], &["pods"], &[]),
-            role("s", &[("y", "1")], &["secrets"], &[]),
+            role("s", &[("y", "1"), ("x", "1")], &["secrets"], &[]),
         ];
         assert_eq!(
-            resources(&roles, &aggregate(&roles)[0]),
+            resources(&roles, &aggregate(&roles), 0),
             ["pods", "secrets"]
         );
+    }
+
+    #[test]
+    fn an_empty_selector_selects_every_other_cluster_role() {
+        let mut all = role("all", &[], &[], &[]);
+        all.aggregation_rule = Some(AggregationRule {
+            cluster_role_selectors: Some(vec![LabelSelector::default()]),
+        });
+        let roles = vec![
+            all,
+            role("p", &[], &["pods"], &[]),
+            role("q", &[("a", "b")], &["nodes"], &[]),
+        ];
+        assert_eq!(resources(&roles, &aggregate(&roles), 0), ["pods", "nodes"]);
     }
 }

@@ -54,7 +54,8 @@ pub struct ResolvedRole<'s> {
     pub key: ObjectKey,
     /// Carries the bootstrap-policy label.
     pub default: bool,
-    /// Has an `aggregationRule`: `rules` were computed from the selected roles.
+    /// Has an `aggregationRule`: its stored rules come first, then those
+    /// aggregated in from the roles it selects.
     pub aggregated: bool,
     /// The effective rules, in order.
     pub rules: Vec<EffectiveRule<'s>>,
@@ -97,6 +98,14 @@ pub struct Rbac<'s> {
     pub roles: Vec<ResolvedRole<'s>>,
     /// ClusterRoleBindings (by name), then RoleBindings (by namespace and name).
     pub bindings: Vec<ResolvedBinding>,
+    /// For each aggregated ClusterRole (by role id; empty for the others),
+    /// the ClusterRoles its selectors pick, itself excluded.
+    pub selects: Vec<Vec<RoleId>>,
+    /// Sets of aggregated ClusterRoles that select each other: each holds
+    /// the rules of all, and keeps them (see [`aggregation`]).
+    pub aggregation_cycles: Vec<Vec<RoleId>>,
+    /// Aggregated ClusterRoles whose selectors match their own labels.
+    pub self_selecting: Vec<RoleId>,
     role_index: HashMap<ObjectKey, RoleId>,
 }
 
@@ -104,36 +113,33 @@ impl<'s> Rbac<'s> {
     /// Resolves a snapshot.
     pub fn resolve(snapshot: &'s Snapshot) -> Rbac<'s> {
         let mut roles = Vec::with_capacity(snapshot.cluster_roles.len() + snapshot.roles.len());
-        let aggregated = aggregation::aggregate(&snapshot.cluster_roles);
-        let cr_key = |name: &str| ObjectKey {
+        let aggregation = aggregation::aggregate(&snapshot.cluster_roles);
+        let cr_key = |i: usize| ObjectKey {
             kind: Kind::ClusterRole,
             namespace: String::new(),
-            name: name.to_string(),
+            name: snapshot.cluster_roles[i]
+                .metadata
+                .name
+                .clone()
+                .unwrap_or_default(),
         };
-        for (cr, agg) in snapshot.cluster_roles.iter().zip(&aggregated) {
-            let rules = match agg {
-                None => own_rules(cr.rules.as_deref()),
-                Some(sources) => sources
-                    .iter()
-                    .map(|s| EffectiveRule {
-                        rule: aggregation::rule_at(&snapshot.cluster_roles, *s),
-                        aggregated_from: Some((
-                            cr_key(
-                                snapshot.cluster_roles[s.role]
-                                    .metadata
-                                    .name
-                                    .as_deref()
-                                    .unwrap_or(""),
-                            ),
-                            s.rule,
-                        )),
-                    })
-                    .collect(),
-            };
+        for (i, (cr, sources)) in snapshot
+            .cluster_roles
+            .iter()
+            .zip(&aggregation.rules)
+            .enumerate()
+        {
+            let rules = sources
+                .iter()
+                .map(|s| EffectiveRule {
+                    rule: aggregation::rule_at(&snapshot.cluster_roles, *s),
+                    aggregated_from: (s.role != i).then(|| (cr_key(s.role), s.rule)),
+                })
+                .collect();
             roles.push(ResolvedRole {
-                key: cr_key(cr.metadata.name.as_deref().unwrap_or("")),
+                key: cr_key(i),
                 default: is_bootstrap_default(&cr.metadata),
-                aggregated: agg.is_some(),
+                aggregated: cr.aggregation_rule.is_some(),
                 rules,
             });
         }
@@ -154,10 +160,16 @@ impl<'s> Rbac<'s> {
             .enumerate()
             .map(|(i, r)| (r.key.clone(), RoleId(i)))
             .collect();
+        let ids = |v: &[usize]| v.iter().map(|&i| RoleId(i)).collect::<Vec<_>>();
+        let mut selects: Vec<Vec<RoleId>> = aggregation.selects.iter().map(|s| ids(s)).collect();
+        selects.resize(roles.len(), Vec::new());
         let mut rbac = Rbac {
             roles,
             bindings: Vec::new(),
             role_index,
+            selects,
+            aggregation_cycles: aggregation.cycles.iter().map(|c| ids(c)).collect(),
+            self_selecting: ids(&aggregation.self_selecting),
         };
         for b in &snapshot.cluster_role_bindings {
             let binding = rbac.resolve_binding(

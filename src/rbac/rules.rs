@@ -118,18 +118,33 @@ pub fn rule_allows(rule: &PolicyRule, request: &Request<'_>) -> bool {
     }
 }
 
-/// Verbs whose requests never carry an object name, so a rule with
-/// `resourceNames` can never allow them.
-pub fn verb_is_nameless(verb: &str) -> bool {
-    matches!(verb, "create" | "deletecollection")
+/// Whether a request with this verb and subresource never carries an object
+/// name, so that a rule limited by `resourceNames` can never allow it.
+///
+/// The API server's request-info resolver takes the name from the URL
+/// (`/namespaces/{ns}/{resource}/{name}[/{subresource}]`). Creating an object
+/// in a collection (`POST .../pods`) and deleting a collection have none: the
+/// name is not known when the request is authorized. A request for a
+/// subresource is always about one existing object and carries its name:
+/// `kubectl exec debug` is `create` on `pods/exec` named `debug`, and a token
+/// request is `create` on `serviceaccounts/token` named after the
+/// ServiceAccount (likewise `pods/attach`, `pods/portforward`,
+/// `pods/eviction`, `pods/binding`).
+pub fn request_is_nameless(verb: &str, subresource: &str) -> bool {
+    match verb {
+        "create" => subresource.is_empty(),
+        "deletecollection" => true,
+        _ => false,
+    }
 }
 
 /// What `rule` grants for a request that names no object (`request`'s name is
 /// ignored): everything, some names only, or nothing.
 ///
-/// `create` and `deletecollection` are never granted by a rule with
-/// `resourceNames`; `list`/`watch` with names only work through a
-/// `metadata.name` field selector, so they count as named.
+/// A rule with `resourceNames` grants a request only for those names, and
+/// nothing for requests that never carry a name ([`request_is_nameless`]);
+/// `list`/`watch` with names work through a `metadata.name` field selector,
+/// so they count as named.
 pub fn rule_grants<'r>(rule: &'r PolicyRule, request: &Request<'_>) -> Option<Grant<'r>> {
     match *request {
         Request::NonResource { .. } => rule_allows(rule, request).then_some(Grant::All),
@@ -148,7 +163,7 @@ pub fn rule_grants<'r>(rule: &'r PolicyRule, request: &Request<'_>) -> Option<Gr
             }
             match rule.resource_names.as_deref() {
                 None | Some([]) => Some(Grant::All),
-                Some(_) if verb_is_nameless(verb) => None,
+                Some(_) if request_is_nameless(verb, subresource) => None,
                 Some(names) => Some(Grant::Named(names)),
             }
         }
@@ -338,10 +353,13 @@ mod tests {
     }
 
     #[test]
-    fn create_and_deletecollection_are_never_allowed_with_resource_names() {
+    fn creating_in_a_collection_and_deletecollection_are_never_allowed_with_resource_names() {
         let mut r = rule(&[""], &["pods", "secrets"], &["create", "deletecollection"]);
         r.resource_names = Some(vec!["x".into()]);
         assert_eq!(rule_grants(&r, &res("create", "", "pods", "")), None);
+        // The name of an object being created is not known when it is
+        // authorized: the request carries none, and no name matches "".
+        assert!(!rule_allows(&r, &res("create", "", "pods", "")));
         assert_eq!(
             rule_grants(&r, &res("deletecollection", "", "secrets", "")),
             None
@@ -353,6 +371,49 @@ mod tests {
             rule_grants(&r, &res("delete", "", "pods", "")),
             Some(Grant::Named(_))
         ));
+    }
+
+    #[test]
+    fn creates_on_subresources_carry_the_object_name() {
+        // `kubectl exec debug`: POST /api/v1/namespaces/ns/pods/debug/exec.
+        let mut exec = rule(&[""], &["pods/exec"], &["create"]);
+        exec.resource_names = Some(vec!["debug".into()]);
+        let exec_into = |name| Request::Resource {
+            verb: "create",
+            api_group: "",
+            resource: "pods",
+            subresource: "exec",
+            name,
+        };
+        assert!(rule_allows(&exec, &exec_into("debug")));
+        assert!(!rule_allows(&exec, &exec_into("other")));
+        let debug = ["debug".to_string()];
+        assert_eq!(
+            rule_grants(&exec, &res("create", "", "pods", "exec")),
+            Some(Grant::Named(&debug))
+        );
+        // A token request: create serviceaccounts/token named after the ServiceAccount.
+        let mut token = rule(&[""], &["serviceaccounts/token"], &["create"]);
+        token.resource_names = Some(vec!["calico-node".into()]);
+        assert!(matches!(
+            rule_grants(&token, &res("create", "", "serviceaccounts", "token")),
+            Some(Grant::Named(n)) if n == ["calico-node".to_string()]
+        ));
+        for sub in ["attach", "portforward", "eviction", "binding"] {
+            let mut r = rule(&[""], &[&format!("pods/{sub}")], &["create"]);
+            r.resource_names = Some(vec!["p".into()]);
+            assert!(
+                matches!(
+                    rule_grants(&r, &res("create", "", "pods", sub)),
+                    Some(Grant::Named(_))
+                ),
+                "{sub}"
+            );
+        }
+        assert!(request_is_nameless("create", ""));
+        assert!(!request_is_nameless("create", "exec"));
+        assert!(request_is_nameless("deletecollection", ""));
+        assert!(!request_is_nameless("delete", ""));
     }
 
     // 5. nonResourceURLs.

@@ -83,9 +83,21 @@ pub fn is_cluster_scoped(group: Option<&str>, resource: &str) -> bool {
 
 /// Whether a RoleBinding can grant `verb` on `resource` (no subresource
 /// distinction: a subresource is scoped like its resource).
+///
+/// `bind` on `clusterroles` is the exception among cluster-scoped
+/// resources: creating a RoleBinding that references a ClusterRole is
+/// authorized with `bind` on that ClusterRole *in the binding's namespace*
+/// (`BindingAuthorized` in the RBAC registry upstream), so a RoleBinding
+/// can grant it.
 pub fn grantable_in_namespace(group: Option<&str>, resource: &str, verb: &str) -> bool {
     if resource == "namespaces" && group.is_none_or(str::is_empty) {
         return matches!(verb, "get" | "update" | "patch" | "delete" | "*");
+    }
+    if resource == "clusterroles"
+        && group.is_none_or(|g| g == "rbac.authorization.k8s.io")
+        && matches!(verb, "bind" | "*")
+    {
+        return true;
     }
     !is_cluster_scoped(group, resource)
 }
@@ -106,8 +118,8 @@ mod tests {
         ));
         assert!(!grantable_in_namespace(
             Some("rbac.authorization.k8s.io"),
-            "clusterroles",
-            "bind"
+            "clusterrolebindings",
+            "create"
         ));
         assert!(!grantable_in_namespace(
             Some("certificates.k8s.io"),
@@ -139,6 +151,29 @@ mod tests {
             Some("example.com"),
             "widgets",
             "create"
+        ));
+    }
+
+    /// "This allows delegation to bind particular clusterroles in
+    /// rolebindings within particular namespaces" (the RBAC registry's
+    /// `BindingAuthorized` upstream).
+    #[test]
+    fn a_role_binding_can_grant_bind_on_cluster_roles_for_bindings_in_its_namespace() {
+        assert!(grantable_in_namespace(
+            Some("rbac.authorization.k8s.io"),
+            "clusterroles",
+            "bind"
+        ));
+        // Escalating or editing ClusterRoles happens at cluster scope.
+        assert!(!grantable_in_namespace(
+            Some("rbac.authorization.k8s.io"),
+            "clusterroles",
+            "escalate"
+        ));
+        assert!(!grantable_in_namespace(
+            Some("rbac.authorization.k8s.io"),
+            "clusterroles",
+            "update"
         ));
     }
 
