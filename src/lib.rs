@@ -6,6 +6,7 @@
 //! [`template`] against it; [`report`] renders the result. Everything between
 //! source and report is pure.
 
+pub mod access;
 pub mod app;
 pub mod cli;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod findings;
 pub mod graph;
 pub mod pods;
 pub mod progress;
+pub mod rating;
 pub mod rbac;
 pub mod report;
 pub mod snapshot;

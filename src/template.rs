@@ -84,6 +84,80 @@ pub struct ScopedSeverity {
     pub namespace: Severity,
 }
 
+/// What a grant limited to named objects (`resourceNames`) is worth, for a
+/// permission of a template rule (`names:` in the template).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum NamesPolicy {
+    /// The names limit the power: a names-only grant is rated LOW (the default).
+    #[default]
+    Narrow,
+    /// The names do not limit the power: the holder can create an object of
+    /// that name, or rewrite the named object wholesale (a webhook
+    /// configuration's rules and endpoint, say). Rated as a full grant.
+    Unlimited,
+    /// Grants naming any of these objects are rated as full grants; others
+    /// as narrow (`approve` on the signer `kubernetes.io/kube-apiserver-client`).
+    Dangerous(BTreeSet<String>),
+    /// Rated by what the named objects carry: exec into a pod is worth the
+    /// pod's tokens, a token request for a ServiceAccount is worth that
+    /// ServiceAccount's permissions. Full grants are rated at least as high
+    /// as the riskiest such object in their scope.
+    Target(TargetKind),
+}
+
+/// The kind of object a names-only grant is rated by (see [`NamesPolicy::Target`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum TargetKind {
+    /// A pod (`pods` and its subresources): what its containers' tokens carry,
+    /// and its node's when it can escape to the node.
+    Pod,
+    /// A ServiceAccount: its permissions.
+    ServiceAccount,
+    /// A user: its permissions (and a ServiceAccount's, for
+    /// `system:serviceaccount:<namespace>:<name>`).
+    User,
+    /// A group: its permissions; `system:masters` is cluster-admin.
+    Group,
+    /// A Role or ClusterRole: what it grants where it would be bound.
+    Role,
+    /// A Secret: the permissions of the ServiceAccount whose legacy token it holds.
+    Secret,
+    /// A node: what the tokens of its pods carry.
+    Node,
+}
+
+impl TargetKind {
+    /// The kind of object a request on `resource` of `group` names, when
+    /// rbacscan can rate it.
+    pub fn of(group: Option<&str>, resource: &str) -> Option<TargetKind> {
+        let core = group.is_none_or(str::is_empty);
+        let rbac = group.is_none_or(|g| g == "rbac.authorization.k8s.io");
+        Some(match resource {
+            "pods" if core => TargetKind::Pod,
+            "serviceaccounts" if core => TargetKind::ServiceAccount,
+            "users" if core => TargetKind::User,
+            "groups" if core => TargetKind::Group,
+            "secrets" if core => TargetKind::Secret,
+            "nodes" if core => TargetKind::Node,
+            "roles" | "clusterroles" if rbac => TargetKind::Role,
+            _ => return None,
+        })
+    }
+
+    /// The kind's name in the template and the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Pod => "Pod",
+            TargetKind::ServiceAccount => "ServiceAccount",
+            TargetKind::User => "User",
+            TargetKind::Group => "Group",
+            TargetKind::Role => "Role",
+            TargetKind::Secret => "Secret",
+            TargetKind::Node => "Node",
+        }
+    }
+}
+
 /// One probe: a concrete request an authorizer would be asked about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
@@ -99,6 +173,8 @@ pub enum Probe {
         subresource: String,
         /// Whether a RoleBinding can grant it (see [`crate::rbac::scope`]).
         namespaced: bool,
+        /// What a grant of it for named objects only is worth.
+        names: NamesPolicy,
     },
     /// A non-resource request.
     NonResource {
@@ -133,6 +209,15 @@ impl Probe {
             },
             Probe::NonResource { verb, path } => Request::NonResource { verb, path },
         })
+    }
+
+    /// What a grant of this probe for named objects only is worth.
+    pub fn names(&self) -> &NamesPolicy {
+        static NARROW: NamesPolicy = NamesPolicy::Narrow;
+        match self {
+            Probe::Resource { names, .. } => names,
+            Probe::NonResource { .. } => &NARROW,
+        }
     }
 
     /// Whether a RoleBinding can grant this probe.
@@ -375,6 +460,8 @@ struct RawRequirement {
     verbs: Option<Vec<String>>,
     #[serde(default, rename = "nonResourceURLs")]
     non_resource_urls: Option<Vec<String>>,
+    #[serde(default)]
+    names: Option<RawNames>,
 }
 
 #[derive(Deserialize, Default)]
@@ -388,6 +475,8 @@ struct RawPermission {
     verbs: Option<Vec<String>>,
     #[serde(default, rename = "nonResourceURLs")]
     non_resource_urls: Option<Vec<String>>,
+    #[serde(default)]
+    names: Option<RawNames>,
 }
 
 impl RawPermission {
@@ -396,7 +485,18 @@ impl RawPermission {
             && self.resources.is_none()
             && self.verbs.is_none()
             && self.non_resource_urls.is_none()
+            && self.names.is_none()
     }
+}
+
+/// `names: narrow | unlimited | target` or `names: {dangerous: [...]}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+enum RawNames {
+    Narrow,
+    Unlimited,
+    Target,
+    Dangerous(Vec<String>),
 }
 
 fn parse_native(name: &str, text: &str) -> Result<Template, TemplateError> {
@@ -452,6 +552,7 @@ fn parse_native(name: &str, text: &str) -> Result<Template, TemplateError> {
                 resources: req.resources,
                 verbs: req.verbs,
                 non_resource_urls: req.non_resource_urls,
+                names: req.names,
             };
             let perms = match (req.any_of, permission.is_empty()) {
                 (Some(list), true) if !list.is_empty() => list,
@@ -498,6 +599,9 @@ fn expand(p: RawPermission, any_group: bool, out: &mut Vec<Probe>) -> Result<(),
         .filter(|v| !v.is_empty())
         .ok_or("`verbs` is missing or empty")?;
     if let Some(urls) = p.non_resource_urls {
+        if p.names.is_some() {
+            return Err("`names` applies to resources, not to `nonResourceURLs`".into());
+        }
         if p.api_groups.is_some() || p.resources.is_some() {
             return Err(
                 "`nonResourceURLs` cannot be combined with `apiGroups` or `resources`".into(),
@@ -535,6 +639,21 @@ fn expand(p: RawPermission, any_group: bool, out: &mut Vec<Probe>) -> Result<(),
             if resource.is_empty() {
                 return Err(format!("resource `{r}` has no resource name"));
             }
+            let names = match &p.names {
+                None | Some(RawNames::Narrow) => NamesPolicy::Narrow,
+                Some(RawNames::Unlimited) => NamesPolicy::Unlimited,
+                Some(RawNames::Dangerous(list)) => {
+                    NamesPolicy::Dangerous(list.iter().cloned().collect())
+                }
+                Some(RawNames::Target) => match TargetKind::of(g.as_deref(), resource) {
+                    Some(kind) => NamesPolicy::Target(kind),
+                    None => {
+                        return Err(format!(
+                            "`names: target` needs a resource whose objects rbacscan can rate (pods, serviceaccounts, users, groups, secrets, nodes, roles, clusterroles), not `{r}`"
+                        ));
+                    }
+                },
+            };
             for verb in &verbs {
                 out.push(Probe::Resource {
                     verb: verb.clone(),
@@ -542,6 +661,7 @@ fn expand(p: RawPermission, any_group: bool, out: &mut Vec<Probe>) -> Result<(),
                     resource: resource.into(),
                     subresource: subresource.into(),
                     namespaced: scope::grantable_in_namespace(g.as_deref(), resource, verb),
+                    names: names.clone(),
                 });
             }
         }
@@ -643,6 +763,7 @@ fn parse_kubiscan(name: &str, text: &str) -> Result<Template, TemplateError> {
                         resources: Some(vec![resource.clone()]),
                         verbs: Some(vec![verb.clone()]),
                         non_resource_urls: None,
+                        names: None,
                     };
                     expand(p, true, &mut any_of)
                         .map_err(|m| invalid(format!("rules[{i}]: {m}")))?;

@@ -1,27 +1,22 @@
-//! RBAC hygiene: bindings that are broken, dangling or granted to everyone.
-//! A hygiene finding that also grants risky permissions takes the binding's
-//! highest risk severity.
+//! RBAC hygiene: bindings that are broken, dangling, empty or granted to
+//! everyone, and aggregated ClusterRoles that select each other or
+//! themselves. A hygiene finding that also grants risky permissions takes
+//! the highest severity of what it grants (see [`crate::rating`]).
 
 use std::collections::BTreeSet;
 
 use super::{Code, Context, Finding, FindingScope};
-use crate::rbac::SubjectId;
 use crate::rbac::resolve::RoleRefProblem;
 use crate::rbac::subjects::{
     ALL_SERVICE_ACCOUNTS, ANONYMOUS, AUTHENTICATED, MASTERS, UNAUTHENTICATED,
 };
-use crate::snapshot::Kind;
+use crate::rbac::{RoleId, SubjectId};
+use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
 
-/// Appends hygiene findings. `binding_severity` is each binding's highest
-/// risk severity (from the risky-binding pass). Adds a note when something
-/// could not be checked.
-pub fn find(
-    cx: &Context<'_, '_>,
-    binding_severity: &[Option<Severity>],
-    out: &mut Vec<Finding>,
-    notes: &mut Vec<String>,
-) {
+/// Appends hygiene findings, and a note when something could not be checked.
+pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>, notes: &mut Vec<String>) {
+    aggregation(cx, out);
     let sas: BTreeSet<(&str, &str)> = cx
         .snapshot
         .service_accounts
@@ -42,7 +37,7 @@ pub fn find(
         );
     }
     for (bi, b) in cx.rbac.bindings.iter().enumerate() {
-        let risk = binding_severity[bi];
+        let risk = cx.ratings.binding_severity(bi);
         let grants = risk
             .map(|s| format!(" and grants {s} risks"))
             .unwrap_or_default();
@@ -76,6 +71,7 @@ pub fn find(
                 remediation: Some(remediation.into()),
                 bootstrap_default: b.default && (role_default || b.role.is_err()),
                 evidence: Vec::new(),
+                rated_by: Vec::new(),
                 pod: None,
                 rule_order: 0,
             });
@@ -119,6 +115,22 @@ pub fn find(
                 ),
                 "Reference a Role or ClusterRole.",
             ),
+        }
+        if b.subjects.is_empty() && b.invalid_subjects.is_empty() {
+            push(
+                Code::BindingWithoutSubjects,
+                Severity::Low,
+                None,
+                "",
+                format!(
+                    "{} has no subjects: it grants {} to nobody{}",
+                    b.key,
+                    b.role_ref,
+                    risk.map(|s| format!(" (what it would grant is {s})"))
+                        .unwrap_or_default()
+                ),
+                "Delete the binding, or add the subjects it was meant for.",
+            );
         }
         for (i, problem) in &b.invalid_subjects {
             push(
@@ -216,6 +228,77 @@ pub fn find(
     }
 }
 
+/// Aggregated ClusterRoles that select each other (each keeps every rule the
+/// others hold, for good: removing a rule from one role does not remove it)
+/// or match their own selectors (which the controller ignores).
+fn aggregation(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+    let mut push =
+        |code: Code, roles: &[RoleId], severity: Severity, message: String, remediation: &str| {
+            let keys: Vec<ObjectKey> = roles.iter().map(|r| cx.rbac.role(*r).key.clone()).collect();
+            let names: Vec<String> = keys.iter().map(|k| k.name.clone()).collect();
+            out.push(Finding {
+                code,
+                rule: None,
+                severity,
+                fingerprint: Finding::fingerprint_of(
+                    code,
+                    None,
+                    None,
+                    None,
+                    keys.first(),
+                    &names.join(","),
+                ),
+                title: title(code).into(),
+                subject: None,
+                binding: None,
+                role: keys.first().cloned(),
+                scope: FindingScope::Cluster,
+                resource_names: None,
+                message,
+                remediation: Some(remediation.into()),
+                bootstrap_default: roles.iter().all(|r| cx.role_is_default(*r)),
+                evidence: Vec::new(),
+                rated_by: Vec::new(),
+                pod: None,
+                rule_order: 0,
+            });
+        };
+    for cycle in &cx.rbac.aggregation_cycles {
+        let held = cycle
+            .iter()
+            .filter_map(|r| cx.ratings.role_severity(*r))
+            .max();
+        let names: Vec<String> = cycle
+            .iter()
+            .map(|r| cx.rbac.role(*r).key.name.clone())
+            .collect();
+        push(
+            Code::AggregationCycle,
+            cycle,
+            held.map_or(Severity::Medium, |h| h.max(Severity::Medium)),
+            format!(
+                "ClusterRoles {} aggregate each other: the aggregation controller copies each one's rules into the others, so every rule any of them holds stays in all of them{}",
+                names.join(", "),
+                held.map(|h| format!(" (they hold {h} risks)"))
+                    .unwrap_or_default()
+            ),
+            "Break the cycle: change the aggregationRule selectors or the labels so that no aggregated ClusterRole selects another that selects it back, then review the rules each keeps.",
+        );
+    }
+    for role in &cx.rbac.self_selecting {
+        push(
+            Code::SelfSelectingRole,
+            std::slice::from_ref(role),
+            Severity::Low,
+            format!(
+                "{} matches its own aggregationRule selector: the controller skips it, but its labels also make it part of every other aggregated ClusterRole that selects them",
+                cx.rbac.role(*role).key
+            ),
+            "Give aggregated ClusterRoles labels their own selectors do not match.",
+        );
+    }
+}
+
 fn title(code: Code) -> &'static str {
     match code {
         Code::MissingServiceAccount => "Binding to a missing ServiceAccount",
@@ -228,6 +311,9 @@ fn title(code: Code) -> &'static str {
         Code::ClusterBindingToRole => "ClusterRoleBinding to a Role",
         Code::InvalidRoleRef => "Invalid roleRef",
         Code::InvalidSubject => "Subject that applies to nobody",
+        Code::BindingWithoutSubjects => "Binding without subjects",
+        Code::AggregationCycle => "ClusterRoles that aggregate each other",
+        Code::SelfSelectingRole => "Aggregated ClusterRole that selects itself",
         _ => "Risky permissions",
     }
 }

@@ -7,7 +7,6 @@
 
 pub mod bindings;
 pub mod hygiene;
-pub mod matching;
 pub mod nodes;
 pub mod pods;
 pub mod roles;
@@ -20,11 +19,13 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::graph::AccessGraph;
+use crate::access::Access;
+use crate::access::matching::Grounds;
+use crate::pods::exposure::{self, PodExposure};
+use crate::rating::{self, RatedTarget, Ratings};
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
-use crate::snapshot::{Kind, ObjectKey, SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
-use crate::template::{RiskRule, Severity, Template};
-use matching::{Grounds, RoleProfile};
+use crate::snapshot::{Kind, ObjectKey, Snapshot};
+use crate::template::{Severity, Template};
 
 /// The stable code of a kind of finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -63,6 +64,13 @@ pub enum Code {
     InvalidRoleRef,
     /// A binding subject that applies to nobody.
     InvalidSubject,
+    /// A binding with no subjects: it grants nothing.
+    BindingWithoutSubjects,
+    /// Aggregated ClusterRoles that select each other: each keeps the
+    /// others' rules for good.
+    AggregationCycle,
+    /// An aggregated ClusterRole whose selectors match its own labels.
+    SelfSelectingRole,
 }
 
 impl Code {
@@ -85,6 +93,9 @@ impl Code {
             Code::ClusterBindingToRole => "cluster-binding-to-role",
             Code::InvalidRoleRef => "invalid-role-ref",
             Code::InvalidSubject => "invalid-subject",
+            Code::BindingWithoutSubjects => "binding-without-subjects",
+            Code::AggregationCycle => "aggregation-cycle",
+            Code::SelfSelectingRole => "self-selecting-role",
         }
     }
 
@@ -230,6 +241,10 @@ pub struct Finding {
     /// The role rules that make it match.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+    /// For a grant rated by what the objects it reaches carry (exec into a
+    /// pod, a token for a ServiceAccount, ...): those objects and their worth.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rated_by: Vec<RatedTarget>,
     /// Position of the template rule in the template (orders risks like the template does).
     #[serde(skip)]
     pub rule_order: usize,
@@ -301,7 +316,10 @@ pub struct Analysis {
     pub hot_threshold: Severity,
 }
 
-/// Shared state of one analysis run, handed to each finding module.
+/// The model of one analysis run, handed to each finding module: the
+/// snapshot, what each subject, binding and role holds, what each pod
+/// exposes, and how all of it is rated. Checks read only this, never each
+/// other's findings.
 pub struct Context<'a, 's> {
     /// The snapshot.
     pub snapshot: &'s Snapshot,
@@ -309,27 +327,17 @@ pub struct Context<'a, 's> {
     pub rbac: &'a Rbac<'s>,
     /// The template.
     pub template: &'a Template,
-    /// One profile per role, by role id.
-    pub profiles: &'a [RoleProfile<'s>],
-    /// The access graph.
-    pub graph: &'a AccessGraph,
+    /// Who holds which risks.
+    pub access: &'a Access<'s>,
+    /// What each pod exposes, in snapshot order.
+    pub exposures: &'a [PodExposure<'s>],
+    /// How severe each grant is, and what subjects, pods and nodes are worth.
+    pub ratings: &'a Ratings,
     /// Privileged namespaces.
     pub privileged: &'a BTreeSet<String>,
 }
 
 impl Context<'_, '_> {
-    /// The severity of a risk rule in a scope; named-only grants are at most LOW.
-    pub fn severity(&self, risk: &RiskRule, scope: &Scope, narrowed: bool) -> Severity {
-        let s = match scope {
-            Scope::Cluster => risk.severity.cluster,
-            Scope::Namespace(ns) if self.privileged.contains(ns) => {
-                risk.severity.privileged_namespace
-            }
-            Scope::Namespace(_) => risk.severity.namespace,
-        };
-        if narrowed { s.min(Severity::Low) } else { s }
-    }
-
     /// Evidence entries for grounds, with `via` naming the group a binding reaches through.
     pub fn evidence(
         &self,
@@ -361,68 +369,44 @@ impl Context<'_, '_> {
     pub fn role_is_default(&self, role: RoleId) -> bool {
         self.rbac.role(role).default
     }
+
+    /// Whether every one of `grounds` comes from the bootstrap policy (a
+    /// default binding to a default role).
+    pub fn grounds_are_default(&self, grounds: &[Grounds]) -> bool {
+        grounds.iter().all(|g| {
+            g.binding.is_some_and(|b| self.rbac.binding(b).default) && self.role_is_default(g.role)
+        })
+    }
 }
 
 /// Analyses a snapshot against a template.
 pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptions) -> Analysis {
-    let rbac = Rbac::resolve(snapshot);
     let mut privileged = template.privileged_namespaces.clone();
     privileged.extend(options.extra_privileged_namespaces.iter().cloned());
-    let profiles: Vec<RoleProfile> = (0..rbac.roles.len())
-        .map(|i| RoleProfile::of(&rbac, RoleId(i), template))
-        .collect();
-    // Every ServiceAccount that exists or that a pod or token secret names
-    // gets a node, so that its group bindings are found.
-    let sa = |namespace: Option<&String>, name: &str| SubjectId::ServiceAccount {
-        namespace: namespace.cloned().unwrap_or_default(),
-        name: name.into(),
-    };
-    let existing_sas: Vec<SubjectId> = (snapshot.service_accounts.iter())
-        .map(|s| {
-            sa(
-                s.metadata.namespace.as_ref(),
-                s.metadata.name.as_deref().unwrap_or(""),
-            )
-        })
-        .chain(snapshot.pods.iter().map(|p| {
-            sa(
-                p.metadata.namespace.as_ref(),
-                crate::pods::service_account_name(p),
-            )
-        }))
-        .chain(snapshot.secrets.iter().filter_map(|s| {
-            let name = s
-                .metadata
-                .annotations
-                .as_ref()?
-                .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
-            Some(sa(s.metadata.namespace.as_ref(), name))
-        }))
-        .collect();
-    let graph = AccessGraph::build(&rbac, existing_sas.iter());
+    let access = Access::build(snapshot, template);
+    let exposures = exposure::expose(snapshot);
+    let ratings = rating::rate(snapshot, template, &access, &exposures, &privileged);
     let cx = Context {
         snapshot,
-        rbac: &rbac,
+        rbac: &access.rbac,
         template,
-        profiles: &profiles,
-        graph: &graph,
+        access: &access,
+        exposures: &exposures,
+        ratings: &ratings,
         privileged: &privileged,
     };
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     roles::find(&cx, &mut findings);
-    let binding_severity = bindings::find(&cx, &mut findings);
-    let subjects_evaluated = subjects::find(&cx, &mut findings);
-    hygiene::find(&cx, &binding_severity, &mut findings, &mut notes);
+    bindings::find(&cx, &mut findings);
+    subjects::find(&cx, &mut findings);
+    hygiene::find(&cx, &mut findings, &mut notes);
     let threshold = options.hot_threshold;
-    let risks = pods::TokenRisks::new(&findings, &snapshot.service_accounts);
+    let risks = pods::TokenRisks::new(&cx);
     let pod_views = pods::views(&cx, &risks, threshold);
     let nodes = nodes::blast_radius(&pod_views, &risks);
-    let mut pod_findings = Vec::new();
-    pods::find(&risks, &pod_views, threshold, &mut pod_findings);
-    service_accounts::find(&cx, &risks, &pod_views, threshold, &mut pod_findings);
-    drop(risks);
-    findings.extend(pod_findings);
+    pods::find(&risks, &pod_views, threshold, &mut findings);
+    service_accounts::find(&cx, &risks, &pod_views, threshold, &mut findings);
     let unclassified: usize = pod_views.iter().map(|p| p.unclassified_secrets.len()).sum();
     if unclassified > 0 {
         let in_pods = pod_views
@@ -436,7 +420,7 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
     sort(&mut findings);
     Analysis {
         findings,
-        subjects_evaluated,
+        subjects_evaluated: access.subjects.len(),
         privileged_namespaces: privileged,
         notes,
         pods: pod_views,

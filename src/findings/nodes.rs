@@ -73,7 +73,7 @@ pub struct NodesReport {
 }
 
 /// Groups the pods by node.
-pub fn blast_radius(pods: &[PodView], risks: &TokenRisks<'_>) -> NodesReport {
+pub fn blast_radius(pods: &[PodView], risks: &TokenRisks<'_, '_, '_>) -> NodesReport {
     let mut groups: BTreeMap<Option<&str>, Vec<&PodView>> = BTreeMap::new();
     for p in pods {
         groups.entry(p.node.as_deref()).or_default().push(p);
@@ -136,7 +136,7 @@ fn direct_tokens<'p>(pods: &'p [&'p PodView]) -> impl Iterator<Item = &'p Servic
     })
 }
 
-fn node_view(node: Option<&str>, pods: &[&PodView], risks: &TokenRisks<'_>) -> NodeView {
+fn node_view(node: Option<&str>, pods: &[&PodView], risks: &TokenRisks<'_, '_, '_>) -> NodeView {
     let mut count: BTreeMap<&ServiceAccountRef, BTreeSet<(&str, &str)>> = BTreeMap::new();
     for p in pods {
         for t in p

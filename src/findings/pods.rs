@@ -8,17 +8,17 @@
 //! its node: it is given the tokens of the node's other pods
 //! (`node-host-path`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
-use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 
-use super::{Code, Context, Evidence, Finding, FindingScope};
-use crate::pods::amplifiers::{self, Amplifier};
-use crate::pods::tokens::{
-    self, Automount, Exposure, PodTokens, SecretIndex, ServiceAccountRef, TokenSource, Unclassified,
-};
+use super::{Code, Context, Evidence, Finding, FindingScope, subjects};
+use crate::access::Access;
+use crate::pods::amplifiers::Amplifier;
+use crate::pods::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
 use crate::pods::{ContainerRef, service_account_name};
+use crate::rating::{RatedRisk, raise};
 use crate::rbac::SubjectId;
 use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
@@ -135,30 +135,47 @@ impl PodView {
     }
 }
 
-/// The risky-subject findings of every ServiceAccount, as token worth.
-pub struct TokenRisks<'f> {
-    by_subject: HashMap<SubjectId, Vec<&'f Finding>>,
+/// One risk of a ServiceAccount, rated.
+#[derive(Debug, Clone)]
+pub struct AccountRisk<'c> {
+    /// The template rule's id.
+    pub rule: &'c str,
+    /// How severe it is.
+    pub severity: Severity,
+    /// The rule's position in the template.
+    pub rule_order: usize,
+    /// Whether only the bootstrap policy grants it.
+    pub bootstrap_default: bool,
+    subject: usize,
+    rated: &'c RatedRisk,
+}
+
+/// What each ServiceAccount's token is worth: its rated risks (see
+/// [`crate::rating`]), and the cloud identities it federates with.
+pub struct TokenRisks<'c, 'a, 's> {
+    cx: &'c Context<'a, 's>,
+    by_subject: HashMap<&'c SubjectId, usize>,
     cloud: HashMap<(String, String), Vec<CloudIdentity>>,
 }
 
-impl<'f> TokenRisks<'f> {
-    /// Indexes `findings` (the risky-subject ones) and the ServiceAccounts'
-    /// cloud identity annotations.
-    pub fn new(findings: &'f [Finding], service_accounts: &[ServiceAccount]) -> Self {
-        let mut by_subject: HashMap<SubjectId, Vec<&Finding>> = HashMap::new();
-        for f in findings.iter().filter(|f| f.code == Code::RiskySubject) {
-            if let Some(s @ SubjectId::ServiceAccount { .. }) = &f.subject {
-                by_subject.entry(s.clone()).or_default().push(f);
-            }
-        }
-        for v in by_subject.values_mut() {
-            v.sort_by(|a, b| {
-                b.severity
-                    .cmp(&a.severity)
-                    .then(a.rule_order.cmp(&b.rule_order))
-            });
-        }
-        let cloud = service_accounts
+impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
+    /// Indexes the rated risks of every ServiceAccount and their cloud
+    /// identity annotations.
+    pub fn new(cx: &'c Context<'a, 's>) -> Self {
+        let by_subject = cx
+            .access
+            .subjects
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                matches!(s.subject, SubjectId::ServiceAccount { .. })
+                    && !cx.ratings.subjects[*i].is_empty()
+            })
+            .map(|(i, s)| (&s.subject, i))
+            .collect();
+        let cloud = cx
+            .snapshot
+            .service_accounts
             .iter()
             .filter_map(|sa| {
                 let ids: Vec<CloudIdentity> = CLOUD_IDENTITY_ANNOTATIONS
@@ -183,31 +200,81 @@ impl<'f> TokenRisks<'f> {
                 })
             })
             .collect();
-        TokenRisks { by_subject, cloud }
+        TokenRisks {
+            cx,
+            by_subject,
+            cloud,
+        }
     }
 
-    /// The risky-subject findings of a ServiceAccount, most severe first.
-    pub fn findings(&self, sa: &ServiceAccountRef) -> &[&'f Finding] {
-        self.by_subject
-            .get(&sa.subject())
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+    /// The risks of a ServiceAccount, most severe first, then in template order.
+    pub fn risks(&self, sa: &ServiceAccountRef) -> Vec<AccountRisk<'c>> {
+        let Some(&i) = self.by_subject.get(&sa.subject()) else {
+            return Vec::new();
+        };
+        let cx = self.cx;
+        let subject = &cx.access.subjects[i];
+        let mut risks: Vec<AccountRisk> = cx.ratings.subjects[i]
+            .iter()
+            .map(|rated| AccountRisk {
+                rule: &cx.template.rules[rated.risk].id,
+                severity: rated.severity,
+                rule_order: rated.risk,
+                bootstrap_default: cx
+                    .grounds_are_default(&subjects::chosen(subject, rated).grounds),
+                subject: i,
+                rated,
+            })
+            .collect();
+        risks.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.rule_order.cmp(&b.rule_order))
+        });
+        risks
+    }
+
+    /// The evidence of a ServiceAccount's risks at or above `threshold`,
+    /// and the binding chains (`binding → role (via group)`) in it.
+    pub fn evidence(
+        &self,
+        sa: &ServiceAccountRef,
+        threshold: Severity,
+    ) -> (Vec<Evidence>, Vec<String>) {
+        let mut evidence: Vec<Evidence> = Vec::new();
+        let mut chains: Vec<String> = Vec::new();
+        for r in self.risks(sa).iter().filter(|r| r.severity >= threshold) {
+            let subject = &self.cx.access.subjects[r.subject];
+            let grounds = subjects::chosen(subject, r.rated).grounds;
+            for e in self
+                .cx
+                .evidence(&grounds, |b| Access::via_group(subject, b))
+            {
+                if let Some(chain) = e.chain()
+                    && !chains.contains(&chain)
+                {
+                    chains.push(chain);
+                }
+                if !evidence.contains(&e) {
+                    evidence.push(e);
+                }
+            }
+        }
+        (evidence, chains)
     }
 
     /// What the token of `sa` is worth.
     pub fn of(&self, sa: &ServiceAccountRef) -> TokenRisk {
-        let findings = self.findings(sa);
-        let mut risks: Vec<String> = Vec::new();
-        for f in findings {
-            if let Some(r) = &f.rule
-                && !risks.contains(r)
-            {
-                risks.push(r.clone());
+        let risks = self.risks(sa);
+        let mut ids: Vec<String> = Vec::new();
+        for r in &risks {
+            if !ids.iter().any(|i| i == r.rule) {
+                ids.push(r.rule.to_string());
             }
         }
         TokenRisk {
-            severity: findings.first().map(|f| f.severity),
-            risks,
+            severity: risks.first().map(|r| r.severity),
+            risks: ids,
             cloud_identities: self
                 .cloud
                 .get(&(sa.namespace.clone(), sa.name.clone()))
@@ -216,7 +283,7 @@ impl<'f> TokenRisks<'f> {
         }
     }
 
-    /// ServiceAccounts with findings, sorted.
+    /// ServiceAccounts with risks, sorted.
     pub fn service_accounts(&self) -> Vec<ServiceAccountRef> {
         let mut v: Vec<ServiceAccountRef> = self
             .by_subject
@@ -247,59 +314,22 @@ fn owner(pod: &Pod) -> Option<Owner> {
 }
 
 /// Builds the view of every pod, in snapshot order.
-pub fn views(cx: &Context<'_, '_>, risks: &TokenRisks<'_>, threshold: Severity) -> Vec<PodView> {
-    let snapshot = cx.snapshot;
-    let secrets = SecretIndex::of(snapshot);
-    let sas: HashMap<(&str, &str), &ServiceAccount> = snapshot
-        .service_accounts
+pub fn views(
+    cx: &Context<'_, '_>,
+    risks: &TokenRisks<'_, '_, '_>,
+    threshold: Severity,
+) -> Vec<PodView> {
+    cx.exposures
         .iter()
-        .map(|sa| {
-            (
-                (
-                    sa.metadata.namespace.as_deref().unwrap_or(""),
-                    sa.metadata.name.as_deref().unwrap_or(""),
-                ),
-                sa,
-            )
-        })
-        .collect();
-    let resolved: Vec<(PodTokens, Vec<Amplifier>)> = snapshot
-        .pods
-        .iter()
-        .map(|pod| {
-            let ns = pod.metadata.namespace.as_deref().unwrap_or("");
-            let sa = sas.get(&(ns, service_account_name(pod))).copied();
-            (tokens::resolve(pod, sa, &secrets), amplifiers::assess(pod))
-        })
-        .collect();
-    // Tokens the API accepts, per node, for pods that can read the kubelet's directory.
-    let mut on_node: BTreeMap<&str, BTreeSet<ServiceAccountRef>> = BTreeMap::new();
-    for (pod, (t, _)) in snapshot.pods.iter().zip(&resolved) {
-        if let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
-            let set = on_node.entry(node).or_default();
-            set.extend(
-                t.exposures
-                    .iter()
-                    .filter(|e| e.api_access)
-                    .map(|e| e.service_account.clone()),
-            );
-        }
-    }
-    snapshot
-        .pods
-        .iter()
-        .zip(resolved)
-        .map(|(pod, (mut t, amps))| {
-            let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
-            if let Some(node) = &node {
-                add_node_tokens(&mut t, &amps, on_node.get(node.as_str()));
-            }
-            let tokens: Vec<TokenView> = t
+        .map(|x| {
+            let pod = x.pod;
+            let tokens: Vec<TokenView> = x
+                .tokens
                 .exposures
-                .into_iter()
+                .iter()
                 .map(|e| TokenView {
                     risk: risks.of(&e.service_account),
-                    exposure: e,
+                    exposure: e.clone(),
                 })
                 .collect();
             let token_severity = tokens
@@ -307,22 +337,21 @@ pub fn views(cx: &Context<'_, '_>, risks: &TokenRisks<'_>, threshold: Severity) 
                 .filter(|t| t.exposure.api_access)
                 .filter_map(|t| t.risk.severity)
                 .max();
-            let escapes = amps.iter().any(|a| a.escape);
-            let severity = token_severity.map(|s| if escapes { raise(s) } else { s });
+            let severity = token_severity.map(|s| if x.escapes() { raise(s) } else { s });
             PodView {
                 namespace: pod.metadata.namespace.clone().unwrap_or_default(),
                 name: pod.metadata.name.clone().unwrap_or_default(),
-                node,
+                node: x.node().map(str::to_string),
                 phase: pod.status.as_ref().and_then(|s| s.phase.clone()),
                 owner: owner(pod),
                 service_account: ServiceAccountRef {
                     namespace: pod.metadata.namespace.clone().unwrap_or_default(),
                     name: service_account_name(pod).into(),
                 },
-                automount: t.automount,
+                automount: x.tokens.automount,
                 tokens,
-                unclassified_secrets: t.unclassified,
-                amplifiers: amps,
+                unclassified_secrets: x.tokens.unclassified.clone(),
+                amplifiers: x.amplifiers.clone(),
                 token_severity,
                 severity,
                 hot: token_severity.is_some_and(|s| s >= threshold),
@@ -331,56 +360,13 @@ pub fn views(cx: &Context<'_, '_>, risks: &TokenRisks<'_>, threshold: Severity) 
         .collect()
 }
 
-/// One level up, at most CRITICAL.
-fn raise(s: Severity) -> Severity {
-    match s {
-        Severity::Low => Severity::Medium,
-        Severity::Medium => Severity::High,
-        Severity::High | Severity::Critical => Severity::Critical,
-    }
-}
-
-/// Gives a pod that can read the kubelet's directory the tokens of its node.
-fn add_node_tokens(
-    t: &mut PodTokens,
-    amps: &[Amplifier],
-    node_tokens: Option<&BTreeSet<ServiceAccountRef>>,
-) {
-    let Some(node_tokens) = node_tokens else {
-        return;
-    };
-    for a in amps
-        .iter()
-        .filter(|a| a.node_tokens && !a.containers.is_empty())
-    {
-        let volume = a
-            .detail
-            .strip_prefix("volume ")
-            .and_then(|d| d.split(':').next())
-            .map(String::from);
-        for sa in node_tokens {
-            let already = t.exposures.iter().any(|e| {
-                &e.service_account == sa && e.api_access && e.source != TokenSource::NodeHostPath
-            });
-            if already {
-                continue;
-            }
-            t.exposures.push(Exposure {
-                service_account: sa.clone(),
-                source: TokenSource::NodeHostPath,
-                volume: volume.clone(),
-                secret: None,
-                audience: None,
-                api_access: true,
-                resolved: false,
-                containers: a.containers.clone(),
-            });
-        }
-    }
-}
-
 /// Appends one `hot-pod` finding per hot pod.
-pub fn find(risks: &TokenRisks<'_>, pods: &[PodView], threshold: Severity, out: &mut Vec<Finding>) {
+pub fn find(
+    risks: &TokenRisks<'_, '_, '_>,
+    pods: &[PodView],
+    threshold: Severity,
+    out: &mut Vec<Finding>,
+) {
     // Evidence and binding chains of each ServiceAccount, worked out once.
     let mut memo: HashMap<&ServiceAccountRef, (Vec<Evidence>, Vec<String>)> = HashMap::new();
     for pod in pods.iter().filter(|p| p.hot) {
@@ -397,7 +383,7 @@ pub fn find(risks: &TokenRisks<'_>, pods: &[PodView], threshold: Severity, out: 
         for t in &hot {
             let (e, c) = memo
                 .entry(&t.exposure.service_account)
-                .or_insert_with(|| grounds(risks, &t.exposure.service_account, threshold));
+                .or_insert_with(|| risks.evidence(&t.exposure.service_account, threshold));
             if hot.len() == 1 {
                 evidence = e.clone();
                 chains = c.clone();
@@ -471,36 +457,10 @@ pub fn find(risks: &TokenRisks<'_>, pods: &[PodView], threshold: Severity, out: 
             remediation: Some(remediation(pod, &hot, &chains)),
             bootstrap_default: false,
             evidence,
+            rated_by: Vec::new(),
             rule_order: 0,
         });
     }
-}
-
-/// The evidence of the findings of `sa` at or above `threshold`, and the
-/// binding chains (`binding → role (via group)`) in it.
-fn grounds(
-    risks: &TokenRisks<'_>,
-    sa: &ServiceAccountRef,
-    threshold: Severity,
-) -> (Vec<Evidence>, Vec<String>) {
-    let mut evidence: Vec<Evidence> = Vec::new();
-    let mut chains: Vec<String> = Vec::new();
-    for f in risks.findings(sa) {
-        if f.severity < threshold {
-            continue;
-        }
-        for e in &f.evidence {
-            if !evidence.contains(e) {
-                evidence.push(e.clone());
-            }
-            if let Some(chain) = e.chain()
-                && !chains.contains(&chain)
-            {
-                chains.push(chain);
-            }
-        }
-    }
-    (evidence, chains)
 }
 
 fn describe_place(pod: &PodView) -> String {

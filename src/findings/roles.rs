@@ -2,33 +2,16 @@
 //! own, and through which of its rules. A ClusterRole is rated as if bound
 //! cluster-wide (what it *can* grant); a Role in its own namespace.
 
-use super::matching::{Source, satisfy};
 use super::{Code, Context, Finding, FindingScope};
-use crate::rbac::{RoleId, Scope};
-use crate::snapshot::Kind;
+use crate::rbac::RoleId;
 
 /// Appends one `risky-role` finding per (role, template rule) satisfied.
 pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
     for (i, role) in cx.rbac.roles.iter().enumerate() {
-        let id = RoleId(i);
-        let (scope, cluster_wide) = match role.key.kind {
-            Kind::ClusterRole => (Scope::Cluster, true),
-            _ => (Scope::Namespace(role.key.namespace.clone()), false),
-        };
-        let sources = [Source {
-            binding: None,
-            role: id,
-            cluster_wide,
-        }];
-        for (ri, risk) in cx.template.rules.iter().enumerate() {
-            if !cx.profiles[i].touches(ri) {
-                continue;
-            }
-            let Some(sat) = satisfy(cx.template, ri, &sources, cx.profiles) else {
-                continue;
-            };
-            let narrowed = sat.narrowed_to.is_some();
-            let names = sat.narrowed_to.map(|n| n.into_iter().collect::<Vec<_>>());
+        let scope = cx.access.home_scope(RoleId(i));
+        for ((ri, sat), rated) in cx.access.roles[i].iter().zip(&cx.ratings.roles[i]) {
+            let risk = &cx.template.rules[*ri];
+            let names = sat.narrowed_to().map(|n| n.into_iter().collect::<Vec<_>>());
             let evidence = cx.evidence(&sat.grounds, |_| None);
             let rules: Vec<String> = evidence
                 .iter()
@@ -37,7 +20,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
             out.push(Finding {
                 code: Code::RiskyRole,
                 rule: Some(risk.id.clone()),
-                severity: cx.severity(risk, &scope, narrowed),
+                severity: rated.severity,
                 fingerprint: Finding::fingerprint_of(
                     Code::RiskyRole,
                     Some(&risk.id),
@@ -65,8 +48,9 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
                 remediation: Some(risk.remediation.clone()),
                 bootstrap_default: role.default,
                 evidence,
+                rated_by: rated.targets.clone(),
                 pod: None,
-                rule_order: ri,
+                rule_order: *ri,
             });
         }
     }

@@ -18,7 +18,7 @@ use crate::template::Severity;
 /// completely.
 pub fn find(
     cx: &Context<'_, '_>,
-    risks: &TokenRisks<'_>,
+    risks: &TokenRisks<'_, '_, '_>,
     pods: &[PodView],
     threshold: Severity,
     out: &mut Vec<Finding>,
@@ -66,15 +66,15 @@ pub fn find(
             continue;
         };
         let subject = sa.subject();
-        let risk_list: Vec<String> = risks
-            .findings(&sa)
+        let account_risks = risks.risks(&sa);
+        let risk_list: Vec<&str> = account_risks
             .iter()
-            .filter(|f| f.severity >= threshold)
-            .filter_map(|f| f.rule.clone())
+            .filter(|r| r.severity >= threshold)
+            .map(|r| r.rule)
             .collect();
         // Controllers of the control plane run as bootstrap ServiceAccounts
         // without pods: --exclude-defaults hides them.
-        let bootstrap_default = risks.findings(&sa).iter().all(|f| f.bootstrap_default);
+        let bootstrap_default = account_risks.iter().all(|r| r.bootstrap_default);
         let users = runs_as.get(&sa).copied().unwrap_or(0);
         let scope = FindingScope::Namespaces {
             namespaces: vec![sa.namespace.clone()],
@@ -111,6 +111,7 @@ pub fn find(
                 )),
                 bootstrap_default,
                 evidence: Vec::new(),
+                rated_by: Vec::new(),
                 rule_order: 0,
             });
         }
@@ -173,6 +174,7 @@ pub fn find(
             ),
             bootstrap_default,
             evidence: Vec::new(),
+                rated_by: Vec::new(),
             rule_order: 0,
         });
     }

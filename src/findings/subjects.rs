@@ -1,148 +1,105 @@
-//! Risky subjects: for each User, Group and ServiceAccount, the union of
-//! everything every binding grants it (directly or through its implicit
-//! groups), evaluated per scope, so that a risk needing several permissions
-//! is found even when different bindings grant them.
-//!
-//! Cluster-wide grants apply in every namespace; a namespace's RoleBindings
-//! add to them there. A risk satisfied by cluster-wide grants alone is
-//! reported cluster-wide; otherwise with the namespaces where it holds. The
-//! severity is the highest over those scopes.
+//! Risky subjects: for each User, Group and ServiceAccount, every risk it
+//! holds through the union of its bindings (see [`crate::access`]), rated
+//! (see [`crate::rating`]). A risk that holds cluster-wide is reported
+//! cluster-wide; otherwise with the namespaces where it holds. Where it
+//! holds only for named objects, the names are listed, and a grant rated by
+//! what those objects carry names them too.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use super::matching::{Satisfied, Source, satisfy};
 use super::{Code, Context, Finding, FindingScope};
+use crate::access::matching::Grounds;
+use crate::access::{Access, SubjectAccess};
+use crate::rating::RatedRisk;
 use crate::rbac::Scope;
 
-/// Appends one `risky-subject` finding per (subject, template rule) and
-/// returns how many subjects were evaluated.
-pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) -> usize {
-    let subjects = cx.graph.subjects();
-    for subject in &subjects {
-        let reach = cx.graph.bindings_reaching(subject);
-        let mut cluster: Vec<Source> = Vec::new();
-        let mut by_ns: BTreeMap<&str, Vec<Source>> = BTreeMap::new();
-        for r in &reach {
-            let b = cx.rbac.binding(r.binding);
-            let Ok(role) = b.role else { continue };
-            match &b.scope {
-                Scope::Cluster => cluster.push(Source {
-                    binding: Some(r.binding),
-                    role,
-                    cluster_wide: true,
-                }),
-                Scope::Namespace(ns) => by_ns.entry(ns).or_default().push(Source {
-                    binding: Some(r.binding),
-                    role,
-                    cluster_wide: false,
-                }),
+/// The reported part of a rated risk: its scope, names and grounds.
+pub struct Chosen {
+    /// Where it applies.
+    pub scope: FindingScope,
+    /// The names it is limited to, when every chosen scope is narrowed.
+    pub names: Option<Vec<String>>,
+    /// The rules that make it hold there.
+    pub grounds: Vec<Grounds>,
+}
+
+/// The scope, names and grounds of the scopes a rated risk reports.
+pub fn chosen(subject: &SubjectAccess, rated: &RatedRisk) -> Chosen {
+    let access = subject
+        .risks
+        .iter()
+        .find(|r| r.risk == rated.risk)
+        .expect("a rated risk is one of the subject's");
+    let picked: Vec<&(Scope, _)> = rated.scopes.iter().map(|&i| &access.scopes[i]).collect();
+    let scope = if picked.iter().any(|(s, _)| *s == Scope::Cluster) {
+        FindingScope::Cluster
+    } else {
+        FindingScope::Namespaces {
+            namespaces: picked
+                .iter()
+                .filter_map(|(s, _)| match s {
+                    Scope::Namespace(ns) => Some(ns.clone()),
+                    Scope::Cluster => None,
+                })
+                .collect(),
+        }
+    };
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut grounds: Vec<Grounds> = Vec::new();
+    for (_, sat) in &picked {
+        if let Some(n) = sat.narrowed_to() {
+            names.extend(n);
+        }
+        for g in &sat.grounds {
+            if !grounds.contains(g) {
+                grounds.push(g.clone());
             }
         }
-        if cluster.is_empty() && by_ns.is_empty() {
-            continue;
-        }
-        let via = |b| {
-            reach
+    }
+    grounds.sort();
+    Chosen {
+        scope,
+        names: rated.narrowed.then(|| names.into_iter().collect()),
+        grounds,
+    }
+}
+
+/// Appends one `risky-subject` finding per (subject, template rule).
+pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+    for (si, subject) in cx.access.subjects.iter().enumerate() {
+        for rated in &cx.ratings.subjects[si] {
+            let risk = &cx.template.rules[rated.risk];
+            let Chosen {
+                scope,
+                names,
+                grounds,
+            } = chosen(subject, rated);
+            let evidence = cx.evidence(&grounds, |b| Access::via_group(subject, b));
+            let who = &subject.subject;
+            let targets: Vec<String> = rated
+                .targets
                 .iter()
-                .find(|r| r.binding == b)
-                .and_then(|r| r.via_group.clone())
-        };
-        for (ri, risk) in cx.template.rules.iter().enumerate() {
-            let touched = cluster
-                .iter()
-                .chain(by_ns.values().flatten())
-                .any(|s| cx.profiles[s.role.0].touches(ri));
-            if !touched {
-                continue;
-            }
-            // Scopes where the risk holds fully, and where only for named objects.
-            let mut full: Vec<(Scope, Satisfied)> = Vec::new();
-            let mut narrow: Vec<(Scope, Satisfied)> = Vec::new();
-            let mut record = |scope: Scope, sat: Satisfied| {
-                if sat.narrowed_to.is_some() {
-                    narrow.push((scope, sat));
-                } else {
-                    full.push((scope, sat));
-                }
-            };
-            let cluster_sat = satisfy(cx.template, ri, &cluster, cx.profiles);
-            let cluster_full = cluster_sat
-                .as_ref()
-                .is_some_and(|s| s.narrowed_to.is_none());
-            if let Some(sat) = cluster_sat {
-                record(Scope::Cluster, sat);
-            }
-            if !cluster_full {
-                for (ns, sources) in &by_ns {
-                    let mut all = cluster.clone();
-                    all.extend_from_slice(sources);
-                    if let Some(sat) = satisfy(cx.template, ri, &all, cx.profiles) {
-                        record(Scope::Namespace(ns.to_string()), sat);
-                    }
-                }
-            }
-            let (chosen, narrowed) = if full.is_empty() {
-                (narrow, true)
-            } else {
-                (full, false)
-            };
-            if chosen.is_empty() {
-                continue;
-            }
-            let severity = chosen
-                .iter()
-                .map(|(scope, _)| cx.severity(risk, scope, narrowed))
-                .max()
-                .expect("non-empty");
-            let scope = if chosen.iter().any(|(s, _)| *s == Scope::Cluster) {
-                FindingScope::Cluster
-            } else {
-                FindingScope::Namespaces {
-                    namespaces: chosen
-                        .iter()
-                        .filter_map(|(s, _)| match s {
-                            Scope::Namespace(ns) => Some(ns.clone()),
-                            Scope::Cluster => None,
-                        })
-                        .collect(),
-                }
-            };
-            let mut grounds = Vec::new();
-            let mut names: BTreeSet<String> = BTreeSet::new();
-            for (_, sat) in &chosen {
-                if let Some(n) = &sat.narrowed_to {
-                    names.extend(n.iter().cloned());
-                }
-                for g in &sat.grounds {
-                    if !grounds.contains(g) {
-                        grounds.push(g.clone());
-                    }
-                }
-            }
-            grounds.sort();
-            let evidence = cx.evidence(&grounds, via);
-            let bootstrap_default = grounds.iter().all(|g| {
-                g.binding.is_some_and(|b| cx.rbac.binding(b).default) && cx.role_is_default(g.role)
-            });
-            let names = narrowed.then(|| names.into_iter().collect::<Vec<_>>());
+                .filter(|t| t.severity == Some(rated.severity) || !t.found)
+                .map(|t| t.to_string())
+                .collect();
             out.push(Finding {
                 code: Code::RiskySubject,
                 rule: Some(risk.id.clone()),
-                severity,
+                severity: rated.severity,
                 fingerprint: Finding::fingerprint_of(
                     Code::RiskySubject,
                     Some(&risk.id),
-                    Some(subject),
+                    Some(who),
                     None,
                     None,
                     "",
                 ),
                 title: risk.title.clone(),
-                subject: Some((*subject).clone()),
+                subject: Some(who.clone()),
                 binding: None,
                 role: None,
                 message: format!(
-                    "{subject} can: {}{} ({})",
+                    "{who} can: {}{} ({}){}",
                     risk.title.to_lowercase(),
                     names
                         .as_ref()
@@ -154,17 +111,22 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) -> usize {
                             format!("in namespace {}", namespaces[0]),
                         FindingScope::Namespaces { namespaces } =>
                             format!("in namespaces {}", namespaces.join(", ")),
+                    },
+                    if targets.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; rated by what it reaches: {}", targets.join(", "))
                     }
                 ),
                 scope,
                 resource_names: names,
                 remediation: Some(risk.remediation.clone()),
-                bootstrap_default,
+                bootstrap_default: cx.grounds_are_default(&grounds),
                 evidence,
+                rated_by: rated.targets.clone(),
                 pod: None,
-                rule_order: ri,
+                rule_order: rated.risk,
             });
         }
     }
-    subjects.len()
 }

@@ -4,6 +4,7 @@
 //! Secrets' reduced metadata. Pure: no I/O.
 
 pub mod amplifiers;
+pub mod exposure;
 pub mod tokens;
 
 use k8s_openapi::api::core::v1::{EnvFromSource, EnvVar, Pod, SecurityContext, VolumeMount};

@@ -4,6 +4,8 @@
 //! role's effective rules grant it, fully or for named objects only, and
 //! whether a RoleBinding could grant it at all. Evaluating a subject, binding
 //! or role is then a union over the profiles of the roles that reach it.
+//! How much a match is worth is the rating's business (`crate::rating`):
+//! this says only what is granted, for which names, and through which rules.
 
 use std::collections::BTreeSet;
 
@@ -100,13 +102,52 @@ pub struct Grounds {
     pub grants: BTreeSet<String>,
 }
 
+/// How one requirement of a risk rule is met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Met {
+    /// For every object name, through these probes (indices into the
+    /// requirement's `any_of`).
+    All {
+        /// The probes granted in full.
+        probes: Vec<usize>,
+    },
+    /// For named objects only (`resourceNames`): each probe granted, with
+    /// the names it is granted for.
+    Named {
+        /// (probe index, names), one entry per probe.
+        grants: Vec<(usize, BTreeSet<String>)>,
+    },
+}
+
 /// A risk rule satisfied by a set of sources.
 #[derive(Debug, Clone)]
 pub struct Satisfied {
-    /// `Some(names)` when some requirement is met only for named objects.
-    pub narrowed_to: Option<BTreeSet<String>>,
+    /// How each requirement is met, in the rule's order.
+    pub met: Vec<Met>,
     /// The rules that meet the requirements.
     pub grounds: Vec<Grounds>,
+}
+
+impl Satisfied {
+    /// `Some(names)` when some requirement is met only for named objects:
+    /// every name granted there.
+    pub fn narrowed_to(&self) -> Option<BTreeSet<String>> {
+        let mut names: Option<BTreeSet<String>> = None;
+        for m in &self.met {
+            if let Met::Named { grants } = m {
+                let set = names.get_or_insert_with(BTreeSet::new);
+                for (_, n) in grants {
+                    set.extend(n.iter().cloned());
+                }
+            }
+        }
+        names
+    }
+
+    /// Whether every requirement is met for every name.
+    pub fn is_full(&self) -> bool {
+        self.met.iter().all(|m| matches!(m, Met::All { .. }))
+    }
 }
 
 /// Whether `sources` together satisfy risk rule `risk`. A source that is not
@@ -118,7 +159,7 @@ pub fn satisfy<'s>(
     profiles: &[RoleProfile<'s>],
 ) -> Option<Satisfied> {
     let rule = &template.rules[risk];
-    let mut narrowed: Option<BTreeSet<String>> = None;
+    let mut met = Vec::with_capacity(rule.requires.len());
     let mut grounds: Vec<Grounds> = Vec::new();
     for (qi, req) in rule.requires.iter().enumerate() {
         let mut full = Vec::new();
@@ -136,12 +177,22 @@ pub fn satisfy<'s>(
             }
         }
         let chosen = if !full.is_empty() {
+            let mut probes: Vec<usize> = full.iter().map(|(_, h)| h.probe).collect();
+            probes.sort_unstable();
+            probes.dedup();
+            met.push(Met::All { probes });
             full
         } else if !named.is_empty() {
-            let set = narrowed.get_or_insert_with(BTreeSet::new);
+            let mut by_probe: Vec<(usize, BTreeSet<String>)> = Vec::new();
             for (_, h) in &named {
-                set.extend(h.names.unwrap_or(&[]).iter().cloned());
+                let names = h.names.unwrap_or(&[]).iter().cloned();
+                match by_probe.iter_mut().find(|(p, _)| *p == h.probe) {
+                    Some((_, set)) => set.extend(names),
+                    None => by_probe.push((h.probe, names.collect())),
+                }
             }
+            by_probe.sort_by_key(|(p, _)| *p);
+            met.push(Met::Named { grants: by_probe });
             named
         } else {
             return None;
@@ -165,10 +216,7 @@ pub fn satisfy<'s>(
         }
     }
     grounds.sort();
-    Some(Satisfied {
-        narrowed_to: narrowed,
-        grounds,
-    })
+    Some(Satisfied { met, grounds })
 }
 
 #[cfg(test)]
@@ -239,7 +287,7 @@ mod tests {
         for verb in ["get", "list", "watch", "'*'"] {
             let rules = format!("- {{apiGroups: [''], resources: [secrets], verbs: [{verb}]}}");
             let s = check(&rules, "secrets-read", true).expect(verb);
-            assert!(s.narrowed_to.is_none());
+            assert!(s.narrowed_to().is_none());
         }
         // The wrong group grants nothing.
         assert!(
@@ -260,7 +308,7 @@ mod tests {
             true,
         )
         .unwrap();
-        assert_eq!(s.narrowed_to, Some(["stripe-key".to_string()].into()));
+        assert_eq!(s.narrowed_to(), Some(["stripe-key".to_string()].into()));
         assert!(
             check(
                 "- {apiGroups: [''], resources: [pods], verbs: [create], resourceNames: [p]}",

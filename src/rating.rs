@@ -1,0 +1,818 @@
+//! Rating: how severe each grant is, and what each subject, pod and node is
+//! worth to whoever takes it.
+//!
+//! A risk rule met for every object name is rated by the template's
+//! severity for its scope (cluster-wide, a privileged namespace, any other
+//! namespace). A rule met only for named objects (`resourceNames`) is rated
+//! by the names policy of the template permission it met (see
+//! [`NamesPolicy`]): narrow (LOW), unlimited (as a full grant), dangerous for
+//! some names only, or by what the named objects carry. `kubectl exec debug`
+//! on a pod whose token is cluster-admin is cluster-admin; a token request
+//! for a ServiceAccount is worth that ServiceAccount's permissions. A full
+//! grant of such a permission is rated at least as high as the riskiest such
+//! object in its scope.
+//!
+//! What an object is worth depends on other grants (a ServiceAccount that
+//! can exec into a pod whose token can request another ServiceAccount's
+//! token ...), so worth is computed to a fixed point: every value only ever
+//! rises, among four levels, so the iteration ends.
+//!
+//! Worth: a subject is worth the highest severity of its risks; a pod the
+//! worth of the tokens the API server accepts from it, one level more when
+//! it can escape to its node, and at least what the node holds then; a node
+//! the worth of every token its pods expose (the kubelet can read them); a
+//! legacy token secret its ServiceAccount's; a Role or ClusterRole what it
+//! grants where it would be bound; the group `system:masters` is
+//! cluster-admin. Pure: no I/O.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::access::matching::{Met, Satisfied};
+use crate::access::{Access, RiskAccess, Risks};
+use crate::pods::exposure::PodExposure;
+use crate::rbac::subjects::MASTERS;
+use crate::rbac::{RoleId, Scope, SubjectId};
+use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
+use crate::template::{NamesPolicy, Probe, RiskRule, Severity, TargetKind, Template};
+
+/// The prefix of a ServiceAccount's user name.
+const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";
+
+/// An object a grant was rated by, and what it is worth.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RatedTarget {
+    /// Its kind.
+    pub kind: TargetKind,
+    /// Its namespace; empty for cluster-scoped objects.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+    /// What it is worth; absent when it carries no risk, or is not in the snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Whether it exists in the snapshot.
+    pub found: bool,
+}
+
+impl std::fmt::Display for RatedTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ", self.kind.as_str())?;
+        if !self.namespace.is_empty() {
+            write!(f, "{}/", self.namespace)?;
+        }
+        f.write_str(&self.name)?;
+        match (self.found, self.severity) {
+            (false, _) => f.write_str(" (not in the snapshot)"),
+            (true, Some(s)) => write!(f, " ({s})"),
+            (true, None) => f.write_str(" (no risk)"),
+        }
+    }
+}
+
+/// One grant, rated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rated {
+    /// How severe it is.
+    pub severity: Severity,
+    /// The objects that set it, for grants rated by what objects carry.
+    pub targets: Vec<RatedTarget>,
+}
+
+/// One risk of a subject, rated across the scopes where it holds.
+#[derive(Debug, Clone)]
+pub struct RatedRisk {
+    /// Index of the risk rule in the template.
+    pub risk: usize,
+    /// The highest rating over the chosen scopes.
+    pub severity: Severity,
+    /// Indices into the risk's [`RiskAccess::scopes`] the finding reports:
+    /// the scopes where it holds for every name, and those where it holds
+    /// for named objects only when they are rated higher.
+    pub scopes: Vec<usize>,
+    /// Whether every chosen scope holds it for named objects only.
+    pub narrowed: bool,
+    /// The objects that set the rating.
+    pub targets: Vec<RatedTarget>,
+}
+
+/// Everything rated.
+#[derive(Debug, Clone)]
+pub struct Ratings {
+    /// By subject (as in [`Access::subjects`]): its risks, rated, in template order.
+    pub subjects: Vec<Vec<RatedRisk>>,
+    /// By binding id: its risks (as in [`Access::bindings`]), rated.
+    pub bindings: Vec<Vec<Rated>>,
+    /// By role id: its risks (as in [`Access::roles`]), rated.
+    pub roles: Vec<Vec<Rated>>,
+    /// What subjects, pods and nodes are worth.
+    pub worth: Worth,
+}
+
+impl Ratings {
+    /// The highest severity of a binding's risks.
+    pub fn binding_severity(&self, binding: usize) -> Option<Severity> {
+        self.bindings[binding].iter().map(|r| r.severity).max()
+    }
+
+    /// The highest severity of a role's risks (bound where it applies on its own).
+    pub fn role_severity(&self, role: RoleId) -> Option<Severity> {
+        self.roles[role.0].iter().map(|r| r.severity).max()
+    }
+}
+
+/// What subjects, pods and nodes are worth.
+#[derive(Debug, Clone, Default)]
+pub struct Worth {
+    /// By subject index in [`Access::subjects`].
+    subjects: Vec<Option<Severity>>,
+    /// By pod index in the snapshot.
+    pods: Vec<Option<Severity>>,
+    /// By node name.
+    nodes: HashMap<String, Option<Severity>>,
+    /// (role, scope) pairs that named `bind` grants target, and their worth there.
+    roles: HashMap<(RoleId, Scope), Option<Severity>>,
+    /// The riskiest ServiceAccount, pod, token secret and node, cluster-wide
+    /// (`None`) and per namespace, for full grants rated by targets.
+    riskiest: HashMap<(TargetKind, Option<String>), RatedTarget>,
+}
+
+impl Worth {
+    /// What a pod (by snapshot index) is worth.
+    pub fn pod(&self, index: usize) -> Option<Severity> {
+        self.pods.get(index).copied().flatten()
+    }
+
+    /// What a node is worth.
+    pub fn node(&self, name: &str) -> Option<Severity> {
+        self.nodes.get(name).copied().flatten()
+    }
+}
+
+/// Indexes to find named objects.
+struct Index<'s> {
+    subject: HashMap<&'s SubjectId, usize>,
+    service_accounts_by_name: HashMap<&'s str, Vec<usize>>,
+    pods_by_name: HashMap<&'s str, Vec<usize>>,
+    token_secrets: HashMap<(&'s str, &'s str), SubjectId>,
+    token_secrets_by_name: HashMap<&'s str, Vec<&'s str>>,
+    role: HashMap<(Kind, &'s str, &'s str), RoleId>,
+    roles_by_name: HashMap<(Kind, &'s str), Vec<RoleId>>,
+    authenticated: Option<usize>,
+}
+
+impl<'s> Index<'s> {
+    fn of(access: &'s Access<'_>, snapshot: &'s Snapshot) -> Index<'s> {
+        let mut subject = HashMap::new();
+        let mut service_accounts_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, s) in access.subjects.iter().enumerate() {
+            subject.insert(&s.subject, i);
+            if let SubjectId::ServiceAccount { name, .. } = &s.subject {
+                service_accounts_by_name.entry(name).or_default().push(i);
+            }
+        }
+        let mut pods_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, p) in snapshot.pods.iter().enumerate() {
+            let name = p.metadata.name.as_deref().unwrap_or("");
+            pods_by_name.entry(name).or_default().push(i);
+        }
+        let token_secrets: HashMap<(&str, &str), SubjectId> = snapshot
+            .secrets
+            .iter()
+            .filter_map(|s| {
+                let ns = s.metadata.namespace.as_deref()?;
+                let sa = s
+                    .metadata
+                    .annotations
+                    .as_ref()?
+                    .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
+                Some((
+                    (ns, s.metadata.name.as_deref()?),
+                    SubjectId::ServiceAccount {
+                        namespace: ns.to_string(),
+                        name: sa.clone(),
+                    },
+                ))
+            })
+            .collect();
+        let mut token_secrets_by_name: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (ns, name) in token_secrets.keys() {
+            token_secrets_by_name.entry(name).or_default().push(ns);
+        }
+        let mut role = HashMap::new();
+        let mut roles_by_name: HashMap<(Kind, &str), Vec<RoleId>> = HashMap::new();
+        for (i, r) in access.rbac.roles.iter().enumerate() {
+            role.insert(
+                (r.key.kind, r.key.namespace.as_str(), r.key.name.as_str()),
+                RoleId(i),
+            );
+            roles_by_name
+                .entry((r.key.kind, r.key.name.as_str()))
+                .or_default()
+                .push(RoleId(i));
+        }
+        let authenticated = access.subjects.iter().position(|s| {
+            matches!(&s.subject, SubjectId::Group { name } if name == crate::rbac::subjects::AUTHENTICATED)
+        });
+        Index {
+            subject,
+            service_accounts_by_name,
+            pods_by_name,
+            token_secrets,
+            token_secrets_by_name,
+            role,
+            roles_by_name,
+            authenticated,
+        }
+    }
+}
+
+/// Rates grants against the worth computed so far.
+struct Rater<'a, 's> {
+    template: &'a Template,
+    access: &'a Access<'s>,
+    snapshot: &'s Snapshot,
+    privileged: &'a BTreeSet<String>,
+    index: &'a Index<'s>,
+    worth: &'a Worth,
+}
+
+impl Rater<'_, '_> {
+    /// The template's severity of `risk` in `scope`.
+    fn base(&self, risk: &RiskRule, scope: &Scope) -> Severity {
+        match scope {
+            Scope::Cluster => risk.severity.cluster,
+            Scope::Namespace(ns) if self.privileged.contains(ns) => {
+                risk.severity.privileged_namespace
+            }
+            Scope::Namespace(_) => risk.severity.namespace,
+        }
+    }
+
+    /// Rates `sat`, risk rule `risk` met in `scope`. The rule holds as much
+    /// as its weakest requirement allows: a requirement met for every name
+    /// allows the scope's severity (or more, for a permission rated by
+    /// targets, when a riskier one is in scope); one met for named objects
+    /// only allows what those names are worth under the permission's policy.
+    fn rate(&self, risk: usize, scope: &Scope, sat: &Satisfied) -> Rated {
+        let rule = &self.template.rules[risk];
+        let base = self.base(rule, scope);
+        let mut severity = Severity::Critical;
+        let mut targets = Vec::new();
+        for (req, met) in rule.requires.iter().zip(&sat.met) {
+            let ceiling = match met {
+                Met::All { probes } => {
+                    let mut c = base;
+                    for &p in probes {
+                        if let NamesPolicy::Target(kind) = req.any_of[p].names()
+                            && let Some(t) = self.riskiest(*kind, scope)
+                            && t.severity > Some(c)
+                        {
+                            c = t.severity.unwrap_or(c);
+                            targets.push(t);
+                        }
+                    }
+                    c
+                }
+                Met::Named { grants } => {
+                    let mut c = Severity::Low;
+                    for (p, names) in grants {
+                        let probe = &req.any_of[*p];
+                        let v = match probe.names() {
+                            NamesPolicy::Narrow => Severity::Low,
+                            NamesPolicy::Unlimited => base,
+                            NamesPolicy::Dangerous(set)
+                                if names.iter().any(|n| set.contains(n)) =>
+                            {
+                                base
+                            }
+                            NamesPolicy::Dangerous(_) => Severity::Low,
+                            NamesPolicy::Target(kind) => {
+                                let found = self.named(*kind, probe, names, scope);
+                                let v = found.iter().filter_map(|t| t.severity).max();
+                                targets.extend(found);
+                                v.unwrap_or(Severity::Low).max(Severity::Low)
+                            }
+                        };
+                        c = c.max(v);
+                    }
+                    c
+                }
+            };
+            severity = severity.min(ceiling);
+        }
+        targets.sort();
+        targets.dedup();
+        Rated { severity, targets }
+    }
+
+    fn subject_worth(&self, subject: &SubjectId) -> Option<Severity> {
+        self.index
+            .subject
+            .get(subject)
+            .and_then(|&i| self.worth.subjects[i])
+    }
+
+    /// The objects of `kind` named `names` that `probe` reaches in `scope`.
+    fn named(
+        &self,
+        kind: TargetKind,
+        probe: &Probe,
+        names: &BTreeSet<String>,
+        scope: &Scope,
+    ) -> Vec<RatedTarget> {
+        let in_scope = |ns: &str| match scope {
+            Scope::Cluster => true,
+            Scope::Namespace(s) => s == ns,
+        };
+        let mut out = Vec::new();
+        for name in names {
+            let before = out.len();
+            match kind {
+                TargetKind::ServiceAccount => {
+                    for &i in self
+                        .index
+                        .service_accounts_by_name
+                        .get(name.as_str())
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let SubjectId::ServiceAccount { namespace, .. } =
+                            &self.access.subjects[i].subject
+                            && in_scope(namespace)
+                        {
+                            out.push(target(kind, namespace, name, self.worth.subjects[i]));
+                        }
+                    }
+                }
+                TargetKind::Pod => {
+                    for &i in self
+                        .index
+                        .pods_by_name
+                        .get(name.as_str())
+                        .into_iter()
+                        .flatten()
+                    {
+                        let ns = self.snapshot.pods[i]
+                            .metadata
+                            .namespace
+                            .as_deref()
+                            .unwrap_or("");
+                        if in_scope(ns) {
+                            out.push(target(kind, ns, name, self.worth.pod(i)));
+                        }
+                    }
+                }
+                TargetKind::User => {
+                    let worth = match sa_of_user_name(name) {
+                        Some(sa) => self.subject_worth(&sa),
+                        None => self
+                            .subject_worth(&SubjectId::User { name: name.clone() })
+                            .max(
+                                self.index
+                                    .authenticated
+                                    .and_then(|i| self.worth.subjects[i]),
+                            ),
+                    };
+                    out.push(target(kind, "", name, worth));
+                }
+                TargetKind::Group => {
+                    let worth = if name == MASTERS {
+                        Some(Severity::Critical)
+                    } else {
+                        self.subject_worth(&SubjectId::Group { name: name.clone() })
+                    };
+                    out.push(target(kind, "", name, worth));
+                }
+                TargetKind::Secret => {
+                    let namespaces = self.index.token_secrets_by_name.get(name.as_str());
+                    for ns in namespaces.into_iter().flatten().filter(|ns| in_scope(ns)) {
+                        let sa = &self.index.token_secrets[&(*ns, name.as_str())];
+                        out.push(target(kind, ns, name, self.subject_worth(sa)));
+                    }
+                }
+                TargetKind::Node => {
+                    if let Some(w) = self.worth.nodes.get(name.as_str()) {
+                        out.push(target(kind, "", name, *w));
+                    }
+                }
+                TargetKind::Role => {
+                    for (role, role_scope) in self.role_targets(probe, name, scope) {
+                        let key = &self.access.rbac.role(role).key;
+                        let worth = self.worth.roles.get(&(role, role_scope)).copied().flatten();
+                        out.push(target(kind, &key.namespace, name, worth));
+                    }
+                }
+            }
+            if out.len() == before {
+                let ns = match scope {
+                    Scope::Namespace(ns)
+                        if !matches!(
+                            kind,
+                            TargetKind::User | TargetKind::Group | TargetKind::Node
+                        ) =>
+                    {
+                        ns.as_str()
+                    }
+                    _ => "",
+                };
+                out.push(RatedTarget {
+                    kind,
+                    namespace: ns.to_string(),
+                    name: name.clone(),
+                    severity: None,
+                    found: false,
+                });
+            }
+        }
+        out
+    }
+
+    /// The roles a `bind` (or `escalate`) grant named `name` reaches in
+    /// `scope`, each with the scope it would be bound in.
+    fn role_targets(&self, probe: &Probe, name: &str, scope: &Scope) -> Vec<(RoleId, Scope)> {
+        let Probe::Resource { resource, .. } = probe else {
+            return Vec::new();
+        };
+        match (resource.as_str(), scope) {
+            ("clusterroles", _) => self
+                .index
+                .role
+                .get(&(Kind::ClusterRole, "", name))
+                .map(|&r| vec![(r, scope.clone())])
+                .unwrap_or_default(),
+            ("roles", Scope::Namespace(ns)) => self
+                .index
+                .role
+                .get(&(Kind::Role, ns.as_str(), name))
+                .map(|&r| vec![(r, scope.clone())])
+                .unwrap_or_default(),
+            ("roles", Scope::Cluster) => self
+                .index
+                .roles_by_name
+                .get(&(Kind::Role, name))
+                .into_iter()
+                .flatten()
+                .map(|&r| (r, self.access.home_scope(r)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The riskiest object of `kind` in `scope`, for a full grant.
+    fn riskiest(&self, kind: TargetKind, scope: &Scope) -> Option<RatedTarget> {
+        let ns = match scope {
+            Scope::Cluster => None,
+            Scope::Namespace(ns) => Some(ns.clone()),
+        };
+        self.worth.riskiest.get(&(kind, ns)).cloned()
+    }
+}
+
+/// Fills [`Worth::riskiest`] from the worth of subjects, pods and nodes.
+fn index_riskiest(worth: &mut Worth, access: &Access<'_>, snapshot: &Snapshot, index: &Index<'_>) {
+    let mut table: HashMap<(TargetKind, Option<String>), RatedTarget> = HashMap::new();
+    let mut offer = |t: RatedTarget| {
+        if t.severity.is_none() {
+            return;
+        }
+        for ns in [None, Some(t.namespace.clone())] {
+            if ns.as_deref() == Some("") {
+                continue;
+            }
+            let slot = table.entry((t.kind, ns));
+            match slot {
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    if t.severity > o.get().severity {
+                        o.insert(t.clone());
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(t.clone());
+                }
+            }
+        }
+    };
+    for (i, s) in access.subjects.iter().enumerate() {
+        if let SubjectId::ServiceAccount { namespace, name } = &s.subject {
+            offer(target(
+                TargetKind::ServiceAccount,
+                namespace,
+                name,
+                worth.subjects[i],
+            ));
+        }
+    }
+    for (i, p) in snapshot.pods.iter().enumerate() {
+        let ns = p.metadata.namespace.as_deref().unwrap_or("");
+        let name = p.metadata.name.as_deref().unwrap_or("");
+        offer(target(TargetKind::Pod, ns, name, worth.pod(i)));
+    }
+    for ((ns, name), sa) in &index.token_secrets {
+        let w = index.subject.get(sa).and_then(|&i| worth.subjects[i]);
+        offer(target(TargetKind::Secret, ns, name, w));
+    }
+    for (name, w) in &worth.nodes {
+        offer(target(TargetKind::Node, "", name, *w));
+    }
+    worth.riskiest = table;
+}
+
+fn target(
+    kind: TargetKind,
+    namespace: &str,
+    name: &str,
+    severity: Option<Severity>,
+) -> RatedTarget {
+    RatedTarget {
+        kind,
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        severity,
+        found: true,
+    }
+}
+
+/// The ServiceAccount a user name `system:serviceaccount:<ns>:<name>` stands for.
+fn sa_of_user_name(user: &str) -> Option<SubjectId> {
+    let rest = user.strip_prefix(SERVICE_ACCOUNT_USER_PREFIX)?;
+    let (namespace, name) = rest.split_once(':')?;
+    Some(SubjectId::ServiceAccount {
+        namespace: namespace.into(),
+        name: name.into(),
+    })
+}
+
+/// One level up, at most CRITICAL.
+pub fn raise(s: Severity) -> Severity {
+    match s {
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        Severity::High | Severity::Critical => Severity::Critical,
+    }
+}
+
+/// Rates everything in `access`, with `exposures` for what pods and nodes hold.
+pub fn rate(
+    snapshot: &Snapshot,
+    template: &Template,
+    access: &Access<'_>,
+    exposures: &[PodExposure<'_>],
+    privileged: &BTreeSet<String>,
+) -> Ratings {
+    let index = Index::of(access, snapshot);
+    // Roles that named `bind` grants reach, and where they would be bound.
+    let mut role_pairs: BTreeSet<(RoleId, Scope)> = BTreeSet::new();
+    {
+        let worth = Worth::default();
+        let rater = Rater {
+            template,
+            access,
+            snapshot,
+            privileged,
+            index: &index,
+            worth: &worth,
+        };
+        let mut collect = |risk: usize, scope: &Scope, sat: &Satisfied| {
+            let rule = &template.rules[risk];
+            for (req, met) in rule.requires.iter().zip(&sat.met) {
+                if let Met::Named { grants } = met {
+                    for (p, names) in grants {
+                        let probe = &req.any_of[*p];
+                        if probe.names() == &NamesPolicy::Target(TargetKind::Role) {
+                            for n in names {
+                                role_pairs.extend(rater.role_targets(probe, n, scope));
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        for s in &access.subjects {
+            for r in &s.risks {
+                for (scope, sat) in &r.scopes {
+                    collect(r.risk, scope, sat);
+                }
+            }
+        }
+        for (b, risks) in access.bindings.iter().enumerate() {
+            let scope = access.rbac.bindings[b].scope.clone();
+            for (risk, sat) in risks {
+                collect(*risk, &scope, sat);
+            }
+        }
+        for (r, risks) in access.roles.iter().enumerate() {
+            let scope = access.home_scope(RoleId(r));
+            for (risk, sat) in risks {
+                collect(*risk, &scope, sat);
+            }
+        }
+    }
+    let role_risks: Vec<((RoleId, Scope), Risks)> = role_pairs
+        .into_iter()
+        .map(|(r, s)| {
+            let risks = access.role_risks(template, r, &s);
+            ((r, s), risks)
+        })
+        .collect();
+
+    let mut worth = Worth {
+        subjects: vec![None; access.subjects.len()],
+        pods: vec![None; snapshot.pods.len()],
+        nodes: HashMap::new(),
+        roles: role_risks.iter().map(|(k, _)| (k.clone(), None)).collect(),
+        riskiest: HashMap::new(),
+    };
+    // Subjects whose worth can change once others' is known: those with a
+    // grant rated by targets. The others are rated once.
+    let dependent: Vec<bool> = access
+        .subjects
+        .iter()
+        .map(|s| s.risks.iter().any(|r| depends_on_targets(template, r)))
+        .collect();
+    let mut first = true;
+    // Each pass can only raise values, and there are four levels: the bound
+    // is never reached in practice, and it keeps a mistake from hanging.
+    let max_passes = 4 * (access.subjects.len() + snapshot.pods.len() + role_risks.len()) + 2;
+    for _ in 0..max_passes {
+        let rater = Rater {
+            template,
+            access,
+            snapshot,
+            privileged,
+            index: &index,
+            worth: &worth,
+        };
+        let mut next = worth.clone();
+        for (i, s) in access.subjects.iter().enumerate() {
+            if first || dependent[i] {
+                next.subjects[i] = s
+                    .risks
+                    .iter()
+                    .flat_map(|r| {
+                        r.scopes
+                            .iter()
+                            .map(|(sc, sat)| rater.rate(r.risk, sc, sat).severity)
+                    })
+                    .max();
+            }
+        }
+        for ((role, scope), risks) in &role_risks {
+            let v = risks
+                .iter()
+                .map(|(risk, sat)| rater.rate(*risk, scope, sat).severity)
+                .max();
+            next.roles.insert((*role, scope.clone()), v);
+        }
+        pods_and_nodes(&mut next, exposures, &index);
+        index_riskiest(&mut next, access, snapshot, &index);
+        first = false;
+        if next.subjects == worth.subjects
+            && next.pods == worth.pods
+            && next.nodes == worth.nodes
+            && next.roles == worth.roles
+            && next.riskiest == worth.riskiest
+        {
+            break;
+        }
+        worth = next;
+    }
+
+    let rater = Rater {
+        template,
+        access,
+        snapshot,
+        privileged,
+        index: &index,
+        worth: &worth,
+    };
+    let subjects = access
+        .subjects
+        .iter()
+        .map(|s| {
+            s.risks
+                .iter()
+                .map(|r| rate_subject_risk(&rater, r))
+                .collect()
+        })
+        .collect();
+    let bindings = access
+        .bindings
+        .iter()
+        .enumerate()
+        .map(|(b, risks)| {
+            let scope = &access.rbac.bindings[b].scope;
+            risks
+                .iter()
+                .map(|(risk, sat)| rater.rate(*risk, scope, sat))
+                .collect()
+        })
+        .collect();
+    let roles = access
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(r, risks)| {
+            let scope = access.home_scope(RoleId(r));
+            risks
+                .iter()
+                .map(|(risk, sat)| rater.rate(*risk, &scope, sat))
+                .collect()
+        })
+        .collect();
+    Ratings {
+        subjects,
+        bindings,
+        roles,
+        worth,
+    }
+}
+
+/// Whether a risk's rating can depend on what other objects are worth.
+fn depends_on_targets(template: &Template, r: &RiskAccess) -> bool {
+    template.rules[r.risk].requires.iter().any(|req| {
+        req.any_of
+            .iter()
+            .any(|p| matches!(p.names(), NamesPolicy::Target(_)))
+    })
+}
+
+/// Pods and nodes from the subjects' worth: a node holds every token its
+/// pods expose; a pod its own tokens, and, when it can escape to its node,
+/// one level more and at least the node.
+fn pods_and_nodes(worth: &mut Worth, exposures: &[PodExposure<'_>], index: &Index<'_>) {
+    let token_worth = |worth: &Worth, p: &PodExposure<'_>| {
+        p.api_tokens()
+            .filter_map(|sa| {
+                index
+                    .subject
+                    .get(&sa.subject())
+                    .and_then(|&i| worth.subjects[i])
+            })
+            .max()
+    };
+    worth.nodes.clear();
+    for p in exposures {
+        if let Some(node) = p.node() {
+            let v = token_worth(worth, p);
+            let entry = worth.nodes.entry(node.to_string()).or_insert(None);
+            *entry = (*entry).max(v);
+        }
+    }
+    for (i, p) in exposures.iter().enumerate() {
+        let own = token_worth(worth, p);
+        worth.pods[i] = if p.escapes() {
+            own.map(raise).max(p.node().and_then(|n| worth.node(n)))
+        } else {
+            own
+        };
+    }
+}
+
+/// A subject's risk rated in each scope where it holds; the finding reports
+/// the scopes where it holds for every name, plus the narrowed ones rated
+/// higher than all of those.
+fn rate_subject_risk(rater: &Rater<'_, '_>, r: &RiskAccess) -> RatedRisk {
+    let rated: Vec<Rated> = r
+        .scopes
+        .iter()
+        .map(|(scope, sat)| rater.rate(r.risk, scope, sat))
+        .collect();
+    let full_top = r
+        .scopes
+        .iter()
+        .zip(&rated)
+        .filter(|((_, sat), _)| sat.is_full())
+        .map(|(_, x)| x.severity)
+        .max();
+    let scopes: Vec<usize> = r
+        .scopes
+        .iter()
+        .zip(&rated)
+        .enumerate()
+        .filter(|(_, ((_, sat), x))| sat.is_full() || full_top.is_none_or(|top| x.severity > top))
+        .map(|(i, _)| i)
+        .collect();
+    let narrowed = scopes.iter().all(|&i| !r.scopes[i].1.is_full());
+    let severity = scopes
+        .iter()
+        .map(|&i| rated[i].severity)
+        .max()
+        .unwrap_or(Severity::Low);
+    let mut targets: Vec<RatedTarget> = scopes
+        .iter()
+        .flat_map(|&i| rated[i].targets.iter().cloned())
+        .collect();
+    targets.sort();
+    targets.dedup();
+    RatedRisk {
+        risk: r.risk,
+        severity,
+        scopes,
+        narrowed,
+        targets,
+    }
+}
