@@ -446,10 +446,12 @@ pub fn gap_impact(kind: Kind) -> &'static str {
             "grants through RoleBindings are unknown: risky subjects may be missing or rated too low"
         }
         Kind::ServiceAccount => "missing-service-account findings are suppressed",
-        Kind::Pod => "pods are unknown: which pods expose risky tokens cannot be determined",
+        Kind::Pod => {
+            "pods are unknown: which pods expose risky tokens cannot be determined, and grants rated by what pods carry (exec, attach, ephemeral containers) are rated without them"
+        }
         Kind::Namespace => "namespace counts only; findings are unaffected",
         Kind::Secret => {
-            "secret mounts cannot be told apart from legacy ServiceAccount token secrets: pods that mount one may expose more tokens than reported"
+            "secret mounts cannot be told apart from legacy ServiceAccount token secrets: pods that mount one may expose more tokens than reported, and reading secrets is not rated by the tokens they hold"
         }
     }
 }

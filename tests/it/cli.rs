@@ -402,7 +402,7 @@ fn templates_can_be_replaced_printed_and_are_validated() {
         "--template",
         t.to_str().unwrap(),
     ]);
-    assert_eq!(a["template"]["rules"], 32);
+    assert_eq!(a["template"]["rules"], 36);
 
     let bad = String::from_utf8(printed).unwrap().replacen(
         "severity: {cluster: CRITICAL",

@@ -399,13 +399,46 @@ fn every_amplifier_is_reported_with_its_containers_and_no_value() {
 
 #[test]
 fn an_escape_amplifier_raises_a_hot_pod_one_level() {
-    let r = report("scan", true, &[]);
+    // Without Secrets, the default ServiceAccount's secret reads in `apps`
+    // are HIGH (see the next test for what they are worth with them).
+    let r = report("scan", false, &[]);
     let p = pod(&r, "uses-default");
     assert_eq!(p["serviceAccount"]["name"], "default");
     assert_eq!(
         (p["tokenSeverity"].as_str(), p["severity"].as_str()),
         (Some("HIGH"), Some("CRITICAL"))
     );
+}
+
+#[test]
+fn reading_a_namespaces_secrets_is_worth_its_legacy_tokens() {
+    // `default` may read every secret in `apps`, where legacy-sa-token holds
+    // the token of legacy-sa, which reads every secret in the cluster.
+    let r = report("scan", true, &[]);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["code"] == "risky-subject"
+                && f["rule"] == "secrets-read"
+                && f["subject"]["name"] == "default"
+        })
+        .unwrap();
+    assert_eq!(f["severity"], "CRITICAL", "{f}");
+    assert_eq!(f["scope"]["namespaces"], serde_json::json!(["apps"]));
+    assert_eq!(
+        f["ratedBy"],
+        serde_json::json!([{"kind": "Secret", "namespace": "apps", "name": "legacy-sa-token", "severity": "CRITICAL", "found": true}])
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("rated by what it reaches: Secret apps/legacy-sa-token (CRITICAL)"),
+        "{f}"
+    );
+    assert_eq!(pod(&r, "uses-default")["tokenSeverity"], "CRITICAL");
 }
 
 #[test]
@@ -450,9 +483,9 @@ fn a_node_yields_every_token_of_its_pods_and_daemonsets_are_everywhere() {
         held(&node("n1")),
         [
             "apps/admin-sa",
+            "apps/default",
             "apps/ds-agent",
             "grp/worker",
-            "apps/default",
             "apps/medium-sa"
         ]
     );
@@ -522,7 +555,8 @@ fn the_default_service_account_and_unused_risky_ones_are_called_out() {
     };
     let r = report("scan", true, &[]);
     let default = find(&r, "risky-default-service-account", "default");
-    assert_eq!(default["severity"], "HIGH");
+    // It can read legacy-sa's token secret (see above).
+    assert_eq!(default["severity"], "CRITICAL");
     assert!(
         default["message"]
             .as_str()
