@@ -32,6 +32,7 @@ use serde::Serialize;
 use crate::access::matching::{Met, Satisfied};
 use crate::access::{Access, RiskAccess, Risks};
 use crate::pods::exposure::PodExposure;
+use crate::pods::tokens::ServiceAccountRef;
 use crate::rbac::subjects::MASTERS;
 use crate::rbac::{RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
@@ -56,6 +57,11 @@ pub struct RatedTarget {
     pub severity: Option<Severity>,
     /// Whether it exists in the snapshot.
     pub found: bool,
+    /// Whether it is the holder's own (its own ServiceAccount, a pod or a
+    /// legacy token that carries only that ServiceAccount): reaching it gains
+    /// nothing, so it does not count.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub own: bool,
 }
 
 impl std::fmt::Display for RatedTarget {
@@ -67,6 +73,7 @@ impl std::fmt::Display for RatedTarget {
         f.write_str(&self.name)?;
         match (self.found, self.severity) {
             (false, _) => f.write_str(" (not in the snapshot)"),
+            _ if self.own => f.write_str(" (its own)"),
             (true, Some(s)) => write!(f, " ({s})"),
             (true, None) => f.write_str(" (no risk)"),
         }
@@ -136,8 +143,17 @@ pub struct Worth {
     /// (role, scope) pairs that named `bind` grants target, and their worth there.
     roles: HashMap<(RoleId, Scope), Option<Severity>>,
     /// The riskiest ServiceAccount, pod, token secret and node, cluster-wide
-    /// (`None`) and per namespace, for full grants rated by targets.
-    riskiest: HashMap<(TargetKind, Option<String>), RatedTarget>,
+    /// (`None`) and per namespace, for full grants rated by targets: the two
+    /// riskiest with different owners, so that a holder's own can be passed over.
+    riskiest: HashMap<(TargetKind, Option<String>), Vec<Candidate>>,
+}
+
+/// A target for full grants, with the ServiceAccount whose token it carries
+/// when it carries exactly one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Candidate {
+    target: RatedTarget,
+    owner: Option<SubjectId>,
 }
 
 impl Worth {
@@ -159,13 +175,20 @@ struct Index<'s> {
     pods_by_name: HashMap<&'s str, Vec<usize>>,
     token_secrets: HashMap<(&'s str, &'s str), SubjectId>,
     token_secrets_by_name: HashMap<&'s str, Vec<&'s str>>,
+    /// By pod index: the one ServiceAccount whose tokens it exposes to the
+    /// API server, when there is exactly one.
+    pod_owner: Vec<Option<SubjectId>>,
     role: HashMap<(Kind, &'s str, &'s str), RoleId>,
     roles_by_name: HashMap<(Kind, &'s str), Vec<RoleId>>,
     authenticated: Option<usize>,
 }
 
 impl<'s> Index<'s> {
-    fn of(access: &'s Access<'_>, snapshot: &'s Snapshot) -> Index<'s> {
+    fn of(
+        access: &'s Access<'_>,
+        snapshot: &'s Snapshot,
+        exposures: &[PodExposure<'_>],
+    ) -> Index<'s> {
         let mut subject = HashMap::new();
         let mut service_accounts_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, s) in access.subjects.iter().enumerate() {
@@ -223,6 +246,16 @@ impl<'s> Index<'s> {
             pods_by_name,
             token_secrets,
             token_secrets_by_name,
+            pod_owner: exposures
+                .iter()
+                .map(|p| {
+                    let owners: BTreeSet<&ServiceAccountRef> = p.api_tokens().collect();
+                    match owners.into_iter().collect::<Vec<_>>()[..] {
+                        [one] => Some(one.subject()),
+                        _ => None,
+                    }
+                })
+                .collect(),
             role,
             roles_by_name,
             authenticated,
@@ -257,7 +290,9 @@ impl Rater<'_, '_> {
     /// allows the scope's severity (or more, for a permission rated by
     /// targets, when a riskier one is in scope); one met for named objects
     /// only allows what those names are worth under the permission's policy.
-    fn rate(&self, risk: usize, scope: &Scope, sat: &Satisfied) -> Rated {
+    /// `holders` are the subjects the grant is theirs (none for a role on
+    /// its own): their own objects do not count.
+    fn rate(&self, risk: usize, scope: &Scope, sat: &Satisfied, holders: &[&SubjectId]) -> Rated {
         let rule = &self.template.rules[risk];
         let base = self.base(rule, scope);
         let mut severity = Severity::Critical;
@@ -268,7 +303,7 @@ impl Rater<'_, '_> {
                     let mut c = base;
                     for &p in probes {
                         if let NamesPolicy::Target(kind) = req.any_of[p].names()
-                            && let Some(t) = self.riskiest(*kind, scope)
+                            && let Some(t) = self.riskiest(*kind, scope, holders)
                             && t.severity > Some(c)
                         {
                             c = t.severity.unwrap_or(c);
@@ -291,8 +326,12 @@ impl Rater<'_, '_> {
                             }
                             NamesPolicy::Dangerous(_) => Severity::Low,
                             NamesPolicy::Target(kind) => {
-                                let found = self.named(*kind, probe, names, scope);
-                                let v = found.iter().filter_map(|t| t.severity).max();
+                                let found = self.named(*kind, probe, names, scope, holders);
+                                let v = found
+                                    .iter()
+                                    .filter(|t| !t.own)
+                                    .filter_map(|t| t.severity)
+                                    .max();
                                 targets.extend(found);
                                 v.unwrap_or(Severity::Low).max(Severity::Low)
                             }
@@ -323,12 +362,14 @@ impl Rater<'_, '_> {
         probe: &Probe,
         names: &BTreeSet<String>,
         scope: &Scope,
+        holders: &[&SubjectId],
     ) -> Vec<RatedTarget> {
         let in_scope = |ns: &str| match scope {
             Scope::Cluster => true,
             Scope::Namespace(s) => s == ns,
         };
-        let mut out = Vec::new();
+        let own = |owner: Option<&SubjectId>| owner.is_some_and(|o| holders.contains(&o));
+        let mut out: Vec<RatedTarget> = Vec::new();
         for name in names {
             let before = out.len();
             match kind {
@@ -340,11 +381,13 @@ impl Rater<'_, '_> {
                         .into_iter()
                         .flatten()
                     {
-                        if let SubjectId::ServiceAccount { namespace, .. } =
-                            &self.access.subjects[i].subject
+                        let subject = &self.access.subjects[i].subject;
+                        if let SubjectId::ServiceAccount { namespace, .. } = subject
                             && in_scope(namespace)
                         {
-                            out.push(target(kind, namespace, name, self.worth.subjects[i]));
+                            let mut t = target(kind, namespace, name, self.worth.subjects[i]);
+                            t.own = own(Some(subject));
+                            out.push(t);
                         }
                     }
                 }
@@ -362,22 +405,28 @@ impl Rater<'_, '_> {
                             .as_deref()
                             .unwrap_or("");
                         if in_scope(ns) {
-                            out.push(target(kind, ns, name, self.worth.pod(i)));
+                            let mut t = target(kind, ns, name, self.worth.pod(i));
+                            t.own = own(self.index.pod_owner[i].as_ref());
+                            out.push(t);
                         }
                     }
                 }
                 TargetKind::User => {
-                    let worth = match sa_of_user_name(name) {
-                        Some(sa) => self.subject_worth(&sa),
-                        None => self
-                            .subject_worth(&SubjectId::User { name: name.clone() })
-                            .max(
+                    let (worth, is_own) = match sa_of_user_name(name) {
+                        Some(sa) => (self.subject_worth(&sa), own(Some(&sa))),
+                        None => {
+                            let user = SubjectId::User { name: name.clone() };
+                            let worth = self.subject_worth(&user).max(
                                 self.index
                                     .authenticated
                                     .and_then(|i| self.worth.subjects[i]),
-                            ),
+                            );
+                            (worth, own(Some(&user)))
+                        }
                     };
-                    out.push(target(kind, "", name, worth));
+                    let mut t = target(kind, "", name, worth);
+                    t.own = is_own;
+                    out.push(t);
                 }
                 TargetKind::Group => {
                     let worth = if name == MASTERS {
@@ -391,7 +440,9 @@ impl Rater<'_, '_> {
                     let namespaces = self.index.token_secrets_by_name.get(name.as_str());
                     for ns in namespaces.into_iter().flatten().filter(|ns| in_scope(ns)) {
                         let sa = &self.index.token_secrets[&(*ns, name.as_str())];
-                        out.push(target(kind, ns, name, self.subject_worth(sa)));
+                        let mut t = target(kind, ns, name, self.subject_worth(sa));
+                        t.own = own(Some(sa));
+                        out.push(t);
                     }
                 }
                 TargetKind::Node => {
@@ -425,6 +476,7 @@ impl Rater<'_, '_> {
                     name: name.clone(),
                     severity: None,
                     found: false,
+                    own: false,
                 });
             }
         }
@@ -462,61 +514,79 @@ impl Rater<'_, '_> {
         }
     }
 
-    /// The riskiest object of `kind` in `scope`, for a full grant.
-    fn riskiest(&self, kind: TargetKind, scope: &Scope) -> Option<RatedTarget> {
+    /// The riskiest object of `kind` in `scope` that is not the holders'
+    /// own, for a full grant.
+    fn riskiest(
+        &self,
+        kind: TargetKind,
+        scope: &Scope,
+        holders: &[&SubjectId],
+    ) -> Option<RatedTarget> {
         let ns = match scope {
             Scope::Cluster => None,
             Scope::Namespace(ns) => Some(ns.clone()),
         };
-        self.worth.riskiest.get(&(kind, ns)).cloned()
+        self.worth
+            .riskiest
+            .get(&(kind, ns))?
+            .iter()
+            .find(|c| c.owner.as_ref().is_none_or(|o| !holders.contains(&o)))
+            .map(|c| c.target.clone())
     }
 }
 
 /// Fills [`Worth::riskiest`] from the worth of subjects, pods and nodes.
 fn index_riskiest(worth: &mut Worth, access: &Access<'_>, snapshot: &Snapshot, index: &Index<'_>) {
-    let mut table: HashMap<(TargetKind, Option<String>), RatedTarget> = HashMap::new();
-    let mut offer = |t: RatedTarget| {
-        if t.severity.is_none() {
+    let mut table: HashMap<(TargetKind, Option<String>), Vec<Candidate>> = HashMap::new();
+    let mut offer = |target: RatedTarget, owner: Option<SubjectId>| {
+        if target.severity.is_none() {
             return;
         }
-        for ns in [None, Some(t.namespace.clone())] {
-            if ns.as_deref() == Some("") {
-                continue;
-            }
-            let slot = table.entry((t.kind, ns));
-            match slot {
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    if t.severity > o.get().severity {
-                        o.insert(t.clone());
-                    }
+        let namespace = (!target.namespace.is_empty()).then(|| target.namespace.clone());
+        let candidate = Candidate { target, owner };
+        for ns in [None, namespace] {
+            let top = table.entry((candidate.target.kind, ns)).or_default();
+            // Keep the two riskiest with different owners.
+            match top
+                .iter()
+                .position(|c| c.owner.is_some() && c.owner == candidate.owner)
+            {
+                Some(i) if top[i].target.severity >= candidate.target.severity => continue,
+                Some(i) => {
+                    top.remove(i);
                 }
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(t.clone());
-                }
+                None => {}
             }
+            top.push(candidate.clone());
+            top.sort_by_key(|c| std::cmp::Reverse(c.target.severity));
+            top.truncate(2);
         }
     };
     for (i, s) in access.subjects.iter().enumerate() {
         if let SubjectId::ServiceAccount { namespace, name } = &s.subject {
-            offer(target(
+            let t = target(
                 TargetKind::ServiceAccount,
                 namespace,
                 name,
                 worth.subjects[i],
-            ));
+            );
+            offer(t, Some(s.subject.clone()));
         }
     }
     for (i, p) in snapshot.pods.iter().enumerate() {
         let ns = p.metadata.namespace.as_deref().unwrap_or("");
         let name = p.metadata.name.as_deref().unwrap_or("");
-        offer(target(TargetKind::Pod, ns, name, worth.pod(i)));
+        offer(
+            target(TargetKind::Pod, ns, name, worth.pod(i)),
+            index.pod_owner[i].clone(),
+        );
     }
     for ((ns, name), sa) in &index.token_secrets {
         let w = index.subject.get(sa).and_then(|&i| worth.subjects[i]);
-        offer(target(TargetKind::Secret, ns, name, w));
+        offer(target(TargetKind::Secret, ns, name, w), Some(sa.clone()));
     }
     for (name, w) in &worth.nodes {
-        offer(target(TargetKind::Node, "", name, *w));
+        offer(target(TargetKind::Node, "", name, *w), None);
     }
     worth.riskiest = table;
 }
@@ -533,6 +603,7 @@ fn target(
         name: name.to_string(),
         severity,
         found: true,
+        own: false,
     }
 }
 
@@ -563,7 +634,7 @@ pub fn rate(
     exposures: &[PodExposure<'_>],
     privileged: &BTreeSet<String>,
 ) -> Ratings {
-    let index = Index::of(access, snapshot);
+    let index = Index::of(access, snapshot, exposures);
     // Roles that named `bind` grants reach, and where they would be bound.
     let mut role_pairs: BTreeSet<(RoleId, Scope)> = BTreeSet::new();
     {
@@ -649,13 +720,14 @@ pub fn rate(
         let mut next = worth.clone();
         for (i, s) in access.subjects.iter().enumerate() {
             if first || dependent[i] {
+                let holders = [&s.subject];
                 next.subjects[i] = s
                     .risks
                     .iter()
                     .flat_map(|r| {
                         r.scopes
                             .iter()
-                            .map(|(sc, sat)| rater.rate(r.risk, sc, sat).severity)
+                            .map(|(sc, sat)| rater.rate(r.risk, sc, sat, &holders).severity)
                     })
                     .max();
             }
@@ -663,7 +735,7 @@ pub fn rate(
         for ((role, scope), risks) in &role_risks {
             let v = risks
                 .iter()
-                .map(|(risk, sat)| rater.rate(*risk, scope, sat).severity)
+                .map(|(risk, sat)| rater.rate(*risk, scope, sat, &[]).severity)
                 .max();
             next.roles.insert((*role, scope.clone()), v);
         }
@@ -695,7 +767,7 @@ pub fn rate(
         .map(|s| {
             s.risks
                 .iter()
-                .map(|r| rate_subject_risk(&rater, r))
+                .map(|r| rate_subject_risk(&rater, &s.subject, r))
                 .collect()
         })
         .collect();
@@ -704,10 +776,11 @@ pub fn rate(
         .iter()
         .enumerate()
         .map(|(b, risks)| {
-            let scope = &access.rbac.bindings[b].scope;
+            let binding = &access.rbac.bindings[b];
+            let holders: Vec<&SubjectId> = binding.subjects.iter().collect();
             risks
                 .iter()
-                .map(|(risk, sat)| rater.rate(*risk, scope, sat))
+                .map(|(risk, sat)| rater.rate(*risk, &binding.scope, sat, &holders))
                 .collect()
         })
         .collect();
@@ -719,7 +792,7 @@ pub fn rate(
             let scope = access.home_scope(RoleId(r));
             risks
                 .iter()
-                .map(|(risk, sat)| rater.rate(*risk, &scope, sat))
+                .map(|(risk, sat)| rater.rate(*risk, &scope, sat, &[]))
                 .collect()
         })
         .collect();
@@ -775,11 +848,11 @@ fn pods_and_nodes(worth: &mut Worth, exposures: &[PodExposure<'_>], index: &Inde
 /// A subject's risk rated in each scope where it holds; the finding reports
 /// the scopes where it holds for every name, plus the narrowed ones rated
 /// higher than all of those.
-fn rate_subject_risk(rater: &Rater<'_, '_>, r: &RiskAccess) -> RatedRisk {
+fn rate_subject_risk(rater: &Rater<'_, '_>, subject: &SubjectId, r: &RiskAccess) -> RatedRisk {
     let rated: Vec<Rated> = r
         .scopes
         .iter()
-        .map(|(scope, sat)| rater.rate(r.risk, scope, sat))
+        .map(|(scope, sat)| rater.rate(r.risk, scope, sat, &[subject]))
         .collect();
     let full_top = r
         .scopes

@@ -246,7 +246,11 @@ fn forbidden_pods_give_a_partial_report_that_says_so() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["ratedBy"].as_array().is_some_and(|t| t.iter().any(|t| t["kind"] == "Pod")))
+        .filter(|f| {
+            f["ratedBy"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["kind"] == "Pod"))
+        })
         .map(|f| &f["fingerprint"])
         .collect();
     let rbac_only = |r: &serde_json::Value| -> Vec<serde_json::Value> {

@@ -6,6 +6,7 @@ mod demo;
 mod hostile;
 mod live;
 mod pods;
+mod rating;
 mod real_server;
 mod semantics;
 mod support;

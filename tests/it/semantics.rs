@@ -5,34 +5,7 @@
 use rbacscan::findings::{Code, FindingScope};
 use rbacscan::template::Severity;
 
-use crate::support::{analyze, subject_findings, subject_rule};
-
-fn cluster_role(name: &str, rules: &str) -> String {
-    format!(
-        "- {{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {{name: {name}}}, rules: {rules}}}\n"
-    )
-}
-
-fn binding(
-    kind: &str,
-    ns: Option<&str>,
-    name: &str,
-    role_kind: &str,
-    role: &str,
-    subjects: &str,
-) -> String {
-    let meta = match ns {
-        Some(ns) => format!("{{name: {name}, namespace: {ns}}}"),
-        None => format!("{{name: {name}}}"),
-    };
-    format!(
-        "- {{apiVersion: rbac.authorization.k8s.io/v1, kind: {kind}, metadata: {meta}, roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: {role_kind}, name: {role}}}, subjects: {subjects}}}\n"
-    )
-}
-
-fn list(items: &[String]) -> String {
-    format!("apiVersion: v1\nkind: List\nitems:\n{}", items.concat())
-}
+use crate::support::{analyze, binding, cluster_role, list, subject_findings, subject_rule};
 
 const SECRETS: &str = "[{apiGroups: [''], resources: [secrets], verbs: [get]}]";
 

@@ -72,3 +72,33 @@ pub fn subject_rule<'a>(a: &'a Analysis, subject: &str, rule: &str) -> Option<&'
         .into_iter()
         .find(|f| f.rule.as_deref() == Some(rule))
 }
+
+/// A ClusterRole list item with `rules` (YAML flow text).
+pub fn cluster_role(name: &str, rules: &str) -> String {
+    format!(
+        "- {{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {{name: {name}}}, rules: {rules}}}\n"
+    )
+}
+
+/// A RoleBinding or ClusterRoleBinding list item; `subjects` is YAML flow text.
+pub fn binding(
+    kind: &str,
+    ns: Option<&str>,
+    name: &str,
+    role_kind: &str,
+    role: &str,
+    subjects: &str,
+) -> String {
+    let meta = match ns {
+        Some(ns) => format!("{{name: {name}, namespace: {ns}}}"),
+        None => format!("{{name: {name}}}"),
+    };
+    format!(
+        "- {{apiVersion: rbac.authorization.k8s.io/v1, kind: {kind}, metadata: {meta}, roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: {role_kind}, name: {role}}}, subjects: {subjects}}}\n"
+    )
+}
+
+/// A `v1 List` of items.
+pub fn list(items: &[String]) -> String {
+    format!("apiVersion: v1\nkind: List\nitems:\n{}", items.concat())
+}
