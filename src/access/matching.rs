@@ -7,9 +7,11 @@
 //! How much a match is worth is the rating's business (`crate::rating`):
 //! this says only what is granted, for which names, and through which rules.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::rbac::rules::{Grant, rule_grants};
+use k8s_openapi::api::rbac::v1::PolicyRule;
+
+use crate::rbac::rules::{Grant, RuleKey, rule_grants, rule_key};
 use crate::rbac::{BindingId, Rbac, RoleId};
 use crate::template::Template;
 
@@ -32,48 +34,94 @@ pub struct RoleProfile<'s> {
     hits: Vec<Vec<Vec<Hit<'s>>>>,
 }
 
-impl<'s> RoleProfile<'s> {
-    /// Profiles one role against the template.
-    pub fn of(rbac: &Rbac<'s>, role: RoleId, template: &Template) -> Self {
-        let rules = &rbac.role(role).rules;
-        let hits = template
-            .rules
-            .iter()
-            .map(|risk| {
-                risk.requires
-                    .iter()
-                    .map(|req| {
-                        let mut hits = Vec::new();
-                        for (pi, probe) in req.any_of.iter().enumerate() {
-                            for (ri, eff) in rules.iter().enumerate() {
-                                let Some(request) = probe.request(eff.rule.api_groups.as_deref())
-                                else {
-                                    continue;
-                                };
-                                if let Some(grant) = rule_grants(eff.rule, &request) {
-                                    hits.push(Hit {
-                                        rule: ri,
-                                        probe: pi,
-                                        names: match grant {
-                                            Grant::All => None,
-                                            Grant::Named(n) => Some(n),
-                                        },
-                                        namespaced: probe.grantable_in_namespace(),
-                                    });
-                                }
-                            }
-                        }
-                        hits
-                    })
-                    .collect()
-            })
-            .collect();
-        RoleProfile { hits }
-    }
-
+impl RoleProfile<'_> {
     /// Whether the role matches anything at all of risk rule `risk` (cheap pre-check).
     pub fn touches(&self, risk: usize) -> bool {
         self.hits[risk].iter().any(|h| !h.is_empty())
+    }
+}
+
+/// One probe of the template that a rule grants.
+#[derive(Debug, Clone, Copy)]
+struct RuleHit<'s> {
+    risk: usize,
+    requirement: usize,
+    probe: usize,
+    names: Option<&'s [String]>,
+    namespaced: bool,
+}
+
+/// Profiles roles against a template. What a rule grants of the template
+/// is worked out once per distinct rule: aggregated ClusterRoles repeat
+/// their selected roles' rules, and many Roles share the same rules.
+pub struct Profiler<'t, 's> {
+    template: &'t Template,
+    by_rule: HashMap<RuleKey<'s>, Vec<RuleHit<'s>>>,
+}
+
+impl<'t, 's> Profiler<'t, 's> {
+    /// A profiler for `template`.
+    pub fn new(template: &'t Template) -> Self {
+        Profiler {
+            template,
+            by_rule: HashMap::new(),
+        }
+    }
+
+    /// The probes of the template `rule` grants.
+    fn rule_hits(template: &Template, rule: &'s PolicyRule) -> Vec<RuleHit<'s>> {
+        let mut out = Vec::new();
+        for (risk, r) in template.rules.iter().enumerate() {
+            for (requirement, req) in r.requires.iter().enumerate() {
+                for (pi, probe) in req.any_of.iter().enumerate() {
+                    let Some(request) = probe.request(rule.api_groups.as_deref()) else {
+                        continue;
+                    };
+                    if let Some(grant) = rule_grants(rule, &request) {
+                        out.push(RuleHit {
+                            risk,
+                            requirement,
+                            probe: pi,
+                            names: match grant {
+                                Grant::All => None,
+                                Grant::Named(n) => Some(n),
+                            },
+                            namespaced: probe.grantable_in_namespace(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Profiles one role: for each requirement of each risk rule, the
+    /// role's rules that grant one of its probes, by probe then rule.
+    pub fn profile(&mut self, rbac: &Rbac<'s>, role: RoleId) -> RoleProfile<'s> {
+        let template = self.template;
+        let mut hits: Vec<Vec<Vec<Hit<'s>>>> = template
+            .rules
+            .iter()
+            .map(|r| vec![Vec::new(); r.requires.len()])
+            .collect();
+        for (ri, eff) in rbac.role(role).rules.iter().enumerate() {
+            let cached = self
+                .by_rule
+                .entry(rule_key(eff.rule))
+                .or_insert_with(|| Self::rule_hits(template, eff.rule));
+            for h in cached.iter() {
+                hits[h.risk][h.requirement].push(Hit {
+                    rule: ri,
+                    probe: h.probe,
+                    names: h.names,
+                    namespaced: h.namespaced,
+                });
+            }
+        }
+        for requirement in hits.iter_mut().flatten() {
+            requirement.sort_by_key(|h| (h.probe, h.rule));
+        }
+        RoleProfile { hits }
     }
 }
 
@@ -240,7 +288,7 @@ mod tests {
         let snap = snapshot(rules_yaml);
         let rbac = Rbac::resolve(&snap);
         let t = Template::builtin();
-        let profiles = vec![RoleProfile::of(&rbac, RoleId(0), &t)];
+        let profiles = vec![Profiler::new(&t).profile(&rbac, RoleId(0))];
         let idx = t.rules.iter().position(|r| r.id == risk).unwrap();
         satisfy(
             &t,

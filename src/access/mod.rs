@@ -10,7 +10,7 @@ pub mod matching;
 
 use std::collections::BTreeMap;
 
-use matching::{RoleProfile, Satisfied, Source, satisfy};
+use matching::{Profiler, RoleProfile, Satisfied, Source, satisfy};
 
 use crate::graph::{AccessGraph, Reach};
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
@@ -64,8 +64,9 @@ impl<'s> Access<'s> {
     /// Evaluates a snapshot against a template.
     pub fn build(snapshot: &'s Snapshot, template: &Template) -> Access<'s> {
         let rbac = Rbac::resolve(snapshot);
+        let mut profiler = Profiler::new(template);
         let profiles: Vec<RoleProfile> = (0..rbac.roles.len())
-            .map(|i| RoleProfile::of(&rbac, RoleId(i), template))
+            .map(|i| profiler.profile(&rbac, RoleId(i)))
             .collect();
         let graph = AccessGraph::build(&rbac, known_service_accounts(snapshot).iter());
         let mut access = Access {

@@ -23,6 +23,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use petgraph::graph::DiGraph;
 
+use super::rules::{RuleKey, rule_key};
 use super::selector;
 
 /// A rule of a ClusterRole, by index into the `cluster_roles` given to
@@ -52,27 +53,8 @@ pub struct Aggregation {
     pub self_selecting: Vec<usize>,
 }
 
-/// A rule's identity for de-duplication: the controller keeps one copy of
-/// identical rules (`ruleExists`).
-type RuleKey<'r> = (
-    &'r Option<Vec<String>>,
-    &'r Option<Vec<String>>,
-    &'r Vec<String>,
-    &'r Option<Vec<String>>,
-    &'r Option<Vec<String>>,
-);
-
-fn key(rule: &PolicyRule) -> RuleKey<'_> {
-    (
-        &rule.api_groups,
-        &rule.resources,
-        &rule.verbs,
-        &rule.resource_names,
-        &rule.non_resource_urls,
-    )
-}
-
-/// Aggregates `cluster_roles`; see the module documentation.
+/// Aggregates `cluster_roles`, sorted by name as a snapshot holds them; see
+/// the module documentation.
 pub fn aggregate(cluster_roles: &[ClusterRole]) -> Aggregation {
     let n = cluster_roles.len();
     let index = LabelIndex::of(cluster_roles);
@@ -91,12 +73,9 @@ pub fn aggregate(cluster_roles: &[ClusterRole]) -> Aggregation {
                 .into_iter()
                 .filter(|&j| selector::matches(sel, cluster_roles[j].metadata.labels.as_ref()))
                 .collect();
-            hits.sort_by(|a, b| {
-                cluster_roles[*a]
-                    .metadata
-                    .name
-                    .cmp(&cluster_roles[*b].metadata.name)
-            });
+            // The controller takes the selected roles by name; a snapshot's
+            // ClusterRoles are sorted by name, so index order is name order.
+            hits.sort_unstable();
             for h in hits {
                 if h == i {
                     selects_itself = true;
@@ -125,10 +104,49 @@ pub fn aggregate(cluster_roles: &[ClusterRole]) -> Aggregation {
         let count = cluster_roles[r].rules.as_ref().map_or(0, Vec::len);
         (0..count).map(move |k| RuleSource { role: r, rule: k })
     };
-    let rule_of = |s: RuleSource| rule_at(cluster_roles, s);
+    // Every distinct rule gets a number once, so that de-duplication below
+    // compares numbers, not rule contents.
+    let mut ids: HashMap<RuleKey, u32> = HashMap::new();
+    let rule_id: Vec<Vec<u32>> = cluster_roles
+        .iter()
+        .map(|r| {
+            r.rules
+                .iter()
+                .flatten()
+                .map(|rule| {
+                    let next = ids.len() as u32;
+                    *ids.entry(rule_key(rule)).or_insert(next)
+                })
+                .collect()
+        })
+        .collect();
+    let id_of = |s: RuleSource| rule_id[s.role][s.rule];
+    // `seen[id] == mark` when rule `id` is already in the list being built.
+    let mut seen: Vec<u32> = vec![0; ids.len()];
+    let mut mark: u32 = 0;
+    let mut dedup = |sources: &mut dyn Iterator<Item = RuleSource>| -> Vec<RuleSource> {
+        mark += 1;
+        let mut out = Vec::new();
+        for src in sources {
+            let id = id_of(src) as usize;
+            if seen[id] != mark {
+                seen[id] = mark;
+                out.push(src);
+            }
+        }
+        out
+    };
     let mut rules: Vec<Vec<RuleSource>> = vec![Vec::new(); n];
     let mut cycles = Vec::new();
-    for component in components {
+    let mut component_of: Vec<usize> = vec![0; n];
+    for (c, component) in components.iter().enumerate() {
+        for ni in component {
+            component_of[graph[*ni]] = c;
+        }
+    }
+    // `taken[component] == c + 1` once component `c` has taken its rules.
+    let mut taken: Vec<usize> = vec![0; components.len()];
+    for (c, component) in components.iter().enumerate() {
         let mut members: Vec<usize> = component.iter().map(|ni| graph[*ni]).collect();
         members.sort_by(|a, b| {
             cluster_roles[*a]
@@ -136,29 +154,31 @@ pub fn aggregate(cluster_roles: &[ClusterRole]) -> Aggregation {
                 .name
                 .cmp(&cluster_roles[*b].metadata.name)
         });
-        // What every member gets on top of its own stored rules: the other
-        // members' stored rules, then what the members select outside.
-        let mut shared: Vec<RuleSource> = Vec::new();
         if members.len() > 1 {
             cycles.push(members.clone());
-            shared.extend(members.iter().flat_map(|&m| stored(m)));
         }
+        // What every member gets on top of its own stored rules: the
+        // members' stored rules, then what the members select outside. The
+        // members of one component all hold the same rules, so each
+        // selected component is taken once, through the first member selected.
+        let mut selected: Vec<usize> = Vec::new();
         for &m in &members {
             for &s in &selects[m] {
-                if !members.contains(&s) {
-                    shared.extend(rules[s].iter().copied());
+                let cs = component_of[s];
+                if cs != c && taken[cs] != c + 1 {
+                    taken[cs] = c + 1;
+                    selected.push(s);
                 }
             }
         }
+        let mut shared_sources = members
+            .iter()
+            .filter(|_| members.len() > 1)
+            .flat_map(|&m| stored(m))
+            .chain(selected.iter().flat_map(|&s| rules[s].iter().copied()));
+        let shared = dedup(&mut shared_sources);
         for &m in &members {
-            let mut seen: HashSet<RuleKey> = HashSet::new();
-            let mut effective = Vec::new();
-            for src in stored(m).chain(shared.iter().copied()) {
-                if seen.insert(key(rule_of(src))) {
-                    effective.push(src);
-                }
-            }
-            rules[m] = effective;
+            rules[m] = dedup(&mut stored(m).chain(shared.iter().copied()));
         }
     }
     cycles.sort();
@@ -309,15 +329,15 @@ mod tests {
                 &[("aggregate-to-monitoring", "true")],
             ),
             role(
-                "monitoring-pods",
-                &[("aggregate-to-monitoring", "true")],
-                &["pods"],
-                &[],
-            ),
-            role(
                 "monitoring-endpoints",
                 &[("aggregate-to-monitoring", "true")],
                 &["endpoints"],
+                &[],
+            ),
+            role(
+                "monitoring-pods",
+                &[("aggregate-to-monitoring", "true")],
+                &["pods"],
                 &[],
             ),
             role("unrelated", &[], &["secrets"], &[]),
@@ -325,9 +345,9 @@ mod tests {
         let agg = aggregate(&roles);
         // The stored rules are what the authorizer reads; selected roles in name order.
         assert_eq!(resources(&roles, &agg, 0), ["stored", "endpoints", "pods"]);
-        assert_eq!(resources(&roles, &agg, 1), ["pods"]);
+        assert_eq!(resources(&roles, &agg, 2), ["pods"]);
         assert_eq!(resources(&roles, &agg, 3), ["secrets"]);
-        assert_eq!(agg.selects[0], [2, 1]);
+        assert_eq!(agg.selects[0], [1, 2]);
         assert!(agg.cycles.is_empty() && agg.self_selecting.is_empty());
     }
 

@@ -118,6 +118,27 @@ pub fn rule_allows(rule: &PolicyRule, request: &Request<'_>) -> bool {
     }
 }
 
+/// A rule's content, for finding identical rules (the aggregation
+/// controller keeps one copy of identical rules, `ruleExists` upstream).
+pub type RuleKey<'r> = (
+    &'r Option<Vec<String>>,
+    &'r Option<Vec<String>>,
+    &'r Vec<String>,
+    &'r Option<Vec<String>>,
+    &'r Option<Vec<String>>,
+);
+
+/// The content of `rule` as a hashable key.
+pub fn rule_key(rule: &PolicyRule) -> RuleKey<'_> {
+    (
+        &rule.api_groups,
+        &rule.resources,
+        &rule.verbs,
+        &rule.resource_names,
+        &rule.non_resource_urls,
+    )
+}
+
 /// Whether a request with this verb and subresource never carries an object
 /// name, so that a rule limited by `resourceNames` can never allow it.
 ///
