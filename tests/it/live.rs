@@ -24,7 +24,7 @@ fn cluster_files() -> Vec<String> {
     ]
 }
 
-fn cluster() -> Snapshot {
+pub(super) fn cluster() -> Snapshot {
     let mut l = Loader::new();
     for f in cluster_files() {
         l.add_path(&f).unwrap();
@@ -92,7 +92,7 @@ fn run_command(command: &mut assert_cmd::Command) -> Run {
 }
 
 /// A live JSON scan in pages of 2, with extra arguments.
-fn scan_live(kc: &Kubeconfig, extra: &[&str]) -> Run {
+pub(super) fn scan_live(kc: &Kubeconfig, extra: &[&str]) -> Run {
     let mut args = vec![
         "scan",
         "--kubeconfig",
@@ -106,7 +106,7 @@ fn scan_live(kc: &Kubeconfig, extra: &[&str]) -> Run {
     run(&args)
 }
 
-fn offline_report() -> Value {
+pub(super) fn offline_report() -> Value {
     let mut args = vec!["scan", "-o", "json"];
     let files = cluster_files();
     for f in &files {
@@ -118,7 +118,7 @@ fn offline_report() -> Value {
 }
 
 /// What must agree between two reports of the same cluster.
-fn essence(report: &Value) -> (Value, Value, Value) {
+pub(super) fn essence(report: &Value) -> (Value, Value, Value) {
     (
         report["findings"].clone(),
         report["counts"].clone(),

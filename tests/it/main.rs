@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod hostile;
 mod live;
+mod live_faults;
 mod pods;
 mod rating;
 mod real_server;

@@ -4,7 +4,10 @@
 //! shaped like the real ones, `metadata.resourceVersion`,
 //! `remainingItemCount`, kind-less items), answers errors with `Status`
 //! bodies taken from the real server's fixtures, checks a bearer token,
-//! injects faults on demand (403, 410, 429, 5xx) and records every request.
+//! injects faults on demand (403, 410, 429, 5xx, truncated pages, connections
+//! reset mid-page, lists that change between pages, `continue` tokens that
+//! never end, 200 responses whose body is a `Status` failure) and records
+//! every request.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -14,7 +17,9 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -29,8 +34,8 @@ use super::support::real_fixture;
 
 /// The bearer token the server accepts.
 pub const TOKEN: &str = "rbacscan-test-token";
-/// The `resourceVersion` of every list.
-const RESOURCE_VERSION: &str = "4242";
+/// The `resourceVersion` of every list, until a [`Fault::Mutate`] changes it.
+const RESOURCE_VERSION: u64 = 4242;
 
 /// One request as received.
 #[derive(Debug, Clone)]
@@ -79,6 +84,39 @@ pub enum Fault {
         /// `Retry-After` seconds.
         retry_after: Option<u64>,
     },
+    /// The `nth` request (from 1) of this resource gets a 200 whose JSON body
+    /// is cut in half, once.
+    Truncated {
+        /// The resource.
+        resource: &'static str,
+        /// Which request.
+        nth: usize,
+    },
+    /// The `nth` request (from 1) of this resource gets a 200 whose body
+    /// stops halfway: the connection is reset mid-page, once.
+    ResetMidPage {
+        /// The resource.
+        resource: &'static str,
+        /// Which request.
+        nth: usize,
+    },
+    /// Every request of this resource gets a 200 whose body is a `Status`
+    /// failure, as a broken proxy might send.
+    StatusInOk(&'static str),
+    /// Every page of this resource carries a `continue` token, the same one:
+    /// the list never ends.
+    EndlessContinue(&'static str),
+    /// After `after_pages` pages of this resource, the list changes, `times`
+    /// times: its `resourceVersion` moves on (the first change also deletes
+    /// its first item), so the next page is of another version of the list.
+    Mutate {
+        /// The resource.
+        resource: &'static str,
+        /// Pages served before each change.
+        after_pages: usize,
+        /// How many changes.
+        times: usize,
+    },
 }
 
 /// The served cluster, faults and records.
@@ -87,6 +125,9 @@ struct State {
     lists: BTreeMap<String, Vec<(String, Value)>>,
     faults: Mutex<Vec<Fault>>,
     continued: Mutex<BTreeMap<String, usize>>,
+    /// Requests per resource, and changes made by [`Fault::Mutate`].
+    counts: Mutex<BTreeMap<String, usize>>,
+    mutations: Mutex<BTreeMap<String, usize>>,
     requests: Mutex<Vec<Recorded>>,
     /// First pages wait until this many resources have asked for theirs.
     barrier: Option<usize>,
@@ -225,6 +266,8 @@ impl Builder {
             lists,
             faults: Mutex::new(self.faults),
             continued: Mutex::new(BTreeMap::new()),
+            counts: Mutex::new(BTreeMap::new()),
+            mutations: Mutex::new(BTreeMap::new()),
             requests: Mutex::new(Vec::new()),
             barrier: self.barrier,
             first_pages: tokio::sync::watch::channel(BTreeSet::new()).0,
@@ -322,7 +365,7 @@ fn resource_of(path: &str) -> Option<(String, &str)> {
     (!resource.contains('/')).then(|| (format!("{group}/{version}"), resource))
 }
 
-type Reply = Response<Full<Bytes>>;
+type Reply = Response<BoxBody<Bytes, std::io::Error>>;
 
 async fn handle(state: &State, req: Request<Incoming>) -> Reply {
     let path = req.uri().path().to_string();
@@ -376,6 +419,10 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
     if let Some(reply) = inject(state, resource, &api_version, continue_token.is_some()) {
         return reply;
     }
+    // The first change deletes an item; later ones only move the version on.
+    let changes = mutate(state, resource, continue_token.is_some());
+    let items = &items[changes.min(1).min(items.len())..];
+    let version = RESOURCE_VERSION + changes as u64;
     if continue_token.is_none() {
         wait_at_barrier(state, resource).await;
     }
@@ -410,10 +457,19 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
             }
         })
         .collect();
-    let mut metadata = json!({"resourceVersion": RESOURCE_VERSION});
+    let mut metadata = json!({"resourceVersion": version.to_string()});
     if end < items.len() {
-        metadata["continue"] = json!(encode_continue(&items[end - 1].0));
+        metadata["continue"] = json!(encode_continue(&items[end - 1].0, version));
         metadata["remainingItemCount"] = json!(items.len() - end);
+    }
+    let endless = state
+        .faults
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|f| matches!(f, Fault::EndlessContinue(r) if *r == resource));
+    if endless && !items.is_empty() {
+        metadata["continue"] = json!(encode_continue(&items[0].0, version));
     }
     let kind = Kind::ALL
         .into_iter()
@@ -444,9 +500,26 @@ fn inject(state: &State, resource: &str, api_version: &str, continued: bool) -> 
     } else {
         0
     };
+    let count = {
+        let mut c = state.counts.lock().unwrap();
+        let n = c.entry(resource.to_string()).or_default();
+        *n += 1;
+        *n
+    };
     let mut faults = state.faults.lock().unwrap();
     for (i, fault) in faults.iter_mut().enumerate() {
         match fault {
+            Fault::StatusInOk(r) if *r == resource => {
+                return Some(status_in_ok(resource));
+            }
+            Fault::Truncated { resource: r, nth } if *r == resource && *nth == count => {
+                faults.remove(i);
+                return Some(cut_short(resource, false));
+            }
+            Fault::ResetMidPage { resource: r, nth } if *r == resource && *nth == count => {
+                faults.remove(i);
+                return Some(cut_short(resource, true));
+            }
             Fault::Forbidden(r) if *r == resource => return Some(forbidden(resource, api_version)),
             Fault::ExpireContinue {
                 resource: r,
@@ -488,6 +561,72 @@ fn inject(state: &State, resource: &str, api_version: &str, continued: bool) -> 
         }
     }
     None
+}
+
+/// Applies a [`Fault::Mutate`] due before this request, and returns how many
+/// changes the list has seen by now.
+fn mutate(state: &State, resource: &str, continued: bool) -> usize {
+    let mut faults = state.faults.lock().unwrap();
+    let mut mutations = state.mutations.lock().unwrap();
+    let done = mutations.entry(resource.to_string()).or_default();
+    for fault in faults.iter_mut() {
+        if let Fault::Mutate {
+            resource: r,
+            after_pages,
+            times,
+        } = fault
+            && *r == resource
+            && *times > 0
+            && continued
+        {
+            let served = state
+                .counts
+                .lock()
+                .unwrap()
+                .get(resource)
+                .copied()
+                .unwrap_or(0);
+            // `served` counts this request: change before page after_pages + 1.
+            if served > *after_pages {
+                *times -= 1;
+                *done += 1;
+                state.counts.lock().unwrap().insert(resource.to_string(), 0);
+            }
+        }
+    }
+    *done
+}
+
+/// A 200 whose body is a `Status` failure (a proxy's or a broken server's).
+fn status_in_ok(resource: &str) -> Reply {
+    let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": format!("{resource} is forbidden: the proxy said no"), "reason": "Forbidden", "code": 403});
+    reply(200, body, None)
+}
+
+/// A 200 whose body is the first half of a list page: complete as a
+/// response (`truncated`), or cut by a connection reset (`reset`).
+fn cut_short(resource: &str, reset: bool) -> Reply {
+    let body = serde_json::to_vec(&json!({"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": RESOURCE_VERSION.to_string()}, "items": [{"metadata": {"name": format!("{resource}-half-sent"), "namespace": "x"}}]})).unwrap();
+    let half = Bytes::from(body[..body.len() / 2].to_vec());
+    let builder = Response::builder()
+        .status(200)
+        .header("content-type", "application/json");
+    if !reset {
+        return builder
+            .body(Full::new(half).map_err(|e| match e {}).boxed())
+            .unwrap();
+    }
+    let frames: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![
+        Ok(Frame::data(half)),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "reset mid-page",
+        )),
+    ];
+    builder
+        .header("content-length", body.len().to_string())
+        .body(BoxBody::new(StreamBody::new(futures::stream::iter(frames))))
+        .unwrap()
 }
 
 /// The real 403 body, re-addressed to `resource`.
@@ -535,8 +674,12 @@ fn reply(code: u16, body: Value, retry_after: Option<u64>) -> Reply {
     if let Some(s) = retry_after {
         r = r.header("retry-after", s.to_string());
     }
-    r.body(Full::new(Bytes::from(serde_json::to_vec(&body).unwrap())))
-        .unwrap()
+    r.body(
+        Full::new(Bytes::from(serde_json::to_vec(&body).unwrap()))
+            .map_err(|e| match e {})
+            .boxed(),
+    )
+    .unwrap()
 }
 
 async fn wait_at_barrier(state: &State, resource: &str) {
@@ -556,8 +699,8 @@ async fn wait_at_barrier(state: &State, resource: &str) {
 
 /// A continue token shaped like the API server's: base64url of
 /// `{"v":"meta.k8s.io/v1","rv":<rv>,"start":"<last key>\u0000"}`.
-fn encode_continue(last_key: &str) -> String {
-    let token = json!({"v": "meta.k8s.io/v1", "rv": RESOURCE_VERSION.parse::<i64>().unwrap(), "start": format!("{last_key}\u{0}")});
+fn encode_continue(last_key: &str, version: u64) -> String {
+    let token = json!({"v": "meta.k8s.io/v1", "rv": version, "start": format!("{last_key}\u{0}")});
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap())
 }
 

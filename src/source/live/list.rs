@@ -2,6 +2,14 @@
 //! `continue`), each page decoded into typed objects as it arrives and its
 //! text dropped. A `continue` token that expired (410) restarts the list; a
 //! refused (403) or failed list becomes a coverage gap, not an error.
+//!
+//! A server (or a proxy before it) is not trusted to be well behaved: a page
+//! that does not decode is asked for again, a 200 whose body is a `Status`
+//! failure or not a list is a failure, pages of one list must come from one
+//! `resourceVersion` (the list restarts when they do not), and a `continue`
+//! token that repeats, or more pages than any cluster has, ends the list as
+//! incomplete. Whatever happens, the result is complete and correct, or
+//! marked incomplete: never a clean result from partial data.
 
 use std::time::Duration;
 
@@ -16,10 +24,17 @@ use tokio::time::Instant;
 use super::request::{ACCEPT_JSON, ACCEPT_METADATA, Failure, Fetcher, describe_status};
 use super::{Event, LiveError};
 use crate::snapshot::{Gap, GapReason, Kind, Object};
+use crate::source::diagnostic;
 use crate::source::secret::RedactedSecret;
 
-/// Times a list may start over after its `continue` token expired.
+/// Times a list may start over after its `continue` token expired or its
+/// pages came from different versions of the list.
 const MAX_RESTARTS: u32 = 3;
+/// Times one page is asked for when its body does not decode.
+const MAX_PAGE_ATTEMPTS: u32 = 3;
+/// More pages than this for one list (five million objects at the default
+/// page size) means a server that does not end its list.
+const MAX_PAGES: u32 = 10_000;
 
 /// What listing one resource type took and gave.
 #[derive(Debug, Clone)]
@@ -47,9 +62,24 @@ pub struct ListStats {
 #[serde(bound = "K: DeserializeOwned")]
 struct Page<K> {
     #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
     metadata: ListMeta,
     #[serde(default)]
     items: Option<Vec<K>>,
+}
+
+/// What a 200 response holds when it is not a list: a `Status` failure.
+#[derive(Deserialize)]
+struct NotAList {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    code: Option<u16>,
 }
 
 /// Lists `kind` into `objects`, recording progress in `stats`. Secrets are
@@ -129,7 +159,35 @@ impl Lister<'_, '_> {
             reason,
             message,
         };
+        // The list's resourceVersion, from its first page, and the tokens seen.
+        let mut version: Option<String> = None;
+        let mut seen_tokens: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut page_attempts = 0;
+        let restart = |stats: &mut ListStats,
+                       objects: &mut Vec<Object>,
+                       token: &mut Option<String>,
+                       version: &mut Option<String>,
+                       seen: &mut std::collections::HashSet<String>,
+                       message: &str| {
+            stats.restarts += 1;
+            fetcher.observer().event(Event::Restart {
+                kind,
+                after_pages: stats.pages,
+                message,
+            });
+            objects.truncate(first);
+            *token = None;
+            *version = None;
+            seen.clear();
+        };
         loop {
+            if stats.pages >= MAX_PAGES {
+                stats.gap = Some(gap(
+                    GapReason::Failed,
+                    format!("the server did not end the list after {MAX_PAGES} pages"),
+                ));
+                return Ok(());
+            }
             let mut params = ListParams::default().limit(chunk_size);
             if let Some(t) = &token {
                 params = params.continue_token(t);
@@ -155,14 +213,15 @@ impl Lister<'_, '_> {
             match answer.status.as_u16() {
                 200 => {}
                 410 if token.is_some() && stats.restarts < MAX_RESTARTS => {
-                    stats.restarts += 1;
-                    fetcher.observer().event(Event::Restart {
-                        kind,
-                        after_pages: stats.pages,
-                        message: &describe_status(answer.status, &answer.body),
-                    });
-                    objects.truncate(first);
-                    token = None;
+                    let message = describe_status(answer.status, &answer.body);
+                    restart(
+                        stats,
+                        objects,
+                        &mut token,
+                        &mut version,
+                        &mut seen_tokens,
+                        &message,
+                    );
                     continue;
                 }
                 401 => {
@@ -186,21 +245,73 @@ impl Lister<'_, '_> {
                     return Ok(());
                 }
             }
-            let page: Page<T> = match serde_json::from_slice(&answer.body) {
+            let page: Page<T> = match decode_page(&answer.body) {
                 Ok(p) => p,
-                Err(e) => {
+                // A 200 whose body is a Status failure: the list failed.
+                Err(PageError::Status(message)) => {
+                    stats.gap = Some(gap(GapReason::Failed, message));
+                    return Ok(());
+                }
+                // Cut short or garbled on the way: ask again, a few times.
+                Err(PageError::Undecodable(message)) => {
+                    page_attempts += 1;
+                    if page_attempts < MAX_PAGE_ATTEMPTS {
+                        fetcher.observer().event(Event::Retry {
+                            kind: Some(kind),
+                            problem: &message,
+                            wait: Duration::ZERO,
+                        });
+                        continue;
+                    }
                     stats.gap = Some(gap(
                         GapReason::Failed,
                         format!(
-                            "page {} is not a valid {} list: {e}",
+                            "page {} of the {} list: {message} ({page_attempts} attempts)",
                             stats.pages + 1,
-                            kind.as_str()
+                            kind.resource()
                         ),
                     ));
                     return Ok(());
                 }
             };
+            page_attempts = 0;
             drop(answer);
+            // Pages of one list come from one version of it; a page from
+            // another means the list changed under us: read it again.
+            let page_version = page
+                .metadata
+                .resource_version
+                .clone()
+                .filter(|v| !v.is_empty());
+            match (&version, &page_version) {
+                (None, _) => version = page_version,
+                (Some(v), Some(p)) if v != p => {
+                    if stats.restarts >= MAX_RESTARTS {
+                        stats.gap = Some(gap(
+                            GapReason::Failed,
+                            format!(
+                                "the list kept changing while it was read (resourceVersion {v}, then {p}), {} times",
+                                stats.restarts + 1
+                            ),
+                        ));
+                        return Ok(());
+                    }
+                    let message = format!(
+                        "page {} is of resourceVersion {p}, the list began at {v}",
+                        stats.pages + 1
+                    );
+                    restart(
+                        stats,
+                        objects,
+                        &mut token,
+                        &mut version,
+                        &mut seen_tokens,
+                        &message,
+                    );
+                    continue;
+                }
+                _ => {}
+            }
             stats.pages += 1;
             for item in page.items.unwrap_or_default() {
                 objects.push(wrap(item));
@@ -213,11 +324,92 @@ impl Lister<'_, '_> {
                 remaining: page.metadata.remaining_item_count,
             });
             match page.metadata.continue_.filter(|t| !t.is_empty()) {
+                Some(next) if !seen_tokens.insert(next.clone()) => {
+                    stats.gap = Some(gap(
+                        GapReason::Failed,
+                        format!(
+                            "the server repeated a continue token after {} pages: the list would never end",
+                            stats.pages
+                        ),
+                    ));
+                    return Ok(());
+                }
                 Some(next) => token = Some(next),
                 None => return Ok(()),
             }
         }
     }
+}
+
+/// Why a 200 response is not a page of the list.
+enum PageError {
+    /// It is a `Status` failure, or an object that is not a list.
+    Status(String),
+    /// It does not decode (cut short, garbled, a field of the wrong type).
+    Undecodable(String),
+}
+
+/// A page of a list, from a 200 response's body. Messages name the field
+/// at fault, never a value (an object may hold secrets).
+fn decode_page<T: DeserializeOwned>(body: &[u8]) -> Result<Page<T>, PageError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let page: Page<T> = match serde_path_to_error::deserialize(&mut de) {
+        Ok(p) => p,
+        Err(e) => {
+            // A Status failure may also fail to decode as a page.
+            if let Some(status) = status_failure(body) {
+                return Err(PageError::Status(status));
+            }
+            let inner = e.inner();
+            let message =
+                diagnostic::without_values(diagnostic::strip_position(&inner.to_string()));
+            return Err(PageError::Undecodable(if inner.is_eof() {
+                "the page is cut short (truncated on the way)".to_string()
+            } else if inner.is_syntax() {
+                format!("not valid JSON: {message}")
+            } else {
+                format!("{}: {message}", e.path())
+            }));
+        }
+    };
+    if de.end().is_err() {
+        return Err(PageError::Undecodable(
+            "trailing data after the list".into(),
+        ));
+    }
+    match page.kind.as_deref() {
+        Some(k) if k.ends_with("List") => Ok(page),
+        _ => Err(PageError::Status(status_failure(body).unwrap_or_else(
+            || {
+                format!(
+                    "the server answered 200 with a {} instead of a list",
+                    page.kind.as_deref().unwrap_or("document without a kind")
+                )
+            },
+        ))),
+    }
+}
+
+/// The message of a `Status` failure, if `body` is one.
+fn status_failure(body: &[u8]) -> Option<String> {
+    let s: NotAList = serde_json::from_slice(body).ok()?;
+    (s.kind.as_deref() == Some("Status")).then(|| {
+        let mut text = "the server answered 200 with a Status failure".to_string();
+        let what: Vec<String> = s
+            .code
+            .map(|c| c.to_string())
+            .into_iter()
+            .chain(s.reason.filter(|r| !r.is_empty()))
+            .collect();
+        if !what.is_empty() {
+            text.push_str(&format!(" ({})", what.join(" ")));
+        }
+        if let Some(m) = s.message.filter(|m| !m.is_empty()) {
+            text.push_str(": ");
+            text.push_str(&diagnostic::one_line(&m));
+        }
+        text
+    })
 }
 
 impl ListStats {
