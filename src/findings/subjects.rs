@@ -79,7 +79,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
             let targets: Vec<String> = rated
                 .targets
                 .iter()
-                .filter(|t| t.severity == Some(rated.severity) || !t.found)
+                .filter(|t| t.severity == Some(rated.severity) || !t.found || t.own)
                 .map(|t| t.to_string())
                 .collect();
             out.push(Finding {

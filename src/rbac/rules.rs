@@ -159,13 +159,25 @@ pub fn request_is_nameless(verb: &str, subresource: &str) -> bool {
     }
 }
 
+/// Whether a request with this verb and subresource can be made without an
+/// object name: the nameless ones ([`request_is_nameless`]), and `list` and
+/// `watch` of a whole collection (with a `metadata.name` field selector they
+/// carry that name instead).
+pub fn request_may_be_nameless(verb: &str, subresource: &str) -> bool {
+    request_is_nameless(verb, subresource)
+        || (subresource.is_empty() && matches!(verb, "list" | "watch"))
+}
+
 /// What `rule` grants for a request that names no object (`request`'s name is
 /// ignored): everything, some names only, or nothing.
 ///
 /// A rule with `resourceNames` grants a request only for those names, and
 /// nothing for requests that never carry a name ([`request_is_nameless`]);
 /// `list`/`watch` with names work through a `metadata.name` field selector,
-/// so they count as named.
+/// so they count as named. The empty name is the exception: the authorizer
+/// compares the request's name, `""` when it has none, with each of
+/// `resourceNames`, so `resourceNames: [""]` allows creating in a collection,
+/// deleting a collection, and listing or watching all of it.
 pub fn rule_grants<'r>(rule: &'r PolicyRule, request: &Request<'_>) -> Option<Grant<'r>> {
     match *request {
         Request::NonResource { .. } => rule_allows(rule, request).then_some(Grant::All),
@@ -184,6 +196,12 @@ pub fn rule_grants<'r>(rule: &'r PolicyRule, request: &Request<'_>) -> Option<Gr
             }
             match rule.resource_names.as_deref() {
                 None | Some([]) => Some(Grant::All),
+                Some(names)
+                    if request_may_be_nameless(verb, subresource)
+                        && names.iter().any(String::is_empty) =>
+                {
+                    Some(Grant::All)
+                }
                 Some(_) if request_is_nameless(verb, subresource) => None,
                 Some(names) => Some(Grant::Named(names)),
             }
@@ -394,6 +412,29 @@ mod tests {
         ));
     }
 
+    /// `ResourceNameMatches` compares the request's name with each of
+    /// `resourceNames`; a request without a name has the name `""`.
+    #[test]
+    fn an_empty_resource_name_matches_requests_without_a_name() {
+        let mut r = rule(&[""], &["secrets", "pods"], &["list", "create", "get"]);
+        r.resource_names = Some(vec!["".into()]);
+        assert!(rule_allows(&r, &res("list", "", "secrets", "")));
+        assert!(rule_allows(&r, &res("create", "", "pods", "")));
+        assert!(!rule_allows(&r, &named("get", "", "secrets", "db")));
+        assert_eq!(
+            rule_grants(&r, &res("list", "", "secrets", "")),
+            Some(Grant::All)
+        );
+        assert_eq!(
+            rule_grants(&r, &res("create", "", "pods", "")),
+            Some(Grant::All)
+        );
+        assert!(matches!(
+            rule_grants(&r, &res("get", "", "secrets", "")),
+            Some(Grant::Named(_))
+        ));
+    }
+
     #[test]
     fn creates_on_subresources_carry_the_object_name() {
         // `kubectl exec debug`: POST /api/v1/namespaces/ns/pods/debug/exec.
@@ -480,5 +521,222 @@ mod tests {
                 path: "/healthz"
             }
         ));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    //! The matcher against a reference model: the authorizer's `RuleAllows`
+    //! (`pkg/apis/rbac/v1/evaluation_helpers.go`) transcribed as directly as
+    //! possible, on random rules and requests drawn from small alphabets that
+    //! hit every case (wildcards, `*/sub`, `res/*`, empty strings, names).
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `RuleAllows`, line by line.
+    fn reference(rule: &PolicyRule, request: &Request<'_>) -> bool {
+        let verb_matches = |verb: &str| rule.verbs.iter().any(|v| v == "*" || v == verb);
+        match *request {
+            Request::Resource {
+                verb,
+                api_group,
+                resource,
+                subresource,
+                name,
+            } => {
+                let combined = if subresource.is_empty() {
+                    resource.to_string()
+                } else {
+                    format!("{resource}/{subresource}")
+                };
+                let group_matches = rule
+                    .api_groups
+                    .iter()
+                    .flatten()
+                    .any(|g| g == "*" || g == api_group);
+                let resource_matches = rule.resources.iter().flatten().any(|r| {
+                    r == "*"
+                        || *r == combined
+                        || (!subresource.is_empty()
+                            && r.len() == subresource.len() + 2
+                            && r.starts_with("*/")
+                            && r.ends_with(subresource))
+                });
+                let names = rule.resource_names.as_deref().unwrap_or_default();
+                let name_matches = names.is_empty() || names.iter().any(|n| n == name);
+                verb_matches(verb) && group_matches && resource_matches && name_matches
+            }
+            Request::NonResource { verb, path } => {
+                verb_matches(verb)
+                    && rule.non_resource_urls.iter().flatten().any(|u| {
+                        u == "*"
+                            || u == path
+                            || (u.ends_with('*') && path.starts_with(u.trim_end_matches('*')))
+                    })
+            }
+        }
+    }
+
+    fn pick(options: &'static [&'static str]) -> impl Strategy<Value = String> {
+        proptest::sample::select(options).prop_map(str::to_string)
+    }
+
+    fn list_of(options: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec(pick(options), 0..4)
+    }
+
+    const VERBS: &[&str] = &[
+        "get",
+        "list",
+        "watch",
+        "create",
+        "update",
+        "delete",
+        "deletecollection",
+        "*",
+        "bind",
+        "",
+    ];
+    const GROUPS: &[&str] = &["", "apps", "*", "rbac.authorization.k8s.io"];
+    const RESOURCES: &[&str] = &[
+        "pods",
+        "pods/exec",
+        "*/exec",
+        "pods/*",
+        "*",
+        "secrets",
+        "serviceaccounts/token",
+        "*/token",
+        "*/",
+        "exec",
+        "",
+        "pods/exec/x",
+        "*/*",
+    ];
+    const RESOURCE_NAMES: &[&str] = &["a", "b", "", "*"];
+    const URLS: &[&str] = &["*", "/healthz", "/logs/*", "/api*", "/", "**", "/api"];
+    const REQ_RESOURCES: &[&str] = &["pods", "secrets", "serviceaccounts", "*", "", "exec"];
+    const REQ_SUBRESOURCES: &[&str] = &["", "exec", "token", "*", "x", "status"];
+    const REQ_NAMES: &[&str] = &["", "a", "b", "c", "*"];
+    const PATHS: &[&str] = &[
+        "/healthz",
+        "/healthz/ready",
+        "/logs",
+        "/logs/",
+        "/logs/x",
+        "/api",
+        "/apis/apps",
+        "/",
+        "",
+        "*",
+    ];
+
+    fn rules() -> impl Strategy<Value = PolicyRule> {
+        (
+            list_of(VERBS),
+            proptest::option::of(list_of(GROUPS)),
+            proptest::option::of(list_of(RESOURCES)),
+            proptest::option::of(list_of(RESOURCE_NAMES)),
+            proptest::option::of(list_of(URLS)),
+        )
+            .prop_map(
+                |(verbs, api_groups, resources, resource_names, urls)| PolicyRule {
+                    verbs,
+                    api_groups,
+                    resources,
+                    resource_names,
+                    non_resource_urls: urls,
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn resource_requests_match_the_reference(
+            rule in rules(),
+            verb in pick(VERBS),
+            group in pick(GROUPS),
+            resource in pick(REQ_RESOURCES),
+            subresource in pick(REQ_SUBRESOURCES),
+            name in pick(REQ_NAMES),
+        ) {
+            let request = Request::Resource {
+                verb: &verb,
+                api_group: &group,
+                resource: &resource,
+                subresource: &subresource,
+                name: &name,
+            };
+            prop_assert_eq!(rule_allows(&rule, &request), reference(&rule, &request));
+        }
+
+        #[test]
+        fn non_resource_requests_match_the_reference(
+            rule in rules(),
+            verb in pick(VERBS),
+            path in pick(PATHS),
+        ) {
+            let request = Request::NonResource { verb: &verb, path: &path };
+            prop_assert_eq!(rule_allows(&rule, &request), reference(&rule, &request));
+        }
+
+        /// What `rule_grants` says of a request without a name agrees with
+        /// what the reference allows for every name such a request can carry:
+        /// none for creating in a collection or deleting one, none or any
+        /// for a list or watch, any non-empty one otherwise.
+        #[test]
+        fn grants_agree_with_the_reference_for_every_name_a_request_can_carry(
+            rule in rules(),
+            verb in pick(VERBS),
+            group in pick(GROUPS),
+            resource in pick(REQ_RESOURCES),
+            subresource in pick(REQ_SUBRESOURCES),
+        ) {
+            let with = |name: &str| reference(&rule, &Request::Resource {
+                verb: &verb,
+                api_group: &group,
+                resource: &resource,
+                subresource: &subresource,
+                name,
+            });
+            let possible: Vec<&str> = if request_is_nameless(&verb, &subresource) {
+                vec![""]
+            } else if request_may_be_nameless(&verb, &subresource) {
+                vec!["", "a", "b", "c", "*"]
+            } else {
+                vec!["a", "b", "c", "*"]
+            };
+            let request = Request::Resource {
+                verb: &verb,
+                api_group: &group,
+                resource: &resource,
+                subresource: &subresource,
+                name: "",
+            };
+            match rule_grants(&rule, &request) {
+                Some(Grant::All) => {
+                    // In full: the nameless request itself, or every name.
+                    if possible.contains(&"") {
+                        prop_assert!(with(""), "{rule:?}");
+                    } else {
+                        for n in &possible {
+                            prop_assert!(with(n), "{rule:?} {n}");
+                        }
+                    }
+                }
+                Some(Grant::Named(names)) => {
+                    for n in &possible {
+                        prop_assert_eq!(with(n), names.iter().any(|x| x == n) && !n.is_empty(), "{:?} {}", rule, n);
+                    }
+                }
+                None => {
+                    for n in &possible {
+                        prop_assert!(!with(n), "{rule:?} {n}");
+                    }
+                }
+            }
+        }
     }
 }

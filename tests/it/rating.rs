@@ -545,3 +545,74 @@ fn a_binding_without_subjects_is_hygiene_not_a_risk() {
         empty[0].message
     );
 }
+
+// The authorizer compares a request's name, "" when it has none, with each
+// of resourceNames: `resourceNames: [""]` is no limit for a list, a watch or
+// a create. A rule written that way must not pass for a narrow one.
+#[test]
+fn an_empty_resource_name_hides_nothing() {
+    let a = analyze(&list(&[
+        role(
+            "app",
+            "sneaky",
+            "[{apiGroups: [''], resources: [secrets], verbs: [list], resourceNames: ['']}, {apiGroups: [''], resources: [pods], verbs: [create], resourceNames: ['']}]",
+        ),
+        binding(
+            "RoleBinding",
+            Some("app"),
+            "s",
+            "Role",
+            "sneaky",
+            &user("sly"),
+        ),
+    ]));
+    let read = subject_rule(&a, "User sly", "secrets-read").unwrap();
+    assert_eq!(read.severity, Severity::High);
+    assert_eq!(read.resource_names, None, "a full grant");
+    let create = subject_rule(&a, "User sly", "workload-create").unwrap();
+    assert_eq!(create.severity, Severity::High);
+}
+
+// Calico's node agent may request tokens for its own ServiceAccount only:
+// that gains it nothing, so the grant is narrow, and says why.
+#[test]
+fn reaching_ones_own_identity_gains_nothing() {
+    let a = analyze(&list(&[
+        cluster_role(
+            "agent",
+            "[{apiGroups: [''], resources: [serviceaccounts/token], verbs: [create], resourceNames: [agent]}, {apiGroups: [''], resources: [nodes/status], verbs: [patch]}]",
+        ),
+        binding(
+            "ClusterRoleBinding",
+            None,
+            "agent",
+            "ClusterRole",
+            "agent",
+            "[{kind: ServiceAccount, name: agent, namespace: kube-system}]",
+        ),
+        service_account("kube-system", "agent"),
+    ]));
+    let f = subject_rule(
+        &a,
+        "ServiceAccount kube-system/agent",
+        "serviceaccount-token-create",
+    )
+    .unwrap();
+    assert_eq!(f.severity, Severity::Low);
+    assert!(f.rated_by[0].own);
+    assert!(
+        f.message
+            .contains("ServiceAccount kube-system/agent (its own)"),
+        "{}",
+        f.message
+    );
+    // The role on its own has no holder: it is worth what the account is.
+    let role = a
+        .findings
+        .iter()
+        .find(|f| {
+            f.code == Code::RiskyRole && f.rule.as_deref() == Some("serviceaccount-token-create")
+        })
+        .unwrap();
+    assert_eq!(role.severity, Severity::Medium);
+}
