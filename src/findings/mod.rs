@@ -417,6 +417,23 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
             "{unclassified} secret references in {in_pods} pods could not be classified: Secrets were not listed, so legacy ServiceAccount token secrets cannot be recognised (live: --secret-metadata; offline: include the Secrets or a dump made with it)"
         ));
     }
+    if !snapshot.coverage.has(Kind::Secret) {
+        let unrated = ratings
+            .subjects
+            .iter()
+            .flatten()
+            .filter(|r| {
+                r.targets
+                    .iter()
+                    .any(|t| t.kind == crate::template::TargetKind::Secret && !t.found)
+            })
+            .count();
+        if unrated > 0 {
+            notes.push(format!(
+                "{unrated} grants to read named secrets could not be rated by the tokens those secrets may hold: Secrets were not listed (live: --secret-metadata; offline: include the Secrets)"
+            ));
+        }
+    }
     sort(&mut findings);
     Analysis {
         findings,

@@ -510,3 +510,33 @@ fn json_reports_keep_names_exactly() {
     let j: Value = run(&["scan", "-f", &file, "-o", "json"]).json();
     assert!(j.to_string().contains("tab\\there"));
 }
+
+#[test]
+fn yaml_merge_keys_and_service_account_user_names_cannot_hide_power() {
+    // kubectl reads merge keys; a ServiceAccount authenticates as the user
+    // system:serviceaccount:<ns>:<name>, so a User subject of that name is it.
+    let dir = tmpdir();
+    let file = write(
+        &dir,
+        "merge.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: merged}\nx-defaults: &all {apiGroups: ['*'], resources: ['*'], verbs: ['*']}\nrules:\n- <<: *all\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: m}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: merged}\nsubjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: 'system:serviceaccount:kube-system:sneaky'}]\n",
+    );
+    let j = run(&["scan", "-f", &file, "-o", "json"]).json();
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "full-wildcard" && f["code"] == "risky-subject")
+        .expect("the merged rule is read");
+    assert_eq!(f["subject"]["kind"], "ServiceAccount");
+    assert_eq!(f["subject"]["name"], "sneaky");
+    // A duplicate key is refused, as kubectl refuses it, rather than read one way.
+    let dup = write(
+        &dir,
+        "dup.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: d}\nrules:\n- apiGroups: ['']\n  resources: [pods]\n  verbs: [get]\n  verbs: ['*']\n",
+    );
+    let r = run(&["scan", "-f", &dup]);
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("duplicate key `verbs`"), "{}", r.stderr);
+}
