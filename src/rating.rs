@@ -57,6 +57,11 @@ pub struct RatedTarget {
     pub severity: Option<Severity>,
     /// Whether it exists in the snapshot.
     pub found: bool,
+    /// Whether objects of its kind were not read at all (Secrets without
+    /// `--secret-metadata`, a kind that could not be listed): then what it
+    /// holds, or whether it exists, is unknown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unlisted: bool,
     /// Whether it is the holder's own (its own ServiceAccount, a pod or a
     /// legacy token that carries only that ServiceAccount): reaching it gains
     /// nothing, so it does not count.
@@ -72,6 +77,7 @@ impl std::fmt::Display for RatedTarget {
         }
         f.write_str(&self.name)?;
         match (self.found, self.severity) {
+            (false, _) if self.unlisted => write!(f, " ({}s not read)", self.kind.as_str()),
             (false, _) => f.write_str(" (not in the snapshot)"),
             _ if self.own => f.write_str(" (its own)"),
             (true, Some(s)) => write!(f, " ({s})"),
@@ -470,12 +476,23 @@ impl Rater<'_, '_> {
                     }
                     _ => "",
                 };
+                let coverage = &self.snapshot.coverage;
+                let unlisted = match kind {
+                    TargetKind::Secret => !coverage.has(Kind::Secret),
+                    TargetKind::Pod | TargetKind::Node => !coverage.has(Kind::Pod),
+                    TargetKind::ServiceAccount => !coverage.has(Kind::ServiceAccount),
+                    TargetKind::Role => {
+                        !coverage.has(Kind::Role) || !coverage.has(Kind::ClusterRole)
+                    }
+                    TargetKind::User | TargetKind::Group => false,
+                };
                 out.push(RatedTarget {
                     kind,
                     namespace: ns.to_string(),
                     name: name.clone(),
                     severity: None,
                     found: false,
+                    unlisted,
                     own: false,
                 });
             }
@@ -603,6 +620,7 @@ fn target(
         name: name.to_string(),
         severity,
         found: true,
+        unlisted: false,
         own: false,
     }
 }

@@ -425,7 +425,7 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
             .filter(|r| {
                 r.targets
                     .iter()
-                    .any(|t| t.kind == crate::template::TargetKind::Secret && !t.found)
+                    .any(|t| t.kind == crate::template::TargetKind::Secret && t.unlisted)
             })
             .count();
         if unrated > 0 {

@@ -68,6 +68,8 @@ fn exec_into_named_pod(runner_rules: Option<&str>, with_pod: bool) -> Analysis {
             "[{kind: ServiceAccount, name: runner, namespace: app}]",
         ));
     }
+    // Another pod, so that the input holds pods either way.
+    items.push(pod("app", "other", "default", "node-1"));
     if with_pod {
         items.push(pod("app", "target", "runner", "node-1"));
     }
