@@ -146,8 +146,9 @@ pub struct Grounds {
     pub role: RoleId,
     /// Index in the role's effective rules.
     pub rule: usize,
-    /// What it grants of the risk rule (probe descriptions).
-    pub grants: BTreeSet<String>,
+    /// What it grants of the risk rule: (requirement, probe) indices into
+    /// the rule's `requires` and their `any_of`.
+    pub grants: BTreeSet<(usize, usize)>,
 }
 
 /// How one requirement of a risk rule is met.
@@ -209,7 +210,7 @@ pub fn satisfy<'s>(
     let rule = &template.rules[risk];
     let mut met = Vec::with_capacity(rule.requires.len());
     let mut grounds: Vec<Grounds> = Vec::new();
-    for (qi, req) in rule.requires.iter().enumerate() {
+    for qi in 0..rule.requires.len() {
         let mut full = Vec::new();
         let mut named = Vec::new();
         for src in sources {
@@ -246,7 +247,7 @@ pub fn satisfy<'s>(
             return None;
         };
         for (src, hit) in chosen {
-            let desc = req.any_of[hit.probe].describe();
+            let desc = (qi, hit.probe);
             match grounds
                 .iter_mut()
                 .find(|g| g.binding == src.binding && g.role == src.role && g.rule == hit.rule)

@@ -51,7 +51,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
                 resource_names: names,
                 remediation: Some(risk.remediation.clone()),
                 bootstrap_default: b.default && cx.role_is_default(role),
-                evidence: cx.evidence(&sat.grounds, |_| None),
+                evidence: cx.evidence(*ri, &sat.grounds, |_| None),
                 rated_by: rated.targets.clone(),
                 pod: None,
                 rule_order: *ri,

@@ -338,12 +338,15 @@ pub struct Context<'a, 's> {
 }
 
 impl Context<'_, '_> {
-    /// Evidence entries for grounds, with `via` naming the group a binding reaches through.
+    /// Evidence entries for grounds of risk rule `risk`, with `via` naming
+    /// the group a binding reaches through.
     pub fn evidence(
         &self,
+        risk: usize,
         grounds: &[Grounds],
         via: impl Fn(crate::rbac::BindingId) -> Option<String>,
     ) -> Vec<Evidence> {
+        let rule = &self.template.rules[risk];
         grounds
             .iter()
             .map(|g| {
@@ -359,7 +362,13 @@ impl Context<'_, '_> {
                         rule_index: *i,
                     }),
                     rule: eff.rule.clone(),
-                    grants: g.grants.iter().cloned().collect(),
+                    grants: g
+                        .grants
+                        .iter()
+                        .map(|&(req, probe)| rule.requires[req].any_of[probe].describe())
+                        .collect::<BTreeSet<String>>()
+                        .into_iter()
+                        .collect(),
                 }
             })
             .collect()

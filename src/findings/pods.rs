@@ -248,7 +248,7 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
             let grounds = subjects::chosen(subject, r.rated).grounds;
             for e in self
                 .cx
-                .evidence(&grounds, |b| Access::via_group(subject, b))
+                .evidence(r.rated.risk, &grounds, |b| Access::via_group(subject, b))
             {
                 if let Some(chain) = e.chain()
                     && !chains.contains(&chain)

@@ -12,7 +12,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         for ((ri, sat), rated) in cx.access.roles[i].iter().zip(&cx.ratings.roles[i]) {
             let risk = &cx.template.rules[*ri];
             let names = sat.narrowed_to().map(|n| n.into_iter().collect::<Vec<_>>());
-            let evidence = cx.evidence(&sat.grounds, |_| None);
+            let evidence = cx.evidence(*ri, &sat.grounds, |_| None);
             let rules: Vec<String> = evidence
                 .iter()
                 .map(|e| format!("rules[{}]", e.rule_index))

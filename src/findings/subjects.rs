@@ -74,7 +74,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
                 names,
                 grounds,
             } = chosen(subject, rated);
-            let evidence = cx.evidence(&grounds, |b| Access::via_group(subject, b));
+            let evidence = cx.evidence(rated.risk, &grounds, |b| Access::via_group(subject, b));
             let who = &subject.subject;
             let targets: Vec<String> = rated
                 .targets
