@@ -153,33 +153,25 @@ impl Lister<'_, '_> {
         let (fetcher, chunk_size) = (*fetcher, *chunk_size);
         let kind = stats.kind;
         let first = objects.len();
-        let mut token: Option<String> = None;
+        let mut cursor = Cursor::default();
         let gap = |reason, message: String| Gap {
             kind,
             reason,
             message,
         };
-        // The list's resourceVersion, from its first page, and the tokens seen.
-        let mut version: Option<String> = None;
-        let mut seen_tokens: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut page_attempts = 0;
-        let restart = |stats: &mut ListStats,
-                       objects: &mut Vec<Object>,
-                       token: &mut Option<String>,
-                       version: &mut Option<String>,
-                       seen: &mut std::collections::HashSet<String>,
-                       message: &str| {
-            stats.restarts += 1;
-            fetcher.observer().event(Event::Restart {
-                kind,
-                after_pages: stats.pages,
-                message,
-            });
-            objects.truncate(first);
-            *token = None;
-            *version = None;
-            seen.clear();
-        };
+        // Starts the list over: what was read of it is dropped.
+        let restart =
+            |stats: &mut ListStats, objects: &mut Vec<Object>, cursor: &mut Cursor, why: &str| {
+                stats.restarts += 1;
+                fetcher.observer().event(Event::Restart {
+                    kind,
+                    after_pages: stats.pages,
+                    message: why,
+                });
+                objects.truncate(first);
+                *cursor = Cursor::default();
+            };
         loop {
             if stats.pages >= MAX_PAGES {
                 stats.gap = Some(gap(
@@ -189,7 +181,7 @@ impl Lister<'_, '_> {
                 return Ok(());
             }
             let mut params = ListParams::default().limit(chunk_size);
-            if let Some(t) = &token {
+            if let Some(t) = &cursor.token {
                 params = params.continue_token(t);
             }
             let uri = match kube::core::Request::new(path).list(&params) {
@@ -212,16 +204,9 @@ impl Lister<'_, '_> {
             };
             match answer.status.as_u16() {
                 200 => {}
-                410 if token.is_some() && stats.restarts < MAX_RESTARTS => {
+                410 if cursor.token.is_some() && stats.restarts < MAX_RESTARTS => {
                     let message = describe_status(answer.status, &answer.body);
-                    restart(
-                        stats,
-                        objects,
-                        &mut token,
-                        &mut version,
-                        &mut seen_tokens,
-                        &message,
-                    );
+                    restart(stats, objects, &mut cursor, &message);
                     continue;
                 }
                 401 => {
@@ -283,8 +268,8 @@ impl Lister<'_, '_> {
                 .resource_version
                 .clone()
                 .filter(|v| !v.is_empty());
-            match (&version, &page_version) {
-                (None, _) => version = page_version,
+            match (&cursor.version, &page_version) {
+                (None, _) => cursor.version = page_version,
                 (Some(v), Some(p)) if v != p => {
                     if stats.restarts >= MAX_RESTARTS {
                         stats.gap = Some(gap(
@@ -300,14 +285,7 @@ impl Lister<'_, '_> {
                         "page {} is of resourceVersion {p}, the list began at {v}",
                         stats.pages + 1
                     );
-                    restart(
-                        stats,
-                        objects,
-                        &mut token,
-                        &mut version,
-                        &mut seen_tokens,
-                        &message,
-                    );
+                    restart(stats, objects, &mut cursor, &message);
                     continue;
                 }
                 _ => {}
@@ -324,7 +302,7 @@ impl Lister<'_, '_> {
                 remaining: page.metadata.remaining_item_count,
             });
             match page.metadata.continue_.filter(|t| !t.is_empty()) {
-                Some(next) if !seen_tokens.insert(next.clone()) => {
+                Some(next) if !cursor.seen.insert(next.clone()) => {
                     stats.gap = Some(gap(
                         GapReason::Failed,
                         format!(
@@ -334,11 +312,20 @@ impl Lister<'_, '_> {
                     ));
                     return Ok(());
                 }
-                Some(next) => token = Some(next),
+                Some(next) => cursor.token = Some(next),
                 None => return Ok(()),
             }
         }
     }
+}
+
+/// Where a list is: the `continue` token to send next, the list's
+/// `resourceVersion` (from its first page), and every token seen so far.
+#[derive(Default)]
+struct Cursor {
+    token: Option<String>,
+    version: Option<String>,
+    seen: std::collections::HashSet<String>,
 }
 
 /// Why a 200 response is not a page of the list.
