@@ -154,7 +154,8 @@ pub struct AccountRisk<'c> {
 /// [`crate::rating`]), and the cloud identities it federates with.
 pub struct TokenRisks<'c, 'a, 's> {
     cx: &'c Context<'a, 's>,
-    by_subject: HashMap<&'c SubjectId, usize>,
+    /// By ServiceAccount: its risks, most severe first.
+    by_account: HashMap<ServiceAccountRef, Vec<AccountRisk<'c>>>,
     cloud: HashMap<(String, String), Vec<CloudIdentity>>,
 }
 
@@ -162,17 +163,36 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
     /// Indexes the rated risks of every ServiceAccount and their cloud
     /// identity annotations.
     pub fn new(cx: &'c Context<'a, 's>) -> Self {
-        let by_subject = cx
-            .access
-            .subjects
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| {
-                matches!(s.subject, SubjectId::ServiceAccount { .. })
-                    && !cx.ratings.subjects[*i].is_empty()
-            })
-            .map(|(i, s)| (&s.subject, i))
-            .collect();
+        let mut by_account = HashMap::new();
+        for (i, s) in cx.access.subjects.iter().enumerate() {
+            let SubjectId::ServiceAccount { namespace, name } = &s.subject else {
+                continue;
+            };
+            if cx.ratings.subjects[i].is_empty() {
+                continue;
+            }
+            let mut risks: Vec<AccountRisk> = cx.ratings.subjects[i]
+                .iter()
+                .map(|rated| AccountRisk {
+                    rule: &cx.template.rules[rated.risk].id,
+                    severity: rated.severity,
+                    rule_order: rated.risk,
+                    bootstrap_default: cx.grounds_are_default(&subjects::chosen(s, rated).grounds),
+                    subject: i,
+                    rated,
+                })
+                .collect();
+            risks.sort_by(|a, b| {
+                b.severity
+                    .cmp(&a.severity)
+                    .then(a.rule_order.cmp(&b.rule_order))
+            });
+            let account = ServiceAccountRef {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            };
+            by_account.insert(account, risks);
+        }
         let cloud = cx
             .snapshot
             .service_accounts
@@ -202,36 +222,14 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
             .collect();
         TokenRisks {
             cx,
-            by_subject,
+            by_account,
             cloud,
         }
     }
 
     /// The risks of a ServiceAccount, most severe first, then in template order.
-    pub fn risks(&self, sa: &ServiceAccountRef) -> Vec<AccountRisk<'c>> {
-        let Some(&i) = self.by_subject.get(&sa.subject()) else {
-            return Vec::new();
-        };
-        let cx = self.cx;
-        let subject = &cx.access.subjects[i];
-        let mut risks: Vec<AccountRisk> = cx.ratings.subjects[i]
-            .iter()
-            .map(|rated| AccountRisk {
-                rule: &cx.template.rules[rated.risk].id,
-                severity: rated.severity,
-                rule_order: rated.risk,
-                bootstrap_default: cx
-                    .grounds_are_default(&subjects::chosen(subject, rated).grounds),
-                subject: i,
-                rated,
-            })
-            .collect();
-        risks.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(a.rule_order.cmp(&b.rule_order))
-        });
-        risks
+    pub fn risks(&self, sa: &ServiceAccountRef) -> &[AccountRisk<'c>] {
+        self.by_account.get(sa).map_or(&[], Vec::as_slice)
     }
 
     /// The evidence of a ServiceAccount's risks at or above `threshold`,
@@ -267,7 +265,7 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
     pub fn of(&self, sa: &ServiceAccountRef) -> TokenRisk {
         let risks = self.risks(sa);
         let mut ids: Vec<String> = Vec::new();
-        for r in &risks {
+        for r in risks {
             if !ids.iter().any(|i| i == r.rule) {
                 ids.push(r.rule.to_string());
             }
@@ -285,17 +283,7 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
 
     /// ServiceAccounts with risks, sorted.
     pub fn service_accounts(&self) -> Vec<ServiceAccountRef> {
-        let mut v: Vec<ServiceAccountRef> = self
-            .by_subject
-            .keys()
-            .filter_map(|s| match s {
-                SubjectId::ServiceAccount { namespace, name } => Some(ServiceAccountRef {
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                }),
-                _ => None,
-            })
-            .collect();
+        let mut v: Vec<ServiceAccountRef> = self.by_account.keys().cloned().collect();
         v.sort();
         v
     }
