@@ -438,8 +438,13 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
             })
             .count();
         if unrated > 0 {
+            let (grants, secrets) = if unrated == 1 {
+                ("grant to read a named secret", "that secret")
+            } else {
+                ("grants to read named secrets", "those secrets")
+            };
             notes.push(format!(
-                "{unrated} grants to read named secrets could not be rated by the tokens those secrets may hold: Secrets were not listed (live: --secret-metadata; offline: include the Secrets)"
+                "{unrated} {grants} could not be rated by the tokens {secrets} may hold: Secrets were not listed (live: --secret-metadata; offline: include the Secrets)"
             ));
         }
     }
