@@ -170,7 +170,7 @@ fn json_has_schema_counts_and_stable_fingerprints() {
     assert_eq!(a, b, "deterministic");
     assert_eq!(a["schemaVersion"], 1);
     assert_eq!(a["tool"]["name"], "rbacscan");
-    assert_eq!(a["counts"]["objects"]["ClusterRole"], 14);
+    assert_eq!(a["counts"]["objects"]["ClusterRole"], 15);
     let findings = a["findings"].as_array().unwrap();
     assert_eq!(a["counts"]["findings"], findings.len());
     let mut prints: Vec<&str> = findings
