@@ -41,6 +41,8 @@ pub enum SkipReason {
     FileAlreadyRead,
     /// Not a regular file or directory (a FIFO, socket or device).
     NotARegularFile,
+    /// A symbolic link that leads nowhere, or to itself.
+    BrokenLink,
 }
 
 impl SkipReason {
@@ -52,6 +54,7 @@ impl SkipReason {
             }
             SkipReason::FileAlreadyRead => "file already read under another path",
             SkipReason::NotARegularFile => "not a regular file",
+            SkipReason::BrokenLink => "a symbolic link that leads nowhere or to itself",
         }
     }
 }
@@ -102,17 +105,20 @@ pub fn walk(root: &Path) -> std::io::Result<Walk> {
             continue;
         };
         *next += 1;
-        let Ok(meta) = std::fs::metadata(&path) else {
-            // A dangling link or a vanished entry: read it if it looks like a
-            // manifest, so that the error names it; otherwise ignore it.
-            if is_manifest(&path) {
-                out.files.push(path);
-            }
-            continue;
-        };
         let skip = |reason| Skipped {
             path: path.display().to_string(),
             reason,
+        };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            // A link that leads nowhere (or to itself) holds nothing: say so.
+            // Anything else that cannot be examined is read if it looks like
+            // a manifest, so that the error names it.
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                out.skipped.push(skip(SkipReason::BrokenLink));
+            } else if is_manifest(&path) {
+                out.files.push(path);
+            }
+            continue;
         };
         if meta.is_dir() {
             if seen.insert(identity(&path, &meta)) {
@@ -192,6 +198,18 @@ mod tests {
                 ("up", &SkipReason::DirectoryAlreadyVisited),
             ]
         );
+    }
+
+    #[test]
+    fn links_that_lead_nowhere_or_to_themselves_are_passed_over() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.yaml"), "").unwrap();
+        symlink("self.yaml", d.path().join("self.yaml")).unwrap();
+        symlink("missing.yaml", d.path().join("dangling.yaml")).unwrap();
+        let w = walk(d.path()).unwrap();
+        assert_eq!(names(&w, d.path()), ["a.yaml"]);
+        let reasons: Vec<&SkipReason> = w.skipped.iter().map(|s| &s.reason).collect();
+        assert_eq!(reasons, [&SkipReason::BrokenLink, &SkipReason::BrokenLink]);
     }
 
     #[test]
