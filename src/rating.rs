@@ -561,21 +561,30 @@ fn index_riskiest(worth: &mut Worth, access: &Access<'_>, snapshot: &Snapshot, i
         }
         let namespace = (!target.namespace.is_empty()).then(|| target.namespace.clone());
         let candidate = Candidate { target, owner };
+        // Riskiest first; among equals, by namespace and name, so that the
+        // choice does not depend on the order objects are offered in.
+        let rank = |c: &Candidate| {
+            (
+                std::cmp::Reverse(c.target.severity),
+                c.target.namespace.clone(),
+                c.target.name.clone(),
+            )
+        };
         for ns in [None, namespace] {
             let top = table.entry((candidate.target.kind, ns)).or_default();
-            // Keep the two riskiest with different owners.
+            // Keep the two first with different owners.
             match top
                 .iter()
                 .position(|c| c.owner.is_some() && c.owner == candidate.owner)
             {
-                Some(i) if top[i].target.severity >= candidate.target.severity => continue,
+                Some(i) if rank(&top[i]) <= rank(&candidate) => continue,
                 Some(i) => {
                     top.remove(i);
                 }
                 None => {}
             }
             top.push(candidate.clone());
-            top.sort_by_key(|c| std::cmp::Reverse(c.target.severity));
+            top.sort_by_key(rank);
             top.truncate(2);
         }
     };
