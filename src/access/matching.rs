@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
-use crate::rbac::rules::{Grant, RuleKey, rule_grants, rule_key};
+use crate::rbac::rules::{Grant, rule_grants};
 use crate::rbac::{BindingId, Rbac, RoleId};
 use crate::template::Template;
 
@@ -52,11 +52,13 @@ struct RuleHit<'s> {
 }
 
 /// Profiles roles against a template. What a rule grants of the template
-/// is worked out once per distinct rule: aggregated ClusterRoles repeat
-/// their selected roles' rules, and many Roles share the same rules.
+/// is worked out once per stored rule: aggregated ClusterRoles repeat their
+/// selected roles' rules, however many roles select them.
 pub struct Profiler<'t, 's> {
     template: &'t Template,
-    by_rule: HashMap<RuleKey<'s>, Vec<RuleHit<'s>>>,
+    /// By rule, identified by address: an aggregated ClusterRole's copies of
+    /// a rule are the selected role's rule itself.
+    by_rule: HashMap<*const PolicyRule, Vec<RuleHit<'s>>>,
 }
 
 impl<'t, 's> Profiler<'t, 's> {
@@ -107,7 +109,7 @@ impl<'t, 's> Profiler<'t, 's> {
         for (ri, eff) in rbac.role(role).rules.iter().enumerate() {
             let cached = self
                 .by_rule
-                .entry(rule_key(eff.rule))
+                .entry(std::ptr::from_ref(eff.rule))
                 .or_insert_with(|| Self::rule_hits(template, eff.rule));
             for h in cached.iter() {
                 hits[h.risk][h.requirement].push(Hit {

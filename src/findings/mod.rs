@@ -357,9 +357,9 @@ impl Context<'_, '_> {
                     via_group: g.binding.and_then(&via),
                     role: role.key.clone(),
                     rule_index: g.rule,
-                    aggregated_from: eff.aggregated_from.as_ref().map(|(k, i)| RuleRef {
-                        role: k.clone(),
-                        rule_index: *i,
+                    aggregated_from: eff.aggregated_from.map(|(r, i)| RuleRef {
+                        role: self.rbac.role(r).key.clone(),
+                        rule_index: i,
                     }),
                     rule: eff.rule.clone(),
                     grants: g

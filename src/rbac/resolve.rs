@@ -42,9 +42,9 @@ impl std::fmt::Display for Scope {
 pub struct EffectiveRule<'s> {
     /// The rule.
     pub rule: &'s PolicyRule,
-    /// For an aggregated ClusterRole, the role and index the rule was aggregated from;
-    /// otherwise `None` (the rule is the role's own, at the same index).
-    pub aggregated_from: Option<(ObjectKey, usize)>,
+    /// For a rule aggregated in from another ClusterRole, that role and the
+    /// rule's index in its stored `rules`; `None` for the role's own rules.
+    pub aggregated_from: Option<(RoleId, usize)>,
 }
 
 /// A Role or ClusterRole with its effective rules.
@@ -133,7 +133,8 @@ impl<'s> Rbac<'s> {
                 .iter()
                 .map(|s| EffectiveRule {
                     rule: aggregation::rule_at(&snapshot.cluster_roles, *s),
-                    aggregated_from: (s.role != i).then(|| (cr_key(s.role), s.rule)),
+                    // ClusterRoles come first, so a ClusterRole's index is its RoleId.
+                    aggregated_from: (s.role != i).then_some((RoleId(s.role), s.rule)),
                 })
                 .collect();
             roles.push(ResolvedRole {
