@@ -161,14 +161,18 @@ fn load(source: &SourceConfig) -> Result<Loaded, Error> {
 /// Which file a write failure is about.
 #[derive(Debug, Clone, Copy)]
 enum Target {
+    /// The `--output-file` report.
     Report,
+    /// The `--save-snapshot` file, or `dump`'s output.
     Snapshot,
 }
 
 /// Why a file could not be written: the file system, or the content.
 #[derive(Debug)]
 enum WriteFailure {
+    /// The file could not be created, written, synced or renamed.
     Io(std::io::Error),
+    /// The content could not be produced (serialising failed).
     Content(report::ReportError),
 }
 
@@ -211,7 +215,9 @@ impl From<report::ReportError> for WriteFailure {
 enum Staged {
     /// A temporary file and where it goes.
     Temp {
+        /// The written, synced temporary file.
         file: tempfile::NamedTempFile,
+        /// The path it is renamed to.
         target: std::path::PathBuf,
     },
     /// Already written to a device or pipe.
