@@ -50,9 +50,6 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>, notes: &mut Vec<String
                         message: String,
                         remediation: &str| {
             out.push(Finding {
-                code,
-                rule: None,
-                severity,
                 fingerprint: Finding::fingerprint_of(
                     code,
                     None,
@@ -61,19 +58,17 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>, notes: &mut Vec<String
                     None,
                     extra,
                 ),
-                title: title(code).into(),
                 subject,
                 binding: Some(b.key.clone()),
                 role: Some(b.role_ref.clone()),
-                scope: FindingScope::of(&b.scope),
-                resource_names: None,
-                message,
-                remediation: Some(remediation.into()),
-                bootstrap_default: b.default && (role_default || b.role.is_err()),
-                evidence: Vec::new(),
-                rated_by: Vec::new(),
-                pod: None,
-                rule_order: 0,
+                ..hygiene_finding(
+                    code,
+                    severity,
+                    FindingScope::of(&b.scope),
+                    message,
+                    remediation,
+                    b.default && (role_default || b.role.is_err()),
+                )
             });
         };
         match &b.role {
@@ -237,9 +232,6 @@ fn aggregation(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
             let keys: Vec<ObjectKey> = roles.iter().map(|r| cx.rbac.role(*r).key.clone()).collect();
             let names: Vec<String> = keys.iter().map(|k| k.name.clone()).collect();
             out.push(Finding {
-                code,
-                rule: None,
-                severity,
                 fingerprint: Finding::fingerprint_of(
                     code,
                     None,
@@ -248,19 +240,15 @@ fn aggregation(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
                     keys.first(),
                     &names.join(","),
                 ),
-                title: title(code).into(),
-                subject: None,
-                binding: None,
                 role: keys.first().cloned(),
-                scope: FindingScope::Cluster,
-                resource_names: None,
-                message,
-                remediation: Some(remediation.into()),
-                bootstrap_default: roles.iter().all(|r| cx.role_is_default(*r)),
-                evidence: Vec::new(),
-                rated_by: Vec::new(),
-                pod: None,
-                rule_order: 0,
+                ..hygiene_finding(
+                    code,
+                    severity,
+                    FindingScope::Cluster,
+                    message,
+                    remediation,
+                    roles.iter().all(|r| cx.role_is_default(*r)),
+                )
             });
         };
     for cycle in &cx.rbac.aggregation_cycles {
@@ -296,6 +284,37 @@ fn aggregation(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
             ),
             "Give aggregated ClusterRoles labels their own selectors do not match.",
         );
+    }
+}
+
+/// A hygiene finding with everything a hygiene finding lacks left empty;
+/// the caller fills in its fingerprint and the objects it is about.
+fn hygiene_finding(
+    code: Code,
+    severity: Severity,
+    scope: FindingScope,
+    message: String,
+    remediation: &str,
+    bootstrap_default: bool,
+) -> Finding {
+    Finding {
+        code,
+        rule: None,
+        severity,
+        fingerprint: String::new(),
+        title: title(code).into(),
+        subject: None,
+        binding: None,
+        role: None,
+        pod: None,
+        scope,
+        resource_names: None,
+        message,
+        remediation: Some(remediation.into()),
+        bootstrap_default,
+        evidence: Vec::new(),
+        rated_by: Vec::new(),
+        rule_order: 0,
     }
 }
 
