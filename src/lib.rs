@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: a [`source`] (a live cluster, offline files, the demo) yields a
 //! [`snapshot::Snapshot`]; [`rbac`] resolves it with the authorizer's exact
-//! semantics; [`graph`] indexes who reaches what; [`findings`] matches the
+//! semantics; [`access`] holds the graph of who reaches what and answers
+//! who-can, access and paths; [`findings`] matches the
 //! [`template`] against it; [`report`] renders the result. Everything between
 //! source and report is pure.
 
@@ -11,7 +12,6 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod findings;
-pub mod graph;
 pub mod pods;
 pub mod progress;
 pub mod rating;

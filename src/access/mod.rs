@@ -6,15 +6,24 @@
 //! may be worth little or everything, depending on what those objects carry,
 //! which is the rating's business (`crate::rating`). Pure: no I/O.
 
+pub mod abuse;
+pub mod explain;
+pub mod graph;
+pub mod holdings;
 pub mod matching;
+pub mod paths;
+pub mod query;
+pub mod who_can;
 
 use std::collections::BTreeMap;
 
 use matching::{Profiler, RoleProfile, Satisfied, Source, satisfy};
 
-use crate::graph::{AccessGraph, Reach};
+use graph::{AccessGraph, Reach};
+
+use crate::pods::exposure::PodExposure;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
-use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
+use crate::snapshot::{Kind, Snapshot};
 use crate::template::Template;
 
 /// The risk rules a binding or role satisfies: (risk index, how).
@@ -62,13 +71,22 @@ pub struct Access<'s> {
 
 impl<'s> Access<'s> {
     /// Evaluates a snapshot against a template.
-    pub fn build(snapshot: &'s Snapshot, template: &Template) -> Access<'s> {
+    pub fn build(
+        snapshot: &'s Snapshot,
+        template: &Template,
+        exposures: &[PodExposure<'_>],
+    ) -> Access<'s> {
         let rbac = Rbac::resolve(snapshot);
+        let graph = AccessGraph::build(snapshot, &rbac, exposures);
+        Access::with(rbac, graph, template)
+    }
+
+    /// Evaluates resolved RBAC and its graph against a template.
+    pub fn with(rbac: Rbac<'s>, graph: AccessGraph, template: &Template) -> Access<'s> {
         let mut profiler = Profiler::new(template);
         let profiles: Vec<RoleProfile> = (0..rbac.roles.len())
             .map(|i| profiler.profile(&rbac, RoleId(i)))
             .collect();
-        let graph = AccessGraph::build(&rbac, known_service_accounts(snapshot).iter());
         let mut access = Access {
             rbac,
             profiles,
@@ -89,7 +107,7 @@ impl<'s> Access<'s> {
             .collect();
         access.subjects = access
             .graph
-            .subjects()
+            .bound_subjects()
             .into_iter()
             .map(|s| access.subject_access(template, s))
             .collect();
@@ -204,35 +222,4 @@ impl<'s> Access<'s> {
             .find(|r| r.binding == binding)
             .and_then(|r| r.via_group.clone())
     }
-}
-
-/// Every ServiceAccount that exists, or that a pod or a legacy token secret
-/// names: each gets a node in the graph, so that its group bindings are found.
-fn known_service_accounts(snapshot: &Snapshot) -> Vec<SubjectId> {
-    let sa = |namespace: Option<&String>, name: &str| SubjectId::ServiceAccount {
-        namespace: namespace.cloned().unwrap_or_default(),
-        name: name.into(),
-    };
-    (snapshot.service_accounts.iter())
-        .map(|s| {
-            sa(
-                s.metadata.namespace.as_ref(),
-                s.metadata.name.as_deref().unwrap_or(""),
-            )
-        })
-        .chain(snapshot.pods.iter().map(|p| {
-            sa(
-                p.metadata.namespace.as_ref(),
-                crate::pods::service_account_name(p),
-            )
-        }))
-        .chain(snapshot.secrets.iter().filter_map(|s| {
-            let name = s
-                .metadata
-                .annotations
-                .as_ref()?
-                .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
-            Some(sa(s.metadata.namespace.as_ref(), name))
-        }))
-        .collect()
 }

@@ -392,8 +392,8 @@ impl Context<'_, '_> {
 pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptions) -> Analysis {
     let mut privileged = template.privileged_namespaces.clone();
     privileged.extend(options.extra_privileged_namespaces.iter().cloned());
-    let access = Access::build(snapshot, template);
     let exposures = exposure::expose(snapshot);
+    let access = Access::build(snapshot, template, &exposures);
     let ratings = rating::rate(snapshot, template, &access, &exposures, &privileged);
     let cx = Context {
         snapshot,

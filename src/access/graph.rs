@@ -1,0 +1,637 @@
+//! The access graph: one `petgraph` graph holding who is bound to what and
+//! who can become whom.
+//!
+//! Its nodes are identities (users, groups, ServiceAccounts), bindings,
+//! roles, pods, Kubernetes nodes, a few *capability* nodes that stand for a
+//! whole namespace ("any pod created in `ci`", "any Secret of `ci`"), and the
+//! sink, cluster-admin-equivalent power. Its edges are of two families:
+//!
+//! - the RBAC index, walked by `who-can`, `access` and the risk analysis:
+//!   subject → binding that names it ([`Edge::NamedIn`]), binding → role
+//!   ([`Edge::RefersTo`]), identity → implicit group ([`Edge::MemberOf`]);
+//! - the attack edges, walked by `paths`: each [`Edge::Step`] says that its
+//!   source can gain its target, and carries the permissions and the exact
+//!   binding → role → rule that grant it; [`Edge::Then`] edges (free) lead
+//!   from a capability node to the concrete objects it stands for.
+//!
+//! Capability nodes keep the graph linear in the size of the cluster: a
+//! subject that may create pods everywhere gets one edge to "new pods in any
+//! namespace", not one edge per ServiceAccount of the cluster.
+//! How steps are found is in [`super::abuse`]. Pure: no I/O.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::Serialize;
+
+use super::abuse;
+use crate::pods::exposure::PodExposure;
+use crate::pods::tokens::TokenSource;
+use crate::rbac::subjects::MASTERS;
+use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
+use crate::snapshot::{SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
+
+/// The label that sets a namespace's enforced Pod Security level.
+pub const POD_SECURITY_ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
+
+/// A node of the access graph.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    /// A user, group or ServiceAccount.
+    Subject(SubjectId),
+    /// A RoleBinding or ClusterRoleBinding.
+    Binding(BindingId),
+    /// A Role or ClusterRole.
+    Role(RoleId),
+    /// A pod, by index in the snapshot's pods.
+    Pod(usize),
+    /// A Kubernetes node (a machine), by name.
+    Host(String),
+    /// Any node of the cluster.
+    AnyHost,
+    /// Pods of one's choosing created in a namespace (`None`: any namespace).
+    NewPods(Option<String>),
+    /// The existing pods of a namespace (`None`: of every namespace).
+    Pods(Option<String>),
+    /// The Secrets of a namespace (`None`: of every namespace).
+    Secrets(Option<String>),
+    /// Any ServiceAccount of a namespace (`None`: of every namespace).
+    ServiceAccounts(Option<String>),
+    /// A role bound by someone allowed to bind it, in this scope: whoever
+    /// can create the binding holds what the role grants there.
+    Bound(RoleId, Scope),
+    /// Cluster-admin-equivalent power: a full wildcard cluster-wide, or
+    /// membership of `system:masters`.
+    ClusterAdmin,
+}
+
+/// How a step gains its target. Stable kebab-case names in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Technique {
+    /// An identity is in a group without any binding saying so.
+    MemberOf,
+    /// Every verb on every resource of every group, cluster-wide.
+    HoldsEverything,
+    /// Creating pods, or a controller that creates them, runs code as any
+    /// ServiceAccount of the namespace.
+    CreateWorkloads,
+    /// A pod created in a namespace whose Pod Security level lets
+    /// privileged and hostPath pods in can take over a node.
+    PrivilegedPod,
+    /// Relabelling a namespace lifts its Pod Security level; with pod
+    /// creation there, a privileged pod takes over a node.
+    LiftPodSecurity,
+    /// exec, attach, ephemeral containers, or replacing a pod's image runs
+    /// code inside existing pods, with their tokens.
+    ControlPods,
+    /// A pod's containers can read a ServiceAccount token.
+    PodToken,
+    /// A pod can escape to its node (privileged, host namespaces, hostPath).
+    EscapeToNode,
+    /// A node holds the tokens of every pod it runs.
+    NodeToken,
+    /// Reading a legacy token Secret yields its ServiceAccount's token.
+    ReadSecrets,
+    /// A TokenRequest mints a token for a ServiceAccount.
+    RequestToken,
+    /// Impersonation acts as another user, group or ServiceAccount.
+    Impersonate,
+    /// `bind` with the right to create bindings grants a role's power.
+    Bind,
+    /// `escalate` with the right to update roles grants any permission.
+    Escalate,
+    /// Creating and approving a CSR for the `kube-apiserver-client` signer
+    /// yields a client certificate for any identity, `system:masters` too.
+    ApproveCsr,
+    /// `nodes/proxy` reaches the kubelet API: commands in every pod of a node.
+    NodeProxy,
+    /// An admission webhook sees, and may rewrite, every request.
+    AdmissionWebhook,
+    /// The EKS `aws-auth` ConfigMap maps IAM identities to groups such as
+    /// `system:masters`.
+    AwsAuth,
+    /// Cluster-admin-equivalent power reaches every target.
+    Anything,
+}
+
+impl Technique {
+    /// Every technique, for documentation and tests.
+    pub const ALL: [Technique; 19] = [
+        Technique::MemberOf,
+        Technique::HoldsEverything,
+        Technique::CreateWorkloads,
+        Technique::PrivilegedPod,
+        Technique::LiftPodSecurity,
+        Technique::ControlPods,
+        Technique::PodToken,
+        Technique::EscapeToNode,
+        Technique::NodeToken,
+        Technique::ReadSecrets,
+        Technique::RequestToken,
+        Technique::Impersonate,
+        Technique::Bind,
+        Technique::Escalate,
+        Technique::ApproveCsr,
+        Technique::NodeProxy,
+        Technique::AdmissionWebhook,
+        Technique::AwsAuth,
+        Technique::Anything,
+    ];
+}
+
+/// One rule that grants a step: the binding (none for a role bound by the
+/// attacker itself), the group it reaches the holder through, the role and
+/// the index of the rule in the role's effective rules.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ground {
+    /// The binding.
+    pub binding: Option<BindingId>,
+    /// The group through which the binding reaches the holder, if not directly.
+    pub via_group: Option<String>,
+    /// The role.
+    pub role: RoleId,
+    /// The rule's index in the role's effective rules.
+    pub rule: usize,
+}
+
+/// One step of an attack: what it uses and what grants it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// How the target is gained.
+    pub how: Technique,
+    /// The permissions used, as `verb resource` (`create pods/exec`).
+    pub permissions: Vec<String>,
+    /// Where they are held: a namespace, or `None` for cluster-wide.
+    pub namespace: Option<String>,
+    /// The rules that grant them.
+    pub grounds: Vec<Ground>,
+    /// The pod involved (a node's pod that holds the token, a pod that escapes).
+    pub pod: Option<usize>,
+    /// What makes it possible when it is not a permission (an amplifier, a
+    /// Pod Security level, a token's source).
+    pub because: Option<String>,
+}
+
+impl Step {
+    /// A step granted by nothing but the cluster's own behaviour.
+    pub fn implicit(how: Technique) -> Step {
+        Step {
+            how,
+            permissions: Vec::new(),
+            namespace: None,
+            grounds: Vec::new(),
+            pod: None,
+            because: None,
+        }
+    }
+}
+
+/// An edge of the access graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edge {
+    /// Identity → a group it is in without any binding saying so.
+    MemberOf,
+    /// Subject → a binding that names it.
+    NamedIn,
+    /// Binding → the role it references.
+    RefersTo,
+    /// Source → what it can gain, and how.
+    Step(Box<Step>),
+    /// Capability node → one of the objects it stands for (free).
+    Then {
+        /// The Secret through which a token is read, for Secrets → ServiceAccount.
+        secret: Option<String>,
+    },
+}
+
+impl Edge {
+    /// The cost of the edge in a path: a step or membership costs one, the
+    /// expansion of a capability node nothing; the RBAC index is not an
+    /// attack edge.
+    pub fn cost(&self) -> Option<u32> {
+        match self {
+            Edge::MemberOf | Edge::Step(_) => Some(1),
+            Edge::Then { .. } => Some(0),
+            Edge::NamedIn | Edge::RefersTo => None,
+        }
+    }
+}
+
+/// A binding that reaches a subject, and the group it reaches it through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// The binding.
+    pub binding: BindingId,
+    /// `None` when the binding names the subject itself, else the group.
+    pub via_group: Option<String>,
+}
+
+/// The access graph of a snapshot.
+#[derive(Debug)]
+pub struct AccessGraph {
+    graph: DiGraph<Node, Edge>,
+    index: HashMap<Node, NodeIndex>,
+    /// Every namespace the snapshot mentions, sorted.
+    namespaces: BTreeSet<String>,
+}
+
+impl AccessGraph {
+    /// Builds the graph: the RBAC index, then the attack edges.
+    pub fn build(snapshot: &Snapshot, rbac: &Rbac<'_>, exposures: &[PodExposure<'_>]) -> Self {
+        let mut g = AccessGraph {
+            graph: DiGraph::new(),
+            index: HashMap::new(),
+            namespaces: BTreeSet::new(),
+        };
+        for i in 0..rbac.roles.len() {
+            g.node(Node::Role(RoleId(i)));
+        }
+        for (i, b) in rbac.bindings.iter().enumerate() {
+            let node = g.node(Node::Binding(BindingId(i)));
+            if let Ok(role) = b.role {
+                let r = g.index[&Node::Role(role)];
+                g.graph.add_edge(node, r, Edge::RefersTo);
+            }
+            for s in &b.subjects {
+                let sn = g.node(Node::Subject(s.clone()));
+                g.graph.add_edge(sn, node, Edge::NamedIn);
+            }
+            if let Scope::Namespace(ns) = &b.scope {
+                g.namespaces.insert(ns.clone());
+            }
+        }
+        for sa in known_service_accounts(snapshot, exposures) {
+            if let SubjectId::ServiceAccount { namespace, .. } = &sa {
+                g.namespaces.insert(namespace.clone());
+            }
+            g.node(Node::Subject(sa));
+        }
+        for ns in &snapshot.namespaces {
+            if let Some(name) = &ns.metadata.name {
+                g.namespaces.insert(name.clone());
+            }
+        }
+        for r in &rbac.roles {
+            if !r.key.namespace.is_empty() {
+                g.namespaces.insert(r.key.namespace.clone());
+            }
+        }
+        let admin = g.node(Node::ClusterAdmin);
+        let masters = g.node(Node::Subject(SubjectId::group(MASTERS)));
+        g.graph
+            .add_edge(masters, admin, Edge::Then { secret: None });
+        g.add_capability_expansions(snapshot, exposures);
+        abuse::add_steps(&mut g, snapshot, rbac, exposures);
+        g.add_memberships();
+        g
+    }
+
+    /// The node for `node`, added if absent.
+    pub(super) fn node(&mut self, node: Node) -> NodeIndex {
+        if let Some(&i) = self.index.get(&node) {
+            return i;
+        }
+        let i = self.graph.add_node(node.clone());
+        self.index.insert(node, i);
+        i
+    }
+
+    /// Adds a step edge.
+    pub(super) fn add_step(&mut self, from: NodeIndex, to: NodeIndex, step: Step) {
+        self.graph.add_edge(from, to, Edge::Step(Box::new(step)));
+    }
+
+    fn then(&mut self, from: NodeIndex, to: NodeIndex) {
+        self.graph.add_edge(from, to, Edge::Then { secret: None });
+    }
+
+    /// Every namespace the snapshot mentions.
+    pub fn namespaces(&self) -> &BTreeSet<String> {
+        &self.namespaces
+    }
+
+    /// The index of a node, if the graph has it.
+    pub fn find(&self, node: &Node) -> Option<NodeIndex> {
+        self.index.get(node).copied()
+    }
+
+    /// The node at `i`.
+    pub fn node_at(&self, i: NodeIndex) -> &Node {
+        &self.graph[i]
+    }
+
+    /// The edge at `e`, with its ends.
+    pub fn edge_at(&self, e: EdgeIndex) -> (NodeIndex, NodeIndex, &Edge) {
+        let (a, b) = self.graph.edge_endpoints(e).expect("edge of this graph");
+        (a, b, &self.graph[e])
+    }
+
+    /// The underlying graph, for searches.
+    pub fn graph(&self) -> &DiGraph<Node, Edge> {
+        &self.graph
+    }
+
+    /// Every subject in the graph, sorted.
+    pub fn subjects(&self) -> Vec<&SubjectId> {
+        let mut v: Vec<&SubjectId> = self
+            .index
+            .keys()
+            .filter_map(|n| match n {
+                Node::Subject(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The subjects the risk analysis evaluates: every ServiceAccount, and
+    /// every user and group some binding names (not those that appear only
+    /// as the target of an impersonation).
+    pub fn bound_subjects(&self) -> Vec<&SubjectId> {
+        let mut v: Vec<&SubjectId> = self
+            .index
+            .iter()
+            .filter_map(|(n, &i)| match n {
+                Node::Subject(s @ SubjectId::ServiceAccount { .. }) => Some(s),
+                Node::Subject(s) => self
+                    .graph
+                    .edges(i)
+                    .any(|e| matches!(e.weight(), Edge::NamedIn))
+                    .then_some(s),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Every binding that applies to `subject`, directly or through its
+    /// implicit groups, in binding order. `subject` need not be in the graph.
+    pub fn bindings_reaching(&self, subject: &SubjectId) -> Vec<Reach> {
+        let mut out = Vec::new();
+        let mut named_in = |s: &SubjectId, via: Option<&String>| {
+            let Some(&n) = self.index.get(&Node::Subject(s.clone())) else {
+                return;
+            };
+            for e in self.graph.edges(n) {
+                if let (Edge::NamedIn, Node::Binding(b)) = (e.weight(), &self.graph[e.target()]) {
+                    out.push(Reach {
+                        binding: *b,
+                        via_group: via.cloned(),
+                    });
+                }
+            }
+        };
+        named_in(subject, None);
+        for g in subject.implicit_groups() {
+            named_in(&SubjectId::group(&g), Some(&g));
+        }
+        out.sort_by(|a, b| {
+            a.binding
+                .cmp(&b.binding)
+                .then(a.via_group.cmp(&b.via_group))
+        });
+        out.dedup_by(|a, b| a.binding == b.binding);
+        out
+    }
+
+    /// The subjects a binding names.
+    pub fn subjects_of(&self, binding: BindingId) -> Vec<&SubjectId> {
+        let Some(&b) = self.index.get(&Node::Binding(binding)) else {
+            return Vec::new();
+        };
+        self.graph
+            .neighbors_directed(b, petgraph::Direction::Incoming)
+            .filter_map(|n| match &self.graph[n] {
+                Node::Subject(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Capability nodes and the objects they stand for: any namespace →
+    /// each namespace; new pods → the ServiceAccounts they can run as, and
+    /// the nodes where Pod Security lets a privileged pod in; existing pods,
+    /// Secrets (legacy token secrets → their ServiceAccount), nodes; and
+    /// each pod's tokens and escape to its node.
+    fn add_capability_expansions(&mut self, snapshot: &Snapshot, exposures: &[PodExposure<'_>]) {
+        let namespaces: Vec<String> = self.namespaces.iter().cloned().collect();
+        let any_host = self.node(Node::AnyHost);
+        let enforce: HashMap<&str, &str> = snapshot
+            .namespaces
+            .iter()
+            .filter_map(|n| {
+                let level = n
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(POD_SECURITY_ENFORCE_LABEL))
+                    .map_or("privileged", String::as_str);
+                Some((n.metadata.name.as_deref()?, level))
+            })
+            .collect();
+        for all in [
+            Node::NewPods(None),
+            Node::Pods(None),
+            Node::Secrets(None),
+            Node::ServiceAccounts(None),
+        ] {
+            let from = self.node(all.clone());
+            for ns in &namespaces {
+                let to = self.node(match &all {
+                    Node::NewPods(_) => Node::NewPods(Some(ns.clone())),
+                    Node::Pods(_) => Node::Pods(Some(ns.clone())),
+                    Node::Secrets(_) => Node::Secrets(Some(ns.clone())),
+                    _ => Node::ServiceAccounts(Some(ns.clone())),
+                });
+                self.then(from, to);
+            }
+        }
+        for ns in &namespaces {
+            let new_pods = self.node(Node::NewPods(Some(ns.clone())));
+            let sas = self.node(Node::ServiceAccounts(Some(ns.clone())));
+            self.then(new_pods, sas);
+            // Without the Namespace object the level is unknown: the
+            // API server's default is privileged.
+            let level = enforce.get(ns.as_str()).copied().unwrap_or("privileged");
+            if level == "privileged" || level.is_empty() {
+                let because = match enforce.get(ns.as_str()) {
+                    Some(_) => format!("namespace {ns} enforces no Pod Security level"),
+                    None => format!(
+                        "the Pod Security level of namespace {ns} is unknown (Namespaces not in the input) and defaults to privileged"
+                    ),
+                };
+                self.add_step(
+                    new_pods,
+                    any_host,
+                    Step {
+                        namespace: Some(ns.clone()),
+                        because: Some(because),
+                        ..Step::implicit(Technique::PrivilegedPod)
+                    },
+                );
+            }
+        }
+        let sa_nodes: Vec<(String, NodeIndex)> = self
+            .index
+            .iter()
+            .filter_map(|(n, i)| match n {
+                Node::Subject(SubjectId::ServiceAccount { namespace, name }) => {
+                    Some((format!("{namespace}/{name}"), *i))
+                }
+                _ => None,
+            })
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        for (key, sa) in sa_nodes {
+            let ns = key.split_once('/').map_or("", |(ns, _)| ns).to_string();
+            let from = self.node(Node::ServiceAccounts(Some(ns)));
+            self.then(from, sa);
+        }
+        for s in &snapshot.secrets {
+            let (Some(ns), Some(name), Some(sa)) = (
+                s.metadata.namespace.as_ref(),
+                s.metadata.name.as_ref(),
+                s.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION)),
+            ) else {
+                continue;
+            };
+            if s.type_
+                .as_deref()
+                .is_some_and(|t| t != crate::snapshot::SERVICE_ACCOUNT_TOKEN_TYPE)
+            {
+                continue;
+            }
+            let from = self.node(Node::Secrets(Some(ns.clone())));
+            let to = self.node(Node::Subject(SubjectId::ServiceAccount {
+                namespace: ns.clone(),
+                name: sa.clone(),
+            }));
+            self.graph.add_edge(
+                from,
+                to,
+                Edge::Then {
+                    secret: Some(name.clone()),
+                },
+            );
+        }
+        for (i, p) in exposures.iter().enumerate() {
+            let ns = p.pod.metadata.namespace.clone().unwrap_or_default();
+            let pod = self.node(Node::Pod(i));
+            let pods = self.node(Node::Pods(Some(ns)));
+            self.then(pods, pod);
+            let host = p.node().map(|h| self.node(Node::Host(h.to_string())));
+            if let Some(host) = host {
+                self.then(any_host, host);
+            }
+            let mut seen = BTreeSet::new();
+            for e in &p.tokens.exposures {
+                if !e.api_access
+                    || e.source == TokenSource::NodeHostPath
+                    || !seen.insert(&e.service_account)
+                {
+                    continue;
+                }
+                let sa = self.node(Node::Subject(e.service_account.subject()));
+                self.add_step(
+                    pod,
+                    sa,
+                    Step {
+                        pod: Some(i),
+                        because: Some(e.source.as_str().to_string()),
+                        ..Step::implicit(Technique::PodToken)
+                    },
+                );
+                if let Some(host) = host {
+                    self.add_step(
+                        host,
+                        sa,
+                        Step {
+                            pod: Some(i),
+                            ..Step::implicit(Technique::NodeToken)
+                        },
+                    );
+                }
+            }
+            if let (Some(host), Some(a)) = (host, p.amplifiers.iter().find(|a| a.escape)) {
+                self.add_step(
+                    pod,
+                    host,
+                    Step {
+                        pod: Some(i),
+                        because: Some(format!("{}: {}", a.code.as_str(), a.detail)),
+                        ..Step::implicit(Technique::EscapeToNode)
+                    },
+                );
+            }
+        }
+    }
+
+    /// Identity → implicit group, towards groups the graph has.
+    fn add_memberships(&mut self) {
+        let mut members: Vec<(SubjectId, NodeIndex)> = self
+            .index
+            .iter()
+            .filter_map(|(n, i)| match n {
+                Node::Subject(s) => Some((s.clone(), *i)),
+                _ => None,
+            })
+            .collect();
+        members.sort();
+        for (s, n) in members {
+            for g in s.implicit_groups() {
+                if let Some(&gn) = self.index.get(&Node::Subject(SubjectId::Group { name: g })) {
+                    self.graph.add_edge(n, gn, Edge::MemberOf);
+                }
+            }
+        }
+    }
+}
+
+/// Every ServiceAccount that exists, or that a pod or a legacy token secret
+/// names, sorted: each gets a node, so that its group bindings and the
+/// routes to it are found.
+fn known_service_accounts(snapshot: &Snapshot, exposures: &[PodExposure<'_>]) -> Vec<SubjectId> {
+    let sa = |namespace: Option<&String>, name: &str| SubjectId::ServiceAccount {
+        namespace: namespace.cloned().unwrap_or_default(),
+        name: name.into(),
+    };
+    let mut all: Vec<SubjectId> = (snapshot.service_accounts.iter())
+        .map(|s| {
+            sa(
+                s.metadata.namespace.as_ref(),
+                s.metadata.name.as_deref().unwrap_or(""),
+            )
+        })
+        .chain(snapshot.pods.iter().map(|p| {
+            sa(
+                p.metadata.namespace.as_ref(),
+                crate::pods::service_account_name(p),
+            )
+        }))
+        .chain(snapshot.secrets.iter().filter_map(|s| {
+            let name = s
+                .metadata
+                .annotations
+                .as_ref()?
+                .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
+            Some(sa(s.metadata.namespace.as_ref(), name))
+        }))
+        .chain(exposures.iter().flat_map(|p| {
+            p.tokens
+                .exposures
+                .iter()
+                .map(|e| e.service_account.subject())
+        }))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}

@@ -1,0 +1,168 @@
+//! `who-can`: every subject the RBAC authorizer would allow one request,
+//! and the binding → role → rule that allows it.
+//!
+//! The request is built as the API server builds it: a request without
+//! `-n` carries no namespace, so only ClusterRoleBindings can allow it; a
+//! request in a namespace is allowed by ClusterRoleBindings and by the
+//! RoleBindings of that namespace, unless the resource is cluster-scoped
+//! (its requests never carry a namespace); a create in a collection or a
+//! deletecollection carries no name whatever was asked. Each binding's rules
+//! are then matched with [`rule_allows`], the authorizer's own function, so
+//! the answer is the authorizer's for every request. Pure: no I/O.
+
+use std::collections::BTreeMap;
+
+use super::query::Resource;
+use crate::rbac::rules::{Request, request_is_nameless, rule_allows};
+use crate::rbac::scope::grantable_in_namespace;
+use crate::rbac::subjects::MASTERS;
+use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
+
+/// A `who-can` question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// The verb.
+    pub verb: String,
+    /// The resource or URL.
+    pub resource: Resource,
+    /// The object's name, if the request names one.
+    pub name: Option<String>,
+    /// The namespace, if the request is made in one.
+    pub namespace: Option<String>,
+}
+
+/// Why the request asked is not exactly the request answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Adjustment {
+    /// The resource is cluster-scoped or a URL: its requests carry no
+    /// namespace, so RoleBindings do not apply.
+    NoNamespace,
+    /// A create in a collection or a deletecollection carries no name.
+    NoName,
+}
+
+/// One rule that allows the request.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Allowance {
+    /// The binding.
+    pub binding: BindingId,
+    /// The role it references.
+    pub role: RoleId,
+    /// The rule's index in the role's effective rules.
+    pub rule: usize,
+}
+
+/// A subject the request is allowed for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowed {
+    /// The subject, as the bindings name it.
+    pub subject: SubjectId,
+    /// Allowed without any binding (`system:masters`).
+    pub implicit: bool,
+    /// The rules that allow it, in binding order.
+    pub by: Vec<Allowance>,
+}
+
+/// The answer to a `who-can` question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The namespace of the request answered (`None`: none).
+    pub namespace: Option<String>,
+    /// The name of the request answered (`None`: none).
+    pub name: Option<String>,
+    /// How the answered request differs from the question.
+    pub adjustments: Vec<Adjustment>,
+    /// Every subject allowed: `system:masters` first, then sorted.
+    pub subjects: Vec<Allowed>,
+}
+
+/// Answers a question.
+pub fn who_can(rbac: &Rbac<'_>, q: &Question) -> Answer {
+    let mut adjustments = Vec::new();
+    let namespace = match (&q.resource, &q.namespace) {
+        (_, None) => None,
+        (Resource::Url(_), Some(_)) => {
+            adjustments.push(Adjustment::NoNamespace);
+            None
+        }
+        (
+            Resource::Api {
+                group, resource, ..
+            },
+            Some(ns),
+        ) => {
+            if grantable_in_namespace(Some(group), resource, &q.verb) {
+                Some(ns.clone())
+            } else {
+                adjustments.push(Adjustment::NoNamespace);
+                None
+            }
+        }
+    };
+    let name = match &q.resource {
+        Resource::Api { subresource, .. } if request_is_nameless(&q.verb, subresource) => {
+            if q.name.is_some() {
+                adjustments.push(Adjustment::NoName);
+            }
+            None
+        }
+        Resource::Url(_) => None,
+        _ => q.name.clone(),
+    };
+    let request = match &q.resource {
+        Resource::Api {
+            group,
+            resource,
+            subresource,
+        } => Request::Resource {
+            verb: &q.verb,
+            api_group: group,
+            resource,
+            subresource,
+            name: name.as_deref().unwrap_or(""),
+        },
+        Resource::Url(path) => Request::NonResource {
+            verb: &q.verb,
+            path,
+        },
+    };
+    let mut by_subject: BTreeMap<&SubjectId, Vec<Allowance>> = BTreeMap::new();
+    for (i, b) in rbac.bindings.iter().enumerate() {
+        let applies = match &b.scope {
+            Scope::Cluster => true,
+            Scope::Namespace(ns) => namespace.as_deref() == Some(ns.as_str()),
+        };
+        let Ok(role) = b.role else { continue };
+        if !applies || b.subjects.is_empty() {
+            continue;
+        }
+        for (ri, rule) in rbac.role(role).rules.iter().enumerate() {
+            if rule_allows(rule.rule, &request) {
+                for s in &b.subjects {
+                    by_subject.entry(s).or_default().push(Allowance {
+                        binding: BindingId(i),
+                        role,
+                        rule: ri,
+                    });
+                }
+            }
+        }
+    }
+    let masters = SubjectId::group(MASTERS);
+    let mut subjects = vec![Allowed {
+        implicit: true,
+        by: by_subject.remove(&masters).unwrap_or_default(),
+        subject: masters,
+    }];
+    subjects.extend(by_subject.into_iter().map(|(s, by)| Allowed {
+        subject: s.clone(),
+        implicit: false,
+        by,
+    }));
+    Answer {
+        namespace,
+        name,
+        adjustments,
+        subjects,
+    }
+}
