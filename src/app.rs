@@ -4,11 +4,12 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::cli::{DumpConfig, Input, ScanConfig, SourceConfig};
+use crate::access::ask::{self, Answered, Ask};
+use crate::cli::{AnswerConfig, DumpConfig, Input, ScanConfig, SourceConfig};
 use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
 use crate::progress::Progress;
-use crate::report::{self, Format, Report, table::TableStyle};
+use crate::report::{self, Format, Report, answers, table::TableStyle};
 use crate::snapshot::Coverage;
 use crate::source::{self, Loaded, dump};
 use crate::template::{DEFAULT_TEMPLATE, Template};
@@ -87,6 +88,41 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Runs `who-can`, `access` or `paths`: loads the snapshot, answers, and
+/// writes the answer. A partial snapshot exits with [`Outcome::Partial`]:
+/// the answer may miss subjects or routes.
+pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
+    let Loaded { snapshot, .. } = load(&config.source)?;
+    let answered = ask::answer(&snapshot, &ask)?;
+    let style = TableStyle {
+        color: false,
+        width: config.width,
+    };
+    let format = config.format;
+    let render = |out: &mut dyn Write| match &answered {
+        Answered::WhoCan(v) => answers::who_can(v, format, style, out),
+        Answered::Holdings(v) => answers::holdings(v, format, style, out),
+        Answered::Diff(v) => answers::diff(v, format, style, out),
+        Answered::Paths(v) => answers::paths(v, format, style, out),
+    };
+    match &config.output_file {
+        Some(path) => Staged::write(path, |f| render(f))
+            .and_then(Staged::commit)
+            .map_err(|e| e.into_error(path, Target::Report))?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            render(&mut out)?;
+            out.flush().map_err(report::ReportError::Write)?;
+        }
+    }
+    if !snapshot.coverage.is_complete() {
+        warn_partial(&snapshot.coverage, &config.source);
+        return Ok(Outcome::Partial);
+    }
+    Ok(Outcome::Clean)
 }
 
 /// Runs `dump`: writes the snapshot file. A partial snapshot is written too,

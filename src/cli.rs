@@ -7,8 +7,13 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 
+use crate::access::ask::Ask;
+use crate::access::query::{self, Endpoint, ResourceArg};
+use crate::access::who_can;
 use crate::findings::Filter;
+use crate::rbac::SubjectId;
 use crate::report::Format;
+use crate::report::answers::AnswerFormat;
 use crate::source::live::{DEFAULT_CHUNK_SIZE, LiveOptions};
 use crate::template::Severity;
 
@@ -30,8 +35,157 @@ pub enum Command {
     Pods(PodsArgs),
     /// Collect what a scan reads into one snapshot file, which `scan -f` reads back with identical findings.
     Dump(DumpArgs),
+    /// Who the API server's RBAC authorizer would allow one request: every subject, with the binding → role → rule that allows it. RESOURCE as `kubectl auth can-i` writes it (pods, pods/exec, deployments.apps, *), or a URL path (/metrics). Without -n the request carries no namespace, so only ClusterRoleBindings can allow it.
+    WhoCan(WhoCanArgs),
+    /// What one identity may do, per namespace and cluster-wide, with where each rule comes from (its groups included); --diff-with compares two identities.
+    Access(AccessArgs),
+    /// Every subject and pod with a route to cluster-admin-equivalent power (or to --to), shortest first, each step explained.
+    Paths(PathsArgs),
     /// Print the built-in risk template (to customise it and pass it with --template).
     Template,
+}
+
+/// Output options of the questions (`who-can`, `access`, `paths`).
+#[derive(Debug, clap::Args)]
+pub struct AnswerArgs {
+    /// Output format: a table, JSON, or the answer's subgraph as Graphviz DOT or Mermaid.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = AnswerFormat::Table)]
+    pub format: AnswerFormat,
+    /// Write the answer to FILE (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<String>,
+}
+
+/// Arguments of `who-can`.
+#[derive(Debug, clap::Args)]
+pub struct WhoCanArgs {
+    /// The verb (get, list, create, escalate, ...), or * (the literal verb, which only a * rule allows).
+    #[arg(value_parser = query::parse_verb)]
+    pub verb: String,
+    /// The resource as kubectl writes it (pods, po, pods/exec, deployments.apps, leases.coordination.k8s.io, *), or a non-resource URL starting with /.
+    #[arg(value_parser = query::parse_resource)]
+    pub resource: ResourceArg,
+    /// The object's name, for a request about one object.
+    pub name: Option<String>,
+    /// Ask about a request in this namespace (ClusterRoleBindings and the namespace's RoleBindings apply).
+    #[arg(short = 'n', long = "namespace", value_name = "NS", value_parser = parse_namespace)]
+    pub namespace: Option<String>,
+    /// Where the objects come from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output.
+    #[command(flatten)]
+    pub answer: AnswerArgs,
+}
+
+/// Arguments of `access`.
+#[derive(Debug, clap::Args)]
+pub struct AccessArgs {
+    /// The identity: user:NAME, group:NAME, sa:NAMESPACE/NAME, or system:serviceaccount:NAMESPACE:NAME.
+    #[arg(value_parser = query::parse_subject)]
+    pub subject: SubjectId,
+    /// Compare with this identity: what each may do that the other may not.
+    #[arg(long, value_name = "SUBJECT", value_parser = query::parse_subject)]
+    pub diff_with: Option<SubjectId>,
+    /// Where the objects come from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output.
+    #[command(flatten)]
+    pub answer: AnswerArgs,
+}
+
+/// Arguments of `paths`.
+#[derive(Debug, clap::Args)]
+pub struct PathsArgs {
+    /// Only the route from this subject (user:NAME, group:NAME, sa:NAMESPACE/NAME) or pod (pod/NAMESPACE/NAME).
+    #[arg(long, value_name = "FROM", value_parser = query::parse_endpoint)]
+    pub from: Option<Endpoint>,
+    /// Routes to this instead of cluster-admin-equivalent power: a ServiceAccount (sa:NAMESPACE/NAME), a namespace's Secrets (secrets/NAMESPACE), a node (node/NAME), or cluster-admin.
+    #[arg(long, value_name = "TO", value_parser = query::parse_endpoint)]
+    pub to: Option<Endpoint>,
+    /// Only routes of at most N steps.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_hops: Option<u32>,
+    /// Where the objects come from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output.
+    #[command(flatten)]
+    pub answer: AnswerArgs,
+}
+
+/// A validated question: where the objects come from, and how to answer.
+#[derive(Debug, Clone)]
+pub struct AnswerConfig {
+    /// Where the objects come from.
+    pub source: SourceConfig,
+    /// Output format.
+    pub format: AnswerFormat,
+    /// `None` for standard output.
+    pub output_file: Option<String>,
+    /// Table width; `None` asks the terminal.
+    pub width: Option<u16>,
+}
+
+impl AnswerArgs {
+    fn into_config(self, source: SourceArgs) -> AnswerConfig {
+        let width = if self.output_file.is_none() && std::io::stdout().is_terminal() {
+            None
+        } else {
+            Some(
+                std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(160),
+            )
+        };
+        AnswerConfig {
+            source: source.into_config(),
+            format: self.format,
+            output_file: self.output_file.filter(|f| f != "-"),
+            width,
+        }
+    }
+}
+
+impl WhoCanArgs {
+    /// The plain configuration.
+    pub fn into_config(self) -> (AnswerConfig, Ask) {
+        let q = Ask::WhoCan {
+            question: who_can::Question {
+                verb: self.verb,
+                resource: self.resource.resource,
+                name: self.name,
+                namespace: self.namespace,
+            },
+            assumed_core: self.resource.assumed_core,
+        };
+        (self.answer.into_config(self.source), q)
+    }
+}
+
+impl AccessArgs {
+    /// The plain configuration.
+    pub fn into_config(self) -> (AnswerConfig, Ask) {
+        let q = Ask::Access {
+            subject: self.subject,
+            diff_with: self.diff_with,
+        };
+        (self.answer.into_config(self.source), q)
+    }
+}
+
+impl PathsArgs {
+    /// The plain configuration.
+    pub fn into_config(self) -> (AnswerConfig, Ask) {
+        let q = Ask::Paths {
+            from: self.from,
+            to: self.to.unwrap_or(Endpoint::ClusterAdmin),
+            max_hops: self.max_hops,
+        };
+        (self.answer.into_config(self.source), q)
+    }
 }
 
 /// Where the objects come from, and how to report progress. Without -f or

@@ -57,6 +57,9 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A question names something the input does not hold.
+    #[error(transparent)]
+    Query(#[from] crate::access::query::QueryError),
     /// The live cluster could not be scanned.
     #[error(transparent)]
     Live(#[from] LiveError),

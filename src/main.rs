@@ -15,6 +15,9 @@ fn main() -> ExitCode {
         Command::Scan(scan) => app::scan(&scan.into_config()),
         Command::Pods(pods) => app::scan(&pods.into_config()),
         Command::Dump(dump) => app::dump(&dump.into_config()),
+        Command::WhoCan(a) => app::answer(a.into_config()),
+        Command::Access(a) => app::answer(a.into_config()),
+        Command::Paths(a) => app::answer(a.into_config()),
         Command::Template => app::print_template(),
     };
     match result {

@@ -371,6 +371,38 @@ impl Namer<'_, '_> {
     }
 }
 
+/// The grounds of a step, rules of the same binding and role together:
+/// `ClusterRoleBinding b → ClusterRole r #0, #2`.
+fn chains(grounds: &[GroundView]) -> String {
+    let mut parts: Vec<(String, Vec<String>)> = Vec::new();
+    for g in grounds {
+        let head = match &g.binding {
+            Some(b) => format!("{b} → {}", g.role),
+            None => g.role.to_string(),
+        };
+        let mut rule = format!("#{}", g.rule_index);
+        if let Some(o) = &g.aggregated_from {
+            rule.push_str(&format!(" from {} #{}", o.role, o.rule_index));
+        }
+        if let Some(v) = &g.via_group {
+            rule.push_str(&format!(" via Group {v}"));
+        }
+        match parts.iter_mut().find(|(h, _)| *h == head) {
+            Some((_, rules)) => {
+                if !rules.contains(&rule) {
+                    rules.push(rule);
+                }
+            }
+            None => parts.push((head, vec![rule])),
+        }
+    }
+    parts
+        .into_iter()
+        .map(|(h, r)| format!("{h} {}", r.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 #[allow(clippy::too_many_arguments)]
 fn sentence(
     how: Technique,
@@ -393,8 +425,7 @@ fn sentence(
             None => {}
         }
         if !grounds.is_empty() {
-            let chains: Vec<String> = grounds.iter().map(GroundView::chain).collect();
-            s.push_str(&format!(" ({})", chains.join("; ")));
+            s.push_str(&format!(" ({})", chains(grounds)));
         }
         s
     };
@@ -462,6 +493,16 @@ fn sentence(
         Technique::AwsAuth => format!("{can}, so it can map an IAM identity to {to} (EKS)"),
         Technique::Anything => format!("{from} can do anything, {to} included"),
     }
+}
+
+/// The answer of `paths`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathsView {
+    /// What the routes lead to.
+    pub target: NodeRef,
+    /// Every route, shortest first.
+    pub paths: Vec<PathView>,
 }
 
 /// The request a `who-can` answer is about.

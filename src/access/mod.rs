@@ -7,6 +7,7 @@
 //! which is the rating's business (`crate::rating`). Pure: no I/O.
 
 pub mod abuse;
+pub mod ask;
 pub mod explain;
 pub mod graph;
 pub mod holdings;

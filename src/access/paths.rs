@@ -126,9 +126,10 @@ impl Toward {
         while cur != self.target {
             let Some(e) = self.next[cur.index()] else {
                 debug_assert_eq!(cur, self.admin);
+                let start = steps.last().map_or(from, |s| s.to);
                 steps.push(RouteStep {
                     edge: None,
-                    from: cur,
+                    from: start,
                     to: self.target,
                     secret: None,
                 });

@@ -6,6 +6,19 @@
 use crate::rbac::SubjectId;
 use crate::rbac::subjects::parse_service_account_user;
 
+/// A question about something the input does not hold.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// `--from`, `--to` or the subject names an object the input does not have.
+    #[error("{what} is not in the input{hint}")]
+    NotInInput {
+        /// The object, as the user wrote it.
+        what: String,
+        /// What to ask instead, if anything.
+        hint: String,
+    },
+}
+
 /// What a request is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource {

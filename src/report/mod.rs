@@ -2,6 +2,8 @@
 //! Every format writes to any `impl Write`; writing report files atomically
 //! is the caller's job (see `app`).
 
+pub mod answers;
+pub mod graph_export;
 pub mod json;
 pub mod table;
 

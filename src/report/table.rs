@@ -32,13 +32,13 @@ const MAX_LINE: usize = 512;
 /// A cell holding one line of text from the analysis, escaped and cut (see
 /// [`terminal`]): names, messages and evidence are cluster data.
 #[allow(clippy::disallowed_methods)]
-fn cell(text: impl AsRef<str>) -> Cell {
+pub(super) fn cell(text: impl AsRef<str>) -> Cell {
     Cell::new(terminal::escape_cut(text.as_ref(), MAX_LINE))
 }
 
 /// A cell of several lines, each escaped and cut like [`cell`]'s.
 #[allow(clippy::disallowed_methods)]
-fn lines_cell<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) -> Cell {
+pub(super) fn lines_cell<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) -> Cell {
     let lines: Vec<String> = lines
         .into_iter()
         .map(|l| terminal::escape_cut(l.as_ref(), MAX_LINE).into_owned())
@@ -48,7 +48,7 @@ fn lines_cell<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) -> Cell {
 
 /// A line of the report outside the tables, escaped: it may quote cluster
 /// data (file names, server messages, notes).
-fn line(out: &mut impl Write, text: &str) -> Result<(), ReportError> {
+pub(super) fn line(out: &mut impl Write, text: &str) -> Result<(), ReportError> {
     writeln!(out, "{}", terminal::escape(text))?;
     Ok(())
 }
@@ -244,7 +244,7 @@ fn pick(r: &Report, keep: impl Fn(Code) -> bool) -> Vec<&Finding> {
     r.findings.iter().filter(|f| keep(f.code)).collect()
 }
 
-fn new_table(style: TableStyle, headers: &[&str]) -> Table {
+pub(super) fn new_table(style: TableStyle, headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
         .set_content_arrangement(ContentArrangement::Dynamic)

@@ -1,0 +1,167 @@
+//! The three questions, answered from a snapshot: resolve, build the graph,
+//! query it, and name everything in the answer. Pure: no I/O.
+
+use super::explain::{Namer, PathsView};
+use super::graph::{AccessGraph, Node};
+use super::holdings::{holdings, missing};
+use super::paths::Toward;
+use super::query::{Endpoint, QueryError};
+use super::who_can::{Question, who_can};
+use crate::access::explain::{DiffView, HoldingsView, WhoCanView};
+use crate::pods::exposure::{PodExposure, expose};
+use crate::rbac::{Rbac, SubjectId};
+use crate::snapshot::Snapshot;
+
+/// A question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    /// `who-can`.
+    WhoCan {
+        /// The request.
+        question: Question,
+        /// The resource's group was assumed (not a built-in resource).
+        assumed_core: bool,
+    },
+    /// `access`.
+    Access {
+        /// The identity.
+        subject: SubjectId,
+        /// The identity to compare with.
+        diff_with: Option<SubjectId>,
+    },
+    /// `paths`.
+    Paths {
+        /// Only from here.
+        from: Option<Endpoint>,
+        /// To here.
+        to: Endpoint,
+        /// At most this many steps.
+        max_hops: Option<u32>,
+    },
+}
+
+/// An answer, every object named.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answered {
+    /// Who can.
+    WhoCan(WhoCanView),
+    /// What one identity holds.
+    Holdings(HoldingsView),
+    /// How two identities differ.
+    Diff(DiffView),
+    /// Routes.
+    Paths(PathsView),
+}
+
+/// Answers `ask` about `snapshot`.
+pub fn answer(snapshot: &Snapshot, ask: &Ask) -> Result<Answered, QueryError> {
+    let rbac = Rbac::resolve(snapshot);
+    let exposures = expose(snapshot);
+    let graph = AccessGraph::build(snapshot, &rbac, &exposures);
+    let namer = Namer {
+        rbac: &rbac,
+        graph: &graph,
+        exposures: &exposures,
+    };
+    Ok(match ask {
+        Ask::WhoCan {
+            question,
+            assumed_core,
+        } => Answered::WhoCan(namer.who_can(question, &who_can(&rbac, question), *assumed_core)),
+        Ask::Access {
+            subject,
+            diff_with: None,
+        } => Answered::Holdings(namer.holdings(&holdings(&rbac, &graph, subject))),
+        Ask::Access {
+            subject,
+            diff_with: Some(other),
+        } => {
+            let a = holdings(&rbac, &graph, subject);
+            let b = holdings(&rbac, &graph, other);
+            Answered::Diff(namer.diff(&a, &b, &missing(&rbac, &a, &b), &missing(&rbac, &b, &a)))
+        }
+        Ask::Paths { from, to, max_hops } => {
+            let target_node = node_of(&graph, &exposures, to)?;
+            let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
+            let toward = Toward::search(&graph, target);
+            let sources = match from {
+                Some(ep) => {
+                    let n = node_of(&graph, &exposures, ep)?;
+                    let i = graph.find(&n).ok_or_else(|| not_in_input(ep))?;
+                    let within = toward
+                        .hops(i)
+                        .is_some_and(|h| max_hops.is_none_or(|m| h <= m));
+                    if within && i != target {
+                        vec![i]
+                    } else {
+                        Vec::new()
+                    }
+                }
+                None => toward.sources(&graph, *max_hops),
+            };
+            let paths = sources
+                .into_iter()
+                .filter_map(|s| toward.route(&graph, s))
+                .map(|r| namer.route(&r, &target_node))
+                .collect();
+            Answered::Paths(PathsView {
+                target: namer.node(&target_node),
+                paths,
+            })
+        }
+    })
+}
+
+fn describe(ep: &Endpoint) -> String {
+    match ep {
+        Endpoint::Subject(s) => s.to_string(),
+        Endpoint::Pod { namespace, name } => format!("Pod {namespace}/{name}"),
+        Endpoint::Node(n) => format!("Node {n}"),
+        Endpoint::Secrets(ns) => format!("namespace {ns}"),
+        Endpoint::ClusterAdmin => "cluster-admin".into(),
+    }
+}
+
+fn not_in_input(ep: &Endpoint) -> QueryError {
+    let hint = match ep {
+        Endpoint::Subject(s) if !s.implicit_groups().is_empty() => format!(
+            " (no binding names it): it holds what its groups hold, ask --from group:{}",
+            s.implicit_groups()[0]
+        ),
+        Endpoint::Node(_) => " (no pod of the input runs on it)".into(),
+        _ => String::new(),
+    };
+    QueryError::NotInInput {
+        what: describe(ep),
+        hint,
+    }
+}
+
+/// The graph node an endpoint names.
+fn node_of(
+    graph: &AccessGraph,
+    exposures: &[PodExposure<'_>],
+    ep: &Endpoint,
+) -> Result<Node, QueryError> {
+    Ok(match ep {
+        Endpoint::Subject(s) => Node::Subject(s.clone()),
+        Endpoint::Pod { namespace, name } => {
+            let i = exposures
+                .iter()
+                .position(|p| {
+                    p.pod.metadata.namespace.as_deref() == Some(namespace.as_str())
+                        && p.pod.metadata.name.as_deref() == Some(name.as_str())
+                })
+                .ok_or_else(|| not_in_input(ep))?;
+            Node::Pod(i)
+        }
+        Endpoint::Node(n) => Node::Host(n.clone()),
+        Endpoint::Secrets(ns) => {
+            if !graph.namespaces().contains(ns) {
+                return Err(not_in_input(ep));
+            }
+            Node::Secrets(Some(ns.clone()))
+        }
+        Endpoint::ClusterAdmin => Node::ClusterAdmin,
+    })
+}

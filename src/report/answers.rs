@@ -1,0 +1,352 @@
+//! The answers of `who-can`, `access` and `paths`, rendered: a table for
+//! people, JSON for machines, DOT or Mermaid for a picture of the subgraph
+//! the answer touches. Every format writes to any `impl Write`.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::graph_export::{Shape, Subgraph, write_dot, write_mermaid};
+use super::table::{TableStyle, cell, line, lines_cell, new_table};
+use super::{ReportError, SCHEMA_VERSION};
+use crate::access::explain::{DiffView, GroundView, HoldingsView, NodeRef, PathsView, WhoCanView};
+
+/// Output formats of the questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnswerFormat {
+    /// Tables for people.
+    Table,
+    /// JSON, described in the README.
+    Json,
+    /// Graphviz DOT of the answer's subgraph.
+    Dot,
+    /// Mermaid flowchart of the answer's subgraph.
+    Mermaid,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a, T: Serialize> {
+    schema_version: u32,
+    command: &'static str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+fn json<T: Serialize>(
+    command: &'static str,
+    body: &T,
+    mut out: impl Write,
+) -> Result<(), ReportError> {
+    serde_json::to_writer_pretty(
+        &mut out,
+        &Envelope {
+            schema_version: SCHEMA_VERSION,
+            command,
+            body,
+        },
+    )?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn graph(format: AnswerFormat, g: &Subgraph, out: impl Write) -> Result<(), ReportError> {
+    match format {
+        AnswerFormat::Dot => write_dot(g, out),
+        _ => write_mermaid(g, out),
+    }
+}
+
+/// Adds `subject → binding → role` for each ground.
+fn add_grounds(g: &mut Subgraph, from: usize, grounds: &[GroundView]) {
+    for gr in grounds {
+        let role = g.node(&gr.role.to_string(), Shape::Rbac);
+        let rule = format!("rule #{}", gr.rule_index);
+        match &gr.binding {
+            Some(b) => {
+                let mut at = from;
+                if let Some(group) = &gr.via_group {
+                    let gn = g.node(&format!("Group {group}"), Shape::Source);
+                    g.edge(at, gn, "member of");
+                    at = gn;
+                }
+                let bn = g.node(&b.to_string(), Shape::Rbac);
+                g.edge(at, bn, "named in");
+                g.edge(bn, role, &rule);
+            }
+            None => g.edge(from, role, &rule),
+        }
+    }
+}
+
+/// Renders a `who-can` answer.
+pub fn who_can(
+    view: &WhoCanView,
+    format: AnswerFormat,
+    style: TableStyle,
+    mut out: impl Write,
+) -> Result<(), ReportError> {
+    match format {
+        AnswerFormat::Json => json("who-can", view, out),
+        AnswerFormat::Table => {
+            line(&mut out, &format!("who can {}", view.request))?;
+            for n in &view.notes {
+                line(&mut out, &format!("note: {n}"))?;
+            }
+            let mut t = new_table(style, &["SUBJECT", "GRANTED BY (binding → role #rule)"]);
+            for s in &view.subjects {
+                let who = NodeRef {
+                    kind: s.kind,
+                    name: s.name.clone(),
+                    namespace: s.namespace.clone(),
+                    bound_in: None,
+                };
+                let mut by: Vec<String> = s.granted_by.iter().map(GroundView::chain).collect();
+                if s.implicit {
+                    by.insert(0, "implicit: allowed everything without any binding".into());
+                }
+                t.add_row(vec![cell(who.to_string()), lines_cell(by)]);
+            }
+            writeln!(out, "{t}")?;
+            line(
+                &mut out,
+                &format!("{} subjects allowed", view.subjects.len()),
+            )
+        }
+        _ => {
+            let mut g = Subgraph::default();
+            let req = g.node(&format!("{}", view.request), Shape::Target);
+            for s in &view.subjects {
+                let who = NodeRef {
+                    kind: s.kind,
+                    name: s.name.clone(),
+                    namespace: s.namespace.clone(),
+                    bound_in: None,
+                };
+                let n = g.node(&who.to_string(), Shape::Source);
+                if s.implicit {
+                    g.edge(n, req, "implicit");
+                }
+                add_grounds(&mut g, n, &s.granted_by);
+                for gr in &s.granted_by {
+                    let role = g.node(&gr.role.to_string(), Shape::Rbac);
+                    g.edge(role, req, &format!("rule #{} allows", gr.rule_index));
+                }
+            }
+            graph(format, &g, out)
+        }
+    }
+}
+
+fn rule_row(gr: &GroundView) -> Vec<comfy_table::Cell> {
+    let join = |v: Option<&Vec<String>>| v.map(|v| v.join(", ")).unwrap_or_default();
+    let groups: Vec<String> = gr
+        .rule
+        .api_groups
+        .iter()
+        .flatten()
+        .map(|g| {
+            if g.is_empty() {
+                "\"\"".into()
+            } else {
+                g.clone()
+            }
+        })
+        .collect();
+    vec![
+        cell(join(gr.rule.resources.as_ref())),
+        cell(groups.join(", ")),
+        cell(join(gr.rule.non_resource_urls.as_ref())),
+        cell(join(gr.rule.resource_names.as_ref())),
+        cell(gr.rule.verbs.join(", ")),
+        cell(gr.chain()),
+    ]
+}
+
+const RULE_HEADERS: [&str; 6] = [
+    "RESOURCES",
+    "API GROUPS",
+    "NON-RESOURCE URLS",
+    "RESOURCE NAMES",
+    "VERBS",
+    "GRANTED BY",
+];
+
+/// Renders what an identity holds.
+pub fn holdings(
+    view: &HoldingsView,
+    format: AnswerFormat,
+    style: TableStyle,
+    mut out: impl Write,
+) -> Result<(), ReportError> {
+    match format {
+        AnswerFormat::Json => json("access", view, out),
+        AnswerFormat::Table => {
+            line(&mut out, &format!("what {} can do", view.subject))?;
+            if !view.implicit_groups.is_empty() {
+                line(
+                    &mut out,
+                    &format!("implicit groups: {}", view.implicit_groups.join(", ")),
+                )?;
+            }
+            if view.superuser {
+                line(
+                    &mut out,
+                    "allowed everything without any binding: system:masters bypasses RBAC",
+                )?;
+            }
+            line(&mut out, "")?;
+            line(
+                &mut out,
+                "cluster-wide (ClusterRoleBindings; in effect in every namespace too):",
+            )?;
+            if view.cluster_wide.is_empty() {
+                line(&mut out, "  nothing")?;
+            } else {
+                let mut t = new_table(style, &RULE_HEADERS);
+                for h in &view.cluster_wide {
+                    t.add_row(rule_row(&h.ground));
+                }
+                writeln!(out, "{t}")?;
+            }
+            for (ns, rules) in &view.namespaces {
+                line(&mut out, "")?;
+                line(
+                    &mut out,
+                    &format!("in namespace {ns} (RoleBindings; on top of the cluster-wide rules):"),
+                )?;
+                let mut t = new_table(style, &RULE_HEADERS);
+                for h in rules {
+                    t.add_row(rule_row(&h.ground));
+                }
+                writeln!(out, "{t}")?;
+            }
+            Ok(())
+        }
+        _ => {
+            let mut g = Subgraph::default();
+            let me = g.node(&view.subject.to_string(), Shape::Source);
+            let grounds: Vec<GroundView> = view
+                .cluster_wide
+                .iter()
+                .chain(view.namespaces.values().flatten())
+                .map(|h| h.ground.clone())
+                .collect();
+            add_grounds(&mut g, me, &grounds);
+            graph(format, &g, out)
+        }
+    }
+}
+
+/// Renders the comparison of two identities.
+pub fn diff(
+    view: &DiffView,
+    format: AnswerFormat,
+    style: TableStyle,
+    mut out: impl Write,
+) -> Result<(), ReportError> {
+    match format {
+        AnswerFormat::Json => json("access", view, out),
+        AnswerFormat::Table => {
+            for (who, other, list) in [
+                (&view.left, &view.right, &view.only_left),
+                (&view.right, &view.left, &view.only_right),
+            ] {
+                line(&mut out, &format!("what {who} can do and {other} cannot:"))?;
+                if list.is_empty() {
+                    line(&mut out, "  nothing")?;
+                    continue;
+                }
+                let mut t = new_table(style, &["WHERE", "PERMISSION", "GRANTED BY"]);
+                for d in list {
+                    t.add_row(vec![
+                        cell(&d.scope),
+                        cell(&d.permission),
+                        cell(d.granted_by.chain()),
+                    ]);
+                }
+                writeln!(out, "{t}")?;
+            }
+            Ok(())
+        }
+        _ => {
+            let mut g = Subgraph::default();
+            for (who, list) in [
+                (&view.left, &view.only_left),
+                (&view.right, &view.only_right),
+            ] {
+                let n = g.node(&who.to_string(), Shape::Source);
+                let grounds: Vec<GroundView> = list.iter().map(|d| d.granted_by.clone()).collect();
+                add_grounds(&mut g, n, &grounds);
+            }
+            graph(format, &g, out)
+        }
+    }
+}
+
+/// Renders routes.
+pub fn paths(
+    view: &PathsView,
+    format: AnswerFormat,
+    style: TableStyle,
+    mut out: impl Write,
+) -> Result<(), ReportError> {
+    match format {
+        AnswerFormat::Json => json("paths", view, out),
+        AnswerFormat::Table => {
+            if view.paths.is_empty() {
+                return line(&mut out, &format!("no route to {}", view.target));
+            }
+            let mut t = new_table(style, &["FROM", "STEPS", "ROUTE"]);
+            for p in &view.paths {
+                let steps: Vec<String> = p
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| format!("{}. {}", i + 1, s.text))
+                    .collect();
+                let mut from = p.from.to_string();
+                if p.bootstrap_default {
+                    from.push_str(" (default)");
+                }
+                t.add_row(vec![
+                    cell(from),
+                    cell(p.hops.to_string()),
+                    lines_cell(steps),
+                ]);
+            }
+            writeln!(out, "{t}")?;
+            line(
+                &mut out,
+                &format!(
+                    "{} routes to {}, shortest first",
+                    view.paths.len(),
+                    view.target
+                ),
+            )
+        }
+        _ => {
+            let mut g = Subgraph::default();
+            for p in &view.paths {
+                for s in &p.steps {
+                    let shape = |r: &NodeRef| match r.kind {
+                        "User" | "Group" | "ServiceAccount" | "Pod" => Shape::Source,
+                        "ClusterAdmin" => Shape::Target,
+                        _ => Shape::Rbac,
+                    };
+                    let a = g.node(&s.from.to_string(), shape(&s.from));
+                    let b = g.node(&s.to.to_string(), shape(&s.to));
+                    let mut label = serde_json::to_value(s.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    if !s.permissions.is_empty() {
+                        label = format!("{label}: {}", s.permissions.join(" + "));
+                    }
+                    g.edge(a, b, &label);
+                }
+            }
+            graph(format, &g, out)
+        }
+    }
+}
