@@ -171,11 +171,8 @@ impl<'r> Holder<'r> {
         };
         for h in self.cluster.iter().chain(ns_rules) {
             match rule_grants(h.rule, &request) {
-                Some(Grant::All) => {
-                    if out.all.is_none() {
-                        out.all = Some(h.ground.clone());
-                    }
-                }
+                Some(Grant::All) if out.all.is_none() => out.all = Some(h.ground.clone()),
+                Some(Grant::All) => {}
                 Some(Grant::Named(names)) => out
                     .named
                     .extend(names.iter().map(|n| (n.clone(), h.ground.clone()))),

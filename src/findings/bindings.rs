@@ -53,6 +53,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
                 bootstrap_default: b.default && cx.role_is_default(role),
                 evidence: cx.evidence(*ri, &sat.grounds, |_| None),
                 rated_by: rated.targets.clone(),
+                path: None,
                 pod: None,
                 rule_order: *ri,
             });

@@ -314,6 +314,7 @@ fn hygiene_finding(
         bootstrap_default,
         evidence: Vec::new(),
         rated_by: Vec::new(),
+        path: None,
         rule_order: 0,
     }
 }

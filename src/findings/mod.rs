@@ -10,6 +10,7 @@ pub mod hygiene;
 pub mod nodes;
 pub mod pods;
 pub mod roles;
+pub mod routes;
 pub mod service_accounts;
 pub mod subjects;
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::access::Access;
+use crate::access::explain::PathView;
 use crate::access::matching::Grounds;
 use crate::pods::exposure::{self, PodExposure};
 use crate::rating::{self, RatedTarget, Ratings};
@@ -27,10 +29,29 @@ use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, ObjectKey, Snapshot};
 use crate::template::{Severity, Template};
 
-/// The stable code of a kind of finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The stable code of a kind of finding. Its kebab-case name
+/// ([`Code::as_str`]) and its description ([`Code::description`], the doc
+/// comment of the variant) come from this one table.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+    strum::EnumMessage,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Code {
+    /// A subject or pod has a route to cluster-admin-equivalent power, through
+    /// other identities, pods or nodes.
+    PathToClusterAdmin,
     /// A pod gives its containers a ServiceAccount token with risky permissions.
     HotPod,
     /// A subject holds a risky set of permissions (union of all its bindings).
@@ -76,34 +97,25 @@ pub enum Code {
 impl Code {
     /// The code as it appears in reports.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::HotPod => "hot-pod",
-            Code::RiskyDefaultServiceAccount => "risky-default-service-account",
-            Code::UnusedRiskyServiceAccount => "unused-risky-service-account",
-            Code::RiskySubject => "risky-subject",
-            Code::RiskyBinding => "risky-binding",
-            Code::RiskyRole => "risky-role",
-            Code::MissingServiceAccount => "missing-service-account",
-            Code::BindingToAnonymous => "binding-to-anonymous",
-            Code::BindingToUnauthenticated => "binding-to-unauthenticated",
-            Code::BindingToAuthenticated => "binding-to-authenticated",
-            Code::BindingToAllServiceAccounts => "binding-to-all-service-accounts",
-            Code::BindingToSystemMasters => "binding-to-system-masters",
-            Code::MissingRole => "missing-role",
-            Code::ClusterBindingToRole => "cluster-binding-to-role",
-            Code::InvalidRoleRef => "invalid-role-ref",
-            Code::InvalidSubject => "invalid-subject",
-            Code::BindingWithoutSubjects => "binding-without-subjects",
-            Code::AggregationCycle => "aggregation-cycle",
-            Code::SelfSelectingRole => "self-selecting-role",
-        }
+        self.into()
+    }
+
+    /// What the code means: the variant's doc comment.
+    pub fn description(self) -> &'static str {
+        strum::EnumMessage::get_documentation(&self).unwrap_or("")
+    }
+
+    /// Every code, in severity-table order.
+    pub fn all() -> impl Iterator<Item = Code> {
+        <Code as strum::IntoEnumIterator>::iter()
     }
 
     /// Whether the code is a risky-permission finding (as opposed to hygiene).
     pub fn is_risk(self) -> bool {
         matches!(
             self,
-            Code::RiskySubject
+            Code::PathToClusterAdmin
+                | Code::RiskySubject
                 | Code::RiskyBinding
                 | Code::RiskyRole
                 | Code::HotPod
@@ -245,6 +257,9 @@ pub struct Finding {
     /// pod, a token for a ServiceAccount, ...): those objects and their worth.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rated_by: Vec<RatedTarget>,
+    /// For a route to cluster-admin: its steps, each explained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathView>,
     /// Position of the template rule in the template (orders risks like the template does).
     #[serde(skip)]
     pub rule_order: usize,
@@ -410,6 +425,7 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
     bindings::find(&cx, &mut findings);
     subjects::find(&cx, &mut findings);
     hygiene::find(&cx, &mut findings, &mut notes);
+    routes::find(&cx, &mut findings);
     let threshold = options.hot_threshold;
     let risks = pods::TokenRisks::new(&cx);
     let pod_views = pods::views(&cx, &risks, threshold);

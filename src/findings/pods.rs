@@ -446,6 +446,7 @@ pub fn find(
             bootstrap_default: false,
             evidence,
             rated_by: Vec::new(),
+            path: None,
             rule_order: 0,
         });
     }

@@ -49,6 +49,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
                 bootstrap_default: role.default,
                 evidence,
                 rated_by: rated.targets.clone(),
+                path: None,
                 pod: None,
                 rule_order: *ri,
             });

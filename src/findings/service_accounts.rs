@@ -112,6 +112,7 @@ pub fn find(
                 bootstrap_default,
                 evidence: Vec::new(),
                 rated_by: Vec::new(),
+                path: None,
                 rule_order: 0,
             });
         }
@@ -175,6 +176,7 @@ pub fn find(
             bootstrap_default,
             evidence: Vec::new(),
                 rated_by: Vec::new(),
+                path: None,
             rule_order: 0,
         });
     }

@@ -124,6 +124,7 @@ pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
                 bootstrap_default: cx.grounds_are_default(&grounds),
                 evidence,
                 rated_by: rated.targets.clone(),
+                path: None,
                 pod: None,
                 rule_order: rated.risk,
             });

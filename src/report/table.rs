@@ -68,7 +68,12 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
         Vec<&'r Finding>,
         fn(&[&Finding], TableStyle) -> Table,
     );
-    let sections: [Section; 5] = [
+    let sections: [Section; 6] = [
+        (
+            "ROUTES TO CLUSTER-ADMIN",
+            pick(report, |c| c == Code::PathToClusterAdmin),
+            routes_table,
+        ),
         (
             "RISKY SERVICE ACCOUNTS",
             pick(report, |c| {
@@ -346,6 +351,25 @@ fn scope_of(group: &[&Finding]) -> String {
         (true, false) => format!("cluster-wide; {}", ns.join(", ")),
         (false, _) => ns.join(", "),
     }
+}
+
+fn routes_table(findings: &[&Finding], style: TableStyle) -> Table {
+    let mut t = new_table(style, &["FROM", "STEPS", "SHORTEST ROUTE"]);
+    for f in findings {
+        let Some(p) = &f.path else { continue };
+        let steps: Vec<String> = p
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}. {}", i + 1, s.text))
+            .collect();
+        t.add_row(vec![
+            cell(mark(p.from.to_string(), f.bootstrap_default)),
+            cell(p.hops.to_string()),
+            lines_cell(steps),
+        ]);
+    }
+    t
 }
 
 fn subjects_table(findings: &[&Finding], style: TableStyle) -> Table {
