@@ -10,6 +10,7 @@ use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
 use crate::progress::Progress;
 use crate::report::{self, Format, Report, answers, table::TableStyle};
+use crate::selection;
 use crate::snapshot::Coverage;
 use crate::source::{self, Loaded, dump};
 use crate::template::{DEFAULT_TEMPLATE, Template};
@@ -45,14 +46,8 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
             hot_threshold: config.hot_threshold,
         },
     );
-    let report = Report::new(
-        &snapshot,
-        provenance,
-        &template,
-        analysis,
-        &config.filter,
-        &config.view,
-    );
+    let selection = selection::select(analysis, &config.filter, &config.view);
+    let report = Report::new(&snapshot, provenance, &template, selection);
     let style = TableStyle {
         color: config.color,
         width: config.width,

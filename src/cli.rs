@@ -10,10 +10,10 @@ use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 use crate::access::ask::Ask;
 use crate::access::query::{self, Endpoint, ResourceArg};
 use crate::access::who_can;
-use crate::findings::Filter;
 use crate::rbac::SubjectId;
 use crate::report::Format;
 use crate::report::answers::AnswerFormat;
+use crate::selection::{Filter, PodFilter, View};
 use crate::source::live::{DEFAULT_CHUNK_SIZE, LiveOptions};
 use crate::template::Severity;
 
@@ -351,26 +351,6 @@ pub struct PodsArgs {
     /// Only pods with an escape amplifier (privileged, hostPID, sensitive hostPath, dangerous capability), whatever their tokens are worth unless --min-severity is given.
     #[arg(long)]
     pub privileged: bool,
-}
-
-/// Which pods the `pods` view shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PodFilter {
-    /// Only these nodes (`-`: not scheduled); empty keeps all.
-    pub nodes: Vec<String>,
-    /// Only pods with an escape amplifier.
-    pub privileged: bool,
-    /// Only pods whose severity is at or above this.
-    pub min_severity: Option<Severity>,
-}
-
-/// What a scan shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum View {
-    /// Every kind of finding (`scan`).
-    Scan,
-    /// The pods (`pods`).
-    Pods(PodFilter),
 }
 
 impl PodsArgs {

@@ -17,6 +17,7 @@ pub mod progress;
 pub mod rating;
 pub mod rbac;
 pub mod report;
+pub mod selection;
 pub mod snapshot;
 pub mod source;
 pub mod template;

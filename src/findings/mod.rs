@@ -518,27 +518,3 @@ pub fn sort(findings: &mut [Finding]) {
             .then(a.fingerprint.cmp(&b.fingerprint))
     });
 }
-
-/// Which findings a report shows.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Keep findings that apply in any of these namespaces (cluster-wide ones apply everywhere); empty keeps all.
-    pub namespaces: Vec<String>,
-    /// Drop findings below this severity.
-    pub min_severity: Option<Severity>,
-    /// Drop findings that involve only bootstrap-policy objects.
-    pub exclude_defaults: bool,
-}
-
-impl Filter {
-    /// Whether a finding passes the filter.
-    pub fn keeps(&self, f: &Finding) -> bool {
-        if self.min_severity.is_some_and(|m| f.severity < m) {
-            return false;
-        }
-        if self.exclude_defaults && f.bootstrap_default {
-            return false;
-        }
-        self.namespaces.is_empty() || self.namespaces.iter().any(|ns| f.scope.covers(ns))
-    }
-}

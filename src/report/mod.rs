@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cli::View;
 use crate::findings::nodes::NodesReport;
 use crate::findings::pods::PodView;
-use crate::findings::{Analysis, Code, Filter, Finding, gap_impact};
+use crate::findings::{Finding, gap_impact};
+use crate::selection::{Selection, View};
 use crate::snapshot::{Coverage, GapReason, Kind, Snapshot};
 use crate::source::Provenance;
 use crate::template::{Severity, Template};
@@ -248,61 +248,27 @@ pub struct Report {
 }
 
 impl Report {
-    /// Assembles a report from an analysis, keeping the findings `filter`
-    /// keeps; the pod view keeps only the pods its filter keeps, and their
-    /// hot-pod findings.
+    /// Assembles a report from the selected part of an analysis.
     pub fn new(
         snapshot: &Snapshot,
         provenance: Provenance,
         template: &Template,
-        analysis: Analysis,
-        filter: &Filter,
-        view: &View,
+        selection: Selection,
     ) -> Report {
-        let total = analysis.findings.len();
-        let in_namespaces =
-            |ns: &str| filter.namespaces.is_empty() || filter.namespaces.iter().any(|n| n == ns);
-        let pod_filter = match view {
+        let Selection {
+            analysis,
+            findings,
+            pods,
+            nodes,
+            findings_total: total,
+            pods_total: all_pods,
+            filter,
+            view,
+        } = selection;
+        let pod_filter = match &view {
             View::Pods(f) => Some(f),
             View::Scan => None,
         };
-        let all_pods = analysis.pods.len();
-        let pods: Vec<PodView> = analysis
-            .pods
-            .into_iter()
-            .filter(|p| in_namespaces(&p.namespace))
-            .filter(|p| {
-                pod_filter.is_none_or(|f| {
-                    (f.nodes.is_empty()
-                        || f.nodes
-                            .iter()
-                            .any(|n| Some(n.as_str()) == p.node.as_deref().or(Some("-"))))
-                        && (!f.privileged || p.escapes())
-                        && f.min_severity
-                            .is_none_or(|m| p.severity.is_some_and(|s| s >= m))
-                })
-            })
-            .collect();
-        let shown: std::collections::HashSet<crate::snapshot::ObjectKey> =
-            pods.iter().map(PodView::key).collect();
-        let findings: Vec<Finding> = analysis
-            .findings
-            .into_iter()
-            .filter(|f| filter.keeps(f))
-            .filter(|f| {
-                pod_filter.is_none()
-                    || (f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
-            })
-            .collect();
-        let mut nodes = analysis.nodes;
-        if let Some(f) = pod_filter.filter(|f| !f.nodes.is_empty()) {
-            nodes
-                .nodes
-                .retain(|n| f.nodes.iter().any(|x| Some(x) == n.node.as_ref()));
-            if !f.nodes.iter().any(|x| x == "-") {
-                nodes.unscheduled = None;
-            }
-        }
         let mut by_severity = BySeverity::default();
         let mut by_code = BTreeMap::new();
         for f in &findings {

@@ -1,0 +1,132 @@
+//! Which findings and pods a report shows: the filters of the command line
+//! (`-n`, `--min-severity`, `--exclude-defaults`, and the pod view's
+//! `--node`, `--privileged`), applied to a finished analysis as their own
+//! step. Filters choose what is shown; they never change what the analysis
+//! finds. Pure: no I/O.
+
+use crate::findings::nodes::NodesReport;
+use crate::findings::pods::PodView;
+use crate::findings::{Analysis, Code, Finding};
+use crate::template::Severity;
+
+/// Which findings a report shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Keep findings that apply in any of these namespaces (cluster-wide ones apply everywhere); empty keeps all.
+    pub namespaces: Vec<String>,
+    /// Drop findings below this severity.
+    pub min_severity: Option<Severity>,
+    /// Drop findings that involve only bootstrap-policy objects.
+    pub exclude_defaults: bool,
+}
+
+impl Filter {
+    /// Whether a finding passes the filter.
+    pub fn keeps(&self, f: &Finding) -> bool {
+        if self.min_severity.is_some_and(|m| f.severity < m) {
+            return false;
+        }
+        if self.exclude_defaults && f.bootstrap_default {
+            return false;
+        }
+        self.namespaces.is_empty() || self.namespaces.iter().any(|ns| f.scope.covers(ns))
+    }
+}
+
+/// Which pods the `pods` view shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodFilter {
+    /// Only these nodes (`-`: not scheduled); empty keeps all.
+    pub nodes: Vec<String>,
+    /// Only pods with an escape amplifier.
+    pub privileged: bool,
+    /// Only pods whose severity is at or above this.
+    pub min_severity: Option<Severity>,
+}
+
+/// What a scan shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// Every kind of finding (`scan`).
+    Scan,
+    /// The pods (`pods`).
+    Pods(PodFilter),
+}
+
+/// The part of an analysis a report shows.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The analysis, its findings, pods and nodes taken out.
+    pub analysis: Analysis,
+    /// The findings kept.
+    pub findings: Vec<Finding>,
+    /// The pods kept.
+    pub pods: Vec<PodView>,
+    /// The nodes kept.
+    pub nodes: NodesReport,
+    /// Findings before filtering.
+    pub findings_total: usize,
+    /// Pods before filtering.
+    pub pods_total: usize,
+    /// The filter applied.
+    pub filter: Filter,
+    /// The view.
+    pub view: View,
+}
+
+/// Keeps the findings `filter` keeps; the pod view keeps only the pods its
+/// filter keeps, and their hot-pod findings.
+pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection {
+    let total = analysis.findings.len();
+    let in_namespaces =
+        |ns: &str| filter.namespaces.is_empty() || filter.namespaces.iter().any(|n| n == ns);
+    let pod_filter = match view {
+        View::Pods(f) => Some(f),
+        View::Scan => None,
+    };
+    let all_pods = analysis.pods.len();
+    let pods: Vec<PodView> = std::mem::take(&mut analysis.pods)
+        .into_iter()
+        .filter(|p| in_namespaces(&p.namespace))
+        .filter(|p| {
+            pod_filter.is_none_or(|f| {
+                (f.nodes.is_empty()
+                    || f.nodes
+                        .iter()
+                        .any(|n| Some(n.as_str()) == p.node.as_deref().or(Some("-"))))
+                    && (!f.privileged || p.escapes())
+                    && f.min_severity
+                        .is_none_or(|m| p.severity.is_some_and(|s| s >= m))
+            })
+        })
+        .collect();
+    let shown: std::collections::HashSet<crate::snapshot::ObjectKey> =
+        pods.iter().map(PodView::key).collect();
+    let findings: Vec<Finding> = std::mem::take(&mut analysis.findings)
+        .into_iter()
+        .filter(|f| filter.keeps(f))
+        .filter(|f| {
+            pod_filter.is_none()
+                || (f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
+        })
+        .collect();
+    let mut nodes = std::mem::take(&mut analysis.nodes);
+    if let Some(f) = pod_filter.filter(|f| !f.nodes.is_empty()) {
+        nodes
+            .nodes
+            .retain(|n| f.nodes.iter().any(|x| Some(x) == n.node.as_ref()));
+        if !f.nodes.iter().any(|x| x == "-") {
+            nodes.unscheduled = None;
+        }
+    }
+    Selection {
+        analysis,
+        findings,
+        pods,
+        nodes,
+        findings_total: total,
+        pods_total: all_pods,
+        filter: filter.clone(),
+        view: view.clone(),
+    }
+}
