@@ -67,7 +67,11 @@ pub fn answer(snapshot: &Snapshot, ask: &Ask) -> Result<Answered, QueryError> {
         Ask::WhoCan {
             question,
             assumed_core,
-        } => Answered::WhoCan(namer.who_can(question, &who_can(&rbac, question), *assumed_core)),
+        } => Answered::WhoCan(namer.who_can(
+            question,
+            &who_can(&rbac, &graph, question),
+            *assumed_core,
+        )),
         Ask::Access {
             subject,
             diff_with: None,

@@ -398,6 +398,23 @@ impl AccessGraph {
         out
     }
 
+    /// The bindings that reference a role, in binding order.
+    pub fn bindings_of(&self, role: RoleId) -> Vec<BindingId> {
+        let Some(&r) = self.index.get(&Node::Role(role)) else {
+            return Vec::new();
+        };
+        let mut v: Vec<BindingId> = self
+            .graph
+            .edges_directed(r, petgraph::Direction::Incoming)
+            .filter_map(|e| match (e.weight(), &self.graph[e.source()]) {
+                (Edge::RefersTo, Node::Binding(b)) => Some(*b),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
     /// The subjects a binding names.
     pub fn subjects_of(&self, binding: BindingId) -> Vec<&SubjectId> {
         let Some(&b) = self.index.get(&Node::Binding(binding)) else {

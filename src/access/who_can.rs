@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use super::graph::AccessGraph;
 use super::query::Resource;
 use crate::rbac::rules::{Request, request_is_nameless, rule_allows};
 use crate::rbac::scope::grantable_in_namespace;
@@ -77,7 +78,7 @@ pub struct Answer {
 }
 
 /// Answers a question.
-pub fn who_can(rbac: &Rbac<'_>, q: &Question) -> Answer {
+pub fn who_can(rbac: &Rbac<'_>, graph: &AccessGraph, q: &Question) -> Answer {
     let mut adjustments = Vec::new();
     let namespace = match (&q.resource, &q.namespace) {
         (_, None) => None,
@@ -126,27 +127,40 @@ pub fn who_can(rbac: &Rbac<'_>, q: &Question) -> Answer {
             path,
         },
     };
+    // From the rules to the subjects: each role's rules are matched once,
+    // then the graph leads back to the bindings that reference the role and
+    // the subjects those bindings name.
     let mut by_subject: BTreeMap<&SubjectId, Vec<Allowance>> = BTreeMap::new();
-    for (i, b) in rbac.bindings.iter().enumerate() {
-        let applies = match &b.scope {
-            Scope::Cluster => true,
-            Scope::Namespace(ns) => namespace.as_deref() == Some(ns.as_str()),
-        };
-        let Ok(role) = b.role else { continue };
-        if !applies || b.subjects.is_empty() {
+    for (r, role) in rbac.roles.iter().enumerate() {
+        let role_id = RoleId(r);
+        let allowing: Vec<usize> = (role.rules.iter().enumerate())
+            .filter(|(_, rule)| rule_allows(rule.rule, &request))
+            .map(|(i, _)| i)
+            .collect();
+        if allowing.is_empty() {
             continue;
         }
-        for (ri, rule) in rbac.role(role).rules.iter().enumerate() {
-            if rule_allows(rule.rule, &request) {
-                for s in &b.subjects {
-                    by_subject.entry(s).or_default().push(Allowance {
-                        binding: BindingId(i),
-                        role,
-                        rule: ri,
-                    });
-                }
+        for b in graph.bindings_of(role_id) {
+            let applies = match &rbac.binding(b).scope {
+                Scope::Cluster => true,
+                Scope::Namespace(ns) => namespace.as_deref() == Some(ns.as_str()),
+            };
+            if !applies {
+                continue;
+            }
+            for s in graph.subjects_of(b) {
+                let by = by_subject.entry(s).or_default();
+                by.extend(allowing.iter().map(|&rule| Allowance {
+                    binding: b,
+                    role: role_id,
+                    rule,
+                }));
             }
         }
+    }
+    for by in by_subject.values_mut() {
+        by.sort();
+        by.dedup();
     }
     let masters = SubjectId::group(MASTERS);
     let mut subjects = vec![Allowed {

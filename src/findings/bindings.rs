@@ -3,11 +3,12 @@
 //! rated (see [`crate::rating`]). A binding that applies to nobody grants
 //! nothing: it is hygiene (see `hygiene`), not a risk.
 
-use super::{Code, Context, Finding, FindingScope};
+use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::rbac::BindingId;
 
 /// Appends one `risky-binding` finding per (binding, template rule).
-pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+    let (cx, out) = (m.cx, &mut sink.findings);
     for (bi, b) in cx.rbac.bindings.iter().enumerate() {
         let Ok(role) = b.role else { continue };
         if b.subjects.is_empty() {

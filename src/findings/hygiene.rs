@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Code, Context, Finding, FindingScope};
+use super::{Code, Context, Finding, FindingScope, Model, Sink};
 use crate::rbac::resolve::RoleRefProblem;
 use crate::rbac::subjects::{
     ALL_SERVICE_ACCOUNTS, ANONYMOUS, AUTHENTICATED, MASTERS, UNAUTHENTICATED,
@@ -15,7 +15,8 @@ use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
 
 /// Appends hygiene findings, and a note when something could not be checked.
-pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>, notes: &mut Vec<String>) {
+pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+    let (cx, out, notes) = (m.cx, &mut sink.findings, &mut sink.notes);
     aggregation(cx, out);
     let sas: BTreeSet<(&str, &str)> = cx
         .snapshot

@@ -1,9 +1,11 @@
 //! Findings: what is risky, how much, where, and exactly why.
 //!
-//! One module per kind of finding: risky roles (`roles`), risky bindings
-//! (`bindings`), risky subjects (`subjects`), and RBAC hygiene (`hygiene`).
-//! Each finding has a stable kebab-case [`Code`] and a stable fingerprint.
-//! Pure: no I/O.
+//! One module per check, all of the same shape ([`Check`]: read the
+//! [`Model`], write to the [`Sink`]), listed in [`CHECKS`]: risky roles,
+//! bindings and subjects, hygiene, routes to cluster-admin, hot pods, and
+//! risky ServiceAccounts. The model is complete before any check runs, so
+//! no check can read another's output. Each finding has a stable
+//! kebab-case [`Code`] and a stable fingerprint. Pure: no I/O.
 
 pub mod bindings;
 pub mod hygiene;
@@ -403,6 +405,45 @@ impl Context<'_, '_> {
     }
 }
 
+/// Everything a check reads: the model of the run ([`Context`]), what
+/// each ServiceAccount's token is worth, every pod's view, and the hot-pod
+/// threshold. All of it is worked out before any check runs, from the
+/// model alone: no check can see another's findings.
+pub struct Model<'m, 'c, 'a, 's> {
+    /// Snapshot, access, exposures and ratings.
+    pub cx: &'c Context<'a, 's>,
+    /// What each ServiceAccount's token is worth.
+    pub risks: &'m pods::TokenRisks<'c, 'a, 's>,
+    /// Every pod: its tokens, their worth, its amplifiers.
+    pub pods: &'m [pods::PodView],
+    /// A pod is hot when a token it exposes reaches this severity.
+    pub threshold: Severity,
+}
+
+/// Where checks put what they find.
+#[derive(Debug, Default)]
+pub struct Sink {
+    /// Findings, in any order (sorted afterwards).
+    pub findings: Vec<Finding>,
+    /// What could not be determined.
+    pub notes: Vec<String>,
+}
+
+/// A check: reads the model, writes to the sink.
+pub type Check = fn(&Model<'_, '_, '_, '_>, &mut Sink);
+
+/// Every check, by module name. Each has the same shape and reads only
+/// the model, so their order does not matter.
+pub const CHECKS: [(&str, Check); 7] = [
+    ("roles", roles::find),
+    ("bindings", bindings::find),
+    ("subjects", subjects::find),
+    ("hygiene", hygiene::find),
+    ("routes", routes::find),
+    ("pods", pods::find),
+    ("service_accounts", service_accounts::find),
+];
+
 /// Analyses a snapshot against a template.
 pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptions) -> Analysis {
     let mut privileged = template.privileged_namespaces.clone();
@@ -419,19 +460,24 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
         ratings: &ratings,
         privileged: &privileged,
     };
-    let mut findings = Vec::new();
-    let mut notes = Vec::new();
-    roles::find(&cx, &mut findings);
-    bindings::find(&cx, &mut findings);
-    subjects::find(&cx, &mut findings);
-    hygiene::find(&cx, &mut findings, &mut notes);
-    routes::find(&cx, &mut findings);
     let threshold = options.hot_threshold;
     let risks = pods::TokenRisks::new(&cx);
     let pod_views = pods::views(&cx, &risks, threshold);
     let nodes = nodes::blast_radius(&pod_views, &risks);
-    pods::find(&risks, &pod_views, threshold, &mut findings);
-    service_accounts::find(&cx, &risks, &pod_views, threshold, &mut findings);
+    let model = Model {
+        cx: &cx,
+        risks: &risks,
+        pods: &pod_views,
+        threshold,
+    };
+    let mut sink = Sink::default();
+    for (_, check) in CHECKS {
+        check(&model, &mut sink);
+    }
+    let Sink {
+        mut findings,
+        mut notes,
+    } = sink;
     let unclassified: usize = pod_views.iter().map(|p| p.unclassified_secrets.len()).sum();
     if unclassified > 0 {
         let in_pods = pod_views

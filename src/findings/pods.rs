@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 
-use super::{Code, Context, Evidence, Finding, FindingScope, subjects};
+use super::{Code, Context, Evidence, Finding, FindingScope, Model, Sink, subjects};
 use crate::access::Access;
 use crate::pods::amplifiers::Amplifier;
 use crate::pods::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
@@ -349,12 +349,9 @@ pub fn views(
 }
 
 /// Appends one `hot-pod` finding per hot pod.
-pub fn find(
-    risks: &TokenRisks<'_, '_, '_>,
-    pods: &[PodView],
-    threshold: Severity,
-    out: &mut Vec<Finding>,
-) {
+pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+    let (risks, pods, threshold) = (m.risks, m.pods, m.threshold);
+    let out = &mut sink.findings;
     // Evidence and binding chains of each ServiceAccount, worked out once.
     let mut memo: HashMap<&ServiceAccountRef, (Vec<Evidence>, Vec<String>)> = HashMap::new();
     for pod in pods.iter().filter(|p| p.hot) {

@@ -2,11 +2,12 @@
 //! own, and through which of its rules. A ClusterRole is rated as if bound
 //! cluster-wide (what it *can* grant); a Role in its own namespace.
 
-use super::{Code, Context, Finding, FindingScope};
+use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::rbac::RoleId;
 
 /// Appends one `risky-role` finding per (role, template rule) satisfied.
-pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+    let (cx, out) = (m.cx, &mut sink.findings);
     for (i, role) in cx.rbac.roles.iter().enumerate() {
         let scope = cx.access.home_scope(RoleId(i));
         for ((ri, sat), rated) in cx.access.roles[i].iter().zip(&cx.ratings.roles[i]) {

@@ -6,7 +6,7 @@
 //! membership of a group is covered by the group's finding, and one that
 //! holds a full wildcard itself is a `risky-subject` already. Pure: no I/O.
 
-use super::{Code, Context, Finding, FindingScope};
+use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::access::explain::Namer;
 use crate::access::graph::{Node, Technique};
 use crate::access::paths::Toward;
@@ -14,7 +14,8 @@ use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
 
 /// Adds a `path-to-cluster-admin` finding per identity or pod with a route.
-pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+    let (cx, out) = (m.cx, &mut sink.findings);
     let graph = &cx.access.graph;
     let Some(admin) = graph.find(&Node::ClusterAdmin) else {
         return;

@@ -6,8 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::pods::{PodView, TokenRisks};
-use super::{Code, Context, Finding, FindingScope};
+use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::pods::tokens::ServiceAccountRef;
 use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION};
 use crate::template::Severity;
@@ -16,13 +15,9 @@ use crate::template::Severity;
 /// `unused-risky-service-account` findings for ServiceAccounts whose risks
 /// reach `threshold`. Unused ones only when pods and ServiceAccounts were read
 /// completely.
-pub fn find(
-    cx: &Context<'_, '_>,
-    risks: &TokenRisks<'_, '_, '_>,
-    pods: &[PodView],
-    threshold: Severity,
-    out: &mut Vec<Finding>,
-) {
+pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+    let (cx, risks, pods, threshold) = (m.cx, m.risks, m.pods, m.threshold);
+    let out = &mut sink.findings;
     let coverage = &cx.snapshot.coverage;
     let existing: BTreeSet<ServiceAccountRef> = cx
         .snapshot

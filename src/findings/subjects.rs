@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Code, Context, Finding, FindingScope};
+use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::access::matching::Grounds;
 use crate::access::{Access, SubjectAccess};
 use crate::rating::RatedRisk;
@@ -65,7 +65,8 @@ pub fn chosen(subject: &SubjectAccess, rated: &RatedRisk) -> Chosen {
 }
 
 /// Appends one `risky-subject` finding per (subject, template rule).
-pub fn find(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+    let (cx, out) = (m.cx, &mut sink.findings);
     for (si, subject) in cx.access.subjects.iter().enumerate() {
         for rated in &cx.ratings.subjects[si] {
             let risk = &cx.template.rules[rated.risk];

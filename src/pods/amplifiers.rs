@@ -95,6 +95,10 @@ pub struct Amplifier {
     /// the node lies.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub node_tokens: bool,
+    /// The pod volume it is about (hostPath and secret volumes), typed, so
+    /// no one reads it back out of `detail`.
+    #[serde(skip)]
+    pub volume: Option<String>,
 }
 
 /// Host paths that give a container the node, or its credentials.
@@ -178,6 +182,7 @@ pub fn assess(pod: &Pod) -> Vec<Amplifier> {
         detail: detail.into(),
         escape: code.is_escape(),
         node_tokens: false,
+        volume: None,
     };
     if spec.host_pid == Some(true) {
         out.push(pod_level(AmplifierCode::HostPid, "hostPID: true"));
@@ -218,6 +223,7 @@ pub fn assess(pod: &Pod) -> Vec<Amplifier> {
                 ),
                 escape: code.is_escape(),
                 node_tokens,
+                volume: Some(v.name.clone()),
             });
         }
         let secret = v.secret.as_ref().and_then(|s| s.secret_name.clone());
@@ -234,6 +240,7 @@ pub fn assess(pod: &Pod) -> Vec<Amplifier> {
                 detail: format!("volume {}: secret {name}", v.name),
                 escape: false,
                 node_tokens: false,
+                volume: Some(v.name.clone()),
             });
         }
     }
@@ -256,6 +263,7 @@ fn container_amplifiers(
         detail,
         escape: code.is_escape(),
         node_tokens: false,
+        volume: None,
     };
     let privileged = sc.and_then(|s| s.privileged) == Some(true);
     if privileged {

@@ -104,11 +104,7 @@ fn add_node_tokens(
         .iter()
         .filter(|a| a.node_tokens && !a.containers.is_empty())
     {
-        let volume = a
-            .detail
-            .strip_prefix("volume ")
-            .and_then(|d| d.split(':').next())
-            .map(String::from);
+        let volume = a.volume.clone();
         for sa in node_tokens {
             let already = t.exposures.iter().any(|e| {
                 &e.service_account == sa && e.api_access && e.source != TokenSource::NodeHostPath
