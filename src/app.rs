@@ -89,8 +89,22 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
 /// writes the answer. A partial snapshot exits with [`Outcome::Partial`]:
 /// the answer may miss subjects or routes.
 pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
+    let started = std::time::Instant::now();
     let Loaded { snapshot, .. } = load(&config.source)?;
-    let answered = ask::answer(&snapshot, &ask)?;
+    let loaded = started.elapsed();
+    let engine = ask::Engine::new(&snapshot, &ask);
+    let built = started.elapsed();
+    let answered = engine.answer(&ask)?;
+    let done = started.elapsed();
+    if config.source.progress.verbosity > 0 && !config.source.progress.quiet {
+        let (nodes, edges) = engine.size();
+        eprintln!(
+            "rbacscan: loaded in {:.1} ms; resolved and built the graph ({nodes} nodes, {edges} edges) in {:.1} ms; answered in {:.1} ms",
+            loaded.as_secs_f64() * 1e3,
+            (built - loaded).as_secs_f64() * 1e3,
+            (done - built).as_secs_f64() * 1e3,
+        );
+    }
     let style = TableStyle {
         color: false,
         width: config.width,

@@ -86,6 +86,53 @@ fn permission(verb: &str, group: &str, resource: &str, sub: &str) -> String {
     s
 }
 
+/// Resources some step needs: a rule on none of them (and with none of the
+/// verbs `impersonate`, `bind`, `escalate`, `approve`) can take no step.
+const STEP_RESOURCES: &[&str] = &[
+    "pods",
+    "pods/exec",
+    "pods/attach",
+    "pods/ephemeralcontainers",
+    "secrets",
+    "serviceaccounts",
+    "serviceaccounts/token",
+    "users",
+    "groups",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "replicationcontrollers",
+    "rolebindings",
+    "clusterrolebindings",
+    "roles",
+    "clusterroles",
+    "certificatesigningrequests",
+    "certificatesigningrequests/approval",
+    "signers",
+    "nodes/proxy",
+    "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+    "configmaps",
+    "namespaces",
+];
+
+/// Whether `rule` could contribute to any step.
+fn may_step(rule: &PolicyRule) -> bool {
+    rule.verbs.iter().any(|v| {
+        matches!(
+            v.as_str(),
+            "*" | "impersonate" | "bind" | "escalate" | "approve"
+        )
+    }) || rule
+        .resources
+        .iter()
+        .flatten()
+        .any(|r| r == "*" || r.starts_with("*/") || STEP_RESOURCES.contains(&r.as_str()))
+}
+
 /// One rule a holder has, and what grants it.
 struct Held<'r> {
     rule: &'r PolicyRule,
@@ -101,19 +148,19 @@ struct Holder<'r> {
 
 /// What a holder is granted for one kind of request in one scope.
 #[derive(Default)]
-struct Grants {
+struct Grants<'r> {
     /// A rule that grants it for every name.
     all: Option<Ground>,
     /// Rules that grant it for these names only.
-    named: Vec<(String, Ground)>,
+    named: Vec<(&'r str, Ground)>,
 }
 
-impl Grants {
+impl Grants<'_> {
     fn for_name(&self, name: &str) -> Option<Ground> {
         self.all.clone().or_else(|| {
             self.named
                 .iter()
-                .find(|(n, _)| n == name)
+                .find(|(n, _)| *n == name)
                 .map(|(_, g)| g.clone())
         })
     }
@@ -126,8 +173,9 @@ impl<'r> Holder<'r> {
         role: RoleId,
         scope: &Scope,
         binding: Option<BindingId>,
-        via_group: Option<String>,
+        via_group: Option<&str>,
     ) {
+        let via_group: Option<std::sync::Arc<str>> = via_group.map(Into::into);
         let rules = rbac.role(role).rules.iter().enumerate().map(|(i, r)| Held {
             rule: r.rule,
             ground: Ground {
@@ -156,7 +204,7 @@ impl<'r> Holder<'r> {
         group: &str,
         resource: &str,
         sub: &str,
-    ) -> Grants {
+    ) -> Grants<'r> {
         let mut out = Grants::default();
         let ns_rules = ns
             .filter(|_| grantable_in_namespace(Some(group), resource, verb))
@@ -175,7 +223,7 @@ impl<'r> Holder<'r> {
                 Some(Grant::All) => {}
                 Some(Grant::Named(names)) => out
                     .named
-                    .extend(names.iter().map(|n| (n.clone(), h.ground.clone()))),
+                    .extend(names.iter().map(|n| (n.as_str(), h.ground.clone()))),
                 None => {}
             }
         }
@@ -260,7 +308,8 @@ impl Lookup {
         let mut roles_in: HashMap<String, Vec<RoleId>> = HashMap::new();
         let mut cluster_role_ids = Vec::new();
         for (i, r) in rbac.roles.iter().enumerate() {
-            if r.rules.is_empty() {
+            // A role that can take no step is not worth binding.
+            if !r.rules.iter().any(|e| may_step(e.rule)) {
                 continue;
             }
             if r.key.kind == Kind::ClusterRole {
@@ -436,7 +485,13 @@ fn holder_of<'r>(
         }
         let b = rbac.binding(r.binding);
         if let Ok(role) = b.role {
-            holder.add(rbac, role, &b.scope, Some(r.binding), r.via_group.clone());
+            holder.add(
+                rbac,
+                role,
+                &b.scope,
+                Some(r.binding),
+                r.via_group.as_deref(),
+            );
         }
     }
     holder
@@ -597,7 +652,7 @@ fn steps_in(
     } else {
         for &(v, sub) in POD_CONTROL {
             for (name, g) in holder.grants(ns, v, "", "pods", sub).named {
-                for (_, i) in Lookup::in_scope(lookup.pods_by_name.get(&name), ns) {
+                for (_, i) in Lookup::in_scope(lookup.pods_by_name.get(name), ns) {
                     out.push((
                         Node::Pod(*i),
                         step(
@@ -625,7 +680,7 @@ fn steps_in(
     } else {
         for &(v, ..) in &secret_requests {
             for (name, g) in holder.grants(ns, v, "", "secrets", "").named {
-                for (sns, sa) in Lookup::in_scope(lookup.token_secrets.get(&name), ns) {
+                for (sns, sa) in Lookup::in_scope(lookup.token_secrets.get(name), ns) {
                     let mut s = step(
                         Technique::ReadSecrets,
                         ns,
@@ -661,7 +716,7 @@ fn steps_in(
         for (name, g) in grants.named {
             let namespaces: Vec<&String> = lookup
                 .service_accounts
-                .get(&name)
+                .get(name)
                 .into_iter()
                 .flatten()
                 .filter(|n| ns.is_none_or(|ns| ns == n.as_str()))
@@ -670,7 +725,7 @@ fn steps_in(
                 out.push((
                     Node::Subject(SubjectId::ServiceAccount {
                         namespace: sns.clone(),
-                        name: name.clone(),
+                        name: name.to_string(),
                     }),
                     step(how, ns, vec![format!("{perm} {name}")], vec![g.clone()]),
                 ));
@@ -777,6 +832,11 @@ fn bind_steps(
         None => ("clusterrolebindings", Scope::Cluster),
         Some(n) => ("rolebindings", Scope::Namespace(n.to_string())),
     };
+    // Whoever holds everything in a namespace gains nothing there by binding
+    // a role (cluster-wide, everything is cluster-admin already).
+    if holder.grants(ns, "*", "*", "*", "").all.is_some() {
+        return;
+    }
     let Some(create) = holder
         .grants(ns, "create", RBAC_GROUP, binding_kind, "")
         .all
@@ -796,7 +856,7 @@ fn bind_steps(
         })),
         None => targets.extend(cr.named.iter().filter_map(|(name, g)| {
             Some((
-                *lookup.cluster_roles.get(name)?,
+                *lookup.cluster_roles.get(*name)?,
                 format!("bind clusterroles {name}"),
                 g.clone(),
             ))
@@ -815,7 +875,7 @@ fn bind_steps(
             ),
             None => targets.extend(r.named.iter().filter_map(|(name, g)| {
                 Some((
-                    *lookup.roles.get(&(n.to_string(), name.clone()))?,
+                    *lookup.roles.get(&(n.to_string(), name.to_string()))?,
                     format!("bind roles {name}"),
                     g.clone(),
                 ))
@@ -850,7 +910,7 @@ fn cluster_only_steps(holder: &Holder<'_>, lookup: &Lookup, out: &mut Found) {
             None => grants
                 .named
                 .iter()
-                .map(|(n, g)| (n.clone(), g.clone(), format!("{perm} {n}")))
+                .map(|(n, g)| (n.to_string(), g.clone(), format!("{perm} {n}")))
                 .collect(),
         };
         for (name, g, p) in targets {
@@ -923,7 +983,7 @@ fn cluster_only_steps(holder: &Holder<'_>, lookup: &Lookup, out: &mut Found) {
         }
         for (name, ground) in g.named {
             out.push((
-                Node::Host(name.clone()),
+                Node::Host(name.to_string()),
                 step(
                     Technique::NodeProxy,
                     None,

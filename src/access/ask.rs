@@ -53,67 +53,107 @@ pub enum Answered {
     Paths(PathsView),
 }
 
+/// A snapshot resolved and indexed, ready for any number of questions.
+pub struct Engine<'s> {
+    rbac: Rbac<'s>,
+    exposures: Vec<PodExposure<'s>>,
+    graph: AccessGraph,
+}
+
+impl<'s> Engine<'s> {
+    /// Resolves `snapshot` and builds what `ask` needs: every pod's exposure
+    /// and the attack edges for `paths`, the RBAC index alone otherwise.
+    pub fn new(snapshot: &'s Snapshot, ask: &Ask) -> Engine<'s> {
+        let rbac = Rbac::resolve(snapshot);
+        // Only routes go through pods: the other questions skip them.
+        let (exposures, graph) = match ask {
+            Ask::Paths { .. } => {
+                let exposures = expose(snapshot);
+                let graph = AccessGraph::build(snapshot, &rbac, &exposures);
+                (exposures, graph)
+            }
+            _ => (Vec::new(), AccessGraph::build_index(snapshot, &rbac, &[])),
+        };
+        Engine {
+            rbac,
+            exposures,
+            graph,
+        }
+    }
+
+    /// The graph's size: nodes and edges.
+    pub fn size(&self) -> (usize, usize) {
+        (
+            self.graph.graph().node_count(),
+            self.graph.graph().edge_count(),
+        )
+    }
+
+    /// Answers `ask`.
+    pub fn answer(&self, ask: &Ask) -> Result<Answered, QueryError> {
+        let (rbac, graph, exposures) = (&self.rbac, &self.graph, &self.exposures[..]);
+        let namer = Namer {
+            rbac,
+            graph,
+            exposures,
+        };
+        Ok(match ask {
+            Ask::WhoCan {
+                question,
+                assumed_core,
+            } => Answered::WhoCan(namer.who_can(
+                question,
+                &who_can(rbac, graph, question),
+                *assumed_core,
+            )),
+            Ask::Access {
+                subject,
+                diff_with: None,
+            } => Answered::Holdings(namer.holdings(&holdings(rbac, graph, subject))),
+            Ask::Access {
+                subject,
+                diff_with: Some(other),
+            } => {
+                let a = holdings(rbac, graph, subject);
+                let b = holdings(rbac, graph, other);
+                Answered::Diff(namer.diff(&a, &b, &missing(rbac, &a, &b), &missing(rbac, &b, &a)))
+            }
+            Ask::Paths { from, to, max_hops } => {
+                let target_node = node_of(graph, exposures, to)?;
+                let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
+                let toward = Toward::search(graph, target);
+                let sources = match from {
+                    Some(ep) => {
+                        let n = node_of(graph, exposures, ep)?;
+                        let i = graph.find(&n).ok_or_else(|| not_in_input(ep))?;
+                        let within = toward
+                            .hops(i)
+                            .is_some_and(|h| max_hops.is_none_or(|m| h <= m));
+                        if within && i != target {
+                            vec![i]
+                        } else {
+                            Vec::new()
+                        }
+                    }
+                    None => toward.sources(graph, *max_hops),
+                };
+                let paths = sources
+                    .into_iter()
+                    .filter_map(|s| toward.route(graph, s))
+                    .map(|r| namer.route(&r, &target_node))
+                    .collect();
+                Answered::Paths(PathsView {
+                    target: namer.node(&target_node),
+                    paths,
+                })
+            }
+        })
+    }
+}
+
 /// Answers `ask` about `snapshot`.
 pub fn answer(snapshot: &Snapshot, ask: &Ask) -> Result<Answered, QueryError> {
-    let rbac = Rbac::resolve(snapshot);
-    let exposures = expose(snapshot);
-    let graph = AccessGraph::build(snapshot, &rbac, &exposures);
-    let namer = Namer {
-        rbac: &rbac,
-        graph: &graph,
-        exposures: &exposures,
-    };
-    Ok(match ask {
-        Ask::WhoCan {
-            question,
-            assumed_core,
-        } => Answered::WhoCan(namer.who_can(
-            question,
-            &who_can(&rbac, &graph, question),
-            *assumed_core,
-        )),
-        Ask::Access {
-            subject,
-            diff_with: None,
-        } => Answered::Holdings(namer.holdings(&holdings(&rbac, &graph, subject))),
-        Ask::Access {
-            subject,
-            diff_with: Some(other),
-        } => {
-            let a = holdings(&rbac, &graph, subject);
-            let b = holdings(&rbac, &graph, other);
-            Answered::Diff(namer.diff(&a, &b, &missing(&rbac, &a, &b), &missing(&rbac, &b, &a)))
-        }
-        Ask::Paths { from, to, max_hops } => {
-            let target_node = node_of(&graph, &exposures, to)?;
-            let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
-            let toward = Toward::search(&graph, target);
-            let sources = match from {
-                Some(ep) => {
-                    let n = node_of(&graph, &exposures, ep)?;
-                    let i = graph.find(&n).ok_or_else(|| not_in_input(ep))?;
-                    let within = toward
-                        .hops(i)
-                        .is_some_and(|h| max_hops.is_none_or(|m| h <= m));
-                    if within && i != target {
-                        vec![i]
-                    } else {
-                        Vec::new()
-                    }
-                }
-                None => toward.sources(&graph, *max_hops),
-            };
-            let paths = sources
-                .into_iter()
-                .filter_map(|s| toward.route(&graph, s))
-                .map(|r| namer.route(&r, &target_node))
-                .collect();
-            Answered::Paths(PathsView {
-                target: namer.node(&target_node),
-                paths,
-            })
-        }
-    })
+    Engine::new(snapshot, ask).answer(ask)
 }
 
 fn describe(ep: &Endpoint) -> String {

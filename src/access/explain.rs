@@ -157,7 +157,7 @@ impl Namer<'_, '_> {
     pub fn ground(
         &self,
         binding: Option<crate::rbac::BindingId>,
-        via_group: Option<&String>,
+        via_group: Option<&str>,
         role: crate::rbac::RoleId,
         rule: usize,
     ) -> GroundView {
@@ -165,7 +165,7 @@ impl Namer<'_, '_> {
         let eff = &r.rules[rule];
         GroundView {
             binding: binding.map(|b| self.rbac.binding(b).key.clone()),
-            via_group: via_group.cloned(),
+            via_group: via_group.map(String::from),
             role: r.key.clone(),
             rule_index: rule,
             aggregated_from: eff.aggregated_from.map(|(o, i)| Origin {
@@ -177,7 +177,7 @@ impl Namer<'_, '_> {
     }
 
     fn of(&self, g: &Ground) -> GroundView {
-        self.ground(g.binding, g.via_group.as_ref(), g.role, g.rule)
+        self.ground(g.binding, g.via_group.as_deref(), g.role, g.rule)
     }
 
     /// The reference of a graph node.
@@ -705,7 +705,7 @@ pub struct DiffView {
 impl Namer<'_, '_> {
     fn held(&self, h: &HeldRule) -> HeldView {
         HeldView {
-            ground: self.ground(Some(h.binding), h.via_group.as_ref(), h.role, h.rule),
+            ground: self.ground(Some(h.binding), h.via_group.as_deref(), h.role, h.rule),
         }
     }
 

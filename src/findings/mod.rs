@@ -261,7 +261,7 @@ pub struct Finding {
     pub rated_by: Vec<RatedTarget>,
     /// For a route to cluster-admin: its steps, each explained.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<PathView>,
+    pub path: Option<Box<PathView>>,
     /// Position of the template rule in the template (orders risks like the template does).
     #[serde(skip)]
     pub rule_order: usize,

@@ -86,7 +86,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             bootstrap_default: view.bootstrap_default,
             evidence: Vec::new(),
             rated_by: Vec::new(),
-            path: Some(view),
+            path: Some(Box::new(view)),
             rule_order: 0,
         });
     }
