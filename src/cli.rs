@@ -107,6 +107,9 @@ pub struct PathsArgs {
     /// Only routes of at most N steps.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_hops: Option<u32>,
+    /// Leave out routes whose every step is granted by the Kubernetes bootstrap policy (its controllers' own roles).
+    #[arg(long)]
+    pub exclude_defaults: bool,
     /// Where the objects come from.
     #[command(flatten)]
     pub source: SourceArgs,
@@ -183,6 +186,7 @@ impl PathsArgs {
             from: self.from,
             to: self.to.unwrap_or(Endpoint::ClusterAdmin),
             max_hops: self.max_hops,
+            exclude_defaults: self.exclude_defaults,
         };
         (self.answer.into_config(self.source), q)
     }

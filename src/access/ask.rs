@@ -37,6 +37,8 @@ pub enum Ask {
         to: Endpoint,
         /// At most this many steps.
         max_hops: Option<u32>,
+        /// Leave out routes granted by the bootstrap policy alone.
+        exclude_defaults: bool,
     },
 }
 
@@ -118,7 +120,12 @@ impl<'s> Engine<'s> {
                 let b = holdings(rbac, graph, other);
                 Answered::Diff(namer.diff(&a, &b, &missing(rbac, &a, &b), &missing(rbac, &b, &a)))
             }
-            Ask::Paths { from, to, max_hops } => {
+            Ask::Paths {
+                from,
+                to,
+                max_hops,
+                exclude_defaults,
+            } => {
                 let target_node = node_of(graph, exposures, to)?;
                 let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
                 let toward = Toward::search(graph, target);
@@ -141,6 +148,7 @@ impl<'s> Engine<'s> {
                     .into_iter()
                     .filter_map(|s| toward.route(graph, s))
                     .map(|r| namer.route(&r, &target_node))
+                    .filter(|p| !(*exclude_defaults && p.bootstrap_default))
                     .collect();
                 Answered::Paths(PathsView {
                     target: namer.node(&target_node),

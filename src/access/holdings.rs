@@ -248,3 +248,75 @@ pub fn missing(rbac: &Rbac<'_>, a: &Holdings, b: &Holdings) -> Vec<Difference> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! `covers` decides what `--diff-with` calls missing: it must agree with
+    //! the matcher, where a `*` in a request is literal.
+    use super::*;
+
+    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str], names: &[&str]) -> PolicyRule {
+        let v = |x: &[&str]| Some(x.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        PolicyRule {
+            api_groups: v(groups),
+            resources: v(resources),
+            verbs: verbs.iter().map(|s| s.to_string()).collect(),
+            resource_names: if names.is_empty() { None } else { v(names) },
+            non_resource_urls: None,
+        }
+    }
+
+    fn perm(verb: &str, group: &str, resource: &str, name: Option<&str>) -> Permission {
+        Permission::Resource {
+            verb: verb.into(),
+            group: group.into(),
+            resource: resource.into(),
+            name: name.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_wildcard_covers_specific_permissions_but_not_the_reverse() {
+        let all = rule(&["*"], &["*"], &["*"], &[]);
+        let pods = rule(&[""], &["pods"], &["get"], &[]);
+        assert!(covers(&all, &perm("get", "", "pods", None)));
+        assert!(covers(&all, &perm("create", "", "pods/exec", None)));
+        assert!(!covers(&pods, &perm("*", "", "pods", None)));
+        assert!(!covers(&pods, &perm("get", "*", "*", None)));
+        assert!(covers(&pods, &perm("get", "", "pods", Some("a"))));
+        assert!(!covers(&pods, &perm("get", "", "pods/log", None)));
+    }
+
+    #[test]
+    fn names_cover_only_the_same_names_and_star_slash_sub_only_its_own_kind() {
+        let named = rule(&[""], &["secrets"], &["get"], &["a"]);
+        assert!(covers(&named, &perm("get", "", "secrets", Some("a"))));
+        assert!(!covers(&named, &perm("get", "", "secrets", Some("b"))));
+        assert!(!covers(&named, &perm("get", "", "secrets", None)));
+        let scale = rule(&["*"], &["*/scale"], &["update"], &[]);
+        assert!(covers(
+            &scale,
+            &perm("update", "apps", "deployments/scale", None)
+        ));
+        assert!(covers(&scale, &perm("update", "apps", "*/scale", None)));
+        assert!(!covers(
+            &rule(&["*"], &["deployments/scale"], &["update"], &[]),
+            &perm("update", "apps", "*/scale", None)
+        ));
+    }
+
+    #[test]
+    fn expand_lists_one_permission_per_verb_group_resource_and_name() {
+        let r = PolicyRule {
+            non_resource_urls: Some(vec!["/metrics".into()]),
+            ..rule(&["", "apps"], &["pods"], &["get", "list"], &["x"])
+        };
+        let p = expand(&r);
+        assert_eq!(p.len(), 2 * 2 + 2);
+        assert!(p.contains(&perm("list", "apps", "pods", Some("x"))));
+        assert!(p.contains(&Permission::Url {
+            verb: "get".into(),
+            path: "/metrics".into()
+        }));
+    }
+}

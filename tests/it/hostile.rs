@@ -540,3 +540,64 @@ fn yaml_merge_keys_and_service_account_user_names_cannot_hide_power() {
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("duplicate key `verbs`"), "{}", r.stderr);
 }
+
+#[test]
+fn names_cannot_break_out_of_answers_or_graph_exports() {
+    let dir = tmpdir();
+    for name in [
+        "evil\u{1b}[2K\rOK",
+        "quote\"]; n99 [label=\"forged",
+        "pipe|\"]) --> n0\nflowchart",
+        "two\nrbacscan: 0 subjects allowed",
+    ] {
+        let file = write(&dir, "c.json", &admin_for(name));
+        let subject = format!("user:{name}");
+        for args in [
+            vec!["who-can", "delete", "nodes"],
+            vec!["access", subject.as_str()],
+            vec!["paths"],
+        ] {
+            for format in ["table", "dot", "mermaid"] {
+                let mut a = args.clone();
+                a.extend(["-f", &file, "-o", format]);
+                let r = run(&a);
+                assert_eq!(r.code, Some(0), "{a:?}: {}", r.stderr);
+                assert_eq!(has_control(&r.stdout), None, "{a:?} leaked:\n{}", r.stdout);
+                assert!(
+                    !r.stdout.lines().any(|l| l.starts_with("rbacscan:")),
+                    "{a:?}: a forged line"
+                );
+                if format == "dot" {
+                    // Every line is a statement the writer made.
+                    assert!(
+                        r.stdout
+                            .lines()
+                            .all(|l| l == "}" || l.starts_with("digraph") || l.starts_with("  ")),
+                        "{}",
+                        r.stdout
+                    );
+                    assert!(
+                        !r.stdout.lines().any(|l| l.trim_start().starts_with("n99")),
+                        "{}",
+                        r.stdout
+                    );
+                }
+                if format == "mermaid" {
+                    assert!(
+                        r.stdout.lines().skip(1).all(|l| l.starts_with("  n")),
+                        "{}",
+                        r.stdout
+                    );
+                }
+            }
+            let mut a = args.clone();
+            a.extend(["-f", &file, "-o", "json"]);
+            let j: Value = run(&a).json();
+            let quoted = serde_json::to_string(name).unwrap();
+            assert!(
+                j.to_string().contains(&quoted[1..quoted.len() - 1]),
+                "JSON keeps the name whole"
+            );
+        }
+    }
+}

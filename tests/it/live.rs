@@ -595,3 +595,44 @@ fn missing_or_unreachable_clusters_are_one_line_errors() {
         )))
         .stderr(predicate::str::contains("refused"));
 }
+
+#[test]
+fn who_can_access_and_paths_answer_live_as_they_do_offline() {
+    let server = TestServer::serving(cluster()).start();
+    let kc = Kubeconfig::for_server(&server);
+    let files = cluster_files();
+    for question in [
+        vec![
+            "who-can",
+            "create",
+            "pods/exec",
+            "runner-7f9c8-abcde",
+            "-n",
+            "ci",
+        ],
+        vec!["access", "sa:kube-system/ops-bot"],
+        vec!["access", "sa:ci/deployer", "--diff-with", "group:shop-team"],
+        vec!["paths"],
+        vec![
+            "paths",
+            "--from",
+            "pod/ci/runner-7f9c8-abcde",
+            "--to",
+            "node/node-a",
+        ],
+    ] {
+        let mut live = question.clone();
+        live.extend(["--kubeconfig", kc.arg(), "--chunk-size", "3", "-o", "json"]);
+        let l = run(&live);
+        assert_eq!(l.code, Some(0), "{question:?}: {}", l.stderr);
+        let mut offline = question.clone();
+        for f in &files {
+            offline.extend(["-f", f.as_str()]);
+        }
+        offline.extend(["-o", "json"]);
+        let o = run(&offline);
+        assert_eq!(o.code, Some(0), "{question:?}: {}", o.stderr);
+        assert_eq!(l.json(), o.json(), "{question:?}");
+    }
+    assert_read_only(&server);
+}
