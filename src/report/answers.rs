@@ -138,34 +138,31 @@ pub fn who_can(
     }
 }
 
+/// One row of `access`, as `kubectl auth can-i --list` prints a rule:
+/// resources written `resource.group` (the core group without a suffix).
 fn rule_row(gr: &GroundView) -> Vec<comfy_table::Cell> {
     let join = |v: Option<&Vec<String>>| v.map(|v| v.join(", ")).unwrap_or_default();
-    let groups: Vec<String> = gr
-        .rule
-        .api_groups
-        .iter()
-        .flatten()
-        .map(|g| {
-            if g.is_empty() {
-                "\"\"".into()
+    let mut resources = Vec::new();
+    for r in gr.rule.resources.iter().flatten() {
+        for g in gr.rule.api_groups.iter().flatten() {
+            resources.push(if g.is_empty() {
+                r.clone()
             } else {
-                g.clone()
-            }
-        })
-        .collect();
+                format!("{r}.{g}")
+            });
+        }
+    }
     vec![
-        cell(join(gr.rule.resources.as_ref())),
-        cell(groups.join(", ")),
-        cell(join(gr.rule.non_resource_urls.as_ref())),
+        lines_cell(resources),
+        lines_cell(gr.rule.non_resource_urls.iter().flatten()),
         cell(join(gr.rule.resource_names.as_ref())),
         cell(gr.rule.verbs.join(", ")),
         cell(gr.chain()),
     ]
 }
 
-const RULE_HEADERS: [&str; 6] = [
+const RULE_HEADERS: [&str; 5] = [
     "RESOURCES",
-    "API GROUPS",
     "NON-RESOURCE URLS",
     "RESOURCE NAMES",
     "VERBS",
