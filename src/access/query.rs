@@ -361,14 +361,7 @@ mod tests {
             parse_subject("Group:system:masters").unwrap(),
             SubjectId::group("system:masters")
         );
-        for bad in [
-            "alice",
-            "user:",
-            "sa:ci",
-            "sa:/x",
-            "robot:x",
-            "sa:a/b/c",
-        ] {
+        for bad in ["alice", "user:", "sa:ci", "sa:/x", "robot:x", "sa:a/b/c"] {
             assert!(parse_subject(bad).is_err(), "{bad:?}");
         }
         // A name is data: whatever a cluster holds can be asked about (and

@@ -57,6 +57,14 @@ fn graph(format: AnswerFormat, g: &Subgraph, out: impl Write) -> Result<(), Repo
     }
 }
 
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
 /// Adds `subject → binding → role` for each ground.
 fn add_grounds(g: &mut Subgraph, from: usize, grounds: &[GroundView]) {
     for gr in grounds {
@@ -110,7 +118,11 @@ pub fn who_can(
             writeln!(out, "{t}")?;
             line(
                 &mut out,
-                &format!("{} subjects allowed", view.subjects.len()),
+                &format!(
+                    "{} {} allowed",
+                    view.subjects.len(),
+                    plural(view.subjects.len(), "subject")
+                ),
             )
         }
         _ => {
@@ -316,8 +328,9 @@ pub fn paths(
             line(
                 &mut out,
                 &format!(
-                    "{} routes to {}, shortest first",
+                    "{} {} to {}, shortest first",
                     view.paths.len(),
+                    plural(view.paths.len(), "route"),
                     view.target
                 ),
             )
