@@ -56,16 +56,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         Format::Json => report::json::write(&report, out),
         Format::Table => report::table::write(&report, style, out),
     };
-    match &config.output_file {
-        Some(path) => Staged::write(path, |f| render(f))
-            .and_then(Staged::commit)
-            .map_err(|e| e.into_error(path, Target::Report))?,
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            render(&mut out)?;
-        }
-    }
+    write_report(config.output_file.as_deref(), render)?;
     if let (Some(staged), Some(path)) = (staged_snapshot, &config.save_snapshot) {
         staged
             .commit()
@@ -116,22 +107,31 @@ pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
         Answered::Diff(v) => answers::diff(v, format, style, out),
         Answered::Paths(v) => answers::paths(v, format, style, out),
     };
-    match &config.output_file {
-        Some(path) => Staged::write(path, |f| render(f))
-            .and_then(Staged::commit)
-            .map_err(|e| e.into_error(path, Target::Report))?,
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            render(&mut out)?;
-            out.flush().map_err(report::ReportError::Write)?;
-        }
-    }
+    write_report(config.output_file.as_deref(), render)?;
     if !snapshot.coverage.is_complete() {
         warn_partial(&snapshot.coverage, &config.source);
         return Ok(Outcome::Partial);
     }
     Ok(Outcome::Clean)
+}
+
+/// Writes a report (or an answer) to `path` atomically, or to standard output.
+fn write_report(
+    path: Option<&str>,
+    render: impl Fn(&mut dyn Write) -> Result<(), report::ReportError>,
+) -> Result<(), Error> {
+    match path {
+        Some(path) => Staged::write(path, |f| render(f))
+            .and_then(Staged::commit)
+            .map_err(|e| e.into_error(path, Target::Report)),
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            render(&mut out)?;
+            out.flush().map_err(report::ReportError::Write)?;
+            Ok(())
+        }
+    }
 }
 
 /// Runs `dump`: writes the snapshot file. A partial snapshot is written too,

@@ -670,3 +670,89 @@ fn known_service_accounts(snapshot: &Snapshot, exposures: &[PodExposure<'_>]) ->
     all.dedup();
     all
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::files::Loader;
+
+    #[test]
+    fn bindings_reach_service_accounts_directly_and_through_implicit_groups() {
+        let yaml = r#"
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: []}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: all-sa}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: Group, name: "system:serviceaccounts"}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: ns-sa}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: Group, name: "system:serviceaccounts:shop"}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: other-ns}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: Group, name: "system:serviceaccounts:dev"}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: authn}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: Group, name: "system:authenticated"}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: unauthn}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: Group, name: "system:unauthenticated"}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: direct, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: ServiceAccount, name: checkout}]}
+- {apiVersion: v1, kind: ServiceAccount, metadata: {name: checkout, namespace: shop}}
+"#;
+        let mut l = Loader::new();
+        l.add_text("t.yaml", yaml).unwrap();
+        let snap = l.finish().unwrap().snapshot;
+        let rbac = Rbac::resolve(&snap);
+        let sa = SubjectId::ServiceAccount {
+            namespace: "shop".into(),
+            name: "checkout".into(),
+        };
+        let graph = AccessGraph::build_index(&snap, &rbac, &[]);
+        let names: Vec<&str> = graph
+            .bindings_reaching(&sa)
+            .iter()
+            .map(|r| rbac.binding(r.binding).key.name.as_str())
+            .collect();
+        assert_eq!(names, ["all-sa", "authn", "ns-sa", "direct"]);
+        let anon = SubjectId::User {
+            name: "system:anonymous".into(),
+        };
+
+        // Named by no binding: reached through its implicit group alone.
+        let names: Vec<&str> = graph
+            .bindings_reaching(&anon)
+            .iter()
+            .map(|r| rbac.binding(r.binding).key.name.as_str())
+            .collect();
+        assert_eq!(names, ["unauthn"]);
+    }
+
+    #[test]
+    fn the_graph_walks_from_roles_back_to_bindings_and_subjects() {
+        let yaml = r#"
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: a}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: User, name: u1}, {kind: Group, name: g}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: ns}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: ServiceAccount, name: s}]}
+"#;
+        let mut l = Loader::new();
+        l.add_text("t.yaml", yaml).unwrap();
+        let snap = l.finish().unwrap().snapshot;
+        let rbac = Rbac::resolve(&snap);
+        let graph = AccessGraph::build_index(&snap, &rbac, &[]);
+        let role = rbac.role_id(&rbac.role(RoleId(0)).key).unwrap();
+        let bindings: Vec<&str> = graph
+            .bindings_of(role)
+            .into_iter()
+            .map(|b| rbac.binding(b).key.name.as_str())
+            .collect();
+        assert_eq!(bindings, ["a", "b"]);
+        let mut subjects: Vec<String> = graph
+            .subjects_of(BindingId(0))
+            .into_iter()
+            .map(ToString::to_string)
+            .collect();
+        subjects.sort();
+        assert_eq!(subjects, ["Group g", "User u1"]);
+        assert!(graph.namespaces().contains("ns"));
+        // The index has no attack edge; the full graph adds them.
+        let index_edges = graph.graph().edge_count();
+        let full = AccessGraph::build(&snap, &rbac, &[]);
+        assert!(full.graph().edge_count() > index_edges);
+        assert!(full.find(&Node::ClusterAdmin).is_some());
+    }
+}
