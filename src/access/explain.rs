@@ -125,6 +125,29 @@ pub struct GroundView {
 }
 
 impl GroundView {
+    /// The binding → role → rule of one effective rule, every object named.
+    pub fn new(
+        rbac: &Rbac<'_>,
+        binding: Option<crate::rbac::BindingId>,
+        via_group: Option<&str>,
+        role: crate::rbac::RoleId,
+        rule: usize,
+    ) -> GroundView {
+        let r = rbac.role(role);
+        let eff = &r.rules[rule];
+        GroundView {
+            binding: binding.map(|b| rbac.binding(b).key.clone()),
+            via_group: via_group.map(String::from),
+            role: r.key.clone(),
+            rule_index: rule,
+            aggregated_from: eff.aggregated_from.map(|(o, i)| Origin {
+                role: rbac.role(o).key.clone(),
+                rule_index: i,
+            }),
+            rule: eff.rule.clone(),
+        }
+    }
+
     /// `RoleBinding ns/b → ClusterRole edit #3 (via Group g)`.
     pub fn chain(&self) -> String {
         let mut s = String::new();
@@ -161,19 +184,7 @@ impl Namer<'_, '_> {
         role: crate::rbac::RoleId,
         rule: usize,
     ) -> GroundView {
-        let r = self.rbac.role(role);
-        let eff = &r.rules[rule];
-        GroundView {
-            binding: binding.map(|b| self.rbac.binding(b).key.clone()),
-            via_group: via_group.map(String::from),
-            role: r.key.clone(),
-            rule_index: rule,
-            aggregated_from: eff.aggregated_from.map(|(o, i)| Origin {
-                role: self.rbac.role(o).key.clone(),
-                rule_index: i,
-            }),
-            rule: eff.rule.clone(),
-        }
+        GroundView::new(self.rbac, binding, via_group, role, rule)
     }
 
     fn of(&self, g: &Ground) -> GroundView {

@@ -18,12 +18,11 @@ pub mod subjects;
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::rbac::v1::PolicyRule;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::access::Access;
-use crate::access::explain::PathView;
+use crate::access::explain::{GroundView, PathView};
 use crate::access::matching::Grounds;
 use crate::pods::exposure::{self, PodExposure};
 use crate::rating::{self, RatedTarget, Ratings};
@@ -168,35 +167,17 @@ impl std::fmt::Display for FindingScope {
     }
 }
 
-/// A rule aggregated into a ClusterRole, pointing back at where it was defined.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RuleRef {
-    /// The role that defines the rule.
-    pub role: ObjectKey,
-    /// The rule's index in that role's `rules`.
-    pub rule_index: usize,
-}
-
-/// Why a risk finding matched: one rule of one role, through one binding.
+/// Why a risk finding matched: one rule of one role, through one binding
+/// (the same binding → role → rule as every answer of the access engine),
+/// and what it grants of the risk.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Evidence {
-    /// The binding that grants the role (absent for role findings).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub binding: Option<ObjectKey>,
-    /// The group through which the binding reaches the subject, if not directly.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via_group: Option<String>,
-    /// The role.
-    pub role: ObjectKey,
-    /// Index of the rule in the role's effective rules.
-    pub rule_index: usize,
-    /// For an aggregated ClusterRole, where the rule comes from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aggregated_from: Option<RuleRef>,
-    /// The rule itself.
-    pub rule: PolicyRule,
+    /// The binding (absent for role findings), the group it reaches the
+    /// subject through, the role, the rule's index, where an aggregated
+    /// rule comes from, and the rule.
+    #[serde(flatten)]
+    pub ground: GroundView,
     /// What the rule grants of the risk (e.g. `get secrets`).
     pub grants: Vec<String>,
 }
@@ -205,10 +186,11 @@ impl Evidence {
     /// `binding → role`, with `(via group)` when the binding reaches the
     /// subject through a group; `None` for role findings.
     pub fn chain(&self) -> Option<String> {
-        let b = self.binding.as_ref()?;
-        Some(match &self.via_group {
-            Some(g) => format!("{b} → {} (via {g})", self.role),
-            None => format!("{b} → {}", self.role),
+        let g = &self.ground;
+        let b = g.binding.as_ref()?;
+        Some(match &g.via_group {
+            Some(v) => format!("{b} → {} (via {v})", g.role),
+            None => format!("{b} → {}", g.role),
         })
     }
 }
@@ -367,18 +349,15 @@ impl Context<'_, '_> {
         grounds
             .iter()
             .map(|g| {
-                let role = self.rbac.role(g.role);
-                let eff = &role.rules[g.rule];
+                let via_group = g.binding.and_then(&via);
                 Evidence {
-                    binding: g.binding.map(|b| self.rbac.binding(b).key.clone()),
-                    via_group: g.binding.and_then(&via),
-                    role: role.key.clone(),
-                    rule_index: g.rule,
-                    aggregated_from: eff.aggregated_from.map(|(r, i)| RuleRef {
-                        role: self.rbac.role(r).key.clone(),
-                        rule_index: i,
-                    }),
-                    rule: eff.rule.clone(),
+                    ground: GroundView::new(
+                        self.rbac,
+                        g.binding,
+                        via_group.as_deref(),
+                        g.role,
+                        g.rule,
+                    ),
                     grants: g
                         .grants
                         .iter()

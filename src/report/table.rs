@@ -437,7 +437,7 @@ fn roles_table(findings: &[&Finding], style: TableStyle) -> Table {
         let mut rules: Vec<usize> = g
             .iter()
             .flat_map(|f| &f.evidence)
-            .map(|e| e.rule_index)
+            .map(|e| e.ground.rule_index)
             .collect();
         rules.sort();
         rules.dedup();
