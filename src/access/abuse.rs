@@ -736,6 +736,9 @@ fn steps_in(
     // Escalate: add any permission to a role one can update.
     let escalate = |kind: &str| {
         let e = holder.grants(ns, "escalate", RBAC_GROUP, kind, "");
+        if e.all.is_none() && e.named.is_empty() {
+            return None;
+        }
         ["update", "patch"].iter().find_map(|v| {
             let u = holder.grants(ns, v, RBAC_GROUP, kind, "");
             match (&e.all, &u.all) {
