@@ -355,8 +355,13 @@ fn scope_of(group: &[&Finding]) -> String {
 
 fn routes_table(findings: &[&Finding], style: TableStyle) -> Table {
     let mut t = new_table(style, &["FROM", "STEPS", "SHORTEST ROUTE"]);
-    for f in findings {
-        let Some(p) = &f.path else { continue };
+    // Shortest first, as `paths` lists them.
+    let mut routes: Vec<(&Finding, &crate::access::explain::PathView)> = findings
+        .iter()
+        .filter_map(|f| Some((*f, f.path.as_deref()?)))
+        .collect();
+    routes.sort_by_key(|(_, p)| p.hops);
+    for (f, p) in routes {
         let steps: Vec<String> = p
             .steps
             .iter()
