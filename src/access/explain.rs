@@ -295,12 +295,40 @@ pub struct PathView {
     pub steps: Vec<StepView>,
     /// Every rule of every step comes from the bootstrap policy.
     pub bootstrap_default: bool,
+    /// When the steps stop short of `to`: where the route goes on, whose
+    /// own route (reported on its own) has the rest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continues_as: Option<Continuation>,
+}
+
+/// Where a route given by reference goes on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Continuation {
+    /// The identity or pod the rest of the route starts from.
+    pub from: NodeRef,
+    /// The steps left from there.
+    pub hops: usize,
 }
 
 impl Namer<'_, '_> {
     /// Explains a route to `target`.
     pub fn route(&self, route: &Route, target: &Node) -> PathView {
-        let steps: Vec<StepView> = route.steps.iter().map(|s| self.step(s, target)).collect();
+        self.route_until(route, target, None)
+    }
+
+    /// Explains a route to `target`, its steps only up to `cut` (the rest
+    /// given by reference to where it goes on).
+    pub fn route_until(&self, route: &Route, target: &Node, cut: Option<usize>) -> PathView {
+        let kept = cut.unwrap_or(route.steps.len()).min(route.steps.len());
+        let steps: Vec<StepView> = route.steps[..kept]
+            .iter()
+            .map(|s| self.step(s, target))
+            .collect();
+        let continues_as = (kept < route.steps.len()).then(|| Continuation {
+            from: self.node(self.graph.node_at(route.steps[kept].from)),
+            hops: route.steps.len() - kept,
+        });
         let bootstrap_default = route.steps.iter().all(|s| {
             let Some(e) = s.edge else { return true };
             match self.graph.edge_at(e).2 {
@@ -318,9 +346,10 @@ impl Namer<'_, '_> {
         PathView {
             from: self.node(self.graph.node_at(route.from)),
             to: self.node(target),
-            hops: steps.len(),
+            hops: route.steps.len(),
             steps,
             bootstrap_default,
+            continues_as,
         }
     }
 

@@ -4,14 +4,37 @@
 //!
 //! Reported once where the route starts: an identity whose route starts by
 //! membership of a group is covered by the group's finding, and one that
-//! holds a full wildcard itself is a `risky-subject` already. Pure: no I/O.
+//! holds a full wildcard itself is a `risky-subject` already. A route that
+//! passes through another reported identity or pod is given up to there
+//! (`continuesAs`): that one's finding has the rest, so each step is written
+//! once however many routes share it. Pure: no I/O.
+
+use std::collections::HashSet;
+
+use petgraph::graph::NodeIndex;
 
 use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::access::explain::Namer;
-use crate::access::graph::{Node, Technique};
-use crate::access::paths::Toward;
+use crate::access::graph::{AccessGraph, Edge, Node, Technique};
+use crate::access::paths::{Route, Toward};
 use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
+
+/// Whether a route is reported where it starts: not when it starts by
+/// membership of a group (the group's finding covers it), nor when its one
+/// step is holding everything (a `risky-subject` already).
+fn reported(graph: &AccessGraph, route: &Route) -> bool {
+    let first = route
+        .steps
+        .first()
+        .and_then(|s| s.edge)
+        .map(|e| graph.edge_at(e).2);
+    match first {
+        Some(Edge::MemberOf) | None => false,
+        Some(Edge::Step(st)) => !(route.steps.len() < 2 && st.how == Technique::HoldsEverything),
+        Some(_) => true,
+    }
+}
 
 /// Adds a `path-to-cluster-admin` finding per identity or pod with a route.
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
@@ -26,18 +49,21 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
         graph,
         exposures: cx.exposures,
     };
-    for source in toward.sources(graph, None) {
-        let Some(route) = toward.route(graph, source) else {
-            continue;
-        };
-        let view = namer.route(&route, &Node::ClusterAdmin);
-        let first = view.steps.first().map(|s| s.kind);
-        if view.hops < 2 && first == Some(Technique::HoldsEverything) {
-            continue;
-        }
-        if first == Some(Technique::MemberOf) {
-            continue;
-        }
+    let routes: Vec<Route> = toward
+        .sources(graph, None)
+        .into_iter()
+        .filter_map(|s| toward.route(graph, s))
+        .filter(|r| reported(graph, r))
+        .collect();
+    // A route that passes through another reported source is given up to
+    // there, and by reference after: that source's finding has the rest.
+    let sources: HashSet<NodeIndex> = routes.iter().map(|r| r.from).collect();
+    for route in &routes {
+        let source = route.from;
+        let cut = (route.steps.iter().skip(1))
+            .position(|s| sources.contains(&s.from))
+            .map(|i| i + 1);
+        let view = namer.route_until(route, &Node::ClusterAdmin, cut);
         let (subject, pod) = match graph.node_at(source) {
             Node::Subject(s) => (Some(s.clone()), None),
             Node::Pod(i) => {
@@ -54,13 +80,20 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             _ => continue,
         };
         let from = view.from.to_string();
-        let message = view
+        let mut message = view
             .steps
             .iter()
             .enumerate()
             .map(|(i, s)| format!("{}. {}", i + 1, s.text))
             .collect::<Vec<_>>()
             .join(" ");
+        if let Some(c) = &view.continues_as {
+            let word = if c.hops == 1 { "step" } else { "steps" };
+            message.push_str(&format!(
+                " Then as {}: {} more {word} (its own finding).",
+                c.from, c.hops
+            ));
+        }
         let fingerprint = Finding::fingerprint_of(
             Code::PathToClusterAdmin,
             None,

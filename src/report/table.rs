@@ -362,12 +362,19 @@ fn routes_table(findings: &[&Finding], style: TableStyle) -> Table {
         .collect();
     routes.sort_by_key(|(_, p)| p.hops);
     for (f, p) in routes {
-        let steps: Vec<String> = p
+        let mut steps: Vec<String> = p
             .steps
             .iter()
             .enumerate()
             .map(|(i, s)| format!("{}. {}", i + 1, s.text))
             .collect();
+        if let Some(c) = &p.continues_as {
+            let word = if c.hops == 1 { "step" } else { "steps" };
+            steps.push(format!(
+                "then as {}: {} more {word} (its own row)",
+                c.from, c.hops
+            ));
+        }
         t.add_row(vec![
             cell(mark(p.from.to_string(), f.bootstrap_default)),
             cell(p.hops.to_string()),
