@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::snapshot::Pod;
 use serde::Serialize;
 
 use super::{Code, Context, Evidence, Finding, FindingScope, Model, Sink, subjects};

@@ -7,7 +7,9 @@
 //! Secrets are named, never read: a secret amplifier says which Secret and
 //! which env variable, never a value.
 
-use k8s_openapi::api::core::v1::{Pod, PodSecurityContext};
+use k8s_openapi::api::core::v1::PodSecurityContext;
+
+use crate::snapshot::Pod;
 use serde::Serialize;
 
 use super::{ContainerRef, ContainerView, containers};
@@ -244,7 +246,7 @@ pub fn assess(pod: &Pod) -> Vec<Amplifier> {
             });
         }
     }
-    let pod_sc = spec.security_context.as_ref();
+    let pod_sc = spec.security_context.as_deref();
     for c in &all {
         container_amplifiers(c, pod_sc, &mut out);
     }

@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use k8s_openapi::api::core::v1::ServiceAccount;
+
+use crate::snapshot::Pod;
 
 use super::amplifiers::{self, Amplifier};
 use super::service_account_name;

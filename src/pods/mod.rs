@@ -7,7 +7,10 @@ pub mod amplifiers;
 pub mod exposure;
 pub mod tokens;
 
-use k8s_openapi::api::core::v1::{EnvFromSource, EnvVar, Pod, SecurityContext, VolumeMount};
+use k8s_openapi::api::core::v1::{EnvFromSource, EnvVar, SecurityContext, VolumeMount};
+
+use crate::snapshot::Pod;
+use crate::snapshot::pod::Container;
 use serde::Serialize;
 
 /// Which list of the pod spec a container is in.
@@ -76,29 +79,18 @@ pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
     };
     let init = spec.init_containers.iter().flatten();
     let main = spec.containers.iter();
-    let ephemeral = spec
-        .ephemeral_containers
-        .iter()
-        .flatten()
-        .map(|c| ContainerView {
-            name: c.name.as_str(),
-            kind: ContainerKind::Ephemeral,
-            security_context: c.security_context.as_ref(),
-            volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
-            env: c.env.as_deref().unwrap_or_default(),
-            env_from: c.env_from.as_deref().unwrap_or_default(),
-        });
-    init.map(|c| plain(c, ContainerKind::Init))
-        .chain(main.map(|c| plain(c, ContainerKind::Container)))
-        .chain(ephemeral)
+    let ephemeral = spec.ephemeral_containers.iter().flatten();
+    init.map(|c| view(c, ContainerKind::Init))
+        .chain(main.map(|c| view(c, ContainerKind::Container)))
+        .chain(ephemeral.map(|c| view(c, ContainerKind::Ephemeral)))
         .collect()
 }
 
-fn plain(c: &k8s_openapi::api::core::v1::Container, kind: ContainerKind) -> ContainerView<'_> {
+fn view(c: &Container, kind: ContainerKind) -> ContainerView<'_> {
     ContainerView {
         name: c.name.as_str(),
         kind,
-        security_context: c.security_context.as_ref(),
+        security_context: c.security_context.as_deref(),
         volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
         env: c.env.as_deref().unwrap_or_default(),
         env_from: c.env_from.as_deref().unwrap_or_default(),

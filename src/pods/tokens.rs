@@ -25,13 +25,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use k8s_openapi::api::core::v1::{KeyToPath, Pod, Secret, ServiceAccount, VolumeMount};
+use k8s_openapi::api::core::v1::{KeyToPath, Secret, ServiceAccount, VolumeMount};
 use serde::Serialize;
 
 use super::{ContainerKind, ContainerRef, ContainerView, containers, service_account_name};
 use crate::rbac::SubjectId;
 use crate::snapshot::{
-    Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Snapshot,
+    Kind, Pod, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Snapshot,
 };
 
 /// Where admission mounts the token.

@@ -103,7 +103,15 @@ pub async fn list_kind(
         Kind::Role => l.typed(Object::Role).await,
         Kind::RoleBinding => l.typed(Object::RoleBinding).await,
         Kind::ServiceAccount => l.typed(Object::ServiceAccount).await,
-        Kind::Pod => l.typed(|p| Object::Pod(Box::new(p))).await,
+        Kind::Pod => {
+            // Decoded straight into the snapshot's slim Pod.
+            let path = k8s_openapi::api::core::v1::Pod::url_path(&(), None);
+            l.list(&path, ACCEPT_JSON, |mut p: crate::snapshot::Pod| {
+                p.metadata.managed_fields = None;
+                Object::Pod(Box::new(p))
+            })
+            .await
+        }
         Kind::Namespace => l.typed(Object::Namespace).await,
         Kind::Secret => {
             let path = Secret::url_path(&(), None);

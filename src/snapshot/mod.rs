@@ -4,9 +4,13 @@
 //! A snapshot is plain data. Building one de-duplicates objects by identity and
 //! sorts them, so every later stage sees them in one deterministic order.
 
+pub mod pod;
+
+pub use pod::Pod;
+
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
