@@ -220,8 +220,12 @@ fn add_object(
 /// and the position in `text` the parser stopped at.
 fn decode(kind: Kind, text: &str) -> Result<Object, (String, usize, usize)> {
     fn typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (String, usize, usize)> {
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
-            .map_err(|e| (path_error(&e), e.inner().line(), e.inner().column()))
+        // Tracking the path of every field costs an allocation per key:
+        // only a failed decode is done again, with the path tracked.
+        T::deserialize(&mut serde_json::Deserializer::from_str(text)).or_else(|_| {
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+                .map_err(|e| (path_error(&e), e.inner().line(), e.inner().column()))
+        })
     }
     decode_as!(kind, typed, text)
 }

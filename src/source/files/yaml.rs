@@ -213,6 +213,10 @@ fn add_object(
 /// and the path of the field at fault.
 fn decode(kind: Kind, value: Value) -> Result<Object, (String, Vec<Step>)> {
     fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (String, Vec<Step>)> {
+        // As for JSON: the path is tracked only when decoding fails.
+        if let Ok(t) = T::deserialize(&value) {
+            return Ok(t);
+        }
         serde_path_to_error::deserialize(value).map_err(|e| {
             let steps = e
                 .path()
