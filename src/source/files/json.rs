@@ -183,7 +183,9 @@ fn top_level(loader: &mut Loader, input: &Input<'_>, doc: &RawValue) -> Result<(
     let list = item_kind
         .as_deref()
         .map(|k| (k, kind_head.api_version.as_str()));
-    for item in head.items.unwrap_or_default() {
+    let items = head.items.unwrap_or_default();
+    let mut heads = Vec::with_capacity(items.len());
+    for item in &items {
         if !item.get().starts_with('{') {
             return Err(SourceError::NotAnObject {
                 location: input.at(item),
@@ -196,9 +198,66 @@ fn top_level(loader: &mut Loader, input: &Input<'_>, doc: &RawValue) -> Result<(
                 message: diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
             })?
             .resolve(list);
-        add_object(loader, input, item, head)?;
+        heads.push(head);
+    }
+    // The items are decoded on every core, a batch at a time (which bounds
+    // the memory of objects decoded but not yet added), then added in their
+    // order, so the first error and the copy that wins are the same as one
+    // by one.
+    let mut heads = heads.into_iter();
+    for batch in items.chunks(BATCH) {
+        let batch_heads: Vec<Head> = heads.by_ref().take(batch.len()).collect();
+        let decoded = decode_all(batch, &batch_heads);
+        for ((item, head), decoded) in batch.iter().zip(batch_heads).zip(decoded) {
+            match decoded {
+                Some(result) => loader.add_decoded(
+                    head,
+                    || input.at(item),
+                    |_| {
+                        result.map_err(|(message, line, column)| Undecodable {
+                            location: Some(input.within(item, line, column)),
+                            message,
+                        })
+                    },
+                )?,
+                None => add_object(loader, input, item, head)?,
+            }
+        }
     }
     Ok(())
+}
+
+/// Items of a list decoded together, on every core.
+const BATCH: usize = 4096;
+
+type Decoded = Option<Result<Object, (String, usize, usize)>>;
+
+/// Decodes each item whose kind is one the loader reads (`None` for the
+/// others, left to the loader), splitting the work over the machine's cores.
+fn decode_all(items: &[&RawValue], heads: &[Head]) -> Vec<Decoded> {
+    let one = |(item, head): (&&RawValue, &Head)| -> Decoded {
+        let kind = Kind::from_type(&head.api_version, &head.kind)?;
+        Some(decode(kind, item.get()))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    // Small lists are not worth a thread.
+    if threads < 2 || items.len() < 256 {
+        return items.iter().zip(heads).map(one).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .zip(heads.chunks(chunk))
+            .map(|(items, heads)| {
+                scope.spawn(move || items.iter().zip(heads).map(one).collect::<Vec<_>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 fn add_object(
@@ -254,5 +313,50 @@ mod tests {
         ] {
             assert!(!looks_like_json(yaml), "{yaml}");
         }
+    }
+
+    /// A list long enough to be decoded on several threads and in several
+    /// batches behaves as one decoded item by item: objects in order, the
+    /// later copy wins, other kinds are counted, the first bad item is the
+    /// error, named by its line.
+    #[test]
+    fn long_lists_decode_in_parallel_as_they_would_one_by_one() {
+        let sa = |i: usize, ns: &str| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"ServiceAccount","metadata":{{"name":"sa-{i}","namespace":"{ns}"}}}}"#
+            )
+        };
+        let mut items: Vec<String> = (0..BATCH + 600).map(|i| sa(i, "a")).collect();
+        items[10] =
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"a"}}"#
+                .into();
+        // A later copy of sa-20 with a label replaces the first.
+        items.push(r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"sa-20","namespace":"a","labels":{"copy":"2"}}}"#.into());
+        let text = format!(
+            "{{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[\n{}\n]}}",
+            items.join(",\n")
+        );
+        let mut l = Loader::new();
+        l.add_text("big.json", &text).unwrap();
+        let loaded = l.finish().unwrap();
+        let sas = &loaded.snapshot.service_accounts;
+        assert_eq!(sas.len(), BATCH + 600 - 1);
+        let copy = sas
+            .iter()
+            .find(|s| s.metadata.name.as_deref() == Some("sa-20"))
+            .unwrap();
+        assert_eq!(copy.metadata.labels.as_ref().unwrap()["copy"], "2");
+        assert_eq!(loaded.provenance.skipped.get("ConfigMap (v1)"), Some(&1));
+        // Two bad items: the first one (line 302: the header is line 1) is the error.
+        items[300] = r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"x","namespace":"a"},"automountServiceAccountToken":"yes"}"#.into();
+        items[BATCH + 5] = r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"y","namespace":"a"},"secrets":3}"#.into();
+        let text = format!(
+            "{{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[\n{}\n]}}",
+            items.join(",\n")
+        );
+        let mut l = Loader::new();
+        let err = l.add_text("big.json", &text).unwrap_err().to_string();
+        assert!(err.starts_with("big.json:302:"), "{err}");
+        assert!(err.contains("automountServiceAccountToken"), "{err}");
     }
 }
