@@ -397,9 +397,22 @@ impl Snapshot {
 /// namespace and name) replaces the earlier one and is counted as a duplicate.
 #[derive(Debug, Default)]
 pub struct SnapshotBuilder {
-    objects: BTreeMap<ObjectKey, Object>,
-    duplicates: usize,
+    /// Each object's identity, in the order added.
+    keys: Vec<ObjectKey>,
+    /// The objects, in the order added. Sorted and de-duplicated once, in
+    /// [`SnapshotBuilder::build`]: a sorted map would move large objects
+    /// around on every insertion, a hash map hash every key.
+    objects: Vec<Object>,
     coverage: Coverage,
+}
+
+/// A built snapshot, and how many objects a later copy replaced.
+#[derive(Debug)]
+pub struct Built {
+    /// The snapshot.
+    pub snapshot: Snapshot,
+    /// Objects replaced by a later copy with the same identity.
+    pub duplicates: usize,
 }
 
 impl SnapshotBuilder {
@@ -408,9 +421,10 @@ impl SnapshotBuilder {
         Self::default()
     }
 
-    /// Adds one object; returns its key. Objects are identified by kind,
-    /// namespace and name; cluster-scoped kinds ignore a stray namespace.
-    pub fn add(&mut self, object: Object) -> ObjectKey {
+    /// Adds one object. Objects are identified by kind, namespace and name
+    /// (cluster-scoped kinds ignore a stray namespace); of two with the same
+    /// identity, the later is kept.
+    pub fn add(&mut self, object: Object) {
         let mut object = match object {
             Object::Secret(secret) => Object::Secret(sanitize_secret(secret)),
             Object::Pod(pod) => Object::Pod(Box::new(sanitize_pod(*pod))),
@@ -419,11 +433,8 @@ impl SnapshotBuilder {
         if let Some(a) = object.metadata_mut().annotations.as_mut() {
             a.remove(LAST_APPLIED_ANNOTATION);
         }
-        let key = key_of(&object);
-        if self.objects.insert(key.clone(), object).is_some() {
-            self.duplicates += 1;
-        }
-        key
+        self.keys.push(key_of(&object));
+        self.objects.push(object);
     }
 
     /// Records that `gap.kind` could not be read completely.
@@ -436,19 +447,27 @@ impl SnapshotBuilder {
         self.coverage.skip(kind);
     }
 
-    /// How many objects replaced an earlier one with the same identity.
-    pub fn duplicates(&self) -> usize {
-        self.duplicates
-    }
-
-    /// The snapshot, every list sorted by namespace then name.
-    pub fn build(self) -> Snapshot {
+    /// The snapshot, every list sorted by namespace then name, each identity
+    /// once (its last copy).
+    pub fn build(self) -> Built {
         let mut s = Snapshot {
             coverage: self.coverage,
             ..Snapshot::default()
         };
-        // BTreeMap iteration is ordered by (kind, namespace, name).
-        for (_, object) in self.objects {
+        let keys = self.keys;
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+        // Of each run of equal identities, the last added.
+        let last: Vec<usize> = order
+            .iter()
+            .enumerate()
+            .filter(|&(at, &i)| order.get(at + 1).is_none_or(|&next| keys[next] != keys[i]))
+            .map(|(_, &i)| i)
+            .collect();
+        let duplicates = keys.len() - last.len();
+        let mut slots: Vec<Option<Object>> = self.objects.into_iter().map(Some).collect();
+        // Ordered by (kind, namespace, name); each object moved once, into its list.
+        for object in last.into_iter().filter_map(|i| slots[i].take()) {
             match object {
                 Object::ClusterRole(o) => s.cluster_roles.push(o),
                 Object::ClusterRoleBinding(o) => s.cluster_role_bindings.push(o),
@@ -460,7 +479,10 @@ impl SnapshotBuilder {
                 Object::Secret(o) => s.secrets.push(o),
             }
         }
-        s
+        Built {
+            snapshot: s,
+            duplicates,
+        }
     }
 }
 
@@ -616,7 +638,7 @@ mod tests {
         .unwrap();
         let mut b = SnapshotBuilder::new();
         b.add(Object::Secret(secret));
-        let snap = b.build();
+        let snap = b.build().snapshot;
         let kept = serde_json::to_string(&snap.secrets).unwrap();
         assert_eq!(
             kept,

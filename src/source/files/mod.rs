@@ -136,9 +136,10 @@ impl Loader {
                 self.builder.skip(kind);
             }
         }
-        self.provenance.duplicates = self.builder.duplicates();
+        let built = self.builder.build();
+        self.provenance.duplicates = built.duplicates;
         Ok(Loaded {
-            snapshot: self.builder.build(),
+            snapshot: built.snapshot,
             provenance: self.provenance,
         })
     }

@@ -358,16 +358,17 @@ pub async fn collect_async(
         }
         stats.push(s);
     }
+    let built = builder.build();
     let provenance = Provenance {
         sources: vec![cluster.describe()],
         documents: 0,
-        duplicates: builder.duplicates(),
+        duplicates: built.duplicates,
         cluster: Some(cluster),
         ..Provenance::default()
     };
     Ok(Collected {
         loaded: Loaded {
-            snapshot: builder.build(),
+            snapshot: built.snapshot,
             provenance,
         },
         lists: stats,
