@@ -731,6 +731,15 @@ pub fn rate(
         .iter()
         .map(|s| s.risks.iter().any(|r| depends_on_targets(template, r)))
         .collect();
+    // The subjects whose tokens each pod exposes, looked up once.
+    let pod_tokens: Vec<Vec<usize>> = exposures
+        .iter()
+        .map(|p| {
+            p.api_tokens()
+                .filter_map(|sa| index.subject.get(&sa.subject()).copied())
+                .collect()
+        })
+        .collect();
     let mut first = true;
     // Each pass can only raise values, and there are four levels: the bound
     // is never reached in practice, and it keeps a mistake from hanging.
@@ -766,7 +775,7 @@ pub fn rate(
                 .max();
             next.roles.insert((*role, scope.clone()), v);
         }
-        pods_and_nodes(&mut next, exposures, &index);
+        pods_and_nodes(&mut next, exposures, &pod_tokens);
         index_riskiest(&mut next, access, snapshot, &index);
         first = false;
         if next.subjects == worth.subjects
@@ -843,27 +852,19 @@ fn depends_on_targets(template: &Template, r: &RiskAccess) -> bool {
 /// Pods and nodes from the subjects' worth: a node holds every token its
 /// pods expose; a pod its own tokens, and, when it can escape to its node,
 /// one level more and at least the node.
-fn pods_and_nodes(worth: &mut Worth, exposures: &[PodExposure<'_>], index: &Index<'_>) {
-    let token_worth = |worth: &Worth, p: &PodExposure<'_>| {
-        p.api_tokens()
-            .filter_map(|sa| {
-                index
-                    .subject
-                    .get(&sa.subject())
-                    .and_then(|&i| worth.subjects[i])
-            })
-            .max()
-    };
+fn pods_and_nodes(worth: &mut Worth, exposures: &[PodExposure<'_>], tokens: &[Vec<usize>]) {
+    let token_worth =
+        |worth: &Worth, i: usize| tokens[i].iter().filter_map(|&s| worth.subjects[s]).max();
     worth.nodes.clear();
-    for p in exposures {
+    for (i, p) in exposures.iter().enumerate() {
         if let Some(node) = p.node() {
-            let v = token_worth(worth, p);
+            let v = token_worth(worth, i);
             let entry = worth.nodes.entry(node.to_string()).or_insert(None);
             *entry = (*entry).max(v);
         }
     }
     for (i, p) in exposures.iter().enumerate() {
-        let own = token_worth(worth, p);
+        let own = token_worth(worth, i);
         worth.pods[i] = if p.escapes() {
             own.map(raise).max(p.node().and_then(|n| worth.node(n)))
         } else {
