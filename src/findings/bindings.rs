@@ -8,7 +8,7 @@ use crate::rbac::BindingId;
 
 /// Appends one `risky-binding` finding per (binding, template rule).
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
-    let (cx, out) = (m.cx, &mut sink.findings);
+    let (cx, out) = (m.cx, sink);
     for (bi, b) in cx.rbac.bindings.iter().enumerate() {
         let Ok(role) = b.role else { continue };
         if b.subjects.is_empty() {

@@ -16,7 +16,7 @@ use crate::template::Severity;
 
 /// Appends hygiene findings, and a note when something could not be checked.
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
-    let (cx, out, notes) = (m.cx, &mut sink.findings, &mut sink.notes);
+    let (cx, out) = (m.cx, sink);
     aggregation(cx, out);
     let sas: BTreeSet<(&str, &str)> = cx
         .snapshot
@@ -33,7 +33,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     let sas_listed = coverage.has(Kind::ServiceAccount);
     let can_check_sas = sas_listed && !cx.snapshot.service_accounts.is_empty();
     if sas_listed && !can_check_sas {
-        notes.push(
+        out.note(
             "the input has no ServiceAccounts: bindings to missing ServiceAccounts were not checked".into(),
         );
     }
@@ -227,7 +227,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
 /// Aggregated ClusterRoles that select each other (each keeps every rule the
 /// others hold, for good: removing a rule from one role does not remove it)
 /// or match their own selectors (which the controller ignores).
-fn aggregation(cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+fn aggregation(cx: &Context<'_, '_>, out: &mut Sink) {
     let mut push =
         |code: Code, roles: &[RoleId], severity: Severity, message: String, remediation: &str| {
             let keys: Vec<ObjectKey> = roles.iter().map(|r| cx.rbac.role(*r).key.clone()).collect();

@@ -399,13 +399,29 @@ pub struct Model<'m, 'c, 'a, 's> {
     pub threshold: Severity,
 }
 
-/// Where checks put what they find.
+/// Where checks put what they find. Write-only for the checks: a check can
+/// add findings and notes, never read what another check added.
 #[derive(Debug, Default)]
 pub struct Sink {
-    /// Findings, in any order (sorted afterwards).
-    pub findings: Vec<Finding>,
-    /// What could not be determined.
-    pub notes: Vec<String>,
+    findings: Vec<Finding>,
+    notes: Vec<String>,
+}
+
+impl Sink {
+    /// Adds a finding.
+    pub fn push(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// Adds a note on what could not be determined.
+    pub fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
+
+    /// Everything added: findings (in any order) and notes.
+    fn into_parts(self) -> (Vec<Finding>, Vec<String>) {
+        (self.findings, self.notes)
+    }
 }
 
 /// A check: reads the model, writes to the sink.
@@ -453,10 +469,7 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
     for (_, check) in CHECKS {
         check(&model, &mut sink);
     }
-    let Sink {
-        mut findings,
-        mut notes,
-    } = sink;
+    let (mut findings, mut notes) = sink.into_parts();
     let unclassified: usize = pod_views.iter().map(|p| p.unclassified_secrets.len()).sum();
     if unclassified > 0 {
         let in_pods = pod_views

@@ -351,7 +351,7 @@ pub fn views(
 /// Appends one `hot-pod` finding per hot pod.
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     let (risks, pods, threshold) = (m.risks, m.pods, m.threshold);
-    let out = &mut sink.findings;
+    let out = sink;
     // Evidence and binding chains of each ServiceAccount, worked out once.
     let mut memo: HashMap<&ServiceAccountRef, (Vec<Evidence>, Vec<String>)> = HashMap::new();
     for pod in pods.iter().filter(|p| p.hot) {

@@ -7,7 +7,7 @@ use crate::rbac::RoleId;
 
 /// Appends one `risky-role` finding per (role, template rule) satisfied.
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
-    let (cx, out) = (m.cx, &mut sink.findings);
+    let (cx, out) = (m.cx, sink);
     for (i, role) in cx.rbac.roles.iter().enumerate() {
         let scope = cx.access.home_scope(RoleId(i));
         for ((ri, sat), rated) in cx.access.roles[i].iter().zip(&cx.ratings.roles[i]) {

@@ -38,7 +38,7 @@ fn reported(graph: &AccessGraph, route: &Route) -> bool {
 
 /// Adds a `path-to-cluster-admin` finding per identity or pod with a route.
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
-    let (cx, out) = (m.cx, &mut sink.findings);
+    let (cx, out) = (m.cx, sink);
     let graph = &cx.access.graph;
     let Some(admin) = graph.find(&Node::ClusterAdmin) else {
         return;

@@ -17,7 +17,7 @@ use crate::template::Severity;
 /// completely.
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     let (cx, risks, pods, threshold) = (m.cx, m.risks, m.pods, m.threshold);
-    let out = &mut sink.findings;
+    let out = sink;
     let coverage = &cx.snapshot.coverage;
     let existing: BTreeSet<ServiceAccountRef> = cx
         .snapshot

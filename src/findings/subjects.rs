@@ -66,7 +66,7 @@ pub fn chosen(subject: &SubjectAccess, rated: &RatedRisk) -> Chosen {
 
 /// Appends one `risky-subject` finding per (subject, template rule).
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
-    let (cx, out) = (m.cx, &mut sink.findings);
+    let (cx, out) = (m.cx, sink);
     for (si, subject) in cx.access.subjects.iter().enumerate() {
         for rated in &cx.ratings.subjects[si] {
             let risk = &cx.template.rules[rated.risk];
