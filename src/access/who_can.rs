@@ -180,3 +180,100 @@ pub fn who_can(rbac: &Rbac<'_>, graph: &AccessGraph, q: &Question) -> Answer {
         subjects,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The graph walk (matching rules, then role → bindings → subjects) must
+    //! give what a plain pass over every binding gives.
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::source::files::Loader;
+
+    const VERBS: &[&str] = &["get", "create", "*"];
+    const RESOURCES: &[&str] = &["pods", "secrets", "pods/exec", "*"];
+    const NAMESPACES: &[&str] = &["a", "b"];
+
+    /// A cluster of ClusterRoles (one rule each) and bindings, each
+    /// (cluster-wide?, namespace, role, subject).
+    fn cluster(roles: &[(usize, usize)], bindings: &[(bool, usize, usize, usize)]) -> String {
+        let mut items = String::new();
+        for (i, (v, r)) in roles.iter().enumerate() {
+            items.push_str(&format!(
+                "- {{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {{name: r{i}}}, rules: [{{apiGroups: [\"\"], resources: [\"{}\"], verbs: [\"{}\"]}}]}}\n",
+                RESOURCES[*r], VERBS[*v]
+            ));
+        }
+        for (i, (cluster_wide, ns, role, subject)) in bindings.iter().enumerate() {
+            let role = role % roles.len();
+            let (kind, meta) = if *cluster_wide {
+                ("ClusterRoleBinding", format!("{{name: b{i}}}"))
+            } else {
+                (
+                    "RoleBinding",
+                    format!("{{name: b{i}, namespace: {}}}", NAMESPACES[*ns]),
+                )
+            };
+            items.push_str(&format!(
+                "- {{apiVersion: rbac.authorization.k8s.io/v1, kind: {kind}, metadata: {meta}, roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r{role}}}, subjects: [{{kind: User, name: u{subject}}}]}}\n"
+            ));
+        }
+        format!("apiVersion: v1\nkind: List\nitems:\n{items}")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn the_graph_walk_equals_a_pass_over_every_binding(
+            roles in prop::collection::vec((0..VERBS.len(), 0..RESOURCES.len()), 1..5),
+            bindings in prop::collection::vec((any::<bool>(), 0..NAMESPACES.len(), 0..5usize, 0..4usize), 0..8),
+            verb in 0..VERBS.len(),
+            resource in 0..RESOURCES.len(),
+            ns in prop::option::of(0..NAMESPACES.len()),
+        ) {
+            let mut l = Loader::new();
+            l.add_text("t.yaml", &cluster(&roles, &bindings)).unwrap();
+            let snap = l.finish().unwrap().snapshot;
+            let rbac = Rbac::resolve(&snap);
+            let graph = AccessGraph::build_index(&snap, &rbac, &[]);
+            let (res, sub) = RESOURCES[resource].split_once('/').unwrap_or((RESOURCES[resource], ""));
+            let q = Question {
+                verb: VERBS[verb].into(),
+                resource: Resource::Api { group: String::new(), resource: res.into(), subresource: sub.into() },
+                name: Some("x".into()),
+                namespace: ns.map(|n| NAMESPACES[n].to_string()),
+            };
+            let answer = who_can(&rbac, &graph, &q);
+            let mut got: Vec<(String, Vec<Allowance>)> = answer.subjects[1..]
+                .iter()
+                .map(|a| (a.subject.to_string(), a.by.clone()))
+                .collect();
+            got.sort();
+            // The plain pass: every binding in scope, every rule of its role.
+            let name = if request_is_nameless(&q.verb, sub) { "" } else { "x" };
+            let request = Request::Resource { verb: &q.verb, api_group: "", resource: res, subresource: sub, name };
+            let mut want: BTreeMap<String, Vec<Allowance>> = BTreeMap::new();
+            for (i, b) in rbac.bindings.iter().enumerate() {
+                let in_scope = match &b.scope {
+                    Scope::Cluster => true,
+                    Scope::Namespace(n) => answer.namespace.as_deref() == Some(n.as_str()),
+                };
+                let Ok(role) = b.role else { continue };
+                for (ri, rule) in rbac.role(role).rules.iter().enumerate() {
+                    if in_scope && rule_allows(rule.rule, &request) {
+                        for s in &b.subjects {
+                            want.entry(s.to_string()).or_default().push(Allowance { binding: BindingId(i), role, rule: ri });
+                        }
+                    }
+                }
+            }
+            let mut want: Vec<(String, Vec<Allowance>)> = want.into_iter().collect();
+            for (_, by) in &mut want {
+                by.sort();
+                by.dedup();
+            }
+            prop_assert_eq!(got, want);
+        }
+    }
+}
