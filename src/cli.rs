@@ -131,18 +131,23 @@ pub struct AnswerConfig {
     pub width: Option<u16>,
 }
 
+/// The width tables are drawn at: the terminal's own (`None`) when writing
+/// to one, else `COLUMNS`, else 160.
+fn table_width(to_terminal: bool) -> Option<u16> {
+    if to_terminal {
+        return None;
+    }
+    Some(
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(160),
+    )
+}
+
 impl AnswerArgs {
     fn into_config(self, source: SourceArgs) -> AnswerConfig {
-        let width = if self.output_file.is_none() && std::io::stdout().is_terminal() {
-            None
-        } else {
-            Some(
-                std::env::var("COLUMNS")
-                    .ok()
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(160),
-            )
-        };
+        let width = table_width(self.output_file.is_none() && std::io::stdout().is_terminal());
         AnswerConfig {
             source: source.into_config(),
             format: self.format,
@@ -494,16 +499,7 @@ impl ScanArgs {
                 to_terminal && !no_color && std::env::var("TERM").map_or(true, |t| t != "dumb")
             }
         };
-        let width = if to_terminal {
-            None
-        } else {
-            Some(
-                std::env::var("COLUMNS")
-                    .ok()
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(160),
-            )
-        };
+        let width = table_width(to_terminal);
         ScanConfig {
             source: self.source.into_config(),
             save_snapshot: self.save_snapshot,
