@@ -19,7 +19,7 @@
 //! namespace", not one edge per ServiceAccount of the cluster.
 //! How steps are found is in [`super::abuse`]. Pure: no I/O.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -510,20 +510,23 @@ impl AccessGraph {
                 );
             }
         }
-        let sa_nodes: Vec<(String, NodeIndex)> = self
+        let mut sa_nodes: Vec<(&SubjectId, NodeIndex)> = self
             .index
             .iter()
             .filter_map(|(n, i)| match n {
-                Node::Subject(SubjectId::ServiceAccount { namespace, name }) => {
-                    Some((format!("{namespace}/{name}"), *i))
-                }
+                Node::Subject(sa @ SubjectId::ServiceAccount { .. }) => Some((sa, *i)),
                 _ => None,
             })
-            .collect::<BTreeMap<_, _>>()
-            .into_iter()
             .collect();
-        for (key, sa) in sa_nodes {
-            let ns = key.split_once('/').map_or("", |(ns, _)| ns).to_string();
+        sa_nodes.sort();
+        let sa_nodes: Vec<(String, NodeIndex)> = sa_nodes
+            .into_iter()
+            .filter_map(|(sa, i)| match sa {
+                SubjectId::ServiceAccount { namespace, .. } => Some((namespace.clone(), i)),
+                _ => None,
+            })
+            .collect();
+        for (ns, sa) in sa_nodes {
             let from = self.node(Node::ServiceAccounts(Some(ns)));
             self.then(from, sa);
         }
