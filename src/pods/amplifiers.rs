@@ -7,7 +7,7 @@
 //! Secrets are named, never read: a secret amplifier says which Secret and
 //! which env variable, never a value.
 
-use k8s_openapi::api::core::v1::PodSecurityContext;
+use crate::snapshot::pod::PodSecurityContext;
 
 use crate::snapshot::Pod;
 use serde::Serialize;
@@ -246,7 +246,7 @@ pub fn assess(pod: &Pod) -> Vec<Amplifier> {
             });
         }
     }
-    let pod_sc = spec.security_context.as_deref();
+    let pod_sc = spec.security_context.as_ref();
     for c in &all {
         container_amplifiers(c, pod_sc, &mut out);
     }

@@ -7,7 +7,7 @@ pub mod amplifiers;
 pub mod exposure;
 pub mod tokens;
 
-use k8s_openapi::api::core::v1::{EnvFromSource, EnvVar, SecurityContext, VolumeMount};
+use crate::snapshot::pod::{EnvFromSource, EnvVar, SecurityContext, VolumeMount};
 
 use crate::snapshot::Pod;
 use crate::snapshot::pod::Container;

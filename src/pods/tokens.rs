@@ -25,7 +25,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use k8s_openapi::api::core::v1::{KeyToPath, Secret, ServiceAccount, VolumeMount};
+use crate::snapshot::pod::VolumeMount;
+use k8s_openapi::api::core::v1::{KeyToPath, Secret, ServiceAccount};
 use serde::Serialize;
 
 use super::{ContainerKind, ContainerRef, ContainerView, containers, service_account_name};

@@ -427,7 +427,6 @@ impl SnapshotBuilder {
     pub fn add(&mut self, object: Object) {
         let mut object = match object {
             Object::Secret(secret) => Object::Secret(sanitize_secret(secret)),
-            Object::Pod(pod) => Object::Pod(Box::new(sanitize_pod(*pod))),
             other => other,
         };
         if let Some(a) = object.metadata_mut().annotations.as_mut() {
@@ -533,33 +532,6 @@ pub fn sanitize_secret(secret: Secret) -> Secret {
 /// values and Secret data included, and the analysis never reads it: it is
 /// dropped from every object.
 pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
-/// Drops the literal `value` of every env variable of every container: env
-/// values often hold credentials, and the analysis reads only env names and
-/// their `valueFrom` references.
-pub fn sanitize_pod(mut pod: Pod) -> Pod {
-    if let Some(spec) = pod.spec.as_mut() {
-        let envs = (spec.containers.iter_mut().map(|c| &mut c.env))
-            .chain(
-                spec.init_containers
-                    .iter_mut()
-                    .flatten()
-                    .map(|c| &mut c.env),
-            )
-            .chain(
-                spec.ephemeral_containers
-                    .iter_mut()
-                    .flatten()
-                    .map(|c| &mut c.env),
-            );
-        for env in envs.flatten() {
-            for var in env {
-                var.value = None;
-            }
-        }
-    }
-    pod
-}
 
 /// Whether the object carries the bootstrap-policy label.
 pub fn is_bootstrap_default(meta: &ObjectMeta) -> bool {

@@ -4,23 +4,27 @@
 //!
 //! k8s-openapi's `Pod` holds every field of the API (a container alone is
 //! 2 KB before any of its strings, a volume 3 KB); a big cluster's pods were
-//! most of the snapshot. Fields the analysis does not read are skipped by
-//! the decoder, unread and unchecked; the fields kept are the API's own
-//! types, checked as before. It serializes as a `v1 Pod` (with the fields
-//! kept), so snapshot files stay readable by kubectl.
+//! most of the snapshot. Every type here keeps only the fields the analysis
+//! reads, under their API names; the decoder skips the rest unread and
+//! unchecked. Leaf types the analysis reads whole (a `hostPath`, a `secret`
+//! volume, a projected token) are k8s-openapi's own. Literal env `value`s
+//! are never decoded, so they cannot be kept, printed or written anywhere.
+//! A Pod serializes as a `v1 Pod` (with the fields kept), so snapshot files
+//! stay readable by kubectl.
 
 use k8s_openapi::api::core::v1::{
-    EnvFromSource, EnvVar, HostPathVolumeSource, PodSecurityContext, ProjectedVolumeSource,
-    SecretVolumeSource, SecurityContext, VolumeMount,
+    Capabilities, HostPathVolumeSource, SecretEnvSource, SecretKeySelector, SecretProjection,
+    SecretVolumeSource, ServiceAccountTokenProjection,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::{Deserialize, Serialize};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A Pod: metadata, the spec fields the analysis reads, and its phase.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Pod {
-    /// `metadata`.
-    #[serde(default)]
+    /// `metadata`: name, namespace, uid and owner references only (labels,
+    /// annotations and the rest are skipped).
+    #[serde(default, deserialize_with = "pod_metadata")]
     pub metadata: ObjectMeta,
     /// `spec`.
     #[serde(default)]
@@ -47,6 +51,31 @@ impl Serialize for Pod {
         }
         m.end()
     }
+}
+
+/// The metadata of a pod that the analysis reads.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PodMetadata {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    uid: Option<String>,
+    #[serde(default)]
+    owner_references: Option<Vec<OwnerReference>>,
+}
+
+fn pod_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+    let m = PodMetadata::deserialize(d)?;
+    Ok(ObjectMeta {
+        name: m.name,
+        namespace: m.namespace,
+        uid: m.uid,
+        owner_references: m.owner_references,
+        ..ObjectMeta::default()
+    })
 }
 
 /// `spec`: who the pod runs as, where, with what, and its containers.
@@ -88,7 +117,19 @@ pub struct PodSpec {
     pub host_ipc: Option<bool>,
     /// `securityContext`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<Box<PodSecurityContext>>,
+    pub security_context: Option<PodSecurityContext>,
+}
+
+/// `spec.securityContext`: the defaults containers inherit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSecurityContext {
+    /// `runAsUser`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<i64>,
+    /// `runAsNonRoot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_non_root: Option<bool>,
 }
 
 /// A container (of any of the three lists): its name, security context,
@@ -104,12 +145,85 @@ pub struct Container {
     /// `volumeMounts`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_mounts: Option<Vec<VolumeMount>>,
-    /// `env` (literal values are dropped when the snapshot is built).
+    /// `env`: names and secret references (literal values are never read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<EnvVar>>,
     /// `envFrom`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_from: Option<Vec<EnvFromSource>>,
+}
+
+/// A container's `securityContext`: what can hand it the node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityContext {
+    /// `privileged`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<bool>,
+    /// `allowPrivilegeEscalation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_privilege_escalation: Option<bool>,
+    /// `capabilities`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
+    /// `runAsUser`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<i64>,
+    /// `runAsNonRoot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_non_root: Option<bool>,
+    /// `readOnlyRootFilesystem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_root_filesystem: Option<bool>,
+}
+
+/// A `volumeMounts` entry: which volume, where, and which part of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeMount {
+    /// `name`: the volume.
+    pub name: String,
+    /// `mountPath`.
+    pub mount_path: String,
+    /// `subPath`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    /// `subPathExpr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path_expr: Option<String>,
+}
+
+/// An `env` entry: its name and, when it has one, its `valueFrom`. A
+/// literal `value` is skipped unread.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvVar {
+    /// `name`.
+    pub name: String,
+    /// `valueFrom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<EnvVarSource>,
+}
+
+/// `valueFrom`: the Secret reference (other sources are skipped).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvVarSource {
+    /// `secretKeyRef`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key_ref: Option<SecretKeySelector>,
+}
+
+/// An `envFrom` entry: the Secret reference (ConfigMaps are skipped).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvFromSource {
+    /// `prefix`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// `secretRef`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<SecretEnvSource>,
 }
 
 /// A volume: its name and the sources that can hold a token or reach the
@@ -125,9 +239,46 @@ pub struct Volume {
     /// `secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretVolumeSource>,
-    /// `projected` (ServiceAccount tokens, Secrets).
+    /// `projected`: its token and Secret sources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projected: Option<ProjectedVolumeSource>,
+}
+
+/// A `projected` volume: the sources that can hold a token (ConfigMap,
+/// downward API and other sources are skipped at decoding, not kept empty).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectedVolumeSource {
+    /// `sources`, less those with neither a token nor a Secret.
+    #[serde(
+        default,
+        deserialize_with = "token_sources",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sources: Option<Vec<VolumeProjection>>,
+}
+
+/// One projected source: a ServiceAccount token or a Secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeProjection {
+    /// `secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretProjection>,
+    /// `serviceAccountToken`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_token: Option<ServiceAccountTokenProjection>,
+}
+
+fn token_sources<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<VolumeProjection>>, D::Error> {
+    let sources = Option::<Vec<VolumeProjection>>::deserialize(d)?;
+    Ok(sources.map(|mut s| {
+        s.retain(|p| p.secret.is_some() || p.service_account_token.is_some());
+        s.shrink_to_fit();
+        s
+    }))
 }
 
 /// `status`: the phase.

@@ -123,20 +123,20 @@ fn decode_errors_never_print_the_value() {
     let yaml = write(
         &dir,
         "pod.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    env:\n    - name: DB_PASSWORD\n      value: 987654321123\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: v\n      mountPath: 987654321123\n",
     );
     let r = run(&["scan", "-f", &yaml]);
     assert_eq!(r.code, Some(2));
     assert!(!r.stderr.contains("987654321123"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("pod.yaml:9:14: Pod n/p: spec.containers[0].env[0].value: invalid type: an integer, expected a string"),
+        r.stderr.contains("pod.yaml:9:18: Pod n/p: spec.containers[0].volumeMounts[0].mountPath: invalid type: an integer, expected a string"),
         "{}",
         r.stderr
     );
     let json = write(
         &dir,
         "pod.json",
-        r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n","creationTimestamp":"hunter2-is-my-password"},"spec":{"containers":[]}}"#,
+        r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"p","namespace":"n","creationTimestamp":"hunter2-is-my-password"}}"#,
     );
     let r = run(&["scan", "-f", &json]);
     assert_eq!(r.code, Some(2));

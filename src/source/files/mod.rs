@@ -842,14 +842,14 @@ mod tests {
 
     #[test]
     fn decode_errors_name_the_field_never_the_value() {
-        let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PW, value: 987654321123}\n";
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PW, valueFrom: {secretKeyRef: {name: 987654321123, key: k}}}\n";
         let err = load(yaml).unwrap_err().to_string();
         assert_eq!(
             err,
-            "t.yaml:8:25: Pod n/p: spec.containers[0].env[0].value: invalid type: an integer, expected a string"
+            "t.yaml:8:51: Pod n/p: spec.containers[0].env[0].valueFrom.secretKeyRef.name: invalid type: an integer, expected a string"
         );
         let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n"},
-"spec":{"containers":[{"name":"c","env":[{"name":"PW","value":{"s3cr3t":1}}]}]}}"#;
+"spec":{"containers":[{"name":"c","volumeMounts":[{"name":"v","mountPath":{"s3cr3t":1}}]}]}}"#;
         let err = load_as("p.json", json).unwrap_err().to_string();
         assert!(
             !err.contains("s3cr3t") && !err.contains("987654321123"),
@@ -857,8 +857,25 @@ mod tests {
         );
         assert!(err.starts_with("p.json:2:"), "{err}");
         assert!(
-            err.contains("spec.containers[0].env[0].value: invalid type: a mapping"),
+            err.contains("spec.containers[0].volumeMounts[0].mountPath: invalid type: a map"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn literal_env_values_are_never_decoded_so_never_kept() {
+        // A value of any shape is skipped unread: it can neither fail the
+        // load nor reach the snapshot.
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PW, value: hunter2}\n    - {name: N, value: {nested: 987654321123}}\n";
+        let snapshot = load(yaml).unwrap();
+        let dumped = serde_json::to_string(&snapshot.snapshot.pods).unwrap();
+        assert!(
+            !dumped.contains("hunter2") && !dumped.contains("987654321123"),
+            "{dumped}"
+        );
+        assert!(
+            dumped.contains(r#""env":[{"name":"PW"},{"name":"N"}]"#),
+            "{dumped}"
         );
     }
 }
