@@ -554,7 +554,6 @@ mod tests {
             mount_path: "/m".into(),
             sub_path: sub_path.map(String::from),
             sub_path_expr: expr.map(String::from),
-            ..VolumeMount::default()
         }
     }
 
