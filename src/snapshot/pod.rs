@@ -83,16 +83,29 @@ fn pod_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error>
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec {
     /// `containers`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "fitted_list")]
     pub containers: Vec<Container>,
     /// `initContainers`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "fitted",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub init_containers: Option<Vec<Container>>,
     /// `ephemeralContainers` (added by `kubectl debug`), read like the others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "fitted",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ephemeral_containers: Option<Vec<Container>>,
-    /// `volumes`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `volumes`: those with a `hostPath`, `secret` or `projected` source
+    /// (the others are skipped at decoding).
+    #[serde(
+        default,
+        deserialize_with = "kept_volumes",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub volumes: Option<Vec<Volume>>,
     /// `serviceAccountName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,13 +156,26 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<Box<SecurityContext>>,
     /// `volumeMounts`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "fitted",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub volume_mounts: Option<Vec<VolumeMount>>,
-    /// `env`: names and secret references (literal values are never read).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `env`: the variables set from a Secret key (the others, and every
+    /// literal value, are skipped at decoding).
+    #[serde(
+        default,
+        deserialize_with = "secret_env",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub env: Option<Vec<EnvVar>>,
     /// `envFrom`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "fitted",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub env_from: Option<Vec<EnvFromSource>>,
 }
 
@@ -270,15 +296,59 @@ pub struct VolumeProjection {
     pub service_account_token: Option<ServiceAccountTokenProjection>,
 }
 
+/// Decodes an optional list and keeps the items `keep` accepts, in a vector
+/// no larger than they need.
+fn kept<'de, D, T>(d: D, keep: fn(&T) -> bool) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let list = Option::<Vec<T>>::deserialize(d)?;
+    Ok(list.map(|mut l| {
+        l.retain(keep);
+        l.shrink_to_fit();
+        l
+    }))
+}
+
+fn fitted<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    kept(d, |_| true)
+}
+
+fn fitted_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut list = Vec::<T>::deserialize(d)?;
+    list.shrink_to_fit();
+    Ok(list)
+}
+
 fn token_sources<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Vec<VolumeProjection>>, D::Error> {
-    let sources = Option::<Vec<VolumeProjection>>::deserialize(d)?;
-    Ok(sources.map(|mut s| {
-        s.retain(|p| p.secret.is_some() || p.service_account_token.is_some());
-        s.shrink_to_fit();
-        s
-    }))
+    kept(d, |p: &VolumeProjection| {
+        p.secret.is_some() || p.service_account_token.is_some()
+    })
+}
+
+fn secret_env<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<EnvVar>>, D::Error> {
+    kept(d, |e: &EnvVar| {
+        e.value_from
+            .as_ref()
+            .is_some_and(|f| f.secret_key_ref.is_some())
+    })
+}
+
+fn kept_volumes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Volume>>, D::Error> {
+    kept(d, |v: &Volume| {
+        v.host_path.is_some() || v.secret.is_some() || v.projected.is_some()
+    })
 }
 
 /// `status`: the phase.
@@ -296,12 +366,18 @@ mod tests {
 
     #[test]
     fn a_pod_keeps_what_the_analysis_reads_and_drops_the_rest() {
-        let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n"},
+        let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n",
+            "labels":{"app":"a"},"annotations":{"x":"y"},"uid":"u1","generateName":"p-"},
           "spec":{"serviceAccountName":"sa","hostPID":true,"hostIPC":false,"nodeName":"n1",
             "containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"1"}},
-              "securityContext":{"privileged":true},"env":[{"name":"A","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}],
-              "volumeMounts":[{"name":"v","mountPath":"/m"}]}],
-            "volumes":[{"name":"v","hostPath":{"path":"/"}},{"name":"e","emptyDir":{}}]},
+              "securityContext":{"privileged":true,"seccompProfile":{"type":"RuntimeDefault"}},
+              "env":[{"name":"L","value":"literal"},
+                {"name":"F","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}},
+                {"name":"A","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}],
+              "volumeMounts":[{"name":"v","mountPath":"/m","readOnly":true}]}],
+            "volumes":[{"name":"v","hostPath":{"path":"/"}},{"name":"e","emptyDir":{}},
+              {"name":"t","projected":{"sources":[{"configMap":{"name":"kube-root-ca.crt"}},
+                {"serviceAccountToken":{"path":"token"}},{"downwardAPI":{"items":[]}}]}}]},
           "status":{"phase":"Running","podIP":"10.0.0.1"}}"#;
         let pod: Pod = serde_json::from_str(json).unwrap();
         let spec = pod.spec.as_ref().unwrap();
@@ -323,6 +399,21 @@ mod tests {
                 .path,
             "/"
         );
+        // Only the env variable set from a Secret, the hostPath and projected
+        // volumes, and the projected token source are kept.
+        let env = spec.containers[0].env.as_ref().unwrap();
+        assert_eq!(env.len(), 1);
+        assert_eq!(env[0].name, "A");
+        let volumes = spec.volumes.as_ref().unwrap();
+        assert_eq!(
+            volumes.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
+            ["v", "t"]
+        );
+        let sources = volumes[1].projected.as_ref().unwrap().sources.as_ref();
+        assert_eq!(sources.unwrap().len(), 1);
+        assert!(sources.unwrap()[0].service_account_token.is_some());
+        assert_eq!(pod.metadata.uid.as_deref(), Some("u1"));
+        assert!(pod.metadata.labels.is_none() && pod.metadata.annotations.is_none());
         let back = serde_json::to_value(&pod).unwrap();
         assert_eq!(back["apiVersion"], "v1");
         assert_eq!(back["kind"], "Pod");

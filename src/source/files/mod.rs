@@ -866,7 +866,7 @@ mod tests {
     fn literal_env_values_are_never_decoded_so_never_kept() {
         // A value of any shape is skipped unread: it can neither fail the
         // load nor reach the snapshot.
-        let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PW, value: hunter2}\n    - {name: N, value: {nested: 987654321123}}\n";
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PW, value: hunter2}\n    - {name: N, value: {nested: 987654321123}}\n    - {name: S, valueFrom: {secretKeyRef: {name: s, key: k}}}\n";
         let snapshot = load(yaml).unwrap();
         let dumped = serde_json::to_string(&snapshot.snapshot.pods).unwrap();
         assert!(
@@ -874,7 +874,9 @@ mod tests {
             "{dumped}"
         );
         assert!(
-            dumped.contains(r#""env":[{"name":"PW"},{"name":"N"}]"#),
+            dumped.contains(
+                r#""env":[{"name":"S","valueFrom":{"secretKeyRef":{"key":"k","name":"s"}}}]"#
+            ),
             "{dumped}"
         );
     }
