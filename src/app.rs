@@ -23,10 +23,12 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         Some(path) => Template::load(path)?,
         None => Template::builtin(),
     };
+    let started = std::time::Instant::now();
     let Loaded {
         snapshot,
         provenance,
     } = load(&config.source)?;
+    let loaded = started.elapsed();
     // The snapshot is staged first and put in place only once the report is
     // written: both files or neither.
     let staged_snapshot = match &config.save_snapshot {
@@ -46,6 +48,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
             hot_threshold: config.hot_threshold,
         },
     );
+    let analyzed = started.elapsed();
     let selection = selection::select(analysis, &config.filter, &config.view);
     let report = Report::new(&snapshot, provenance, &template, selection);
     let style = TableStyle {
@@ -57,6 +60,15 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         Format::Table => report::table::write(&report, style, out),
     };
     write_report(config.output_file.as_deref(), render)?;
+    if config.source.progress.verbosity > 0 && !config.source.progress.quiet {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        eprintln!(
+            "rbacscan: loaded in {:.1} ms; analyzed in {:.1} ms; selected and wrote the report in {:.1} ms",
+            ms(loaded),
+            ms(analyzed - loaded),
+            ms(started.elapsed() - analyzed),
+        );
+    }
     if let (Some(staged), Some(path)) = (staged_snapshot, &config.save_snapshot) {
         staged
             .commit()

@@ -25,7 +25,8 @@
 //! grants where it would be bound; the group `system:masters` is
 //! cluster-admin. Pure: no I/O.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -149,9 +150,9 @@ pub struct Worth {
     /// (role, scope) pairs that named `bind` grants target, and their worth there.
     roles: HashMap<(RoleId, Scope), Option<Severity>>,
     /// The riskiest ServiceAccount, pod, token secret and node, cluster-wide
-    /// (`None`) and per namespace, for full grants rated by targets: the two
+    /// (under `""`) and per namespace, for full grants rated by targets: the two
     /// riskiest with different owners, so that a holder's own can be passed over.
-    riskiest: HashMap<(TargetKind, Option<String>), Vec<Candidate>>,
+    riskiest: HashMap<TargetKind, Riskiest>,
 }
 
 /// A target for full grants, with the ServiceAccount whose token it carries
@@ -540,81 +541,101 @@ impl Rater<'_, '_> {
         holders: &[&SubjectId],
     ) -> Option<RatedTarget> {
         let ns = match scope {
-            Scope::Cluster => None,
-            Scope::Namespace(ns) => Some(ns.clone()),
+            Scope::Cluster => "",
+            Scope::Namespace(ns) => ns.as_str(),
         };
         self.worth
             .riskiest
-            .get(&(kind, ns))?
+            .get(&kind)?
+            .get(ns)?
             .iter()
             .find(|c| c.owner.as_ref().is_none_or(|o| !holders.contains(&o)))
             .map(|c| c.target.clone())
     }
 }
 
+/// The riskiest objects of one kind: cluster-wide under `""`, and per namespace.
+type Riskiest = HashMap<String, Vec<Candidate>>;
+
 /// Fills [`Worth::riskiest`] from the worth of subjects, pods and nodes.
 fn index_riskiest(worth: &mut Worth, access: &Access<'_>, snapshot: &Snapshot, index: &Index<'_>) {
-    let mut table: HashMap<(TargetKind, Option<String>), Vec<Candidate>> = HashMap::new();
-    let mut offer = |target: RatedTarget, owner: Option<SubjectId>| {
-        if target.severity.is_none() {
-            return;
-        }
-        let namespace = (!target.namespace.is_empty()).then(|| target.namespace.clone());
-        let candidate = Candidate { target, owner };
-        // Riskiest first; among equals, by namespace and name, so that the
-        // choice does not depend on the order objects are offered in.
-        let rank = |c: &Candidate| {
-            (
-                std::cmp::Reverse(c.target.severity),
-                c.target.namespace.clone(),
-                c.target.name.clone(),
-            )
-        };
-        for ns in [None, namespace] {
-            let top = table.entry((candidate.target.kind, ns)).or_default();
-            // Keep the two first with different owners.
-            match top
-                .iter()
-                .position(|c| c.owner.is_some() && c.owner == candidate.owner)
-            {
-                Some(i) if rank(&top[i]) <= rank(&candidate) => continue,
-                Some(i) => {
-                    top.remove(i);
-                }
-                None => {}
-            }
-            top.push(candidate.clone());
-            top.sort_by_key(rank);
-            top.truncate(2);
-        }
-    };
+    let mut table: HashMap<TargetKind, Riskiest> = HashMap::new();
     for (i, s) in access.subjects.iter().enumerate() {
         if let SubjectId::ServiceAccount { namespace, name } = &s.subject {
-            let t = target(
+            let t = (
                 TargetKind::ServiceAccount,
-                namespace,
-                name,
-                worth.subjects[i],
+                namespace.as_str(),
+                name.as_str(),
             );
-            offer(t, Some(s.subject.clone()));
+            offer(&mut table, t, worth.subjects[i], Some(&s.subject));
         }
     }
     for (i, p) in snapshot.pods.iter().enumerate() {
         let ns = p.metadata.namespace.as_deref().unwrap_or("");
         let name = p.metadata.name.as_deref().unwrap_or("");
-        offer(
-            target(TargetKind::Pod, ns, name, worth.pod(i)),
-            index.pod_owner[i].clone(),
-        );
+        let owner = index.pod_owner[i].as_ref();
+        offer(&mut table, (TargetKind::Pod, ns, name), worth.pod(i), owner);
     }
     for ((ns, name), sa) in &index.token_secrets {
         let w = index.subject.get(sa).and_then(|&i| worth.subjects[i]);
-        offer(target(TargetKind::Secret, ns, name, w), Some(sa.clone()));
+        offer(&mut table, (TargetKind::Secret, ns, name), w, Some(sa));
     }
     for (name, w) in &worth.nodes {
-        offer(target(TargetKind::Node, "", name, *w), None);
+        offer(&mut table, (TargetKind::Node, "", name), *w, None);
     }
     worth.riskiest = table;
+}
+
+/// Offers an object (kind, namespace, name) worth `severity` to the riskiest
+/// of its kind, cluster-wide and in its namespace. Each keeps the two first
+/// with different owners, riskiest first and, among equals, by namespace
+/// and name, so that the choice does not depend on the order objects are
+/// offered in. Nothing is copied for an object that is not kept.
+fn offer(
+    table: &mut HashMap<TargetKind, Riskiest>,
+    (kind, namespace, name): (TargetKind, &str, &str),
+    severity: Option<Severity>,
+    owner: Option<&SubjectId>,
+) {
+    if severity.is_none() {
+        return;
+    }
+    let offered = (std::cmp::Reverse(severity), namespace, name);
+    fn rank(c: &Candidate) -> (std::cmp::Reverse<Option<Severity>>, &str, &str) {
+        let t = &c.target;
+        (std::cmp::Reverse(t.severity), &t.namespace, &t.name)
+    }
+    let by_namespace = table.entry(kind).or_default();
+    let scopes: &[&str] = if namespace.is_empty() {
+        &[""]
+    } else {
+        &["", namespace]
+    };
+    for &ns in scopes {
+        let top = match by_namespace.get_mut(ns) {
+            Some(top) => top,
+            None => by_namespace.entry(ns.to_string()).or_default(),
+        };
+        match top
+            .iter()
+            .position(|c| c.owner.is_some() && c.owner.as_ref() == owner)
+        {
+            Some(i) if rank(&top[i]) <= offered => continue,
+            Some(i) => {
+                top.remove(i);
+            }
+            None => {}
+        }
+        if top.len() >= 2 && top.iter().all(|c| rank(c) <= offered) {
+            continue;
+        }
+        top.push(Candidate {
+            target: target(kind, namespace, name, severity),
+            owner: owner.cloned(),
+        });
+        top.sort_by(|a, b| rank(a).cmp(&rank(b)));
+        top.truncate(2);
+    }
 }
 
 fn target(
@@ -859,8 +880,12 @@ fn pods_and_nodes(worth: &mut Worth, exposures: &[PodExposure<'_>], tokens: &[Ve
     for (i, p) in exposures.iter().enumerate() {
         if let Some(node) = p.node() {
             let v = token_worth(worth, i);
-            let entry = worth.nodes.entry(node.to_string()).or_insert(None);
-            *entry = (*entry).max(v);
+            match worth.nodes.get_mut(node) {
+                Some(entry) => *entry = (*entry).max(v),
+                None => {
+                    worth.nodes.insert(node.to_string(), v);
+                }
+            }
         }
     }
     for (i, p) in exposures.iter().enumerate() {

@@ -12,7 +12,8 @@
 //! with approval) is met only when the same holder has all of them in the
 //! same scope. Pure: no I/O.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 

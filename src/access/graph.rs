@@ -19,7 +19,8 @@
 //! namespace", not one edge per ServiceAccount of the cluster.
 //! How steps are found is in [`super::abuse`]. Pure: no I/O.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;

@@ -7,7 +7,8 @@
 //! How much a match is worth is the rating's business (`crate::rating`):
 //! this says only what is granted, for which names, and through which rules.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 

@@ -8,7 +8,8 @@
 //! its node: it is given the tokens of the node's other pods
 //! (`node-host-path`).
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use crate::snapshot::Pod;
 use serde::Serialize;

@@ -9,7 +9,7 @@
 //! (`continuesAs`): that one's finding has the rest, so each step is written
 //! once however many routes share it. Pure: no I/O.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use petgraph::graph::NodeIndex;
 

@@ -4,7 +4,8 @@
 //! urgent: an attacker must first get a token; one level lower, unless a
 //! legacy token secret of it holds a token that never expires).
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::pods::tokens::ServiceAccountRef;

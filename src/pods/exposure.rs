@@ -3,7 +3,8 @@
 //! a hostPath that reaches the kubelet's directory, every token on its node)
 //! and its amplifiers.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::ServiceAccount;
 

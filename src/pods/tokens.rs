@@ -23,7 +23,8 @@
 //! - Only containers whose `volumeMounts` reach the token file (a `subPath`
 //!   can leave it out) can read a volume's token.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 use crate::snapshot::pod::VolumeMount;
 use k8s_openapi::api::core::v1::{KeyToPath, Secret, ServiceAccount};

@@ -3,7 +3,7 @@
 //! with its role looked up by reference and its subjects normalised.
 //! Roles are indexed by identity, so resolving a binding is one lookup.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 

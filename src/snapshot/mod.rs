@@ -464,6 +464,19 @@ impl SnapshotBuilder {
             .map(|(_, &i)| i)
             .collect();
         let duplicates = keys.len() - last.len();
+        // Each list sized once (a pod is large: doubling would leave up to
+        // half of the pods' list unused).
+        let count = |kind: Kind| last.iter().filter(|&&i| keys[i].kind == kind).count();
+        s.cluster_roles.reserve_exact(count(Kind::ClusterRole));
+        s.cluster_role_bindings
+            .reserve_exact(count(Kind::ClusterRoleBinding));
+        s.roles.reserve_exact(count(Kind::Role));
+        s.role_bindings.reserve_exact(count(Kind::RoleBinding));
+        s.service_accounts
+            .reserve_exact(count(Kind::ServiceAccount));
+        s.pods.reserve_exact(count(Kind::Pod));
+        s.namespaces.reserve_exact(count(Kind::Namespace));
+        s.secrets.reserve_exact(count(Kind::Secret));
         let mut slots: Vec<Option<Object>> = self.objects.into_iter().map(Some).collect();
         // Ordered by (kind, namespace, name); each object moved once, into its list.
         for object in last.into_iter().filter_map(|i| slots[i].take()) {
