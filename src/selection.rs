@@ -6,7 +6,7 @@
 
 use crate::findings::nodes::NodesReport;
 use crate::findings::pods::PodView;
-use crate::findings::{Analysis, Code, Finding};
+use crate::findings::{Analysis, Code, Finding, RuleEntry, number_rules};
 use crate::template::Severity;
 
 /// Which findings a report shows.
@@ -60,6 +60,9 @@ pub struct Selection {
     pub analysis: Analysis,
     /// The findings kept.
     pub findings: Vec<Finding>,
+    /// The rules the evidence of the findings kept points to, numbered
+    /// again for them.
+    pub rules: Vec<RuleEntry>,
     /// The pods kept.
     pub pods: Vec<PodView>,
     /// The nodes kept.
@@ -102,7 +105,7 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
         .collect();
     let shown: std::collections::HashSet<crate::snapshot::ObjectKey> =
         pods.iter().map(PodView::key).collect();
-    let findings: Vec<Finding> = std::mem::take(&mut analysis.findings)
+    let mut findings: Vec<Finding> = std::mem::take(&mut analysis.findings)
         .into_iter()
         .filter(|f| filter.keeps(f))
         .filter(|f| {
@@ -110,6 +113,11 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
                 || (f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
         })
         .collect();
+    let rules = if findings.len() == total {
+        std::mem::take(&mut analysis.rules)
+    } else {
+        number_rules(&mut findings)
+    };
     let mut nodes = std::mem::take(&mut analysis.nodes);
     if let Some(f) = pod_filter.filter(|f| !f.nodes.is_empty()) {
         nodes
@@ -122,6 +130,7 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
     Selection {
         analysis,
         findings,
+        rules,
         pods,
         nodes,
         findings_total: total,

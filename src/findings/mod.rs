@@ -16,13 +16,14 @@ pub mod routes;
 pub mod service_accounts;
 pub mod subjects;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use k8s_openapi::api::rbac::v1::PolicyRule;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::access::Access;
-use crate::access::explain::{GroundView, PathView};
+use crate::access::explain::{GroundView, Origin, PathView};
 use crate::access::matching::Grounds;
 use crate::pods::exposure::{self, PodExposure};
 use crate::rating::{self, RatedTarget, Ratings};
@@ -170,16 +171,85 @@ impl std::fmt::Display for FindingScope {
 /// Why a risk finding matched: one rule of one role, through one binding
 /// (the same binding → role → rule as every answer of the access engine),
 /// and what it grants of the risk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// In JSON the rule is not repeated: `ruleRef` points into the report's
+/// `rules` table (see [`RuleEntry`], [`number_rules`]), and the evidence
+/// keeps the binding, the group it reaches the subject through, and what
+/// it grants.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
     /// The binding (absent for role findings), the group it reaches the
     /// subject through, the role, the rule's index, where an aggregated
     /// rule comes from, and the rule.
-    #[serde(flatten)]
     pub ground: GroundView,
+    /// The rule's position in the `rules` table of the findings it is
+    /// part of.
+    pub rule_ref: usize,
     /// What the rule grants of the risk (e.g. `get secrets`).
     pub grants: Vec<String>,
+}
+
+impl Serialize for Evidence {
+    /// `binding`, `viaGroup` (when present), `ruleRef`, `grants`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let g = &self.ground;
+        let fields = 2 + usize::from(g.binding.is_some()) + usize::from(g.via_group.is_some());
+        let mut m = s.serialize_struct("Evidence", fields)?;
+        if let Some(b) = &g.binding {
+            m.serialize_field("binding", b)?;
+        }
+        if let Some(v) = &g.via_group {
+            m.serialize_field("viaGroup", v)?;
+        }
+        m.serialize_field("ruleRef", &self.rule_ref)?;
+        m.serialize_field("grants", &self.grants)?;
+        m.end()
+    }
+}
+
+/// One effective rule that evidence points to: an entry of the report's
+/// `rules` table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleEntry {
+    /// The role.
+    pub role: ObjectKey,
+    /// The rule's index in the role's effective rules.
+    pub rule_index: usize,
+    /// For an aggregated ClusterRole, where the rule comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aggregated_from: Option<Origin>,
+    /// The rule.
+    pub rule: PolicyRule,
+}
+
+/// Numbers the rules the evidence of `findings` points to and returns them
+/// as a table: each distinct (role, rule index) once, ordered by role and
+/// index, so that the same findings always give the same table. Sets every
+/// evidence's [`Evidence::rule_ref`].
+pub fn number_rules(findings: &mut [Finding]) -> Vec<RuleEntry> {
+    let mut entries: BTreeMap<(ObjectKey, usize), RuleEntry> = BTreeMap::new();
+    for e in findings.iter().flat_map(|f| &f.evidence) {
+        let g = &e.ground;
+        entries
+            .entry((g.role.clone(), g.rule_index))
+            .or_insert_with(|| RuleEntry {
+                role: g.role.clone(),
+                rule_index: g.rule_index,
+                aggregated_from: g.aggregated_from.clone(),
+                rule: g.rule.clone(),
+            });
+    }
+    {
+        let ids: BTreeMap<(&ObjectKey, usize), usize> = (entries.keys().enumerate())
+            .map(|(n, (role, index))| ((role, *index), n))
+            .collect();
+        for e in findings.iter_mut().flat_map(|f| &mut f.evidence) {
+            e.rule_ref = ids[&(&e.ground.role, e.ground.rule_index)];
+        }
+    }
+    entries.into_values().collect()
 }
 
 impl Evidence {
@@ -301,6 +371,8 @@ impl Default for AnalysisOptions {
 pub struct Analysis {
     /// All findings, sorted (severity, code, names).
     pub findings: Vec<Finding>,
+    /// The rules the findings' evidence points to (see [`number_rules`]).
+    pub rules: Vec<RuleEntry>,
     /// Distinct subjects evaluated.
     pub subjects_evaluated: usize,
     /// Namespaces treated as privileged.
@@ -358,6 +430,7 @@ impl Context<'_, '_> {
                         g.role,
                         g.rule,
                     ),
+                    rule_ref: 0,
                     grants: g
                         .grants
                         .iter()
@@ -503,8 +576,10 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
         }
     }
     sort(&mut findings);
+    let rules = number_rules(&mut findings);
     Analysis {
         findings,
+        rules,
         subjects_evaluated: access.subjects.len(),
         privileged_namespaces: privileged,
         notes,

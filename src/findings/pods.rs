@@ -47,8 +47,10 @@ pub struct CloudIdentity {
 #[serde(rename_all = "camelCase")]
 pub struct TokenRisk {
     /// The highest severity of its findings, if it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
     /// Its risks (template rule ids), most severe first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub risks: Vec<String>,
     /// Cloud identities its token reaches.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -83,21 +85,23 @@ impl std::fmt::Display for Owner {
 }
 
 /// Everything about one pod.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// In JSON, the tokens its containers read through a hostPath on the
+/// kubelet's directory (every token on its node) are not repeated: `tokens`
+/// lists the others, and `nodeTokens` names each such volume, its
+/// containers and how many of the node's tokens it adds (the node's entry
+/// under `nodes` lists them).
+#[derive(Debug, Clone, PartialEq)]
 pub struct PodView {
     /// The pod's namespace.
     pub namespace: String,
     /// The pod's name.
     pub name: String,
     /// `spec.nodeName`; absent for a pod not scheduled yet.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     /// `status.phase`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     /// The controlling owner (from `ownerReferences`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
     /// The ServiceAccount it runs as.
     pub service_account: ServiceAccountRef,
@@ -106,18 +110,85 @@ pub struct PodView {
     /// The tokens its containers can read.
     pub tokens: Vec<TokenView>,
     /// Secret references that could not be classified (Secrets not listed).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unclassified_secrets: Vec<Unclassified>,
     /// What makes a compromise of it worse.
     pub amplifiers: Vec<Amplifier>,
     /// The severity of its riskiest token the API server accepts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_severity: Option<Severity>,
     /// `tokenSeverity`, one level higher with an escape amplifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
     /// Whether `tokenSeverity` reaches the hot threshold.
     pub hot: bool,
+}
+
+/// The node's tokens a pod's containers read through one hostPath volume.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeTokens<'v> {
+    volume: Option<&'v str>,
+    containers: &'v [ContainerRef],
+    tokens: usize,
+}
+
+impl Serialize for PodView {
+    /// The fields in order, those absent or empty left out, and the
+    /// node's tokens as `nodeTokens` (see [`PodView`]).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (own, via_node): (Vec<&TokenView>, Vec<&TokenView>) = self
+            .tokens
+            .iter()
+            .partition(|t| t.exposure.source != TokenSource::NodeHostPath);
+        let mut node_tokens: Vec<NodeTokens<'_>> = Vec::new();
+        for t in via_node {
+            let e = &t.exposure;
+            match node_tokens
+                .iter_mut()
+                .find(|n| n.volume == e.volume.as_deref() && n.containers == e.containers)
+            {
+                Some(n) => n.tokens += 1,
+                None => node_tokens.push(NodeTokens {
+                    volume: e.volume.as_deref(),
+                    containers: &e.containers,
+                    tokens: 1,
+                }),
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("namespace", &self.namespace)?;
+        m.serialize_entry("name", &self.name)?;
+        if let Some(node) = &self.node {
+            m.serialize_entry("node", node)?;
+        }
+        if let Some(phase) = &self.phase {
+            m.serialize_entry("phase", phase)?;
+        }
+        if let Some(owner) = &self.owner {
+            m.serialize_entry("owner", owner)?;
+        }
+        m.serialize_entry("serviceAccount", &self.service_account)?;
+        m.serialize_entry("automount", &self.automount)?;
+        if !own.is_empty() {
+            m.serialize_entry("tokens", &own)?;
+        }
+        if !node_tokens.is_empty() {
+            m.serialize_entry("nodeTokens", &node_tokens)?;
+        }
+        if !self.unclassified_secrets.is_empty() {
+            m.serialize_entry("unclassifiedSecrets", &self.unclassified_secrets)?;
+        }
+        if !self.amplifiers.is_empty() {
+            m.serialize_entry("amplifiers", &self.amplifiers)?;
+        }
+        if let Some(t) = self.token_severity {
+            m.serialize_entry("tokenSeverity", &t)?;
+        }
+        if let Some(v) = self.severity {
+            m.serialize_entry("severity", &v)?;
+        }
+        m.serialize_entry("hot", &self.hot)?;
+        m.end()
+    }
 }
 
 impl PodView {

@@ -127,6 +127,7 @@ pub struct Exposure {
     pub api_access: bool,
     /// Not in the spec: resolved from the automount settings of a pod that
     /// has not been through admission.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub resolved: bool,
     /// The containers that can read it, sorted.
     pub containers: Vec<ContainerRef>,

@@ -38,13 +38,13 @@ fn json<T: Serialize>(
     body: &T,
     mut out: impl Write,
 ) -> Result<(), ReportError> {
-    serde_json::to_writer_pretty(
-        &mut out,
+    super::json::write_records(
         &Envelope {
             schema_version: SCHEMA_VERSION,
             command,
             body,
         },
+        &mut out,
     )?;
     writeln!(out)?;
     Ok(())

@@ -13,14 +13,14 @@ use serde::Serialize;
 
 use crate::findings::nodes::NodesReport;
 use crate::findings::pods::PodView;
-use crate::findings::{Finding, gap_impact};
+use crate::findings::{Finding, RuleEntry, gap_impact};
 use crate::selection::{Selection, View};
 use crate::snapshot::{Coverage, GapReason, Kind, Snapshot};
 use crate::source::Provenance;
 use crate::template::{Severity, Template};
 
 /// The JSON schema version; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -241,6 +241,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The findings, most severe first.
     pub findings: Vec<Finding>,
+    /// The role rules the findings' evidence points to (`ruleRef` is a
+    /// position in this list).
+    pub rules: Vec<RuleEntry>,
     /// The pods (in the namespaces asked for): tokens, their worth, amplifiers.
     pub pods: Vec<PodView>,
     /// What each node holds.
@@ -258,6 +261,7 @@ impl Report {
         let Selection {
             analysis,
             findings,
+            rules,
             pods,
             nodes,
             findings_total: total,
@@ -316,6 +320,7 @@ impl Report {
             },
             notes: analysis.notes,
             findings,
+            rules,
             pods,
             nodes,
         }

@@ -116,9 +116,11 @@ fn cluster_admin_for_a_ci_service_account_is_critical_with_its_chain() {
     assert_eq!(f["scope"]["kind"], "cluster");
     let e = &f["evidence"][0];
     assert_eq!(e["binding"]["name"], "ci-deployer-cluster-admin");
-    assert_eq!(e["role"]["name"], "cluster-admin");
-    assert_eq!(e["ruleIndex"], 0);
-    assert_eq!(e["rule"]["verbs"][0], "*");
+    // The rule itself is in the report's table, once.
+    let rule = &r["rules"][e["ruleRef"].as_u64().unwrap() as usize];
+    assert_eq!(rule["role"]["name"], "cluster-admin");
+    assert_eq!(rule["ruleIndex"], 0);
+    assert_eq!(rule["rule"]["verbs"][0], "*");
 }
 
 #[test]
@@ -128,7 +130,9 @@ fn aggregated_admin_in_a_role_binding_is_scoped_to_its_namespace() {
     assert_eq!(f["severity"], "HIGH");
     assert_eq!(f["scope"]["namespaces"][0], "shop");
     // admin has `rules: []` in the demo: the rule was aggregated from another role.
-    assert!(f["evidence"][0]["aggregatedFrom"]["role"]["name"].is_string());
+    let rule = &r["rules"][f["evidence"][0]["ruleRef"].as_u64().unwrap() as usize];
+    assert_eq!(rule["role"]["name"], "admin");
+    assert!(rule["aggregatedFrom"]["role"]["name"].is_string());
 }
 
 #[test]
@@ -168,7 +172,7 @@ fn json_has_schema_counts_and_stable_fingerprints() {
     let a = demo_json();
     let b = demo_json();
     assert_eq!(a, b, "deterministic");
-    assert_eq!(a["schemaVersion"], 1);
+    assert_eq!(a["schemaVersion"], 2);
     assert_eq!(a["tool"]["name"], "rbacscan");
     assert_eq!(a["counts"]["objects"]["ClusterRole"], 15);
     let findings = a["findings"].as_array().unwrap();
@@ -193,4 +197,49 @@ fn the_demo_file_and_the_built_in_demo_agree() {
     a["inputs"]["sources"] = Value::Null;
     b["inputs"]["sources"] = Value::Null;
     assert_eq!(a, b);
+}
+
+#[test]
+fn evidence_points_into_the_rules_table_and_every_rule_is_pointed_to() {
+    let all = demo_json();
+    let out = rbacscan()
+        .args(["scan", "--demo", "-o", "json", "-n", "shop"])
+        .output()
+        .unwrap();
+    let filtered: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for r in [&all, &filtered] {
+        let rules = r["rules"].as_array().unwrap();
+        let mut used = vec![false; rules.len()];
+        for f in r["findings"].as_array().unwrap() {
+            for e in f["evidence"].as_array().into_iter().flatten() {
+                let id = e["ruleRef"].as_u64().unwrap() as usize;
+                assert!(id < rules.len(), "{e}");
+                used[id] = true;
+                assert!(e.get("rule").is_none(), "the rule is not repeated");
+            }
+        }
+        assert!(used.iter().all(|&u| u), "no rule without a finding");
+        // Ordered by role, then index: the same findings, the same table.
+        let keys: Vec<(String, String, String, u64)> = rules
+            .iter()
+            .map(|e| {
+                let role = &e["role"];
+                let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+                (
+                    s(&role["kind"]),
+                    s(&role["namespace"]),
+                    s(&role["name"]),
+                    e["ruleIndex"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(keys, sorted);
+    }
+    assert!(
+        filtered["rules"].as_array().unwrap().len() < all["rules"].as_array().unwrap().len(),
+        "a filtered report carries only its findings' rules"
+    );
 }
