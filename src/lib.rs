@@ -10,6 +10,7 @@
 pub mod access;
 pub mod app;
 pub mod cli;
+pub mod cores;
 pub mod error;
 pub mod findings;
 pub mod pods;

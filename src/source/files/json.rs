@@ -10,6 +10,7 @@ use super::{
     Document, Head, Loader, ObjectHead, StatusHead, Undecodable, decode_as, diagnostic,
     line_column_of, path_error,
 };
+use crate::cores;
 use crate::snapshot::{Kind, Object};
 use crate::source::dump::DumpHeader;
 use crate::source::{Location, SourceError};
@@ -184,31 +185,23 @@ fn top_level(loader: &mut Loader, input: &Input<'_>, doc: &RawValue) -> Result<(
         .as_deref()
         .map(|k| (k, kind_head.api_version.as_str()));
     let items = head.items.unwrap_or_default();
-    let mut heads = Vec::with_capacity(items.len());
-    for item in &items {
-        if !item.get().starts_with('{') {
-            return Err(SourceError::NotAnObject {
-                location: input.at(item),
-                message: "list item is not an object".into(),
-            });
-        }
-        let head = serde_json::from_str::<ObjectHead>(item.get())
-            .map_err(|e| SourceError::NotAnObject {
-                location: input.within(item, e.line(), e.column()),
-                message: diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
-            })?
-            .resolve(list);
-        heads.push(head);
-    }
-    // The items are decoded on every core, a batch at a time (which bounds
+    // The items are read on every core, a batch at a time (which bounds
     // the memory of objects decoded but not yet added), then added in their
     // order, so the first error and the copy that wins are the same as one
     // by one.
-    let mut heads = heads.into_iter();
     for batch in items.chunks(BATCH) {
-        let batch_heads: Vec<Head> = heads.by_ref().take(batch.len()).collect();
-        let decoded = decode_all(batch, &batch_heads);
-        for ((item, head), decoded) in batch.iter().zip(batch_heads).zip(decoded) {
+        let read = cores::map(batch, 64, |item| read_item(item, list));
+        for (item, read) in batch.iter().zip(read) {
+            let (head, decoded) = read.map_err(|(message, line, column)| match line {
+                0 => SourceError::NotAnObject {
+                    location: input.at(item),
+                    message,
+                },
+                _ => SourceError::NotAnObject {
+                    location: input.within(item, line, column),
+                    message,
+                },
+            })?;
             match decoded {
                 Some(result) => loader.add_decoded(
                     head,
@@ -227,37 +220,33 @@ fn top_level(loader: &mut Loader, input: &Input<'_>, doc: &RawValue) -> Result<(
     Ok(())
 }
 
-/// Items of a list decoded together, on every core.
+/// Items of a list read together, on every core.
 const BATCH: usize = 4096;
 
+/// An item decoded: `None` when its kind is not one the loader reads (left
+/// to the loader, which counts it), else the object or the message and
+/// position of the decoding error.
 type Decoded = Option<Result<Object, (String, usize, usize)>>;
 
-/// Decodes each item whose kind is one the loader reads (`None` for the
-/// others, left to the loader), splitting the work over the machine's cores.
-fn decode_all(items: &[&RawValue], heads: &[Head]) -> Vec<Decoded> {
-    let one = |(item, head): (&&RawValue, &Head)| -> Decoded {
-        let kind = Kind::from_type(&head.api_version, &head.kind)?;
-        Some(decode(kind, item.get()))
-    };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    // Small lists are not worth a thread.
-    if threads < 2 || items.len() < 256 {
-        return items.iter().zip(heads).map(one).collect();
+/// Reads one list item: its head (type and identity; items of raw API list
+/// responses take the list's item kind, `list`), then, for the kinds the
+/// loader reads, the object. A head that cannot be read is the error, with
+/// its message and position (line 0: the item is not an object at all).
+fn read_item(
+    item: &RawValue,
+    list: Option<(&str, &str)>,
+) -> Result<(Head, Decoded), (String, usize, usize)> {
+    if !item.get().starts_with('{') {
+        return Err(("list item is not an object".into(), 0, 0));
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .zip(heads.chunks(chunk))
-            .map(|(items, heads)| {
-                scope.spawn(move || items.iter().zip(heads).map(one).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    let head = serde_json::from_str::<ObjectHead>(item.get())
+        .map_err(|e| {
+            let message = diagnostic::without_values(diagnostic::strip_position(&e.to_string()));
+            (message, e.line(), e.column())
+        })?
+        .resolve(list);
+    let decoded = Kind::from_type(&head.api_version, &head.kind).map(|k| decode(k, item.get()));
+    Ok((head, decoded))
 }
 
 fn add_object(
