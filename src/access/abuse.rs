@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
 use super::graph::{AccessGraph, Ground, Node, POD_SECURITY_ENFORCE_LABEL, Step, Technique};
+use crate::cores;
 use crate::pods::exposure::PodExposure;
 use crate::rbac::rules::{Grant, Request, rule_grants};
 use crate::rbac::scope::grantable_in_namespace;
@@ -403,52 +404,40 @@ pub(super) fn add_steps(
     }
     // Users and ServiceAccounts: everything they hold, through groups too,
     // less what one of their groups gains alone (membership leads there).
-    let mut shared: HashMap<Vec<String>, Found> = HashMap::new();
-    for s in subjects
+    // Each is worked out on its own (on every core, in runs of subjects
+    // taken in order, each run with its own memo of shared group sets), and
+    // the steps and the roles to bind are collected in subject order: the
+    // graph is the same as one subject after the other would make it.
+    let others: Vec<&SubjectId> = subjects
         .iter()
         .filter(|s| !matches!(s, SubjectId::Group { .. }))
-    {
-        let reach = g.bindings_reaching(s);
-        if reach.is_empty() {
-            continue;
+        .collect();
+    let chunk = others.len().div_ceil(64).max(1);
+    let runs: Vec<&[&SubjectId]> = others.chunks(chunk).collect();
+    let gr: &AccessGraph = g;
+    let results = cores::map(&runs, 2, |run| {
+        let mut shared: HashMap<Vec<String>, Found> = HashMap::new();
+        run.iter()
+            .map(|&s| {
+                let mut bound = Vec::new();
+                let (found, fresh) =
+                    subject_steps(gr, rbac, &lookup, &by_group, s, &mut shared, &mut bound);
+                let steps: Vec<(Node, Node, Step)> = found
+                    .into_iter()
+                    .map(|(t, st)| (Node::Subject(s.clone()), t, st))
+                    .collect();
+                (steps, bound, fresh)
+            })
+            .collect::<Vec<_>>()
+    });
+    // A set of groups worked out again by a later run gives the same steps;
+    // its roles to bind count only the first time, as on one thread.
+    let mut worked_out: HashSet<Vec<String>> = HashSet::new();
+    for (steps, bound, fresh) in results.into_iter().flatten() {
+        pending.extend(steps);
+        if fresh.is_none_or(|key| worked_out.insert(key)) {
+            bound_queue.extend(bound);
         }
-        let direct = reach.iter().any(|r| r.via_group.is_none());
-        let groups: BTreeSet<&String> = reach.iter().filter_map(|r| r.via_group.as_ref()).collect();
-        if !direct && groups.len() < 2 {
-            continue;
-        }
-        let implicit = s.implicit_groups();
-        let new_only = |found: Found| -> Found {
-            found
-                .into_iter()
-                .filter(|(t, st)| {
-                    !implicit.iter().any(|gr| {
-                        by_group
-                            .get(gr)
-                            .is_some_and(|set| set.contains(&(st.how, t.clone())))
-                    })
-                })
-                .collect()
-        };
-        let found = if direct {
-            let holder = holder_of(g, rbac, s, true);
-            new_only(steps_of(&holder, &lookup, rbac, &mut bound_queue))
-        } else {
-            let key: Vec<String> = groups.into_iter().cloned().collect();
-            if let Some(f) = shared.get(&key) {
-                f.clone()
-            } else {
-                let holder = holder_of(g, rbac, s, true);
-                let f = new_only(steps_of(&holder, &lookup, rbac, &mut bound_queue));
-                shared.insert(key, f.clone());
-                f
-            }
-        };
-        pending.extend(
-            found
-                .into_iter()
-                .map(|(t, st)| (Node::Subject(s.clone()), t, st)),
-        );
     }
     // Roles bound by those allowed to bind them.
     while let Some((role, scope)) = bound_queue.pop() {
@@ -469,6 +458,57 @@ pub(super) fn add_steps(
         let to = g.node(to);
         g.add_step(from, to, step);
     }
+}
+
+/// The steps of a user or ServiceAccount: everything it holds, through
+/// groups too, less what one of its groups gains alone (`by_group`). Those
+/// that hold only through groups share the work by set of groups
+/// (`shared`); the set is returned when it was worked out here rather than
+/// taken from `shared`. Roles it may bind are pushed to `bound` (only when
+/// the steps were worked out here).
+fn subject_steps(
+    g: &AccessGraph,
+    rbac: &Rbac<'_>,
+    lookup: &Lookup,
+    by_group: &HashMap<String, HashSet<(Technique, Node)>>,
+    s: &SubjectId,
+    shared: &mut HashMap<Vec<String>, Found>,
+    bound: &mut Vec<(RoleId, Scope)>,
+) -> (Found, Option<Vec<String>>) {
+    let reach = g.bindings_reaching(s);
+    if reach.is_empty() {
+        return (Found::new(), None);
+    }
+    let direct = reach.iter().any(|r| r.via_group.is_none());
+    let groups: BTreeSet<&String> = reach.iter().filter_map(|r| r.via_group.as_ref()).collect();
+    if !direct && groups.len() < 2 {
+        return (Found::new(), None);
+    }
+    let implicit = s.implicit_groups();
+    let new_only = |found: Found| -> Found {
+        found
+            .into_iter()
+            .filter(|(t, st)| {
+                !implicit.iter().any(|gr| {
+                    by_group
+                        .get(gr)
+                        .is_some_and(|set| set.contains(&(st.how, t.clone())))
+                })
+            })
+            .collect()
+    };
+    if direct {
+        let holder = holder_of(g, rbac, s, true);
+        return (new_only(steps_of(&holder, lookup, rbac, bound)), None);
+    }
+    let key: Vec<String> = groups.into_iter().cloned().collect();
+    if let Some(f) = shared.get(&key) {
+        return (f.clone(), None);
+    }
+    let holder = holder_of(g, rbac, s, true);
+    let f = new_only(steps_of(&holder, lookup, rbac, bound));
+    shared.insert(key.clone(), f.clone());
+    (f, Some(key))
 }
 
 /// The rules `subject` holds: through the bindings that name it, and with

@@ -22,6 +22,7 @@ use matching::{Profiler, RoleProfile, Satisfied, Source, satisfy};
 
 use graph::{AccessGraph, Reach};
 
+use crate::cores;
 use crate::pods::exposure::PodExposure;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, Snapshot};
@@ -77,17 +78,46 @@ impl<'s> Access<'s> {
         template: &Template,
         exposures: &[PodExposure<'_>],
     ) -> Access<'s> {
-        let rbac = Rbac::resolve(snapshot);
-        let graph = AccessGraph::build(snapshot, &rbac, exposures);
-        Access::with(rbac, graph, template)
+        Access::build_resolved(snapshot, template, Rbac::resolve(snapshot), exposures)
+    }
+
+    /// Evaluates resolved RBAC against a template: the graph is built while
+    /// the roles are matched against the template, on two cores.
+    pub fn build_resolved(
+        snapshot: &'s Snapshot,
+        template: &Template,
+        rbac: Rbac<'s>,
+        exposures: &[PodExposure<'_>],
+    ) -> Access<'s> {
+        let (graph, profiles) = cores::join(
+            || AccessGraph::build(snapshot, &rbac, exposures),
+            || Access::profiles(&rbac, template),
+        );
+        Access::assemble(rbac, graph, profiles, template)
     }
 
     /// Evaluates resolved RBAC and its graph against a template.
     pub fn with(rbac: Rbac<'s>, graph: AccessGraph, template: &Template) -> Access<'s> {
+        let profiles = Access::profiles(&rbac, template);
+        Access::assemble(rbac, graph, profiles, template)
+    }
+
+    /// What each role matches of the template, by role id.
+    fn profiles(rbac: &Rbac<'s>, template: &Template) -> Vec<RoleProfile<'s>> {
         let mut profiler = Profiler::new(template);
-        let profiles: Vec<RoleProfile> = (0..rbac.roles.len())
-            .map(|i| profiler.profile(&rbac, RoleId(i)))
-            .collect();
+        (0..rbac.roles.len())
+            .map(|i| profiler.profile(rbac, RoleId(i)))
+            .collect()
+    }
+
+    /// The risks of every binding, role and subject, each independent of
+    /// the others (worked out on every core).
+    fn assemble(
+        rbac: Rbac<'s>,
+        graph: AccessGraph,
+        profiles: Vec<RoleProfile<'s>>,
+        template: &Template,
+    ) -> Access<'s> {
         let mut access = Access {
             rbac,
             profiles,
@@ -96,22 +126,26 @@ impl<'s> Access<'s> {
             bindings: Vec::new(),
             roles: Vec::new(),
         };
-        access.bindings = (0..access.rbac.bindings.len())
-            .map(|b| access.binding_risks(template, BindingId(b)))
-            .collect();
-        access.roles = (0..access.rbac.roles.len())
-            .map(|r| {
-                let id = RoleId(r);
-                let scope = access.home_scope(id);
-                access.role_risks(template, id, &scope)
-            })
-            .collect();
-        access.subjects = access
-            .graph
-            .bound_subjects()
-            .into_iter()
-            .map(|s| access.subject_access(template, s))
-            .collect();
+        let bindings: Vec<BindingId> = (0..access.rbac.bindings.len()).map(BindingId).collect();
+        let roles: Vec<RoleId> = (0..access.rbac.roles.len()).map(RoleId).collect();
+        let subjects = access.graph.bound_subjects();
+        let a = &access;
+        let (bindings, (roles, subjects)) = cores::join(
+            || cores::map(&bindings, 1024, |&b| a.binding_risks(template, b)),
+            || {
+                let roles: Vec<Risks> = roles
+                    .iter()
+                    .map(|&id| a.role_risks(template, id, &a.home_scope(id)))
+                    .collect();
+                (
+                    roles,
+                    cores::map(&subjects, 1024, |s| a.subject_access(template, s)),
+                )
+            },
+        );
+        access.bindings = bindings;
+        access.roles = roles;
+        access.subjects = subjects;
         access
     }
 

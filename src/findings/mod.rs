@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::access::Access;
 use crate::access::explain::{GroundView, Origin, PathView};
 use crate::access::matching::Grounds;
+use crate::cores;
 use crate::pods::exposure::{self, PodExposure};
 use crate::rating::{self, RatedTarget, Ratings};
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
@@ -516,8 +517,8 @@ pub const CHECKS: [(&str, Check); 7] = [
 pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptions) -> Analysis {
     let mut privileged = template.privileged_namespaces.clone();
     privileged.extend(options.extra_privileged_namespaces.iter().cloned());
-    let exposures = exposure::expose(snapshot);
-    let access = Access::build(snapshot, template, &exposures);
+    let (exposures, rbac) = cores::join(|| exposure::expose(snapshot), || Rbac::resolve(snapshot));
+    let access = Access::build_resolved(snapshot, template, rbac, &exposures);
     let ratings = rating::rate(snapshot, template, &access, &exposures, &privileged);
     let cx = Context {
         snapshot,
@@ -538,11 +539,19 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
         pods: &pod_views,
         threshold,
     };
-    let mut sink = Sink::default();
-    for (_, check) in CHECKS {
+    // Checks are independent: they run on every core, each into its own
+    // sink, and their findings and notes are taken in the order of CHECKS.
+    let sinks = cores::map(&CHECKS, 1, |(_, check)| {
+        let mut sink = Sink::default();
         check(&model, &mut sink);
+        sink
+    });
+    let (mut findings, mut notes) = (Vec::new(), Vec::new());
+    for sink in sinks {
+        let (f, n) = sink.into_parts();
+        findings.extend(f);
+        notes.extend(n);
     }
-    let (mut findings, mut notes) = sink.into_parts();
     let unclassified: usize = pod_views.iter().map(|p| p.unclassified_secrets.len()).sum();
     if unclassified > 0 {
         let in_pods = pod_views
