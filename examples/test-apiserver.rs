@@ -7,8 +7,11 @@
 //! rbacscan scan --kubeconfig kubeconfig.yaml     # in another shell
 //! ```
 //!
-//! It writes a kubeconfig for itself, prints the URL, serves until killed,
-//! and prints how many requests it answered when its standard input closes.
+//! A dump that is one JSON `List` is served as it is, every field of every
+//! object kept, like a real server; any other input (YAML, several
+//! documents) is served as rbacscan reads it. It writes a kubeconfig for
+//! itself, prints the URL, serves until killed, and prints how many
+//! requests it answered when its standard input closes.
 #![allow(dead_code)]
 
 #[path = "../tests/it/support.rs"]
@@ -24,14 +27,27 @@ fn main() {
         eprintln!("usage: test-apiserver DUMP KUBECONFIG_OUT");
         std::process::exit(2);
     };
-    let mut loader = rbacscan::source::files::Loader::new();
-    if let Err(e) = loader.add_path(dump) {
-        eprintln!("test-apiserver: {e}");
-        std::process::exit(2);
-    }
-    let server =
-        test_server::TestServer::serving(loader.finish().expect("the dump holds objects").snapshot)
-            .start();
+    let list = std::fs::read(dump)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|mut v| match v["items"].take() {
+            serde_json::Value::Array(items) => Some(items),
+            _ => None,
+        });
+    let builder = match list {
+        Some(items) => test_server::TestServer::serving_objects(items),
+        None => {
+            let mut loader = rbacscan::source::files::Loader::new();
+            if let Err(e) = loader.add_path(dump) {
+                eprintln!("test-apiserver: {e}");
+                std::process::exit(2);
+            }
+            test_server::TestServer::serving(
+                loader.finish().expect("the dump holds objects").snapshot,
+            )
+        }
+    };
+    let server = builder.start();
     let text = server.kubeconfig(&server.ca_pem, &[("test", test_server::TOKEN)]);
     std::fs::write(kubeconfig, text).expect("kubeconfig written");
     println!(

@@ -149,6 +149,9 @@ pub struct TestServer {
 /// Configures a [`TestServer`].
 pub struct Builder {
     snapshot: Snapshot,
+    /// Objects served as given instead of the snapshot's (see
+    /// [`TestServer::serving_objects`]).
+    objects: Option<Vec<Value>>,
     faults: Vec<Fault>,
     barrier: Option<usize>,
     secrets: Vec<Value>,
@@ -159,9 +162,20 @@ impl TestServer {
     pub fn serving(snapshot: Snapshot) -> Builder {
         Builder {
             snapshot,
+            objects: None,
             faults: Vec::new(),
             barrier: None,
             secrets: Vec::new(),
+        }
+    }
+
+    /// A server for `objects` (a dump's items) exactly as given, every
+    /// field kept, as a real server stores them; objects of kinds rbacscan
+    /// does not read are left out.
+    pub fn serving_objects(objects: Vec<Value>) -> Builder {
+        Builder {
+            objects: Some(objects),
+            ..TestServer::serving(Snapshot::default())
         }
     }
 
@@ -226,8 +240,21 @@ impl Builder {
         for kind in Kind::ALL {
             lists.insert(list_path(kind), Vec::new());
         }
-        for object in self.snapshot.objects() {
-            let mut value = serde_json::to_value(object).unwrap();
+        let given: Vec<(Kind, Value)> = match self.objects {
+            Some(objects) => objects
+                .into_iter()
+                .filter_map(|v| {
+                    let kind = Kind::from_type(v["apiVersion"].as_str()?, v["kind"].as_str()?)?;
+                    Some((kind, v))
+                })
+                .collect(),
+            None => self
+                .snapshot
+                .objects()
+                .map(|o| (o.kind(), serde_json::to_value(o).unwrap()))
+                .collect(),
+        };
+        for (kind, mut value) in given {
             let meta = &value["metadata"];
             let key = match meta["namespace"].as_str() {
                 Some(ns) => format!("{ns}/{}", meta["name"].as_str().unwrap_or("")),
@@ -238,10 +265,7 @@ impl Builder {
                 m.remove("kind");
                 m.remove("apiVersion");
             }
-            lists
-                .get_mut(&list_path(object.kind()))
-                .unwrap()
-                .push((key, value));
+            lists.get_mut(&list_path(kind)).unwrap().push((key, value));
         }
         for mut value in self.secrets {
             let meta = &value["metadata"];
