@@ -636,3 +636,57 @@ fn who_can_access_and_paths_answer_live_as_they_do_offline() {
     }
     assert_read_only(&server);
 }
+
+#[test]
+fn full_objects_as_a_server_stores_them_scan_like_the_same_file_and_leave_no_value_behind() {
+    // The pods fixture, as a real server would serve it: managed fields,
+    // kubectl's last-applied annotation and literal env values included.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pods-cluster.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut list: Value = serde_saphyr::from_str(&text).unwrap();
+    let items = list["items"].as_array_mut().unwrap();
+    for item in items.iter_mut().filter(|i| i["kind"] == "Pod") {
+        let meta = item["metadata"].as_object_mut().unwrap();
+        meta.insert(
+            "managedFields".into(),
+            serde_json::json!([{"manager": "kubectl", "operation": "Update", "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {}}}]),
+        );
+        meta.insert(
+            "annotations".into(),
+            serde_json::json!({"kubectl.kubernetes.io/last-applied-configuration": "{\"env\":\"hunter2-applied\"}"}),
+        );
+        for c in item["spec"]["containers"].as_array_mut().unwrap() {
+            let c = c.as_object_mut().unwrap();
+            let env = c.entry("env").or_insert_with(|| serde_json::json!([]));
+            env.as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({"name": "DB_PASSWORD", "value": "hunter2-literal"}));
+            c.insert(
+                "resources".into(),
+                serde_json::json!({"limits": {"cpu": "1"}}),
+            );
+        }
+    }
+    let server = TestServer::serving_objects(items.clone()).start();
+    let kc = Kubeconfig::for_server(&server);
+    let file = kc.file("full.json");
+    std::fs::write(&file, serde_json::to_string(&list).unwrap()).unwrap();
+    let saved = kc.file("saved.json");
+    let live = scan_live(&kc, &["--save-snapshot", &saved]);
+    assert_eq!(live.code, Some(0), "{}", live.stderr);
+    let offline = run(&["scan", "-f", &file, "-o", "json"]);
+    assert_eq!(offline.code, Some(0), "{}", offline.stderr);
+    // The same findings and pods (coverage differs: a live scan lists
+    // every kind, the file has no Roles or Namespaces).
+    let (live_report, offline_report) = (live.json(), offline.json());
+    for part in ["findings", "rules", "pods", "nodes"] {
+        assert_eq!(live_report[part], offline_report[part], "{part}");
+    }
+    assert!(!live_report["pods"].as_array().unwrap().is_empty());
+    let snapshot = std::fs::read_to_string(&saved).unwrap();
+    for left_out in ["hunter2", "managedFields", "last-applied"] {
+        assert!(!snapshot.contains(left_out), "{left_out} in the snapshot");
+        assert!(!live.stdout.contains(left_out), "{left_out} in the report");
+    }
+    assert_read_only(&server);
+}
