@@ -40,12 +40,13 @@ struct Input<'t> {
 
 impl Input<'_> {
     /// Where a slice of the text starts.
-    fn at(&self, raw: &RawValue) -> Location {
+    fn at(&self, raw: &str) -> Location {
         self.at_offset(self.offset(raw))
     }
 
-    fn offset(&self, raw: &RawValue) -> usize {
-        raw.get().as_ptr() as usize - self.text.as_ptr() as usize
+    /// Where a slice of the text (`raw`, which must be part of it) starts.
+    fn offset(&self, raw: &str) -> usize {
+        raw.as_ptr() as usize - self.text.as_ptr() as usize
     }
 
     fn at_offset(&self, offset: usize) -> Location {
@@ -56,7 +57,7 @@ impl Input<'_> {
     }
 
     /// A position reported by a parser of the slice `raw`, made absolute.
-    fn within(&self, raw: &RawValue, line: usize, column: usize) -> Location {
+    fn within(&self, raw: &str, line: usize, column: usize) -> Location {
         let (base_line, base_column) = line_column_of(self.text, self.offset(raw));
         let line_column = if line <= 1 {
             (base_line, base_column + column.saturating_sub(1) as u64)
@@ -73,6 +74,16 @@ impl Input<'_> {
 /// Reads a JSON input into `loader`.
 pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), SourceError> {
     let input = Input { name, text };
+    // The usual input, one object or List and nothing else, is read in one
+    // pass; anything else (several documents, an array, an error to word)
+    // takes the general path below, which first cuts the text into
+    // documents.
+    let trimmed = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    if trimmed.starts_with('{')
+        && let Ok(doc) = serde_json::from_str::<Doc>(trimmed)
+    {
+        return top_level(loader, &input, trimmed, Some(doc));
+    }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     let mut documents = 0;
     loop {
@@ -84,24 +95,24 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
         };
         documents += 1;
         match doc.get().as_bytes().first() {
-            Some(b'{') => top_level(loader, &input, doc)?,
+            Some(b'{') => top_level(loader, &input, doc.get(), None)?,
             Some(b'[') => {
                 let elements: Vec<&RawValue> =
                     serde_json::from_str(doc.get()).map_err(|e| syntax(&input, offset, 0, &e))?;
                 for element in elements {
                     if !element.get().starts_with('{') {
                         return Err(SourceError::NotAnObject {
-                            location: input.at(element),
+                            location: input.at(element.get()),
                             message: "expected a Kubernetes object or List in the array".into(),
                         });
                     }
-                    top_level(loader, &input, element)?;
+                    top_level(loader, &input, element.get(), None)?;
                 }
             }
             _ if doc.get() == "null" => {}
             _ => {
                 return Err(SourceError::NotAnObject {
-                    location: input.at(doc),
+                    location: input.at(doc.get()),
                     message: "expected a Kubernetes object or List".into(),
                 });
             }
@@ -159,21 +170,30 @@ struct Doc<'a> {
 }
 
 /// A document (or an element of a top-level array): a List or an object.
-fn top_level(loader: &mut Loader, input: &Input<'_>, doc: &RawValue) -> Result<(), SourceError> {
+/// `parsed` is its head when the caller has read it already.
+fn top_level(
+    loader: &mut Loader,
+    input: &Input<'_>,
+    doc: &str,
+    parsed: Option<Doc<'_>>,
+) -> Result<(), SourceError> {
     let location = input.at(doc);
-    let head: Doc = serde_json::from_str(doc.get()).map_err(|e| SourceError::NotAnObject {
-        location: input.within(doc, e.line(), e.column()),
-        message: diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
-    })?;
+    let head: Doc = match parsed {
+        Some(head) => head,
+        None => serde_json::from_str(doc).map_err(|e| SourceError::NotAnObject {
+            location: input.within(doc, e.line(), e.column()),
+            message: diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
+        })?,
+    };
     let kind_head = Head {
         kind: head.kind.unwrap_or_default(),
         api_version: head.api_version.unwrap_or_default(),
         namespace: String::new(),
         name: String::new(),
     };
-    let status = || serde_json::from_str::<StatusHead>(doc.get()).unwrap_or_default();
+    let status = || serde_json::from_str::<StatusHead>(doc).unwrap_or_default();
     let Document::List(item_kind) = loader.document(&kind_head, status, &location)? else {
-        let head = serde_json::from_str::<ObjectHead>(doc.get())
+        let head = serde_json::from_str::<ObjectHead>(doc)
             .unwrap_or_default()
             .resolve(None);
         return add_object(loader, input, doc, head);
@@ -194,26 +214,26 @@ fn top_level(loader: &mut Loader, input: &Input<'_>, doc: &RawValue) -> Result<(
         for (item, read) in batch.iter().zip(read) {
             let (head, decoded) = read.map_err(|(message, line, column)| match line {
                 0 => SourceError::NotAnObject {
-                    location: input.at(item),
+                    location: input.at(item.get()),
                     message,
                 },
                 _ => SourceError::NotAnObject {
-                    location: input.within(item, line, column),
+                    location: input.within(item.get(), line, column),
                     message,
                 },
             })?;
             match decoded {
                 Some(result) => loader.add_decoded(
                     head,
-                    || input.at(item),
+                    || input.at(item.get()),
                     |_| {
                         result.map_err(|(message, line, column)| Undecodable {
-                            location: Some(input.within(item, line, column)),
+                            location: Some(input.within(item.get(), line, column)),
                             message,
                         })
                     },
                 )?,
-                None => add_object(loader, input, item, head)?,
+                None => add_object(loader, input, item.get(), head)?,
             }
         }
     }
@@ -252,11 +272,11 @@ fn read_item(
 fn add_object(
     loader: &mut Loader,
     input: &Input<'_>,
-    raw: &RawValue,
+    raw: &str,
     head: Head,
 ) -> Result<(), SourceError> {
     let decode = |kind| {
-        decode(kind, raw.get()).map_err(|(message, line, column)| Undecodable {
+        decode(kind, raw).map_err(|(message, line, column)| Undecodable {
             location: Some(input.within(raw, line, column)),
             message,
         })
