@@ -16,7 +16,7 @@
 //! a fixed seed, so every run measures the same input.
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use rbacscan::access::Access;
 use rbacscan::access::graph::AccessGraph;
@@ -261,30 +261,30 @@ fn generate(pods: usize) -> String {
     text
 }
 
-/// The generated dump of `pods` pods, made once per size.
-fn dump(pods: usize) -> &'static str {
-    static CACHE: OnceLock<std::sync::Mutex<Vec<(usize, &'static str)>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap();
-    if let Some((_, text)) = cache.iter().find(|(n, _)| *n == pods) {
-        return text;
+/// Sizes already made of one input, each kept for the whole run.
+type Cache<T> = OnceLock<Mutex<Vec<(usize, &'static T)>>>;
+
+/// What `make` gives for `pods` pods, made once per size.
+fn cached<T: Sync>(cache: &'static Cache<T>, pods: usize, make: impl FnOnce() -> T) -> &'static T {
+    let mut made = cache.get_or_init(Default::default).lock().unwrap();
+    if let Some((_, value)) = made.iter().find(|(n, _)| *n == pods) {
+        return value;
     }
-    let text: &'static str = Box::leak(generate(pods).into_boxed_str());
-    cache.push((pods, text));
-    text
+    let value: &'static T = Box::leak(Box::new(make()));
+    made.push((pods, value));
+    value
 }
 
-/// The generated cluster of `pods` pods, decoded once per size.
+/// The generated dump of `pods` pods.
+fn dump(pods: usize) -> &'static str {
+    static DUMPS: Cache<String> = OnceLock::new();
+    cached::<String>(&DUMPS, pods, || generate(pods))
+}
+
+/// The generated cluster of `pods` pods, decoded.
 fn snapshot(pods: usize) -> &'static Snapshot {
-    static CACHE: OnceLock<std::sync::Mutex<Vec<(usize, &'static Snapshot)>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap();
-    if let Some((_, s)) = cache.iter().find(|(n, _)| *n == pods) {
-        return s;
-    }
-    let s: &'static Snapshot = Box::leak(Box::new(load(dump(pods)).0));
-    cache.push((pods, s));
-    s
+    static SNAPSHOTS: Cache<Snapshot> = OnceLock::new();
+    cached(&SNAPSHOTS, pods, || load(dump(pods)).0)
 }
 
 fn load(text: &str) -> (Snapshot, Provenance) {
