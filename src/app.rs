@@ -46,6 +46,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         &AnalysisOptions {
             extra_privileged_namespaces: config.privileged_namespaces.clone(),
             hot_threshold: config.hot_threshold,
+            leave_workings_to_exit: true,
         },
     );
     let analyzed = started.elapsed();

@@ -246,35 +246,38 @@ impl<'r> Holder<'r> {
 }
 
 /// What the checks look objects up by.
-struct Lookup {
-    pods_by_name: HashMap<String, Vec<(String, usize)>>,
-    token_secrets: HashMap<String, Vec<(String, String)>>,
-    service_accounts: HashMap<String, Vec<String>>,
-    users: Vec<String>,
-    groups: Vec<String>,
-    cluster_roles: HashMap<String, RoleId>,
-    roles: HashMap<(String, String), RoleId>,
-    roles_in: HashMap<String, Vec<RoleId>>,
+struct Lookup<'a> {
+    pods_by_name: HashMap<&'a str, Vec<(&'a str, usize)>>,
+    token_secrets: HashMap<&'a str, Vec<(&'a str, &'a str)>>,
+    service_accounts: HashMap<&'a str, Vec<&'a str>>,
+    users: Vec<&'a str>,
+    groups: Vec<&'a str>,
+    cluster_roles: HashMap<&'a str, RoleId>,
+    roles: HashMap<(&'a str, &'a str), RoleId>,
+    roles_in: HashMap<&'a str, Vec<RoleId>>,
     cluster_role_ids: Vec<RoleId>,
-    restricted: BTreeSet<String>,
-    namespaces: Vec<String>,
+    restricted: BTreeSet<&'a str>,
+    namespaces: Vec<&'a str>,
 }
 
-impl Lookup {
+impl<'a> Lookup<'a> {
+    /// Indexes the cluster's names for the searches of [`steps_of`]:
+    /// `subjects` are the graph's, sorted; every name is borrowed.
     fn new(
-        g: &AccessGraph,
-        snapshot: &Snapshot,
-        rbac: &Rbac<'_>,
-        exposures: &[PodExposure<'_>],
-    ) -> Lookup {
-        let mut pods_by_name: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+        g: &'a AccessGraph,
+        subjects: &'a [SubjectId],
+        snapshot: &'a Snapshot,
+        rbac: &'a Rbac<'_>,
+        exposures: &'a [PodExposure<'_>],
+    ) -> Lookup<'a> {
+        let mut pods_by_name: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
         for (i, p) in exposures.iter().enumerate() {
             pods_by_name
-                .entry(p.pod.metadata.name.clone().unwrap_or_default())
+                .entry(p.pod.metadata.name.as_deref().unwrap_or_default())
                 .or_default()
-                .push((p.pod.metadata.namespace.clone().unwrap_or_default(), i));
+                .push((p.pod.metadata.namespace.as_deref().unwrap_or_default(), i));
         }
-        let mut token_secrets: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut token_secrets: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
         for s in &snapshot.secrets {
             let sa = s
                 .metadata
@@ -287,27 +290,26 @@ impl Lookup {
                     .is_none_or(|t| t == SERVICE_ACCOUNT_TOKEN_TYPE)
             {
                 token_secrets
-                    .entry(name.clone())
+                    .entry(name)
                     .or_default()
-                    .push((s.metadata.namespace.clone().unwrap_or_default(), sa.clone()));
+                    .push((s.metadata.namespace.as_deref().unwrap_or_default(), sa));
             }
         }
-        let mut service_accounts: HashMap<String, Vec<String>> = HashMap::new();
+        let mut service_accounts: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut users = Vec::new();
         let mut groups = Vec::new();
-        for s in g.subjects() {
+        for s in subjects {
             match s {
-                SubjectId::ServiceAccount { namespace, name } => service_accounts
-                    .entry(name.clone())
-                    .or_default()
-                    .push(namespace.clone()),
-                SubjectId::User { name } => users.push(name.clone()),
-                SubjectId::Group { name } => groups.push(name.clone()),
+                SubjectId::ServiceAccount { namespace, name } => {
+                    service_accounts.entry(name).or_default().push(namespace)
+                }
+                SubjectId::User { name } => users.push(name.as_str()),
+                SubjectId::Group { name } => groups.push(name.as_str()),
             }
         }
         let mut cluster_roles = HashMap::new();
         let mut roles = HashMap::new();
-        let mut roles_in: HashMap<String, Vec<RoleId>> = HashMap::new();
+        let mut roles_in: HashMap<&str, Vec<RoleId>> = HashMap::new();
         let mut cluster_role_ids = Vec::new();
         for (i, r) in rbac.roles.iter().enumerate() {
             // A role that can take no step is not worth binding.
@@ -315,12 +317,12 @@ impl Lookup {
                 continue;
             }
             if r.key.kind == Kind::ClusterRole {
-                cluster_roles.insert(r.key.name.clone(), RoleId(i));
+                cluster_roles.insert(r.key.name.as_str(), RoleId(i));
                 cluster_role_ids.push(RoleId(i));
             } else {
-                roles.insert((r.key.namespace.clone(), r.key.name.clone()), RoleId(i));
+                roles.insert((r.key.namespace.as_str(), r.key.name.as_str()), RoleId(i));
                 roles_in
-                    .entry(r.key.namespace.clone())
+                    .entry(r.key.namespace.as_str())
                     .or_default()
                     .push(RoleId(i));
             }
@@ -335,7 +337,7 @@ impl Lookup {
                     .and_then(|l| l.get(POD_SECURITY_ENFORCE_LABEL))
                     .is_some_and(|l| !l.is_empty() && l != "privileged")
             })
-            .filter_map(|n| n.metadata.name.clone())
+            .filter_map(|n| n.metadata.name.as_deref())
             .collect();
         Lookup {
             pods_by_name,
@@ -348,18 +350,18 @@ impl Lookup {
             roles_in,
             cluster_role_ids,
             restricted,
-            namespaces: g.namespaces().iter().cloned().collect(),
+            namespaces: g.namespaces().iter().map(String::as_str).collect(),
         }
     }
 
     /// Objects named `name` in `ns` (`None`: in any namespace).
-    fn in_scope<'a, T>(
-        list: Option<&'a Vec<(String, T)>>,
-        ns: Option<&'a str>,
-    ) -> impl Iterator<Item = &'a (String, T)> {
+    fn in_scope<'l, T>(
+        list: Option<&'l Vec<(&'a str, T)>>,
+        ns: Option<&'l str>,
+    ) -> impl Iterator<Item = &'l (&'a str, T)> {
         list.into_iter()
             .flatten()
-            .filter(move |(n, _)| ns.is_none_or(|ns| ns == n))
+            .filter(move |(n, _)| ns.is_none_or(|ns| ns == *n))
     }
 }
 
@@ -373,13 +375,13 @@ pub(super) fn add_steps(
     rbac: &Rbac<'_>,
     exposures: &[PodExposure<'_>],
 ) {
-    let lookup = Lookup::new(g, snapshot, rbac, exposures);
+    let subjects: Vec<SubjectId> = g.subjects().into_iter().cloned().collect();
+    let lookup = Lookup::new(g, &subjects, snapshot, rbac, exposures);
     let mut bound_queue: Vec<(RoleId, Scope)> = Vec::new();
     let mut bound_seen: HashSet<(RoleId, Scope)> = HashSet::new();
     let mut pending: Vec<(Node, Node, Step)> = Vec::new();
     // Groups first: what a group gains, its members gain through it.
     let mut by_group: HashMap<String, HashSet<(Technique, Node)>> = HashMap::new();
-    let subjects: Vec<SubjectId> = g.subjects().into_iter().cloned().collect();
     for s in subjects
         .iter()
         .filter(|s| matches!(s, SubjectId::Group { .. }))
@@ -453,6 +455,7 @@ pub(super) fn add_steps(
                 .map(|(t, st)| (Node::Bound(role, scope.clone()), t, st)),
         );
     }
+    drop(lookup);
     for (from, to, step) in pending {
         let from = g.node(from);
         let to = g.node(to);
@@ -469,7 +472,7 @@ pub(super) fn add_steps(
 fn subject_steps(
     g: &AccessGraph,
     rbac: &Rbac<'_>,
-    lookup: &Lookup,
+    lookup: &Lookup<'_>,
     by_group: &HashMap<String, HashSet<(Technique, Node)>>,
     s: &SubjectId,
     shared: &mut HashMap<Vec<String>, Found>,
@@ -542,7 +545,7 @@ fn holder_of<'r>(
 /// it holds more than cluster-wide.
 fn steps_of(
     holder: &Holder<'_>,
-    lookup: &Lookup,
+    lookup: &Lookup<'_>,
     rbac: &Rbac<'_>,
     bound: &mut Vec<(RoleId, Scope)>,
 ) -> Found {
@@ -581,7 +584,7 @@ fn steps_of(
         .is_some()
         && !found.iter().any(|(t, _)| *t == Node::ClusterAdmin)
     {
-        for ns in &lookup.namespaces {
+        for &ns in &lookup.namespaces {
             if holder.namespaces.contains_key(ns) {
                 continue;
             }
@@ -609,7 +612,7 @@ fn step(how: Technique, ns: Option<&str>, permissions: Vec<String>, grounds: Vec
 /// The steps `holder` can take in `ns` (`None`: cluster-wide).
 fn steps_in(
     holder: &Holder<'_>,
-    lookup: &Lookup,
+    lookup: &Lookup<'_>,
     rbac: &Rbac<'_>,
     ns: Option<&str>,
     bound: &mut Vec<(RoleId, Scope)>,
@@ -653,9 +656,14 @@ fn steps_in(
                 vec![ground.clone()],
             ),
         ));
-        let restricted: Vec<&String> = match ns {
-            Some(n) => lookup.restricted.iter().filter(|r| *r == n).collect(),
-            None => lookup.restricted.iter().collect(),
+        let restricted: Vec<&str> = match ns {
+            Some(n) => lookup
+                .restricted
+                .iter()
+                .copied()
+                .filter(|r| *r == n)
+                .collect(),
+            None => lookup.restricted.iter().copied().collect(),
         };
         if let Some(first) = restricted.first() {
             let relabel = ["patch", "update"].iter().find_map(|v| {
@@ -731,8 +739,8 @@ fn steps_in(
                     s.because = Some(format!("secret {sns}/{name}"));
                     out.push((
                         Node::Subject(SubjectId::ServiceAccount {
-                            namespace: sns.clone(),
-                            name: sa.clone(),
+                            namespace: sns.to_string(),
+                            name: sa.to_string(),
                         }),
                         s,
                     ));
@@ -755,17 +763,18 @@ fn steps_in(
             continue;
         }
         for (name, g) in grants.named {
-            let namespaces: Vec<&String> = lookup
+            let namespaces: Vec<&str> = lookup
                 .service_accounts
                 .get(name)
                 .into_iter()
                 .flatten()
-                .filter(|n| ns.is_none_or(|ns| ns == n.as_str()))
+                .copied()
+                .filter(|n| ns.is_none_or(|ns| ns == *n))
                 .collect();
             for sns in namespaces {
                 out.push((
                     Node::Subject(SubjectId::ServiceAccount {
-                        namespace: sns.clone(),
+                        namespace: sns.to_string(),
                         name: name.to_string(),
                     }),
                     step(how, ns, vec![format!("{perm} {name}")], vec![g.clone()]),
@@ -867,7 +876,7 @@ fn steps_in(
 /// ClusterRoleBindings): the holder can grant itself the role there.
 fn bind_steps(
     holder: &Holder<'_>,
-    lookup: &Lookup,
+    lookup: &Lookup<'_>,
     ns: Option<&str>,
     bound: &mut Vec<(RoleId, Scope)>,
     out: &mut Found,
@@ -919,7 +928,7 @@ fn bind_steps(
             ),
             None => targets.extend(r.named.iter().filter_map(|(name, g)| {
                 Some((
-                    *lookup.roles.get(&(n.to_string(), name.to_string()))?,
+                    *lookup.roles.get(&(n, *name))?,
                     format!("bind roles {name}"),
                     g.clone(),
                 ))
@@ -942,14 +951,14 @@ fn bind_steps(
 
 /// Steps only cluster-wide rules can grant: impersonation of users and
 /// groups, CSR approval, the kubelet API, admission webhooks.
-fn cluster_only_steps(holder: &Holder<'_>, lookup: &Lookup, out: &mut Found) {
+fn cluster_only_steps(holder: &Holder<'_>, lookup: &Lookup<'_>, out: &mut Found) {
     for (resource, all_names) in [("users", &lookup.users), ("groups", &lookup.groups)] {
         let grants = holder.grants(None, "impersonate", "", resource, "");
         let perm = permission("impersonate", "", resource, "");
         let targets: Vec<(String, Ground, String)> = match &grants.all {
             Some(g) => all_names
                 .iter()
-                .map(|n| (n.clone(), g.clone(), perm.clone()))
+                .map(|n| (n.to_string(), g.clone(), perm.clone()))
                 .collect(),
             None => grants
                 .named

@@ -19,8 +19,9 @@
 //! namespace", not one edge per ServiceAccount of the cluster.
 //! How steps are found is in [`super::abuse`]. Pure: no I/O.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::collections::BTreeSet;
+use std::collections::hash_map::Entry;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -262,9 +263,13 @@ impl AccessGraph {
     }
 
     fn rbac_index(snapshot: &Snapshot, rbac: &Rbac<'_>, exposures: &[PodExposure<'_>]) -> Self {
+        let accounts = known_service_accounts(snapshot, exposures);
+        // Room for the index and, roughly, the pods' nodes and token edges.
+        let nodes = rbac.roles.len() + 2 * rbac.bindings.len() + accounts.len() + exposures.len();
+        let edges = 3 * rbac.bindings.len() + 3 * exposures.len();
         let mut g = AccessGraph {
-            graph: DiGraph::new(),
-            index: HashMap::new(),
+            graph: DiGraph::with_capacity(nodes, edges),
+            index: HashMap::with_capacity(nodes),
             namespaces: BTreeSet::new(),
         };
         for i in 0..rbac.roles.len() {
@@ -284,7 +289,7 @@ impl AccessGraph {
                 g.namespaces.insert(ns.clone());
             }
         }
-        for sa in known_service_accounts(snapshot, exposures) {
+        for sa in accounts {
             if let SubjectId::ServiceAccount { namespace, .. } = &sa {
                 g.namespaces.insert(namespace.clone());
             }
@@ -309,12 +314,13 @@ impl AccessGraph {
 
     /// The node for `node`, added if absent.
     pub(super) fn node(&mut self, node: Node) -> NodeIndex {
-        if let Some(&i) = self.index.get(&node) {
-            return i;
+        match self.index.entry(node) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let i = self.graph.add_node(e.key().clone());
+                *e.insert(i)
+            }
         }
-        let i = self.graph.add_node(node.clone());
-        self.index.insert(node, i);
-        i
     }
 
     /// Adds a step edge.
@@ -561,24 +567,39 @@ impl AccessGraph {
                 },
             );
         }
+        // Pods share namespaces, nodes and ServiceAccounts: each node is
+        // looked up once, by the borrowed name.
+        let mut pods_in: HashMap<&str, NodeIndex> = HashMap::new();
+        let mut hosts: HashMap<&str, NodeIndex> = HashMap::new();
+        let mut accounts: HashMap<&crate::pods::tokens::ServiceAccountRef, NodeIndex> =
+            HashMap::new();
         for (i, p) in exposures.iter().enumerate() {
-            let ns = p.pod.metadata.namespace.clone().unwrap_or_default();
+            let ns = p.pod.metadata.namespace.as_deref().unwrap_or_default();
             let pod = self.node(Node::Pod(i));
-            let pods = self.node(Node::Pods(Some(ns)));
+            let pods = *pods_in
+                .entry(ns)
+                .or_insert_with(|| self.node(Node::Pods(Some(ns.to_string()))));
             self.then(pods, pod);
-            let host = p.node().map(|h| self.node(Node::Host(h.to_string())));
+            let host = p.node().map(|h| {
+                *hosts
+                    .entry(h)
+                    .or_insert_with(|| self.node(Node::Host(h.to_string())))
+            });
             if let Some(host) = host {
                 self.then(any_host, host);
             }
-            let mut seen = BTreeSet::new();
+            let mut seen: Vec<&crate::pods::tokens::ServiceAccountRef> = Vec::new();
             for e in &p.tokens.exposures {
                 if !e.api_access
                     || e.source == TokenSource::NodeHostPath
-                    || !seen.insert(&e.service_account)
+                    || seen.contains(&&e.service_account)
                 {
                     continue;
                 }
-                let sa = self.node(Node::Subject(e.service_account.subject()));
+                seen.push(&e.service_account);
+                let sa = *accounts
+                    .entry(&e.service_account)
+                    .or_insert_with(|| self.node(Node::Subject(e.service_account.subject())));
                 self.add_step(
                     pod,
                     sa,
@@ -638,41 +659,50 @@ impl AccessGraph {
 /// names, sorted: each gets a node, so that its group bindings and the
 /// routes to it are found.
 fn known_service_accounts(snapshot: &Snapshot, exposures: &[PodExposure<'_>]) -> Vec<SubjectId> {
-    let sa = |namespace: Option<&String>, name: &str| SubjectId::ServiceAccount {
-        namespace: namespace.cloned().unwrap_or_default(),
-        name: name.into(),
-    };
-    let mut all: Vec<SubjectId> = (snapshot.service_accounts.iter())
-        .map(|s| {
-            sa(
-                s.metadata.namespace.as_ref(),
-                s.metadata.name.as_deref().unwrap_or(""),
+    // Pods name their ServiceAccount many times over: the pairs are made
+    // unique before any identity is built, and sorted as the identities
+    // would be (namespace, then name).
+    fn ns(namespace: Option<&String>) -> &str {
+        namespace.map_or("", String::as_str)
+    }
+    let mut unique: HashSet<(&str, &str)> = HashSet::with_capacity(snapshot.service_accounts.len());
+    unique.extend((snapshot.service_accounts.iter()).map(|s| {
+        (
+            ns(s.metadata.namespace.as_ref()),
+            s.metadata.name.as_deref().unwrap_or(""),
+        )
+    }));
+    unique.extend(snapshot.pods.iter().map(|p| {
+        (
+            ns(p.metadata.namespace.as_ref()),
+            crate::pods::service_account_name(p),
+        )
+    }));
+    unique.extend(snapshot.secrets.iter().filter_map(|s| {
+        let name = s
+            .metadata
+            .annotations
+            .as_ref()?
+            .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
+        Some((ns(s.metadata.namespace.as_ref()), name.as_str()))
+    }));
+    unique.extend(exposures.iter().flat_map(|p| {
+        (p.tokens.exposures.iter()).map(|e| {
+            (
+                e.service_account.namespace.as_str(),
+                e.service_account.name.as_str(),
             )
         })
-        .chain(snapshot.pods.iter().map(|p| {
-            sa(
-                p.metadata.namespace.as_ref(),
-                crate::pods::service_account_name(p),
-            )
-        }))
-        .chain(snapshot.secrets.iter().filter_map(|s| {
-            let name = s
-                .metadata
-                .annotations
-                .as_ref()?
-                .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
-            Some(sa(s.metadata.namespace.as_ref(), name))
-        }))
-        .chain(exposures.iter().flat_map(|p| {
-            p.tokens
-                .exposures
-                .iter()
-                .map(|e| e.service_account.subject())
-        }))
-        .collect();
-    all.sort();
-    all.dedup();
-    all
+    }));
+    let mut pairs: Vec<(&str, &str)> = unique.into_iter().collect();
+    pairs.sort_unstable();
+    pairs
+        .into_iter()
+        .map(|(namespace, name)| SubjectId::ServiceAccount {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
