@@ -107,8 +107,11 @@ pub struct PathsArgs {
     /// Only routes of at most N steps.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_hops: Option<u32>,
-    /// Leave out routes whose every step is granted by the Kubernetes bootstrap policy (its controllers' own roles).
+    /// Also show routes whose every step is granted by the Kubernetes bootstrap policy (its controllers' own roles): by default they are counted in one line, not listed.
     #[arg(long)]
+    pub include_defaults: bool,
+    /// The default now (kept so that existing scripts work): routes of the bootstrap policy alone are left out unless --include-defaults.
+    #[arg(long, hide = true, conflicts_with = "include_defaults")]
     pub exclude_defaults: bool,
     /// Where the objects come from.
     #[command(flatten)]
@@ -191,7 +194,7 @@ impl PathsArgs {
             from: self.from,
             to: self.to.unwrap_or(Endpoint::ClusterAdmin),
             max_hops: self.max_hops,
-            exclude_defaults: self.exclude_defaults,
+            include_defaults: self.include_defaults,
         };
         (self.answer.into_config(self.source), q)
     }
@@ -334,13 +337,16 @@ pub struct ScanArgs {
     /// Only findings at or above this severity (LOW, MEDIUM, HIGH, CRITICAL); also the hot-pod threshold (default HIGH).
     #[arg(long, value_name = "LEVEL")]
     pub min_severity: Option<Severity>,
-    /// Hide findings that involve only the Kubernetes bootstrap policy (label kubernetes.io/bootstrapping=rbac-defaults).
+    /// Also show findings that involve only the Kubernetes bootstrap policy (objects labelled kubernetes.io/bootstrapping=rbac-defaults that match the policy rbacscan knows). By default they are counted in one line, not listed, and do not count for --fail-on.
     #[arg(long)]
+    pub include_defaults: bool,
+    /// The default now (kept so that existing scripts work): bootstrap-policy findings are left out unless --include-defaults.
+    #[arg(long, hide = true, conflicts_with = "include_defaults")]
     pub exclude_defaults: bool,
     /// Treat this namespace as privileged, in addition to the template's (default kube-system). Repeatable.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     pub privileged_namespace: Vec<String>,
-    /// Exit with code 1 if any reported finding is at or above this severity.
+    /// Exit with code 1 if any finding the report shows is at or above this severity (bootstrap-policy findings only with --include-defaults).
     #[arg(long, value_name = "LEVEL")]
     pub fail_on: Option<Severity>,
     /// Colour the table.
@@ -509,7 +515,7 @@ impl ScanArgs {
             filter: Filter {
                 namespaces: self.namespaces,
                 min_severity: self.min_severity,
-                exclude_defaults: self.exclude_defaults,
+                include_defaults: self.include_defaults,
             },
             hot_threshold: self.min_severity.unwrap_or(Severity::High),
             view: View::Scan,

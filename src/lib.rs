@@ -23,3 +23,4 @@ pub mod snapshot;
 pub mod source;
 pub mod template;
 pub mod terminal;
+pub mod words;

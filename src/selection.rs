@@ -1,5 +1,5 @@
 //! Which findings and pods a report shows: the filters of the command line
-//! (`-n`, `--min-severity`, `--exclude-defaults`, and the pod view's
+//! (`-n`, `--min-severity`, `--include-defaults`, and the pod view's
 //! `--node`, `--privileged`), applied to a finished analysis as their own
 //! step. Filters choose what is shown; they never change what the analysis
 //! finds. Pure: no I/O.
@@ -16,8 +16,9 @@ pub struct Filter {
     pub namespaces: Vec<String>,
     /// Drop findings below this severity.
     pub min_severity: Option<Severity>,
-    /// Drop findings that involve only bootstrap-policy objects.
-    pub exclude_defaults: bool,
+    /// Keep findings that involve only bootstrap-policy objects (left out
+    /// by default).
+    pub include_defaults: bool,
 }
 
 impl Filter {
@@ -26,7 +27,7 @@ impl Filter {
         if self.min_severity.is_some_and(|m| f.severity < m) {
             return false;
         }
-        if self.exclude_defaults && f.bootstrap_default {
+        if !self.include_defaults && f.bootstrap_default {
             return false;
         }
         self.namespaces.is_empty() || self.namespaces.iter().any(|ns| f.scope.covers(ns))
@@ -69,6 +70,8 @@ pub struct Selection {
     pub nodes: NodesReport,
     /// Findings before filtering.
     pub findings_total: usize,
+    /// Findings of the bootstrap policy alone that the filter left out.
+    pub defaults_hidden: usize,
     /// Pods before filtering.
     pub pods_total: usize,
     /// The filter applied.
@@ -105,13 +108,26 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
         .collect();
     let shown: std::collections::HashSet<crate::snapshot::ObjectKey> =
         pods.iter().map(PodView::key).collect();
+    let in_view = |f: &Finding| {
+        pod_filter.is_none()
+            || (f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
+    };
+    // What the other filters would show of the bootstrap policy's findings.
+    let defaults_hidden = match filter.include_defaults {
+        true => 0,
+        false => {
+            let with_defaults = Filter {
+                include_defaults: true,
+                ..filter.clone()
+            };
+            (analysis.findings.iter())
+                .filter(|f| f.bootstrap_default && with_defaults.keeps(f) && in_view(f))
+                .count()
+        }
+    };
     let mut findings: Vec<Finding> = std::mem::take(&mut analysis.findings)
         .into_iter()
-        .filter(|f| filter.keeps(f))
-        .filter(|f| {
-            pod_filter.is_none()
-                || (f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
-        })
+        .filter(|f| filter.keeps(f) && in_view(f))
         .collect();
     let rules = if findings.len() == total {
         std::mem::take(&mut analysis.rules)
@@ -134,6 +150,7 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
         pods,
         nodes,
         findings_total: total,
+        defaults_hidden,
         pods_total: all_pods,
         filter: filter.clone(),
         view: view.clone(),

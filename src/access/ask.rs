@@ -37,8 +37,9 @@ pub enum Ask {
         to: Endpoint,
         /// At most this many steps.
         max_hops: Option<u32>,
-        /// Leave out routes granted by the bootstrap policy alone.
-        exclude_defaults: bool,
+        /// Keep routes granted by the bootstrap policy alone (counted, not
+        /// listed, by default).
+        include_defaults: bool,
     },
 }
 
@@ -124,7 +125,7 @@ impl<'s> Engine<'s> {
                 from,
                 to,
                 max_hops,
-                exclude_defaults,
+                include_defaults,
             } => {
                 let target_node = node_of(graph, exposures, to)?;
                 let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
@@ -144,15 +145,15 @@ impl<'s> Engine<'s> {
                     }
                     None => toward.sources(graph, *max_hops),
                 };
-                let paths = sources
+                let (paths, defaults): (Vec<_>, Vec<_>) = sources
                     .into_iter()
                     .filter_map(|s| toward.route(graph, s))
                     .map(|r| namer.route(&r, &target_node))
-                    .filter(|p| !(*exclude_defaults && p.bootstrap_default))
-                    .collect();
+                    .partition(|p| *include_defaults || !p.bootstrap_default);
                 Answered::Paths(PathsView {
                     target: namer.node(&target_node),
                     paths,
+                    defaults_hidden: defaults.len(),
                 })
             }
         })

@@ -543,6 +543,9 @@ pub struct PathsView {
     pub target: NodeRef,
     /// Every route, shortest first.
     pub paths: Vec<PathView>,
+    /// Routes granted by the bootstrap policy alone, left out (shown with
+    /// `--include-defaults`).
+    pub defaults_hidden: usize,
 }
 
 /// The request a `who-can` answer is about.

@@ -31,6 +31,7 @@ use crate::rating::{self, RatedTarget, Ratings};
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, ObjectKey, Snapshot};
 use crate::template::{Severity, Template};
+use crate::words;
 
 /// The stable code of a kind of finding. Its kebab-case name
 /// ([`Code::as_str`]) and its description ([`Code::description`], the doc
@@ -567,6 +568,9 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
             "{unclassified} secret references in {in_pods} pods could not be classified: Secrets were not listed, so legacy ServiceAccount token secrets cannot be recognised (live: --secret-metadata; offline: include the Secrets or a dump made with it)"
         ));
     }
+    if let Some(note) = unknown_defaults_note(&access.rbac) {
+        notes.push(note);
+    }
     if !snapshot.coverage.has(Kind::Secret) {
         let unrated = ratings
             .subjects
@@ -610,6 +614,37 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
         nodes,
         hot_threshold: threshold,
     }
+}
+
+/// A note on roles and bindings that carry the bootstrap-policy label but
+/// are not the policy rbacscan knows: they are reported as ordinary
+/// objects, and the reader should know why they are not summarised.
+fn unknown_defaults_note(rbac: &Rbac<'_>) -> Option<String> {
+    let roles = (rbac.roles.iter())
+        .filter(|r| r.labelled_default && !r.default)
+        .count();
+    let bindings = (rbac.bindings.iter())
+        .filter(|b| b.labelled_default && !b.default)
+        .count();
+    let mut parts = Vec::new();
+    if roles > 0 {
+        parts.push(words::count(roles, "role"));
+    }
+    if bindings > 0 {
+        parts.push(words::count(bindings, "binding"));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let one = roles + bindings == 1;
+    Some(format!(
+        "{} {} the bootstrap-policy label but {} from the Kubernetes bootstrap policy rbacscan knows ({}): {} reported as ordinary objects (another version's policy, or changed in the cluster)",
+        parts.join(" and "),
+        if one { "carries" } else { "carry" },
+        if one { "differs" } else { "differ" },
+        crate::rbac::bootstrap::known_source(),
+        if one { "it is" } else { "they are" },
+    ))
 }
 
 /// What the analysis cannot see when objects of `kind` could not be read

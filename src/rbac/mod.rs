@@ -5,6 +5,7 @@
 //! Pure: no I/O.
 
 pub mod aggregation;
+pub mod bootstrap;
 pub mod resolve;
 pub mod rules;
 pub mod scope;

@@ -8,6 +8,7 @@ use foldhash::HashMap;
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 
 use super::aggregation;
+use super::bootstrap::{self, RoleMatch};
 use super::subjects::{InvalidSubject, SubjectId};
 use crate::snapshot::{Kind, ObjectKey, Snapshot, is_bootstrap_default};
 
@@ -52,8 +53,11 @@ pub struct EffectiveRule<'s> {
 pub struct ResolvedRole<'s> {
     /// Kind, namespace and name.
     pub key: ObjectKey,
-    /// Carries the bootstrap-policy label.
+    /// Part of the Kubernetes bootstrap policy: it carries the policy's
+    /// label and matches the policy rbacscan knows ([`bootstrap`]).
     pub default: bool,
+    /// Carries the bootstrap-policy label (whether or not it matches).
+    pub labelled_default: bool,
     /// Has an `aggregationRule`: its stored rules come first, then those
     /// aggregated in from the roles it selects.
     pub aggregated: bool,
@@ -77,8 +81,11 @@ pub enum RoleRefProblem {
 pub struct ResolvedBinding {
     /// Kind, namespace and name.
     pub key: ObjectKey,
-    /// Carries the bootstrap-policy label.
+    /// Part of the Kubernetes bootstrap policy: it carries the policy's
+    /// label and matches the policy rbacscan knows ([`bootstrap`]).
     pub default: bool,
+    /// Carries the bootstrap-policy label (whether or not it matches).
+    pub labelled_default: bool,
     /// Where the grant applies.
     pub scope: Scope,
     /// The role the binding references (kind as written, namespace resolved).
@@ -123,6 +130,9 @@ impl<'s> Rbac<'s> {
                 .clone()
                 .unwrap_or_default(),
         };
+        // Aggregated roles of the policy: part of it once the roles they
+        // select are known to be (below).
+        let mut aggregated_known = Vec::new();
         for (i, (cr, sources)) in snapshot
             .cluster_roles
             .iter()
@@ -137,21 +147,52 @@ impl<'s> Rbac<'s> {
                     aggregated_from: (s.role != i).then_some((RoleId(s.role), s.rule)),
                 })
                 .collect();
+            let labelled = is_bootstrap_default(&cr.metadata);
+            let stored = cr.rules.as_deref().unwrap_or_default();
+            let known = match labelled {
+                true => bootstrap::role_matches(
+                    Kind::ClusterRole,
+                    "",
+                    cr.metadata.name.as_deref().unwrap_or_default(),
+                    cr.aggregation_rule.as_ref(),
+                    stored,
+                ),
+                false => RoleMatch::No,
+            };
+            if let RoleMatch::Aggregated { rules } = known {
+                aggregated_known.push((i, rules));
+            }
             roles.push(ResolvedRole {
                 key: cr_key(i),
-                default: is_bootstrap_default(&cr.metadata),
+                default: matches!(known, RoleMatch::Plain),
+                labelled_default: labelled,
                 aggregated: cr.aggregation_rule.is_some(),
                 rules,
             });
         }
         for r in &snapshot.roles {
+            let namespace = r.metadata.namespace.clone().unwrap_or_default();
+            let name = r.metadata.name.clone().unwrap_or_default();
+            let labelled = is_bootstrap_default(&r.metadata);
+            let default = labelled
+                && matches!(
+                    bootstrap::role_matches(
+                        Kind::Role,
+                        &namespace,
+                        &name,
+                        None,
+                        r.rules.as_deref().unwrap_or_default()
+                    ),
+                    RoleMatch::Plain
+                );
             roles.push(ResolvedRole {
                 key: ObjectKey {
                     kind: Kind::Role,
-                    namespace: r.metadata.namespace.clone().unwrap_or_default(),
-                    name: r.metadata.name.clone().unwrap_or_default(),
+                    namespace,
+                    name,
                 },
-                default: is_bootstrap_default(&r.metadata),
+                default,
+                labelled_default: labelled,
                 aggregated: false,
                 rules: own_rules(r.rules.as_deref()),
             });
@@ -172,6 +213,7 @@ impl<'s> Rbac<'s> {
             aggregation_cycles: aggregation.cycles.iter().map(|c| ids(c)).collect(),
             self_selecting: ids(&aggregation.self_selecting),
         };
+        rbac.mark_default_aggregates(snapshot, &aggregated_known);
         for b in &snapshot.cluster_role_bindings {
             let binding = rbac.resolve_binding(
                 Kind::ClusterRoleBinding,
@@ -191,6 +233,41 @@ impl<'s> Rbac<'s> {
             rbac.bindings.push(binding);
         }
         rbac
+    }
+
+    /// Marks the aggregated ClusterRoles of the policy that are part of it:
+    /// each role they select is (aggregated ones included, so this repeats
+    /// until nothing changes), and each stored rule is the policy's or a
+    /// selected role's. A role of anyone's making that a policy role's
+    /// selector picks makes that role an ordinary one.
+    fn mark_default_aggregates(&mut self, snapshot: &Snapshot, known: &[(usize, &[PolicyRule])]) {
+        loop {
+            let mut changed = false;
+            for &(i, policy_rules) in known {
+                if self.roles[i].default {
+                    continue;
+                }
+                let selected = &self.selects[i];
+                let stored = snapshot.cluster_roles[i]
+                    .rules
+                    .as_deref()
+                    .unwrap_or_default();
+                let own_rule = |rule: &PolicyRule| {
+                    bootstrap::rule_in(rule, policy_rules)
+                        || selected.iter().any(|s| {
+                            let theirs = snapshot.cluster_roles[s.0].rules.as_deref();
+                            bootstrap::rule_in(rule, theirs.unwrap_or_default())
+                        })
+                };
+                if selected.iter().all(|s| self.roles[s.0].default) && stored.iter().all(own_rule) {
+                    self.roles[i].default = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
     }
 
     /// The role with this identity.
@@ -255,7 +332,15 @@ impl<'s> Rbac<'s> {
                 namespace: namespace.clone(),
                 name: meta.name.clone().unwrap_or_default(),
             },
-            default: is_bootstrap_default(meta),
+            default: is_bootstrap_default(meta)
+                && bootstrap::binding_matches(
+                    kind,
+                    &namespace,
+                    meta.name.as_deref().unwrap_or_default(),
+                    role_ref,
+                    subjects.unwrap_or_default(),
+                ),
+            labelled_default: is_bootstrap_default(meta),
             scope: if kind == Kind::RoleBinding {
                 Scope::Namespace(namespace)
             } else {

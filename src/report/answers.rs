@@ -10,6 +10,7 @@ use super::graph_export::{Shape, Subgraph, write_dot, write_mermaid};
 use super::table::{TableStyle, cell, line, lines_cell, new_table};
 use super::{ReportError, SCHEMA_VERSION};
 use crate::access::explain::{DiffView, GroundView, HoldingsView, NodeRef, PathsView, WhoCanView};
+use crate::words::plural;
 
 /// Output formats of the questions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,14 +55,6 @@ fn graph(format: AnswerFormat, g: &Subgraph, out: impl Write) -> Result<(), Repo
     match format {
         AnswerFormat::Dot => write_dot(g, out),
         _ => write_mermaid(g, out),
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        word.to_string()
-    } else {
-        format!("{word}s")
     }
 }
 
@@ -303,8 +296,22 @@ pub fn paths(
     match format {
         AnswerFormat::Json => json("paths", view, out),
         AnswerFormat::Table => {
+            fn defaults(n: usize, out: &mut impl Write) -> Result<(), ReportError> {
+                match n {
+                    0 => Ok(()),
+                    n => line(
+                        out,
+                        &format!(
+                            "{n} {} granted by the Kubernetes bootstrap policy alone {} not listed (--include-defaults lists them)",
+                            plural(n, "route"),
+                            if n == 1 { "is" } else { "are" },
+                        ),
+                    ),
+                }
+            }
             if view.paths.is_empty() {
-                return line(&mut out, &format!("no route to {}", view.target));
+                line(&mut out, &format!("no route to {}", view.target))?;
+                return defaults(view.defaults_hidden, &mut out);
             }
             let mut t = new_table(style, &["FROM", "STEPS", "ROUTE"]);
             for p in &view.paths {
@@ -333,7 +340,8 @@ pub fn paths(
                     plural(view.paths.len(), "route"),
                     view.target
                 ),
-            )
+            )?;
+            defaults(view.defaults_hidden, &mut out)
         }
         _ => {
             let mut g = Subgraph::default();

@@ -106,6 +106,9 @@ pub struct Counts {
     pub by_code: BTreeMap<&'static str, usize>,
     /// Findings left out by the filters.
     pub filtered_out: usize,
+    /// Of those, findings of the Kubernetes bootstrap policy alone (shown
+    /// with `--include-defaults`).
+    pub defaults_hidden: usize,
     /// Pods in this report.
     pub pods: usize,
     /// Hot pods in this report.
@@ -122,7 +125,8 @@ pub struct Filters {
     pub namespaces: Vec<String>,
     /// `--min-severity`.
     pub min_severity: Option<Severity>,
-    /// `--exclude-defaults`.
+    /// Whether bootstrap-policy findings were left out (the default;
+    /// `--include-defaults` keeps them).
     pub exclude_defaults: bool,
     /// A pod is hot when a token it exposes carries findings at or above this.
     pub hot_threshold: Severity,
@@ -265,6 +269,7 @@ impl Report {
             pods,
             nodes,
             findings_total: total,
+            defaults_hidden,
             pods_total: all_pods,
             filter,
             view,
@@ -305,6 +310,7 @@ impl Report {
                 by_severity,
                 by_code,
                 filtered_out: total - findings.len(),
+                defaults_hidden,
                 pods: pods.len(),
                 hot_pods: pods.iter().filter(|p| p.hot).count(),
                 pods_filtered_out: all_pods - pods.len(),
@@ -312,7 +318,7 @@ impl Report {
             filters: Filters {
                 namespaces: filter.namespaces.clone(),
                 min_severity: filter.min_severity,
-                exclude_defaults: filter.exclude_defaults,
+                exclude_defaults: !filter.include_defaults,
                 hot_threshold: analysis.hot_threshold,
                 nodes: pod_filter.map(|f| f.nodes.clone()).unwrap_or_default(),
                 privileged: pod_filter.is_some_and(|f| f.privileged),

@@ -13,6 +13,7 @@ use crate::findings::{Code, Finding, FindingScope};
 use crate::snapshot::Kind;
 use crate::template::Severity;
 use crate::terminal;
+use crate::words::plural;
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy)]
@@ -220,7 +221,14 @@ fn summary(r: &Report) -> Vec<String> {
     )];
     if defaults > 0 {
         lines.push(format!(
-            "* {defaults} come only from the Kubernetes bootstrap policy (expected in every cluster; --exclude-defaults hides them)"
+            "* {defaults} come only from the Kubernetes bootstrap policy (expected in every cluster)"
+        ));
+    }
+    let hidden = r.counts.defaults_hidden;
+    if hidden > 0 {
+        lines.push(format!(
+            "{hidden} {} of the Kubernetes bootstrap policy alone (in every cluster) not shown and not counted for --fail-on: --include-defaults shows them",
+            plural(hidden, "finding"),
         ));
     }
     if r.view == "pods" {
@@ -230,8 +238,11 @@ fn summary(r: &Report) -> Vec<String> {
                 r.counts.pods_filtered_out
             ));
         }
-    } else if r.counts.filtered_out > 0 {
-        lines.push(format!("{} more hidden by filters", r.counts.filtered_out));
+    } else if r.counts.filtered_out > hidden {
+        lines.push(format!(
+            "{} more hidden by filters (-n, --min-severity)",
+            r.counts.filtered_out - hidden
+        ));
     }
     if r.is_partial() {
         lines.push("PARTIAL SCAN: these findings rest on an incomplete snapshot (see the top); exit code 3".into());

@@ -23,16 +23,13 @@ fn tmpdir() -> tempfile::TempDir {
 
 #[test]
 fn the_real_default_cluster_is_all_bootstrap_policy() {
-    let r = json_of(&[
-        "scan",
-        "-o",
-        "json",
-        "-f",
-        &real_fixture("default-cluster.yaml"),
-    ]);
+    let fixture = real_fixture("default-cluster.yaml");
+    let r = json_of(&["scan", "-o", "json", "--include-defaults", "-f", &fixture]);
     let findings = r["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     assert!(findings.iter().all(|f| f["bootstrapDefault"] == true));
+    assert_eq!(r["filters"]["excludeDefaults"], false);
+    assert_eq!(r["counts"]["defaultsHidden"], 0);
     // cluster-admin bound to system:masters, public-info-viewer to system:unauthenticated.
     assert!(
         findings
@@ -46,16 +43,108 @@ fn the_real_default_cluster_is_all_bootstrap_policy() {
                 && f["binding"]["name"] == "system:public-info-viewer"
                 && f["severity"] == "MEDIUM")
     );
-    let hidden = json_of(&[
-        "scan",
-        "-o",
-        "json",
-        "--exclude-defaults",
-        "-f",
-        &real_fixture("default-cluster.yaml"),
-    ]);
-    assert_eq!(hidden["counts"]["findings"], 0);
-    assert_eq!(hidden["counts"]["filteredOut"], findings.len());
+    // By default the policy is counted, not listed; `--exclude-defaults`
+    // (the old way to ask for that) still works and changes nothing.
+    for args in [&[][..], &["--exclude-defaults"][..]] {
+        let mut argv = vec!["scan", "-o", "json", "-f", &fixture];
+        argv.extend_from_slice(args);
+        let hidden = json_of(&argv);
+        assert_eq!(hidden["counts"]["findings"], 0);
+        assert_eq!(hidden["counts"]["filteredOut"], findings.len());
+        assert_eq!(hidden["counts"]["defaultsHidden"], findings.len());
+        assert_eq!(hidden["filters"]["excludeDefaults"], true);
+    }
+    let table = rbacscan()
+        .args(["scan", "--color", "never", "-f", &fixture])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "{} findings of the Kubernetes bootstrap policy alone (in every cluster) not shown and not counted for --fail-on: --include-defaults shows them",
+            findings.len()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("more hidden by filters"), "{text}");
+}
+
+#[test]
+fn a_pristine_cluster_passes_fail_on_high_and_the_demo_fails_it() {
+    // The README's CI example: `rbacscan scan --fail-on high`.
+    let fixture = real_fixture("default-cluster.yaml");
+    rbacscan()
+        .args(["scan", "-q", "--fail-on", "high", "-f", &fixture])
+        .assert()
+        .code(0);
+    // Asked for, the policy's findings count.
+    rbacscan()
+        .args([
+            "scan",
+            "-q",
+            "--fail-on",
+            "high",
+            "--include-defaults",
+            "-f",
+            &fixture,
+        ])
+        .assert()
+        .code(1);
+    rbacscan()
+        .args(["scan", "-q", "--fail-on", "high", "--demo"])
+        .assert()
+        .code(1);
+    // Both at once is a contradiction, refused.
+    rbacscan()
+        .args(["scan", "--include-defaults", "--exclude-defaults", "--demo"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn labelling_a_backdoor_as_bootstrap_policy_does_not_hide_it() {
+    // Anyone who may create bindings can set the bootstrap label; the
+    // report must still show the binding and fail the build.
+    let dir = tmpdir();
+    let path = dir.path().join("backdoor.yaml");
+    fs::write(
+        &path,
+        r#"
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: cluster-admin, labels: {kubernetes.io/bootstrapping: rbac-defaults}}, rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}, {nonResourceURLs: ["*"], verbs: ["*"]}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: "system:controller:backdoor", labels: {kubernetes.io/bootstrapping: rbac-defaults}}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}, subjects: [{kind: User, name: eve}]}
+"#,
+    )
+    .unwrap();
+    let out = rbacscan()
+        .args([
+            "scan",
+            "-o",
+            "json",
+            "--fail-on",
+            "high",
+            "-f",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let eve: Vec<&Value> = (r["findings"].as_array().unwrap().iter())
+        .filter(|f| f["subject"]["name"] == "eve")
+        .collect();
+    assert!(!eve.is_empty());
+    assert!(eve.iter().all(|f| f["bootstrapDefault"] == false));
+    assert!(
+        (r["notes"].as_array().unwrap().iter()).any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("1 binding carries the bootstrap-policy label")),
+        "{}",
+        r["notes"]
+    );
 }
 
 #[test]

@@ -52,7 +52,7 @@ fn route(yaml: &str, from: &str) -> Option<Vec<(String, String)>> {
         from: Some(parse_endpoint(from).unwrap()),
         to: Endpoint::ClusterAdmin,
         max_hops: None,
-        exclude_defaults: false,
+        include_defaults: true,
     };
     let Answered::Paths(v) = answer(&snap, &ask).unwrap() else {
         panic!("not paths")
