@@ -47,7 +47,7 @@ impl Kubeconfig {
         Kubeconfig::from_text(&server.kubeconfig(ca_pem, contexts))
     }
 
-    fn from_text(text: &str) -> Kubeconfig {
+    pub(super) fn from_text(text: &str) -> Kubeconfig {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kubeconfig");
         std::fs::write(&path, text).unwrap();

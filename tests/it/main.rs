@@ -2,6 +2,7 @@
 //! binary, and library-level checks against real API-server fixtures.
 
 mod cli;
+mod connect;
 mod demo;
 mod hostile;
 mod live;

@@ -30,13 +30,19 @@ pub fn demo_path() -> String {
 
 /// The binary, with a clean environment: no colour, fixed width, and no
 /// cluster but the one a test names (no KUBECONFIG, a HOME without
-/// `.kube/config`, not in a pod).
+/// `.kube/config`, not in a pod, no proxy).
 pub fn rbacscan() -> Command {
     let mut c = Command::cargo_bin("rbacscan").expect("binary built");
     c.env_remove("NO_COLOR")
         .env("COLUMNS", "200")
         .env_remove("KUBECONFIG")
         .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .env("HOME", "/nonexistent/rbacscan-test-home");
     c
 }

@@ -155,6 +155,7 @@ pub struct Builder {
     faults: Vec<Fault>,
     barrier: Option<usize>,
     secrets: Vec<Value>,
+    token: String,
 }
 
 impl TestServer {
@@ -166,6 +167,7 @@ impl TestServer {
             faults: Vec::new(),
             barrier: None,
             secrets: Vec::new(),
+            token: TOKEN.into(),
         }
     }
 
@@ -234,6 +236,12 @@ impl Builder {
         self
     }
 
+    /// Accepts this bearer token instead of [`TOKEN`].
+    pub fn token(mut self, token: &str) -> Self {
+        self.token = token.into();
+        self
+    }
+
     /// Starts serving on 127.0.0.1 on a port of its own.
     pub fn start(self) -> TestServer {
         let mut lists: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
@@ -296,7 +304,7 @@ impl Builder {
             barrier: self.barrier,
             first_pages: tokio::sync::watch::channel(BTreeSet::new()).0,
             barrier_met: Mutex::new(None),
-            token: TOKEN.into(),
+            token: self.token,
         });
         let tls = Tls::new();
         let runtime = tokio::runtime::Builder::new_multi_thread()
