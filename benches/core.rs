@@ -375,6 +375,7 @@ fn render_table(bencher: divan::Bencher, pods: usize) {
     let style = table::TableStyle {
         color: false,
         width: Some(200),
+        limit: Some(20),
     };
     bencher.bench(|| table::write(&report, style, std::io::sink()));
 }

@@ -55,6 +55,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     let style = TableStyle {
         color: config.color,
         width: config.width,
+        limit: config.limit,
     };
     let render = |out: &mut dyn Write| match config.format {
         Format::Json => report::json::write(&report, out),
@@ -122,6 +123,7 @@ pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
     let style = TableStyle {
         color: false,
         width: config.width,
+        limit: None,
     };
     let format = config.format;
     let render = |out: &mut dyn Write| match &answered {

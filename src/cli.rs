@@ -54,6 +54,9 @@ pub struct AnswerArgs {
     /// Write the answer to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<String>,
+    /// Lay tables out at N columns (default: the terminal's width, else COLUMNS, else 160).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
 }
 
 /// Arguments of `who-can`.
@@ -134,23 +137,30 @@ pub struct AnswerConfig {
     pub width: Option<u16>,
 }
 
-/// The width tables are drawn at: the terminal's own (`None`) when writing
-/// to one, else `COLUMNS`, else 160.
-fn table_width(to_terminal: bool) -> Option<u16> {
-    if to_terminal {
-        return None;
+/// The width tables and prose are laid out at: `--width`, else the
+/// terminal's own when writing to one, else `COLUMNS`, else 160.
+fn table_width(to_terminal: bool, asked: Option<u16>) -> Option<u16> {
+    if asked.is_some() {
+        return asked;
+    }
+    if to_terminal && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+        return Some(w);
     }
     Some(
         std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())
+            .filter(|&c: &u16| c > 0)
             .unwrap_or(160),
     )
 }
 
 impl AnswerArgs {
     fn into_config(self, source: SourceArgs) -> AnswerConfig {
-        let width = table_width(self.output_file.is_none() && std::io::stdout().is_terminal());
+        let width = table_width(
+            self.output_file.is_none() && std::io::stdout().is_terminal(),
+            self.width,
+        );
         AnswerConfig {
             source: source.into_config(),
             format: self.format,
@@ -352,6 +362,15 @@ pub struct ScanArgs {
     /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Lay the table out at N columns (default: the terminal's width, else COLUMNS, else 160).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+    /// Show at most N rows per section of the table (the most severe), then a line saying how many more.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: u64,
+    /// Show every row of every section (no --limit).
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 /// Arguments of `pods`.
@@ -491,6 +510,8 @@ pub struct ScanConfig {
     pub color: bool,
     /// Table width; `None` asks the terminal.
     pub width: Option<u16>,
+    /// At most this many rows per section; `None` for all.
+    pub limit: Option<usize>,
 }
 
 impl ScanArgs {
@@ -505,7 +526,7 @@ impl ScanArgs {
                 to_terminal && !no_color && std::env::var("TERM").map_or(true, |t| t != "dumb")
             }
         };
-        let width = table_width(to_terminal);
+        let width = table_width(to_terminal, self.width);
         ScanConfig {
             source: self.source.into_config(),
             save_snapshot: self.save_snapshot,
@@ -523,6 +544,7 @@ impl ScanArgs {
             fail_on: self.fail_on,
             color,
             width,
+            limit: (!self.all).then(|| usize::try_from(self.limit).unwrap_or(usize::MAX)),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::graph_export::{Shape, Subgraph, write_dot, write_mermaid};
-use super::table::{TableStyle, cell, line, lines_cell, new_table};
+use super::table::{TableStyle, cell, line, lines_cell, new_table, render};
 use super::{ReportError, SCHEMA_VERSION};
 use crate::access::explain::{DiffView, GroundView, HoldingsView, NodeRef, PathsView, WhoCanView};
 use crate::words::plural;
@@ -108,7 +108,7 @@ pub fn who_can(
                 }
                 t.add_row(vec![cell(who.to_string()), lines_cell(by)]);
             }
-            writeln!(out, "{t}")?;
+            render(&mut out, &t, style)?;
             line(
                 &mut out,
                 &format!(
@@ -209,7 +209,7 @@ pub fn holdings(
                 for h in &view.cluster_wide {
                     t.add_row(rule_row(&h.ground));
                 }
-                writeln!(out, "{t}")?;
+                render(&mut out, &t, style)?;
             }
             for (ns, rules) in &view.namespaces {
                 line(&mut out, "")?;
@@ -221,7 +221,7 @@ pub fn holdings(
                 for h in rules {
                     t.add_row(rule_row(&h.ground));
                 }
-                writeln!(out, "{t}")?;
+                render(&mut out, &t, style)?;
             }
             Ok(())
         }
@@ -267,7 +267,7 @@ pub fn diff(
                         cell(d.granted_by.chain()),
                     ]);
                 }
-                writeln!(out, "{t}")?;
+                render(&mut out, &t, style)?;
             }
             Ok(())
         }
@@ -331,7 +331,7 @@ pub fn paths(
                     lines_cell(steps),
                 ]);
             }
-            writeln!(out, "{t}")?;
+            render(&mut out, &t, style)?;
             line(
                 &mut out,
                 &format!(

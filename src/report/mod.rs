@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod graph_export;
 pub mod json;
+pub mod problems;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -102,6 +103,9 @@ pub struct Counts {
     pub findings: usize,
     /// Findings in this report by severity.
     pub by_severity: BySeverity,
+    /// The findings counted as problems to fix, by severity (see
+    /// [`problems`]).
+    pub problems: BySeverity,
     /// Findings in this report by code.
     pub by_code: BTreeMap<&'static str, usize>,
     /// Findings left out by the filters.
@@ -308,6 +312,7 @@ impl Report {
                 subjects: analysis.subjects_evaluated,
                 findings: findings.len(),
                 by_severity,
+                problems: problems::by_severity(&problems::problems(&findings)),
                 by_code,
                 filtered_out: total - findings.len(),
                 defaults_hidden,

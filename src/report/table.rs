@@ -8,12 +8,13 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 mod pods;
 
+use super::problems::scope_of;
 use super::{Report, ReportError};
-use crate::findings::{Code, Finding, FindingScope};
+use crate::findings::{Code, Finding};
 use crate::snapshot::Kind;
 use crate::template::Severity;
 use crate::terminal;
-use crate::words::plural;
+use crate::words::{self, plural};
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +23,8 @@ pub struct TableStyle {
     pub color: bool,
     /// Maximum width in columns; `None` asks the terminal.
     pub width: Option<u16>,
+    /// At most this many rows per section (`None`: all).
+    pub limit: Option<usize>,
 }
 
 /// At most this many risk ids are listed per row.
@@ -29,6 +32,10 @@ const MAX_RISKS: usize = 6;
 
 /// The longest line of a cell, in characters; longer ones are cut (JSON keeps them whole).
 const MAX_LINE: usize = 512;
+
+/// The longest line of prose outside the tables, in characters; longer
+/// ones (a hostile name quoted in a summary) are cut like cells.
+const MAX_PROSE: usize = 2048;
 
 /// A cell holding one line of text from the analysis, escaped and cut (see
 /// [`terminal`]): names, messages and evidence are cluster data.
@@ -56,13 +63,16 @@ pub(super) fn line(out: &mut impl Write, text: &str) -> Result<(), ReportError> 
 
 /// Writes the report as tables.
 pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<(), ReportError> {
-    write_lines(&mut out, &header(report))?;
+    for l in header(report) {
+        wrapped(&mut out, &l, style, "  ")?;
+    }
     for note in &report.notes {
-        line(&mut out, &format!("note: {note}"))?;
+        wrapped(&mut out, &format!("note: {note}"), style, "  ")?;
     }
     if report.view == "pods" {
         return pods::write_view(report, style, out);
     }
+    write_problems(report, style, &mut out)?;
     pods::write_hot(report, style, &mut out)?;
     type Section<'r> = (
         &'static str,
@@ -106,19 +116,261 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
         if findings.is_empty() {
             continue;
         }
-        let table = make(&findings, style);
+        let rows = group(&findings, row_key(title));
+        let shown: Vec<&Finding> = rows
+            .iter()
+            .take(style.limit.unwrap_or(usize::MAX))
+            .flatten()
+            .copied()
+            .collect();
+        let table = make(&shown, style);
         writeln!(
             out,
-            "\n{title}: {} rows, {} findings",
-            table.row_count(),
-            findings.len()
+            "\n{title}: {}, {}",
+            words::count(rows.len(), "row"),
+            words::count(findings.len(), "finding")
         )?;
-        writeln!(out, "{table}")?;
+        render(&mut out, &table, style)?;
+        more_rows(&mut out, rows.len(), table.row_count())?;
     }
     pods::write_nodes(report, style, &mut out)?;
     writeln!(out)?;
-    write_lines(&mut out, &summary(report))?;
+    write_lines(&mut out, &summary(report), style)?;
     out.flush()?;
+    Ok(())
+}
+
+/// What makes a row of each section: findings of one row are listed
+/// together, and `--limit` counts rows.
+fn row_key(title: &str) -> fn(&Finding) -> String {
+    match title {
+        "RISKY SUBJECTS" => |f| {
+            f.subject
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        },
+        "RISKY BINDINGS" => |f| {
+            f.binding
+                .as_ref()
+                .map(|b| b.to_string())
+                .unwrap_or_default()
+        },
+        "RISKY ROLES" => |f| f.role.as_ref().map(|r| r.to_string()).unwrap_or_default(),
+        _ => |f| f.fingerprint.clone(),
+    }
+}
+
+/// The line after a section cut at `--limit`: how many rows are not shown
+/// and how to see them.
+pub(super) fn more_rows(
+    out: &mut impl Write,
+    rows: usize,
+    shown: usize,
+) -> Result<(), ReportError> {
+    if rows > shown {
+        let more = rows - shown;
+        writeln!(
+            out,
+            "{more} more {} (--limit N, --all, or -o json)",
+            plural(more, "row")
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes a table: as a grid when every column can hold its longest word
+/// within the width, else as one block per row (`HEADER: value` lines,
+/// wrapped between words), so that no name is ever cut inside.
+pub(super) fn render(
+    out: &mut impl Write,
+    t: &Table,
+    style: TableStyle,
+) -> Result<(), ReportError> {
+    let Some(width) = style.width.map(usize::from) else {
+        writeln!(out, "{t}")?;
+        return Ok(());
+    };
+    let headers: Vec<String> = t
+        .header()
+        .map(|h| h.cell_iter().map(|c| c.content()).collect())
+        .unwrap_or_default();
+    let rows: Vec<Vec<String>> = t
+        .row_iter()
+        .map(|r| r.cell_iter().map(|c| c.content()).collect())
+        .collect();
+    let longest_word = |i: usize| {
+        std::iter::once(headers.get(i).map(String::as_str).unwrap_or(""))
+            .chain(
+                rows.iter()
+                    .map(|r| r.get(i).map(String::as_str).unwrap_or("")),
+            )
+            .flat_map(|c| c.split_whitespace())
+            .map(textwrap::core::display_width)
+            .max()
+            .unwrap_or(0)
+    };
+    // Each column: its longest word, a space each side, a border.
+    let needed: usize = (0..headers.len())
+        .map(|i| longest_word(i) + 3)
+        .sum::<usize>()
+        + 1;
+    if needed <= width {
+        writeln!(out, "{t}")?;
+        return Ok(());
+    }
+    for row in &rows {
+        let mut cells = row.iter().zip(&headers);
+        let Some((first, _)) = cells.next() else {
+            continue;
+        };
+        let mut head = first.replace('\n', " ");
+        if let Some((second, _)) = row.get(1).zip(headers.get(1)) {
+            let mut lines = second.lines();
+            head = format!("{head}  {}", lines.next().unwrap_or(""));
+            cells.next();
+            let rest: Vec<&str> = lines.collect();
+            writeln!(out)?;
+            card_line(out, &head, width, "    ")?;
+            for l in rest {
+                card_line(out, &format!("  {l}"), width, "    ")?;
+            }
+        } else {
+            writeln!(out)?;
+            card_line(out, &head, width, "    ")?;
+        }
+        for (value, header) in cells {
+            let mut lines = value.lines().filter(|l| !l.trim().is_empty());
+            let Some(first) = lines.next() else { continue };
+            card_line(out, &format!("  {header}: {first}"), width, "    ")?;
+            for l in lines {
+                card_line(out, &format!("    {l}"), width, "      ")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One line of a row's block, wrapped between words (already escaped: it
+/// comes out of a cell).
+fn card_line(
+    out: &mut impl Write,
+    text: &str,
+    width: usize,
+    indent: &str,
+) -> Result<(), ReportError> {
+    let options = textwrap::Options::new(width.max(20))
+        .subsequent_indent(indent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    for l in textwrap::wrap(text, options) {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
+/// How many problems are shown in the summary at the top.
+const WORST: usize = 5;
+
+/// The summary at the top: distinct problems by severity, the worst few in
+/// one line each, what is not shown.
+fn write_problems(
+    report: &Report,
+    style: TableStyle,
+    out: &mut impl Write,
+) -> Result<(), ReportError> {
+    let problems = super::problems::problems(&report.findings);
+    let p = &report.counts.problems;
+    let s = &report.counts.by_severity;
+    writeln!(out)?;
+    let counts = [
+        (p.critical, "CRITICAL"),
+        (p.high, "HIGH"),
+        (p.medium, "MEDIUM"),
+        (p.low, "LOW"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, l)| format!("{n} {l}"))
+    .collect::<Vec<_>>();
+    let headline = match problems.len() {
+        0 => format!(
+            "SUMMARY: no problems found ({} shown)",
+            words::count(report.counts.findings, "finding")
+        ),
+        n => format!(
+            "SUMMARY: {} to fix: {} ({} in all: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW; a problem is one pod, subject, binding or role with all its risks)",
+            words::count(n, "problem"),
+            counts.join(", "),
+            words::count(report.counts.findings, "finding"),
+            s.critical,
+            s.high,
+            s.medium,
+            s.low,
+        ),
+    };
+    wrapped(out, &headline, style, "  ")?;
+    for problem in problems.iter().take(WORST) {
+        let mut text = format!(
+            "{:<8} {}: {}",
+            problem.severity.as_str(),
+            problem.object,
+            first_risks(&problem.risks),
+        );
+        if !problem.scope.is_empty() {
+            text.push_str(&format!("; {}", problem.scope));
+        }
+        if let Some(first) = problem.through.first() {
+            text.push_str(&format!("; through {first}"));
+            if problem.through.len() > 1 {
+                text.push_str(&format!(" +{} more", problem.through.len() - 1));
+            }
+        }
+        wrapped(out, &format!("  {text}"), style, "           ")?;
+    }
+    if problems.len() > WORST {
+        writeln!(
+            out,
+            "  {} below, section by section",
+            words::count(problems.len() - WORST, "more problem")
+        )?;
+    }
+    let hidden = report.counts.defaults_hidden;
+    if hidden > 0 {
+        wrapped(
+            out,
+            &format!(
+                "  {} of the Kubernetes bootstrap policy alone (in every cluster) not shown: --include-defaults",
+                words::count(hidden, "finding")
+            ),
+            style,
+            "    ",
+        )?;
+    }
+    Ok(())
+}
+
+/// A line of prose wrapped at the table width, escaped; continuation
+/// lines start with `indent`. Words (names) are never cut: a name longer
+/// than the width gets a line of its own.
+pub(super) fn wrapped(
+    out: &mut impl Write,
+    text: &str,
+    style: TableStyle,
+    indent: &str,
+) -> Result<(), ReportError> {
+    let escaped = terminal::escape_cut(text, MAX_PROSE);
+    let Some(width) = style.width else {
+        writeln!(out, "{escaped}")?;
+        return Ok(());
+    };
+    let options = textwrap::Options::new(usize::from(width).max(20))
+        .subsequent_indent(indent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    for l in textwrap::wrap(&escaped, options) {
+        writeln!(out, "{l}")?;
+    }
     Ok(())
 }
 
@@ -251,9 +503,14 @@ fn summary(r: &Report) -> Vec<String> {
     lines
 }
 
-/// Writes lines of the report outside the tables, each escaped with [`line`].
-fn write_lines(out: &mut impl Write, lines: &[String]) -> Result<(), ReportError> {
-    lines.iter().try_for_each(|l| line(out, l))
+/// Writes lines of the report outside the tables, each escaped and
+/// wrapped at the width (see [`wrapped`]).
+fn write_lines(
+    out: &mut impl Write,
+    lines: &[String],
+    style: TableStyle,
+) -> Result<(), ReportError> {
+    lines.iter().try_for_each(|l| wrapped(out, l, style, "  "))
 }
 
 fn pick(r: &Report, keep: impl Fn(Code) -> bool) -> Vec<&Finding> {
@@ -342,26 +599,6 @@ fn first_risks<S: AsRef<str>>(ids: &[S]) -> String {
         s.push_str(&format!(" +{} more", ids.len() - MAX_RISKS));
     }
     s
-}
-
-fn scope_of(group: &[&Finding]) -> String {
-    let cluster = group.iter().any(|f| f.scope == FindingScope::Cluster);
-    let mut ns: Vec<&str> = group
-        .iter()
-        .flat_map(|f| match &f.scope {
-            FindingScope::Namespaces { namespaces } => {
-                namespaces.iter().map(String::as_str).collect()
-            }
-            FindingScope::Cluster => Vec::new(),
-        })
-        .collect();
-    ns.sort();
-    ns.dedup();
-    match (cluster, ns.is_empty()) {
-        (true, true) => "cluster-wide".into(),
-        (true, false) => format!("cluster-wide; {}", ns.join(", ")),
-        (false, _) => ns.join(", "),
-    }
 }
 
 fn routes_table(findings: &[&Finding], style: TableStyle) -> Table {

@@ -243,3 +243,87 @@ fn evidence_points_into_the_rules_table_and_every_rule_is_pointed_to() {
         "a filtered report carries only its findings' rules"
     );
 }
+
+/// The words of a table report, without the table's drawing characters.
+fn words(text: &str) -> std::collections::BTreeSet<String> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| "│┆╭╮╰╯─┬┴┼╞╡╪═├┤:".contains(c)))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn demo_table(args: &[&str]) -> String {
+    let out = rbacscan()
+        .args(["scan", "--demo", "--color", "never"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn at_80_columns_no_line_is_wider_and_no_name_is_cut() {
+    let narrow = demo_table(&["--width", "80"]);
+    for l in narrow.lines() {
+        assert!(
+            l.chars().count() <= 80,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
+    // Every word of the report laid out at ample width is whole at 80
+    // columns: names wrap between words, never inside one.
+    let wide = words(&demo_table(&["--width", "400"]));
+    let narrow_words = words(&narrow);
+    // (Column headers are words of the grid alone: a row's block names
+    // its first two columns by their place.)
+    let header = |w: &String| w.chars().all(|c| c.is_ascii_uppercase());
+    let cut: Vec<&String> = wide
+        .difference(&narrow_words)
+        .filter(|w| !header(w))
+        .collect();
+    assert!(cut.is_empty(), "cut at 80 columns: {cut:?}");
+    insta::assert_snapshot!("demo_table_80", narrow);
+}
+
+#[test]
+fn the_summary_comes_first_and_counts_problems_not_rows() {
+    let text = demo_table(&[]);
+    let summary = text.find("SUMMARY: ").expect("a summary");
+    let first_section = text.find("HOT PODS:").expect("hot pods");
+    assert!(summary < first_section);
+    let r = demo_json();
+    let p = &r["counts"]["problems"];
+    let problems: u64 = ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+        .iter()
+        .map(|s| p[s].as_u64().unwrap())
+        .sum();
+    let findings = r["counts"]["findings"].as_u64().unwrap();
+    // One ServiceAccount bound to cluster-admin is one problem, however
+    // many risks, bindings and roles it shows up in.
+    assert!(
+        problems > 0 && problems * 4 < findings,
+        "{problems} of {findings}"
+    );
+    assert!(text.contains(&format!("SUMMARY: {problems} problems to fix")));
+}
+
+#[test]
+fn sections_stop_at_the_limit_and_say_how_to_see_the_rest() {
+    let limited = demo_table(&["--limit", "2"]);
+    assert!(
+        limited.contains("10 more rows (--limit N, --all, or -o json)"),
+        "{limited}"
+    );
+    // The section's title still counts all of it.
+    assert!(limited.contains("RISKY SUBJECTS: 12 rows, 71 findings"));
+    let all = demo_table(&["--all"]);
+    assert!(!all.contains("more rows"));
+    assert!(all.lines().count() > limited.lines().count());
+    rbacscan()
+        .args(["scan", "--demo", "--limit", "0"])
+        .assert()
+        .code(2);
+}

@@ -5,13 +5,15 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use super::{
-    TableStyle, cell, first_risks, line, lines_cell, new_table, severity_cell, summary, write_lines,
+    TableStyle, cell, first_risks, line, lines_cell, more_rows, new_table, render, severity_cell,
+    summary, wrapped, write_lines,
 };
 use crate::findings::pods::{PodView, TokenView};
 use crate::findings::{Code, Finding};
 use crate::pods::tokens::TokenSource;
 use crate::report::{Report, ReportError};
 use crate::snapshot::ObjectKey;
+use crate::words;
 
 /// At most this many nodes are listed in `scan`; `pods` lists them all.
 const MAX_NODES: usize = 10;
@@ -32,7 +34,8 @@ pub fn write_hot(
     }
     let by_key: HashMap<ObjectKey, &PodView> = report.pods.iter().map(|p| (p.key(), p)).collect();
     let mut t = new_table(style, &["SEVERITY", "POD", "TOKENS", "RISKS", "GRANTED BY"]);
-    for f in &hot {
+    let shown = &hot[..hot.len().min(style.limit.unwrap_or(usize::MAX))];
+    for f in shown {
         let Some(pod) = f.pod.as_ref().and_then(|k| by_key.get(k)) else {
             continue;
         };
@@ -48,22 +51,55 @@ pub fn write_hot(
             lines_cell(chains),
         ]);
     }
-    writeln!(
+    writeln!(out)?;
+    wrapped(
         out,
-        "\nHOT PODS: {} pods whose containers can read a ServiceAccount token with {} or worse risks",
-        hot.len(),
-        report.filters.hot_threshold
+        &format!(
+            "HOT PODS: {} whose containers can read a ServiceAccount token with {} or worse risks",
+            words::count(hot.len(), "pod"),
+            report.filters.hot_threshold
+        ),
+        style,
+        "  ",
     )?;
-    writeln!(out, "{t}")?;
-    write_fixes(&hot, out)
+    render(out, &t, style)?;
+    more_rows(out, hot.len(), shown.len())?;
+    wrapped(
+        out,
+        "TOKENS: ServiceAccount ← how the token is read (automount, projected, secret, node-host-path) → container; + a cloud identity the ServiceAccount is annotated with",
+        style,
+        "  ",
+    )?;
+    write_fixes(shown, style, out)
 }
 
-fn write_fixes(hot: &[&Finding], out: &mut impl Write) -> Result<(), ReportError> {
-    writeln!(out, "fix:")?;
+/// The advice for the pods shown, once per distinct advice, with the pods
+/// it is for (pods of one workload share theirs).
+fn write_fixes(
+    hot: &[&Finding],
+    style: TableStyle,
+    out: &mut impl Write,
+) -> Result<(), ReportError> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut pods: HashMap<&str, Vec<String>> = HashMap::new();
     for f in hot {
         if let (Some(pod), Some(fix)) = (&f.pod, &f.remediation) {
-            line(out, &format!("  {}/{}: {fix}", pod.namespace, pod.name))?;
+            let entry = pods.entry(fix.as_str()).or_default();
+            if entry.is_empty() {
+                order.push(fix);
+            }
+            entry.push(format!("{}/{}", pod.namespace, pod.name));
         }
+    }
+    writeln!(out, "fix:")?;
+    for fix in order {
+        let names = &pods[fix];
+        let who = match names.len() {
+            1 => names[0].clone(),
+            n if n <= 3 => names.join(", "),
+            n => format!("{}, {} +{} more", names[0], names[1], n - 2),
+        };
+        wrapped(out, &format!("  {who}: {fix}"), style, "    ")?;
     }
     Ok(())
 }
@@ -185,7 +221,9 @@ pub fn write_view(
             .then(a.namespace.cmp(&b.namespace))
             .then(a.name.cmp(&b.name))
     });
-    for pod in pods {
+    let all = pods.len();
+    pods.truncate(style.limit.unwrap_or(usize::MAX));
+    for pod in &pods {
         let tokens: Vec<&TokenView> = pod.tokens.iter().collect();
         let mut token_text = token_lines(&tokens);
         if tokens.is_empty() {
@@ -213,25 +251,38 @@ pub fn write_view(
             lines_cell(amplifier_lines(pod)),
         ]);
     }
-    writeln!(
-        out,
-        "\nPODS: {} shown, {} hot (tokens with {} or worse risks); ! marks amplifiers that give the node away",
-        report.counts.pods, report.counts.hot_pods, report.filters.hot_threshold
+    writeln!(out)?;
+    wrapped(
+        &mut out,
+        &format!(
+            "PODS: {} kept by the filters, {} hot (tokens with {} or worse risks); ! marks amplifiers that give the node away",
+            report.counts.pods, report.counts.hot_pods, report.filters.hot_threshold
+        ),
+        style,
+        "  ",
     )?;
     if !report.pods.is_empty() {
-        writeln!(out, "{t}")?;
+        render(&mut out, &t, style)?;
+        more_rows(&mut out, all, pods.len())?;
+        wrapped(
+            &mut out,
+            "TOKENS: ServiceAccount ← how the token is read (automount, projected, secret, node-host-path) → container; + a cloud identity the ServiceAccount is annotated with",
+            style,
+            "  ",
+        )?;
     }
+    let shown: std::collections::HashSet<ObjectKey> = pods.iter().map(|p| p.key()).collect();
     let hot: Vec<&Finding> = report
         .findings
         .iter()
-        .filter(|f| f.code == Code::HotPod)
+        .filter(|f| f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
         .collect();
     if !hot.is_empty() {
-        write_fixes(&hot, &mut out)?;
+        write_fixes(&hot, style, &mut out)?;
     }
     write_nodes_limited(report, style, &mut out, usize::MAX)?;
     writeln!(out)?;
-    write_lines(&mut out, &summary(report))?;
+    write_lines(&mut out, &summary(report), style)?;
     out.flush()?;
     Ok(())
 }
@@ -298,9 +349,9 @@ fn write_nodes_limited(
     }
     if !risky.is_empty() {
         let shown = risky.len().min(max);
-        writeln!(
-            out,
-            "\nNODES: {} of {} hold tokens with {threshold} or worse risks{}",
+        writeln!(out)?;
+        let title = format!(
+            "NODES: {} of {} hold tokens with {threshold} or worse risks{}",
             risky.len(),
             nodes.nodes.len() + usize::from(nodes.unscheduled.is_some()),
             if shown < risky.len() {
@@ -308,8 +359,9 @@ fn write_nodes_limited(
             } else {
                 String::new()
             }
-        )?;
-        writeln!(out, "{t}")?;
+        );
+        wrapped(out, &title, style, "  ")?;
+        render(out, &t, style)?;
     }
     let everywhere: Vec<String> = nodes
         .on_every_node

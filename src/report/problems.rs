@@ -1,0 +1,282 @@
+//! Problems: the findings of a report counted the way an admin fixes them.
+//!
+//! A finding is one risk of one subject, binding, role or pod; one
+//! misplaced binding of `cluster-admin` yields a risky-subject, a
+//! risky-binding and a risky-role finding for each of its 30-odd risks.
+//! A **problem** is one thing to fix, with every risk it carries:
+//!
+//! - each pod with a hot token or a route to cluster-admin;
+//! - each subject (user, group, ServiceAccount) that holds risks or has a
+//!   route to cluster-admin;
+//! - each binding with risks that reach no subject with findings of its own
+//!   (a binding's findings are folded into its subjects' problems), and
+//!   each binding with a hygiene finding;
+//! - each risky role that no subject's or binding's finding goes through
+//!   (bound by nobody yet: a loaded gun);
+//! - each other hygiene finding.
+//!
+//! A problem's severity is the highest of its findings'. Pure: the report
+//! counts, the findings decide.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::findings::{Code, Finding, FindingScope};
+use crate::rbac::SubjectId;
+use crate::snapshot::ObjectKey;
+use crate::template::Severity;
+
+/// What a problem is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum About {
+    /// A pod.
+    Pod(ObjectKey),
+    /// A user, group or ServiceAccount.
+    Subject(SubjectId),
+    /// A binding.
+    Binding(ObjectKey),
+    /// A role.
+    Role(ObjectKey),
+    /// Anything else, by the finding's fingerprint.
+    Other(String),
+}
+
+/// One thing to fix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// The highest severity of its findings.
+    pub severity: Severity,
+    /// What to fix (`ServiceAccount ci/deployer`, `Pod ci/runner-1`).
+    pub object: String,
+    /// Its risks (template rule ids) or hygiene codes, most severe first.
+    pub risks: Vec<String>,
+    /// Where it holds them: `cluster-wide`, or namespaces (empty for a pod).
+    pub scope: String,
+    /// The bindings and roles that grant them (`binding → role`).
+    pub through: Vec<String>,
+    /// How many findings it gathers.
+    pub findings: usize,
+}
+
+/// The problems of `findings` (sorted as a report sorts them), most severe
+/// first, then in the order their first finding came.
+pub fn problems(findings: &[Finding]) -> Vec<Problem> {
+    // Bindings and roles that the subjects' and pods' findings go through.
+    let mut bindings_through: BTreeSet<&ObjectKey> = BTreeSet::new();
+    let mut roles_through: BTreeSet<&ObjectKey> = BTreeSet::new();
+    let mut keys: Vec<Option<About>> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let key = holder(f);
+        if key.is_some() {
+            for e in &f.evidence {
+                bindings_through.extend(e.ground.binding.as_ref());
+                roles_through.insert(&e.ground.role);
+            }
+        }
+        keys.push(key);
+    }
+    for (f, key) in findings.iter().zip(&mut keys) {
+        if key.is_some() {
+            continue;
+        }
+        *key = match f.code {
+            Code::RiskyBinding => {
+                roles_through.extend(f.role.as_ref());
+                let b = f.binding.as_ref();
+                b.filter(|b| !bindings_through.contains(b))
+                    .map(|b| About::Binding(b.clone()))
+            }
+            _ => None,
+        };
+    }
+    for (f, key) in findings.iter().zip(&mut keys) {
+        if key.is_some() || f.code == Code::RiskyBinding {
+            continue;
+        }
+        *key = match f.code {
+            Code::RiskyRole => f
+                .role
+                .as_ref()
+                .filter(|r| !roles_through.contains(r))
+                .map(|r| About::Role(r.clone())),
+            _ => Some(hygiene_key(f)),
+        };
+    }
+    let mut order: Vec<About> = Vec::new();
+    let mut grouped: BTreeMap<About, Vec<&Finding>> = BTreeMap::new();
+    for (f, key) in findings.iter().zip(keys) {
+        let Some(key) = key else { continue };
+        if !grouped.contains_key(&key) {
+            order.push(key.clone());
+        }
+        grouped.entry(key).or_default().push(f);
+    }
+    let mut out: Vec<Problem> = order
+        .into_iter()
+        .map(|k| {
+            let group = grouped.remove(&k).unwrap_or_default();
+            problem(&k, &group)
+        })
+        .collect();
+    // Stable: among equals, the order of the first findings stays.
+    out.sort_by_key(|p| std::cmp::Reverse(p.severity));
+    out
+}
+
+/// Problems by severity.
+pub fn by_severity(problems: &[Problem]) -> super::BySeverity {
+    let mut by = super::BySeverity::default();
+    for p in problems {
+        by.add(p.severity);
+    }
+    by
+}
+
+/// The subject or pod a risk finding belongs to, if it belongs to one.
+fn holder(f: &Finding) -> Option<About> {
+    match f.code {
+        Code::HotPod | Code::PathToClusterAdmin if f.pod.is_some() => f.pod.clone().map(About::Pod),
+        Code::RiskySubject
+        | Code::PathToClusterAdmin
+        | Code::RiskyDefaultServiceAccount
+        | Code::UnusedRiskyServiceAccount => f.subject.clone().map(About::Subject),
+        _ => None,
+    }
+}
+
+/// A hygiene finding's problem: its binding, else its subject, else its role.
+fn hygiene_key(f: &Finding) -> About {
+    if let Some(b) = &f.binding {
+        About::Binding(b.clone())
+    } else if let Some(s) = &f.subject {
+        About::Subject(s.clone())
+    } else if let Some(r) = &f.role {
+        About::Role(r.clone())
+    } else {
+        About::Other(f.fingerprint.clone())
+    }
+}
+
+fn problem(key: &About, group: &[&Finding]) -> Problem {
+    let object = match key {
+        About::Pod(k) | About::Binding(k) | About::Role(k) => k.to_string(),
+        About::Subject(s) => s.to_string(),
+        About::Other(_) => group[0].title.clone(),
+    };
+    let mut risks: Vec<String> = Vec::new();
+    for f in group {
+        let id = match (&f.rule, f.code, &f.path) {
+            (Some(rule), _, _) => rule.clone(),
+            (None, Code::PathToClusterAdmin, Some(p)) => {
+                format!("cluster-admin in {}", crate::words::count(p.hops, "step"))
+            }
+            (None, Code::HotPod, _) => "a risky token readable".into(),
+            (None, code, _) => code.as_str().to_string(),
+        };
+        if !risks.contains(&id) {
+            risks.push(id);
+        }
+    }
+    let mut through: Vec<String> = group
+        .iter()
+        .flat_map(|f| &f.evidence)
+        .filter_map(|e| e.chain())
+        .collect();
+    if through.is_empty() {
+        through.extend(group.iter().filter_map(|f| match (&f.binding, &f.role) {
+            (Some(b), Some(r)) => Some(format!("{b} → {r}")),
+            (Some(b), None) => Some(b.to_string()),
+            (None, Some(r)) => Some(r.to_string()),
+            (None, None) => None,
+        }));
+    }
+    through.sort();
+    through.dedup();
+    Problem {
+        severity: group
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(Severity::Low),
+        object,
+        risks,
+        // A pod's place is in its name.
+        scope: match key {
+            About::Pod(_) => String::new(),
+            _ => scope_of(group),
+        },
+        through,
+        findings: group.len(),
+    }
+}
+
+/// `cluster-wide`, the namespaces, or both.
+pub(crate) fn scope_of(group: &[&Finding]) -> String {
+    let cluster = group.iter().any(|f| f.scope == FindingScope::Cluster);
+    let mut ns: Vec<&str> = group
+        .iter()
+        .flat_map(|f| match &f.scope {
+            FindingScope::Namespaces { namespaces } => {
+                namespaces.iter().map(String::as_str).collect()
+            }
+            FindingScope::Cluster => Vec::new(),
+        })
+        .collect();
+    ns.sort();
+    ns.dedup();
+    match (cluster, ns.is_empty()) {
+        (true, true) => "cluster-wide".into(),
+        (true, false) => format!("cluster-wide; {}", ns.join(", ")),
+        (false, _) => ns.join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{AnalysisOptions, analyze};
+    use crate::source::files::Loader;
+    use crate::template::Template;
+
+    fn problems_of(yaml: &str) -> Vec<Problem> {
+        let mut l = Loader::new();
+        l.add_text("t.yaml", yaml).unwrap();
+        let snap = l.finish().unwrap().snapshot;
+        let a = analyze(&snap, &Template::builtin(), &AnalysisOptions::default());
+        problems(&a.findings)
+    }
+
+    #[test]
+    fn one_binding_of_cluster_admin_is_one_problem_and_an_unbound_role_another() {
+        let yaml = r#"
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: everything}, rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: deployer-everything}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: everything}, subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]}
+- {apiVersion: v1, kind: ServiceAccount, metadata: {name: deployer, namespace: ci}}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: secret-reader}, rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list]}]}
+"#;
+        let problems = problems_of(yaml);
+        let objects: Vec<&str> = problems.iter().map(|p| p.object.as_str()).collect();
+        assert_eq!(
+            objects,
+            ["ServiceAccount ci/deployer", "ClusterRole secret-reader"],
+            "{problems:#?}"
+        );
+        let deployer = &problems[0];
+        assert_eq!(deployer.severity, Severity::Critical);
+        // Its dozens of risk findings (subject, binding, role) are one problem.
+        assert!(deployer.findings > 10, "{deployer:#?}");
+        assert!(deployer.risks.contains(&"full-wildcard".to_string()));
+        assert_eq!(deployer.scope, "cluster-wide");
+        assert_eq!(
+            deployer.through,
+            ["ClusterRoleBinding deployer-everything → ClusterRole everything"]
+        );
+        // Reading every Secret cluster-wide is critical even unbound.
+        assert_eq!(by_severity(&problems).critical, 2);
+    }
+}
