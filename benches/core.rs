@@ -376,6 +376,8 @@ fn render_table(bencher: divan::Bencher, pods: usize) {
         color: false,
         width: Some(200),
         limit: Some(20),
+        wide: false,
+        no_headers: false,
     };
     bencher.bench(|| table::write(&report, style, std::io::sink()));
 }

@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use crate::access::ask::{self, Answered, Ask};
-use crate::cli::{AnswerConfig, DumpConfig, Input, ScanConfig, SourceConfig};
+use crate::cli::{AnswerConfig, DumpConfig, DumpFormat, Input, ScanConfig, SourceConfig};
 use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
 use crate::progress::Progress;
@@ -29,6 +29,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         provenance,
     } = load(&config.source)?;
     let loaded = started.elapsed();
+    check_filters(&snapshot, config)?;
     // The snapshot is staged first and put in place only once the report is
     // written: both files or neither.
     let staged_snapshot = match &config.save_snapshot {
@@ -56,10 +57,13 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         color: config.color,
         width: config.width,
         limit: config.limit,
+        wide: config.format == Format::Wide,
+        no_headers: config.no_headers,
     };
     let render = |out: &mut dyn Write| match config.format {
         Format::Json => report::json::write(&report, out),
-        Format::Table => report::table::write(&report, style, out),
+        Format::Yaml => report::yaml::write(&report, out),
+        Format::Table | Format::Wide => report::table::write(&report, style, out),
     };
     write_report(config.output_file.as_deref(), render)?;
     if config.source.progress.verbosity > 0 && !config.source.progress.quiet {
@@ -89,6 +93,58 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     };
     left_to_exit((report, snapshot));
     Ok(outcome)
+}
+
+/// Reports filter values the input does not hold: a namespace is a warning
+/// (cluster-wide findings still apply there); nodes that all match no pod
+/// are an error, since nothing could be shown.
+fn check_filters(snapshot: &crate::snapshot::Snapshot, config: &ScanConfig) -> Result<(), Error> {
+    let unmatched = selection::unmatched(snapshot, &config.filter, &config.view);
+    let quiet = config.source.progress.quiet;
+    let mut nodes = Vec::new();
+    for u in &unmatched {
+        match u {
+            selection::Unmatched::Namespace(ns) if !quiet => eprintln!(
+                "rbacscan: warning: namespace {} holds none of the input's objects; only cluster-wide findings apply there",
+                crate::terminal::escape(ns)
+            ),
+            selection::Unmatched::Namespace(_) => {}
+            selection::Unmatched::Node(n) => nodes.push(n.as_str()),
+        }
+    }
+    let asked = match &config.view {
+        selection::View::Pods(f) => f.nodes.len(),
+        selection::View::Scan => 0,
+    };
+    if !nodes.is_empty() && nodes.len() == asked {
+        let mut known: Vec<&str> = (snapshot.pods.iter())
+            .filter_map(|p| p.spec.as_ref()?.node_name.as_deref())
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        let hint = match known.len() {
+            0 => "no pod of the input is scheduled".to_string(),
+            n if n <= 5 => format!("nodes in the input: {}", known.join(", ")),
+            n => format!("{n} nodes in the input, such as {}", known[..5].join(", ")),
+        };
+        return Err(Error::NothingMatches {
+            what: format!(
+                "{} {}",
+                crate::words::plural(nodes.len(), "node"),
+                nodes.join(", ")
+            ),
+            hint,
+        });
+    }
+    if !quiet {
+        for n in nodes {
+            eprintln!(
+                "rbacscan: warning: node {} runs none of the input's pods",
+                crate::terminal::escape(n)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Leaves a run's data (the snapshot, the report) to the end of the
@@ -124,6 +180,8 @@ pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
         color: false,
         width: config.width,
         limit: None,
+        wide: true,
+        no_headers: config.no_headers,
     };
     let format = config.format;
     let render = |out: &mut dyn Write| match &answered {
@@ -171,14 +229,20 @@ pub fn dump(config: &DumpConfig) -> Result<Outcome, Error> {
         provenance,
     } = load(&config.source)?;
     let cluster = provenance.cluster.as_ref();
+    let render = |out: &mut dyn Write| -> Result<(), report::ReportError> {
+        match config.format {
+            DumpFormat::Json => dump::write(&snapshot, cluster, out)?,
+            DumpFormat::Yaml => dump::write_yaml(&snapshot, cluster, out)?,
+        }
+        Ok(())
+    };
     match &config.output_file {
-        Some(path) => Staged::write(path, |out| Ok(dump::write(&snapshot, cluster, out)?))
+        Some(path) => Staged::write(path, render)
             .and_then(Staged::commit)
             .map_err(|e| e.into_error(path, Target::Snapshot))?,
         None => {
             let stdout = std::io::stdout();
-            dump::write(&snapshot, cluster, BufWriter::new(stdout.lock()))
-                .map_err(report::ReportError::Json)?;
+            render(&mut BufWriter::new(stdout.lock()))?;
         }
     }
     if !snapshot.coverage.is_complete() {
@@ -202,6 +266,25 @@ fn warn_partial(coverage: &Coverage, source: &SourceConfig) {
         "rbacscan: warning: partial snapshot, could not read {}; findings may be incomplete (exit code 3)",
         crate::terminal::escape(&missing.join(", "))
     );
+}
+
+/// Prints `rbacscan version`: `--version`, and the built-in template's
+/// rules and digest (a changed template changes what is found).
+pub fn print_version() -> Result<Outcome, Error> {
+    use sha2::{Digest, Sha256};
+    let template = Template::builtin();
+    let digest = Sha256::digest(DEFAULT_TEMPLATE.as_bytes());
+    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let mut out = std::io::stdout().lock();
+    let text = format!(
+        "rbacscan {}\ntemplate: {}, {} rules, sha256 {hex}\n",
+        crate::cli::LONG_VERSION,
+        template.source,
+        template.rules.len(),
+    );
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::Report(report::ReportError::Write(e)))?;
+    Ok(Outcome::Clean)
 }
 
 /// Prints the built-in template.
@@ -324,6 +407,11 @@ impl Staged {
         let file = buf
             .into_inner()
             .map_err(|e| WriteFailure::Io(e.into_error()))?;
+        // A file replaced keeps its mode (a report an admin made readable
+        // to a group stays so); a new one keeps the temporary file's 0600.
+        if let Some(existing) = std::fs::metadata(&target).ok().filter(|m| m.is_file()) {
+            (file.as_file().set_permissions(existing.permissions())).map_err(WriteFailure::Io)?;
+        }
         file.as_file().sync_all().map_err(WriteFailure::Io)?;
         Ok(Staged::Temp { file, target })
     }

@@ -17,9 +17,37 @@ use crate::selection::{Filter, PodFilter, View};
 use crate::source::live::{DEFAULT_CHUNK_SIZE, LiveOptions};
 use crate::template::Severity;
 
+/// `-V`: the version, commit and build date.
+pub const SHORT_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("RBACSCAN_COMMIT"),
+    ", built ",
+    env!("RBACSCAN_BUILD_DATE"),
+    ")"
+);
+
+/// `--version`: also what the types and the bootstrap policy cover.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("RBACSCAN_COMMIT"),
+    ", built ",
+    env!("RBACSCAN_BUILD_DATE"),
+    ")\n",
+    "Kubernetes: RBAC rbac.authorization.k8s.io/v1 (every version since 1.8); API types of v1.33 (k8s-openapi 0.29)\n",
+    "bootstrap policy known: kube-apiserver v1.28.7"
+);
+
 /// Kubernetes RBAC risk scanner: who can do what, exactly as the API server decides.
 #[derive(Debug, Parser)]
-#[command(name = "rbacscan", version, about, propagate_version = true)]
+#[command(
+    name = "rbacscan",
+    version = SHORT_VERSION,
+    long_version = LONG_VERSION,
+    about,
+    propagate_version = true
+)]
 pub struct Args {
     /// What to do.
     #[command(subcommand)]
@@ -43,6 +71,8 @@ pub enum Command {
     Paths(PathsArgs),
     /// Print the built-in risk template (to customise it and pass it with --template).
     Template,
+    /// Print the version, commit, build date, the Kubernetes versions rbacscan reads, and the built-in template's version.
+    Version,
 }
 
 /// Output options of the questions (`who-can`, `access`, `paths`).
@@ -57,6 +87,9 @@ pub struct AnswerArgs {
     /// Lay tables out at N columns (default: the terminal's width, else COLUMNS, else 160).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
+    /// Tables without their header row.
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 /// Arguments of `who-can`.
@@ -73,6 +106,9 @@ pub struct WhoCanArgs {
     /// Ask about a request in this namespace (ClusterRoleBindings and the namespace's RoleBindings apply).
     #[arg(short = 'n', long = "namespace", value_name = "NS", value_parser = parse_namespace)]
     pub namespace: Option<String>,
+    /// A request in no namespace, as `kubectl auth can-i -A` asks (the default without -n): only ClusterRoleBindings can allow it.
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
     /// Where the objects come from.
     #[command(flatten)]
     pub source: SourceArgs,
@@ -135,6 +171,8 @@ pub struct AnswerConfig {
     pub output_file: Option<String>,
     /// Table width; `None` asks the terminal.
     pub width: Option<u16>,
+    /// Tables without their header row.
+    pub no_headers: bool,
 }
 
 /// The width tables and prose are laid out at: `--width`, else the
@@ -166,6 +204,7 @@ impl AnswerArgs {
             format: self.format,
             output_file: self.output_file.filter(|f| f != "-"),
             width,
+            no_headers: self.no_headers,
         }
     }
 }
@@ -262,9 +301,21 @@ pub struct DumpArgs {
     /// Where the objects come from.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Format of the snapshot: a JSON List (the default) or the same as YAML; `scan -f` reads both.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = DumpFormat::Json)]
+    pub format: DumpFormat,
     /// Write the snapshot to FILE (atomically) instead of standard output.
-    #[arg(short = 'o', long = "output-file", value_name = "FILE")]
+    #[arg(long = "output-file", value_name = "FILE")]
     pub output_file: Option<String>,
+}
+
+/// Formats of a snapshot file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DumpFormat {
+    /// A JSON List, one object per line.
+    Json,
+    /// The same List as YAML.
+    Yaml,
 }
 
 /// `--request-timeout` and `--deadline`: `90s`, `2m`, `1m30s`, or plain seconds.
@@ -344,6 +395,9 @@ pub struct ScanArgs {
     /// Only findings that apply in this namespace (cluster-wide ones apply everywhere). Repeatable.
     #[arg(short = 'n', long = "namespace", value_name = "NS", value_parser = parse_namespace)]
     pub namespaces: Vec<String>,
+    /// Every namespace (the default without -n).
+    #[arg(short = 'A', long, conflicts_with = "namespaces")]
+    pub all_namespaces: bool,
     /// Only findings at or above this severity (LOW, MEDIUM, HIGH, CRITICAL); also the hot-pod threshold (default HIGH).
     #[arg(long, value_name = "LEVEL")]
     pub min_severity: Option<Severity>,
@@ -371,6 +425,9 @@ pub struct ScanArgs {
     /// Show every row of every section (no --limit).
     #[arg(long, conflicts_with = "limit")]
     pub all: bool,
+    /// Tables without their header row.
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 /// Arguments of `pods`.
@@ -471,6 +528,8 @@ pub struct DumpConfig {
     pub source: SourceConfig,
     /// `None` (or `-`) for standard output.
     pub output_file: Option<String>,
+    /// JSON or YAML.
+    pub format: DumpFormat,
 }
 
 impl DumpArgs {
@@ -479,6 +538,7 @@ impl DumpArgs {
         DumpConfig {
             source: self.source.into_config(),
             output_file: self.output_file.filter(|f| f != "-"),
+            format: self.format,
         }
     }
 }
@@ -512,6 +572,8 @@ pub struct ScanConfig {
     pub width: Option<u16>,
     /// At most this many rows per section; `None` for all.
     pub limit: Option<usize>,
+    /// Tables without their header row.
+    pub no_headers: bool,
 }
 
 impl ScanArgs {
@@ -545,6 +607,7 @@ impl ScanArgs {
             color,
             width,
             limit: (!self.all).then(|| usize::try_from(self.limit).unwrap_or(usize::MAX)),
+            no_headers: self.no_headers,
         }
     }
 }

@@ -60,6 +60,15 @@ pub enum Error {
     /// A question names something the input does not hold.
     #[error(transparent)]
     Query(#[from] crate::access::query::QueryError),
+    /// Every value of a filter names something the input does not hold:
+    /// nothing could be shown.
+    #[error("{what} not in the input: nothing could match ({hint})")]
+    NothingMatches {
+        /// What was asked for (`node node-c`).
+        what: String,
+        /// What the input does hold.
+        hint: String,
+    },
     /// The live cluster could not be scanned.
     #[error(transparent)]
     Live(#[from] LiveError),
@@ -78,6 +87,9 @@ impl Error {
         match self {
             Error::Report(ReportError::Write(e)) => Some(e.kind()) == broken,
             Error::Report(ReportError::Json(e)) => e.io_error_kind() == broken,
+            Error::Report(ReportError::Yaml(serde_saphyr::SerializeError::IO { error })) => {
+                Some(error.kind()) == broken
+            }
             _ => false,
         }
     }

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::Access(a) => app::answer(a.into_config()),
         Command::Paths(a) => app::answer(a.into_config()),
         Command::Template => app::print_template(),
+        Command::Version => app::print_version(),
     };
     match result {
         Ok(outcome) => outcome.into(),

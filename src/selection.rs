@@ -7,6 +7,7 @@
 use crate::findings::nodes::NodesReport;
 use crate::findings::pods::PodView;
 use crate::findings::{Analysis, Code, Finding, RuleEntry, number_rules};
+use crate::snapshot::Snapshot;
 use crate::template::Severity;
 
 /// Which findings a report shows.
@@ -155,4 +156,63 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
         filter: filter.clone(),
         view: view.clone(),
     }
+}
+
+/// A filter value that names something the input does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmatched {
+    /// `-n NS`: no object of the input is in NS (cluster-wide findings
+    /// still apply there).
+    Namespace(String),
+    /// `pods --node NODE`: no pod of the input runs on NODE.
+    Node(String),
+}
+
+/// The namespaces and nodes the filters name that the input does not
+/// hold, so that a typo is reported instead of an empty report.
+pub fn unmatched(snapshot: &Snapshot, filter: &Filter, view: &View) -> Vec<Unmatched> {
+    let mut out = Vec::new();
+    if !filter.namespaces.is_empty() {
+        let metas = (snapshot
+            .namespaces
+            .iter()
+            .map(|n| n.metadata.name.as_deref()))
+        .chain(
+            snapshot
+                .roles
+                .iter()
+                .map(|r| r.metadata.namespace.as_deref()),
+        )
+        .chain((snapshot.role_bindings.iter()).map(|b| b.metadata.namespace.as_deref()))
+        .chain((snapshot.service_accounts.iter()).map(|a| a.metadata.namespace.as_deref()))
+        .chain(
+            snapshot
+                .pods
+                .iter()
+                .map(|p| p.metadata.namespace.as_deref()),
+        )
+        .chain(
+            snapshot
+                .secrets
+                .iter()
+                .map(|s| s.metadata.namespace.as_deref()),
+        );
+        let known: std::collections::HashSet<&str> = metas.flatten().collect();
+        out.extend(
+            (filter.namespaces.iter())
+                .filter(|ns| !known.contains(ns.as_str()))
+                .map(|ns| Unmatched::Namespace(ns.clone())),
+        );
+    }
+    if let View::Pods(f) = view {
+        let nodes: std::collections::HashSet<&str> = (snapshot.pods.iter())
+            .filter_map(|p| p.spec.as_ref()?.node_name.as_deref())
+            .collect();
+        out.extend(
+            (f.nodes.iter())
+                .filter(|n| *n != "-" && !nodes.contains(n.as_str()))
+                .map(|n| Unmatched::Node(n.clone())),
+        );
+    }
+    out
 }

@@ -17,8 +17,12 @@ use crate::words::plural;
 pub enum AnswerFormat {
     /// Tables for people.
     Table,
+    /// Tables (the answers' tables list everything already).
+    Wide,
     /// JSON, described in the README.
     Json,
+    /// The JSON answer's fields as YAML.
+    Yaml,
     /// Graphviz DOT of the answer's subgraph.
     Dot,
     /// Mermaid flowchart of the answer's subgraph.
@@ -32,6 +36,17 @@ struct Envelope<'a, T: Serialize> {
     command: &'static str,
     #[serde(flatten)]
     body: &'a T,
+}
+
+fn yaml<T: Serialize>(command: &'static str, body: &T, out: impl Write) -> Result<(), ReportError> {
+    super::yaml::write(
+        &Envelope {
+            schema_version: SCHEMA_VERSION,
+            command,
+            body,
+        },
+        out,
+    )
 }
 
 fn json<T: Serialize>(
@@ -89,7 +104,8 @@ pub fn who_can(
 ) -> Result<(), ReportError> {
     match format {
         AnswerFormat::Json => json("who-can", view, out),
-        AnswerFormat::Table => {
+        AnswerFormat::Yaml => yaml("who-can", view, out),
+        AnswerFormat::Table | AnswerFormat::Wide => {
             line(&mut out, &format!("who can {}", view.request))?;
             for n in &view.notes {
                 line(&mut out, &format!("note: {n}"))?;
@@ -183,7 +199,8 @@ pub fn holdings(
 ) -> Result<(), ReportError> {
     match format {
         AnswerFormat::Json => json("access", view, out),
-        AnswerFormat::Table => {
+        AnswerFormat::Yaml => yaml("access", view, out),
+        AnswerFormat::Table | AnswerFormat::Wide => {
             line(&mut out, &format!("what {} can do", view.subject))?;
             if !view.implicit_groups.is_empty() {
                 line(
@@ -249,7 +266,8 @@ pub fn diff(
 ) -> Result<(), ReportError> {
     match format {
         AnswerFormat::Json => json("access", view, out),
-        AnswerFormat::Table => {
+        AnswerFormat::Yaml => yaml("access", view, out),
+        AnswerFormat::Table | AnswerFormat::Wide => {
             for (who, other, list) in [
                 (&view.left, &view.right, &view.only_left),
                 (&view.right, &view.left, &view.only_right),
@@ -295,7 +313,8 @@ pub fn paths(
 ) -> Result<(), ReportError> {
     match format {
         AnswerFormat::Json => json("paths", view, out),
-        AnswerFormat::Table => {
+        AnswerFormat::Yaml => yaml("paths", view, out),
+        AnswerFormat::Table | AnswerFormat::Wide => {
             fn defaults(n: usize, out: &mut impl Write) -> Result<(), ReportError> {
                 match n {
                     0 => Ok(()),

@@ -7,6 +7,7 @@ pub mod graph_export;
 pub mod json;
 pub mod problems;
 pub mod table;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 
@@ -28,8 +29,12 @@ pub const SCHEMA_VERSION: u32 = 2;
 pub enum Format {
     /// Tables for people.
     Table,
+    /// Tables with every risk of each row listed.
+    Wide,
     /// The JSON document described in the README.
     Json,
+    /// The JSON document's fields as YAML.
+    Yaml,
 }
 
 /// Errors of the report layer.
@@ -41,6 +46,9 @@ pub enum ReportError {
     /// Serialising the JSON report failed.
     #[error("cannot write the JSON report: {0}")]
     Json(#[from] serde_json::Error),
+    /// Serialising the YAML report failed.
+    #[error("cannot write the YAML report: {0}")]
+    Yaml(#[from] serde_saphyr::SerializeError),
 }
 
 /// The tool's name and version.

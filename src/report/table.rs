@@ -25,9 +25,13 @@ pub struct TableStyle {
     pub width: Option<u16>,
     /// At most this many rows per section (`None`: all).
     pub limit: Option<usize>,
+    /// `-o wide`: every risk of a row, not the first few.
+    pub wide: bool,
+    /// `--no-headers`: tables without their header row.
+    pub no_headers: bool,
 }
 
-/// At most this many risk ids are listed per row.
+/// At most this many risk ids are listed per row (all with `-o wide`).
 const MAX_RISKS: usize = 6;
 
 /// The longest line of a cell, in characters; longer ones are cut (JSON keeps them whole).
@@ -191,14 +195,16 @@ pub(super) fn render(
         writeln!(out, "{t}")?;
         return Ok(());
     };
-    let headers: Vec<String> = t
-        .header()
-        .map(|h| h.cell_iter().map(|c| c.content()).collect())
-        .unwrap_or_default();
     let rows: Vec<Vec<String>> = t
         .row_iter()
         .map(|r| r.cell_iter().map(|c| c.content()).collect())
         .collect();
+    // Without headers (`--no-headers`), blocks carry no labels.
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let headers: Vec<String> = t
+        .header()
+        .map(|h| h.cell_iter().map(|c| c.content()).collect())
+        .unwrap_or_else(|| vec![String::new(); columns]);
     let longest_word = |i: usize| {
         std::iter::once(headers.get(i).map(String::as_str).unwrap_or(""))
             .chain(
@@ -242,7 +248,12 @@ pub(super) fn render(
         for (value, header) in cells {
             let mut lines = value.lines().filter(|l| !l.trim().is_empty());
             let Some(first) = lines.next() else { continue };
-            card_line(out, &format!("  {header}: {first}"), width, "    ")?;
+            let label = if header.is_empty() {
+                String::new()
+            } else {
+                format!("{header}: ")
+            };
+            card_line(out, &format!("  {label}{first}"), width, "    ")?;
             for l in lines {
                 card_line(out, &format!("    {l}"), width, "      ")?;
             }
@@ -315,7 +326,7 @@ fn write_problems(
             "{:<8} {}: {}",
             problem.severity.as_str(),
             problem.object,
-            first_risks(&problem.risks),
+            first_risks(&problem.risks, style),
         );
         if !problem.scope.is_empty() {
             text.push_str(&format!("; {}", problem.scope));
@@ -520,8 +531,10 @@ fn pick(r: &Report, keep: impl Fn(Code) -> bool) -> Vec<&Finding> {
 pub(super) fn new_table(style: TableStyle, headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.iter().map(cell));
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !style.no_headers {
+        t.set_header(headers.iter().map(cell));
+    }
     if let Some(w) = style.width {
         t.set_width(w);
     }
@@ -573,7 +586,7 @@ fn group<'f, K: Ord + Clone>(
         .collect()
 }
 
-fn risks(group: &[&Finding]) -> String {
+fn risks(group: &[&Finding], style: TableStyle) -> String {
     let mixed = group.iter().any(|f| f.scope != group[0].scope);
     let ids: Vec<String> = group
         .iter()
@@ -588,15 +601,16 @@ fn risks(group: &[&Finding]) -> String {
             id
         })
         .collect();
-    first_risks(&ids)
+    first_risks(&ids, style)
 }
 
 /// The first [`MAX_RISKS`] risk ids, joined, and how many more there are.
-fn first_risks<S: AsRef<str>>(ids: &[S]) -> String {
-    let shown: Vec<&str> = ids.iter().take(MAX_RISKS).map(AsRef::as_ref).collect();
+fn first_risks<S: AsRef<str>>(ids: &[S], style: TableStyle) -> String {
+    let max = if style.wide { usize::MAX } else { MAX_RISKS };
+    let shown: Vec<&str> = ids.iter().take(max).map(AsRef::as_ref).collect();
     let mut s = shown.join(", ");
-    if ids.len() > MAX_RISKS {
-        s.push_str(&format!(" +{} more", ids.len() - MAX_RISKS));
+    if ids.len() > max {
+        s.push_str(&format!(" +{} more", ids.len() - max));
     }
     s
 }
@@ -654,7 +668,7 @@ fn subjects_table(findings: &[&Finding], style: TableStyle) -> Table {
         t.add_row(vec![
             severity_cell(first.severity, style),
             cell(mark(subject, g.iter().all(|f| f.bootstrap_default))),
-            cell(risks(&g)),
+            cell(risks(&g, style)),
             cell(scope_of(&g)),
             lines_cell(via),
         ]);
@@ -684,7 +698,7 @@ fn bindings_table(findings: &[&Finding], style: TableStyle) -> Table {
                     .unwrap_or_default(),
             ),
             cell(scope_of(&g)),
-            cell(risks(&g)),
+            cell(risks(&g, style)),
         ]);
     }
     t
@@ -711,7 +725,7 @@ fn roles_table(findings: &[&Finding], style: TableStyle) -> Table {
                     .unwrap_or_default(),
                 first.bootstrap_default,
             )),
-            cell(risks(&g)),
+            cell(risks(&g, style)),
             cell(
                 rules
                     .iter()

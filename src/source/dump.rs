@@ -47,18 +47,51 @@ pub struct DumpHeader {
     pub coverage: Coverage,
 }
 
+/// A snapshot file's document, for the YAML form.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Document<'s> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: std::collections::BTreeMap<String, String>,
+    rbacscan: DumpHeader,
+    items: Vec<crate::snapshot::ObjectRef<'s>>,
+}
+
+/// Writes `snapshot` as a snapshot file in YAML: the same `List`, header
+/// and items as [`write`] writes in JSON (`scan -f` reads either).
+pub fn write_yaml(
+    snapshot: &Snapshot,
+    cluster: Option<&ClusterInfo>,
+    mut out: impl Write,
+) -> Result<(), serde_saphyr::SerializeError> {
+    let document = Document {
+        api_version: "v1",
+        kind: "List",
+        metadata: Default::default(),
+        rbacscan: header(snapshot, cluster),
+        items: snapshot.objects().collect(),
+    };
+    serde_saphyr::to_io_writer(&mut out, &document)?;
+    out.flush().map_err(serde_saphyr::SerializeError::from)
+}
+
+fn header(snapshot: &Snapshot, cluster: Option<&ClusterInfo>) -> DumpHeader {
+    DumpHeader {
+        dump_version: DUMP_VERSION,
+        tool: format!("rbacscan {}", env!("CARGO_PKG_VERSION")),
+        cluster: cluster.cloned(),
+        coverage: snapshot.coverage.clone(),
+    }
+}
+
 /// Writes `snapshot` as a snapshot file.
 pub fn write(
     snapshot: &Snapshot,
     cluster: Option<&ClusterInfo>,
     mut out: impl Write,
 ) -> Result<(), serde_json::Error> {
-    let header = DumpHeader {
-        dump_version: DUMP_VERSION,
-        tool: format!("rbacscan {}", env!("CARGO_PKG_VERSION")),
-        cluster: cluster.cloned(),
-        coverage: snapshot.coverage.clone(),
-    };
+    let header = header(snapshot, cluster);
     let io = serde_json::Error::io;
     out.write_all(br#"{"apiVersion":"v1","kind":"List","metadata":{},"rbacscan":"#)
         .map_err(io)?;

@@ -431,7 +431,7 @@ fn output_files_that_are_devices_or_links_are_written_through() {
         .success()
         .stdout(predicate::str::starts_with("{"));
     rbacscan()
-        .args(["dump", "--demo", "-o", "/dev/null"])
+        .args(["dump", "--demo", "--output-file", "/dev/null"])
         .assert()
         .success();
     assert!(!fs::metadata("/dev/null").unwrap().is_file());
@@ -533,4 +533,158 @@ fn kubiscan_templates_are_accepted() {
         f.iter()
             .any(|f| f["rule"] == "risky-create-pod" && f["subject"]["name"] == "builder")
     );
+}
+
+#[test]
+fn o_is_a_format_everywhere_and_yaml_holds_what_json_holds() {
+    let json = json_of(&["scan", "--demo", "-o", "json"]);
+    let out = rbacscan()
+        .args(["scan", "--demo", "-o", "yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let yaml: Value = serde_saphyr::from_slice(&out.stdout).unwrap();
+    assert_eq!(yaml, json);
+    // Answers too.
+    let out = rbacscan()
+        .args(["paths", "--demo", "-o", "yaml"])
+        .output()
+        .unwrap();
+    let paths: Value = serde_saphyr::from_slice(&out.stdout).unwrap();
+    assert_eq!(paths, json_of(&["paths", "--demo", "-o", "json"]));
+    // dump: -o is the format; the file is --output-file, and reading either
+    // form back gives the same findings.
+    let dir = tmpdir();
+    let file = dir.path().join("snapshot.yaml");
+    let file = file.to_str().unwrap();
+    rbacscan()
+        .args(["dump", "--demo", "-q", "-o", "yaml", "--output-file", file])
+        .assert()
+        .code(0);
+    assert!(
+        fs::read_to_string(file)
+            .unwrap()
+            .starts_with("apiVersion: v1\n")
+    );
+    let back = json_of(&["scan", "-o", "json", "-f", file]);
+    assert_eq!(back["findings"], json["findings"]);
+    // The old `dump -o FILE` is refused with the formats, not written to a
+    // file named after the format.
+    rbacscan()
+        .current_dir(dir.path())
+        .args(["dump", "--demo", "-o", "out.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("json").and(predicate::str::contains("yaml")));
+    assert!(!dir.path().join("out.json").exists());
+}
+
+#[test]
+fn wide_lists_every_risk_and_no_headers_drops_the_header_rows() {
+    let table = |args: &[&str]| {
+        let out = rbacscan()
+            .args(["scan", "--demo", "--color", "never"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = table(&[]);
+    assert!(plain.contains("+30 more"));
+    assert!(plain.contains("│ SEVERITY ┆"));
+    let wide = table(&["-o", "wide"]);
+    assert!(!wide.contains("+30 more"), "{wide}");
+    assert!(wide.contains("csr-create-and-approve"));
+    let bare = table(&["--no-headers"]);
+    assert!(!bare.contains("│ SEVERITY ┆"), "{bare}");
+    // -A is every namespace, as in kubectl: the same report as no -n.
+    assert_eq!(table(&["-A"]), plain);
+    rbacscan()
+        .args(["who-can", "get", "secrets", "--demo", "-A"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn names_the_input_does_not_hold_are_reported() {
+    rbacscan()
+        .args(["scan", "--demo", "-n", "nosuch"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "warning: namespace nosuch holds none of the input's objects",
+        ));
+    rbacscan()
+        .args(["pods", "--demo", "--node", "node-c"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "node node-c not in the input: nothing could match (nodes in the input: node-a, node-b)",
+        ));
+    rbacscan()
+        .args(["pods", "--demo", "--node", "node-c", "--node", "node-a"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "warning: node node-c runs none of the input's pods",
+        ));
+}
+
+#[test]
+fn version_says_what_was_built_and_what_it_reads() {
+    let out = rbacscan().arg("version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with(&format!("rbacscan {} (commit ", env!("CARGO_PKG_VERSION"))));
+    assert!(first.contains(", built 20"), "{first}");
+    assert!(text.contains("API types of v1.33"));
+    assert!(text.contains("template: risky-roles.yaml (built in), 36 rules, sha256 "));
+    // The policy it knows, as the embedded policy says.
+    let policy: Value =
+        serde_json::from_str(include_str!("../../src/rbac/bootstrap-policy.json")).unwrap();
+    let server = policy["source"]
+        .as_str()
+        .unwrap()
+        .split(" (")
+        .next()
+        .unwrap();
+    assert!(
+        text.contains(&format!("bootstrap policy known: {server}")),
+        "{text}"
+    );
+    let short = rbacscan().arg("-V").output().unwrap();
+    assert_eq!(
+        String::from_utf8(short.stdout).unwrap().lines().next(),
+        Some(first)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_replaced_report_keeps_its_mode_and_a_new_one_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmpdir();
+    let fresh = dir.path().join("new.json");
+    let shared = dir.path().join("shared.json");
+    fs::write(&shared, "old").unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o640)).unwrap();
+    for path in [&fresh, &shared] {
+        rbacscan()
+            .args([
+                "scan",
+                "--demo",
+                "-o",
+                "json",
+                "--output-file",
+                path.to_str().unwrap(),
+            ])
+            .assert()
+            .code(0);
+    }
+    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&fresh), 0o600);
+    assert_eq!(mode(&shared), 0o640);
+    assert!(fs::read_to_string(&shared).unwrap().starts_with('{'));
 }

@@ -601,3 +601,31 @@ fn names_cannot_break_out_of_answers_or_graph_exports() {
         }
     }
 }
+
+#[test]
+fn names_that_look_like_yaml_stay_names_in_a_yaml_report() {
+    // A name that would end the scalar, start a comment, a list, a mapping
+    // or a new document, or carry escape sequences, if written unquoted.
+    let dir = tmpdir();
+    for name in [
+        "eve\n---\nkind: Secret",
+        "eve: root # admin",
+        "- {admin: true}",
+        "\u{1b}[2Kok",
+        "'quoted\" both",
+        "yes",
+        "0x10",
+    ] {
+        let file = write(&dir, "y.json", &admin_for(name));
+        let json = run(&["scan", "-f", &file, "-o", "json"]).json();
+        let yaml = run(&["scan", "-f", &file, "-o", "yaml"]);
+        assert_eq!(yaml.code, Some(0), "{}", yaml.stderr);
+        assert_eq!(has_control(&yaml.stdout), None, "{name:?}");
+        let back: Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
+        assert_eq!(back, json, "{name:?}");
+        assert!(
+            (back["findings"].as_array().unwrap().iter()).any(|f| f["subject"]["name"] == name),
+            "{name:?}"
+        );
+    }
+}

@@ -193,7 +193,14 @@ fn a_live_scan_in_pages_of_two_equals_the_offline_scan_and_its_dump() {
     // The snapshot saved during the scan, and one written by `dump`, scan
     // offline to the same findings.
     let dumped = kc.file("dump.json");
-    let d = run(&["dump", "--kubeconfig", kc.arg(), "-o", &dumped, "-q"]);
+    let d = run(&[
+        "dump",
+        "--kubeconfig",
+        kc.arg(),
+        "--output-file",
+        &dumped,
+        "-q",
+    ]);
     assert_eq!(d.code, Some(0), "{}", d.stderr);
     assert_eq!(d.stdout, "");
     assert_eq!(d.stderr, "");
@@ -297,7 +304,7 @@ fn forbidden_pods_give_a_partial_report_that_says_so() {
 
     // A partial dump stays partial offline.
     let dumped = kc.file("partial.json");
-    let d = run(&["dump", "--kubeconfig", kc.arg(), "-o", &dumped]);
+    let d = run(&["dump", "--kubeconfig", kc.arg(), "--output-file", &dumped]);
     assert_eq!(d.code, Some(3), "{}", d.stderr);
     let offline = run(&["scan", "-f", &dumped, "-o", "json"]);
     assert_eq!(offline.code, Some(3), "{}", offline.stderr);

@@ -47,7 +47,7 @@ pub fn write_hot(
             severity_cell(f.severity, style),
             lines_cell(pod_lines(pod)),
             lines_cell(token_lines(&risky)),
-            cell(risks_cell(&risky)),
+            cell(risks_cell(&risky, style)),
             lines_cell(chains),
         ]);
     }
@@ -165,7 +165,7 @@ fn token_lines(tokens: &[&TokenView]) -> Vec<String> {
         .collect()
 }
 
-fn risks_cell(tokens: &[&TokenView]) -> String {
+fn risks_cell(tokens: &[&TokenView], style: TableStyle) -> String {
     let mut risks: Vec<&str> = Vec::new();
     for t in tokens {
         for r in &t.risk.risks {
@@ -174,7 +174,7 @@ fn risks_cell(tokens: &[&TokenView]) -> String {
             }
         }
     }
-    first_risks(&risks)
+    first_risks(&risks, style)
 }
 
 fn amplifier_lines(pod: &PodView) -> Vec<String> {
@@ -247,7 +247,7 @@ pub fn write_view(
             },
             lines_cell(pod_lines(pod)),
             lines_cell(token_text),
-            cell(risks_cell(&hot_tokens(pod, report))),
+            cell(risks_cell(&hot_tokens(pod, report), style)),
             lines_cell(amplifier_lines(pod)),
         ]);
     }
@@ -338,7 +338,7 @@ fn write_nodes_limited(
                 )
             })
             .collect();
-        let r = first_risks(&n.risks);
+        let r = first_risks(&n.risks, style);
         t.add_row(vec![
             n.severity.map_or(cell("-"), |s| severity_cell(s, style)),
             cell(n.node.clone().unwrap_or_else(|| "(not scheduled)".into())),
