@@ -136,12 +136,28 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
         )?;
         render(&mut out, &table, style)?;
         more_rows(&mut out, rows.len(), table.row_count())?;
+        if let Some(legend) = legend(title) {
+            wrapped(&mut out, legend, style, "  ")?;
+        }
     }
     pods::write_nodes(report, style, &mut out)?;
     writeln!(out)?;
     write_lines(&mut out, &summary(report), style)?;
     out.flush()?;
     Ok(())
+}
+
+/// The line under a section that says how to read it, if it needs one.
+fn legend(title: &str) -> Option<&'static str> {
+    match title {
+        "RISKY ROLES" => Some(
+            "A role is rated where it is defined (a ClusterRole cluster-wide, a Role in its namespace); a binding is rated where it grants (a RoleBinding in its namespace), so a ClusterRole that only RoleBindings grant can be CRITICAL here and lower under RISKY BINDINGS.",
+        ),
+        "ROUTES TO CLUSTER-ADMIN" => Some(
+            "#N after a role is the index of the rule in the role's effective rules (-o json has each rule).",
+        ),
+        _ => None,
+    }
 }
 
 /// What makes a row of each section: findings of one row are listed
@@ -478,13 +494,26 @@ fn coverage(r: &Report) -> Vec<String> {
 fn summary(r: &Report) -> Vec<String> {
     let s = &r.counts.by_severity;
     let defaults = r.findings.iter().filter(|f| f.bootstrap_default).count();
+    let total = r.counts.findings + r.counts.filtered_out;
     let mut lines = vec![format!(
-        "{} findings: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW",
-        r.counts.findings, s.critical, s.high, s.medium, s.low
+        "{}: {} CRITICAL, {} HIGH, {} MEDIUM, {} LOW ({} of {total} this run found)",
+        words::count(r.counts.findings, "finding"),
+        s.critical,
+        s.high,
+        s.medium,
+        s.low,
+        r.counts.findings,
     )];
     if defaults > 0 {
         lines.push(format!(
             "* {defaults} come only from the Kubernetes bootstrap policy (expected in every cluster)"
+        ));
+    }
+    if r.filters.hot_threshold != Severity::High {
+        lines.push(format!(
+            "a pod is hot here when a token it exposes carries {} or worse risks (--min-severity sets it; the default is HIGH), so this run finds {} hot-pod findings than one without it",
+            r.filters.hot_threshold,
+            if r.filters.hot_threshold > Severity::High { "fewer" } else { "more" },
         ));
     }
     let hidden = r.counts.defaults_hidden;

@@ -327,3 +327,41 @@ fn sections_stop_at_the_limit_and_say_how_to_see_the_rest() {
         .assert()
         .code(2);
 }
+
+/// The top of the table report of a generated 10,000-pod cluster at
+/// `width` columns: its summary and first rows.
+fn large_report_top(width: &str) -> (String, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster.json");
+    std::fs::write(&file, crate::cluster::generate(10_000)).unwrap();
+    // Run where the file is: the report names it as given.
+    let out = rbacscan()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "--color",
+            "never",
+            "--width",
+            width,
+            "-f",
+            "cluster.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines = text.lines().count();
+    let top: Vec<&str> = text.lines().take(40).collect();
+    (top.join("\n"), lines)
+}
+
+#[test]
+fn a_10000_pod_cluster_reads_in_a_few_screens_at_80_and_160_columns() {
+    for width in ["80", "160"] {
+        let (top, lines) = large_report_top(width);
+        // A few screens, not 17,623 lines: every section stops at 20 rows.
+        assert!(lines < 1500, "{lines} lines at {width} columns");
+        assert!(top.contains("SUMMARY: "), "{top}");
+        insta::assert_snapshot!(format!("large_cluster_top_{width}"), top);
+    }
+}

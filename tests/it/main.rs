@@ -2,6 +2,8 @@
 //! binary, and library-level checks against real API-server fixtures.
 
 mod cli;
+#[path = "../../benches/common/cluster.rs"]
+mod cluster;
 mod connect;
 mod demo;
 mod hostile;
