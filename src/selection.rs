@@ -13,7 +13,9 @@ use crate::template::Severity;
 /// Which findings a report shows.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Keep findings that apply in any of these namespaces (cluster-wide ones apply everywhere); empty keeps all.
+    /// Keep findings that apply in any of these namespaces: a pod's
+    /// findings in its namespace, grants where they grant (cluster-wide ones
+    /// everywhere); empty keeps all.
     pub namespaces: Vec<String>,
     /// Drop findings below this severity.
     pub min_severity: Option<Severity>,
@@ -31,7 +33,16 @@ impl Filter {
         if !self.include_defaults && f.bootstrap_default {
             return false;
         }
-        self.namespaces.is_empty() || self.namespaces.iter().any(|ns| f.scope.covers(ns))
+        if self.namespaces.is_empty() {
+            return true;
+        }
+        // A pod's findings (hot tokens, its route to cluster-admin) belong
+        // to the pod's namespace; anything else to the namespaces where it
+        // grants, cluster-wide grants reaching into every one.
+        match &f.pod {
+            Some(pod) => self.namespaces.iter().any(|ns| *ns == pod.namespace),
+            None => self.namespaces.iter().any(|ns| f.scope.covers(ns)),
+        }
     }
 }
 

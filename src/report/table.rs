@@ -362,6 +362,27 @@ fn write_problems(
             words::count(problems.len() - WORST, "more problem")
         )?;
     }
+    if !report.filters.namespaces.is_empty() {
+        let cluster_wide = (report.findings.iter())
+            .filter(|f| f.pod.is_none() && f.scope == crate::findings::FindingScope::Cluster)
+            .count();
+        wrapped(
+            out,
+            &format!(
+                "  -n {}: {} there, and {} that {} into every namespace (SCOPE cluster-wide)",
+                report.filters.namespaces.join(", "),
+                words::count(report.counts.findings - cluster_wide, "finding"),
+                words::count(cluster_wide, "cluster-wide grant"),
+                if cluster_wide == 1 {
+                    "reaches"
+                } else {
+                    "reach"
+                },
+            ),
+            style,
+            "    ",
+        )?;
+    }
     let hidden = report.counts.defaults_hidden;
     if hidden > 0 {
         wrapped(

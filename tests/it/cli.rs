@@ -688,3 +688,45 @@ fn a_replaced_report_keeps_its_mode_and_a_new_one_is_private() {
     assert_eq!(mode(&shared), 0o640);
     assert!(fs::read_to_string(&shared).unwrap().starts_with('{'));
 }
+
+#[test]
+fn a_namespace_shows_its_own_pods_and_the_grants_that_reach_into_it() {
+    let r = json_of(&["scan", "--demo", "-o", "json", "-n", "shop"]);
+    let findings = r["findings"].as_array().unwrap();
+    // Pods of other namespaces (their hot tokens, their routes) are not shop's.
+    assert!(
+        findings
+            .iter()
+            .filter_map(|f| f["pod"]["namespace"].as_str())
+            .all(|ns| ns == "shop")
+    );
+    let all = json_of(&["scan", "--demo", "-o", "json"]);
+    assert!(
+        (all["findings"].as_array().unwrap().iter())
+            .any(|f| f["code"] == "path-to-cluster-admin" && f["pod"]["namespace"] == "ci")
+    );
+    // Every finding kept is shop's or cluster-wide, and the summary says
+    // how many of each.
+    let cluster_wide = findings
+        .iter()
+        .filter(|f| f["pod"].is_null() && f["scope"]["kind"] == "cluster")
+        .count();
+    assert!(findings.iter().all(|f| {
+        f["scope"]["kind"] == "cluster"
+            || f["scope"]["namespaces"]
+                .as_array()
+                .is_some_and(|n| n.iter().any(|n| n == "shop"))
+    }));
+    let out = rbacscan()
+        .args(["scan", "--demo", "--color", "never", "-n", "shop"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "-n shop: {} findings there, and {cluster_wide} cluster-wide grants that reach into every namespace",
+            findings.len() - cluster_wide
+        )),
+        "{text}"
+    );
+}

@@ -365,3 +365,86 @@ fn a_10000_pod_cluster_reads_in_a_few_screens_at_80_and_160_columns() {
         insta::assert_snapshot!(format!("large_cluster_top_{width}"), top);
     }
 }
+
+#[test]
+fn one_advice_is_written_once_for_the_pods_it_is_for() {
+    use crate::support::{binding, cluster_role, list};
+    // Five replicas of one workload: one advice, naming two pods and how
+    // many more.
+    let mut items = vec![
+        cluster_role(
+            "everything",
+            r#"[{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]"#,
+        ),
+        binding(
+            "ClusterRoleBinding",
+            None,
+            "web-everything",
+            "ClusterRole",
+            "everything",
+            "[{kind: ServiceAccount, name: web, namespace: shop}]",
+        ),
+        "- {apiVersion: v1, kind: ServiceAccount, metadata: {name: web, namespace: shop}}\n".into(),
+    ];
+    for i in 0..5 {
+        items.push(format!(
+            "- {{apiVersion: v1, kind: Pod, metadata: {{name: web-{i}, namespace: shop, ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web-rs, uid: u, controller: true}}]}}, spec: {{serviceAccountName: web, nodeName: node-a, containers: [{{name: app, image: web}}]}}}}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("web.yaml");
+    std::fs::write(&file, list(&items)).unwrap();
+    let out = rbacscan()
+        .args(["scan", "--color", "never", "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fixes: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "fix:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("    "))
+        .collect();
+    assert_eq!(fixes.len(), 1, "{text}");
+    assert!(
+        fixes[0].starts_with(
+            "  shop/web-0, shop/web-1 +3 more: if the pod template of ReplicaSet web-rs"
+        ),
+        "{}",
+        fixes[0]
+    );
+    // The closing line says how many findings the run found, and the
+    // filters' counts add up to it.
+    let r: serde_json::Value = serde_json::from_slice(
+        &rbacscan()
+            .args(["scan", "-o", "json", "--min-severity", "critical", "-f"])
+            .arg(&file)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let c = &r["counts"];
+    let shown = c["findings"].as_u64().unwrap();
+    let total = shown + c["filteredOut"].as_u64().unwrap();
+    let table = rbacscan()
+        .args([
+            "scan",
+            "--color",
+            "never",
+            "--min-severity",
+            "critical",
+            "-f",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.contains(&format!("({shown} of {total} this run found)")),
+        "{table}"
+    );
+    assert!(table.contains("a pod is hot here when a token it exposes carries CRITICAL"));
+}
