@@ -40,7 +40,7 @@ impl Filter {
         // to the pod's namespace; anything else to the namespaces where it
         // grants, cluster-wide grants reaching into every one.
         match &f.pod {
-            Some(pod) => self.namespaces.iter().any(|ns| *ns == pod.namespace),
+            Some(pod) => self.namespaces.contains(&pod.namespace),
             None => self.namespaces.iter().any(|ns| f.scope.covers(ns)),
         }
     }
