@@ -130,6 +130,19 @@ fn a_kubeconfig_proxy_url_is_used() {
 }
 
 #[test]
+fn lists_are_asked_for_gzip_compressed() {
+    let server = TestServer::serving(cluster()).start();
+    let kc = Kubeconfig::for_server(&server);
+    let run = scan_live(&kc, &["-q"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let requests = server.requests();
+    assert!(
+        requests.iter().all(|r| r.accept_encoding.contains("gzip")),
+        "{requests:?}"
+    );
+}
+
+#[test]
 fn an_oidc_auth_providers_id_token_is_sent() {
     // A JWT that expires in 2100: kube uses it as it is (no refresh).
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;

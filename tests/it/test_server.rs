@@ -48,6 +48,8 @@ pub struct Recorded {
     pub query: BTreeMap<String, String>,
     /// The `Accept` header.
     pub accept: String,
+    /// The `Accept-Encoding` header (the server answers uncompressed).
+    pub accept_encoding: String,
     /// Whether the bearer token was right.
     pub authorized: bool,
 }
@@ -418,6 +420,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
         path: path.clone(),
         query: query.clone(),
         accept: header("accept"),
+        accept_encoding: header("accept-encoding"),
         authorized,
     });
     if !authorized {
