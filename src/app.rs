@@ -80,6 +80,9 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
             .commit()
             .map_err(|e| e.into_error(path, Target::Snapshot))?;
     }
+    if let Some(path) = &config.metrics_file {
+        write_metrics(path, &report, started.elapsed())?;
+    }
     let outcome = if report.is_partial() {
         warn_partial(&snapshot.coverage, &config.source);
         Outcome::Partial
@@ -145,6 +148,28 @@ fn check_filters(snapshot: &crate::snapshot::Snapshot, config: &ScanConfig) -> R
         }
     }
     Ok(())
+}
+
+/// Writes the `--metrics-file` atomically. A complete scan is the last
+/// success; a partial one keeps the last success the file recorded.
+fn write_metrics(path: &str, report: &Report, took: std::time::Duration) -> Result<(), Error> {
+    let last_success = if report.is_partial() {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| report::metrics::last_success_in(&text))
+    } else {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs() as f64)
+    };
+    let run = report::metrics::Run {
+        duration_seconds: took.as_secs_f64(),
+        last_success,
+    };
+    Staged::write(path, |out| report::metrics::write(report, run, out))
+        .and_then(Staged::commit)
+        .map_err(|e| e.into_error(path, Target::Metrics))
 }
 
 /// Leaves a run's data (the snapshot, the report) to the end of the
@@ -322,6 +347,8 @@ enum Target {
     Report,
     /// The `--save-snapshot` file, or `dump`'s output.
     Snapshot,
+    /// The `--metrics-file` file.
+    Metrics,
 }
 
 /// Why a file could not be written: the file system, or the content.
@@ -341,6 +368,10 @@ impl WriteFailure {
                 source,
             },
             (WriteFailure::Io(source), Target::Snapshot) => Error::SnapshotFile {
+                path: path.into(),
+                source,
+            },
+            (WriteFailure::Io(source), Target::Metrics) => Error::MetricsFile {
                 path: path.into(),
                 source,
             },

@@ -392,6 +392,9 @@ pub struct ScanArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<String>,
+    /// Also write the scan's counts to FILE (atomically) in the Prometheus text format, for node-exporter's textfile collector.
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<String>,
     /// Only findings that apply in this namespace (cluster-wide ones apply everywhere). Repeatable.
     #[arg(short = 'n', long = "namespace", value_name = "NS", value_parser = parse_namespace)]
     pub namespaces: Vec<String>,
@@ -556,6 +559,8 @@ pub struct ScanConfig {
     pub format: Format,
     /// `None` for standard output.
     pub output_file: Option<String>,
+    /// Where to write the metrics, if anywhere.
+    pub metrics_file: Option<String>,
     /// Which findings to report.
     pub filter: Filter,
     /// The hot-pod threshold: `--min-severity`, default HIGH.
@@ -595,6 +600,7 @@ impl ScanArgs {
             template: self.template,
             format: self.format,
             output_file: self.output_file,
+            metrics_file: self.metrics_file,
             filter: Filter {
                 namespaces: self.namespaces,
                 min_severity: self.min_severity,

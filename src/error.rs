@@ -57,6 +57,14 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// The metrics file could not be written; the report was.
+    #[error("{path}: cannot write the metrics: {source}")]
+    MetricsFile {
+        /// The `--metrics-file` path.
+        path: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A question names something the input does not hold.
     #[error(transparent)]
     Query(#[from] crate::access::query::QueryError),

@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod graph_export;
 pub mod json;
+pub mod metrics;
 pub mod problems;
 pub mod table;
 pub mod yaml;

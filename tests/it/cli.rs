@@ -730,3 +730,91 @@ fn a_namespace_shows_its_own_pods_and_the_grants_that_reach_into_it() {
         "{text}"
     );
 }
+
+#[test]
+fn the_metrics_file_counts_what_the_report_shows_and_a_partial_scan_keeps_the_last_success() {
+    let dir = tmpdir();
+    let metrics = dir.path().join("rbacscan.prom");
+    let metrics = metrics.to_str().unwrap();
+    let report = dir.path().join("report.json");
+    rbacscan()
+        .args([
+            "scan",
+            "--demo",
+            "-q",
+            "-o",
+            "json",
+            "--metrics-file",
+            metrics,
+        ])
+        .arg("--output-file")
+        .arg(&report)
+        .assert()
+        .code(0);
+    let r: Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    let text = fs::read_to_string(metrics).unwrap();
+    let sample = |line: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(line)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {line} in\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    let c = &r["counts"];
+    assert_eq!(
+        sample("rbacscan_findings{severity=\"critical\"}"),
+        c["bySeverity"]["CRITICAL"].as_f64().unwrap()
+    );
+    assert_eq!(
+        sample("rbacscan_problems{severity=\"critical\"}"),
+        c["problems"]["CRITICAL"].as_f64().unwrap()
+    );
+    assert_eq!(sample("rbacscan_hot_pods"), c["hotPods"].as_f64().unwrap());
+    assert_eq!(
+        sample("rbacscan_findings_by_code{code=\"risky-subject\"}"),
+        c["byCode"]["risky-subject"].as_f64().unwrap()
+    );
+    assert_eq!(sample("rbacscan_scan_partial"), 0.0);
+    assert!(sample("rbacscan_scan_duration_seconds") > 0.0);
+    let success = sample("rbacscan_last_success_timestamp_seconds");
+    assert!(success > 1.7e9, "{success}");
+    // Every sample line is `name{labels} value` or `name value`, each
+    // family with its HELP and TYPE.
+    for l in text.lines().filter(|l| !l.starts_with('#')) {
+        let name = l.split(['{', ' ']).next().unwrap();
+        assert!(text.contains(&format!("# TYPE {name} gauge\n")), "{l}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(metrics).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // A partial scan says so and keeps the time of the last complete one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // (A snapshot whose header says the pods could not be listed.)
+    let dump = rbacscan().args(["dump", "--demo", "-q"]).output().unwrap();
+    let mut snapshot: Value = serde_json::from_slice(&dump.stdout).unwrap();
+    snapshot["rbacscan"]["coverage"]["gaps"] = serde_json::json!([
+        {"kind": "Pod", "reason": "forbidden", "message": "pods is forbidden"}
+    ]);
+    let items = snapshot["items"].as_array_mut().unwrap();
+    items.retain(|i| i["kind"] != "Pod");
+    let partial = dir.path().join("partial.json");
+    fs::write(&partial, snapshot.to_string()).unwrap();
+    rbacscan()
+        .args(["scan", "-q", "--metrics-file", metrics, "-f"])
+        .arg(&partial)
+        .assert()
+        .code(3);
+    let text = fs::read_to_string(metrics).unwrap();
+    assert!(text.contains("\nrbacscan_scan_partial 1\n"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "\nrbacscan_last_success_timestamp_seconds {success}\n"
+        )),
+        "{text}"
+    );
+}

@@ -7,6 +7,7 @@ mod cluster;
 mod connect;
 mod demo;
 mod hostile;
+mod in_cluster;
 mod live;
 mod live_faults;
 mod paths;

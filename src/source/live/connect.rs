@@ -6,7 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError, LoadDataError};
+use kube::config::{
+    AuthInfo, Cluster, Context, KubeConfigOptions, Kubeconfig, KubeconfigError, LoadDataError,
+    NamedAuthInfo, NamedCluster, NamedContext,
+};
 
 use super::{LiveError, LiveOptions};
 use crate::source::diagnostic::without_values;
@@ -41,7 +44,7 @@ impl Target {
 pub async fn target(options: &LiveOptions) -> Result<Target, LiveError> {
     match read_kubeconfig(options)? {
         Some((kubeconfig, origin)) => from_kubeconfig(kubeconfig, origin, options).await,
-        None => in_cluster(options),
+        None => in_cluster(options).await,
     }
 }
 
@@ -160,26 +163,97 @@ fn read_one(path: &Path) -> Result<Kubeconfig, LiveError> {
     })
 }
 
-/// The pod's own ServiceAccount, when running inside a cluster (the CronJob case).
-fn in_cluster(options: &LiveOptions) -> Result<Target, LiveError> {
+/// Where a pod's ServiceAccount token, CA bundle and namespace are
+/// mounted. `RBACSCAN_SERVICEACCOUNT_DIR` names another directory (for
+/// tests, and for a token mounted elsewhere); nothing else differs.
+pub const SERVICEACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// The pod's own ServiceAccount, when running inside a cluster (the CronJob
+/// case), as client-go finds it: the API server at
+/// `KUBERNETES_SERVICE_HOST`:`KUBERNETES_SERVICE_PORT`, the mounted CA
+/// bundle, and the mounted token, read again as the kubelet rotates it.
+async fn in_cluster(options: &LiveOptions) -> Result<Target, LiveError> {
     // A context can only be chosen from a kubeconfig.
     if let Some(context) = &options.context {
         return Err(LiveError::NoKubeconfigForContext {
             context: context.clone(),
         });
     }
-    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
+    let Some(host) = std::env::var_os("KUBERNETES_SERVICE_HOST") else {
         return Err(LiveError::NoKubeconfig);
-    }
-    let config = kube::Config::incluster().map_err(|e| LiveError::InCluster {
-        message: without_values(&one_line(&e.to_string())),
-    })?;
+    };
+    let in_cluster_error = |message: String| LiveError::InCluster { message };
+    let host = host
+        .into_string()
+        .map_err(|_| in_cluster_error("KUBERNETES_SERVICE_HOST is not UTF-8".into()))?;
+    let port: u16 = std::env::var("KUBERNETES_SERVICE_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| {
+            in_cluster_error("KUBERNETES_SERVICE_PORT is not set to a port number".into())
+        })?;
+    let dir = std::env::var_os("RBACSCAN_SERVICEACCOUNT_DIR")
+        .map_or_else(|| PathBuf::from(SERVICEACCOUNT_DIR), PathBuf::from);
+    let file = |name: &str| {
+        let path = dir.join(name);
+        match path.is_file() {
+            true => Ok(path.to_string_lossy().into_owned()),
+            false => Err(in_cluster_error(format!(
+                "{} does not exist: is a ServiceAccount token mounted (automountServiceAccountToken)?",
+                path.display()
+            ))),
+        }
+    };
+    let (token, ca) = (file("token")?, file("ca.crt")?);
+    // An IPv6 address needs brackets in a URL.
+    let server = match host.contains(':') {
+        true => format!("https://[{host}]:{port}"),
+        false => format!("https://{host}:{port}"),
+    };
+    let name = "in-cluster".to_string();
+    let kubeconfig = Kubeconfig {
+        clusters: vec![NamedCluster {
+            name: name.clone(),
+            cluster: Some(Cluster {
+                server: Some(server),
+                certificate_authority: Some(ca),
+                ..Cluster::default()
+            }),
+            ..NamedCluster::default()
+        }],
+        auth_infos: vec![NamedAuthInfo {
+            name: name.clone(),
+            auth_info: Some(AuthInfo {
+                token_file: Some(token),
+                ..AuthInfo::default()
+            }),
+            ..NamedAuthInfo::default()
+        }],
+        contexts: vec![NamedContext {
+            name: name.clone(),
+            context: Some(Context {
+                cluster: name.clone(),
+                user: Some(name.clone()),
+                ..Context::default()
+            }),
+            ..NamedContext::default()
+        }],
+        current_context: Some(name.clone()),
+        ..Kubeconfig::default()
+    };
+    let kube_options = KubeConfigOptions {
+        context: Some(name),
+        ..KubeConfigOptions::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &kube_options)
+        .await
+        .map_err(|e| in_cluster_error(without_values(&one_line(&describe_kubeconfig_error(&e)))))?;
     Ok(tune(
         Target {
             server: String::new(),
             config,
             context: None,
-            origin: "in-cluster configuration".into(),
+            origin: format!("in-cluster configuration ({})", dir.display()),
         },
         options,
     ))
