@@ -5,6 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use crate::access::ask::{self, Answered, Ask};
+use crate::baseline::Baseline;
 use crate::cli::{AnswerConfig, DumpConfig, DumpFormat, Input, ScanConfig, SourceConfig};
 use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
@@ -22,6 +23,29 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     let template = match &config.template {
         Some(path) => Template::load(path)?,
         None => Template::builtin(),
+    };
+    // So does a bad baseline.
+    let baseline = match &config.baseline {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(Baseline::parse(path, &text)?),
+            Err(e) if config.baseline_optional && e.kind() == std::io::ErrorKind::NotFound => {
+                if !config.source.progress.quiet {
+                    eprintln!(
+                        "rbacscan: warning: no baseline at {} yet: this scan is not compared with one",
+                        crate::terminal::escape(path)
+                    );
+                }
+                None
+            }
+            Err(source) => {
+                return Err(crate::baseline::BaselineError::Read {
+                    path: path.clone(),
+                    source,
+                }
+                .into());
+            }
+        },
+        None => None,
     };
     let started = std::time::Instant::now();
     let Loaded {
@@ -51,8 +75,13 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         },
     );
     let analyzed = started.elapsed();
+    let mut analysis = analysis;
+    let resolved = baseline.as_ref().map(|b| b.compare(&mut analysis.findings));
     let selection = selection::select(analysis, &config.filter, &config.view);
-    let report = Report::new(&snapshot, provenance, &template, selection);
+    let mut report = Report::new(&snapshot, provenance, &template, selection);
+    if let (Some(b), Some(resolved)) = (&baseline, resolved) {
+        report = report.with_baseline(&b.source, resolved);
+    }
     let style = TableStyle {
         color: config.color,
         width: config.width,
@@ -89,6 +118,9 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     } else if config
         .fail_on
         .is_some_and(|level| report.highest().is_some_and(|h| h >= level))
+        || config
+            .fail_on_new
+            .is_some_and(|level| report.highest_new().is_some_and(|h| h >= level))
     {
         Outcome::Findings
     } else {

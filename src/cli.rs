@@ -416,6 +416,15 @@ pub struct ScanArgs {
     /// Exit with code 1 if any finding the report shows is at or above this severity (bootstrap-policy findings only with --include-defaults).
     #[arg(long, value_name = "LEVEL")]
     pub fail_on: Option<Severity>,
+    /// A previous JSON report of `scan`: each finding is marked new or unchanged, and those gone are listed as resolved.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<String>,
+    /// Exit with code 1 if a finding not in the --baseline report is at or above this severity.
+    #[arg(long, value_name = "LEVEL", requires = "baseline")]
+    pub fail_on_new: Option<Severity>,
+    /// A --baseline file that does not exist yet (the first nightly run) is not an error: the scan is not compared, and says so.
+    #[arg(long, requires = "baseline")]
+    pub baseline_optional: bool,
     /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -571,6 +580,12 @@ pub struct ScanConfig {
     pub privileged_namespaces: Vec<String>,
     /// Exit 1 at or above this severity.
     pub fail_on: Option<Severity>,
+    /// The `--baseline` report's path.
+    pub baseline: Option<String>,
+    /// A missing baseline file is not an error.
+    pub baseline_optional: bool,
+    /// Exit 1 when a new finding is at or above this severity.
+    pub fail_on_new: Option<Severity>,
     /// Colour the table.
     pub color: bool,
     /// Table width; `None` asks the terminal.
@@ -610,6 +625,9 @@ impl ScanArgs {
             view: View::Scan,
             privileged_namespaces: self.privileged_namespace,
             fail_on: self.fail_on,
+            baseline: self.baseline,
+            baseline_optional: self.baseline_optional,
+            fail_on_new: self.fail_on_new,
             color,
             width,
             limit: (!self.all).then(|| usize::try_from(self.limit).unwrap_or(usize::MAX)),

@@ -34,6 +34,9 @@ pub enum Error {
     /// An input file, directory or stream could not be read or parsed.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// The `--baseline` report could not be read or is not one.
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
     /// The risk template could not be read or is invalid.
     #[error(transparent)]
     Template(#[from] TemplateError),

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod cores;
 pub mod error;

@@ -317,6 +317,7 @@ fn hygiene_finding(
         rated_by: Vec::new(),
         path: None,
         rule_order: 0,
+        baseline: None,
     }
 }
 

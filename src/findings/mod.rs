@@ -319,6 +319,9 @@ pub struct Finding {
     /// Position of the template rule in the template (orders risks like the template does).
     #[serde(skip)]
     pub rule_order: usize,
+    /// New or unchanged since the `--baseline` report (only with one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Status>,
 }
 
 impl Finding {

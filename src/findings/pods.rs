@@ -517,6 +517,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             rated_by: Vec::new(),
             path: None,
             rule_order: 0,
+            baseline: None,
         });
     }
 }

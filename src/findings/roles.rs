@@ -53,6 +53,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 path: None,
                 pod: None,
                 rule_order: *ri,
+                baseline: None,
             });
         }
     }

@@ -121,6 +121,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             rated_by: Vec::new(),
             path: Some(Box::new(view)),
             rule_order: 0,
+            baseline: None,
         });
     }
 }

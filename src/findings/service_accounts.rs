@@ -110,6 +110,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 rated_by: Vec::new(),
                 path: None,
                 rule_order: 0,
+                baseline: None,
             });
         }
         if !can_tell_unused || used.contains(&sa) || !existing.contains(&sa) {
@@ -174,6 +175,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 rated_by: Vec::new(),
                 path: None,
             rule_order: 0,
+            baseline: None,
         });
     }
 }

@@ -128,6 +128,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 path: None,
                 pod: None,
                 rule_order: rated.risk,
+                baseline: None,
             });
         }
     }

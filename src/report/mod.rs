@@ -265,6 +265,23 @@ pub struct Report {
     pub pods: Vec<PodView>,
     /// What each node holds.
     pub nodes: NodesReport,
+    /// The comparison with the `--baseline` report, if one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineReport>,
+}
+
+/// How this report compares with a baseline report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaselineReport {
+    /// The baseline's path.
+    pub source: String,
+    /// Findings shown that the baseline did not have.
+    pub new: usize,
+    /// Findings shown that the baseline had too.
+    pub unchanged: usize,
+    /// The baseline's findings this run no longer finds (before filters).
+    pub resolved: Vec<crate::baseline::Previous>,
 }
 
 impl Report {
@@ -343,7 +360,39 @@ impl Report {
             rules,
             pods,
             nodes,
+            baseline: None,
         }
+    }
+
+    /// Adds the comparison with a baseline: the findings are marked
+    /// already (see [`crate::baseline`]); `resolved` are those gone.
+    pub fn with_baseline(
+        mut self,
+        source: &str,
+        resolved: Vec<crate::baseline::Previous>,
+    ) -> Report {
+        use crate::baseline::Status;
+        let count = |s: Status| {
+            self.findings
+                .iter()
+                .filter(|f| f.baseline == Some(s))
+                .count()
+        };
+        self.baseline = Some(BaselineReport {
+            source: source.into(),
+            new: count(Status::New),
+            unchanged: count(Status::Unchanged),
+            resolved,
+        });
+        self
+    }
+
+    /// The highest severity among the report's findings new since the baseline.
+    pub fn highest_new(&self) -> Option<Severity> {
+        (self.findings.iter())
+            .filter(|f| f.baseline == Some(crate::baseline::Status::New))
+            .map(|f| f.severity)
+            .max()
     }
 
     /// Whether the report rests on a partial snapshot.

@@ -147,6 +147,21 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
     Ok(())
 }
 
+/// What a finding is about, in words: its subject, pod, binding or role.
+fn about(f: &Finding) -> String {
+    if let Some(s) = &f.subject {
+        s.to_string()
+    } else if let Some(p) = &f.pod {
+        format!("Pod {}/{}", p.namespace, p.name)
+    } else if let Some(b) = &f.binding {
+        b.to_string()
+    } else if let Some(r) = &f.role {
+        r.to_string()
+    } else {
+        String::new()
+    }
+}
+
 /// The line under a section that says how to read it, if it needs one.
 fn legend(title: &str) -> Option<&'static str> {
     match title {
@@ -361,6 +376,48 @@ fn write_problems(
             "  {} below, section by section",
             words::count(problems.len() - WORST, "more problem")
         )?;
+    }
+    if let Some(b) = &report.baseline {
+        wrapped(
+            out,
+            &format!(
+                "  since {}: {} new, {} unchanged, {} resolved",
+                b.source,
+                b.new,
+                b.unchanged,
+                b.resolved.len()
+            ),
+            style,
+            "    ",
+        )?;
+        let new =
+            (report.findings.iter()).filter(|f| f.baseline == Some(crate::baseline::Status::New));
+        for f in new.take(WORST) {
+            wrapped(
+                out,
+                &format!(
+                    "    new {:<8} {}: {}",
+                    f.severity.as_str(),
+                    about(f),
+                    f.title
+                ),
+                style,
+                "      ",
+            )?;
+        }
+        for p in b.resolved.iter().take(WORST) {
+            wrapped(
+                out,
+                &format!(
+                    "    resolved {:<8} {}: {}",
+                    p.severity.as_str(),
+                    p.about(),
+                    p.title
+                ),
+                style,
+                "      ",
+            )?;
+        }
     }
     if !report.filters.namespaces.is_empty() {
         let cluster_wide = (report.findings.iter())

@@ -75,15 +75,32 @@ fn every_manifest_decodes_strictly_into_its_kubernetes_type() {
         .iter()
         .map(|a| a.replace("/reports", dir.path().to_str().unwrap()))
         .collect();
+    // The first night: no baseline yet, every finding is new but not
+    // compared; the second night compares with the first.
     let out = rbacscan().args(&argv).arg("--demo").output().unwrap();
     assert_eq!(
         out.status.code(),
-        Some(1),
-        "the demo has HIGH findings: {}",
+        Some(0),
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("report.json").exists());
     assert!(dir.path().join("rbacscan.prom").exists());
+    let out = rbacscan().args(&argv).arg("--demo").output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(second["baseline"]["new"], 0);
+    assert_eq!(
+        second["baseline"]["unchanged"],
+        second["counts"]["findings"]
+    );
 }
 
 #[test]

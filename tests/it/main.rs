@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): end-to-end runs of the real
 //! binary, and library-level checks against real API-server fixtures.
 
+mod baseline;
 mod cli;
 #[path = "../../benches/common/cluster.rs"]
 mod cluster;
