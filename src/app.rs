@@ -92,6 +92,13 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     let render = |out: &mut dyn Write| match config.format {
         Format::Json => report::json::write(&report, out),
         Format::Yaml => report::yaml::write(&report, out),
+        Format::Markdown => report::markdown::write(
+            &report,
+            report::markdown::MarkdownStyle {
+                limit: config.limit,
+            },
+            out,
+        ),
         Format::Table | Format::Wide => report::table::write(&report, style, out),
     };
     write_report(config.output_file.as_deref(), render)?;

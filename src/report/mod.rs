@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod graph_export;
 pub mod json;
+pub mod markdown;
 pub mod metrics;
 pub mod problems;
 pub mod table;
@@ -36,6 +37,8 @@ pub enum Format {
     Json,
     /// The JSON document's fields as YAML.
     Yaml,
+    /// The summary and the problems in Markdown, for tickets and pull requests.
+    Markdown,
 }
 
 /// Errors of the report layer.

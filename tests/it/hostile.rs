@@ -629,3 +629,28 @@ fn names_that_look_like_yaml_stay_names_in_a_yaml_report() {
         );
     }
 }
+
+#[test]
+fn names_that_look_like_markup_stay_text_in_a_markdown_report() {
+    let dir = tmpdir();
+    for name in [
+        "<img src=x onerror=alert(1)>",
+        "[click](javascript:alert(1))",
+        "a|b|c",
+        "`code` **bold**",
+        "eve\n| injected | row |",
+    ] {
+        let file = write(&dir, "m.json", &admin_for(name));
+        let r = run(&["scan", "-f", &file, "-o", "markdown"]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert_eq!(has_control(&r.stdout), None);
+        for raw in ["<img", "](javascript", "| injected |", "**bold**"] {
+            assert!(!r.stdout.contains(raw), "{raw} in\n{}", r.stdout);
+        }
+        // Every row of the problems table still has its five cells.
+        for row in r.stdout.lines().filter(|l| l.starts_with("| CRITICAL")) {
+            let cells = row.replace("\\|", "").matches('|').count();
+            assert_eq!(cells, 6, "{row}");
+        }
+    }
+}
