@@ -351,6 +351,25 @@ pub fn print_version() -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
+/// Prints a completion script for `shell`.
+pub fn print_completions(shell: clap_complete::Shell) -> Result<Outcome, Error> {
+    use clap::CommandFactory;
+    let mut command = crate::cli::Args::command();
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut command, "rbacscan", &mut out);
+    Ok(Outcome::Clean)
+}
+
+/// Prints the man page.
+pub fn print_man() -> Result<Outcome, Error> {
+    use clap::CommandFactory;
+    let page = clap_mangen::Man::new(crate::cli::Args::command());
+    let mut out = std::io::stdout().lock();
+    page.render(&mut out)
+        .map_err(|e| Error::Report(report::ReportError::Write(e)))?;
+    Ok(Outcome::Clean)
+}
+
 /// Prints the built-in template.
 pub fn print_template() -> Result<Outcome, Error> {
     let mut out = std::io::stdout().lock();

@@ -73,6 +73,13 @@ pub enum Command {
     Template,
     /// Print the version, commit, build date, the Kubernetes versions rbacscan reads, and the built-in template's version.
     Version,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell), e.g. `rbacscan completions bash > /etc/bash_completion.d/rbacscan`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `rbacscan man > rbacscan.1`.
+    Man,
 }
 
 /// Output options of the questions (`who-can`, `access`, `paths`).

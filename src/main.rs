@@ -20,6 +20,8 @@ fn main() -> ExitCode {
         Command::Paths(a) => app::answer(a.into_config()),
         Command::Template => app::print_template(),
         Command::Version => app::print_version(),
+        Command::Completions { shell } => app::print_completions(shell),
+        Command::Man => app::print_man(),
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -818,3 +818,34 @@ fn the_metrics_file_counts_what_the_report_shows_and_a_partial_scan_keeps_the_la
         "{text}"
     );
 }
+
+#[test]
+fn completions_a_man_page_and_the_kubectl_plugin_name_work() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = rbacscan().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            script.contains("who-can") && script.contains("--baseline"),
+            "{shell}"
+        );
+    }
+    let man = rbacscan().arg("man").output().unwrap();
+    let man = String::from_utf8(man.stdout).unwrap();
+    assert!(man.contains(".TH rbacscan 1"), "{man}");
+    // kubectl runs `kubectl-rbacscan` on PATH for `kubectl rbacscan`.
+    #[cfg(unix)]
+    {
+        let dir = tmpdir();
+        let plugin = dir.path().join("kubectl-rbacscan");
+        std::os::unix::fs::symlink(assert_cmd::cargo::cargo_bin("rbacscan"), &plugin).unwrap();
+        let out = std::process::Command::new(&plugin)
+            .args(["scan", "--demo", "-q", "-o", "json"])
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["schemaVersion"], 2);
+    }
+}
