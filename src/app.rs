@@ -47,6 +47,19 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         },
         None => None,
     };
+    // And a bad exceptions file: it is applied whole or not at all.
+    let exceptions = match &config.exceptions {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| {
+                crate::exceptions::ExceptionsError::Read {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            Some(crate::exceptions::Exceptions::parse(path, &text)?)
+        }
+        None => None,
+    };
     let started = std::time::Instant::now();
     let Loaded {
         snapshot,
@@ -77,10 +90,37 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     let analyzed = started.elapsed();
     let mut analysis = analysis;
     let resolved = baseline.as_ref().map(|b| b.compare(&mut analysis.findings));
+    let excepted = exceptions.as_ref().map(|e| {
+        let today = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date();
+        let (suppressed, expired) = e.apply(&mut analysis.findings, today);
+        report::ExceptionsReport {
+            source: e.source.clone(),
+            suppressed,
+            expired,
+        }
+    });
+    if let Some(e) = excepted.as_ref().filter(|e| !e.expired.is_empty())
+        && !config.source.progress.quiet
+    {
+        for x in &e.expired {
+            eprintln!(
+                "rbacscan: warning: {}: exception {} (line {}) expired on {}: it no longer suppresses anything",
+                crate::terminal::escape(&e.source),
+                x.exception,
+                x.line,
+                x.written.expires.map(|d| d.to_string()).unwrap_or_default(),
+            );
+        }
+    }
     let selection = selection::select(analysis, &config.filter, &config.view);
     let mut report = Report::new(&snapshot, provenance, &template, selection);
     if let (Some(b), Some(resolved)) = (&baseline, resolved) {
         report = report.with_baseline(&b.source, resolved);
+    }
+    if let Some(e) = excepted {
+        report = report.with_exceptions(e);
     }
     let style = TableStyle {
         color: config.color,

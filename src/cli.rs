@@ -432,6 +432,9 @@ pub struct ScanArgs {
     /// A --baseline file that does not exist yet (the first nightly run) is not an error: the scan is not compared, and says so.
     #[arg(long, requires = "baseline")]
     pub baseline_optional: bool,
+    /// Findings accepted by an owner, for a reason, until a date (YAML, see the README): suppressed, counted, and kept in JSON with their exception.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<String>,
     /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -591,6 +594,8 @@ pub struct ScanConfig {
     pub baseline: Option<String>,
     /// A missing baseline file is not an error.
     pub baseline_optional: bool,
+    /// The `--exceptions` file's path.
+    pub exceptions: Option<String>,
     /// Exit 1 when a new finding is at or above this severity.
     pub fail_on_new: Option<Severity>,
     /// Colour the table.
@@ -634,6 +639,7 @@ impl ScanArgs {
             fail_on: self.fail_on,
             baseline: self.baseline,
             baseline_optional: self.baseline_optional,
+            exceptions: self.exceptions,
             fail_on_new: self.fail_on_new,
             color,
             width,

@@ -37,6 +37,9 @@ pub enum Error {
     /// The `--baseline` report could not be read or is not one.
     #[error(transparent)]
     Baseline(#[from] crate::baseline::BaselineError),
+    /// The `--exceptions` file could not be read or is invalid.
+    #[error(transparent)]
+    Exceptions(#[from] crate::exceptions::ExceptionsError),
     /// The risk template could not be read or is invalid.
     #[error(transparent)]
     Template(#[from] TemplateError),

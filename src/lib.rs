@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod cli;
 pub mod cores;
 pub mod error;
+pub mod exceptions;
 pub mod findings;
 pub mod pods;
 pub mod progress;

@@ -271,6 +271,22 @@ pub struct Report {
     /// The comparison with the `--baseline` report, if one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineReport>,
+    /// What the `--exceptions` file did, if one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<ExceptionsReport>,
+}
+
+/// What an exceptions file did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExceptionsReport {
+    /// The file's path.
+    pub source: String,
+    /// The findings suppressed (before the other filters), each with its
+    /// exception. They are not in `findings` and do not count for `--fail-on`.
+    pub suppressed: Vec<crate::exceptions::Suppressed>,
+    /// Exceptions past their date: they suppressed nothing.
+    pub expired: Vec<crate::exceptions::Expired>,
 }
 
 /// How this report compares with a baseline report.
@@ -364,7 +380,15 @@ impl Report {
             pods,
             nodes,
             baseline: None,
+            exceptions: None,
         }
+    }
+
+    /// Adds what an exceptions file suppressed and which of its
+    /// exceptions are past their date.
+    pub fn with_exceptions(mut self, exceptions: ExceptionsReport) -> Report {
+        self.exceptions = Some(exceptions);
+        self
     }
 
     /// Adds the comparison with a baseline: the findings are marked

@@ -419,6 +419,25 @@ fn write_problems(
             )?;
         }
     }
+    if let Some(e) = &report.exceptions {
+        wrapped(
+            out,
+            &format!(
+                "  {} suppressed by the exceptions in {} (-o json lists them with their owners){}",
+                words::count(e.suppressed.len(), "finding"),
+                e.source,
+                match e.expired.len() {
+                    0 => String::new(),
+                    n => format!(
+                        "; {} expired and no longer apply",
+                        words::count(n, "exception")
+                    ),
+                }
+            ),
+            style,
+            "    ",
+        )?;
+    }
     if !report.filters.namespaces.is_empty() {
         let cluster_wide = (report.findings.iter())
             .filter(|f| f.pod.is_none() && f.scope == crate::findings::FindingScope::Cluster)

@@ -7,6 +7,7 @@ mod cli;
 mod cluster;
 mod connect;
 mod demo;
+mod exceptions;
 mod hostile;
 mod in_cluster;
 mod live;
