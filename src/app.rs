@@ -132,6 +132,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     let render = |out: &mut dyn Write| match config.format {
         Format::Json => report::json::write(&report, out),
         Format::Yaml => report::yaml::write(&report, out),
+        Format::Sarif => report::sarif::write(&report, &template, out),
         Format::Markdown => report::markdown::write(
             &report,
             report::markdown::MarkdownStyle {

@@ -8,6 +8,7 @@ pub mod json;
 pub mod markdown;
 pub mod metrics;
 pub mod problems;
+pub mod sarif;
 pub mod table;
 pub mod yaml;
 
@@ -39,6 +40,8 @@ pub enum Format {
     Yaml,
     /// The summary and the problems in Markdown, for tickets and pull requests.
     Markdown,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 /// Errors of the report layer.

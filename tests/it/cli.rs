@@ -849,3 +849,72 @@ fn completions_a_man_page_and_the_kubectl_plugin_name_work() {
         assert_eq!(r["schemaVersion"], 2);
     }
 }
+
+#[test]
+fn sarif_is_valid_against_the_official_schema_and_fingerprints_each_result() {
+    // The official schema's pattern for `language` (of a run and of a tool
+    // component) has a stray `]` that a strict ECMA-262 check of the
+    // schema itself rejects; rbacscan writes no `language`, so that
+    // pattern is mended here, and nothing else.
+    let text = include_str!("../fixtures/sarif-2.1.0-rtm.5.json");
+    let stray = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
+    assert_eq!(text.matches(stray).count(), 2);
+    let schema: Value =
+        serde_json::from_str(&text.replace(stray, r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#)).unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("the SARIF schema compiles");
+    for args in [
+        &["--demo"][..],
+        &["-f", &real_fixture("shop-pods-and-serviceaccounts.yaml")][..],
+    ] {
+        let out = rbacscan()
+            .args(["scan", "-o", "sarif", "--include-defaults"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .take(5)
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let results = run["results"].as_array().unwrap();
+        for r in results {
+            // Each result names a rule of the driver, at its index, and has a
+            // stable fingerprint.
+            let i = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[i]["id"], r["ruleId"]);
+            assert_eq!(
+                r["partialFingerprints"]["rbacscan/v1"]
+                    .as_str()
+                    .unwrap()
+                    .len(),
+                16
+            );
+            assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
+        }
+        let json = json_of(&[&["scan", "-o", "json", "--include-defaults"][..], args].concat());
+        assert_eq!(results.len(), json["findings"].as_array().unwrap().len());
+    }
+    // A template rule's help and severity reach the driver.
+    let out = rbacscan()
+        .args(["scan", "--demo", "-o", "sarif"])
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let wildcard = rules.iter().find(|r| r["id"] == "full-wildcard").unwrap();
+    assert_eq!(wildcard["defaultConfiguration"]["level"], "error");
+    assert_eq!(wildcard["properties"]["security-severity"], "9.5");
+    assert!(
+        wildcard["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("What to do:")
+    );
+}

@@ -1,0 +1,189 @@
+//! The SARIF 2.1.0 report (`-o sarif`) for code scanning: one rule per
+//! template rule (with its description, remediation and severity) and per
+//! other finding code, and one result per finding, with its fingerprint as
+//! a partial fingerprint so that code scanning follows a finding from run
+//! to run. A finding's place is the object it is about (a logical
+//! location) and, when the scan read files, the file it was read from.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Report, ReportError};
+use crate::findings::{Code, Finding};
+use crate::template::{Severity, Template};
+
+/// SARIF's level for a severity.
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// The `security-severity` code scanning sorts and labels by (a CVSS-like
+/// score: 9.0 and up is critical, 7.0 high, 4.0 medium, below low).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    name: String,
+    short_description: Value,
+    full_description: Value,
+    help: Value,
+    default_configuration: Value,
+    properties: Value,
+}
+
+/// Writes the report as one SARIF log with one run.
+pub fn write(report: &Report, template: &Template, mut out: impl Write) -> Result<(), ReportError> {
+    // The rules: the template's, then every other code, in a stable order.
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &template.rules {
+        let worst = r
+            .severity
+            .cluster
+            .max(r.severity.privileged_namespace)
+            .max(r.severity.namespace);
+        index.insert(r.id.clone(), rules.len());
+        rules.push(Rule {
+            id: r.id.clone(),
+            name: r.title.clone(),
+            short_description: json!({"text": r.title}),
+            full_description: json!({"text": r.description}),
+            help: json!({"text": format!("{}\n\nWhat to do: {}", r.description, r.remediation)}),
+            default_configuration: json!({"level": level(worst)}),
+            properties: json!({
+                "security-severity": security_severity(worst),
+                "tags": ["security", "kubernetes", "rbac"],
+            }),
+        });
+    }
+    // Every finding code too: findings without a template rule answer to it.
+    for code in Code::all() {
+        index.insert(code.as_str().to_string(), rules.len());
+        rules.push(Rule {
+            id: code.as_str().to_string(),
+            name: code.as_str().to_string(),
+            short_description: json!({"text": code.description()}),
+            full_description: json!({"text": code.description()}),
+            help: json!({"text": code.description()}),
+            default_configuration: json!({"level": "warning"}),
+            properties: json!({"tags": ["security", "kubernetes", "rbac"]}),
+        });
+    }
+    let files: Vec<&String> = match report.inputs.cluster {
+        Some(_) => Vec::new(),
+        None => report.inputs.sources.iter().collect(),
+    };
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let id = rule_id(f);
+            let mut result = json!({
+                "ruleId": id,
+                "level": level(f.severity),
+                "message": {"text": format!("{}: {}", f.title, f.message)},
+                "partialFingerprints": {"rbacscan/v1": f.fingerprint},
+                "properties": {"severity": f.severity.as_str(), "code": f.code.as_str()},
+            });
+            if let Some(&i) = index.get(&id) {
+                result["ruleIndex"] = json!(i);
+            }
+            let mut location = json!({"logicalLocations": [logical(f)]});
+            if let Some(file) = files.first() {
+                location["physicalLocation"] = json!({"artifactLocation": {"uri": uri(file)}});
+            }
+            result["locations"] = json!([location]);
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "rbacscan",
+                "version": report.tool.version,
+                "semanticVersion": report.tool.version,
+                "rules": rules,
+            }},
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }],
+    });
+    serde_json::to_writer(&mut out, &log)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The rule a finding answers to: its template rule, else its code.
+fn rule_id(f: &Finding) -> String {
+    f.rule
+        .clone()
+        .unwrap_or_else(|| f.code.as_str().to_string())
+}
+
+/// The object a finding is about, as a SARIF logical location.
+fn logical(f: &Finding) -> Value {
+    let (kind, name) = if let Some(p) = &f.pod {
+        ("object", format!("Pod {}/{}", p.namespace, p.name))
+    } else if let Some(s) = &f.subject {
+        ("object", s.to_string())
+    } else if let Some(b) = &f.binding {
+        ("object", b.to_string())
+    } else if let Some(r) = &f.role {
+        ("object", r.to_string())
+    } else {
+        ("object", f.title.clone())
+    };
+    json!({"kind": kind, "fullyQualifiedName": name})
+}
+
+/// A file path as a relative URI reference (SARIF's `uri`): `/` separators,
+/// and anything outside the unreserved characters percent-encoded.
+fn uri(path: &str) -> String {
+    let path = path.strip_suffix(" (built in)").unwrap_or(path);
+    let mut s = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                s.push(b as char)
+            }
+            _ => s.push_str(&format!("%{b:02X}")),
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(
+            uri("manifests/rbac dir/ä.yaml"),
+            "manifests/rbac%20dir/%C3%A4.yaml"
+        );
+        assert_eq!(
+            uri("examples/demo-cluster.yaml (built in)"),
+            "examples/demo-cluster.yaml"
+        );
+    }
+}
