@@ -172,7 +172,7 @@ fn problem(key: &About, group: &[&Finding]) -> Problem {
             (None, Code::PathToClusterAdmin, Some(p)) => {
                 format!("cluster-admin in {}", crate::words::count(p.hops, "step"))
             }
-            (None, Code::HotPod, _) => "a risky token readable".into(),
+            (None, Code::HotPod, _) => "reads a risky token".into(),
             (None, code, _) => code.as_str().to_string(),
         };
         if !risks.contains(&id) {
