@@ -99,9 +99,10 @@ pub struct Previous {
 
 impl Previous {
     /// What it was about, in words (`ServiceAccount ci/deployer`), from the
-    /// first of its subject, pod, binding and role.
+    /// first of its pod, subject, binding and role, as for a finding of
+    /// this run.
     pub fn about(&self) -> String {
-        let object = [&self.subject, &self.pod, &self.binding, &self.role]
+        let object = [&self.pod, &self.subject, &self.binding, &self.role]
             .into_iter()
             .flatten()
             .next();

@@ -44,6 +44,22 @@ pub enum Format {
     Sarif,
 }
 
+/// What a finding is about, in words: its pod, else its subject, binding
+/// or role (`Pod ci/runner-1`, `ServiceAccount ci/deployer`), else its title.
+pub(crate) fn about(f: &Finding) -> String {
+    if let Some(p) = &f.pod {
+        format!("Pod {}/{}", p.namespace, p.name)
+    } else if let Some(s) = &f.subject {
+        s.to_string()
+    } else if let Some(b) = &f.binding {
+        b.to_string()
+    } else if let Some(r) = &f.role {
+        r.to_string()
+    } else {
+        f.title.clone()
+    }
+}
+
 /// Errors of the report layer.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

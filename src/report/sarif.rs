@@ -104,7 +104,8 @@ pub fn write(report: &Report, template: &Template, mut out: impl Write) -> Resul
             if let Some(&i) = index.get(&id) {
                 result["ruleIndex"] = json!(i);
             }
-            let mut location = json!({"logicalLocations": [logical(f)]});
+            let object = json!({"kind": "object", "fullyQualifiedName": super::about(f)});
+            let mut location = json!({"logicalLocations": [object]});
             if let Some(file) = files.first() {
                 location["physicalLocation"] = json!({"artifactLocation": {"uri": uri(file)}});
             }
@@ -137,22 +138,6 @@ fn rule_id(f: &Finding) -> String {
     f.rule
         .clone()
         .unwrap_or_else(|| f.code.as_str().to_string())
-}
-
-/// The object a finding is about, as a SARIF logical location.
-fn logical(f: &Finding) -> Value {
-    let (kind, name) = if let Some(p) = &f.pod {
-        ("object", format!("Pod {}/{}", p.namespace, p.name))
-    } else if let Some(s) = &f.subject {
-        ("object", s.to_string())
-    } else if let Some(b) = &f.binding {
-        ("object", b.to_string())
-    } else if let Some(r) = &f.role {
-        ("object", r.to_string())
-    } else {
-        ("object", f.title.clone())
-    };
-    json!({"kind": kind, "fullyQualifiedName": name})
 }
 
 /// A file path as a relative URI reference (SARIF's `uri`): `/` separators,

@@ -78,65 +78,92 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
     }
     write_problems(report, style, &mut out)?;
     pods::write_hot(report, style, &mut out)?;
-    type Section<'r> = (
-        &'static str,
-        Vec<&'r Finding>,
-        fn(&[&Finding], TableStyle) -> Table,
-    );
-    let sections: [Section; 6] = [
-        (
-            "ROUTES TO CLUSTER-ADMIN",
-            pick(report, |c| c == Code::PathToClusterAdmin),
-            routes_table,
-        ),
-        (
-            "RISKY SERVICE ACCOUNTS",
-            pick(report, |c| {
+    let sections = [
+        Section {
+            title: "ROUTES TO CLUSTER-ADMIN",
+            codes: |c| c == Code::PathToClusterAdmin,
+            row: |f| f.fingerprint.clone(),
+            make: routes_table,
+            legend: Some(
+                "#N after a role is the index of the rule in the role's effective rules (-o json has each rule).",
+            ),
+        },
+        Section {
+            title: "RISKY SERVICE ACCOUNTS",
+            codes: |c| {
                 matches!(
                     c,
                     Code::RiskyDefaultServiceAccount | Code::UnusedRiskyServiceAccount
                 )
-            }),
-            service_accounts_table,
-        ),
-        (
-            "RISKY SUBJECTS",
-            pick(report, |c| c == Code::RiskySubject),
-            subjects_table,
-        ),
-        (
-            "RISKY BINDINGS",
-            pick(report, |c| c == Code::RiskyBinding),
-            bindings_table,
-        ),
-        (
-            "RISKY ROLES",
-            pick(report, |c| c == Code::RiskyRole),
-            roles_table,
-        ),
-        ("HYGIENE", pick(report, |c| !c.is_risk()), hygiene_table),
+            },
+            row: |f| f.fingerprint.clone(),
+            make: service_accounts_table,
+            legend: None,
+        },
+        Section {
+            title: "RISKY SUBJECTS",
+            codes: |c| c == Code::RiskySubject,
+            row: |f| {
+                f.subject
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
+            },
+            make: subjects_table,
+            legend: None,
+        },
+        Section {
+            title: "RISKY BINDINGS",
+            codes: |c| c == Code::RiskyBinding,
+            row: |f| {
+                f.binding
+                    .as_ref()
+                    .map(|b| b.to_string())
+                    .unwrap_or_default()
+            },
+            make: bindings_table,
+            legend: None,
+        },
+        Section {
+            title: "RISKY ROLES",
+            codes: |c| c == Code::RiskyRole,
+            row: |f| f.role.as_ref().map(|r| r.to_string()).unwrap_or_default(),
+            make: roles_table,
+            legend: Some(
+                "A role is rated where it is defined (a ClusterRole cluster-wide, a Role in its namespace); a binding is rated where it grants (a RoleBinding in its namespace), so a ClusterRole that only RoleBindings grant can be CRITICAL here and lower under RISKY BINDINGS.",
+            ),
+        },
+        Section {
+            title: "HYGIENE",
+            codes: |c| !c.is_risk(),
+            row: |f| f.fingerprint.clone(),
+            make: hygiene_table,
+            legend: None,
+        },
     ];
-    for (title, findings, make) in sections {
+    for section in sections {
+        let findings = pick(report, section.codes);
         if findings.is_empty() {
             continue;
         }
-        let rows = group(&findings, row_key(title));
+        let rows = group(&findings, section.row);
         let shown: Vec<&Finding> = rows
             .iter()
             .take(style.limit.unwrap_or(usize::MAX))
             .flatten()
             .copied()
             .collect();
-        let table = make(&shown, style);
+        let table = (section.make)(&shown, style);
         writeln!(
             out,
-            "\n{title}: {}, {}",
+            "\n{}: {}, {}",
+            section.title,
             words::count(rows.len(), "row"),
             words::count(findings.len(), "finding")
         )?;
         render(&mut out, &table, style)?;
         more_rows(&mut out, rows.len(), table.row_count())?;
-        if let Some(legend) = legend(title) {
+        if let Some(legend) = section.legend {
             wrapped(&mut out, legend, style, "  ")?;
         }
     }
@@ -147,53 +174,15 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
     Ok(())
 }
 
-/// What a finding is about, in words: its subject, pod, binding or role.
-fn about(f: &Finding) -> String {
-    if let Some(s) = &f.subject {
-        s.to_string()
-    } else if let Some(p) = &f.pod {
-        format!("Pod {}/{}", p.namespace, p.name)
-    } else if let Some(b) = &f.binding {
-        b.to_string()
-    } else if let Some(r) = &f.role {
-        r.to_string()
-    } else {
-        String::new()
-    }
-}
-
-/// The line under a section that says how to read it, if it needs one.
-fn legend(title: &str) -> Option<&'static str> {
-    match title {
-        "RISKY ROLES" => Some(
-            "A role is rated where it is defined (a ClusterRole cluster-wide, a Role in its namespace); a binding is rated where it grants (a RoleBinding in its namespace), so a ClusterRole that only RoleBindings grant can be CRITICAL here and lower under RISKY BINDINGS.",
-        ),
-        "ROUTES TO CLUSTER-ADMIN" => Some(
-            "#N after a role is the index of the rule in the role's effective rules (-o json has each rule).",
-        ),
-        _ => None,
-    }
-}
-
-/// What makes a row of each section: findings of one row are listed
-/// together, and `--limit` counts rows.
-fn row_key(title: &str) -> fn(&Finding) -> String {
-    match title {
-        "RISKY SUBJECTS" => |f| {
-            f.subject
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default()
-        },
-        "RISKY BINDINGS" => |f| {
-            f.binding
-                .as_ref()
-                .map(|b| b.to_string())
-                .unwrap_or_default()
-        },
-        "RISKY ROLES" => |f| f.role.as_ref().map(|r| r.to_string()).unwrap_or_default(),
-        _ => |f| f.fingerprint.clone(),
-    }
+/// A section of the table report: which findings it holds, what makes
+/// one of its rows (`--limit` counts rows), how it is drawn, and the line
+/// under it that says how to read it, if it needs one.
+struct Section {
+    title: &'static str,
+    codes: fn(Code) -> bool,
+    row: fn(&Finding) -> String,
+    make: fn(&[&Finding], TableStyle) -> Table,
+    legend: Option<&'static str>,
 }
 
 /// The line after a section cut at `--limit`: how many rows are not shown
@@ -293,8 +282,9 @@ pub(super) fn render(
     Ok(())
 }
 
-/// One line of a row's block, wrapped between words (already escaped: it
-/// comes out of a cell).
+/// Text already escaped (a cell's, or prose after [`wrapped`]), wrapped
+/// between words at `width`, never inside one; continuation lines start
+/// with `indent`.
 fn card_line(
     out: &mut impl Write,
     text: &str,
@@ -398,7 +388,7 @@ fn write_problems(
                 &format!(
                     "    new {:<8} {}: {}",
                     f.severity.as_str(),
-                    about(f),
+                    super::about(f),
                     f.title
                 ),
                 style,
@@ -488,14 +478,7 @@ pub(super) fn wrapped(
         writeln!(out, "{escaped}")?;
         return Ok(());
     };
-    let options = textwrap::Options::new(usize::from(width).max(20))
-        .subsequent_indent(indent)
-        .break_words(false)
-        .word_splitter(textwrap::WordSplitter::NoHyphenation);
-    for l in textwrap::wrap(&escaped, options) {
-        writeln!(out, "{l}")?;
-    }
-    Ok(())
+    card_line(out, &escaped, usize::from(width), indent)
 }
 
 fn header(r: &Report) -> Vec<String> {
