@@ -712,6 +712,10 @@ pub struct HoldingsView {
     pub implicit_groups: Vec<String>,
     /// Allowed everything without any binding (`system:masters`).
     pub superuser: bool,
+    /// Whether the input names the identity (an object, or a binding's
+    /// subject); if not, the answer is what it would hold, and a typo
+    /// shows here.
+    pub in_input: bool,
     /// Rules in effect everywhere (ClusterRoleBindings).
     pub cluster_wide: Vec<HeldView>,
     /// Rules in effect in one namespace (RoleBindings), on top of the
@@ -758,6 +762,7 @@ impl Namer<'_, '_> {
             subject: NodeRef::subject(&h.subject),
             implicit_groups: h.implicit_groups.clone(),
             superuser: h.superuser,
+            in_input: h.in_input,
             cluster_wide: h.cluster.iter().map(|r| self.held(r)).collect(),
             namespaces: h
                 .namespaces

@@ -37,6 +37,9 @@ pub struct Holdings {
     pub implicit_groups: Vec<String>,
     /// It is (in) `system:masters`: allowed everything without any binding.
     pub superuser: bool,
+    /// The input names it: an object (a ServiceAccount), a binding's
+    /// subject, or a pod's or token's ServiceAccount.
+    pub in_input: bool,
     /// Rules of ClusterRoleBindings: in effect everywhere.
     pub cluster: Vec<HeldRule>,
     /// Rules of RoleBindings, by namespace: in effect there, on top of the
@@ -51,6 +54,9 @@ pub fn holdings(rbac: &Rbac<'_>, graph: &AccessGraph, subject: &SubjectId) -> Ho
         subject: subject.clone(),
         implicit_groups: subject.implicit_groups(),
         superuser: *subject == SubjectId::group(MASTERS),
+        in_input: graph
+            .find(&crate::access::graph::Node::Subject(subject.clone()))
+            .is_some(),
         cluster: Vec::new(),
         namespaces: BTreeMap::new(),
     };

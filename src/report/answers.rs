@@ -202,6 +202,15 @@ pub fn holdings(
         AnswerFormat::Yaml => yaml("access", view, out),
         AnswerFormat::Table | AnswerFormat::Wide => {
             line(&mut out, &format!("what {} can do", view.subject))?;
+            if !view.in_input {
+                line(
+                    &mut out,
+                    &format!(
+                        "note: {} is not in the input (no object or binding names it): this is what it would hold",
+                        view.subject
+                    ),
+                )?;
+            }
             if !view.implicit_groups.is_empty() {
                 line(
                     &mut out,

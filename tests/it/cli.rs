@@ -918,3 +918,18 @@ fn sarif_is_valid_against_the_official_schema_and_fingerprints_each_result() {
             .contains("What to do:")
     );
 }
+
+#[test]
+fn an_identity_the_input_does_not_name_is_said_so() {
+    let known = json_of(&["access", "sa:ci/deployer", "--demo", "-o", "json"]);
+    assert_eq!(known["inInput"], true);
+    let typo = json_of(&["access", "sa:ci/deployr", "--demo", "-o", "json"]);
+    assert_eq!(typo["inInput"], false);
+    rbacscan()
+        .args(["access", "sa:ci/deployr", "--demo"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "note: ServiceAccount ci/deployr is not in the input (no object or binding names it)",
+        ));
+}
