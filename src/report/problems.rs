@@ -61,7 +61,8 @@ pub struct Problem {
 }
 
 /// The problems of `findings` (sorted as a report sorts them), most severe
-/// first, then in the order their first finding came.
+/// first; among equals, subjects, bindings, roles and then pods, each the
+/// one with the most risks first.
 pub fn problems(findings: &[Finding]) -> Vec<Problem> {
     // Bindings and roles that the subjects' and pods' findings go through.
     let mut bindings_through: BTreeSet<&ObjectKey> = BTreeSet::new();
@@ -113,16 +114,37 @@ pub fn problems(findings: &[Finding]) -> Vec<Problem> {
         }
         grouped.entry(key).or_default().push(f);
     }
-    let mut out: Vec<Problem> = order
+    let mut out: Vec<(usize, Problem)> = order
         .into_iter()
         .map(|k| {
             let group = grouped.remove(&k).unwrap_or_default();
-            problem(&k, &group)
+            (rank(&k), problem(&k, &group))
         })
         .collect();
-    // Stable: among equals, the order of the first findings stays.
-    out.sort_by_key(|p| std::cmp::Reverse(p.severity));
-    out
+    // Most severe first; among equals, who holds the power (its binding
+    // is the fix) before the pods that carry its token, the one with the
+    // most risks first, and otherwise the order of the first findings (the
+    // sort is stable).
+    out.sort_by_key(|(rank, p)| {
+        (
+            std::cmp::Reverse(p.severity),
+            *rank,
+            std::cmp::Reverse(p.risks.len()),
+        )
+    });
+    out.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The order of problems of one severity: subjects, bindings, roles, pods,
+/// the rest.
+fn rank(key: &About) -> usize {
+    match key {
+        About::Subject(_) => 0,
+        About::Binding(_) => 1,
+        About::Role(_) => 2,
+        About::Pod(_) => 3,
+        About::Other(_) => 4,
+    }
 }
 
 /// Problems by severity.
