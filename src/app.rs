@@ -142,6 +142,13 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         ),
         Format::Table | Format::Wide => report::table::write(&report, style, out),
     };
+    // The metrics are staged before the report is written, and put in
+    // place after it: a metrics file that cannot be written leaves no
+    // report either.
+    let staged_metrics = match &config.metrics_file {
+        Some(path) => Some(stage_metrics(path, &report, started.elapsed())?),
+        None => None,
+    };
     write_report(config.output_file.as_deref(), render)?;
     if config.source.progress.verbosity > 0 && !config.source.progress.quiet {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
@@ -157,8 +164,10 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
             .commit()
             .map_err(|e| e.into_error(path, Target::Snapshot))?;
     }
-    if let Some(path) = &config.metrics_file {
-        write_metrics(path, &report, started.elapsed())?;
+    if let (Some(staged), Some(path)) = (staged_metrics, &config.metrics_file) {
+        staged
+            .commit()
+            .map_err(|e| e.into_error(path, Target::Metrics))?;
     }
     let outcome = if report.is_partial() {
         warn_partial(&snapshot.coverage, &config.source);
@@ -230,9 +239,9 @@ fn check_filters(snapshot: &crate::snapshot::Snapshot, config: &ScanConfig) -> R
     Ok(())
 }
 
-/// Writes the `--metrics-file` atomically. A complete scan is the last
-/// success; a partial one keeps the last success the file recorded.
-fn write_metrics(path: &str, report: &Report, took: std::time::Duration) -> Result<(), Error> {
+/// Stages the `--metrics-file` (see [`Staged`]). A complete scan is the
+/// last success; a partial one keeps the last success the file recorded.
+fn stage_metrics(path: &str, report: &Report, took: std::time::Duration) -> Result<Staged, Error> {
     let last_success = if report.is_partial() {
         std::fs::read_to_string(path)
             .ok()
@@ -248,7 +257,6 @@ fn write_metrics(path: &str, report: &Report, took: std::time::Duration) -> Resu
         last_success,
     };
     Staged::write(path, |out| report::metrics::write(report, run, out))
-        .and_then(Staged::commit)
         .map_err(|e| e.into_error(path, Target::Metrics))
 }
 

@@ -933,3 +933,20 @@ fn an_identity_the_input_does_not_name_is_said_so() {
             "note: ServiceAccount ci/deployr is not in the input (no object or binding names it)",
         ));
 }
+
+#[test]
+fn a_metrics_file_that_cannot_be_written_leaves_no_report() {
+    let dir = tmpdir();
+    let report = dir.path().join("report.json");
+    let out = rbacscan()
+        .args(["scan", "--demo", "-o", "json", "--metrics-file"])
+        .arg(dir.path().join("no-such-dir/rbacscan.prom"))
+        .arg("--output-file")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("cannot write the metrics"), "{stderr}");
+    assert!(!report.exists());
+}
