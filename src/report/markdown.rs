@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use super::problems::{self, Problem};
+use super::problems::Problem;
 use super::{Report, ReportError};
 use crate::findings::Code;
 use crate::terminal;
@@ -51,7 +51,7 @@ pub fn write(
             text(&missing.join(", "))
         )?;
     }
-    let all = problems::problems(&report.findings);
+    let all = &report.problem_list;
     let p = &report.counts.problems;
     writeln!(
         out,

@@ -293,6 +293,10 @@ pub struct Report {
     /// What the `--exceptions` file did, if one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<ExceptionsReport>,
+    /// The findings counted as problems to fix (see [`problems`]), worked
+    /// out once for `counts.problems` and the formats that list them.
+    #[serde(skip)]
+    pub problem_list: Vec<problems::Problem>,
 }
 
 /// What an exceptions file did.
@@ -346,6 +350,7 @@ impl Report {
             View::Pods(f) => Some(f),
             View::Scan => None,
         };
+        let problem_list = problems::problems(&findings);
         let mut by_severity = BySeverity::default();
         let mut by_code = BTreeMap::new();
         for f in &findings {
@@ -376,7 +381,7 @@ impl Report {
                 subjects: analysis.subjects_evaluated,
                 findings: findings.len(),
                 by_severity,
-                problems: problems::by_severity(&problems::problems(&findings)),
+                problems: problems::by_severity(&problem_list),
                 by_code,
                 filtered_out: total - findings.len(),
                 defaults_hidden,
@@ -400,6 +405,7 @@ impl Report {
             nodes,
             baseline: None,
             exceptions: None,
+            problem_list,
         }
     }
 

@@ -311,7 +311,7 @@ fn write_problems(
     style: TableStyle,
     out: &mut impl Write,
 ) -> Result<(), ReportError> {
-    let problems = super::problems::problems(&report.findings);
+    let problems = &report.problem_list;
     let p = &report.counts.problems;
     let s = &report.counts.by_severity;
     writeln!(out)?;
