@@ -419,6 +419,15 @@ pub fn print_man() -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
+/// Prints the JSON Schema of the report.
+pub fn print_schema() -> Result<Outcome, Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(report::schema::report_schema_text().as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::Report(report::ReportError::Write(e)))?;
+    Ok(Outcome::Clean)
+}
+
 /// Prints the built-in template.
 pub fn print_template() -> Result<Outcome, Error> {
     let mut out = std::io::stdout().lock();

@@ -62,7 +62,7 @@ pub enum BaselineError {
 }
 
 /// How a finding compares with the baseline. Stable kebab-case in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Not in the baseline.
@@ -72,7 +72,7 @@ pub enum Status {
 }
 
 /// What is kept of a baseline's finding: enough to say what was resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Previous {
     /// Its fingerprint.

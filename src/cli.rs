@@ -80,6 +80,8 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `rbacscan man > rbacscan.1`.
     Man,
+    /// Print the JSON Schema (draft 2020-12) of the report that `-o json` writes.
+    Schema,
 }
 
 /// Output options of the questions (`who-can`, `access`, `paths`).

@@ -57,7 +57,7 @@ pub enum ExceptionsError {
 }
 
 /// One exception as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Exception {
     /// A template rule id or a finding code (`pods-exec`, `hot-pod`).
@@ -84,6 +84,7 @@ pub struct Exception {
     pub reason: String,
     /// The last day it applies (`YYYY-MM-DD`); none: until removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub expires: Option<jiff::civil::Date>,
 }
 
@@ -103,7 +104,7 @@ pub struct Exceptions {
 }
 
 /// A finding an exception suppressed, with the exception.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Suppressed {
     /// The exception's position in the file, from 1.
@@ -114,13 +115,14 @@ pub struct Suppressed {
     pub reason: String,
     /// Until when.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub expires: Option<jiff::civil::Date>,
     /// The finding.
     pub finding: Finding,
 }
 
 /// An exception past its date: it suppressed nothing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Expired {
     /// Its position in the file, from 1.

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Version => app::print_version(),
         Command::Completions { shell } => app::print_completions(shell),
         Command::Man => app::print_man(),
+        Command::Schema => app::print_schema(),
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -43,7 +43,7 @@ use crate::template::{NamesPolicy, Probe, RiskRule, Severity, TargetKind, Templa
 const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";
 
 /// An object a grant was rated by, and what it is worth.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RatedTarget {
     /// Its kind.

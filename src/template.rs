@@ -21,7 +21,19 @@ pub const DEFAULT_TEMPLATE: &str = include_str!("../risky-roles.yaml");
 pub const DEFAULT_TEMPLATE_NAME: &str = "risky-roles.yaml (built in)";
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     /// Worth knowing; rarely exploitable alone.
@@ -106,7 +118,10 @@ pub enum NamesPolicy {
 }
 
 /// The kind of object a names-only grant is rated by (see [`NamesPolicy::Target`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
+#[schemars(description = "The kind of object a grant limited to named objects is rated by.")]
 pub enum TargetKind {
     /// A pod (`pods` and its subresources): what its containers' tokens carry,
     /// and its node's when it can escape to the node.

@@ -18,7 +18,7 @@ use crate::rbac::{Rbac, Scope, SubjectId};
 use crate::snapshot::ObjectKey;
 
 /// Any object a route passes through.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeRef {
     /// `User`, `Group`, `ServiceAccount`, `Pod`, `Node`, `ClusterRole`,
@@ -94,7 +94,7 @@ impl NodeRef {
 }
 
 /// A rule aggregated into a ClusterRole, pointing back at where it is defined.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Origin {
     /// The role that defines the rule.
@@ -104,7 +104,7 @@ pub struct Origin {
 }
 
 /// The binding → role → rule that grants something.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GroundView {
     /// The binding; absent for a role the attacker binds itself.
@@ -250,7 +250,7 @@ impl Namer<'_, '_> {
 }
 
 /// One step of a route, explained.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StepView {
     /// How the step gains its target.
@@ -282,7 +282,7 @@ pub struct StepView {
 }
 
 /// A route, explained.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PathView {
     /// Where it starts.
@@ -302,7 +302,7 @@ pub struct PathView {
 }
 
 /// Where a route given by reference goes on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Continuation {
     /// The identity or pod the rest of the route starts from.

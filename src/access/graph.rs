@@ -69,7 +69,9 @@ pub enum Node {
 }
 
 /// How a step gains its target. Stable kebab-case names in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Technique {
     /// An identity is in a group without any binding saying so.

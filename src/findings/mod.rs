@@ -49,9 +49,11 @@ use crate::words;
     strum::IntoStaticStr,
     strum::EnumIter,
     strum::EnumMessage,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
+#[schemars(description = "The stable code of a kind of finding.")]
 pub enum Code {
     /// A subject or pod has a route to cluster-admin-equivalent power, through
     /// other identities, pods or nodes.
@@ -130,7 +132,7 @@ impl Code {
 }
 
 /// Where a finding applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FindingScope {
     /// Cluster-wide: every namespace, cluster-scoped resources, non-resource URLs.
@@ -191,28 +193,57 @@ pub struct Evidence {
     pub grants: Vec<String>,
 }
 
+/// [`Evidence`] as reports write it. Its serialisation and its JSON Schema
+/// come from this one definition.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(
+    rename = "Evidence",
+    description = "Why a risk finding matched: one rule (a position in `rules`) of one role, through one binding (absent for role findings), and what the rule grants of the risk."
+)]
+struct EvidenceJson<'e> {
+    /// The binding; absent for role findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binding: Option<&'e ObjectKey>,
+    /// The group the binding names, when it reaches the subject through one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via_group: Option<&'e str>,
+    /// The rule: a position in the report's `rules` table.
+    rule_ref: usize,
+    /// What the rule grants of the risk (`get secrets`).
+    grants: &'e [String],
+}
+
+impl<'e> From<&'e Evidence> for EvidenceJson<'e> {
+    fn from(e: &'e Evidence) -> Self {
+        EvidenceJson {
+            binding: e.ground.binding.as_ref(),
+            via_group: e.ground.via_group.as_deref(),
+            rule_ref: e.rule_ref,
+            grants: &e.grants,
+        }
+    }
+}
+
 impl Serialize for Evidence {
-    /// `binding`, `viaGroup` (when present), `ruleRef`, `grants`.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let g = &self.ground;
-        let fields = 2 + usize::from(g.binding.is_some()) + usize::from(g.via_group.is_some());
-        let mut m = s.serialize_struct("Evidence", fields)?;
-        if let Some(b) = &g.binding {
-            m.serialize_field("binding", b)?;
-        }
-        if let Some(v) = &g.via_group {
-            m.serialize_field("viaGroup", v)?;
-        }
-        m.serialize_field("ruleRef", &self.rule_ref)?;
-        m.serialize_field("grants", &self.grants)?;
-        m.end()
+        EvidenceJson::from(self).serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for Evidence {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        EvidenceJson::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        EvidenceJson::json_schema(g)
     }
 }
 
 /// One effective rule that evidence points to: an entry of the report's
 /// `rules` table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleEntry {
     /// The role.
@@ -268,7 +299,7 @@ impl Evidence {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// The kind of finding.

@@ -12,7 +12,7 @@ use crate::pods::tokens::{ServiceAccountRef, TokenSource};
 use crate::template::Severity;
 
 /// A ServiceAccount whose token is on a node.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeToken {
     /// The ServiceAccount.
@@ -27,7 +27,7 @@ pub struct NodeToken {
 }
 
 /// What one node (or the unscheduled pods) holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeView {
     /// The node's name; absent for the pods not scheduled yet.
@@ -47,7 +47,7 @@ pub struct NodeView {
 }
 
 /// A ServiceAccount whose token is on every node.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EveryNodeToken {
     /// The ServiceAccount.
@@ -60,7 +60,7 @@ pub struct EveryNodeToken {
 }
 
 /// The blast radius of every node.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodesReport {
     /// Nodes, most severe first, then by name.

@@ -32,7 +32,7 @@ pub const CLOUD_IDENTITY_ANNOTATIONS: [(&str, &str); 3] = [
 ];
 
 /// A cloud identity a ServiceAccount's token can be exchanged for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CloudIdentity {
     /// `aws`, `gcp` or `azure`.
     pub provider: &'static str,
@@ -43,7 +43,7 @@ pub struct CloudIdentity {
 }
 
 /// What a ServiceAccount's token is worth: its risky-subject findings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRisk {
     /// The highest severity of its findings, if it has any.
@@ -58,7 +58,7 @@ pub struct TokenRisk {
 }
 
 /// One token a pod exposes, and what it is worth.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenView {
     /// Whose token, how, to which containers.
@@ -70,7 +70,7 @@ pub struct TokenView {
 }
 
 /// A pod's controlling owner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Owner {
     /// Its kind (ReplicaSet, DaemonSet, Job, ...).
     pub kind: String,
@@ -122,20 +122,69 @@ pub struct PodView {
 }
 
 /// The node's tokens a pod's containers read through one hostPath volume.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct NodeTokens<'v> {
+    /// The hostPath volume.
     volume: Option<&'v str>,
+    /// The containers that mount it.
     containers: &'v [ContainerRef],
+    /// How many of the node's tokens it adds (the node's entry under
+    /// `nodes` lists them).
     tokens: usize,
 }
 
-impl Serialize for PodView {
-    /// The fields in order, those absent or empty left out, and the
-    /// node's tokens as `nodeTokens` (see [`PodView`]).
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let (own, via_node): (Vec<&TokenView>, Vec<&TokenView>) = self
+/// A [`PodView`] as reports write it (see there). Its serialisation and its
+/// JSON Schema come from this one definition.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(
+    rename = "PodView",
+    description = "Everything about one pod: the ServiceAccount tokens its containers can read and what each is worth, what amplifies a compromise of it, and whether it is hot. Tokens read through a hostPath on the kubelet's directory are counted in `nodeTokens` and listed under the node in `nodes`."
+)]
+struct PodViewJson<'v> {
+    /// The pod's namespace.
+    namespace: &'v str,
+    /// The pod's name.
+    name: &'v str,
+    /// `spec.nodeName`; absent for a pod not scheduled yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<&'v str>,
+    /// `status.phase`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phase: Option<&'v str>,
+    /// The controlling owner (from `ownerReferences`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'v Owner>,
+    /// The ServiceAccount it runs as.
+    service_account: &'v ServiceAccountRef,
+    /// The automount decision.
+    automount: &'v Automount,
+    /// The tokens its containers can read, but for those of `nodeTokens`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tokens: Vec<&'v TokenView>,
+    /// The node's tokens read through a hostPath on the kubelet's directory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    node_tokens: Vec<NodeTokens<'v>>,
+    /// Secret references that could not be classified (Secrets not listed).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unclassified_secrets: &'v [Unclassified],
+    /// What makes a compromise of it worse.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    amplifiers: &'v [Amplifier],
+    /// The severity of its riskiest token the API server accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_severity: Option<Severity>,
+    /// `tokenSeverity`, one level higher with an escape amplifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<Severity>,
+    /// Whether `tokenSeverity` reaches the hot threshold.
+    hot: bool,
+}
+
+impl<'v> From<&'v PodView> for PodViewJson<'v> {
+    fn from(p: &'v PodView) -> Self {
+        let (tokens, via_node): (Vec<&TokenView>, Vec<&TokenView>) = p
             .tokens
             .iter()
             .partition(|t| t.exposure.source != TokenSource::NodeHostPath);
@@ -154,40 +203,40 @@ impl Serialize for PodView {
                 }),
             }
         }
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("namespace", &self.namespace)?;
-        m.serialize_entry("name", &self.name)?;
-        if let Some(node) = &self.node {
-            m.serialize_entry("node", node)?;
+        PodViewJson {
+            namespace: &p.namespace,
+            name: &p.name,
+            node: p.node.as_deref(),
+            phase: p.phase.as_deref(),
+            owner: p.owner.as_ref(),
+            service_account: &p.service_account,
+            automount: &p.automount,
+            tokens,
+            node_tokens,
+            unclassified_secrets: &p.unclassified_secrets,
+            amplifiers: &p.amplifiers,
+            token_severity: p.token_severity,
+            severity: p.severity,
+            hot: p.hot,
         }
-        if let Some(phase) = &self.phase {
-            m.serialize_entry("phase", phase)?;
-        }
-        if let Some(owner) = &self.owner {
-            m.serialize_entry("owner", owner)?;
-        }
-        m.serialize_entry("serviceAccount", &self.service_account)?;
-        m.serialize_entry("automount", &self.automount)?;
-        if !own.is_empty() {
-            m.serialize_entry("tokens", &own)?;
-        }
-        if !node_tokens.is_empty() {
-            m.serialize_entry("nodeTokens", &node_tokens)?;
-        }
-        if !self.unclassified_secrets.is_empty() {
-            m.serialize_entry("unclassifiedSecrets", &self.unclassified_secrets)?;
-        }
-        if !self.amplifiers.is_empty() {
-            m.serialize_entry("amplifiers", &self.amplifiers)?;
-        }
-        if let Some(t) = self.token_severity {
-            m.serialize_entry("tokenSeverity", &t)?;
-        }
-        if let Some(v) = self.severity {
-            m.serialize_entry("severity", &v)?;
-        }
-        m.serialize_entry("hot", &self.hot)?;
-        m.end()
+    }
+}
+
+impl Serialize for PodView {
+    /// The fields in order, those absent or empty left out, and the
+    /// node's tokens as `nodeTokens` (see [`PodView`]).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        PodViewJson::from(self).serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for PodView {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        PodViewJson::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        PodViewJson::json_schema(g)
     }
 }
 

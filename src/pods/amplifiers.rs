@@ -15,7 +15,9 @@ use serde::Serialize;
 use super::{ContainerRef, ContainerView, containers};
 
 /// The stable code of an amplifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum AmplifierCode {
     /// `securityContext.privileged: true`: all devices, all capabilities.
@@ -81,7 +83,7 @@ impl AmplifierCode {
 }
 
 /// One amplifier of a pod.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Amplifier {
     /// What it is.

@@ -14,7 +14,9 @@ use crate::snapshot::pod::Container;
 use serde::Serialize;
 
 /// Which list of the pod spec a container is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContainerKind {
     /// `spec.initContainers`.
@@ -27,7 +29,7 @@ pub enum ContainerKind {
 
 /// A container, named with its kind. Sorts as the spec lists them: init
 /// containers, containers, ephemeral containers.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct ContainerRef {
     /// Which list it is in.
     pub kind: ContainerKind,

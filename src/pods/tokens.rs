@@ -46,7 +46,7 @@ pub const MIRROR_POD_ANNOTATION: &str = "kubernetes.io/config.mirror";
 const TOKEN_KEY: &str = "token";
 
 /// A ServiceAccount, by namespace and name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct ServiceAccountRef {
     /// Its namespace.
     pub namespace: String,
@@ -71,7 +71,9 @@ impl std::fmt::Display for ServiceAccountRef {
 }
 
 /// How a token reaches a container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TokenSource {
     /// The `kube-api-access-*` volume of automount.
@@ -107,7 +109,7 @@ impl TokenSource {
 }
 
 /// One ServiceAccount token some containers of a pod can read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Exposure {
     /// Whose token it is.
@@ -134,7 +136,7 @@ pub struct Exposure {
 }
 
 /// Who decided whether the token is automounted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DecidedBy {
     /// The pod's `automountServiceAccountToken`.
@@ -148,7 +150,7 @@ pub enum DecidedBy {
 }
 
 /// What happened to the automounted token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AutomountOutcome {
     /// The spec has the token mount (a `kube-api-access-*` volume, or
@@ -165,7 +167,7 @@ pub enum AutomountOutcome {
 }
 
 /// The automount decision of a pod.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Automount {
     /// Whether the settings ask for the token.
@@ -178,7 +180,7 @@ pub struct Automount {
 
 /// A reference to a Secret that would expose a token if the Secret were a
 /// legacy token secret, which cannot be told without Secrets in the snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Unclassified {
     /// The Secret's name (in the pod's namespace).

@@ -18,7 +18,7 @@ pub const MASTERS: &str = "system:masters";
 pub const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";
 
 /// An identity a binding can apply to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind")]
 pub enum SubjectId {
     /// A ServiceAccount (authenticates as user `system:serviceaccount:<ns>:<name>`).

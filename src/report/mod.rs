@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod problems;
 pub mod sarif;
+pub mod schema;
 pub mod table;
 pub mod yaml;
 
@@ -75,7 +76,7 @@ pub enum ReportError {
 }
 
 /// The tool's name and version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Tool {
     /// Always `rbacscan`.
     pub name: &'static str,
@@ -84,7 +85,7 @@ pub struct Tool {
 }
 
 /// What template was used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateInfo {
     /// File name, or the built-in template's name.
@@ -98,7 +99,7 @@ pub struct TemplateInfo {
 }
 
 /// Finding counts per severity.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub struct BySeverity {
     /// CRITICAL findings.
@@ -123,7 +124,7 @@ impl BySeverity {
 }
 
 /// Counts of the scan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     /// Objects read, by kind.
@@ -136,6 +137,9 @@ pub struct Counts {
     pub by_severity: BySeverity,
     /// The findings counted as problems to fix, by severity (see
     /// [`problems`]).
+    #[schemars(
+        description = "Distinct problems to fix, by severity: each finding counted once, an identity's findings apart from those its binding or role repeat (see the README)."
+    )]
     pub problems: BySeverity,
     /// Findings in this report by code.
     pub by_code: BTreeMap<&'static str, usize>,
@@ -153,7 +157,7 @@ pub struct Counts {
 }
 
 /// The filters in effect, echoed in the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Filters {
     /// `--namespace` values.
@@ -177,7 +181,7 @@ pub struct Filters {
 }
 
 /// How much of the cluster the report is based on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CoverageReport {
     /// Whether every kind was read completely. When false, the findings may be
@@ -198,7 +202,7 @@ pub struct CoverageReport {
 }
 
 /// A kind not read, and the checks skipped for want of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedKind {
     /// The kind.
@@ -210,7 +214,7 @@ pub struct SkippedKind {
 }
 
 /// A kind the report lacks.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MissingKind {
     /// The kind.
@@ -257,10 +261,14 @@ impl CoverageReport {
 }
 
 /// A complete report, ready for any format.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(
+    description = "The report `rbacscan scan -o json` and `rbacscan pods -o json` write: what was read, the findings, the rules their evidence points to, the pods and the nodes."
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
+    #[schemars(description = "This schema's version; bumped on any incompatible change.")]
     pub schema_version: u32,
     /// The tool.
     pub tool: Tool,
@@ -300,7 +308,7 @@ pub struct Report {
 }
 
 /// What an exceptions file did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExceptionsReport {
     /// The file's path.
@@ -313,7 +321,7 @@ pub struct ExceptionsReport {
 }
 
 /// How this report compares with a baseline report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BaselineReport {
     /// The baseline's path.

@@ -340,7 +340,7 @@ pub struct Gap {
 }
 
 /// Why a kind could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GapReason {
     /// The server refused the list (403): the credentials lack `list` on it.
@@ -560,6 +560,22 @@ impl Serialize for Kind {
     }
 }
 
+impl schemars::JsonSchema for Kind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Kind".into()
+    }
+
+    /// One of [`Kind::ALL`]'s names, as [`Kind::as_str`] writes them.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        schemars::json_schema!({
+            "description": "The kind of a Kubernetes object the scan reads.",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Kind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
@@ -572,16 +588,42 @@ impl<'de> Deserialize<'de> for Kind {
     }
 }
 
+/// An [`ObjectKey`] as reports write it: the namespace left out for
+/// cluster-scoped objects. Its serialisation and its JSON Schema come from
+/// this one definition.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(
+    rename = "ObjectKey",
+    description = "A Kubernetes object: its kind, namespace (absent for cluster-scoped objects) and name."
+)]
+struct ObjectKeyJson<'k> {
+    /// The kind.
+    kind: Kind,
+    /// The namespace; absent for cluster-scoped objects.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    namespace: &'k str,
+    /// The name.
+    name: &'k str,
+}
+
 impl Serialize for ObjectKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("kind", self.kind.as_str())?;
-        if !self.namespace.is_empty() {
-            m.serialize_entry("namespace", &self.namespace)?;
+        ObjectKeyJson {
+            kind: self.kind,
+            namespace: &self.namespace,
+            name: &self.name,
         }
-        m.serialize_entry("name", &self.name)?;
-        m.end()
+        .serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for ObjectKey {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        ObjectKeyJson::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ObjectKeyJson::json_schema(g)
     }
 }
 

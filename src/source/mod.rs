@@ -99,7 +99,7 @@ pub enum SourceError {
 }
 
 /// What was read to build a snapshot, for the report's `inputs` section.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Provenance {
     /// Files or other sources read, in order.
@@ -121,7 +121,7 @@ pub struct Provenance {
 }
 
 /// The cluster a snapshot was listed from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterInfo {
     /// The API server URL.

@@ -16,6 +16,7 @@ mod paths;
 mod pods;
 mod rating;
 mod real_server;
+mod schema;
 mod semantics;
 mod support;
 mod test_server;

@@ -22,7 +22,7 @@ pub struct Walk {
 }
 
 /// An entry the walk passed over.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Skipped {
     /// The path as reached.
     pub path: String,
@@ -31,7 +31,7 @@ pub struct Skipped {
 }
 
 /// Why an entry was passed over.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipReason {
     /// A directory already visited under another path (a symbolic link loop,

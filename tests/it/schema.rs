@@ -1,0 +1,136 @@
+//! The report's JSON Schema: the checked-in copy is what the types generate,
+//! and reports of every shape validate against it, strictly (no field the
+//! schema does not describe).
+
+use std::fs;
+
+use serde_json::Value;
+
+use super::cluster;
+use super::support::{demo_path, rbacscan, real_fixture};
+
+const CHECKED_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/report.schema.json");
+
+fn generated() -> String {
+    let out = rbacscan().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_checked_in_schema_is_the_one_the_types_generate() {
+    let checked_in = fs::read_to_string(CHECKED_IN).unwrap();
+    assert!(
+        checked_in == generated(),
+        "schema/report.schema.json is stale: run `cargo run -- schema > schema/report.schema.json`"
+    );
+}
+
+/// The schema with every object closed (`additionalProperties: false`), so
+/// that a field a report writes but the schema does not describe fails.
+fn strict(mut schema: Value) -> Value {
+    fn close(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if m.contains_key("properties") && !m.contains_key("additionalProperties") {
+                    m.insert("additionalProperties".into(), Value::Bool(false));
+                }
+                m.values_mut().for_each(close);
+            }
+            Value::Array(a) => a.iter_mut().for_each(close),
+            _ => {}
+        }
+    }
+    close(&mut schema);
+    schema
+}
+
+fn validate(validator: &jsonschema::Validator, report: &Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}");
+}
+
+fn json_report(args: &[&str]) -> Value {
+    let out = rbacscan().args(args).args(["-o", "json"]).output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1 | 3)),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn reports_of_every_shape_validate_against_the_schema() {
+    let schema: Value = serde_json::from_str(&generated()).unwrap();
+    assert_eq!(schema["properties"]["schemaVersion"]["const"], 2);
+    let validator = jsonschema::draft202012::new(&strict(schema)).expect("the schema compiles");
+
+    let dir = tempfile::tempdir().unwrap();
+    let generated_cluster = dir.path().join("cluster.json");
+    fs::write(&generated_cluster, cluster::generate(300)).unwrap();
+    let generated_cluster = generated_cluster.to_string_lossy().into_owned();
+    let previous = dir.path().join("previous.json");
+    let exceptions = dir.path().join("exceptions.yaml");
+    fs::write(
+        &exceptions,
+        "exceptions:\n- subject: \"ServiceAccount ci/*\"\n  owner: a@example.com\n  reason: by design\n  expires: 2999-12-31\n- rule: nodes-proxy\n  owner: b@example.com\n  reason: old\n  expires: 2020-01-01\n",
+    )
+    .unwrap();
+    // The demo minus one of its grants, as last night's report.
+    let demo = fs::read_to_string(demo_path()).unwrap();
+    let baseline_input = dir.path().join("baseline-input.yaml");
+    fs::write(&baseline_input, demo.replace("ci/deployer", "ci/other")).unwrap();
+    let out = rbacscan()
+        .args(["scan", "-f"])
+        .arg(&baseline_input)
+        .args(["-o", "json", "--output-file"])
+        .arg(&previous)
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)));
+    let previous = previous.to_string_lossy().into_owned();
+    let exceptions = exceptions.to_string_lossy().into_owned();
+    let shop = real_fixture("shop-pods-and-serviceaccounts.yaml");
+    let default_cluster = real_fixture("default-cluster.yaml");
+
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["scan", "--demo", "--include-defaults"],
+        vec!["scan", "--demo", "-n", "ci", "--min-severity", "high"],
+        vec!["pods", "--demo"],
+        vec!["pods", "--demo", "--privileged"],
+        vec!["scan", "-f", &shop],
+        vec!["scan", "-f", &default_cluster],
+        vec!["scan", "-f", &generated_cluster, "--all"],
+        vec!["pods", "-f", &generated_cluster, "--min-severity", "low"],
+        vec![
+            "scan",
+            "--demo",
+            "--baseline",
+            &previous,
+            "--exceptions",
+            &exceptions,
+        ],
+    ];
+    for args in &runs {
+        let report = json_report(args);
+        validate(&validator, &report, &format!("{args:?}"));
+    }
+
+    // The validation has teeth: a field the schema does not describe, a kind
+    // that is not one, or a finding without its code fails it.
+    let report = json_report(&["scan", "--demo"]);
+    let mut extra = report.clone();
+    extra["findings"][0]["undocumented"] = Value::Bool(true);
+    let mut kind = report.clone();
+    kind["findings"][0]["subject"]["kind"] = "Robot".into();
+    let mut code = report.clone();
+    code["findings"][0].as_object_mut().unwrap().remove("code");
+    for broken in [extra, kind, code] {
+        assert!(!validator.is_valid(&broken));
+    }
+}
