@@ -6,7 +6,9 @@ use std::path::Path;
 
 use crate::access::ask::{self, Answered, Ask};
 use crate::baseline::Baseline;
-use crate::cli::{AnswerConfig, DumpConfig, DumpFormat, Input, ScanConfig, SourceConfig};
+use crate::cli::{
+    AnswerConfig, DumpConfig, DumpFormat, Input, MergeConfig, ScanConfig, SourceConfig,
+};
 use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
 use crate::progress::Progress;
@@ -14,52 +16,140 @@ use crate::report::{self, Format, Report, answers, table::TableStyle};
 use crate::selection;
 use crate::snapshot::Coverage;
 use crate::source::{self, Loaded, dump};
-use crate::template::{DEFAULT_TEMPLATE, Template};
+use crate::template::{DEFAULT_TEMPLATE, Severity, Template};
+
+/// What a scan needs before it lists anything: the template, the
+/// baseline and the exceptions, each read and checked first, so that a bad
+/// file fails before a long collection does.
+struct Prepared {
+    template: Template,
+    baseline: Option<Baseline>,
+    exceptions: Option<crate::exceptions::Exceptions>,
+}
+
+impl Prepared {
+    fn load(config: &ScanConfig) -> Result<Prepared, Error> {
+        let template = match &config.template {
+            Some(path) => Template::load(path)?,
+            None => Template::builtin(),
+        };
+        let baseline = match &config.baseline {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => Some(Baseline::parse(path, &text)?),
+                Err(e) if config.baseline_optional && e.kind() == std::io::ErrorKind::NotFound => {
+                    if !config.source.progress.quiet {
+                        eprintln!(
+                            "rbacscan: warning: no baseline at {} yet: this scan is not compared with one",
+                            crate::terminal::escape(path)
+                        );
+                    }
+                    None
+                }
+                Err(source) => {
+                    return Err(crate::baseline::BaselineError::Read {
+                        path: path.clone(),
+                        source,
+                    }
+                    .into());
+                }
+            },
+            None => None,
+        };
+        // An exceptions file is applied whole or not at all.
+        let exceptions = match &config.exceptions {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| {
+                    crate::exceptions::ExceptionsError::Read {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                Some(crate::exceptions::Exceptions::parse(path, &text)?)
+            }
+            None => None,
+        };
+        Ok(Prepared {
+            template,
+            baseline,
+            exceptions,
+        })
+    }
+
+    /// The report of one snapshot: analysis, baseline, exceptions, filters.
+    fn report(
+        &self,
+        snapshot: &crate::snapshot::Snapshot,
+        provenance: source::Provenance,
+        config: &ScanConfig,
+    ) -> Report {
+        let mut analysis = findings::analyze(
+            snapshot,
+            &self.template,
+            &AnalysisOptions {
+                extra_privileged_namespaces: config.privileged_namespaces.clone(),
+                hot_threshold: config.hot_threshold,
+                leave_workings_to_exit: true,
+            },
+        );
+        let resolved = (self.baseline.as_ref()).map(|b| b.compare(&mut analysis.findings));
+        let excepted = self.exceptions.as_ref().map(|e| {
+            let today = jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            let (suppressed, expired) = e.apply(&mut analysis.findings, today);
+            report::ExceptionsReport {
+                source: e.source.clone(),
+                suppressed,
+                expired,
+            }
+        });
+        let selection = selection::select(analysis, &config.filter, &config.view);
+        let mut report = Report::new(snapshot, provenance, &self.template, selection);
+        if let (Some(b), Some(resolved)) = (&self.baseline, resolved) {
+            report = report.with_baseline(&b.source, resolved);
+        }
+        if let Some(e) = excepted {
+            report = report.with_exceptions(e);
+        }
+        report
+    }
+
+    /// Warns of the exceptions past their date (once per run).
+    fn warn_expired(&self, report: &Report, config: &ScanConfig) {
+        let Some(e) = &report.exceptions else { return };
+        if config.source.progress.quiet {
+            return;
+        }
+        for x in &e.expired {
+            eprintln!(
+                "rbacscan: warning: {}: exception {} (line {}) expired on {}: it no longer suppresses anything",
+                crate::terminal::escape(&e.source),
+                x.exception,
+                x.line,
+                x.written.expires.map(|d| d.to_string()).unwrap_or_default(),
+            );
+        }
+    }
+}
+
+/// The table style a scan's configuration asks for.
+fn table_style(config: &ScanConfig) -> TableStyle {
+    TableStyle {
+        color: config.color,
+        width: config.width,
+        limit: config.limit,
+        wide: config.format == Format::Wide,
+        no_headers: config.no_headers,
+    }
+}
 
 /// Runs `scan`. A scan of a partial snapshot exits with [`Outcome::Partial`],
 /// whatever its findings.
 pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
-    // A bad template fails before a long collection does.
-    let template = match &config.template {
-        Some(path) => Template::load(path)?,
-        None => Template::builtin(),
-    };
-    // So does a bad baseline.
-    let baseline = match &config.baseline {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => Some(Baseline::parse(path, &text)?),
-            Err(e) if config.baseline_optional && e.kind() == std::io::ErrorKind::NotFound => {
-                if !config.source.progress.quiet {
-                    eprintln!(
-                        "rbacscan: warning: no baseline at {} yet: this scan is not compared with one",
-                        crate::terminal::escape(path)
-                    );
-                }
-                None
-            }
-            Err(source) => {
-                return Err(crate::baseline::BaselineError::Read {
-                    path: path.clone(),
-                    source,
-                }
-                .into());
-            }
-        },
-        None => None,
-    };
-    // And a bad exceptions file: it is applied whole or not at all.
-    let exceptions = match &config.exceptions {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| {
-                crate::exceptions::ExceptionsError::Read {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
-            Some(crate::exceptions::Exceptions::parse(path, &text)?)
-        }
-        None => None,
-    };
+    let prepared = Prepared::load(config)?;
+    if let Input::Fleet { options, contexts } = &config.source.input {
+        return scan_fleet(config, &prepared, options, contexts);
+    }
     let started = std::time::Instant::now();
     let Loaded {
         snapshot,
@@ -78,61 +168,15 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         ),
         None => None,
     };
-    let analysis = findings::analyze(
-        &snapshot,
-        &template,
-        &AnalysisOptions {
-            extra_privileged_namespaces: config.privileged_namespaces.clone(),
-            hot_threshold: config.hot_threshold,
-            leave_workings_to_exit: true,
-        },
-    );
+    let report = prepared.report(&snapshot, provenance, config);
     let analyzed = started.elapsed();
-    let mut analysis = analysis;
-    let resolved = baseline.as_ref().map(|b| b.compare(&mut analysis.findings));
-    let excepted = exceptions.as_ref().map(|e| {
-        let today = jiff::Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date();
-        let (suppressed, expired) = e.apply(&mut analysis.findings, today);
-        report::ExceptionsReport {
-            source: e.source.clone(),
-            suppressed,
-            expired,
-        }
-    });
-    if let Some(e) = excepted.as_ref().filter(|e| !e.expired.is_empty())
-        && !config.source.progress.quiet
-    {
-        for x in &e.expired {
-            eprintln!(
-                "rbacscan: warning: {}: exception {} (line {}) expired on {}: it no longer suppresses anything",
-                crate::terminal::escape(&e.source),
-                x.exception,
-                x.line,
-                x.written.expires.map(|d| d.to_string()).unwrap_or_default(),
-            );
-        }
-    }
-    let selection = selection::select(analysis, &config.filter, &config.view);
-    let mut report = Report::new(&snapshot, provenance, &template, selection);
-    if let (Some(b), Some(resolved)) = (&baseline, resolved) {
-        report = report.with_baseline(&b.source, resolved);
-    }
-    if let Some(e) = excepted {
-        report = report.with_exceptions(e);
-    }
-    let style = TableStyle {
-        color: config.color,
-        width: config.width,
-        limit: config.limit,
-        wide: config.format == Format::Wide,
-        no_headers: config.no_headers,
-    };
+    prepared.warn_expired(&report, config);
+    let template = &prepared.template;
+    let style = table_style(config);
     let render = |out: &mut dyn Write| match config.format {
         Format::Json => report::json::write(&report, out),
         Format::Yaml => report::yaml::write(&report, out),
-        Format::Sarif => report::sarif::write(&report, &template, out),
+        Format::Sarif => report::sarif::write(&report, template, out),
         Format::Markdown => report::markdown::write(
             &report,
             report::markdown::MarkdownStyle {
@@ -153,7 +197,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     if config.source.progress.verbosity > 0 && !config.source.progress.quiet {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         eprintln!(
-            "rbacscan: loaded in {:.1} ms; analyzed in {:.1} ms; selected and wrote the report in {:.1} ms",
+            "rbacscan: loaded in {:.1} ms; analyzed and selected in {:.1} ms; wrote the report in {:.1} ms",
             ms(loaded),
             ms(analyzed - loaded),
             ms(started.elapsed() - analyzed),
@@ -185,6 +229,167 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     };
     left_to_exit((report, snapshot));
     Ok(outcome)
+}
+
+/// Runs `scan` on several clusters at once: each listed concurrently and
+/// reported in its own section; one that cannot be scanned is a member
+/// with its error (exit 3), and never loses the others' results. A context
+/// the kubeconfig lacks stops the run before any cluster is listed.
+fn scan_fleet(
+    config: &ScanConfig,
+    prepared: &Prepared,
+    options: &source::live::LiveOptions,
+    contexts: &crate::cli::Contexts,
+) -> Result<Outcome, Error> {
+    use crate::cli::Contexts;
+    use report::fleet::{Fleet, Member};
+    let named = match contexts {
+        Contexts::Named(names) => Some(names.as_slice()),
+        Contexts::All => None,
+    };
+    let contexts = source::live::fleet_contexts(options, named)?;
+    let multi = indicatif::MultiProgress::new();
+    let progress: Vec<Progress> = (contexts.iter())
+        .map(|c| Progress::start_among(&multi, config.source.progress, c))
+        .collect();
+    let observers: Vec<&dyn source::live::Observer> = progress
+        .iter()
+        .map(|p| p as &dyn source::live::Observer)
+        .collect();
+    let results = source::live::collect_each(options, &contexts, &observers)?;
+    let mut members = Vec::new();
+    let mut worst = Vec::new();
+    for ((context, result), progress) in contexts.iter().zip(results).zip(&progress) {
+        progress.finish(result.as_ref().ok());
+        let name = context.clone();
+        let source = format!("context {context}");
+        match result {
+            Ok(collected) => {
+                let Loaded {
+                    snapshot,
+                    provenance,
+                } = collected.loaded;
+                if !snapshot.coverage.is_complete() {
+                    warn_partial(&snapshot.coverage, &config.source);
+                }
+                let report = prepared.report(&snapshot, provenance, config);
+                prepared.warn_expired(&report, config);
+                let (member, findings) = Member::scanned(name, source, report);
+                members.push(member);
+                worst.extend(findings);
+                left_to_exit(snapshot);
+            }
+            Err(e) => {
+                let message = e.to_string();
+                if !config.source.progress.quiet {
+                    eprintln!(
+                        "rbacscan: warning: context {}: {}",
+                        crate::terminal::escape(context),
+                        crate::terminal::escape(&message)
+                    );
+                }
+                members.push(Member::failed(name, source, message));
+            }
+        }
+    }
+    let fleet = Fleet::new("scan", members, worst, config.limit, Vec::new());
+    write_fleet(
+        &fleet,
+        config.format,
+        config.output_file.as_deref(),
+        table_style(config),
+        Some(&prepared.template),
+    )?;
+    let outcome = fleet_outcome(&fleet, config.fail_on);
+    left_to_exit(fleet);
+    Ok(outcome)
+}
+
+/// Runs `merge`: every report is read and checked before anything is
+/// written; one that cannot be is an error naming it (exit 2).
+pub fn merge(config: &MergeConfig) -> Result<Outcome, Error> {
+    use crate::merge::{self, Collected, MergeError, MergeOptions};
+    let mut reports = Vec::new();
+    for path in &config.reports {
+        let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        reports.push(Collected::parse(path, &text)?);
+    }
+    let fleet = merge::merge(
+        reports,
+        MergeOptions {
+            now: jiff::Timestamp::now(),
+            stale_after: config.stale_after,
+            limit: config.limit,
+        },
+    );
+    if !config.quiet {
+        for m in &fleet.clusters {
+            let mut what = Vec::new();
+            if m.stale {
+                what.push("is stale".to_string());
+            }
+            if let Some(e) = &m.error {
+                what.push(format!("is partial: {e}"));
+            }
+            if !what.is_empty() {
+                eprintln!(
+                    "rbacscan: warning: cluster {} ({}) {}",
+                    crate::terminal::escape(&m.name),
+                    crate::terminal::escape(&m.source),
+                    crate::terminal::escape(&what.join(" and "))
+                );
+            }
+        }
+    }
+    let style = TableStyle {
+        color: config.color,
+        width: config.width,
+        limit: config.limit,
+        wide: config.format == Format::Wide,
+        no_headers: config.no_headers,
+    };
+    write_fleet(
+        &fleet,
+        config.format,
+        config.output_file.as_deref(),
+        style,
+        None,
+    )?;
+    Ok(fleet_outcome(&fleet, config.fail_on))
+}
+
+/// Writes a fleet report in `format`.
+fn write_fleet(
+    fleet: &report::fleet::Fleet,
+    format: Format,
+    output_file: Option<&str>,
+    style: TableStyle,
+    template: Option<&Template>,
+) -> Result<(), Error> {
+    let markdown = report::markdown::MarkdownStyle { limit: style.limit };
+    let render = |out: &mut dyn Write| match format {
+        Format::Json => report::json::write_document(fleet, out),
+        Format::Yaml => report::yaml::write(fleet, out),
+        Format::Sarif => report::sarif::write_fleet(fleet, template, out),
+        Format::Markdown => report::markdown::write_fleet(fleet, markdown, out),
+        Format::Table | Format::Wide => report::table::write_fleet(fleet, style, out),
+    };
+    write_report(output_file, render)
+}
+
+/// A fleet's exit code: 3 when a member failed, is partial or stale; else
+/// 1 when a finding reaches `fail_on`; else 0.
+fn fleet_outcome(fleet: &report::fleet::Fleet, fail_on: Option<Severity>) -> Outcome {
+    if fleet.is_incomplete() {
+        Outcome::Partial
+    } else if fail_on.is_some_and(|level| fleet.highest().is_some_and(|h| h >= level)) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
 }
 
 /// Reports filter values the input does not hold: a namespace is a warning
@@ -419,10 +624,16 @@ pub fn print_man() -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-/// Prints the JSON Schema of the report.
-pub fn print_schema() -> Result<Outcome, Error> {
+/// Prints the JSON Schema of the report, or of the fleet report.
+pub fn print_schema(fleet: bool) -> Result<Outcome, Error> {
+    use report::schema::{Document, schema_text};
+    let document = if fleet {
+        Document::Fleet
+    } else {
+        Document::Report
+    };
     let mut out = std::io::stdout().lock();
-    out.write_all(report::schema::report_schema_text().as_bytes())
+    out.write_all(schema_text(document).as_bytes())
         .and_then(|_| out.flush())
         .map_err(|e| Error::Report(report::ReportError::Write(e)))?;
     Ok(Outcome::Clean)
@@ -447,6 +658,9 @@ fn load(source: &SourceConfig) -> Result<Loaded, Error> {
             }
             Ok(loader.finish()?)
         }
+        // `Args::check` lets only `scan` ask for several clusters, and
+        // `scan` takes them before it gets here.
+        Input::Fleet { .. } => Err(Error::SeveralClusters),
         Input::Live(options) => {
             let progress = Progress::start(source.progress);
             let result = source::live::collect(options, &progress);

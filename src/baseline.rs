@@ -51,6 +51,14 @@ pub enum BaselineError {
         /// The file's `schemaVersion`.
         found: u32,
     },
+    /// A fleet report (several clusters): a baseline is one cluster's report.
+    #[error(
+        "{path}: a fleet report of several clusters; a baseline is the report of one cluster's scan"
+    )]
+    Fleet {
+        /// The `--baseline` path.
+        path: String,
+    },
     /// An answer of `who-can`, `access` or `paths`, not a scan.
     #[error("{path}: an answer of `rbacscan {command}`, not a report of `rbacscan scan`")]
     NotAScan {
@@ -79,6 +87,9 @@ pub struct Previous {
     pub fingerprint: String,
     /// Its code.
     pub code: String,
+    /// Its template rule, for risk findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     /// Its severity then.
     pub severity: Severity,
     /// Its title.
@@ -136,6 +147,8 @@ pub struct Baseline {
 struct ReportFile {
     schema_version: u32,
     #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
     command: Option<String>,
     #[serde(default)]
     findings: Vec<Previous>,
@@ -170,6 +183,9 @@ impl Baseline {
                 path: path.into(),
                 command,
             });
+        }
+        if file.kind.as_deref() == Some("fleet") {
+            return Err(BaselineError::Fleet { path: path.into() });
         }
         Ok(Baseline {
             source: path.into(),

@@ -54,6 +54,48 @@ pub struct Args {
     pub command: Command,
 }
 
+impl Args {
+    /// Checks what clap cannot: several clusters (`--context` twice,
+    /// `--all-contexts`) are for `scan` alone, and without the options that
+    /// are about one cluster (a baseline, a snapshot file, a metrics file).
+    pub fn check(&self) -> Result<(), clap::Error> {
+        use clap::CommandFactory;
+        let several = |s: &SourceArgs| s.all_contexts || s.context.len() > 1;
+        let (name, source) = match &self.command {
+            Command::Scan(s) => {
+                if several(&s.source) {
+                    let one_cluster = [
+                        ("--baseline", s.baseline.is_some()),
+                        ("--fail-on-new", s.fail_on_new.is_some()),
+                        ("--save-snapshot", s.save_snapshot.is_some()),
+                        ("--metrics-file", s.metrics_file.is_some()),
+                    ];
+                    if let Some((flag, _)) = one_cluster.iter().find(|(_, given)| *given) {
+                        return Err(Args::command().error(
+                            clap::error::ErrorKind::ArgumentConflict,
+                            format!("{flag} is about one cluster and cannot be used when scanning several (--context given more than once, or --all-contexts); scan each cluster on its own (a CronJob per cluster), then `rbacscan merge` the reports"),
+                        ));
+                    }
+                }
+                return Ok(());
+            }
+            Command::Pods(p) => ("pods", &p.scan.source),
+            Command::Dump(d) => ("dump", &d.source),
+            Command::WhoCan(a) => ("who-can", &a.source),
+            Command::Access(a) => ("access", &a.source),
+            Command::Paths(a) => ("paths", &a.source),
+            _ => return Ok(()),
+        };
+        if several(source) {
+            return Err(Args::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("`{name}` reads one cluster: give --context once (only `scan` takes several contexts, or --all-contexts)"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -81,7 +123,13 @@ pub enum Command {
     /// Print the man page (roff), e.g. `rbacscan man > rbacscan.1`.
     Man,
     /// Print the JSON Schema (draft 2020-12) of the report that `-o json` writes.
-    Schema,
+    Schema {
+        /// The schema of the fleet report (`scan` of several contexts, `merge`) instead.
+        #[arg(long)]
+        fleet: bool,
+    },
+    /// Merge the JSON reports of many clusters (each from its own scan, e.g. a nightly CronJob per cluster) into one fleet view: each cluster's status and problems, the worst findings across them, and which reports are partial or stale. Exit 3 when one is.
+    Merge(MergeArgs),
 }
 
 /// Output options of the questions (`who-can`, `access`, `paths`).
@@ -276,9 +324,12 @@ pub struct SourceArgs {
     /// Kubeconfig file to use instead of KUBECONFIG or ~/.kube/config (in a pod, the pod's ServiceAccount is used when there is none).
     #[arg(long, value_name = "PATH", conflicts_with_all = ["files", "demo"], help_heading = "Live cluster")]
     pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context to use instead of the current one.
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["files", "demo"], help_heading = "Live cluster")]
-    pub context: Option<String>,
+    /// Kubeconfig context to use instead of the current one. `scan` takes it more than once, to scan several clusters at once (one section per cluster).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["files", "demo"], action = ArgAction::Append, help_heading = "Live cluster")]
+    pub context: Vec<String>,
+    /// `scan` only: scan every context of the kubeconfig at once, one section per cluster; a cluster that cannot be scanned is reported as such (exit 3) and the others' results are kept.
+    #[arg(long, conflicts_with_all = ["files", "demo", "context"], help_heading = "Live cluster")]
+    pub all_contexts: bool,
     /// Longest wait for one API response (e.g. 30s, 1m).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30s", help_heading = "Live cluster")]
     pub request_timeout: Duration,
@@ -381,6 +432,122 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
+}
+
+/// Output formats of `merge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// Tables for people.
+    Table,
+    /// The same tables.
+    Wide,
+    /// The fleet as one JSON document.
+    Json,
+    /// The fleet document as YAML.
+    Yaml,
+    /// The clusters and the worst findings in Markdown.
+    Markdown,
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// JSON reports of `rbacscan scan -o json`, one or more per cluster (of several of one cluster, the newest is kept).
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = MergeFormat::Table)]
+    pub format: MergeFormat,
+    /// Write the fleet report to FILE (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<String>,
+    /// A report whose lists were read longer ago than this is stale (e.g. 36h, 2d).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "36h")]
+    pub stale_after: Duration,
+    /// Exit with code 1 if any cluster has a finding at or above this severity.
+    #[arg(long, value_name = "LEVEL")]
+    pub fail_on: Option<Severity>,
+    /// Colour the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Lay the table out at N columns (default: the terminal's width, else COLUMNS, else 160).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+    /// List at most N of the worst findings across the fleet.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: u64,
+    /// List every finding of every cluster (no --limit).
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
+    /// Tables without their header row.
+    #[arg(long)]
+    pub no_headers: bool,
+    /// No warnings on stderr (errors are still printed).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// A validated `merge` configuration.
+#[derive(Debug, Clone)]
+pub struct MergeConfig {
+    /// The reports, in order.
+    pub reports: Vec<String>,
+    /// Output format.
+    pub format: Format,
+    /// `None` for standard output.
+    pub output_file: Option<String>,
+    /// Reports older than this are stale.
+    pub stale_after: Duration,
+    /// Exit 1 at or above this severity.
+    pub fail_on: Option<Severity>,
+    /// Colour the table.
+    pub color: bool,
+    /// Table width.
+    pub width: Option<u16>,
+    /// At most this many worst findings; `None` for all.
+    pub limit: Option<usize>,
+    /// Tables without their header row.
+    pub no_headers: bool,
+    /// No warnings.
+    pub quiet: bool,
+}
+
+impl MergeArgs {
+    /// Resolves the arguments against the environment (terminal, `NO_COLOR`, `COLUMNS`).
+    pub fn into_config(self) -> MergeConfig {
+        let to_terminal = self.output_file.is_none() && std::io::stdout().is_terminal();
+        MergeConfig {
+            reports: self.reports,
+            format: match self.format {
+                MergeFormat::Table => Format::Table,
+                MergeFormat::Wide => Format::Wide,
+                MergeFormat::Json => Format::Json,
+                MergeFormat::Yaml => Format::Yaml,
+                MergeFormat::Markdown => Format::Markdown,
+            },
+            output_file: self.output_file.filter(|f| f != "-"),
+            stale_after: self.stale_after,
+            fail_on: self.fail_on,
+            color: use_color(self.color, to_terminal),
+            width: table_width(to_terminal, self.width),
+            limit: (!self.all).then(|| usize::try_from(self.limit).unwrap_or(usize::MAX)),
+            no_headers: self.no_headers,
+            quiet: self.quiet,
+        }
+    }
+}
+
+/// Whether to colour: `--color`, else on a terminal unless `NO_COLOR` or a
+/// dumb terminal.
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && !no_color && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
 }
 
 /// Arguments of `scan`.
@@ -497,6 +664,22 @@ pub enum Input {
     Files(Vec<String>),
     /// A live cluster.
     Live(LiveOptions),
+    /// Several live clusters, scanned at once (`scan` only).
+    Fleet {
+        /// Everything but the context.
+        options: LiveOptions,
+        /// Which contexts.
+        contexts: Contexts,
+    },
+}
+
+/// The contexts of a fleet scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contexts {
+    /// `--context` given more than once: these, in order, each once.
+    Named(Vec<String>),
+    /// `--all-contexts`.
+    All,
 }
 
 /// What to show on standard error while collecting.
@@ -526,14 +709,35 @@ impl SourceArgs {
         } else if !self.files.is_empty() {
             Input::Files(self.files)
         } else {
-            Input::Live(LiveOptions {
+            let mut contexts: Vec<String> = Vec::new();
+            for c in self.context {
+                if !contexts.contains(&c) {
+                    contexts.push(c);
+                }
+            }
+            let fleet = if self.all_contexts {
+                Some(Contexts::All)
+            } else if contexts.len() > 1 {
+                Some(Contexts::Named(contexts.clone()))
+            } else {
+                None
+            };
+            let options = LiveOptions {
                 kubeconfig: self.kubeconfig,
-                context: self.context,
+                context: if fleet.is_some() {
+                    None
+                } else {
+                    contexts.pop()
+                },
                 request_timeout: self.request_timeout,
                 deadline: self.deadline,
                 chunk_size: self.chunk_size,
                 secret_metadata: self.secret_metadata,
-            })
+            };
+            match fleet {
+                Some(contexts) => Input::Fleet { options, contexts },
+                None => Input::Live(options),
+            }
         };
         SourceConfig {
             input,
@@ -614,14 +818,7 @@ impl ScanArgs {
     /// Resolves the arguments against the environment (terminal, `NO_COLOR`, `COLUMNS`).
     pub fn into_config(self) -> ScanConfig {
         let to_terminal = self.output_file.is_none() && std::io::stdout().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match self.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                to_terminal && !no_color && std::env::var("TERM").map_or(true, |t| t != "dumb")
-            }
-        };
+        let color = use_color(self.color, to_terminal);
         let width = table_width(to_terminal, self.width);
         ScanConfig {
             source: self.source.into_config(),

@@ -18,7 +18,8 @@ pub enum Outcome {
     /// unreachable cluster, rejected credentials).
     Error = 2,
     /// 3: the scan completed on partial data: some kinds could not be listed
-    /// (forbidden, or failed after retries). Takes precedence over 0 and 1.
+    /// (forbidden, or failed after retries); or a fleet in which a cluster
+    /// failed, is partial or stale. Takes precedence over 0 and 1.
     Partial = 3,
 }
 
@@ -37,6 +38,9 @@ pub enum Error {
     /// The `--baseline` report could not be read or is not one.
     #[error(transparent)]
     Baseline(#[from] crate::baseline::BaselineError),
+    /// A report given to `merge` could not be read or is not one.
+    #[error(transparent)]
+    Merge(#[from] crate::merge::MergeError),
     /// The `--exceptions` file could not be read or is invalid.
     #[error(transparent)]
     Exceptions(#[from] crate::exceptions::ExceptionsError),
@@ -83,6 +87,9 @@ pub enum Error {
         /// What the input does hold.
         hint: String,
     },
+    /// Several clusters were asked of a command that reads one.
+    #[error("this command reads one cluster: give --context once")]
+    SeveralClusters,
     /// The live cluster could not be scanned.
     #[error(transparent)]
     Live(#[from] LiveError),

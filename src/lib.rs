@@ -15,6 +15,7 @@ pub mod cores;
 pub mod error;
 pub mod exceptions;
 pub mod findings;
+pub mod merge;
 pub mod pods;
 pub mod progress;
 pub mod rating;

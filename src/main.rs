@@ -7,7 +7,7 @@ use rbacscan::cli::{Args, Command};
 use rbacscan::{app, error};
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args = match Args::try_parse().and_then(|a| a.check().map(|()| a)) {
         Ok(args) => args,
         Err(e) => return error::report_usage(&e),
     };
@@ -22,7 +22,8 @@ fn main() -> ExitCode {
         Command::Version => app::print_version(),
         Command::Completions { shell } => app::print_completions(shell),
         Command::Man => app::print_man(),
-        Command::Schema => app::print_schema(),
+        Command::Schema { fleet } => app::print_schema(fleet),
+        Command::Merge(m) => app::merge(&m.into_config()),
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::ProgressConfig;
 use crate::snapshot::Kind;
@@ -16,20 +16,37 @@ pub struct Progress {
     bar: ProgressBar,
     verbosity: u8,
     objects: Mutex<[usize; Kind::ALL.len()]>,
+    /// `context NAME: ` when several clusters are listed at once.
+    prefix: String,
 }
 
 impl Progress {
     /// A spinner (hidden when standard error is not a terminal, or with
     /// `--quiet`) that starts ticking at once.
     pub fn start(config: ProgressConfig) -> Progress {
+        Progress::new(config, None, String::new())
+    }
+
+    /// The progress of one cluster of several listed at once: a spinner of
+    /// its own among `multi`'s, and `-v` lines that name its context.
+    pub fn start_among(multi: &MultiProgress, config: ProgressConfig, context: &str) -> Progress {
+        Progress::new(config, Some(multi), format!("context {context}: "))
+    }
+
+    fn new(config: ProgressConfig, multi: Option<&MultiProgress>, prefix: String) -> Progress {
         let bar = if config.quiet {
             ProgressBar::hidden()
         } else {
             // indicatif draws nothing when standard error is not a terminal.
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+            let bar = match multi {
+                Some(m) => m.add(bar),
+                None => bar,
+            };
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix}{msg} [{elapsed}]") {
                 bar.set_style(style);
             }
+            bar.set_prefix(crate::terminal::escape(&prefix).into_owned());
             bar.set_message("connecting");
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
@@ -38,6 +55,7 @@ impl Progress {
             bar,
             verbosity: if config.quiet { 0 } else { config.verbosity },
             objects: Mutex::new([0; Kind::ALL.len()]),
+            prefix,
         }
     }
 
@@ -62,7 +80,8 @@ impl Progress {
         if self.verbosity >= level {
             // Server messages and names are data: escaped (see `terminal`).
             let text = crate::terminal::escape(text);
-            self.bar.suspend(|| eprintln!("rbacscan: {text}"));
+            let prefix = crate::terminal::escape(&self.prefix);
+            self.bar.suspend(|| eprintln!("rbacscan: {prefix}{text}"));
         }
     }
 }

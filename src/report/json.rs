@@ -14,8 +14,14 @@ use serde_json::ser::Formatter;
 use super::{Report, ReportError};
 
 /// Writes the report as JSON, ending with a newline.
-pub fn write(report: &Report, mut out: impl Write) -> Result<(), ReportError> {
-    write_records(report, &mut out)?;
+pub fn write(report: &Report, out: impl Write) -> Result<(), ReportError> {
+    write_document(report, out)
+}
+
+/// Writes any document (a report, a fleet) with the report's layout,
+/// ending with a newline.
+pub fn write_document(value: &impl Serialize, mut out: impl Write) -> Result<(), ReportError> {
+    write_records(value, &mut out)?;
     out.write_all(b"\n")?;
     out.flush()?;
     Ok(())

@@ -7,6 +7,7 @@
 
 use std::io::Write;
 
+use super::fleet::{Fleet, MemberCounts};
 use super::problems::Problem;
 use super::{Report, ReportError};
 use crate::findings::Code;
@@ -26,10 +27,110 @@ pub fn write(
     style: MarkdownStyle,
     mut out: impl Write,
 ) -> Result<(), ReportError> {
+    writeln!(out, "## rbacscan report\n")?;
+    write_body(report, style, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes a fleet as Markdown: the clusters, the worst findings across
+/// them, then each scanned cluster's report under its own heading.
+pub fn write_fleet(
+    fleet: &Fleet,
+    style: MarkdownStyle,
+    mut out: impl Write,
+) -> Result<(), ReportError> {
+    let c = &fleet.counts;
+    writeln!(out, "## rbacscan fleet report\n")?;
+    writeln!(
+        out,
+        "{} ({} complete, {} partial, {} failed, {} stale), {} with rbacscan {}.\n",
+        words::count(c.clusters, "cluster"),
+        c.complete,
+        c.partial,
+        c.failed,
+        c.stale,
+        if fleet.command == "merge" {
+            "merged from their reports"
+        } else {
+            "scanned"
+        },
+        fleet.tool.version,
+    )?;
+    for note in &fleet.notes {
+        writeln!(out, "> {}\n", text(note))?;
+    }
+    writeln!(out, "### Clusters\n")?;
+    writeln!(
+        out,
+        "| Cluster | Status | Critical | High | Medium | Low | Hot pods | Detail |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+    for m in &fleet.clusters {
+        let n = |f: fn(&MemberCounts) -> usize| {
+            m.counts.as_ref().map_or("-".into(), |c| f(c).to_string())
+        };
+        let mut detail = Vec::new();
+        if let Some(cluster) = &m.cluster {
+            detail.push(text(&cluster.server));
+        }
+        if let Some(e) = &m.error {
+            detail.push(text(e));
+        }
+        writeln!(
+            out,
+            "| {} | {}{} | {} | {} | {} | {} | {} | {} |",
+            text(&m.name),
+            m.status.as_str(),
+            if m.stale { ", stale" } else { "" },
+            n(|c| c.problems.critical),
+            n(|c| c.problems.high),
+            n(|c| c.problems.medium),
+            n(|c| c.problems.low),
+            n(|c| c.hot_pods),
+            detail.join("<br>"),
+        )?;
+    }
+    writeln!(
+        out,
+        "\nCritical to low count each cluster's distinct problems to fix.\n"
+    )?;
+    if !fleet.worst.is_empty() {
+        writeln!(out, "### Worst findings across the fleet\n")?;
+        writeln!(out, "| Severity | Cluster | About | Finding |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for w in &fleet.worst {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                w.severity.as_str(),
+                text(&w.cluster),
+                text(&w.about),
+                text(&w.title)
+            )?;
+        }
+        more(&mut out, fleet.worst_total, fleet.worst.len())?;
+    }
+    for m in &fleet.clusters {
+        if let Some(report) = &m.report {
+            writeln!(out, "## Cluster {}\n", text(&m.name))?;
+            write_body(report, style, &mut out)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The report under its heading: what was read, the problems, hot pods.
+fn write_body(
+    report: &Report,
+    style: MarkdownStyle,
+    mut out: impl Write,
+) -> Result<(), ReportError> {
     let limit = style.limit.unwrap_or(usize::MAX);
     let o = &report.counts.objects;
     let n = |k: &str| o.get(k).copied().unwrap_or(0);
-    writeln!(out, "## rbacscan report\n")?;
     writeln!(
         out,
         "Scanned {} ({} ClusterRoles, {} Roles, {} bindings, {} ServiceAccounts, {} pods) with rbacscan {}.\n",
@@ -115,7 +216,6 @@ pub fn write(
         out,
         "<sub>Every finding, with the role rules behind it: `rbacscan scan -o json`.</sub>"
     )?;
-    out.flush()?;
     Ok(())
 }
 

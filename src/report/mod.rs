@@ -3,6 +3,7 @@
 //! is the caller's job (see `app`).
 
 pub mod answers;
+pub mod fleet;
 pub mod graph_export;
 pub mod json;
 pub mod markdown;
@@ -99,7 +100,9 @@ pub struct TemplateInfo {
 }
 
 /// Finding counts per severity.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, Eq, schemars::JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub struct BySeverity {
     /// CRITICAL findings.
@@ -113,6 +116,14 @@ pub struct BySeverity {
 }
 
 impl BySeverity {
+    /// Adds `other`'s counts to these.
+    pub fn merge(&mut self, other: &BySeverity) {
+        self.critical += other.critical;
+        self.high += other.high;
+        self.medium += other.medium;
+        self.low += other.low;
+    }
+
     fn add(&mut self, s: Severity) {
         match s {
             Severity::Critical => self.critical += 1,

@@ -11,6 +11,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::fleet::Fleet;
 use super::{Report, ReportError};
 use crate::findings::{Code, Finding};
 use crate::template::{Severity, Template};
@@ -48,7 +49,70 @@ struct Rule {
 }
 
 /// Writes the report as one SARIF log with one run.
-pub fn write(report: &Report, template: &Template, mut out: impl Write) -> Result<(), ReportError> {
+pub fn write(report: &Report, template: &Template, out: impl Write) -> Result<(), ReportError> {
+    write_log(vec![run(report, template)], out)
+}
+
+/// Writes a fleet as one SARIF log with one run per cluster, each with an
+/// `automationDetails.id` of `rbacscan/CLUSTER/` (code scanning's category).
+/// A cluster that could not be scanned is a run with no results whose
+/// invocation failed, with the error as its notification.
+pub fn write_fleet(
+    fleet: &Fleet,
+    template: Option<&Template>,
+    out: impl Write,
+) -> Result<(), ReportError> {
+    let builtin;
+    let template = match template {
+        Some(t) => t,
+        None => {
+            builtin = Template::builtin();
+            &builtin
+        }
+    };
+    let runs = fleet
+        .clusters
+        .iter()
+        .map(|m| {
+            let mut run = match &m.report {
+                Some(report) => run(report, template),
+                None => json!({
+                    "tool": {"driver": {
+                        "name": "rbacscan",
+                        "version": fleet.tool.version,
+                        "semanticVersion": fleet.tool.version,
+                    }},
+                    "results": [],
+                    "invocations": [{
+                        "executionSuccessful": false,
+                        "toolExecutionNotifications": [{
+                            "level": "error",
+                            "message": {"text": m.error.clone().unwrap_or_default()},
+                        }],
+                    }],
+                }),
+            };
+            run["automationDetails"] = json!({"id": format!("rbacscan/{}/", m.name)});
+            run
+        })
+        .collect();
+    write_log(runs, out)
+}
+
+fn write_log(runs: Vec<Value>, mut out: impl Write) -> Result<(), ReportError> {
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": runs,
+    });
+    serde_json::to_writer(&mut out, &log)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// One run: the template's rules and every code, and a result per finding.
+fn run(report: &Report, template: &Template) -> Value {
     // The rules: the template's, then every other code, in a stable order.
     let mut rules: Vec<Rule> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
@@ -113,24 +177,16 @@ pub fn write(report: &Report, template: &Template, mut out: impl Write) -> Resul
             result
         })
         .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "rbacscan",
-                "version": report.tool.version,
-                "semanticVersion": report.tool.version,
-                "rules": rules,
-            }},
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-        }],
-    });
-    serde_json::to_writer(&mut out, &log)?;
-    out.write_all(b"\n")?;
-    out.flush()?;
-    Ok(())
+    json!({
+        "tool": {"driver": {
+            "name": "rbacscan",
+            "version": report.tool.version,
+            "semanticVersion": report.tool.version,
+            "rules": rules,
+        }},
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    })
 }
 
 /// The rule a finding answers to: its template rule, else its code.

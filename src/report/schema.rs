@@ -1,30 +1,69 @@
-//! The JSON Schema of the report (`-o json`), generated from the types that
-//! serialise it, so the two cannot drift apart. `rbacscan schema` prints it;
-//! `schema/report.schema.json` is the copy checked in for consumers, and a
-//! test keeps it current.
+//! The JSON Schemas of the documents rbacscan writes, generated from the
+//! types that serialise them, so the two cannot drift apart: the report
+//! (`scan -o json`, `pods -o json`) and the fleet (`scan` of several
+//! contexts, `merge`). `rbacscan schema [--fleet]` prints them;
+//! `schema/*.schema.json` are the copies checked in for consumers, and a
+//! test keeps them current.
 
+use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 
+use super::fleet::Fleet;
 use super::{Report, SCHEMA_VERSION};
 
-/// Where the checked-in copy says it lives.
-const SCHEMA_ID: &str = "https://github.com/rbacscan/rbacscan/blob/main/schema/report.schema.json";
+/// Which document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// A one-cluster report.
+    Report,
+    /// A fleet report.
+    Fleet,
+}
 
-/// The report's JSON Schema (draft 2020-12), with `schemaVersion` fixed to
-/// [`SCHEMA_VERSION`].
-pub fn report_schema() -> serde_json::Value {
+impl Document {
+    /// The checked-in file's name under `schema/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Document::Report => "report.schema.json",
+            Document::Fleet => "fleet.schema.json",
+        }
+    }
+}
+
+/// The document's JSON Schema (draft 2020-12), with `schemaVersion` fixed
+/// to [`SCHEMA_VERSION`].
+pub fn schema(document: Document) -> serde_json::Value {
+    match document {
+        Document::Report => generate::<Report>("rbacscan report", document),
+        Document::Fleet => {
+            let mut value = generate::<Fleet>("rbacscan fleet report", document);
+            if let Some(kind) = value.pointer_mut("/properties/kind") {
+                kind["const"] = "fleet".into();
+            }
+            value
+        }
+    }
+}
+
+fn generate<T: JsonSchema>(title: &str, document: Document) -> serde_json::Value {
     // The schema of what rbacscan writes, not of what it would read: a field
     // left out when empty is optional.
     let generator = SchemaSettings::draft2020_12()
         .for_serialize()
         .into_generator();
-    let schema = generator.into_root_schema_for::<Report>();
-    let mut value = schema.to_value();
+    let mut value = generator.into_root_schema_for::<T>().to_value();
     if let Some(root) = value.as_object_mut() {
-        root.insert("$id".into(), SCHEMA_ID.into());
+        root.insert(
+            "$id".into(),
+            format!(
+                "https://github.com/rbacscan/rbacscan/blob/main/schema/{}",
+                document.file_name()
+            )
+            .into(),
+        );
         root.insert(
             "title".into(),
-            format!("rbacscan report, schemaVersion {SCHEMA_VERSION}").into(),
+            format!("{title}, schemaVersion {SCHEMA_VERSION}").into(),
         );
     }
     if let Some(version) = value.pointer_mut("/properties/schemaVersion") {
@@ -34,9 +73,9 @@ pub fn report_schema() -> serde_json::Value {
 }
 
 /// The schema as checked in: indented JSON ending with a newline.
-pub fn report_schema_text() -> String {
+pub fn schema_text(document: Document) -> String {
     let mut text =
-        serde_json::to_string_pretty(&report_schema()).expect("a JSON value always serialises");
+        serde_json::to_string_pretty(&schema(document)).expect("a JSON value always serialises");
     text.push('\n');
     text
 }

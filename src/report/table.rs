@@ -6,7 +6,10 @@ use std::io::Write;
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
+mod fleet;
 mod pods;
+
+pub use fleet::write as write_fleet;
 
 use super::problems::scope_of;
 use super::{Report, ReportError};

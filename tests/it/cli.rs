@@ -850,8 +850,8 @@ fn completions_a_man_page_and_the_kubectl_plugin_name_work() {
     }
 }
 
-#[test]
-fn sarif_is_valid_against_the_official_schema_and_fingerprints_each_result() {
+/// A validator of the official SARIF 2.1.0 schema.
+pub(super) fn sarif_validator() -> jsonschema::Validator {
     // The official schema's pattern for `language` (of a run and of a tool
     // component) has a stray `]` that a strict ECMA-262 check of the
     // schema itself rejects; rbacscan writes no `language`, so that
@@ -861,7 +861,12 @@ fn sarif_is_valid_against_the_official_schema_and_fingerprints_each_result() {
     assert_eq!(text.matches(stray).count(), 2);
     let schema: Value =
         serde_json::from_str(&text.replace(stray, r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#)).unwrap();
-    let validator = jsonschema::draft4::new(&schema).expect("the SARIF schema compiles");
+    jsonschema::draft4::new(&schema).expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_is_valid_against_the_official_schema_and_fingerprints_each_result() {
+    let validator = sarif_validator();
     for args in [
         &["--demo"][..],
         &["-f", &real_fixture("shop-pods-and-serviceaccounts.yaml")][..],

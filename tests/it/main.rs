@@ -8,6 +8,7 @@ mod cluster;
 mod connect;
 mod demo;
 mod exceptions;
+mod fleet;
 mod hostile;
 mod in_cluster;
 mod live;

@@ -9,21 +9,33 @@ use serde_json::Value;
 use super::cluster;
 use super::support::{demo_path, rbacscan, real_fixture};
 
-const CHECKED_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/report.schema.json");
-
-fn generated() -> String {
-    let out = rbacscan().arg("schema").output().unwrap();
+fn generated(args: &[&str]) -> String {
+    let out = rbacscan().arg("schema").args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
-fn the_checked_in_schema_is_the_one_the_types_generate() {
-    let checked_in = fs::read_to_string(CHECKED_IN).unwrap();
-    assert!(
-        checked_in == generated(),
-        "schema/report.schema.json is stale: run `cargo run -- schema > schema/report.schema.json`"
-    );
+fn the_checked_in_schemas_are_the_ones_the_types_generate() {
+    for (file, args) in [
+        ("report.schema.json", &[][..]),
+        ("fleet.schema.json", &["--fleet"][..]),
+    ] {
+        let path = format!("{}/schema/{file}", env!("CARGO_MANIFEST_DIR"));
+        let checked_in = fs::read_to_string(&path).unwrap();
+        assert!(
+            checked_in == generated(args),
+            "schema/{file} is stale: run `cargo run -- schema {} > schema/{file}`",
+            args.join(" ")
+        );
+    }
+}
+
+/// A strict validator of fleet reports (see [`strict`]).
+pub(super) fn fleet_validator() -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(&generated(&["--fleet"])).unwrap();
+    assert_eq!(schema["properties"]["kind"]["const"], "fleet");
+    jsonschema::draft202012::new(&strict(schema)).expect("the fleet schema compiles")
 }
 
 /// The schema with every object closed (`additionalProperties: false`), so
@@ -45,7 +57,7 @@ fn strict(mut schema: Value) -> Value {
     schema
 }
 
-fn validate(validator: &jsonschema::Validator, report: &Value, what: &str) {
+pub(super) fn validate(validator: &jsonschema::Validator, report: &Value, what: &str) {
     let errors: Vec<String> = validator
         .iter_errors(report)
         .map(|e| format!("{e} at {}", e.instance_path()))
@@ -66,7 +78,7 @@ fn json_report(args: &[&str]) -> Value {
 
 #[test]
 fn reports_of_every_shape_validate_against_the_schema() {
-    let schema: Value = serde_json::from_str(&generated()).unwrap();
+    let schema: Value = serde_json::from_str(&generated(&[])).unwrap();
     assert_eq!(schema["properties"]["schemaVersion"]["const"], 2);
     let validator = jsonschema::draft202012::new(&strict(schema)).expect("the schema compiles");
 

@@ -48,6 +48,19 @@ pub async fn target(options: &LiveOptions) -> Result<Target, LiveError> {
     }
 }
 
+/// The contexts of the kubeconfig a scan would read, in the file's order,
+/// and where it came from. The in-cluster configuration has none.
+pub fn kubeconfig_contexts(options: &LiveOptions) -> Result<(Vec<String>, String), LiveError> {
+    let Some((kubeconfig, origin)) = read_kubeconfig(options)? else {
+        return Err(LiveError::NoKubeconfigForContexts);
+    };
+    let names: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    if names.is_empty() {
+        return Err(LiveError::NoContexts { origin });
+    }
+    Ok((names, origin))
+}
+
 /// Parses kubeconfig `text` (reported as `origin`) and resolves it as
 /// [`target`] does, without reading any other file or connecting.
 pub async fn from_text(

@@ -77,6 +77,12 @@ pub enum LiveError {
         /// The context asked for.
         context: String,
     },
+    /// Several contexts were asked for, but there is no kubeconfig to take
+    /// them from.
+    #[error(
+        "scanning several contexts needs a kubeconfig, and none was found (--kubeconfig, KUBECONFIG, ~/.kube/config)"
+    )]
+    NoKubeconfigForContexts,
     /// The kubeconfig could not be read or parsed.
     #[error("kubeconfig {path}: {message}")]
     Kubeconfig {
@@ -268,6 +274,50 @@ pub fn collect(options: &LiveOptions, observer: &dyn Observer) -> Result<Collect
         .build()
         .map_err(LiveError::Runtime)?;
     runtime.block_on(collect_async(options, observer))
+}
+
+/// The contexts of a fleet scan: `named` (each checked against the
+/// kubeconfig, so that a typo stops the run before any cluster is listed),
+/// or every context of the kubeconfig.
+pub fn fleet_contexts(
+    options: &LiveOptions,
+    named: Option<&[String]>,
+) -> Result<Vec<String>, LiveError> {
+    let (available, origin) = connect::kubeconfig_contexts(options)?;
+    let Some(named) = named else {
+        return Ok(available);
+    };
+    if let Some(unknown) = named.iter().find(|c| !available.contains(c)) {
+        return Err(LiveError::UnknownContext {
+            context: unknown.clone(),
+            origin,
+            available: available.join(", "),
+        });
+    }
+    Ok(named.to_vec())
+}
+
+/// Lists the cluster of each context at once, on one runtime, each with
+/// its own observer. One cluster's failure is its own result: it never
+/// stops the others.
+pub fn collect_each(
+    options: &LiveOptions,
+    contexts: &[String],
+    observers: &[&dyn Observer],
+) -> Result<Vec<Result<Collected, LiveError>>, LiveError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(LiveError::Runtime)?;
+    let each = contexts.iter().zip(observers).map(|(context, observer)| {
+        let options = LiveOptions {
+            context: Some(context.clone()),
+            ..options.clone()
+        };
+        async move { collect_async(&options, *observer).await }
+    });
+    Ok(runtime.block_on(futures::future::join_all(each)))
 }
 
 /// Resolves kubeconfig `text` as a scan would (context, cluster, user,

@@ -1,0 +1,293 @@
+//! `rbacscan merge`: the reports of many clusters, each from its own scan
+//! (a nightly CronJob per cluster), as one fleet view: each cluster's
+//! counts and status, the worst findings across them, and which reports
+//! are partial or stale. Pure: the caller reads the files and gives the
+//! time.
+//!
+//! A report is known by its cluster (server and context, as the scan
+//! recorded them): of two reports of one cluster the newer is kept and the
+//! older is named in a note. A report is stale when its lists were read
+//! longer ago than `--stale-after`; a report of files tells no collection
+//! time, so its age is unknown (a note says so) and it is not called stale.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::baseline::Previous;
+use crate::report::fleet::{Fleet, Member, MemberCounts, MemberStatus, WorstFinding};
+use crate::report::{BySeverity, SCHEMA_VERSION};
+use crate::source::ClusterInfo;
+
+/// `--stale-after` default: a nightly report a day and a half old has
+/// missed a night.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(36 * 3600);
+
+/// Errors of a report given to `merge`. Each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// The file could not be read.
+    #[error("{path}: cannot read the report: {source}")]
+    Read {
+        /// The path as given.
+        path: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The file is not JSON, or not a report's shape.
+    #[error("{path}:{line}:{column}: not an rbacscan JSON report: {source}")]
+    Parse {
+        /// The path as given.
+        path: String,
+        /// Line of the fault (1-based).
+        line: usize,
+        /// Column of the fault (1-based).
+        column: usize,
+        /// What the JSON parser said.
+        source: serde_json::Error,
+    },
+    /// A report of another schema version.
+    #[error(
+        "{path}: a report of schemaVersion {found}; this rbacscan merges reports of schemaVersion {SCHEMA_VERSION} (scan the cluster again with this version)"
+    )]
+    Version {
+        /// The path as given.
+        path: String,
+        /// The file's `schemaVersion`.
+        found: u32,
+    },
+    /// Not a report of `rbacscan scan`: an answer, a pod view or a fleet.
+    #[error("{path}: {what}, not a report of `rbacscan scan -o json`")]
+    NotAScan {
+        /// The path as given.
+        path: String,
+        /// What it is instead.
+        what: String,
+    },
+}
+
+/// What `merge` reads of a report; everything else is ignored.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportFile {
+    inputs: Inputs,
+    coverage: CoverageFile,
+    counts: CountsFile,
+    #[serde(default)]
+    findings: Vec<Previous>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Inputs {
+    #[serde(default)]
+    cluster: Option<ClusterInfo>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CoverageFile {
+    complete: bool,
+    #[serde(default)]
+    missing: Vec<MissingFile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MissingFile {
+    resource: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CountsFile {
+    findings: usize,
+    by_severity: BySeverity,
+    problems: BySeverity,
+    hot_pods: usize,
+    #[serde(default)]
+    defaults_hidden: usize,
+}
+
+/// One report, read.
+#[derive(Debug)]
+pub struct Collected {
+    path: String,
+    report: ReportFile,
+}
+
+impl Collected {
+    /// Reads the text of a JSON report (`path` names it in errors). The
+    /// version and the kind of document are checked before the rest.
+    pub fn parse(path: &str, text: &str) -> Result<Collected, MergeError> {
+        let parse_error = |source: serde_json::Error| MergeError::Parse {
+            path: path.into(),
+            line: source.line(),
+            column: source.column(),
+            source,
+        };
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Header {
+            schema_version: u32,
+            #[serde(default)]
+            kind: Option<String>,
+            #[serde(default)]
+            command: Option<String>,
+            #[serde(default)]
+            view: Option<String>,
+        }
+        let header: Header = serde_json::from_str(text).map_err(parse_error)?;
+        if header.schema_version != SCHEMA_VERSION {
+            return Err(MergeError::Version {
+                path: path.into(),
+                found: header.schema_version,
+            });
+        }
+        let not_a_scan = |what: String| MergeError::NotAScan {
+            path: path.into(),
+            what,
+        };
+        if header.kind.as_deref() == Some("fleet") {
+            return Err(not_a_scan(
+                "a fleet report (merge the clusters' own reports instead)".into(),
+            ));
+        }
+        if let Some(command) = header.command {
+            return Err(not_a_scan(format!("an answer of `rbacscan {command}`")));
+        }
+        if let Some(view) = header.view.filter(|v| v != "scan") {
+            return Err(not_a_scan(format!("a report of `rbacscan {view}`")));
+        }
+        let report: ReportFile = serde_json::from_str(text).map_err(parse_error)?;
+        Ok(Collected {
+            path: path.into(),
+            report,
+        })
+    }
+
+    /// The cluster's name in the fleet: its context, else its server, else
+    /// the file's name.
+    fn name(&self) -> String {
+        match &self.report.inputs.cluster {
+            Some(c) => c.context.clone().unwrap_or_else(|| c.server.clone()),
+            None => std::path::Path::new(&self.path)
+                .file_name()
+                .map_or_else(|| self.path.clone(), |n| n.to_string_lossy().into_owned()),
+        }
+    }
+
+    /// When its lists were read, when it says.
+    fn collected_at(&self) -> Option<jiff::Timestamp> {
+        let cluster = self.report.inputs.cluster.as_ref()?;
+        cluster.collected_at.as_deref()?.parse().ok()
+    }
+}
+
+/// How `merge` judges and cuts the fleet.
+#[derive(Debug, Clone, Copy)]
+pub struct MergeOptions {
+    /// Now, for the reports' age.
+    pub now: jiff::Timestamp,
+    /// A report older than this is stale.
+    pub stale_after: Duration,
+    /// At most this many worst findings; `None` for all.
+    pub limit: Option<usize>,
+}
+
+/// The fleet of `reports`, in the order given, but that of two reports of
+/// one cluster only the newer is kept.
+pub fn merge(reports: Vec<Collected>, options: MergeOptions) -> Fleet {
+    let mut notes = Vec::new();
+    // One report per cluster: the newer (or, at equal times, the later given).
+    let mut kept: Vec<Option<Collected>> = Vec::new();
+    let mut by_cluster: HashMap<(String, Option<String>), usize> = HashMap::new();
+    for r in reports {
+        let Some(c) = &r.report.inputs.cluster else {
+            kept.push(Some(r));
+            continue;
+        };
+        let key = (c.server.clone(), c.context.clone());
+        match by_cluster.get(&key) {
+            Some(&i) => {
+                let Some(earlier) = kept[i].take() else {
+                    continue;
+                };
+                let (newer, older) = if r.collected_at() >= earlier.collected_at() {
+                    (r, earlier)
+                } else {
+                    (earlier, r)
+                };
+                notes.push(format!(
+                    "{} is an older report of cluster {} than {}: left out",
+                    older.path,
+                    newer.name(),
+                    newer.path
+                ));
+                kept[i] = Some(newer);
+            }
+            None => {
+                by_cluster.insert(key, kept.len());
+                kept.push(Some(r));
+            }
+        }
+    }
+    let mut members = Vec::new();
+    let mut worst = Vec::new();
+    let mut undated = Vec::new();
+    for r in kept.into_iter().flatten() {
+        let name = r.name();
+        let stale = match r.collected_at() {
+            Some(at) => {
+                let age = options.now.duration_since(at);
+                age > jiff::SignedDuration::try_from(options.stale_after)
+                    .unwrap_or(jiff::SignedDuration::MAX)
+            }
+            None => {
+                undated.push(r.path.clone());
+                false
+            }
+        };
+        let file = r.report;
+        worst.extend(file.findings.iter().map(|f| WorstFinding {
+            cluster: name.clone(),
+            severity: f.severity,
+            code: f.code.clone(),
+            rule: f.rule.clone(),
+            about: f.about(),
+            title: f.title.clone(),
+            fingerprint: f.fingerprint.clone(),
+        }));
+        let missing: Vec<&str> = (file.coverage.missing.iter())
+            .map(|m| m.resource.as_str())
+            .collect();
+        members.push(Member {
+            name,
+            source: r.path,
+            status: if file.coverage.complete {
+                MemberStatus::Complete
+            } else {
+                MemberStatus::Partial
+            },
+            error: (!missing.is_empty()).then(|| format!("could not read {}", missing.join(", "))),
+            cluster: file.inputs.cluster,
+            stale,
+            highest: file.findings.iter().map(|f| f.severity).max(),
+            counts: Some(MemberCounts {
+                findings: file.counts.findings,
+                by_severity: file.counts.by_severity,
+                problems: file.counts.problems,
+                hot_pods: file.counts.hot_pods,
+                defaults_hidden: file.counts.defaults_hidden,
+            }),
+            report: None,
+        });
+    }
+    if !undated.is_empty() {
+        notes.push(format!(
+            "age unknown, so never called stale (a scan of files records no collection time): {}",
+            undated.join(", ")
+        ));
+    }
+    Fleet::new("merge", members, worst, options.limit, notes)
+}
