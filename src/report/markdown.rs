@@ -97,15 +97,14 @@ pub fn write_fleet(
     )?;
     if !fleet.worst.is_empty() {
         writeln!(out, "### Worst findings across the fleet\n")?;
-        writeln!(out, "| Severity | Cluster | About | Finding |")?;
-        writeln!(out, "|---|---|---|---|")?;
+        writeln!(out, "| Severity | Cluster | Finding |")?;
+        writeln!(out, "|---|---|---|")?;
         for w in &fleet.worst {
             writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} |",
                 w.severity.as_str(),
                 text(&w.cluster),
-                text(&w.about),
                 text(&w.title)
             )?;
         }

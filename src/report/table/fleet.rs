@@ -92,12 +92,12 @@ pub fn write(fleet: &Fleet, style: TableStyle, mut out: impl Write) -> Result<()
             fleet.worst.len(),
             fleet.worst_total
         )?;
-        let mut t = new_table(style, &["SEVERITY", "CLUSTER", "ABOUT", "FINDING"]);
+        // A finding's title names what it is about (JSON has `about` too).
+        let mut t = new_table(style, &["SEVERITY", "CLUSTER", "FINDING"]);
         for w in &fleet.worst {
             t.add_row(vec![
                 severity_cell(w.severity, style),
                 cell(&w.cluster),
-                cell(&w.about),
                 cell(&w.title),
             ]);
         }
