@@ -177,6 +177,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         Format::Json => report::json::write(&report, out),
         Format::Yaml => report::yaml::write(&report, out),
         Format::Sarif => report::sarif::write(&report, template, out),
+        Format::Html => report::html::write(&report, out),
         Format::Markdown => report::markdown::write(
             &report,
             report::markdown::MarkdownStyle {
@@ -374,6 +375,7 @@ fn write_fleet(
         Format::Json => report::json::write_document(fleet, out),
         Format::Yaml => report::yaml::write(fleet, out),
         Format::Sarif => report::sarif::write_fleet(fleet, template, out),
+        Format::Html => report::html::write_fleet(fleet, out),
         Format::Markdown => report::markdown::write_fleet(fleet, markdown, out),
         Format::Table | Format::Wide => report::table::write_fleet(fleet, style, out),
     };

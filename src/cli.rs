@@ -447,6 +447,8 @@ pub enum MergeFormat {
     Yaml,
     /// The clusters and the worst findings in Markdown.
     Markdown,
+    /// The clusters and the worst findings as one self-contained HTML page.
+    Html,
 }
 
 /// Arguments of `merge`.
@@ -524,6 +526,7 @@ impl MergeArgs {
                 MergeFormat::Json => Format::Json,
                 MergeFormat::Yaml => Format::Yaml,
                 MergeFormat::Markdown => Format::Markdown,
+                MergeFormat::Html => Format::Html,
             },
             output_file: self.output_file.filter(|f| f != "-"),
             stale_after: self.stale_after,

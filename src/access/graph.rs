@@ -70,9 +70,20 @@ pub enum Node {
 
 /// How a step gains its target. Stable kebab-case names in JSON.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Technique {
     /// An identity is in a group without any binding saying so.
     MemberOf,
@@ -121,6 +132,11 @@ pub enum Technique {
 }
 
 impl Technique {
+    /// The technique's stable kebab-case name, as JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
     /// Every technique, for documentation and tests.
     pub const ALL: [Technique; 19] = [
         Technique::MemberOf,

@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod fleet;
 pub mod graph_export;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod metrics;
@@ -44,6 +45,8 @@ pub enum Format {
     Markdown,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// One self-contained HTML page: summary, filterable findings, hot pods, route diagrams.
+    Html,
 }
 
 /// What a finding is about, in words: its pod, else its subject, binding

@@ -255,6 +255,14 @@ fn named_contexts_each_get_a_section_and_fail_on_counts_every_cluster() {
     let md = run(&[&args[..], &["-o", "markdown"]].concat());
     assert!(md.stdout.starts_with("## rbacscan fleet report\n"));
     assert!(md.stdout.contains("## Cluster b\n") && md.stdout.contains("## Cluster a\n"));
+    let html = run(&[&args[..], &["-o", "html"]].concat());
+    assert!(html.stdout.contains(r#"<select id="f-cluster">"#));
+    assert!(
+        html.stdout.contains("<h2>Cluster b</h2>") && html.stdout.contains("<h2>Cluster a</h2>")
+    );
+    assert!(
+        html.stdout.contains(r#"data-cluster="a""#) && html.stdout.contains(r#"data-cluster="b""#)
+    );
     let sarif = run(&[&args[..], &["-o", "sarif"]].concat());
     let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
     let ids: Vec<&str> = log["runs"]
@@ -539,6 +547,12 @@ fn hostile_cluster_names_stay_text_in_every_format() {
     let md = merge(&[&report, "-o", "markdown"]);
     assert!(!md.stdout.contains("<script>"), "{}", md.stdout);
     assert!(!md.stdout.contains("|*x*"));
+    let html = merge(&[&report, "-o", "html"]);
+    assert!(!html.stdout.contains("<script>alert"), "{}", html.stdout);
+    assert!(
+        html.stdout
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
     let json = merge(&[&report, "-o", "json"]).json();
     assert_eq!(
         json["clusters"][0]["name"], hostile,

@@ -10,6 +10,7 @@ mod demo;
 mod exceptions;
 mod fleet;
 mod hostile;
+mod html;
 mod in_cluster;
 mod live;
 mod live_faults;
