@@ -151,10 +151,12 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         return scan_fleet(config, &prepared, options, contexts);
     }
     let started = std::time::Instant::now();
+    // SARIF points at the manifest line of each finding's object: the
+    // files' readers record where each object is.
     let Loaded {
         snapshot,
         provenance,
-    } = load(&config.source)?;
+    } = load_with(&config.source, config.format == Format::Sarif)?;
     let loaded = started.elapsed();
     check_filters(&snapshot, config)?;
     // The snapshot is staged first and put in place only once the report is
@@ -651,10 +653,22 @@ pub fn print_template() -> Result<Outcome, Error> {
 }
 
 fn load(source: &SourceConfig) -> Result<Loaded, Error> {
+    load_with(source, false)
+}
+
+/// [`load`], with where each object was read when `positions` (files only).
+fn load_with(source: &SourceConfig, positions: bool) -> Result<Loaded, Error> {
+    let loader = || {
+        if positions {
+            source::files::Loader::with_positions()
+        } else {
+            source::files::Loader::new()
+        }
+    };
     match &source.input {
-        Input::Demo => Ok(source::demo::load()?),
+        Input::Demo => Ok(source::demo::load_with(loader())?),
         Input::Files(paths) => {
-            let mut loader = source::files::Loader::new();
+            let mut loader = loader();
             for p in paths {
                 loader.add_path(p)?;
             }

@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use super::fleet::Fleet;
 use super::{Report, ReportError};
 use crate::findings::{Code, Finding};
+use crate::rbac::SubjectId;
+use crate::snapshot::{Kind, ObjectKey};
 use crate::template::{Severity, Template};
 
 /// SARIF's level for a severity.
@@ -170,7 +172,14 @@ fn run(report: &Report, template: &Template) -> Value {
             }
             let object = json!({"kind": "object", "fullyQualifiedName": super::about(f)});
             let mut location = json!({"logicalLocations": [object]});
-            if let Some(file) = files.first() {
+            let position = offending(f).and_then(|key| report.inputs.positions.get(&key));
+            if let Some(at) = position {
+                let mut physical = json!({"artifactLocation": {"uri": uri(&at.file)}});
+                if let Some((line, column)) = at.line_column {
+                    physical["region"] = json!({"startLine": line, "startColumn": column});
+                }
+                location["physicalLocation"] = physical;
+            } else if let Some(file) = files.first() {
                 location["physicalLocation"] = json!({"artifactLocation": {"uri": uri(file)}});
             }
             result["locations"] = json!([location]);
@@ -187,6 +196,37 @@ fn run(report: &Report, template: &Template) -> Value {
         "results": results,
         "columnKind": "unicodeCodePoints",
     })
+}
+
+/// The object a finding asks to change, whose manifest line SARIF points
+/// at: its binding; else its pod; else the binding of its first evidence
+/// (the grant); else its role; else the binding of its route's first
+/// grant; else its ServiceAccount.
+fn offending(f: &Finding) -> Option<ObjectKey> {
+    if let Some(key) = f.binding.as_ref().or(f.pod.as_ref()) {
+        return Some(key.clone());
+    }
+    if let Some(b) = f.evidence.iter().find_map(|e| e.ground.binding.as_ref()) {
+        return Some(b.clone());
+    }
+    if let Some(r) = &f.role {
+        return Some(r.clone());
+    }
+    let route = (f.path.iter())
+        .flat_map(|p| &p.steps)
+        .flat_map(|s| &s.granted_by)
+        .find_map(|g| g.binding.as_ref());
+    if let Some(b) = route {
+        return Some(b.clone());
+    }
+    match &f.subject {
+        Some(SubjectId::ServiceAccount { namespace, name }) => Some(ObjectKey {
+            kind: Kind::ServiceAccount,
+            namespace: namespace.clone(),
+            name: name.clone(),
+        }),
+        _ => None,
+    }
 }
 
 /// The rule a finding answers to: its template rule, else its code.

@@ -11,7 +11,12 @@ pub const DEMO_YAML: &str = include_str!("../../examples/demo-cluster.yaml");
 
 /// Loads the bundled demo cluster.
 pub fn load() -> Result<Loaded, SourceError> {
-    let mut loader = files::Loader::new();
+    load_with(files::Loader::new())
+}
+
+/// Loads the bundled demo cluster with `loader` (one that records
+/// positions, say).
+pub fn load_with(mut loader: files::Loader) -> Result<Loaded, SourceError> {
     loader.add_text(DEMO_NAME, DEMO_YAML)?;
     loader.finish()
 }

@@ -118,6 +118,11 @@ pub struct Provenance {
     /// recorded in an `rbacscan dump` file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterInfo>,
+    /// Where each object was read (file, line, column), when the loader
+    /// was asked to record it (`-o sarif` of files). Not in the report.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub positions: BTreeMap<crate::snapshot::ObjectKey, Location>,
 }
 
 /// The cluster a snapshot was listed from.

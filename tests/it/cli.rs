@@ -955,3 +955,68 @@ fn a_metrics_file_that_cannot_be_written_leaves_no_report() {
     assert!(stderr.contains("cannot write the metrics"), "{stderr}");
     assert!(!report.exists());
 }
+
+#[test]
+fn sarif_of_manifests_points_at_the_file_and_line_of_each_offending_object() {
+    // A pull request's directory of manifests: a ClusterRole in one file;
+    // a binding of it, after another document, in a second; a pod in JSON.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a-role.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: secret-reader\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get, list]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b-bindings.yaml"),
+        "# bindings\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: app-reads-secrets\n  namespace: shop\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: secret-reader\nsubjects:\n- kind: ServiceAccount\n  name: app\n  namespace: shop\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("c-pod.json"),
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"app-1\", \"namespace\": \"shop\"},\n   \"spec\": {\"serviceAccountName\": \"app\", \"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}}]}\n",
+    )
+    .unwrap();
+    let out = rbacscan()
+        .current_dir(dir.path())
+        .args(["scan", "-f", ".", "-o", "sarif", "--min-severity", "low"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let at = |code: &str| -> Vec<(String, u64)> {
+        results
+            .iter()
+            .filter(|r| r["properties"]["code"] == code)
+            .map(|r| {
+                let p = &r["locations"][0]["physicalLocation"];
+                (
+                    p["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                    p["region"]["startLine"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // The binding is on line 8 of the second file; the role on line 1 of
+    // the first; the pod on line 2 of the JSON; the subject's finding
+    // points at the binding that grants it.
+    assert_eq!(at("risky-binding"), [("./b-bindings.yaml".to_string(), 8)]);
+    assert_eq!(at("risky-role"), [("./a-role.yaml".to_string(), 1)]);
+    assert!(
+        at("risky-subject")
+            .iter()
+            .all(|l| *l == ("./b-bindings.yaml".to_string(), 8))
+    );
+    assert!(!at("risky-subject").is_empty());
+    assert_eq!(at("hot-pod"), [("./c-pod.json".to_string(), 2)]);
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{
-    Document, Head, Loader, ObjectHead, StatusHead, Undecodable, decode_as, diagnostic,
+    Document, Head, Lines, Loader, ObjectHead, StatusHead, Undecodable, decode_as, diagnostic,
     line_column_of, path_error,
 };
 use crate::cores;
@@ -36,6 +36,8 @@ pub(super) fn looks_like_json(text: &str) -> bool {
 struct Input<'t> {
     name: &'t str,
     text: &'t str,
+    /// The line index, when every object's position is wanted.
+    lines: Option<Lines>,
 }
 
 impl Input<'_> {
@@ -50,9 +52,13 @@ impl Input<'_> {
     }
 
     fn at_offset(&self, offset: usize) -> Location {
+        let line_column = match &self.lines {
+            Some(lines) => lines.line_column(self.text, offset),
+            None => line_column_of(self.text, offset),
+        };
         Location {
             file: self.name.to_string(),
-            line_column: Some(line_column_of(self.text, offset)),
+            line_column: Some(line_column),
         }
     }
 
@@ -73,7 +79,11 @@ impl Input<'_> {
 
 /// Reads a JSON input into `loader`.
 pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), SourceError> {
-    let input = Input { name, text };
+    let input = Input {
+        name,
+        text,
+        lines: loader.wants_positions().then(|| Lines::of(text)),
+    };
     // The usual input, one object or List and nothing else, is read in one
     // pass; anything else (several documents, an array, an error to word)
     // takes the general path below, which first cuts the text into

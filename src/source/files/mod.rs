@@ -16,7 +16,7 @@ mod json;
 mod walk;
 mod yaml;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -27,7 +27,7 @@ pub use walk::{SkipReason, Skipped};
 use super::diagnostic;
 use super::dump::{DUMP_VERSION, DumpHeader};
 use super::{Loaded, Location, Provenance, SourceError};
-use crate::snapshot::{Kind, Object, SnapshotBuilder};
+use crate::snapshot::{Kind, Object, ObjectKey, SnapshotBuilder};
 
 /// The name standard input is reported under.
 pub const STDIN_NAME: &str = "<stdin>";
@@ -40,12 +40,30 @@ pub struct Loader {
     /// Kinds the inputs hold: an object of the kind, a typed list of it
     /// (`RoleList`, even empty), or a snapshot file that listed it.
     listed: BTreeSet<Kind>,
+    /// Where each object was read, when asked for ([`Loader::with_positions`]).
+    positions: Option<BTreeMap<ObjectKey, Location>>,
 }
 
 impl Loader {
     /// An empty loader.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty loader that also records where each object was read (file,
+    /// line and column, in [`Provenance::positions`]), for reports that
+    /// point at the manifest line of an object (SARIF).
+    pub fn with_positions() -> Self {
+        Loader {
+            positions: Some(BTreeMap::new()),
+            ..Self::default()
+        }
+    }
+
+    /// Whether positions are recorded: the readers then index their input
+    /// so that each object's position costs a lookup, not a scan.
+    fn wants_positions(&self) -> bool {
+        self.positions.is_some()
     }
 
     /// Reads a path as given on the command line: `-` is standard input, a
@@ -138,6 +156,7 @@ impl Loader {
         }
         let built = self.builder.build();
         self.provenance.duplicates = built.duplicates;
+        self.provenance.positions = self.positions.unwrap_or_default();
         Ok(Loaded {
             snapshot: built.snapshot,
             provenance: self.provenance,
@@ -252,6 +271,10 @@ impl Loader {
             });
         }
         self.listed.insert(k);
+        if let Some(positions) = &mut self.positions {
+            // The last copy of an object wins, here as in the snapshot.
+            positions.insert(crate::snapshot::key_of(&object), location());
+        }
         self.builder.add(object);
         Ok(())
     }
@@ -456,6 +479,29 @@ fn line_column_of(text: &str, offset: usize) -> (u64, u64) {
     (line as u64, column as u64)
 }
 
+/// Where the lines of a text start, for positions in O(log n) when many
+/// are asked for (every object's, for SARIF).
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts }
+    }
+
+    /// As [`line_column_of`].
+    fn line_column(&self, text: &str, offset: usize) -> (u64, u64) {
+        let rest = &text[offset..];
+        let start = offset + (rest.len() - rest.trim_start().len());
+        let line = self.starts.partition_point(|&s| s <= start);
+        let column = start - self.starts[line - 1] + 1;
+        (line as u64, column as u64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,6 +514,62 @@ mod tests {
         let mut l = Loader::new();
         l.add_text(name, text)?;
         l.finish()
+    }
+
+    #[test]
+    fn the_line_index_places_offsets_as_the_scan_does() {
+        let text = "a\n  b\n\n   c\nd";
+        let lines = Lines::of(text);
+        for offset in 0..text.len() {
+            assert_eq!(
+                lines.line_column(text, offset),
+                line_column_of(text, offset),
+                "{offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn positions_are_recorded_for_json_and_yaml_objects_when_asked() {
+        let yaml = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ServiceAccount\n  metadata: {name: a, namespace: n}\n- apiVersion: v1\n  kind: ServiceAccount\n  metadata: {name: b, namespace: n}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n";
+        let json = "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[\n{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"m\"}},\n  {\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"c\",\"namespace\":\"m\"}}]}";
+        let mut l = Loader::with_positions();
+        l.add_text("a.yaml", yaml).unwrap();
+        l.add_text("b.json", json).unwrap();
+        let loaded = l.finish().unwrap();
+        let at = |kind, ns: &str, name: &str| {
+            let key = ObjectKey {
+                kind,
+                namespace: ns.into(),
+                name: name.into(),
+            };
+            let l = &loaded.provenance.positions[&key];
+            (l.file.clone(), l.line_column)
+        };
+        assert_eq!(
+            at(Kind::ServiceAccount, "n", "a"),
+            ("a.yaml".into(), Some((4, 3)))
+        );
+        assert_eq!(
+            at(Kind::ServiceAccount, "n", "b"),
+            ("a.yaml".into(), Some((7, 3)))
+        );
+        assert_eq!(
+            at(Kind::Namespace, "", "n"),
+            ("a.yaml".into(), Some((11, 1)))
+        );
+        assert_eq!(
+            at(Kind::Namespace, "", "m"),
+            ("b.json".into(), Some((2, 1)))
+        );
+        assert_eq!(
+            at(Kind::ServiceAccount, "m", "c"),
+            ("b.json".into(), Some((3, 3)))
+        );
+        // Without asking, nothing is recorded.
+        let mut l = Loader::new();
+        l.add_text("a.yaml", yaml).unwrap();
+        assert!(l.finish().unwrap().provenance.positions.is_empty());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! field's path and reads its position ([`locate`]).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -23,7 +24,7 @@ use crate::snapshot::{Kind, Object};
 use crate::source::{Location, SourceError};
 
 /// One step of a path into a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Step {
     /// A mapping key.
     Key(String),
@@ -35,12 +36,22 @@ enum Step {
 struct Input<'t> {
     name: &'t str,
     text: &'t str,
+    /// Where every object starts, when every object's position is wanted
+    /// (see [`object_spans`]).
+    spans: Option<HashMap<(usize, Vec<Step>), (u64, u64)>>,
 }
 
 impl Input<'_> {
     /// The position of the node at `path` in document `doc`, or of the
     /// nearest ancestor the walk can reach; `fallback` if none.
     fn at(&self, doc: usize, path: &[Step], fallback: &Location) -> Location {
+        if let Some(&line_column) = (self.spans.as_ref()).and_then(|s| s.get(&(doc, path.to_vec())))
+        {
+            return Location {
+                file: self.name.to_string(),
+                line_column: Some(line_column),
+            };
+        }
         (0..=path.len())
             .rev()
             .find_map(|n| locate(self.text, doc, &path[..n]))
@@ -57,7 +68,14 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
     let docs: Vec<Spanned<Value>> =
         serde_saphyr::from_multiple_with_options(text, options(text.len()))
             .map_err(|e| syntax(name, &e))?;
-    let input = Input { name, text };
+    let input = Input {
+        name,
+        text,
+        spans: loader
+            .wants_positions()
+            .then(|| object_spans(text))
+            .flatten(),
+    };
     for (doc, spanned) in docs.into_iter().enumerate() {
         let location = Location {
             file: name.to_string(),
@@ -95,6 +113,97 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
         }
     }
     Ok(())
+}
+
+/// Where every object of `text` starts, by document and path: each
+/// document, each element of a top-level sequence, and each item of a
+/// List, found in one more pass over the text (instead of a walk per
+/// object). `None` if that pass fails; positions are then found one by one.
+fn object_spans(text: &str) -> Option<HashMap<(usize, Vec<Step>), (u64, u64)>> {
+    let docs: Vec<Spanned<ObjectSpans>> =
+        serde_saphyr::from_multiple_with_options(text, options(text.len())).ok()?;
+    let mut spans = HashMap::new();
+    for (doc, spanned) in docs.into_iter().enumerate() {
+        let at = |s: &Spanned<ObjectSpans>| (s.referenced.line(), s.referenced.column());
+        spans.insert((doc, Vec::new()), at(&spanned));
+        for (path, line_column) in spanned.value.0 {
+            spans.insert((doc, path), line_column);
+        }
+    }
+    Some(spans)
+}
+
+/// The starts of the objects below a node: the items of a List (a mapping
+/// with `items`), or the elements of a sequence and what is below them.
+struct ObjectSpans(Vec<(Vec<Step>, (u64, u64))>);
+
+impl<'de> Deserialize<'de> for ObjectSpans {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Walk;
+        impl<'de> Visitor<'de> for Walk {
+            type Value = ObjectSpans;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any YAML node")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ObjectSpans, A::Error> {
+                let mut found = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<serde_json::Value>>()? {
+                    if key.value.as_str() == Some("items") {
+                        let items: Option<Vec<Spanned<IgnoredAny>>> = map.next_value()?;
+                        for (i, item) in items.unwrap_or_default().iter().enumerate() {
+                            found.push((
+                                vec![Step::Key("items".into()), Step::Index(i)],
+                                (item.referenced.line(), item.referenced.column()),
+                            ));
+                        }
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(ObjectSpans(found))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ObjectSpans, A::Error> {
+                let mut found = Vec::new();
+                let mut i = 0;
+                while let Some(element) = seq.next_element::<Spanned<ObjectSpans>>()? {
+                    let at = (element.referenced.line(), element.referenced.column());
+                    found.push((vec![Step::Index(i)], at));
+                    for (mut path, line_column) in element.value.0 {
+                        path.insert(0, Step::Index(i));
+                        found.push((path, line_column));
+                    }
+                    i += 1;
+                }
+                Ok(ObjectSpans(found))
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<ObjectSpans, E> {
+                Ok(ObjectSpans(Vec::new()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<ObjectSpans, E> {
+                Ok(ObjectSpans(Vec::new()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<ObjectSpans, E> {
+                Ok(ObjectSpans(Vec::new()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<ObjectSpans, E> {
+                Ok(ObjectSpans(Vec::new()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<ObjectSpans, E> {
+                Ok(ObjectSpans(Vec::new()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ObjectSpans, E> {
+                Ok(ObjectSpans(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<ObjectSpans, E> {
+                Ok(ObjectSpans(Vec::new()))
+            }
+        }
+        d.deserialize_any(Walk)
+    }
 }
 
 /// A document (or an element of a top-level sequence): a List or an object.
@@ -443,6 +552,26 @@ impl<'de> Deserialize<'de> for Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_finds_every_object_start_as_the_walk_does() {
+        let text = "kind: List\nitems:\n- kind: A\n  metadata: {name: a}\n-   kind: B\n---\n- kind: C\n- kind: List\n  items:\n  - {kind: D}\n";
+        let spans = object_spans(text).unwrap();
+        let key = |doc: usize, path: &[Step]| spans.get(&(doc, path.to_vec())).copied();
+        let items = |i| vec![Step::Key("items".into()), Step::Index(i)];
+        for (doc, path) in [
+            (0, vec![]),
+            (0, items(0)),
+            (0, items(1)),
+            (1, vec![Step::Index(0)]),
+            (1, vec![Step::Index(1)]),
+            (1, [vec![Step::Index(1)], items(0)].concat()),
+        ] {
+            assert!(key(doc, &path).is_some(), "{doc} {path:?}");
+            assert_eq!(key(doc, &path), locate(text, doc, &path), "{doc} {path:?}");
+        }
+        assert_eq!(key(0, &items(1)), Some((5, 5)));
+    }
 
     #[test]
     fn fields_are_located_in_block_and_flow_style() {
