@@ -32,13 +32,16 @@ enum Step {
     Index(usize),
 }
 
+/// Where objects start (line, column), by document and path in it.
+type Spans = HashMap<(usize, Vec<Step>), (u64, u64)>;
+
 /// The text being read, for positions.
 struct Input<'t> {
     name: &'t str,
     text: &'t str,
     /// Where every object starts, when every object's position is wanted
     /// (see [`object_spans`]).
-    spans: Option<HashMap<(usize, Vec<Step>), (u64, u64)>>,
+    spans: Option<Spans>,
 }
 
 impl Input<'_> {
@@ -119,7 +122,7 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
 /// document, each element of a top-level sequence, and each item of a
 /// List, found in one more pass over the text (instead of a walk per
 /// object). `None` if that pass fails; positions are then found one by one.
-fn object_spans(text: &str) -> Option<HashMap<(usize, Vec<Step>), (u64, u64)>> {
+fn object_spans(text: &str) -> Option<Spans> {
     let docs: Vec<Spanned<ObjectSpans>> =
         serde_saphyr::from_multiple_with_options(text, options(text.len())).ok()?;
     let mut spans = HashMap::new();
