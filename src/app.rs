@@ -89,6 +89,7 @@ impl Prepared {
                 extra_privileged_namespaces: config.privileged_namespaces.clone(),
                 hot_threshold: config.hot_threshold,
                 leave_workings_to_exit: true,
+                platforms: config.platforms.clone(),
             },
         );
         let resolved = (self.baseline.as_ref()).map(|b| b.compare(&mut analysis.findings));
@@ -104,7 +105,8 @@ impl Prepared {
             }
         });
         let selection = selection::select(analysis, &config.filter, &config.view);
-        let mut report = Report::new(snapshot, provenance, &self.template, selection);
+        let mut report = Report::new(snapshot, provenance, &self.template, selection)
+            .with_platforms(&config.platforms);
         if let (Some(b), Some(resolved)) = (&self.baseline, resolved) {
             report = report.with_baseline(&b.source, resolved);
         }

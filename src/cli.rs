@@ -589,6 +589,9 @@ pub struct ScanArgs {
     /// The default now (kept so that existing scripts work): bootstrap-policy findings are left out unless --include-defaults.
     #[arg(long, hide = true, conflicts_with = "include_defaults")]
     pub exclude_defaults: bool,
+    /// The cluster runs on this platform (eks, gke, aks, openshift, kubeadm): its own roles and bindings (by the documented list: name prefix, cluster-scoped or in its system namespaces, bound only to its own identities) are taken as defaults like the bootstrap policy's. Repeatable.
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub platform: Vec<crate::rbac::platforms::Platform>,
     /// Treat this namespace as privileged, in addition to the template's (default kube-system). Repeatable.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     pub privileged_namespace: Vec<String>,
@@ -797,6 +800,8 @@ pub struct ScanConfig {
     pub view: View,
     /// Extra privileged namespaces.
     pub privileged_namespaces: Vec<String>,
+    /// Platforms whose own objects are defaults (`--platform`).
+    pub platforms: Vec<crate::rbac::platforms::Platform>,
     /// Exit 1 at or above this severity.
     pub fail_on: Option<Severity>,
     /// The `--baseline` report's path.
@@ -838,6 +843,12 @@ impl ScanArgs {
             hot_threshold: self.min_severity.unwrap_or(Severity::High),
             view: View::Scan,
             privileged_namespaces: self.privileged_namespace,
+            platforms: {
+                let mut p = self.platform;
+                p.sort();
+                p.dedup();
+                p
+            },
             fail_on: self.fail_on,
             baseline: self.baseline,
             baseline_optional: self.baseline_optional,

@@ -395,6 +395,9 @@ pub struct AnalysisOptions {
     /// data (the access graph, ratings, exposures) is left to the end of the
     /// process instead of being freed piece by piece (default `false`).
     pub leave_workings_to_exit: bool,
+    /// Platforms whose own roles and bindings are taken as defaults, like
+    /// the bootstrap policy (`--platform`; see [`crate::rbac::platforms`]).
+    pub platforms: Vec<crate::rbac::platforms::Platform>,
 }
 
 impl Default for AnalysisOptions {
@@ -403,6 +406,7 @@ impl Default for AnalysisOptions {
             extra_privileged_namespaces: Vec::new(),
             hot_threshold: Severity::High,
             leave_workings_to_exit: false,
+            platforms: Vec::new(),
         }
     }
 }
@@ -557,7 +561,9 @@ pub const CHECKS: [(&str, Check); 7] = [
 pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptions) -> Analysis {
     let mut privileged = template.privileged_namespaces.clone();
     privileged.extend(options.extra_privileged_namespaces.iter().cloned());
-    let (exposures, rbac) = cores::join(|| exposure::expose(snapshot), || Rbac::resolve(snapshot));
+    let (exposures, mut rbac) =
+        cores::join(|| exposure::expose(snapshot), || Rbac::resolve(snapshot));
+    let marked = crate::rbac::platforms::mark(&mut rbac, &options.platforms);
     let access = Access::build_resolved(snapshot, template, rbac, &exposures);
     let ratings = rating::rate(snapshot, template, &access, &exposures, &privileged);
     let cx = Context {
@@ -604,6 +610,17 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
     }
     if let Some(note) = unknown_defaults_note(&access.rbac) {
         notes.push(note);
+    }
+    if !options.platforms.is_empty() {
+        let names: Vec<&str> = (options.platforms.iter())
+            .map(|p| p.defaults().name)
+            .collect();
+        notes.push(format!(
+            "{} and {} taken as the defaults of {} (--platform): by name, place and subjects, not by content; --include-defaults lists what they grant",
+            words::count(marked.roles, "role"),
+            words::count(marked.bindings, "binding"),
+            names.join(", ")
+        ));
     }
     if !snapshot.coverage.has(Kind::Secret) {
         let unrated = ratings

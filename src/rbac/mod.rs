@@ -6,6 +6,7 @@
 
 pub mod aggregation;
 pub mod bootstrap;
+pub mod platforms;
 pub mod resolve;
 pub mod rules;
 pub mod scope;

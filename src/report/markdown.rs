@@ -175,8 +175,9 @@ fn write_body(
     if report.counts.defaults_hidden > 0 {
         writeln!(
             out,
-            "{} of the Kubernetes bootstrap policy alone (in every cluster) are not listed.\n",
-            words::count(report.counts.defaults_hidden, "finding")
+            "{} of {} alone are not listed.\n",
+            words::count(report.counts.defaults_hidden, "finding"),
+            text(&super::defaults_source(report))
         )?;
     }
     if !all.is_empty() {

@@ -65,6 +65,20 @@ pub(crate) fn about(f: &Finding) -> String {
     }
 }
 
+/// What the findings hidden as defaults come from: the Kubernetes
+/// bootstrap policy (in every cluster), and the declared platforms' own
+/// objects (`--platform`).
+pub(crate) fn defaults_source(r: &Report) -> String {
+    if r.filters.platforms.is_empty() {
+        "the Kubernetes bootstrap policy (in every cluster)".into()
+    } else {
+        format!(
+            "the Kubernetes bootstrap policy and the {} defaults",
+            r.filters.platforms.join(", ")
+        )
+    }
+}
+
 /// Errors of the report layer.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -192,6 +206,9 @@ pub struct Filters {
     /// The pod view's severity filter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_min_severity: Option<Severity>,
+    /// Platforms whose own objects were taken as defaults (`--platform`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<&'static str>,
 }
 
 /// How much of the cluster the report is based on.
@@ -419,6 +436,7 @@ impl Report {
                 nodes: pod_filter.map(|f| f.nodes.clone()).unwrap_or_default(),
                 privileged: pod_filter.is_some_and(|f| f.privileged),
                 pod_min_severity: pod_filter.and_then(|f| f.min_severity),
+                platforms: Vec::new(),
             },
             notes: analysis.notes,
             findings,
@@ -429,6 +447,12 @@ impl Report {
             exceptions: None,
             problem_list,
         }
+    }
+
+    /// Names the platforms whose own objects were taken as defaults.
+    pub fn with_platforms(mut self, platforms: &[crate::rbac::platforms::Platform]) -> Report {
+        self.filters.platforms = platforms.iter().map(|p| p.defaults().name).collect();
+        self
     }
 
     /// Adds what an exceptions file suppressed and which of its

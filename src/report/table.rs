@@ -457,8 +457,9 @@ fn write_problems(
         wrapped(
             out,
             &format!(
-                "  {} of the Kubernetes bootstrap policy alone (in every cluster) not shown: --include-defaults",
-                words::count(hidden, "finding")
+                "  {} of {} alone not shown: --include-defaults",
+                words::count(hidden, "finding"),
+                super::defaults_source(report)
             ),
             style,
             "    ",
@@ -602,8 +603,9 @@ fn summary(r: &Report) -> Vec<String> {
     let hidden = r.counts.defaults_hidden;
     if hidden > 0 {
         lines.push(format!(
-            "{hidden} {} of the Kubernetes bootstrap policy alone (in every cluster) not shown and not counted for --fail-on: --include-defaults shows them",
+            "{hidden} {} of {} alone not shown and not counted for --fail-on: --include-defaults shows them",
             plural(hidden, "finding"),
+            super::defaults_source(r),
         ));
     }
     if r.view == "pods" {

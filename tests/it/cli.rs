@@ -1020,3 +1020,91 @@ fn sarif_of_manifests_points_at_the_file_and_line_of_each_offending_object() {
     assert!(!at("risky-subject").is_empty());
     assert_eq!(at("hot-pod"), [("./c-pod.json".to_string(), 2)]);
 }
+
+#[test]
+fn a_declared_platform_s_own_bindings_are_defaults_and_a_backdoor_by_their_name_is_not() {
+    // kubeadm binds its admin kubeconfig's group to cluster-admin in every
+    // cluster it sets up: expected there, and hidden once declared.
+    let dir = tmpdir();
+    let kubeadm = dir.path().join("kubeadm.yaml");
+    fs::write(
+        &kubeadm,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: kubeadm:cluster-admins\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: kubeadm:cluster-admins\n",
+    )
+    .unwrap();
+    let backdoor = dir.path().join("backdoor.yaml");
+    fs::write(
+        &backdoor,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: kubeadm:node-helper\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: mallory\n",
+    )
+    .unwrap();
+    let fixture = real_fixture("default-cluster.yaml");
+    let kubeadm = kubeadm.to_str().unwrap();
+    let backdoor = backdoor.to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let out = rbacscan()
+            .args([
+                "scan",
+                "--fail-on",
+                "high",
+                "--width",
+                "200",
+                "-f",
+                &fixture,
+                "-f",
+                kubeadm,
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, text) = scan(&[]);
+    assert_eq!(code, Some(1), "undeclared, the group is shown: {text}");
+    assert!(text.contains("Group kubeadm:cluster-admins"));
+    let (code, text) = scan(&["--platform", "kubeadm"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("Group kubeadm:cluster-admins"));
+    assert!(
+        text.contains(
+            "of the Kubernetes bootstrap policy and the kubeadm defaults alone not shown"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: 0 roles and 1 binding taken as the defaults of kubeadm (--platform)"),
+        "{text}"
+    );
+    let (code, text) = scan(&["--platform", "kubeadm", "--include-defaults"]);
+    assert_eq!(code, Some(1));
+    assert!(text.contains("Group kubeadm:cluster-admins"));
+    // A binding named like the platform's, to someone else, is shown.
+    let (code, text) = scan(&["--platform", "kubeadm", "-f", backdoor]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("User mallory"), "{text}");
+    assert!(!text.contains("Group kubeadm:cluster-admins"));
+}
+
+#[test]
+fn the_readme_lists_the_platform_defaults_as_the_code_does() {
+    let readme = include_str!("../../README.md");
+    let code = |items: &[&str]| {
+        items
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for d in rbacscan::rbac::platforms::DEFAULTS {
+        use clap::ValueEnum;
+        let flag = d.platform.to_possible_value().unwrap();
+        let row = format!(
+            "| `{}` | {} | {} | {} |",
+            flag.get_name(),
+            code(d.prefixes),
+            code(d.namespaces),
+            code(d.identities)
+        );
+        assert!(readme.contains(&row), "README lacks {row}");
+    }
+}

@@ -367,8 +367,9 @@ fn summary(page: &mut String, r: &Report) {
     if r.counts.defaults_hidden > 0 {
         let _ = write!(
             page,
-            r#"<p class="note">{} of the Kubernetes bootstrap policy alone (in every cluster) are not listed (<code>--include-defaults</code> lists them).</p>"#,
-            words::count(r.counts.defaults_hidden, "finding")
+            r#"<p class="note">{} of {} alone are not listed (<code>--include-defaults</code> lists them).</p>"#,
+            words::count(r.counts.defaults_hidden, "finding"),
+            text(&super::defaults_source(r))
         );
     }
     if let Some(b) = &r.baseline {
