@@ -175,7 +175,7 @@ fn write_body(
     if report.counts.defaults_hidden > 0 {
         writeln!(
             out,
-            "{} of {} alone are not listed.\n",
+            "{} of {} are not listed.\n",
             words::count(report.counts.defaults_hidden, "finding"),
             text(&super::defaults_source(report))
         )?;

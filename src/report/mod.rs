@@ -65,15 +65,15 @@ pub(crate) fn about(f: &Finding) -> String {
     }
 }
 
-/// What the findings hidden as defaults come from: the Kubernetes
+/// What the findings hidden as defaults come from, alone: the Kubernetes
 /// bootstrap policy (in every cluster), and the declared platforms' own
 /// objects (`--platform`).
 pub(crate) fn defaults_source(r: &Report) -> String {
     if r.filters.platforms.is_empty() {
-        "the Kubernetes bootstrap policy (in every cluster)".into()
+        "the Kubernetes bootstrap policy alone (in every cluster)".into()
     } else {
         format!(
-            "the Kubernetes bootstrap policy and the {} defaults",
+            "the Kubernetes bootstrap policy and the {} defaults alone",
             r.filters.platforms.join(", ")
         )
     }

@@ -457,7 +457,7 @@ fn write_problems(
         wrapped(
             out,
             &format!(
-                "  {} of {} alone not shown: --include-defaults",
+                "  {} of {} not shown: --include-defaults",
                 words::count(hidden, "finding"),
                 super::defaults_source(report)
             ),
@@ -603,7 +603,7 @@ fn summary(r: &Report) -> Vec<String> {
     let hidden = r.counts.defaults_hidden;
     if hidden > 0 {
         lines.push(format!(
-            "{hidden} {} of {} alone not shown and not counted for --fail-on: --include-defaults shows them",
+            "{hidden} {} of {} not shown and not counted for --fail-on: --include-defaults shows them",
             plural(hidden, "finding"),
             super::defaults_source(r),
         ));

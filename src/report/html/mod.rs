@@ -367,7 +367,7 @@ fn summary(page: &mut String, r: &Report) {
     if r.counts.defaults_hidden > 0 {
         let _ = write!(
             page,
-            r#"<p class="note">{} of {} alone are not listed (<code>--include-defaults</code> lists them).</p>"#,
+            r#"<p class="note">{} of {} are not listed (<code>--include-defaults</code> lists them).</p>"#,
             words::count(r.counts.defaults_hidden, "finding"),
             text(&super::defaults_source(r))
         );
