@@ -1108,3 +1108,84 @@ fn the_readme_lists_the_platform_defaults_as_the_code_does() {
         assert!(readme.contains(&row), "README lacks {row}");
     }
 }
+
+#[test]
+fn the_ci_recipe_runs_as_written() {
+    // The README's "In CI" commands, in a checkout whose change adds a
+    // binding that lets a ServiceAccount read every Secret of its namespace.
+    let dir = tmpdir();
+    let manifests = dir.path().join("manifests");
+    fs::create_dir(&manifests).unwrap();
+    fs::write(
+        manifests.join("app.yaml"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: app-1\n  namespace: shop\nspec:\n  serviceAccountName: app\n  containers:\n  - name: c\n    image: i\n",
+    )
+    .unwrap();
+    let run = |command: &str| {
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let out = rbacscan()
+            .current_dir(dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    // On main: the report kept as an artifact.
+    let (code, stderr) = run("rbacscan scan -f manifests/ -o json --output-file main-report.json");
+    assert_eq!(code, Some(0), "{stderr}");
+    // The change.
+    fs::write(
+        manifests.join("rbac.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: secrets\n  namespace: shop\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get, list]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: app-secrets\n  namespace: shop\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: secrets\nsubjects:\n- kind: ServiceAccount\n  name: app\n  namespace: shop\n",
+    )
+    .unwrap();
+    let readme = include_str!("../../README.md");
+    let recipe: Vec<&str> = readme
+        .split("### In CI")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("rbacscan scan -f manifests/"))
+        .map(|l| l.split("  #").next().unwrap().trim())
+        .collect();
+    assert_eq!(recipe.len(), 3, "{recipe:?}");
+    let (code, stderr) = run(recipe[0]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let sarif: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("rbacscan.sarif")).unwrap())
+            .unwrap();
+    let lines: Vec<&Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["region"].get("startLine"))
+        .collect();
+    assert!(!lines.is_empty());
+    let (code, stderr) = run(recipe[1]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let md = fs::read_to_string(dir.path().join("rbacscan.md")).unwrap();
+    assert!(md.starts_with("## rbacscan report"));
+    assert!(md.contains("ServiceAccount shop/app"), "{md}");
+    // The gate: the new grant is new, HIGH or worse, and fails it.
+    let (code, stderr) = run(recipe[2]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let report: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    assert!(report["baseline"]["new"].as_u64().unwrap() > 0);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["baseline"] == "new"
+                && matches!(f["severity"].as_str(), Some("HIGH" | "CRITICAL")))
+    );
+    // With the change on main too, the gate passes.
+    fs::copy(
+        dir.path().join("report.json"),
+        dir.path().join("main-report.json"),
+    )
+    .unwrap();
+    let (code, stderr) = run(recipe[2]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
