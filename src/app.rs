@@ -315,7 +315,14 @@ fn scan_fleet(
 pub fn merge(config: &MergeConfig) -> Result<Outcome, Error> {
     use crate::merge::{self, Collected, MergeError, MergeOptions};
     let mut reports = Vec::new();
+    let mut read = std::collections::HashSet::new();
     for path in &config.reports {
+        // One file named twice (`reports/*.json reports/prod.json`) is one report.
+        if let Ok(file) = std::fs::canonicalize(path)
+            && !read.insert(file)
+        {
+            continue;
+        }
         let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read {
             path: path.clone(),
             source,

@@ -202,7 +202,12 @@ pub fn merge(reports: Vec<Collected>, options: MergeOptions) -> Fleet {
     // One report per cluster: the newer (or, at equal times, the later given).
     let mut kept: Vec<Option<Collected>> = Vec::new();
     let mut by_cluster: HashMap<(String, Option<String>), usize> = HashMap::new();
+    let mut given = std::collections::HashSet::new();
     for r in reports {
+        // The same file given twice (a glob and a name) is read once.
+        if !given.insert(r.path.clone()) {
+            continue;
+        }
         let Some(c) = &r.report.inputs.cluster else {
             kept.push(Some(r));
             continue;
@@ -235,8 +240,20 @@ pub fn merge(reports: Vec<Collected>, options: MergeOptions) -> Fleet {
     let mut members = Vec::new();
     let mut worst = Vec::new();
     let mut undated = Vec::new();
-    for r in kept.into_iter().flatten() {
-        let name = r.name();
+    let kept: Vec<Collected> = kept.into_iter().flatten().collect();
+    // Two clusters by one name (one context name in two kubeconfigs, or
+    // two scans of files named alike) are told apart by their reports.
+    let mut names: Vec<String> = kept.iter().map(Collected::name).collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for n in &names {
+        *seen.entry(n.clone()).or_default() += 1;
+    }
+    for (n, r) in names.iter_mut().zip(&kept) {
+        if seen[n.as_str()] > 1 {
+            *n = format!("{n} ({})", r.path);
+        }
+    }
+    for (r, name) in kept.into_iter().zip(names) {
         let stale = match r.collected_at() {
             Some(at) => {
                 let age = options.now.duration_since(at);

@@ -390,7 +390,14 @@ fn merge_gives_each_cluster_its_status_and_the_worst_findings_across_them() {
         Some(("shop", "https://shop:6443", &hours_ago(80))),
     );
     let files = collected(&dir, "files.json", &shop, None);
-    let r = merge(&[&prod_old, &prod, &stale, &files, "-o", "json"]);
+    let same_file = format!(
+        "{}/../{}/files.json",
+        dir.path().display(),
+        dir.path().file_name().unwrap().to_string_lossy()
+    );
+    let r = merge(&[
+        &prod_old, &prod, &stale, &files, &same_file, &prod, "-o", "json",
+    ]);
     assert_eq!(
         r.code,
         Some(3),
@@ -468,6 +475,23 @@ fn merge_gives_each_cluster_its_status_and_the_worst_findings_across_them() {
         fresh.stdout.contains("CLUSTERS: 2 clusters"),
         "{}",
         fresh.stdout
+    );
+    // Two reports of files named alike are two members, told apart.
+    let other = tempfile::tempdir().unwrap();
+    let files_too = collected(&other, "files.json", &[demo_path()], None);
+    let both = merge(&[&files, &files_too, "-o", "json"]).json();
+    let names: Vec<&str> = both["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("files.json ({files})"),
+            format!("files.json ({files_too})")
+        ]
     );
     // --stale-after moves the line.
     let lenient = merge(&[&prod, &stale, "--stale-after", "4d", "-o", "json"]);
