@@ -177,7 +177,7 @@ fn write_body(
             out,
             "{} of {} are not listed.\n",
             words::count(report.counts.defaults_hidden, "finding"),
-            text(&super::defaults_source(report))
+            super::defaults_source(report)
         )?;
     }
     if !all.is_empty() {
