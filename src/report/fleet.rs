@@ -140,6 +140,65 @@ impl Member {
     }
 }
 
+/// A member as one row of the clusters' table, in words, for every format
+/// (each escapes them its own way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    /// `complete`, `partial` or `failed`, with `, stale` when it is.
+    pub status: String,
+    /// Problems to fix by severity (CRITICAL, HIGH, MEDIUM, LOW), then hot
+    /// pods; `-` for a cluster that failed.
+    pub counts: [String; 5],
+    /// The server and its version, when its lists were read, the report
+    /// file (merge), and why it failed or what a partial report lacks.
+    pub detail: Vec<String>,
+}
+
+impl Member {
+    /// The member's row of the clusters' table.
+    pub fn row(&self) -> MemberRow {
+        let n = |f: fn(&MemberCounts) -> usize| {
+            self.counts
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |c| f(c).to_string())
+        };
+        let mut detail = Vec::new();
+        if let Some(c) = &self.cluster {
+            detail.push(match &c.version {
+                Some(v) => format!("{} ({v})", c.server),
+                None => c.server.clone(),
+            });
+            if let Some(at) = &c.collected_at {
+                detail.push(format!("listed {at}"));
+            }
+        }
+        if self.source != format!("context {}", self.name) {
+            detail.push(self.source.clone());
+        }
+        if let Some(e) = &self.error {
+            let label = match self.status {
+                MemberStatus::Failed => "error",
+                _ => "missing",
+            };
+            detail.push(format!("{label}: {e}"));
+        }
+        MemberRow {
+            status: match self.stale {
+                true => format!("{}, stale", self.status.as_str()),
+                false => self.status.as_str().to_string(),
+            },
+            counts: [
+                n(|c| c.problems.critical),
+                n(|c| c.problems.high),
+                n(|c| c.problems.medium),
+                n(|c| c.problems.low),
+                n(|c| c.hot_pods),
+            ],
+            detail,
+        }
+    }
+}
+
 /// `could not read pods, secrets` for a partial report.
 fn missing(report: &Report) -> Option<String> {
     let kinds: Vec<&str> = (report.coverage.missing.iter())

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use super::fleet::{Fleet, MemberCounts};
+use super::fleet::Fleet;
 use super::problems::Problem;
 use super::{Report, ReportError};
 use crate::findings::Code;
@@ -67,27 +67,14 @@ pub fn write_fleet(
     )?;
     writeln!(out, "|---|---|---|---|---|---|---|---|")?;
     for m in &fleet.clusters {
-        let n = |f: fn(&MemberCounts) -> usize| {
-            m.counts.as_ref().map_or("-".into(), |c| f(c).to_string())
-        };
-        let mut detail = Vec::new();
-        if let Some(cluster) = &m.cluster {
-            detail.push(text(&cluster.server));
-        }
-        if let Some(e) = &m.error {
-            detail.push(text(e));
-        }
+        let row = m.row();
+        let detail: Vec<String> = row.detail.iter().map(|d| text(d)).collect();
         writeln!(
             out,
-            "| {} | {}{} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             text(&m.name),
-            m.status.as_str(),
-            if m.stale { ", stale" } else { "" },
-            n(|c| c.problems.critical),
-            n(|c| c.problems.high),
-            n(|c| c.problems.medium),
-            n(|c| c.problems.low),
-            n(|c| c.hot_pods),
+            row.status,
+            row.counts.join(" | "),
             detail.join("<br>"),
         )?;
     }

@@ -23,7 +23,7 @@ use std::io::Write;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use super::fleet::{Fleet, MemberCounts};
+use super::fleet::Fleet;
 use super::{Report, ReportError};
 use crate::findings::{Code, Finding, FindingScope};
 use crate::template::Severity;
@@ -167,32 +167,17 @@ pub fn write_fleet(fleet: &Fleet, mut out: impl Write) -> Result<(), ReportError
     }
     page.push_str("</header><main><h2>Clusters</h2><table><thead><tr><th>Cluster</th><th>Status</th><th>Critical</th><th>High</th><th>Medium</th><th>Low</th><th>Hot pods</th><th>Detail</th></tr></thead><tbody>");
     for m in &fleet.clusters {
-        let n = |f: fn(&MemberCounts) -> usize| {
-            m.counts
-                .as_ref()
-                .map_or("-".to_string(), |c| f(c).to_string())
-        };
-        let mut detail = Vec::new();
-        if let Some(cluster) = &m.cluster {
-            detail.push(text(&cluster.server));
-            if let Some(at) = &cluster.collected_at {
-                detail.push(format!("listed {}", text(at)));
-            }
-        }
-        if let Some(e) = &m.error {
-            detail.push(text(e));
-        }
+        let row = m.row();
+        let counts: Vec<String> = (row.counts.iter())
+            .map(|c| format!("<td>{c}</td>"))
+            .collect();
+        let detail: Vec<String> = row.detail.iter().map(|d| text(d)).collect();
         let _ = write!(
             page,
-            "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td>{}<td>{}</td></tr>",
             text(&m.name),
-            m.status.as_str(),
-            if m.stale { ", stale" } else { "" },
-            n(|c| c.problems.critical),
-            n(|c| c.problems.high),
-            n(|c| c.problems.medium),
-            n(|c| c.problems.low),
-            n(|c| c.hot_pods),
+            row.status,
+            counts.concat(),
             detail.join("<br>")
         );
     }

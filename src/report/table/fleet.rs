@@ -6,7 +6,7 @@ use std::io::Write;
 
 use super::{TableStyle, cell, lines_cell, more_rows, new_table, render, severity_cell, wrapped};
 use crate::report::ReportError;
-use crate::report::fleet::{Fleet, Member, MemberStatus};
+use crate::report::fleet::Fleet;
 use crate::words::{self, plural};
 
 /// Writes the fleet as tables.
@@ -64,19 +64,11 @@ pub fn write(fleet: &Fleet, style: TableStyle, mut out: impl Write) -> Result<()
         ],
     );
     for m in &fleet.clusters {
-        let counts = |f: fn(&crate::report::fleet::MemberCounts) -> usize| {
-            m.counts.as_ref().map_or("-".into(), |c| f(c).to_string())
-        };
-        t.add_row(vec![
-            cell(&m.name),
-            cell(status(m)),
-            cell(counts(|c| c.problems.critical)),
-            cell(counts(|c| c.problems.high)),
-            cell(counts(|c| c.problems.medium)),
-            cell(counts(|c| c.problems.low)),
-            cell(counts(|c| c.hot_pods)),
-            lines_cell(detail(m)),
-        ]);
+        let row = m.row();
+        let mut cells = vec![cell(&m.name), cell(&row.status)];
+        cells.extend(row.counts.iter().map(cell));
+        cells.push(lines_cell(&row.detail));
+        t.add_row(cells);
     }
     render(&mut out, &t, style)?;
     wrapped(
@@ -142,37 +134,4 @@ pub fn write(fleet: &Fleet, style: TableStyle, mut out: impl Write) -> Result<()
     }
     out.flush()?;
     Ok(())
-}
-
-/// `complete`, `partial`, `failed`, with `, stale` when it is.
-fn status(m: &Member) -> String {
-    let s = m.status.as_str().to_string();
-    if m.stale { format!("{s}, stale") } else { s }
-}
-
-/// The server and version, when the report was collected, and why it
-/// failed or what a partial report lacks.
-fn detail(m: &Member) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(c) = &m.cluster {
-        let mut first = c.server.clone();
-        if let Some(v) = &c.version {
-            first.push_str(&format!(" ({v})"));
-        }
-        lines.push(first);
-        if let Some(at) = &c.collected_at {
-            lines.push(format!("collected {at}"));
-        }
-    }
-    if m.source != format!("context {}", m.name) {
-        lines.push(m.source.clone());
-    }
-    if let Some(e) = &m.error {
-        let label = match m.status {
-            MemberStatus::Failed => "error",
-            _ => "missing",
-        };
-        lines.push(format!("{label}: {e}"));
-    }
-    lines
 }
