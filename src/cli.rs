@@ -469,21 +469,9 @@ pub struct MergeArgs {
     /// Exit with code 1 if any cluster has a finding at or above this severity.
     #[arg(long, value_name = "LEVEL")]
     pub fail_on: Option<Severity>,
-    /// Colour the table.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Lay the table out at N columns (default: the terminal's width, else COLUMNS, else 160).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
-    pub width: Option<u16>,
-    /// List at most N of the worst findings across the fleet.
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
-    pub limit: u64,
-    /// List every finding of every cluster (no --limit).
-    #[arg(long, conflicts_with = "limit")]
-    pub all: bool,
-    /// Tables without their header row.
-    #[arg(long)]
-    pub no_headers: bool,
+    /// How tables are laid out.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
     /// No warnings on stderr (errors are still printed).
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -518,6 +506,7 @@ impl MergeArgs {
     /// Resolves the arguments against the environment (terminal, `NO_COLOR`, `COLUMNS`).
     pub fn into_config(self) -> MergeConfig {
         let to_terminal = self.output_file.is_none() && std::io::stdout().is_terminal();
+        let layout = self.layout.resolve(to_terminal);
         MergeConfig {
             reports: self.reports,
             format: match self.format {
@@ -531,10 +520,10 @@ impl MergeArgs {
             output_file: self.output_file.filter(|f| f != "-"),
             stale_after: self.stale_after,
             fail_on: self.fail_on,
-            color: use_color(self.color, to_terminal),
-            width: table_width(to_terminal, self.width),
-            limit: (!self.all).then(|| usize::try_from(self.limit).unwrap_or(usize::MAX)),
-            no_headers: self.no_headers,
+            color: layout.color,
+            width: layout.width,
+            limit: layout.limit,
+            no_headers: layout.no_headers,
             quiet: self.quiet,
         }
     }
@@ -610,13 +599,21 @@ pub struct ScanArgs {
     /// Findings accepted by an owner, for a reason, until a date (YAML, see the README): suppressed, counted, and kept in JSON with their exception.
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<String>,
+    /// How tables are laid out.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
+}
+
+/// How reports for people are laid out (`scan`, `pods`, `merge`).
+#[derive(Debug, clap::Args)]
+pub struct LayoutArgs {
     /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Lay the table out at N columns (default: the terminal's width, else COLUMNS, else 160).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
-    /// Show at most N rows per section of the table (the most severe), then a line saying how many more.
+    /// Show at most N rows per section (the most severe; for a fleet, of its worst findings), then a line saying how many more.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: u64,
     /// Show every row of every section (no --limit).
@@ -625,6 +622,27 @@ pub struct ScanArgs {
     /// Tables without their header row.
     #[arg(long)]
     pub no_headers: bool,
+}
+
+/// [`LayoutArgs`] resolved against the environment.
+struct Layout {
+    color: bool,
+    width: Option<u16>,
+    limit: Option<usize>,
+    no_headers: bool,
+}
+
+impl LayoutArgs {
+    /// Resolves colour and width for output to a terminal or not
+    /// (`NO_COLOR`, `TERM`, `COLUMNS`), and `--limit`/`--all`.
+    fn resolve(&self, to_terminal: bool) -> Layout {
+        Layout {
+            color: use_color(self.color, to_terminal),
+            width: table_width(to_terminal, self.width),
+            limit: (!self.all).then(|| usize::try_from(self.limit).unwrap_or(usize::MAX)),
+            no_headers: self.no_headers,
+        }
+    }
 }
 
 /// Arguments of `pods`.
@@ -826,8 +844,7 @@ impl ScanArgs {
     /// Resolves the arguments against the environment (terminal, `NO_COLOR`, `COLUMNS`).
     pub fn into_config(self) -> ScanConfig {
         let to_terminal = self.output_file.is_none() && std::io::stdout().is_terminal();
-        let color = use_color(self.color, to_terminal);
-        let width = table_width(to_terminal, self.width);
+        let layout = self.layout.resolve(to_terminal);
         ScanConfig {
             source: self.source.into_config(),
             save_snapshot: self.save_snapshot,
@@ -854,10 +871,10 @@ impl ScanArgs {
             baseline_optional: self.baseline_optional,
             exceptions: self.exceptions,
             fail_on_new: self.fail_on_new,
-            color,
-            width,
-            limit: (!self.all).then(|| usize::try_from(self.limit).unwrap_or(usize::MAX)),
-            no_headers: self.no_headers,
+            color: layout.color,
+            width: layout.width,
+            limit: layout.limit,
+            no_headers: layout.no_headers,
         }
     }
 }
