@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::findings::Finding;
 use crate::report::SCHEMA_VERSION;
+use crate::report::header::Header;
 use crate::template::Severity;
 
 /// Errors of a baseline file.
@@ -145,11 +146,6 @@ pub struct Baseline {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ReportFile {
-    schema_version: u32,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    command: Option<String>,
     #[serde(default)]
     findings: Vec<Previous>,
 }
@@ -164,29 +160,23 @@ impl Baseline {
             column: source.column(),
             source,
         };
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Version {
-            schema_version: u32,
-        }
-        let version: Version = serde_json::from_str(text).map_err(parse_error)?;
-        if version.schema_version != SCHEMA_VERSION {
+        let header = Header::read(text).map_err(parse_error)?;
+        if header.schema_version != SCHEMA_VERSION {
             return Err(BaselineError::Version {
                 path: path.into(),
-                found: version.schema_version,
+                found: header.schema_version,
             });
         }
-        let file: ReportFile = serde_json::from_str(text).map_err(parse_error)?;
-        debug_assert_eq!(file.schema_version, SCHEMA_VERSION);
-        if let Some(command) = file.command {
+        if let Some(command) = header.command {
             return Err(BaselineError::NotAScan {
                 path: path.into(),
                 command,
             });
         }
-        if file.kind.as_deref() == Some("fleet") {
+        if header.is_fleet() {
             return Err(BaselineError::Fleet { path: path.into() });
         }
+        let file: ReportFile = serde_json::from_str(text).map_err(parse_error)?;
         Ok(Baseline {
             source: path.into(),
             findings: file.findings,

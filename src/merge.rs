@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::baseline::Previous;
 use crate::report::fleet::{Fleet, Member, MemberCounts, MemberStatus, WorstFinding};
+use crate::report::header::Header;
 use crate::report::{BySeverity, SCHEMA_VERSION};
 use crate::source::ClusterInfo;
 
@@ -126,18 +127,7 @@ impl Collected {
             column: source.column(),
             source,
         };
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Header {
-            schema_version: u32,
-            #[serde(default)]
-            kind: Option<String>,
-            #[serde(default)]
-            command: Option<String>,
-            #[serde(default)]
-            view: Option<String>,
-        }
-        let header: Header = serde_json::from_str(text).map_err(parse_error)?;
+        let header = Header::read(text).map_err(parse_error)?;
         if header.schema_version != SCHEMA_VERSION {
             return Err(MergeError::Version {
                 path: path.into(),
@@ -148,7 +138,7 @@ impl Collected {
             path: path.into(),
             what,
         };
-        if header.kind.as_deref() == Some("fleet") {
+        if header.is_fleet() {
             return Err(not_a_scan(
                 "a fleet report (merge the clusters' own reports instead)".into(),
             ));

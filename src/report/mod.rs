@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod fleet;
 pub mod graph_export;
+pub mod header;
 pub mod html;
 pub mod json;
 pub mod markdown;
