@@ -343,6 +343,25 @@ impl Fleet {
         }
     }
 
+    /// `2 clusters (1 complete, 0 partial, 1 failed, 0 stale), scanned
+    /// with rbacscan 0.1.0`: the fleet in one line.
+    pub fn describe(&self) -> String {
+        let c = &self.counts;
+        format!(
+            "{} ({} complete, {} partial, {} failed, {} stale), {} with rbacscan {}",
+            crate::words::count(c.clusters, "cluster"),
+            c.complete,
+            c.partial,
+            c.failed,
+            c.stale,
+            match self.command {
+                "merge" => "merged from their reports",
+                _ => "scanned",
+            },
+            self.tool.version,
+        )
+    }
+
     /// Whether any member failed, is partial or stale: the fleet view is
     /// incomplete (exit code 3).
     pub fn is_incomplete(&self) -> bool {

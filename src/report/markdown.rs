@@ -40,23 +40,8 @@ pub fn write_fleet(
     style: MarkdownStyle,
     mut out: impl Write,
 ) -> Result<(), ReportError> {
-    let c = &fleet.counts;
     writeln!(out, "## rbacscan fleet report\n")?;
-    writeln!(
-        out,
-        "{} ({} complete, {} partial, {} failed, {} stale), {} with rbacscan {}.\n",
-        words::count(c.clusters, "cluster"),
-        c.complete,
-        c.partial,
-        c.failed,
-        c.stale,
-        if fleet.command == "merge" {
-            "merged from their reports"
-        } else {
-            "scanned"
-        },
-        fleet.tool.version,
-    )?;
+    writeln!(out, "{}.\n", fleet.describe())?;
     for note in &fleet.notes {
         writeln!(out, "> {}\n", text(note))?;
     }

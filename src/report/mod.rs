@@ -66,6 +66,28 @@ pub(crate) fn about(f: &Finding) -> String {
     }
 }
 
+/// What was read, by kind: `15 ClusterRoles, 12 ClusterRoleBindings, …,
+/// 6 Namespaces`, and the Secrets when they were listed.
+pub(crate) fn objects_read(r: &Report) -> String {
+    let o = &r.counts.objects;
+    let n = |k: &str| o.get(k).copied().unwrap_or(0);
+    let secrets = if r.coverage.not_listed.contains(&Kind::Secret) {
+        String::new()
+    } else {
+        format!(", {} Secrets", n("Secret"))
+    };
+    format!(
+        "{} ClusterRoles, {} ClusterRoleBindings, {} Roles, {} RoleBindings, {} ServiceAccounts, {} Pods, {} Namespaces{secrets}",
+        n("ClusterRole"),
+        n("ClusterRoleBinding"),
+        n("Role"),
+        n("RoleBinding"),
+        n("ServiceAccount"),
+        n("Pod"),
+        n("Namespace"),
+    )
+}
+
 /// What the findings hidden as defaults come from, alone: the Kubernetes
 /// bootstrap policy (in every cluster), and the declared platforms' own
 /// objects (`--platform`).

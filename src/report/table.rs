@@ -486,25 +486,12 @@ pub(super) fn wrapped(
 }
 
 fn header(r: &Report) -> Vec<String> {
-    let o = &r.counts.objects;
-    let n = |k: &str| o.get(k).copied().unwrap_or(0);
-    let secrets = if r.coverage.not_listed.contains(&Kind::Secret) {
-        String::new()
-    } else {
-        format!(", {} Secrets", n("Secret"))
-    };
     let mut lines = vec![
         format!(
-            "rbacscan {}: {} ({} ClusterRoles, {} ClusterRoleBindings, {} Roles, {} RoleBindings, {} ServiceAccounts, {} Pods, {} Namespaces{secrets})",
+            "rbacscan {}: {} ({})",
             r.tool.version,
             r.inputs.sources.join(", "),
-            n("ClusterRole"),
-            n("ClusterRoleBinding"),
-            n("Role"),
-            n("RoleBinding"),
-            n("ServiceAccount"),
-            n("Pod"),
-            n("Namespace"),
+            super::objects_read(r)
         ),
         format!(
             "template: {} ({} rules; privileged namespaces: {})",

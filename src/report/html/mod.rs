@@ -146,22 +146,7 @@ pub fn write(report: &Report, mut out: impl Write) -> Result<(), ReportError> {
 pub fn write_fleet(fleet: &Fleet, mut out: impl Write) -> Result<(), ReportError> {
     let mut page = String::with_capacity(64 * 1024);
     head(&mut page, "rbacscan fleet report");
-    let c = &fleet.counts;
-    let _ = write!(
-        page,
-        r#"<p class="meta">{} ({} complete, {} partial, {} failed, {} stale), {} with rbacscan {}.</p>"#,
-        words::count(c.clusters, "cluster"),
-        c.complete,
-        c.partial,
-        c.failed,
-        c.stale,
-        if fleet.command == "merge" {
-            "merged from their reports"
-        } else {
-            "scanned"
-        },
-        text(fleet.tool.version)
-    );
+    let _ = write!(page, r#"<p class="meta">{}.</p>"#, text(&fleet.describe()));
     for note in &fleet.notes {
         let _ = write!(page, r#"<p class="note">Note: {}</p>"#, text(note));
     }
@@ -277,19 +262,11 @@ fn head(page: &mut String, title: &str) {
 
 /// What was read, when, with which template; a partial scan; the notes.
 fn meta(page: &mut String, r: &Report) {
-    let o = &r.counts.objects;
-    let n = |k: &str| o.get(k).copied().unwrap_or(0);
     let _ = write!(
         page,
-        r#"<p class="meta">{}: {} ClusterRoles, {} ClusterRoleBindings, {} Roles, {} RoleBindings, {} ServiceAccounts, {} pods, {} namespaces.</p>"#,
+        r#"<p class="meta">{}: {}.</p>"#,
         text(&r.inputs.sources.join(", ")),
-        n("ClusterRole"),
-        n("ClusterRoleBinding"),
-        n("Role"),
-        n("RoleBinding"),
-        n("ServiceAccount"),
-        n("Pod"),
-        n("Namespace"),
+        super::objects_read(r)
     );
     if let Some(at) = r
         .inputs
