@@ -209,6 +209,9 @@ pub struct PathsArgs {
     /// The default now (kept so that existing scripts work): routes of the bootstrap policy alone are left out unless --include-defaults.
     #[arg(long, hide = true, conflicts_with = "include_defaults")]
     pub exclude_defaults: bool,
+    /// The cluster runs on this platform (eks, gke, aks, openshift, kubeadm): routes granted by its own roles and bindings alone are counted like the bootstrap policy's, as `scan --platform` does. Repeatable.
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub platform: Vec<crate::rbac::platforms::Platform>,
     /// Where the objects come from.
     #[command(flatten)]
     pub source: SourceArgs,
@@ -301,6 +304,7 @@ impl PathsArgs {
             to: self.to.unwrap_or(Endpoint::ClusterAdmin),
             max_hops: self.max_hops,
             include_defaults: self.include_defaults,
+            platforms: self.platform,
         };
         (self.answer.into_config(self.source), q)
     }

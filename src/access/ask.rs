@@ -40,6 +40,8 @@ pub enum Ask {
         /// Keep routes granted by the bootstrap policy alone (counted, not
         /// listed, by default).
         include_defaults: bool,
+        /// Platforms whose own roles and bindings count as defaults too.
+        platforms: Vec<crate::rbac::platforms::Platform>,
     },
 }
 
@@ -67,7 +69,10 @@ impl<'s> Engine<'s> {
     /// Resolves `snapshot` and builds what `ask` needs: every pod's exposure
     /// and the attack edges for `paths`, the RBAC index alone otherwise.
     pub fn new(snapshot: &'s Snapshot, ask: &Ask) -> Engine<'s> {
-        let rbac = Rbac::resolve(snapshot);
+        let mut rbac = Rbac::resolve(snapshot);
+        if let Ask::Paths { platforms, .. } = ask {
+            crate::rbac::platforms::mark(&mut rbac, platforms);
+        }
         // Only routes go through pods: the other questions skip them.
         let (exposures, graph) = match ask {
             Ask::Paths { .. } => {
@@ -126,6 +131,7 @@ impl<'s> Engine<'s> {
                 to,
                 max_hops,
                 include_defaults,
+                platforms,
             } => {
                 let target_node = node_of(graph, exposures, to)?;
                 let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
@@ -154,6 +160,7 @@ impl<'s> Engine<'s> {
                     target: namer.node(&target_node),
                     paths,
                     defaults_hidden: defaults.len(),
+                    platforms: platforms.iter().map(|p| p.defaults().name).collect(),
                 })
             }
         })

@@ -546,6 +546,10 @@ pub struct PathsView {
     /// Routes granted by the bootstrap policy alone, left out (shown with
     /// `--include-defaults`).
     pub defaults_hidden: usize,
+    /// Platforms whose own roles and bindings counted as defaults too
+    /// (`--platform`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<&'static str>,
 }
 
 /// The request a `who-can` answer is about.

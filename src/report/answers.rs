@@ -324,13 +324,20 @@ pub fn paths(
         AnswerFormat::Json => json("paths", view, out),
         AnswerFormat::Yaml => yaml("paths", view, out),
         AnswerFormat::Table | AnswerFormat::Wide => {
-            fn defaults(n: usize, out: &mut impl Write) -> Result<(), ReportError> {
-                match n {
+            fn defaults(view: &PathsView, out: &mut impl Write) -> Result<(), ReportError> {
+                let source = match view.platforms.is_empty() {
+                    true => "the Kubernetes bootstrap policy".to_string(),
+                    false => format!(
+                        "the Kubernetes bootstrap policy and the {} defaults",
+                        view.platforms.join(", ")
+                    ),
+                };
+                match view.defaults_hidden {
                     0 => Ok(()),
                     n => line(
                         out,
                         &format!(
-                            "{n} {} granted by the Kubernetes bootstrap policy alone {} not listed (--include-defaults lists them)",
+                            "{n} {} granted by {source} alone {} not listed (--include-defaults lists them)",
                             plural(n, "route"),
                             if n == 1 { "is" } else { "are" },
                         ),
@@ -339,7 +346,7 @@ pub fn paths(
             }
             if view.paths.is_empty() {
                 line(&mut out, &format!("no route to {}", view.target))?;
-                return defaults(view.defaults_hidden, &mut out);
+                return defaults(view, &mut out);
             }
             let mut t = new_table(style, &["FROM", "STEPS", "ROUTE"]);
             for p in &view.paths {
@@ -369,7 +376,7 @@ pub fn paths(
                     view.target
                 ),
             )?;
-            defaults(view.defaults_hidden, &mut out)
+            defaults(view, &mut out)
         }
         _ => {
             let mut g = Subgraph::default();

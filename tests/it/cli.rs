@@ -1189,3 +1189,63 @@ fn the_ci_recipe_runs_as_written() {
     let (code, stderr) = run(recipe[2]);
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+#[test]
+fn paths_count_a_declared_platform_s_routes_as_defaults() {
+    let dir = tmpdir();
+    let kubeadm = dir.path().join("kubeadm.yaml");
+    fs::write(
+        &kubeadm,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: kubeadm:cluster-admins\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: kubeadm:cluster-admins\n",
+    )
+    .unwrap();
+    let fixture = real_fixture("default-cluster.yaml");
+    let paths = |extra: &[&str]| -> Value {
+        let out = rbacscan()
+            .args([
+                "paths",
+                "-o",
+                "json",
+                "-f",
+                &fixture,
+                "-f",
+                kubeadm.to_str().unwrap(),
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let from = |v: &Value| -> Vec<String> {
+        v["paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["from"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let plain = paths(&[]);
+    assert!(from(&plain).contains(&"kubeadm:cluster-admins".to_string()));
+    let declared = paths(&["--platform", "kubeadm"]);
+    assert!(!from(&declared).contains(&"kubeadm:cluster-admins".to_string()));
+    assert_eq!(
+        declared["defaultsHidden"].as_u64().unwrap(),
+        plain["defaultsHidden"].as_u64().unwrap() + 1
+    );
+    assert_eq!(declared["platforms"], serde_json::json!(["kubeadm"]));
+    let out = rbacscan()
+        .args([
+            "paths",
+            "--platform",
+            "kubeadm",
+            "-f",
+            &fixture,
+            "-f",
+            kubeadm.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("granted by the Kubernetes bootstrap policy and the kubeadm defaults alone are not listed"), "{text}");
+}

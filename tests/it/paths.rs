@@ -53,6 +53,7 @@ fn route(yaml: &str, from: &str) -> Option<Vec<(String, String)>> {
         to: Endpoint::ClusterAdmin,
         max_hops: None,
         include_defaults: true,
+        platforms: Vec::new(),
     };
     let Answered::Paths(v) = answer(&snap, &ask).unwrap() else {
         panic!("not paths")
