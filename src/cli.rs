@@ -453,6 +453,8 @@ pub enum MergeFormat {
     Markdown,
     /// The clusters and the worst findings as one self-contained HTML page.
     Html,
+    /// SARIF 2.1.0: a run per cluster, a result per finding of its report.
+    Sarif,
 }
 
 /// Arguments of `merge`.
@@ -520,6 +522,7 @@ impl MergeArgs {
                 MergeFormat::Yaml => Format::Yaml,
                 MergeFormat::Markdown => Format::Markdown,
                 MergeFormat::Html => Format::Html,
+                MergeFormat::Sarif => Format::Sarif,
             },
             output_file: self.output_file.filter(|f| f != "-"),
             stale_after: self.stale_after,

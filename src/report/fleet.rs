@@ -278,6 +278,12 @@ pub struct Fleet {
     /// What the reader should know (reports left out as superseded, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Every finding of the members without a whole report (merge), for
+    /// the formats that list them all (SARIF). Not in JSON: each member's
+    /// own report has them.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub collected: Vec<WorstFinding>,
 }
 
 impl Fleet {
@@ -325,6 +331,14 @@ impl Fleet {
         let mut slots: Vec<Option<WorstFinding>> = findings.into_iter().map(Some).collect();
         let mut findings: Vec<WorstFinding> =
             order.into_iter().filter_map(|i| slots[i].take()).collect();
+        let whole: std::collections::HashSet<&str> = (members.iter())
+            .filter(|m| m.report.is_some())
+            .map(|m| m.name.as_str())
+            .collect();
+        let collected: Vec<WorstFinding> = (findings.iter())
+            .filter(|f| !whole.contains(f.cluster.as_str()))
+            .cloned()
+            .collect();
         let worst_total = findings.len();
         findings.truncate(limit.unwrap_or(usize::MAX));
         Fleet {
@@ -340,6 +354,7 @@ impl Fleet {
             worst: findings,
             worst_total,
             notes,
+            collected,
         }
     }
 

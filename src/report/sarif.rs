@@ -11,7 +11,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::fleet::Fleet;
+use super::fleet::{Fleet, MemberStatus};
 use super::{Report, ReportError};
 use crate::findings::{Code, Finding};
 use crate::rbac::SubjectId;
@@ -78,6 +78,7 @@ pub fn write_fleet(
         .map(|m| {
             let mut run = match &m.report {
                 Some(report) => run(report, template),
+                None if m.status != MemberStatus::Failed => collected_run(fleet, &m.name),
                 None => json!({
                     "tool": {"driver": {
                         "name": "rbacscan",
@@ -99,6 +100,34 @@ pub fn write_fleet(
         })
         .collect();
     write_log(runs, out)
+}
+
+/// The run of a cluster known by its collected report (merge): a result
+/// per finding, named by its rule or code, its fingerprint and what it is
+/// about. The report does not say where in which file each object was.
+fn collected_run(fleet: &Fleet, cluster: &str) -> Value {
+    let results: Vec<Value> = (fleet.collected.iter())
+        .filter(|f| f.cluster == cluster)
+        .map(|f| {
+            json!({
+                "ruleId": f.rule.as_deref().unwrap_or(&f.code),
+                "level": level(f.severity),
+                "message": {"text": f.title},
+                "partialFingerprints": {"rbacscan/v1": f.fingerprint},
+                "properties": {"severity": f.severity.as_str(), "code": f.code},
+                "locations": [{"logicalLocations": [{"kind": "object", "fullyQualifiedName": f.about}]}],
+            })
+        })
+        .collect();
+    json!({
+        "tool": {"driver": {
+            "name": "rbacscan",
+            "version": fleet.tool.version,
+            "semanticVersion": fleet.tool.version,
+        }},
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    })
 }
 
 fn write_log(runs: Vec<Value>, mut out: impl Write) -> Result<(), ReportError> {

@@ -493,6 +493,21 @@ fn merge_gives_each_cluster_its_status_and_the_worst_findings_across_them() {
             format!("files.json ({files_too})")
         ]
     );
+    // In SARIF, each report is a run with a result per finding of it.
+    let sarif = merge(&[&prod, &files, "-o", "sarif"]);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    validate(&sarif_validator(), &log, "merged SARIF");
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["automationDetails"]["id"], "rbacscan/prod/");
+    assert_eq!(
+        runs[0]["results"].as_array().unwrap().len() as u64,
+        prod_report["counts"]["findings"].as_u64().unwrap()
+    );
+    assert_eq!(
+        runs[0]["results"][0]["partialFingerprints"]["rbacscan/v1"],
+        prod_report["findings"][0]["fingerprint"]
+    );
     // --stale-after moves the line.
     let lenient = merge(&[&prod, &stale, "--stale-after", "4d", "-o", "json"]);
     assert_eq!(lenient.code, Some(0), "{}", lenient.stderr);
