@@ -76,11 +76,14 @@ impl Prepared {
     }
 
     /// The report of one snapshot: analysis, baseline, exceptions, filters.
+    /// `last` when the process ends after it: the analysis's working data
+    /// is then left to the exit (a fleet frees each cluster's).
     fn report(
         &self,
         snapshot: &crate::snapshot::Snapshot,
         provenance: source::Provenance,
         config: &ScanConfig,
+        last: bool,
     ) -> Report {
         let mut analysis = findings::analyze(
             snapshot,
@@ -88,7 +91,7 @@ impl Prepared {
             &AnalysisOptions {
                 extra_privileged_namespaces: config.privileged_namespaces.clone(),
                 hot_threshold: config.hot_threshold,
-                leave_workings_to_exit: true,
+                leave_workings_to_exit: last,
                 platforms: config.platforms.clone(),
             },
         );
@@ -172,7 +175,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         ),
         None => None,
     };
-    let report = prepared.report(&snapshot, provenance, config);
+    let report = prepared.report(&snapshot, provenance, config, true);
     let analyzed = started.elapsed();
     prepared.warn_expired(&report, config);
     let template = &prepared.template;
@@ -264,6 +267,7 @@ fn scan_fleet(
     let results = source::live::collect_each(options, &contexts, &observers)?;
     let mut members = Vec::new();
     let mut worst = Vec::new();
+    let mut warned = false;
     for ((context, result), progress) in contexts.iter().zip(results).zip(&progress) {
         progress.finish(result.as_ref().ok());
         let name = context.clone();
@@ -275,14 +279,18 @@ fn scan_fleet(
                     provenance,
                 } = collected.loaded;
                 if !snapshot.coverage.is_complete() {
-                    warn_partial(&snapshot.coverage, &config.source);
+                    warn_partial_of(&snapshot.coverage, &config.source, Some(context));
                 }
-                let report = prepared.report(&snapshot, provenance, config);
-                prepared.warn_expired(&report, config);
+                let report = prepared.report(&snapshot, provenance, config, false);
+                // Exceptions are the same for every cluster: their dates
+                // are told once.
+                if !warned {
+                    prepared.warn_expired(&report, config);
+                    warned = true;
+                }
                 let (member, findings) = Member::scanned(name, source, report);
                 members.push(member);
                 worst.extend(findings);
-                left_to_exit(snapshot);
             }
             Err(e) => {
                 let message = e.to_string();
@@ -585,6 +593,11 @@ pub fn dump(config: &DumpConfig) -> Result<Outcome, Error> {
 
 /// One line on standard error naming the kinds that are missing.
 fn warn_partial(coverage: &Coverage, source: &SourceConfig) {
+    warn_partial_of(coverage, source, None);
+}
+
+/// [`warn_partial`], naming the context of a fleet's cluster.
+fn warn_partial_of(coverage: &Coverage, source: &SourceConfig, context: Option<&str>) {
     if source.progress.quiet {
         return;
     }
@@ -593,8 +606,10 @@ fn warn_partial(coverage: &Coverage, source: &SourceConfig) {
         .iter()
         .map(|g| format!("{} ({})", g.kind.resource(), g.reason.as_str()))
         .collect();
+    let whose = context.map_or(String::new(), |c| format!("context {c}: "));
     eprintln!(
-        "rbacscan: warning: partial snapshot, could not read {}; findings may be incomplete (exit code 3)",
+        "rbacscan: warning: {}partial snapshot, could not read {}; findings may be incomplete (exit code 3)",
+        crate::terminal::escape(&whose),
         crate::terminal::escape(&missing.join(", "))
     );
 }

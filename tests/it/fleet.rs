@@ -153,6 +153,7 @@ fn several_contexts_are_scanned_at_once_and_one_that_fails_loses_nothing_else() 
     for line in [
         "context dead: cannot reach",
         "context expired: the API server",
+        "context shop: partial snapshot, could not read pods (forbidden)",
     ] {
         assert!(
             r.stderr.contains(&format!("rbacscan: warning: {line}")),
