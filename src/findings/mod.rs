@@ -356,6 +356,12 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The rule the finding answers to: its template rule, else its code
+    /// (how SARIF names rules and the HTML report filters).
+    pub fn rule_id(&self) -> &str {
+        self.rule.as_deref().unwrap_or_else(|| self.code.as_str())
+    }
+
     fn fingerprint_of(
         code: Code,
         rule: Option<&str>,

@@ -188,7 +188,7 @@ fn run(report: &Report, template: &Template) -> Value {
         .findings
         .iter()
         .map(|f| {
-            let id = rule_id(f);
+            let id = f.rule_id();
             let mut result = json!({
                 "ruleId": id,
                 "level": level(f.severity),
@@ -196,7 +196,7 @@ fn run(report: &Report, template: &Template) -> Value {
                 "partialFingerprints": {"rbacscan/v1": f.fingerprint},
                 "properties": {"severity": f.severity.as_str(), "code": f.code.as_str()},
             });
-            if let Some(&i) = index.get(&id) {
+            if let Some(&i) = index.get(id) {
                 result["ruleIndex"] = json!(i);
             }
             let object = json!({"kind": "object", "fullyQualifiedName": super::about(f)});
@@ -256,13 +256,6 @@ fn offending(f: &Finding) -> Option<ObjectKey> {
         }),
         _ => None,
     }
-}
-
-/// The rule a finding answers to: its template rule, else its code.
-fn rule_id(f: &Finding) -> String {
-    f.rule
-        .clone()
-        .unwrap_or_else(|| f.code.as_str().to_string())
 }
 
 /// A file path as a relative URI reference (SARIF's `uri`): `/` separators,

@@ -66,11 +66,6 @@ fn csp_hash(source: &str) -> String {
     )
 }
 
-/// The rule a finding answers to: its template rule, else its code.
-fn rule_of(f: &Finding) -> &str {
-    f.rule.as_deref().unwrap_or_else(|| f.code.as_str())
-}
-
 /// A section of findings: its title, which codes it holds, and a line
 /// saying how to read it.
 struct Section {
@@ -411,7 +406,7 @@ fn filters(page: &mut String, reports: &[&Report], clusters: Option<&[&str]>) {
                 .filter(|p| p.hot)
                 .map(|p| p.namespace.as_str()),
         );
-        rules.extend(r.findings.iter().map(rule_of));
+        rules.extend(r.findings.iter().map(Finding::rule_id));
         total += r.findings.len();
     }
     page.push_str(r#"<div class="filters">"#);
@@ -477,7 +472,7 @@ fn finding_row(page: &mut String, f: &Finding, cluster: Option<&str>, routes_ope
     let _ = write!(
         page,
         r#"<tr data-finding {}><td class="sev {1}">{1}{2}</td><td>{3}</td><td><b>{4}</b><br>{5}"#,
-        filter_attributes(f.severity, rule_of(f), &f.scope, cluster),
+        filter_attributes(f.severity, f.rule_id(), &f.scope, cluster),
         f.severity.as_str(),
         match f.baseline {
             Some(crate::baseline::Status::New) => "<br><span class=\"small\">new</span>",
@@ -532,7 +527,7 @@ fn finding_row(page: &mut String, f: &Finding, cluster: Option<&str>, routes_ope
     let _ = write!(
         page,
         "</td><td><code>{}</code></td><td>{}</td></tr>",
-        text(rule_of(f)),
+        text(f.rule_id()),
         text(&f.scope.to_string())
     );
 }
