@@ -248,24 +248,25 @@ impl Loader {
                 .or_default() += 1;
             return Ok(());
         };
-        let label = head.describe(k);
+        // The object's name in messages, made only for one.
+        let label = || head.describe(k);
         let object = decode(k).map_err(|e| SourceError::InvalidObject {
             location: e.location.unwrap_or_else(&location),
-            object: label.clone(),
+            object: label(),
             message: e.message,
         })?;
         let meta = object.metadata();
         if meta.name.as_deref().unwrap_or("").is_empty() {
             return Err(SourceError::InvalidObject {
                 location: location(),
-                object: label,
+                object: label(),
                 message: "metadata.name is missing".into(),
             });
         }
         if k.is_namespaced() && meta.namespace.as_deref().unwrap_or("").is_empty() {
             return Err(SourceError::InvalidObject {
                 location: location(),
-                object: label,
+                object: label(),
                 message: "metadata.namespace is missing (dump with `kubectl get -A -o yaml`)"
                     .into(),
             });
