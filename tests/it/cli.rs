@@ -1021,23 +1021,37 @@ fn sarif_of_manifests_points_at_the_file_and_line_of_each_offending_object() {
     assert_eq!(at("hot-pod"), [("./c-pod.json".to_string(), 2)]);
 }
 
+/// A file in `dir` holding a ClusterRoleBinding `name` of cluster-admin to
+/// one subject.
+fn cluster_admin_binding(
+    dir: &tempfile::TempDir,
+    name: &str,
+    kind: &str,
+    subject: &str,
+) -> std::path::PathBuf {
+    let path = dir.path().join(format!("{}.yaml", name.replace(':', "-")));
+    fs::write(
+        &path,
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: {name}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: {kind}\n  name: {subject}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
 #[test]
 fn a_declared_platform_s_own_bindings_are_defaults_and_a_backdoor_by_their_name_is_not() {
     // kubeadm binds its admin kubeconfig's group to cluster-admin in every
     // cluster it sets up: expected there, and hidden once declared.
     let dir = tmpdir();
-    let kubeadm = dir.path().join("kubeadm.yaml");
-    fs::write(
-        &kubeadm,
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: kubeadm:cluster-admins\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: kubeadm:cluster-admins\n",
-    )
-    .unwrap();
-    let backdoor = dir.path().join("backdoor.yaml");
-    fs::write(
-        &backdoor,
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: kubeadm:node-helper\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: mallory\n",
-    )
-    .unwrap();
+    let kubeadm = cluster_admin_binding(
+        &dir,
+        "kubeadm:cluster-admins",
+        "Group",
+        "kubeadm:cluster-admins",
+    );
+    let backdoor = cluster_admin_binding(&dir, "kubeadm:node-helper", "User", "mallory");
     let fixture = real_fixture("default-cluster.yaml");
     let kubeadm = kubeadm.to_str().unwrap();
     let backdoor = backdoor.to_str().unwrap();
@@ -1193,12 +1207,12 @@ fn the_ci_recipe_runs_as_written() {
 #[test]
 fn paths_count_a_declared_platform_s_routes_as_defaults() {
     let dir = tmpdir();
-    let kubeadm = dir.path().join("kubeadm.yaml");
-    fs::write(
-        &kubeadm,
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: kubeadm:cluster-admins\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: kubeadm:cluster-admins\n",
-    )
-    .unwrap();
+    let kubeadm = cluster_admin_binding(
+        &dir,
+        "kubeadm:cluster-admins",
+        "Group",
+        "kubeadm:cluster-admins",
+    );
     let fixture = real_fixture("default-cluster.yaml");
     let paths = |extra: &[&str]| -> Value {
         let out = rbacscan()
