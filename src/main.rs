@@ -6,6 +6,12 @@ use clap::Parser;
 use rbacscan::cli::{Args, Command};
 use rbacscan::{app, error};
 
+/// The scan allocates millions of small objects on two threads; jemalloc
+/// does that faster and with less fragmentation than the system allocator.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let args = match Args::try_parse().and_then(|a| a.check().map(|()| a)) {
         Ok(args) => args,
