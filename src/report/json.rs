@@ -20,7 +20,10 @@ pub fn write(report: &Report, out: impl Write) -> Result<(), ReportError> {
 
 /// Writes any document (a report, a fleet) with the report's layout,
 /// ending with a newline.
-pub fn write_document(value: &impl Serialize, mut out: impl Write) -> Result<(), ReportError> {
+pub fn write_document(value: &impl Serialize, out: impl Write) -> Result<(), ReportError> {
+    // The serializer writes a few bytes at a time: into a buffer of this
+    // type, not through whatever `out` dispatches to.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     write_records(value, &mut out)?;
     out.write_all(b"\n")?;
     out.flush()?;

@@ -130,7 +130,9 @@ fn collected_run(fleet: &Fleet, cluster: &str) -> Value {
     })
 }
 
-fn write_log(runs: Vec<Value>, mut out: impl Write) -> Result<(), ReportError> {
+fn write_log(runs: Vec<Value>, out: impl Write) -> Result<(), ReportError> {
+    // Buffered here, so the serializer's small writes are not dynamic calls.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -89,8 +89,10 @@ fn header(snapshot: &Snapshot, cluster: Option<&ClusterInfo>) -> DumpHeader {
 pub fn write(
     snapshot: &Snapshot,
     cluster: Option<&ClusterInfo>,
-    mut out: impl Write,
+    out: impl Write,
 ) -> Result<(), serde_json::Error> {
+    // Buffered here, so the serializer's small writes are not dynamic calls.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     let header = header(snapshot, cluster);
     let io = serde_json::Error::io;
     out.write_all(br#"{"apiVersion":"v1","kind":"List","metadata":{},"rbacscan":"#)
