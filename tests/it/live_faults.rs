@@ -41,6 +41,45 @@ fn a_truncated_page_is_asked_for_again() {
     );
 }
 
+/// The next page is asked for while a page is decoded. A page whose
+/// `metadata` reads but whose items do not is asked for again, and the page
+/// fetched ahead of it is not used in its place: nothing is lost or doubled.
+#[test]
+fn a_page_whose_items_do_not_decode_is_asked_for_again_and_the_page_ahead_dropped() {
+    let server = TestServer::serving(cluster())
+        .fault(Fault::GarbledItem {
+            resource: "rolebindings",
+            nth: 2,
+        })
+        .start();
+    let kc = Kubeconfig::for_server(&server);
+    let r = scan_live(&kc, &["-v"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(essence(&r.json()), essence(&offline_report()));
+    assert!(
+        r.stderr.contains(
+            "rolebindings: items[0].metadata.name: invalid type: an integer, expected a string; retrying"
+        ),
+        "{}",
+        r.stderr
+    );
+    // Every page once, the bad one twice, and the page asked for ahead of
+    // it once more.
+    let pages = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("rbacscan: rolebindings: "))
+        .find(|l| l.contains(" objects in "))
+        .unwrap();
+    let counts: Vec<u32> = pages
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let (objects, page_count, requests) = (counts[0], counts[1], counts[2]);
+    assert_eq!(page_count, objects.div_ceil(2), "{pages}");
+    assert_eq!(requests, page_count + 2, "{pages}");
+}
+
 #[test]
 fn a_connection_reset_mid_page_is_retried() {
     let server = TestServer::serving(cluster())

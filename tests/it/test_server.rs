@@ -102,6 +102,15 @@ pub enum Fault {
         /// Which request.
         nth: usize,
     },
+    /// The `nth` request (from 1) of this resource gets its page with the
+    /// first item's `metadata.name` a number, once: the page is whole JSON
+    /// and its `metadata` (the `continue` token) reads, its items do not.
+    GarbledItem {
+        /// The resource.
+        resource: &'static str,
+        /// Which request.
+        nth: usize,
+    },
     /// Every request of this resource gets a 200 whose body is a `Status`
     /// failure, as a broken proxy might send.
     StatusInOk(&'static str),
@@ -482,7 +491,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
         .unwrap_or(usize::MAX);
     let end = start.saturating_add(limit).min(items.len());
     let metadata_only = header("accept").contains("as=PartialObjectMetadataList");
-    let page: Vec<Value> = items[start..end]
+    let mut page: Vec<Value> = items[start..end]
         .iter()
         .map(|(_, v)| {
             if metadata_only {
@@ -492,6 +501,11 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
             }
         })
         .collect();
+    if garbled(state, resource)
+        && let Some(first) = page.first_mut()
+    {
+        first["metadata"]["name"] = json!(5);
+    }
     let mut metadata = json!({"resourceVersion": version.to_string()});
     if end < items.len() {
         metadata["continue"] = json!(encode_continue(&items[end - 1].0, version));
@@ -596,6 +610,17 @@ fn inject(state: &State, resource: &str, api_version: &str, continued: bool) -> 
         }
     }
     None
+}
+
+/// Whether a [`Fault::GarbledItem`] is due for this request (counted by
+/// [`inject`]); it is used up.
+fn garbled(state: &State, resource: &str) -> bool {
+    let count = state.counts.lock().unwrap().get(resource).copied();
+    let mut faults = state.faults.lock().unwrap();
+    let due = faults.iter().position(|f| {
+        matches!(f, Fault::GarbledItem { resource: r, nth } if *r == resource && Some(*nth) == count)
+    });
+    due.map(|i| faults.remove(i)).is_some()
 }
 
 /// Applies a [`Fault::Mutate`] due before this request, and returns how many

@@ -1,6 +1,9 @@
 //! One resource type listed across all namespaces, page by page (`limit` and
 //! `continue`), each page decoded into typed objects as it arrives and its
-//! text dropped. A `continue` token that expired (410) restarts the list; a
+//! text dropped. While a page is decoded (on a blocking thread) the next one
+//! is already asked for, its `continue` token read first from the page's
+//! `metadata`; that answer is used only if the page then decodes and the
+//! list goes on from it. A `continue` token that expired (410) restarts the list; a
 //! refused (403) or failed list becomes a coverage gap, not an error.
 //!
 //! A server (or a proxy before it) is not trusted to be well behaved: a page
@@ -21,7 +24,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
-use super::request::{ACCEPT_JSON, ACCEPT_METADATA, Failure, Fetcher, describe_status};
+use super::request::{ACCEPT_JSON, ACCEPT_METADATA, Answer, Failure, Fetcher, describe_status};
 use super::{Event, LiveError};
 use crate::snapshot::{Gap, GapReason, Kind, Object};
 use crate::source::diagnostic;
@@ -67,6 +70,13 @@ struct Page<K> {
     metadata: ListMeta,
     #[serde(default)]
     items: Option<Vec<K>>,
+}
+
+/// A page's `metadata` alone: read before its items, to ask for the next page.
+#[derive(Deserialize)]
+struct PageHead {
+    #[serde(default)]
+    metadata: ListMeta,
 }
 
 /// What a 200 response holds when it is not a list: a `Status` failure.
@@ -135,7 +145,7 @@ impl Lister<'_, '_> {
     /// Lists a Kubernetes type as JSON, dropping `managedFields`.
     async fn typed<K>(&mut self, wrap: impl Fn(K) -> Object) -> Result<(), LiveError>
     where
-        K: Resource<DynamicType = ()> + DeserializeOwned,
+        K: Resource<DynamicType = ()> + DeserializeOwned + Send + 'static,
     {
         let path = K::url_path(&(), None);
         self.list(&path, ACCEPT_JSON, |mut item: K| {
@@ -146,7 +156,7 @@ impl Lister<'_, '_> {
         .await
     }
 
-    async fn list<T: DeserializeOwned>(
+    async fn list<T: DeserializeOwned + Send + 'static>(
         &mut self,
         path: &str,
         accept: &str,
@@ -168,6 +178,9 @@ impl Lister<'_, '_> {
             message,
         };
         let mut page_attempts = 0;
+        // The next page, asked for while this one was decoded: its
+        // `continue` token and the answer.
+        let mut ahead: Option<(String, Result<Answer, Failure>)> = None;
         // Starts the list over: what was read of it is dropped.
         let restart =
             |stats: &mut ListStats, objects: &mut Vec<Object>, cursor: &mut Cursor, why: &str| {
@@ -188,21 +201,20 @@ impl Lister<'_, '_> {
                 ));
                 return Ok(());
             }
-            let mut params = ListParams::default().limit(chunk_size);
-            if let Some(t) = &cursor.token {
-                params = params.continue_token(t);
-            }
-            let uri = match kube::core::Request::new(path).list(&params) {
-                Ok(r) => r.uri().to_string(),
-                Err(e) => {
-                    stats.gap = Some(gap(GapReason::Failed, e.to_string()));
-                    return Ok(());
+            let fetched = match ahead.take() {
+                Some((token, answer)) if cursor.token.as_ref() == Some(&token) => answer,
+                _ => {
+                    let uri = match page_uri(path, chunk_size, cursor.token.as_deref()) {
+                        Ok(uri) => uri,
+                        Err(message) => {
+                            stats.gap = Some(gap(GapReason::Failed, message));
+                            return Ok(());
+                        }
+                    };
+                    (fetcher.get(&uri, accept, Some(kind), false, &mut stats.requests)).await
                 }
             };
-            let answer = match fetcher
-                .get(&uri, accept, Some(kind), false, &mut stats.requests)
-                .await
-            {
+            let answer = match fetched {
                 Ok(a) => a,
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::GaveUp(message)) => {
@@ -238,7 +250,35 @@ impl Lister<'_, '_> {
                     return Ok(());
                 }
             }
-            let page: Page<T> = match decode_page(&answer.body) {
+            // The next page is asked for while this one is decoded, when
+            // the page's head says the list goes on from a token not seen
+            // yet and in the version it began in.
+            let next = (stats.pages + 1 < MAX_PAGES)
+                .then(|| serde_json::from_slice::<PageHead>(&answer.body).ok())
+                .flatten()
+                .filter(|head| {
+                    let version = head.metadata.resource_version.as_deref();
+                    (cursor.version.as_deref())
+                        .is_none_or(|v| version.is_none_or(|p| p.is_empty() || p == v))
+                })
+                .and_then(|head| head.metadata.continue_)
+                .filter(|t| !t.is_empty() && !cursor.seen.contains(t))
+                .and_then(|t| Some((page_uri(path, chunk_size, Some(&t)).ok()?, t)));
+            let body = answer.body;
+            let decoding = tokio::task::spawn_blocking(move || decode_page::<T>(&body));
+            let decoded = match next {
+                Some((uri, token)) => {
+                    let (decoded, answer) = tokio::join!(
+                        decoding,
+                        fetcher.get(&uri, accept, Some(kind), false, &mut stats.requests)
+                    );
+                    ahead = Some((token, answer));
+                    decoded
+                }
+                None => decoding.await,
+            };
+            let decoded = decoded.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            let page: Page<T> = match decoded {
                 Ok(p) => p,
                 // A 200 whose body is a Status failure: the list failed.
                 Err(PageError::Status(message)) => {
@@ -268,7 +308,6 @@ impl Lister<'_, '_> {
                 }
             };
             page_attempts = 0;
-            drop(answer);
             // Pages of one list come from one version of it; a page from
             // another means the list changed under us: read it again.
             let page_version = page
@@ -327,6 +366,18 @@ impl Lister<'_, '_> {
     }
 }
 
+/// The path and query of the page of the list at `path` that starts at
+/// `token` (the first page without one).
+fn page_uri(path: &str, chunk_size: u32, token: Option<&str>) -> Result<String, String> {
+    let mut params = ListParams::default().limit(chunk_size);
+    if let Some(t) = token {
+        params = params.continue_token(t);
+    }
+    (kube::core::Request::new(path).list(&params))
+        .map(|r| r.uri().to_string())
+        .map_err(|e| e.to_string())
+}
+
 /// Where a list is: the `continue` token to send next, the list's
 /// `resourceVersion` (from its first page), and every token seen so far.
 #[derive(Default)]
@@ -348,7 +399,13 @@ enum PageError {
 /// at fault, never a value (an object may hold secrets).
 fn decode_page<T: DeserializeOwned>(body: &[u8]) -> Result<Page<T>, PageError> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let page: Page<T> = match serde_path_to_error::deserialize(&mut de) {
+    // Tracking the path of every field costs an allocation per key: only a
+    // page that fails is decoded again, with the path tracked, for the message.
+    let decoded = Page::<T>::deserialize(&mut de).or_else(|_| {
+        de = serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(&mut de)
+    });
+    let page: Page<T> = match decoded {
         Ok(p) => p,
         Err(e) => {
             // A Status failure may also fail to decode as a page.
