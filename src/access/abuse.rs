@@ -380,20 +380,26 @@ pub(super) fn add_steps(
     let mut bound_queue: Vec<(RoleId, Scope)> = Vec::new();
     let mut bound_seen: HashSet<(RoleId, Scope)> = HashSet::new();
     let mut pending: Vec<(Node, Node, Step)> = Vec::new();
-    // Groups first: what a group gains, its members gain through it.
+    // Groups first: what a group gains, its members gain through it. Each
+    // group is worked out on its own (on every core), and its steps and
+    // roles to bind are taken in group order, as one after the other.
+    let groups: Vec<(&SubjectId, &String)> = (subjects.iter())
+        .filter_map(|s| match s {
+            SubjectId::Group { name } => Some((s, name)),
+            _ => None,
+        })
+        .collect();
+    let gr: &AccessGraph = g;
+    let worked = cores::map(&groups, 16, |&(s, _)| {
+        let holder = holder_of(gr, rbac, s, false);
+        let mut bound = Vec::new();
+        let found = (!holder.is_empty()).then(|| steps_of(&holder, &lookup, rbac, &mut bound));
+        (found, bound)
+    });
     let mut by_group: HashMap<String, HashSet<(Technique, Node)>> = HashMap::new();
-    for s in subjects
-        .iter()
-        .filter(|s| matches!(s, SubjectId::Group { .. }))
-    {
-        let holder = holder_of(g, rbac, s, false);
-        if holder.is_empty() {
-            continue;
-        }
-        let found = steps_of(&holder, &lookup, rbac, &mut bound_queue);
-        let SubjectId::Group { name } = s else {
-            unreachable!()
-        };
+    for (&(s, name), (found, bound)) in groups.iter().zip(worked) {
+        let Some(found) = found else { continue };
+        bound_queue.extend(bound);
         by_group.insert(
             name.clone(),
             found.iter().map(|(t, st)| (st.how, t.clone())).collect(),
@@ -416,7 +422,6 @@ pub(super) fn add_steps(
         .collect();
     let chunk = others.len().div_ceil(64).max(1);
     let runs: Vec<&[&SubjectId]> = others.chunks(chunk).collect();
-    let gr: &AccessGraph = g;
     let results = cores::map(&runs, 2, |run| {
         let mut shared: HashMap<Vec<String>, Found> = HashMap::new();
         run.iter()
