@@ -584,7 +584,6 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
     let threshold = options.hot_threshold;
     let risks = pods::TokenRisks::new(&cx);
     let pod_views = pods::views(&cx, &risks, threshold);
-    let nodes = nodes::blast_radius(&pod_views, &risks);
     let model = Model {
         cx: &cx,
         risks: &risks,
@@ -593,11 +592,17 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
     };
     // Checks are independent: they run on every core, each into its own
     // sink, and their findings and notes are taken in the order of CHECKS.
-    let sinks = cores::map(&CHECKS, 1, |(_, check)| {
-        let mut sink = Sink::default();
-        check(&model, &mut sink);
-        sink
-    });
+    // The nodes' blast radius is worked out beside them.
+    let (nodes, sinks) = cores::join(
+        || nodes::blast_radius(&pod_views, &risks),
+        || {
+            cores::map(&CHECKS, 1, |(_, check)| {
+                let mut sink = Sink::default();
+                check(&model, &mut sink);
+                sink
+            })
+        },
+    );
     let (mut findings, mut notes) = (Vec::new(), Vec::new());
     for sink in sinks {
         let (f, n) = sink.into_parts();

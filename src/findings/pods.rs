@@ -422,51 +422,48 @@ fn owner(pod: &Pod) -> Option<Owner> {
         })
 }
 
-/// Builds the view of every pod, in snapshot order.
+/// Builds the view of every pod, in snapshot order (on every core).
 pub fn views(
     cx: &Context<'_, '_>,
     risks: &TokenRisks<'_, '_, '_>,
     threshold: Severity,
 ) -> Vec<PodView> {
-    cx.exposures
-        .iter()
-        .map(|x| {
-            let pod = x.pod;
-            let tokens: Vec<TokenView> = x
-                .tokens
-                .exposures
-                .iter()
-                .map(|e| TokenView {
-                    risk: risks.of(&e.service_account),
-                    exposure: e.clone(),
-                })
-                .collect();
-            let token_severity = tokens
-                .iter()
-                .filter(|t| t.exposure.api_access)
-                .filter_map(|t| t.risk.severity)
-                .max();
-            let severity = token_severity.map(|s| if x.escapes() { raise(s) } else { s });
-            PodView {
+    crate::cores::map(cx.exposures, 1024, |x| {
+        let pod = x.pod;
+        let tokens: Vec<TokenView> = x
+            .tokens
+            .exposures
+            .iter()
+            .map(|e| TokenView {
+                risk: risks.of(&e.service_account),
+                exposure: e.clone(),
+            })
+            .collect();
+        let token_severity = tokens
+            .iter()
+            .filter(|t| t.exposure.api_access)
+            .filter_map(|t| t.risk.severity)
+            .max();
+        let severity = token_severity.map(|s| if x.escapes() { raise(s) } else { s });
+        PodView {
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            node: x.node().map(str::to_string),
+            phase: pod.status.as_ref().and_then(|s| s.phase.clone()),
+            owner: owner(pod),
+            service_account: ServiceAccountRef {
                 namespace: pod.metadata.namespace.clone().unwrap_or_default(),
-                name: pod.metadata.name.clone().unwrap_or_default(),
-                node: x.node().map(str::to_string),
-                phase: pod.status.as_ref().and_then(|s| s.phase.clone()),
-                owner: owner(pod),
-                service_account: ServiceAccountRef {
-                    namespace: pod.metadata.namespace.clone().unwrap_or_default(),
-                    name: service_account_name(pod).into(),
-                },
-                automount: x.tokens.automount,
-                tokens,
-                unclassified_secrets: x.tokens.unclassified.clone(),
-                amplifiers: x.amplifiers.clone(),
-                token_severity,
-                severity,
-                hot: token_severity.is_some_and(|s| s >= threshold),
-            }
-        })
-        .collect()
+                name: service_account_name(pod).into(),
+            },
+            automount: x.tokens.automount,
+            tokens,
+            unclassified_secrets: x.tokens.unclassified.clone(),
+            amplifiers: x.amplifiers.clone(),
+            token_severity,
+            severity,
+            hot: token_severity.is_some_and(|s| s >= threshold),
+        }
+    })
 }
 
 /// Appends one `hot-pod` finding per hot pod.
