@@ -395,15 +395,15 @@ impl Snapshot {
 
 /// Collects objects into a [`Snapshot`]. An object seen twice (same kind,
 /// namespace and name) replaces the earlier one and is counted as a duplicate.
+///
+/// Objects go straight into their kind's list, in the order added, and
+/// each list is sorted and de-duplicated once, in [`SnapshotBuilder::build`]
+/// (a sorted map would move large objects around on every insertion, a hash
+/// map hash every key). A list that arrives in order, each identity once,
+/// as an API server and kubectl list them, is kept as it is.
 #[derive(Debug, Default)]
 pub struct SnapshotBuilder {
-    /// Each object's identity, in the order added.
-    keys: Vec<ObjectKey>,
-    /// The objects, in the order added. Sorted and de-duplicated once, in
-    /// [`SnapshotBuilder::build`]: a sorted map would move large objects
-    /// around on every insertion, a hash map hash every key.
-    objects: Vec<Object>,
-    coverage: Coverage,
+    snapshot: Snapshot,
 }
 
 /// A built snapshot, and how many objects a later copy replaced.
@@ -432,70 +432,85 @@ impl SnapshotBuilder {
         if let Some(a) = object.metadata_mut().annotations.as_mut() {
             a.remove(LAST_APPLIED_ANNOTATION);
         }
-        self.keys.push(key_of(&object));
-        self.objects.push(object);
+        let s = &mut self.snapshot;
+        match object {
+            Object::ClusterRole(o) => s.cluster_roles.push(o),
+            Object::ClusterRoleBinding(o) => s.cluster_role_bindings.push(o),
+            Object::Role(o) => s.roles.push(o),
+            Object::RoleBinding(o) => s.role_bindings.push(o),
+            Object::ServiceAccount(o) => s.service_accounts.push(o),
+            Object::Pod(o) => s.pods.push(*o),
+            Object::Namespace(o) => s.namespaces.push(o),
+            Object::Secret(o) => s.secrets.push(o),
+        }
     }
 
     /// Records that `gap.kind` could not be read completely.
     pub fn add_gap(&mut self, gap: Gap) {
-        self.coverage.add(gap);
+        self.snapshot.coverage.add(gap);
     }
 
     /// Records that objects of `kind` were deliberately not collected.
     pub fn skip(&mut self, kind: Kind) {
-        self.coverage.skip(kind);
+        self.snapshot.coverage.skip(kind);
     }
 
     /// The snapshot, every list sorted by namespace then name, each identity
     /// once (its last copy).
     pub fn build(self) -> Built {
-        let mut s = Snapshot {
-            coverage: self.coverage,
-            ..Snapshot::default()
-        };
-        let keys = self.keys;
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
-        // Of each run of equal identities, the last added.
-        let last: Vec<usize> = order
-            .iter()
-            .enumerate()
-            .filter(|&(at, &i)| order.get(at + 1).is_none_or(|&next| keys[next] != keys[i]))
-            .map(|(_, &i)| i)
-            .collect();
-        let duplicates = keys.len() - last.len();
-        // Each list sized once (a pod is large: doubling would leave up to
-        // half of the pods' list unused).
-        let count = |kind: Kind| last.iter().filter(|&&i| keys[i].kind == kind).count();
-        s.cluster_roles.reserve_exact(count(Kind::ClusterRole));
-        s.cluster_role_bindings
-            .reserve_exact(count(Kind::ClusterRoleBinding));
-        s.roles.reserve_exact(count(Kind::Role));
-        s.role_bindings.reserve_exact(count(Kind::RoleBinding));
-        s.service_accounts
-            .reserve_exact(count(Kind::ServiceAccount));
-        s.pods.reserve_exact(count(Kind::Pod));
-        s.namespaces.reserve_exact(count(Kind::Namespace));
-        s.secrets.reserve_exact(count(Kind::Secret));
-        let mut slots: Vec<Option<Object>> = self.objects.into_iter().map(Some).collect();
-        // Ordered by (kind, namespace, name); each object moved once, into its list.
-        for object in last.into_iter().filter_map(|i| slots[i].take()) {
-            match object {
-                Object::ClusterRole(o) => s.cluster_roles.push(o),
-                Object::ClusterRoleBinding(o) => s.cluster_role_bindings.push(o),
-                Object::Role(o) => s.roles.push(o),
-                Object::RoleBinding(o) => s.role_bindings.push(o),
-                Object::ServiceAccount(o) => s.service_accounts.push(o),
-                Object::Pod(o) => s.pods.push(*o),
-                Object::Namespace(o) => s.namespaces.push(o),
-                Object::Secret(o) => s.secrets.push(o),
-            }
-        }
+        let mut s = self.snapshot;
+        let duplicates = settle(&mut s.cluster_roles, |o| identity(&o.metadata, false))
+            + settle(&mut s.cluster_role_bindings, |o| {
+                identity(&o.metadata, false)
+            })
+            + settle(&mut s.roles, |o| identity(&o.metadata, true))
+            + settle(&mut s.role_bindings, |o| identity(&o.metadata, true))
+            + settle(&mut s.service_accounts, |o| identity(&o.metadata, true))
+            + settle(&mut s.pods, |o| identity(&o.metadata, true))
+            + settle(&mut s.namespaces, |o| identity(&o.metadata, false))
+            + settle(&mut s.secrets, |o| identity(&o.metadata, true));
         Built {
             snapshot: s,
             duplicates,
         }
     }
+}
+
+/// An object's (namespace, name) within its kind: cluster-scoped kinds
+/// ignore a stray namespace.
+fn identity(meta: &ObjectMeta, namespaced: bool) -> (&str, &str) {
+    let namespace = if namespaced {
+        meta.namespace.as_deref().unwrap_or_default()
+    } else {
+        ""
+    };
+    (namespace, meta.name.as_deref().unwrap_or_default())
+}
+
+/// Sorts `items` (of one kind, in the order added) by `key` and keeps the
+/// last added of each key; returns how many earlier copies were dropped.
+fn settle<T>(items: &mut Vec<T>, key: impl Fn(&T) -> (&str, &str)) -> usize {
+    if items.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+        // What doubling left unused is given back.
+        items.shrink_to_fit();
+        return 0;
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    // Stable: of equal keys, the order added.
+    order.sort_by(|&a, &b| key(&items[a]).cmp(&key(&items[b])));
+    // Of each run of equal keys, the last added.
+    let last: Vec<usize> = (order.iter().enumerate())
+        .filter(|&(at, &i)| {
+            (order.get(at + 1)).is_none_or(|&next| key(&items[next]) != key(&items[i]))
+        })
+        .map(|(_, &i)| i)
+        .collect();
+    let duplicates = items.len() - last.len();
+    let mut slots: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
+    // Sized once (a pod is large: doubling would leave up to half unused).
+    items.reserve_exact(last.len());
+    items.extend(last.into_iter().filter_map(|i| slots[i].take()));
+    duplicates
 }
 
 /// The identity of an object.
@@ -671,6 +686,109 @@ mod tests {
             kept,
             r#"[{"apiVersion":"v1","kind":"Secret","metadata":{"annotations":{"kubernetes.io/service-account.name":"sa"},"name":"t","namespace":"ns"},"type":"kubernetes.io/service-account-token"}]"#
         );
+    }
+
+    fn role(namespace: Option<&str>, name: &str, copy: usize) -> Object {
+        Object::Role(Role {
+            metadata: ObjectMeta {
+                namespace: namespace.map(Into::into),
+                name: Some(name.into()),
+                labels: Some(BTreeMap::from([("copy".into(), copy.to_string())])),
+                ..ObjectMeta::default()
+            },
+            ..Role::default()
+        })
+    }
+
+    /// (namespace, name, copy) of each Role kept, in order.
+    fn kept(s: &Snapshot) -> Vec<(String, String, String)> {
+        (s.roles.iter())
+            .map(|r| {
+                let m = &r.metadata;
+                let copy = &m.labels.as_ref().unwrap()["copy"];
+                (
+                    m.namespace.clone().unwrap_or_default(),
+                    m.name.clone().unwrap(),
+                    copy.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn objects_are_sorted_by_namespace_and_name_and_the_last_copy_wins() {
+        let mut b = SnapshotBuilder::new();
+        for (i, (ns, name)) in [
+            ("b", "x"),
+            ("a", "y"),
+            ("b", "x"),
+            ("a", "a-b"),
+            ("a-b", "a"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            b.add(role(Some(ns), name, i));
+        }
+        // Cluster-scoped: a stray namespace is no part of the identity.
+        b.add(Object::ClusterRole(ClusterRole {
+            metadata: ObjectMeta {
+                namespace: Some("z".into()),
+                name: Some("c".into()),
+                ..ObjectMeta::default()
+            },
+            ..ClusterRole::default()
+        }));
+        b.add(Object::ClusterRole(ClusterRole {
+            metadata: ObjectMeta {
+                name: Some("c".into()),
+                ..ObjectMeta::default()
+            },
+            ..ClusterRole::default()
+        }));
+        let built = b.build();
+        assert_eq!(built.duplicates, 2);
+        let s = built.snapshot;
+        let want = [
+            ("a", "a-b", "3"),
+            ("a", "y", "1"),
+            ("a-b", "a", "4"),
+            ("b", "x", "2"),
+        ];
+        let want: Vec<(String, String, String)> = (want.iter())
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(kept(&s), want);
+        assert_eq!(s.cluster_roles.len(), 1);
+        assert_eq!(s.cluster_roles[0].metadata.namespace, None);
+    }
+
+    proptest::proptest! {
+        /// Whatever the order and the copies, the kept objects are those of
+        /// a map from identity to the last copy added, in the map's order.
+        #[test]
+        fn building_keeps_what_a_sorted_map_keeps(
+            adds in proptest::collection::vec((0..3usize, 0..4usize), 0..40),
+            presorted in proptest::bool::ANY,
+        ) {
+            let names = ["a", "a-b", "b", ""];
+            let mut adds: Vec<(&str, &str)> = adds.iter().map(|&(n, m)| (names[n], names[m])).collect();
+            if presorted {
+                adds.sort();
+                adds.dedup();
+            }
+            let mut b = SnapshotBuilder::new();
+            let mut model = BTreeMap::new();
+            for (i, (ns, name)) in adds.iter().enumerate() {
+                b.add(role(Some(ns), name, i));
+                model.insert((ns.to_string(), name.to_string()), i.to_string());
+            }
+            let built = b.build();
+            let want: Vec<(String, String, String)> =
+                model.iter().map(|((n, m), c)| (n.clone(), m.clone(), c.clone())).collect();
+            proptest::prop_assert_eq!(kept(&built.snapshot), want);
+            proptest::prop_assert_eq!(built.duplicates, adds.len() - model.len());
+        }
     }
 
     #[test]
