@@ -71,6 +71,89 @@ pub struct Access<'s> {
     pub roles: Vec<Risks>,
 }
 
+/// What the template finds in the roles alone: each role's profile, and
+/// the risks of every binding and of every role on its own.
+struct Matched<'s> {
+    profiles: Vec<RoleProfile<'s>>,
+    bindings: Vec<Risks>,
+    roles: Vec<Risks>,
+}
+
+impl<'s> Matched<'s> {
+    fn of(rbac: &Rbac<'s>, template: &Template) -> Matched<'s> {
+        let mut profiler = Profiler::new(template);
+        let profiles: Vec<RoleProfile> = (0..rbac.roles.len())
+            .map(|i| profiler.profile(rbac, RoleId(i)))
+            .collect();
+        let bindings = (0..rbac.bindings.len())
+            .map(|i| binding_risks(rbac, template, &profiles, BindingId(i)))
+            .collect();
+        let roles = (0..rbac.roles.len())
+            .map(|i| {
+                let id = RoleId(i);
+                role_risks(template, &profiles, id, &home_scope(rbac, id))
+            })
+            .collect();
+        Matched {
+            profiles,
+            bindings,
+            roles,
+        }
+    }
+}
+
+/// Where a role applies on its own: a ClusterRole everywhere, a Role in
+/// its namespace.
+fn home_scope(rbac: &Rbac<'_>, role: RoleId) -> Scope {
+    let key = &rbac.role(role).key;
+    match key.kind {
+        Kind::ClusterRole => Scope::Cluster,
+        _ => Scope::Namespace(key.namespace.clone()),
+    }
+}
+
+/// The risks `role` grants when bound in `scope`.
+fn role_risks(
+    template: &Template,
+    profiles: &[RoleProfile<'_>],
+    role: RoleId,
+    scope: &Scope,
+) -> Risks {
+    let sources = [Source {
+        binding: None,
+        role,
+        cluster_wide: *scope == Scope::Cluster,
+    }];
+    risks_of(template, profiles, &sources)
+}
+
+/// The risks a binding grants: its role's, in its scope.
+fn binding_risks(
+    rbac: &Rbac<'_>,
+    template: &Template,
+    profiles: &[RoleProfile<'_>],
+    binding: BindingId,
+) -> Risks {
+    let b = rbac.binding(binding);
+    let Ok(role) = b.role else {
+        return Vec::new();
+    };
+    let sources = [Source {
+        binding: Some(binding),
+        role,
+        cluster_wide: b.scope == Scope::Cluster,
+    }];
+    risks_of(template, profiles, &sources)
+}
+
+/// The template's risks that `sources` together satisfy.
+fn risks_of(template: &Template, profiles: &[RoleProfile<'_>], sources: &[Source]) -> Risks {
+    (0..template.rules.len())
+        .filter(|&ri| sources.iter().any(|s| profiles[s.role.0].touches(ri)))
+        .filter_map(|ri| Some((ri, satisfy(template, ri, sources, profiles)?)))
+        .collect()
+}
+
 impl<'s> Access<'s> {
     /// Evaluates a snapshot against a template.
     pub fn build(
@@ -81,112 +164,58 @@ impl<'s> Access<'s> {
         Access::build_resolved(snapshot, template, Rbac::resolve(snapshot), exposures)
     }
 
-    /// Evaluates resolved RBAC against a template: the graph is built while
-    /// the roles are matched against the template, on two cores.
+    /// Evaluates resolved RBAC against a template, on two cores: the graph
+    /// is built while the roles are matched against the template and the
+    /// risks of bindings and roles worked out (they need no graph).
     pub fn build_resolved(
         snapshot: &'s Snapshot,
         template: &Template,
         rbac: Rbac<'s>,
         exposures: &[PodExposure<'_>],
     ) -> Access<'s> {
-        let (graph, profiles) = cores::join(
+        let (graph, matched) = cores::join(
             || AccessGraph::build(snapshot, &rbac, exposures),
-            || Access::profiles(&rbac, template),
+            || Matched::of(&rbac, template),
         );
-        Access::assemble(rbac, graph, profiles, template)
+        Access::assemble(rbac, graph, matched, template)
     }
 
     /// Evaluates resolved RBAC and its graph against a template.
     pub fn with(rbac: Rbac<'s>, graph: AccessGraph, template: &Template) -> Access<'s> {
-        let profiles = Access::profiles(&rbac, template);
-        Access::assemble(rbac, graph, profiles, template)
+        let matched = Matched::of(&rbac, template);
+        Access::assemble(rbac, graph, matched, template)
     }
 
-    /// What each role matches of the template, by role id.
-    fn profiles(rbac: &Rbac<'s>, template: &Template) -> Vec<RoleProfile<'s>> {
-        let mut profiler = Profiler::new(template);
-        (0..rbac.roles.len())
-            .map(|i| profiler.profile(rbac, RoleId(i)))
-            .collect()
-    }
-
-    /// The risks of every binding, role and subject, each independent of
-    /// the others (worked out on every core).
+    /// Adds the risks of every subject (on every core), which need the graph.
     fn assemble(
         rbac: Rbac<'s>,
         graph: AccessGraph,
-        profiles: Vec<RoleProfile<'s>>,
+        matched: Matched<'s>,
         template: &Template,
     ) -> Access<'s> {
         let mut access = Access {
             rbac,
-            profiles,
+            profiles: matched.profiles,
             graph,
             subjects: Vec::new(),
-            bindings: Vec::new(),
-            roles: Vec::new(),
+            bindings: matched.bindings,
+            roles: matched.roles,
         };
-        let bindings: Vec<BindingId> = (0..access.rbac.bindings.len()).map(BindingId).collect();
-        let roles: Vec<RoleId> = (0..access.rbac.roles.len()).map(RoleId).collect();
         let subjects = access.graph.bound_subjects();
         let a = &access;
-        let (bindings, (roles, subjects)) = cores::join(
-            || cores::map(&bindings, 1024, |&b| a.binding_risks(template, b)),
-            || {
-                let roles: Vec<Risks> = roles
-                    .iter()
-                    .map(|&id| a.role_risks(template, id, &a.home_scope(id)))
-                    .collect();
-                (
-                    roles,
-                    cores::map(&subjects, 1024, |s| a.subject_access(template, s)),
-                )
-            },
-        );
-        access.bindings = bindings;
-        access.roles = roles;
-        access.subjects = subjects;
+        access.subjects = cores::map(&subjects, 1024, |s| a.subject_access(template, s));
         access
     }
 
     /// Where a role applies on its own: a ClusterRole everywhere, a Role in
     /// its namespace.
     pub fn home_scope(&self, role: RoleId) -> Scope {
-        let key = &self.rbac.role(role).key;
-        match key.kind {
-            Kind::ClusterRole => Scope::Cluster,
-            _ => Scope::Namespace(key.namespace.clone()),
-        }
+        home_scope(&self.rbac, role)
     }
 
     /// The risks `role` grants when bound in `scope`.
     pub fn role_risks(&self, template: &Template, role: RoleId, scope: &Scope) -> Risks {
-        let sources = [Source {
-            binding: None,
-            role,
-            cluster_wide: *scope == Scope::Cluster,
-        }];
-        self.risks_of(template, &sources)
-    }
-
-    fn binding_risks(&self, template: &Template, binding: BindingId) -> Risks {
-        let b = self.rbac.binding(binding);
-        let Ok(role) = b.role else {
-            return Vec::new();
-        };
-        let sources = [Source {
-            binding: Some(binding),
-            role,
-            cluster_wide: b.scope == Scope::Cluster,
-        }];
-        self.risks_of(template, &sources)
-    }
-
-    fn risks_of(&self, template: &Template, sources: &[Source]) -> Risks {
-        (0..template.rules.len())
-            .filter(|&ri| sources.iter().any(|s| self.profiles[s.role.0].touches(ri)))
-            .filter_map(|ri| Some((ri, satisfy(template, ri, sources, &self.profiles)?)))
-            .collect()
+        role_risks(template, &self.profiles, role, scope)
     }
 
     /// A subject's risks: the union of everything every binding grants it
