@@ -106,6 +106,20 @@ pub(super) fn scan_live(kc: &Kubeconfig, extra: &[&str]) -> Run {
     run(&args)
 }
 
+/// Scans the test cluster live (`-v`) through a server with `fault`, and
+/// checks that the scan got over it: exit 0, the same findings as the
+/// offline scan, and `says` on stderr. The server is returned for its
+/// record of requests.
+pub(super) fn scan_recovering(fault: Fault, says: &str) -> (TestServer, Run) {
+    let server = TestServer::serving(cluster()).fault(fault).start();
+    let kc = Kubeconfig::for_server(&server);
+    let r = scan_live(&kc, &["-v"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(essence(&r.json()), essence(&offline_report()));
+    assert!(r.stderr.contains(says), "{}", r.stderr);
+    (server, r)
+}
+
 pub(super) fn offline_report() -> Value {
     let mut args = vec!["scan", "-o", "json"];
     let files = cluster_files();
@@ -350,25 +364,16 @@ fn forbidden_clusterroles_leave_bindings_unresolved_but_not_missing() {
 
 #[test]
 fn an_expired_continue_token_restarts_the_list() {
-    let snapshot = cluster();
-    let server = TestServer::serving(snapshot.clone())
-        .fault(Fault::ExpireContinue {
+    let (server, r) = scan_recovering(
+        Fault::ExpireContinue {
             resource: "clusterroles",
             nth: 3,
-        })
-        .start();
-    let kc = Kubeconfig::for_server(&server);
-    let r = scan_live(&kc, &["-v"]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(essence(&r.json()), essence(&offline_report()));
-    assert!(
-        r.stderr.contains("clusterroles: continue token expired after 3 pages (HTTP 410 Gone: The provided continue parameter is too old"),
-        "{}",
-        r.stderr
+        },
+        "clusterroles: continue token expired after 3 pages (HTTP 410 Gone: The provided continue parameter is too old",
     );
     assert!(r.stderr.contains("restarted 1 times"), "{}", r.stderr);
     // Three pages, the 410, then the whole list again.
-    let n = snapshot.count(Kind::ClusterRole).div_ceil(2);
+    let n = cluster().count(Kind::ClusterRole).div_ceil(2);
     let sent: Vec<bool> = server
         .requests()
         .iter()
