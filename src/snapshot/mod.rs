@@ -459,16 +459,20 @@ impl SnapshotBuilder {
     /// once (its last copy).
     pub fn build(self) -> Built {
         let mut s = self.snapshot;
-        let duplicates = settle(&mut s.cluster_roles, |o| identity(&o.metadata, false))
-            + settle(&mut s.cluster_role_bindings, |o| {
-                identity(&o.metadata, false)
+        let duplicates = settle(&mut s.cluster_roles, Kind::ClusterRole, |o| &o.metadata)
+            + settle(
+                &mut s.cluster_role_bindings,
+                Kind::ClusterRoleBinding,
+                |o| &o.metadata,
+            )
+            + settle(&mut s.roles, Kind::Role, |o| &o.metadata)
+            + settle(&mut s.role_bindings, Kind::RoleBinding, |o| &o.metadata)
+            + settle(&mut s.service_accounts, Kind::ServiceAccount, |o| {
+                &o.metadata
             })
-            + settle(&mut s.roles, |o| identity(&o.metadata, true))
-            + settle(&mut s.role_bindings, |o| identity(&o.metadata, true))
-            + settle(&mut s.service_accounts, |o| identity(&o.metadata, true))
-            + settle(&mut s.pods, |o| identity(&o.metadata, true))
-            + settle(&mut s.namespaces, |o| identity(&o.metadata, false))
-            + settle(&mut s.secrets, |o| identity(&o.metadata, true));
+            + settle(&mut s.pods, Kind::Pod, |o| &o.metadata)
+            + settle(&mut s.namespaces, Kind::Namespace, |o| &o.metadata)
+            + settle(&mut s.secrets, Kind::Secret, |o| &o.metadata);
         Built {
             snapshot: s,
             duplicates,
@@ -487,9 +491,14 @@ fn identity(meta: &ObjectMeta, namespaced: bool) -> (&str, &str) {
     (namespace, meta.name.as_deref().unwrap_or_default())
 }
 
-/// Sorts `items` (of one kind, in the order added) by `key` and keeps the
-/// last added of each key; returns how many earlier copies were dropped.
-fn settle<T>(items: &mut Vec<T>, key: impl Fn(&T) -> (&str, &str)) -> usize {
+/// Sorts `items` (of `kind`, in the order added) by identity and keeps the
+/// last added of each; returns how many earlier copies were dropped.
+fn settle<T>(items: &mut Vec<T>, kind: Kind, meta: fn(&T) -> &ObjectMeta) -> usize {
+    let namespaced = kind.is_namespaced();
+    fn by<T>(meta: fn(&T) -> &ObjectMeta, namespaced: bool, item: &T) -> (&str, &str) {
+        identity(meta(item), namespaced)
+    }
+    let key = |item| by(meta, namespaced, item);
     if items.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
         // What doubling left unused is given back.
         items.shrink_to_fit();
@@ -516,15 +525,11 @@ fn settle<T>(items: &mut Vec<T>, key: impl Fn(&T) -> (&str, &str)) -> usize {
 /// The identity of an object.
 pub fn key_of(object: &Object) -> ObjectKey {
     let kind = object.kind();
-    let meta = object.metadata();
+    let (namespace, name) = identity(object.metadata(), kind.is_namespaced());
     ObjectKey {
         kind,
-        namespace: if kind.is_namespaced() {
-            meta.namespace.clone().unwrap_or_default()
-        } else {
-            String::new()
-        },
-        name: meta.name.clone().unwrap_or_default(),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
     }
 }
 

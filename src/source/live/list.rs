@@ -3,8 +3,8 @@
 //! text dropped. While a page is decoded (on a blocking thread) the next one
 //! is already asked for, its `continue` token read first from the page's
 //! `metadata`; that answer is used only if the page then decodes and the
-//! list goes on from it. A `continue` token that expired (410) restarts the list; a
-//! refused (403) or failed list becomes a coverage gap, not an error.
+//! list goes on from it. A `continue` token that expired (410) restarts the
+//! list; a refused (403) or failed list becomes a coverage gap, not an error.
 //!
 //! A server (or a proxy before it) is not trusted to be well behaved: a page
 //! that does not decode is asked for again, a 200 whose body is a `Status`
