@@ -157,7 +157,7 @@ fn node_view(node: Option<&str>, pods: &[&PodView], risks: &TokenRisks<'_, '_, '
             NodeToken {
                 service_account: sa.clone(),
                 severity: r.severity,
-                risks: r.risks,
+                risks: r.risks.clone(),
                 pods: pods.len(),
             }
         })

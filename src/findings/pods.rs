@@ -10,6 +10,7 @@
 
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::snapshot::Pod;
 use serde::Serialize;
@@ -64,9 +65,10 @@ pub struct TokenView {
     /// Whose token, how, to which containers.
     #[serde(flatten)]
     pub exposure: Exposure,
-    /// What the token can do.
+    /// What the token can do (one value per ServiceAccount, shared by the
+    /// views of every pod that exposes its token).
     #[serde(flatten)]
-    pub risk: TokenRisk,
+    pub risk: Arc<TokenRisk>,
 }
 
 /// A pod's controlling owner.
@@ -277,7 +279,10 @@ pub struct TokenRisks<'c, 'a, 's> {
     cx: &'c Context<'a, 's>,
     /// By ServiceAccount: its risks, most severe first.
     by_account: HashMap<ServiceAccountRef, Vec<AccountRisk<'c>>>,
-    cloud: HashMap<(String, String), Vec<CloudIdentity>>,
+    /// What the token of each ServiceAccount with risks or a cloud identity
+    /// is worth; any other's is `worthless`.
+    worth: HashMap<ServiceAccountRef, Arc<TokenRisk>>,
+    worthless: Arc<TokenRisk>,
 }
 
 impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
@@ -314,7 +319,7 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
             };
             by_account.insert(account, risks);
         }
-        let cloud = cx
+        let cloud: HashMap<(String, String), Vec<CloudIdentity>> = cx
             .snapshot
             .service_accounts
             .iter()
@@ -341,10 +346,23 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
                 })
             })
             .collect();
+        let accounts: BTreeSet<ServiceAccountRef> = (by_account.keys().cloned())
+            .chain(cloud.keys().map(|(namespace, name)| ServiceAccountRef {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            }))
+            .collect();
+        let worth = (accounts.into_iter())
+            .map(|sa| {
+                let risk = Arc::new(token_risk(&by_account, &cloud, &sa));
+                (sa, risk)
+            })
+            .collect();
         TokenRisks {
             cx,
+            worth,
+            worthless: Arc::default(),
             by_account,
-            cloud,
         }
     }
 
@@ -383,23 +401,8 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
     }
 
     /// What the token of `sa` is worth.
-    pub fn of(&self, sa: &ServiceAccountRef) -> TokenRisk {
-        let risks = self.risks(sa);
-        let mut ids: Vec<String> = Vec::new();
-        for r in risks {
-            if !ids.iter().any(|i| i == r.rule) {
-                ids.push(r.rule.to_string());
-            }
-        }
-        TokenRisk {
-            severity: risks.first().map(|r| r.severity),
-            risks: ids,
-            cloud_identities: self
-                .cloud
-                .get(&(sa.namespace.clone(), sa.name.clone()))
-                .cloned()
-                .unwrap_or_default(),
-        }
+    pub fn of(&self, sa: &ServiceAccountRef) -> Arc<TokenRisk> {
+        (self.worth.get(sa)).map_or_else(|| self.worthless.clone(), Arc::clone)
     }
 
     /// ServiceAccounts with risks, sorted.
@@ -420,6 +423,30 @@ fn owner(pod: &Pod) -> Option<Owner> {
             kind: r.kind.clone(),
             name: r.name.clone(),
         })
+}
+
+/// What the token of `sa` is worth: its risks' rule ids (most severe
+/// first, each once) and the cloud identities it federates with.
+fn token_risk(
+    by_account: &HashMap<ServiceAccountRef, Vec<AccountRisk<'_>>>,
+    cloud: &HashMap<(String, String), Vec<CloudIdentity>>,
+    sa: &ServiceAccountRef,
+) -> TokenRisk {
+    let risks = by_account.get(sa).map_or(&[][..], Vec::as_slice);
+    let mut ids: Vec<String> = Vec::new();
+    for r in risks {
+        if !ids.iter().any(|i| i == r.rule) {
+            ids.push(r.rule.to_string());
+        }
+    }
+    TokenRisk {
+        severity: risks.first().map(|r| r.severity),
+        risks: ids,
+        cloud_identities: cloud
+            .get(&(sa.namespace.clone(), sa.name.clone()))
+            .cloned()
+            .unwrap_or_default(),
+    }
 }
 
 /// Builds the view of every pod, in snapshot order (on every core).
