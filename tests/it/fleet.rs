@@ -108,12 +108,8 @@ fn several_contexts_are_scanned_at_once_and_one_that_fails_loses_nothing_else() 
     assert_eq!(fleet["kind"], "fleet");
     assert_eq!(fleet["command"], "scan");
     let members = fleet["clusters"].as_array().unwrap();
-    let names: Vec<&str> = members
-        .iter()
-        .map(|m| m["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        member_names(&fleet),
         ["prod", "shop", "dead", "expired"],
         "kubeconfig order"
     );
@@ -409,12 +405,8 @@ fn merge_gives_each_cluster_its_status_and_the_worst_findings_across_them() {
     validate(&fleet_validator(), &fleet, "merge");
     assert_eq!(fleet["command"], "merge");
     let members = fleet["clusters"].as_array().unwrap();
-    let names: Vec<&str> = members
-        .iter()
-        .map(|m| m["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        member_names(&fleet),
         ["prod", "shop", "files.json"],
         "one per cluster, the newer kept"
     );
@@ -481,14 +473,8 @@ fn merge_gives_each_cluster_its_status_and_the_worst_findings_across_them() {
     let other = tempfile::tempdir().unwrap();
     let files_too = collected(&other, "files.json", &[demo_path()], None);
     let both = merge(&[&files, &files_too, "-o", "json"]).json();
-    let names: Vec<&str> = both["clusters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        member_names(&both),
         [
             format!("files.json ({files})"),
             format!("files.json ({files_too})")
@@ -598,4 +584,11 @@ fn hostile_cluster_names_stay_text_in_every_format() {
         json["clusters"][0]["name"], hostile,
         "JSON keeps the data as it is"
     );
+}
+
+/// The names of a fleet document's members, in its order.
+fn member_names(fleet: &Value) -> Vec<&str> {
+    (fleet["clusters"].as_array().unwrap().iter())
+        .map(|m| m["name"].as_str().unwrap())
+        .collect()
 }
