@@ -51,6 +51,40 @@ where
     })
 }
 
+/// `items.into_iter().map(f).collect()`, cut like [`map`]: for work that
+/// takes its items apart rather than copying from them.
+pub fn map_owned<T, R, F>(mut items: Vec<T>, min_per_thread: usize, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    let threads = threads().min(items.len() / min_per_thread.max(1));
+    if threads < 2 {
+        return items.into_iter().map(f).collect();
+    }
+    let (total, chunk) = (items.len(), items.len().div_ceil(threads));
+    // Runs cut from the back, then put back in order.
+    let mut runs: Vec<Vec<T>> = Vec::with_capacity(threads);
+    while items.len() > chunk {
+        runs.push(items.split_off(items.len() - chunk));
+    }
+    runs.push(items);
+    runs.reverse();
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = runs
+            .into_iter()
+            .map(|run| scope.spawn(move || run.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out = Vec::with_capacity(total);
+        for w in workers {
+            out.extend(w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
+    })
+}
+
 /// The cores this process may use.
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
@@ -68,6 +102,19 @@ mod tests {
         // Too few items for a thread each: the same, on one thread.
         assert_eq!(map(&items[..5], 10, |&i| i + 1), [1, 2, 3, 4, 5]);
         assert_eq!(map(&[] as &[u64], 1, |&i| i), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn owned_results_come_in_the_order_of_the_items() {
+        for n in [0, 1, 5, 999, 1000, 1001, 10_000] {
+            let items: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+            let expected: Vec<usize> = items.iter().map(|s| s.len() * 7 + n).collect();
+            assert_eq!(
+                map_owned(items, 10, |s| s.len() * 7 + n),
+                expected,
+                "{n} items"
+            );
+        }
     }
 
     #[test]

@@ -8,9 +8,9 @@ use super::paths::Toward;
 use super::query::{Endpoint, QueryError};
 use super::who_can::{Question, who_can};
 use crate::access::explain::{DiffView, HoldingsView, WhoCanView};
-use crate::pods::exposure::{PodExposure, expose};
+use crate::pods::exposure::expose;
 use crate::rbac::{Rbac, SubjectId};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Pod, Snapshot};
 
 /// A question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub enum Answered {
 /// A snapshot resolved and indexed, ready for any number of questions.
 pub struct Engine<'s> {
     rbac: Rbac<'s>,
-    exposures: Vec<PodExposure<'s>>,
+    pods: &'s [Pod],
     graph: AccessGraph,
 }
 
@@ -74,17 +74,13 @@ impl<'s> Engine<'s> {
             crate::rbac::platforms::mark(&mut rbac, platforms);
         }
         // Only routes go through pods: the other questions skip them.
-        let (exposures, graph) = match ask {
-            Ask::Paths { .. } => {
-                let exposures = expose(snapshot);
-                let graph = AccessGraph::build(snapshot, &rbac, &exposures);
-                (exposures, graph)
-            }
-            _ => (Vec::new(), AccessGraph::build_index(snapshot, &rbac, &[])),
+        let graph = match ask {
+            Ask::Paths { .. } => AccessGraph::build(snapshot, &rbac, &expose(snapshot)),
+            _ => AccessGraph::build_index(snapshot, &rbac, &[]),
         };
         Engine {
             rbac,
-            exposures,
+            pods: &snapshot.pods,
             graph,
         }
     }
@@ -99,12 +95,8 @@ impl<'s> Engine<'s> {
 
     /// Answers `ask`.
     pub fn answer(&self, ask: &Ask) -> Result<Answered, QueryError> {
-        let (rbac, graph, exposures) = (&self.rbac, &self.graph, &self.exposures[..]);
-        let namer = Namer {
-            rbac,
-            graph,
-            exposures,
-        };
+        let (rbac, graph, pods) = (&self.rbac, &self.graph, self.pods);
+        let namer = Namer { rbac, graph, pods };
         Ok(match ask {
             Ask::WhoCan {
                 question,
@@ -133,12 +125,12 @@ impl<'s> Engine<'s> {
                 include_defaults,
                 platforms,
             } => {
-                let target_node = node_of(graph, exposures, to)?;
+                let target_node = node_of(graph, pods, to)?;
                 let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
                 let toward = Toward::search(graph, target);
                 let sources = match from {
                     Some(ep) => {
-                        let n = node_of(graph, exposures, ep)?;
+                        let n = node_of(graph, pods, ep)?;
                         let i = graph.find(&n).ok_or_else(|| not_in_input(ep))?;
                         let within = toward
                             .hops(i)
@@ -198,19 +190,15 @@ fn not_in_input(ep: &Endpoint) -> QueryError {
 }
 
 /// The graph node an endpoint names.
-fn node_of(
-    graph: &AccessGraph,
-    exposures: &[PodExposure<'_>],
-    ep: &Endpoint,
-) -> Result<Node, QueryError> {
+fn node_of(graph: &AccessGraph, pods: &[Pod], ep: &Endpoint) -> Result<Node, QueryError> {
     Ok(match ep {
         Endpoint::Subject(s) => Node::Subject(s.clone()),
         Endpoint::Pod { namespace, name } => {
-            let i = exposures
+            let i = pods
                 .iter()
                 .position(|p| {
-                    p.pod.metadata.namespace.as_deref() == Some(namespace.as_str())
-                        && p.pod.metadata.name.as_deref() == Some(name.as_str())
+                    p.metadata.namespace.as_deref() == Some(namespace.as_str())
+                        && p.metadata.name.as_deref() == Some(name.as_str())
                 })
                 .ok_or_else(|| not_in_input(ep))?;
             Node::Pod(i)

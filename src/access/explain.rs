@@ -13,9 +13,8 @@ use super::holdings::{Difference, HeldRule, Holdings};
 use super::paths::{Route, RouteStep};
 use super::query::Resource;
 use super::who_can::{Adjustment, Answer, Question};
-use crate::pods::exposure::PodExposure;
 use crate::rbac::{Rbac, Scope, SubjectId};
-use crate::snapshot::ObjectKey;
+use crate::snapshot::{ObjectKey, Pod};
 
 /// Any object a route passes through.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
@@ -171,8 +170,8 @@ pub struct Namer<'a, 's> {
     pub rbac: &'a Rbac<'s>,
     /// The graph.
     pub graph: &'a AccessGraph,
-    /// Every pod's exposure, in snapshot order.
-    pub exposures: &'a [PodExposure<'s>],
+    /// The snapshot's pods (a graph's `Node::Pod` is an index into them).
+    pub pods: &'s [Pod],
 }
 
 impl Namer<'_, '_> {
@@ -231,7 +230,7 @@ impl Namer<'_, '_> {
                 n
             }
             Node::Pod(i) => {
-                let m = &self.exposures[*i].pod.metadata;
+                let m = &self.pods[*i].metadata;
                 NodeRef::new(
                     "Pod",
                     m.name.clone().unwrap_or_default(),

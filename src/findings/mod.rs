@@ -26,7 +26,7 @@ use crate::access::Access;
 use crate::access::explain::{GroundView, Origin, PathView};
 use crate::access::matching::Grounds;
 use crate::cores;
-use crate::pods::exposure::{self, PodExposure};
+use crate::pods::exposure;
 use crate::rating::{self, RatedTarget, Ratings};
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, ObjectKey, Snapshot};
@@ -451,8 +451,6 @@ pub struct Context<'a, 's> {
     pub template: &'a Template,
     /// Who holds which risks.
     pub access: &'a Access<'s>,
-    /// What each pod exposes, in snapshot order.
-    pub exposures: &'a [PodExposure<'s>],
     /// How severe each grant is, and what subjects, pods and nodes are worth.
     pub ratings: &'a Ratings,
     /// Privileged namespaces.
@@ -513,7 +511,7 @@ impl Context<'_, '_> {
 /// threshold. All of it is worked out before any check runs, from the
 /// model alone: no check can see another's findings.
 pub struct Model<'m, 'c, 'a, 's> {
-    /// Snapshot, access, exposures and ratings.
+    /// Snapshot, access and ratings.
     pub cx: &'c Context<'a, 's>,
     /// What each ServiceAccount's token is worth.
     pub risks: &'m pods::TokenRisks<'c, 'a, 's>,
@@ -577,13 +575,12 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
         rbac: &access.rbac,
         template,
         access: &access,
-        exposures: &exposures,
         ratings: &ratings,
         privileged: &privileged,
     };
     let threshold = options.hot_threshold;
     let risks = pods::TokenRisks::new(&cx);
-    let pod_views = pods::views(&cx, &risks, threshold);
+    let pod_views = pods::views(exposures, &risks, threshold);
     let model = Model {
         cx: &cx,
         risks: &risks,
@@ -662,7 +659,7 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
         // Millions of small allocations; freeing them one by one took a
         // twentieth of a 100,000-pod scan.
         std::mem::forget(risks);
-        std::mem::forget((ratings, access, exposures));
+        std::mem::forget((ratings, access));
     } else {
         drop(risks);
     }

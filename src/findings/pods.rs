@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::{Code, Context, Evidence, Finding, FindingScope, Model, Sink, subjects};
 use crate::access::Access;
 use crate::pods::amplifiers::Amplifier;
+use crate::pods::exposure::PodExposure;
 use crate::pods::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
 use crate::pods::{ContainerRef, service_account_name};
 use crate::rating::{RatedRisk, raise};
@@ -449,21 +450,21 @@ fn token_risk(
     }
 }
 
-/// Builds the view of every pod, in snapshot order (on every core).
+/// Builds the view of every pod, in snapshot order (on every core), from
+/// the pods' exposures: their tokens and amplifiers move into the views.
 pub fn views(
-    cx: &Context<'_, '_>,
+    exposures: Vec<PodExposure<'_>>,
     risks: &TokenRisks<'_, '_, '_>,
     threshold: Severity,
 ) -> Vec<PodView> {
-    crate::cores::map(cx.exposures, 1024, |x| {
+    crate::cores::map_owned(exposures, 1024, |x| {
         let pod = x.pod;
-        let tokens: Vec<TokenView> = x
-            .tokens
-            .exposures
-            .iter()
-            .map(|e| TokenView {
-                risk: risks.of(&e.service_account),
-                exposure: e.clone(),
+        let escapes = x.escapes();
+        let node = x.node().map(str::to_string);
+        let tokens: Vec<TokenView> = (x.tokens.exposures.into_iter())
+            .map(|exposure| TokenView {
+                risk: risks.of(&exposure.service_account),
+                exposure,
             })
             .collect();
         let token_severity = tokens
@@ -471,11 +472,11 @@ pub fn views(
             .filter(|t| t.exposure.api_access)
             .filter_map(|t| t.risk.severity)
             .max();
-        let severity = token_severity.map(|s| if x.escapes() { raise(s) } else { s });
+        let severity = token_severity.map(|s| if escapes { raise(s) } else { s });
         PodView {
             namespace: pod.metadata.namespace.clone().unwrap_or_default(),
             name: pod.metadata.name.clone().unwrap_or_default(),
-            node: x.node().map(str::to_string),
+            node,
             phase: pod.status.as_ref().and_then(|s| s.phase.clone()),
             owner: owner(pod),
             service_account: ServiceAccountRef {
@@ -484,8 +485,8 @@ pub fn views(
             },
             automount: x.tokens.automount,
             tokens,
-            unclassified_secrets: x.tokens.unclassified.clone(),
-            amplifiers: x.amplifiers.clone(),
+            unclassified_secrets: x.tokens.unclassified,
+            amplifiers: x.amplifiers,
             token_severity,
             severity,
             hot: token_severity.is_some_and(|s| s >= threshold),

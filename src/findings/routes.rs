@@ -47,7 +47,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     let namer = Namer {
         rbac: cx.rbac,
         graph,
-        exposures: cx.exposures,
+        pods: &cx.snapshot.pods,
     };
     let routes: Vec<Route> = toward
         .sources(graph, None)
@@ -67,7 +67,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
         let (subject, pod) = match graph.node_at(source) {
             Node::Subject(s) => (Some(s.clone()), None),
             Node::Pod(i) => {
-                let m = &cx.exposures[*i].pod.metadata;
+                let m = &cx.snapshot.pods[*i].metadata;
                 (
                     None,
                     Some(ObjectKey {

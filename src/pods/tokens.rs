@@ -41,7 +41,7 @@ pub const TOKEN_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccoun
 /// Name prefix of the volume admission injects.
 pub const INJECTED_VOLUME_PREFIX: &str = "kube-api-access-";
 /// The annotation of mirror pods (static pods as the API server shows them).
-pub const MIRROR_POD_ANNOTATION: &str = "kubernetes.io/config.mirror";
+pub use crate::snapshot::pod::MIRROR_POD_ANNOTATION;
 /// The key of a legacy token Secret that holds the token.
 const TOKEN_KEY: &str = "token";
 

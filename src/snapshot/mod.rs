@@ -6,7 +6,7 @@
 
 pub mod pod;
 
-pub use pod::Pod;
+pub use pod::{Pod, PodMeta};
 
 use std::collections::BTreeMap;
 
@@ -146,32 +146,68 @@ impl Object {
         }
     }
 
-    /// The object's metadata, to change.
-    pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        match self {
+    /// The object's annotations, to change (a Pod keeps none).
+    pub fn annotations_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        let meta = match self {
             Object::ClusterRole(o) => &mut o.metadata,
             Object::ClusterRoleBinding(o) => &mut o.metadata,
             Object::Role(o) => &mut o.metadata,
             Object::RoleBinding(o) => &mut o.metadata,
             Object::ServiceAccount(o) => &mut o.metadata,
-            Object::Pod(o) => &mut o.metadata,
+            Object::Pod(_) => return None,
             Object::Namespace(o) => &mut o.metadata,
             Object::Secret(o) => &mut o.metadata,
+        };
+        meta.annotations.as_mut()
+    }
+
+    /// The object's `metadata.namespace` and `metadata.name`, as given.
+    pub fn names(&self) -> Names<'_> {
+        match self {
+            Object::ClusterRole(o) => Names::of(&o.metadata),
+            Object::ClusterRoleBinding(o) => Names::of(&o.metadata),
+            Object::Role(o) => Names::of(&o.metadata),
+            Object::RoleBinding(o) => Names::of(&o.metadata),
+            Object::ServiceAccount(o) => Names::of(&o.metadata),
+            Object::Pod(o) => Names::of_pod(o),
+            Object::Namespace(o) => Names::of(&o.metadata),
+            Object::Secret(o) => Names::of(&o.metadata),
+        }
+    }
+}
+
+/// An object's `metadata.namespace` and `metadata.name`, as given (either
+/// may be missing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names<'o> {
+    /// `metadata.namespace`.
+    pub namespace: Option<&'o str>,
+    /// `metadata.name`.
+    pub name: Option<&'o str>,
+}
+
+impl<'o> Names<'o> {
+    /// The names in an object's metadata.
+    pub fn of(meta: &ObjectMeta) -> Names<'_> {
+        Names {
+            namespace: meta.namespace.as_deref(),
+            name: meta.name.as_deref(),
         }
     }
 
-    /// The object's metadata.
-    pub fn metadata(&self) -> &ObjectMeta {
-        match self {
-            Object::ClusterRole(o) => &o.metadata,
-            Object::ClusterRoleBinding(o) => &o.metadata,
-            Object::Role(o) => &o.metadata,
-            Object::RoleBinding(o) => &o.metadata,
-            Object::ServiceAccount(o) => &o.metadata,
-            Object::Pod(o) => &o.metadata,
-            Object::Namespace(o) => &o.metadata,
-            Object::Secret(o) => &o.metadata,
+    /// The names in a pod's metadata.
+    pub fn of_pod(pod: &Pod) -> Names<'_> {
+        Names {
+            namespace: pod.metadata.namespace.as_deref(),
+            name: pod.metadata.name.as_deref(),
         }
+    }
+
+    /// The object's (namespace, name) within its kind: cluster-scoped kinds
+    /// ignore a stray namespace.
+    fn identity(self, namespaced: bool) -> (&'o str, &'o str) {
+        let namespace = if namespaced { self.namespace } else { None };
+        (namespace.unwrap_or_default(), self.name.unwrap_or_default())
     }
 }
 
@@ -429,7 +465,7 @@ impl SnapshotBuilder {
             Object::Secret(secret) => Object::Secret(sanitize_secret(secret)),
             other => other,
         };
-        if let Some(a) = object.metadata_mut().annotations.as_mut() {
+        if let Some(a) = object.annotations_mut() {
             a.remove(LAST_APPLIED_ANNOTATION);
         }
         let s = &mut self.snapshot;
@@ -459,20 +495,24 @@ impl SnapshotBuilder {
     /// once (its last copy).
     pub fn build(self) -> Built {
         let mut s = self.snapshot;
-        let duplicates = settle(&mut s.cluster_roles, Kind::ClusterRole, |o| &o.metadata)
-            + settle(
-                &mut s.cluster_role_bindings,
-                Kind::ClusterRoleBinding,
-                |o| &o.metadata,
-            )
-            + settle(&mut s.roles, Kind::Role, |o| &o.metadata)
-            + settle(&mut s.role_bindings, Kind::RoleBinding, |o| &o.metadata)
-            + settle(&mut s.service_accounts, Kind::ServiceAccount, |o| {
-                &o.metadata
+        let duplicates = settle(&mut s.cluster_roles, Kind::ClusterRole, |o| {
+            Names::of(&o.metadata)
+        }) + settle(
+            &mut s.cluster_role_bindings,
+            Kind::ClusterRoleBinding,
+            |o| Names::of(&o.metadata),
+        ) + settle(&mut s.roles, Kind::Role, |o| Names::of(&o.metadata))
+            + settle(&mut s.role_bindings, Kind::RoleBinding, |o| {
+                Names::of(&o.metadata)
             })
-            + settle(&mut s.pods, Kind::Pod, |o| &o.metadata)
-            + settle(&mut s.namespaces, Kind::Namespace, |o| &o.metadata)
-            + settle(&mut s.secrets, Kind::Secret, |o| &o.metadata);
+            + settle(&mut s.service_accounts, Kind::ServiceAccount, |o| {
+                Names::of(&o.metadata)
+            })
+            + settle(&mut s.pods, Kind::Pod, Names::of_pod)
+            + settle(&mut s.namespaces, Kind::Namespace, |o| {
+                Names::of(&o.metadata)
+            })
+            + settle(&mut s.secrets, Kind::Secret, |o| Names::of(&o.metadata));
         Built {
             snapshot: s,
             duplicates,
@@ -480,25 +520,14 @@ impl SnapshotBuilder {
     }
 }
 
-/// An object's (namespace, name) within its kind: cluster-scoped kinds
-/// ignore a stray namespace.
-fn identity(meta: &ObjectMeta, namespaced: bool) -> (&str, &str) {
-    let namespace = if namespaced {
-        meta.namespace.as_deref().unwrap_or_default()
-    } else {
-        ""
-    };
-    (namespace, meta.name.as_deref().unwrap_or_default())
-}
-
 /// Sorts `items` (of `kind`, in the order added) by identity and keeps the
 /// last added of each; returns how many earlier copies were dropped.
-fn settle<T>(items: &mut Vec<T>, kind: Kind, meta: fn(&T) -> &ObjectMeta) -> usize {
+fn settle<T>(items: &mut Vec<T>, kind: Kind, names: fn(&T) -> Names<'_>) -> usize {
     let namespaced = kind.is_namespaced();
-    fn by<T>(meta: fn(&T) -> &ObjectMeta, namespaced: bool, item: &T) -> (&str, &str) {
-        identity(meta(item), namespaced)
+    fn by<T>(names: fn(&T) -> Names<'_>, namespaced: bool, item: &T) -> (&str, &str) {
+        names(item).identity(namespaced)
     }
-    let key = |item| by(meta, namespaced, item);
+    let key = |item| by(names, namespaced, item);
     if items.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
         // What doubling left unused is given back.
         items.shrink_to_fit();
@@ -525,7 +554,7 @@ fn settle<T>(items: &mut Vec<T>, kind: Kind, meta: fn(&T) -> &ObjectMeta) -> usi
 /// The identity of an object.
 pub fn key_of(object: &Object) -> ObjectKey {
     let kind = object.kind();
-    let (namespace, name) = identity(object.metadata(), kind.is_namespaced());
+    let (namespace, name) = object.names().identity(kind.is_namespaced());
     ObjectKey {
         kind,
         namespace: namespace.to_string(),

@@ -16,16 +16,20 @@ use k8s_openapi::api::core::v1::{
     Capabilities, HostPathVolumeSource, SecretEnvSource, SecretKeySelector, SecretProjection,
     SecretVolumeSource, ServiceAccountTokenProjection,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+
+/// The annotation the kubelet puts on the mirror of a static pod.
+pub const MIRROR_POD_ANNOTATION: &str = "kubernetes.io/config.mirror";
 
 /// A Pod: metadata, the spec fields the analysis reads, and its phase.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Pod {
-    /// `metadata`: name, namespace, uid and owner references only (labels,
-    /// annotations and the rest are skipped).
-    #[serde(default, deserialize_with = "pod_metadata")]
-    pub metadata: ObjectMeta,
+    /// `metadata`: name, namespace, uid and owner references only.
+    #[serde(default)]
+    pub metadata: PodMeta,
     /// `spec`.
     #[serde(default)]
     pub spec: Option<PodSpec>,
@@ -53,29 +57,76 @@ impl Serialize for Pod {
     }
 }
 
-/// The metadata of a pod that the analysis reads.
-#[derive(Deserialize)]
+/// A pod's `metadata`: the fields the analysis reads (labels, every other
+/// annotation and the rest are skipped). It serializes like k8s-openapi's
+/// `ObjectMeta` with only these fields set, in the same order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PodMetadata {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    uid: Option<String>,
-    #[serde(default)]
-    owner_references: Option<Vec<OwnerReference>>,
+pub struct PodMeta {
+    /// `annotations`: only [`MIRROR_POD_ANNOTATION`] (a static pod's mirror
+    /// gets no token), the others are skipped unread.
+    #[serde(
+        default,
+        deserialize_with = "mirror_annotation",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `namespace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// `ownerReferences`: the controlling owner names the pod in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_references: Option<Vec<OwnerReference>>,
+    /// `uid`: set once the API server has admitted the pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
 }
 
-fn pod_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
-    let m = PodMetadata::deserialize(d)?;
-    Ok(ObjectMeta {
-        name: m.name,
-        namespace: m.namespace,
-        uid: m.uid,
-        owner_references: m.owner_references,
-        ..ObjectMeta::default()
-    })
+/// The annotations map with only [`MIRROR_POD_ANNOTATION`] kept (`None`
+/// without it); every other value is skipped unread.
+fn mirror_annotation<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    struct Mirror;
+    impl<'de> serde::de::Visitor<'de> for Mirror {
+        type Value = Option<BTreeMap<String, String>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of annotations")
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut kept = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == MIRROR_POD_ANNOTATION {
+                    let value: String = map.next_value()?;
+                    kept = Some(BTreeMap::from([(key, value)]));
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(kept)
+        }
+    }
+    d.deserialize_option(Mirror)
 }
 
 /// `spec`: who the pod runs as, where, with what, and its containers.
@@ -365,6 +416,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn of_a_pods_annotations_only_the_mirror_one_is_kept() {
+        let annotations = |meta: &str| {
+            let json = format!(r#"{{"metadata":{meta}}}"#);
+            serde_json::from_str::<Pod>(&json)
+                .unwrap()
+                .metadata
+                .annotations
+        };
+        assert_eq!(annotations("{}"), None);
+        assert_eq!(annotations(r#"{"annotations":null}"#), None);
+        assert_eq!(annotations(r#"{"annotations":{"a":"1","b":"2"}}"#), None);
+        let mirror = annotations(r#"{"annotations":{"a":"1","kubernetes.io/config.mirror":"h"}}"#);
+        assert_eq!(
+            mirror,
+            Some(BTreeMap::from([(MIRROR_POD_ANNOTATION.into(), "h".into())]))
+        );
+        // Not a map: an error, as for any other field of the wrong type.
+        let wrong = serde_json::from_str::<Pod>(r#"{"metadata":{"annotations":[1]}}"#);
+        assert!(wrong.is_err());
+    }
+
+    #[test]
     fn a_pod_keeps_what_the_analysis_reads_and_drops_the_rest() {
         let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n",
             "labels":{"app":"a"},"annotations":{"x":"y"},"uid":"u1","generateName":"p-"},
@@ -413,7 +486,7 @@ mod tests {
         assert_eq!(sources.unwrap().len(), 1);
         assert!(sources.unwrap()[0].service_account_token.is_some());
         assert_eq!(pod.metadata.uid.as_deref(), Some("u1"));
-        assert!(pod.metadata.labels.is_none() && pod.metadata.annotations.is_none());
+        assert!(pod.metadata.annotations.is_none());
         let back = serde_json::to_value(&pod).unwrap();
         assert_eq!(back["apiVersion"], "v1");
         assert_eq!(back["kind"], "Pod");

@@ -179,6 +179,55 @@ fn automount_pod_setting_wins_over_the_service_account_and_defaults_to_on() {
 }
 
 #[test]
+fn a_static_pods_mirror_gets_no_token_and_keeps_only_that_annotation() {
+    // The kubelet's mirror of a static pod, as the API server stores it:
+    // admission never gives it a token, whatever its ServiceAccount says.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mirror.yaml");
+    std::fs::write(
+        &path,
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: etcd-node-1
+  namespace: kube-system
+  uid: 5a1f
+  annotations:
+    kubernetes.io/config.hash: 9b2c
+    kubernetes.io/config.mirror: 9b2c
+    example.com/note: fixture-annotation-value-never-printed
+spec:
+  nodeName: node-1
+  containers:
+  - name: etcd
+    image: registry.k8s.io/etcd:3.5
+status:
+  phase: Running
+"#,
+    )
+    .unwrap();
+    let file = path.to_string_lossy().into_owned();
+    let r = run(&["scan", "-f", &file, "-o", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let report = r.json();
+    let p = pod(&report, "etcd-node-1");
+    assert_eq!(
+        p["automount"],
+        json!({"enabled": false, "decidedBy": "mirror-pod", "outcome": "disabled"})
+    );
+    assert!(tokens(p).is_empty());
+    // A snapshot keeps the mirror annotation, and no other.
+    let r = run(&["dump", "-f", &file, "-o", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_no_secret_value(&r.stdout, "the dump");
+    let dumped = r.json();
+    assert_eq!(
+        dumped["items"][0]["metadata"]["annotations"],
+        json!({"kubernetes.io/config.mirror": "9b2c"})
+    );
+}
+
+#[test]
 fn only_containers_that_mount_the_token_read_it_init_and_ephemeral_included() {
     let r = report("scan", true, &[]);
     let p = pod(&r, "injected");

@@ -255,15 +255,15 @@ impl Loader {
             object: label(),
             message: e.message,
         })?;
-        let meta = object.metadata();
-        if meta.name.as_deref().unwrap_or("").is_empty() {
+        let names = object.names();
+        if names.name.unwrap_or("").is_empty() {
             return Err(SourceError::InvalidObject {
                 location: location(),
                 object: label(),
                 message: "metadata.name is missing".into(),
             });
         }
-        if k.is_namespaced() && meta.namespace.as_deref().unwrap_or("").is_empty() {
+        if k.is_namespaced() && names.namespace.unwrap_or("").is_empty() {
             return Err(SourceError::InvalidObject {
                 location: location(),
                 object: label(),

@@ -116,8 +116,7 @@ pub async fn list_kind(
         Kind::Pod => {
             // Decoded straight into the snapshot's slim Pod.
             let path = k8s_openapi::api::core::v1::Pod::url_path(&(), None);
-            l.list(&path, ACCEPT_JSON, |mut p: crate::snapshot::Pod| {
-                p.metadata.managed_fields = None;
+            l.list(&path, ACCEPT_JSON, |p: crate::snapshot::Pod| {
                 Object::Pod(Box::new(p))
             })
             .await
