@@ -17,7 +17,7 @@ use crate::rbac::{BindingId, Rbac, RoleId};
 use crate::template::Template;
 
 /// One effective rule of a role granting one probe of a requirement.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Hit<'s> {
     /// Index of the rule in the role's effective rules.
     pub rule: usize,
@@ -29,16 +29,37 @@ pub struct Hit<'s> {
     pub namespaced: bool,
 }
 
-/// For one role: `hits[risk rule][requirement]`.
+/// For one role: its hits of each requirement of each risk rule. Most
+/// roles hit few of the template's rules (many none): only those are kept,
+/// in one list.
 #[derive(Debug, Clone, Default)]
 pub struct RoleProfile<'s> {
-    hits: Vec<Vec<Vec<Hit<'s>>>>,
+    /// Every hit, by risk rule, then requirement, then probe and rule.
+    hits: Vec<Hit<'s>>,
+    /// `(risk rule, requirement, end)`: the hits of that requirement run
+    /// up to `end` in `hits` (from the end of the entry before), in order.
+    spans: Vec<(usize, usize, usize)>,
 }
 
-impl RoleProfile<'_> {
+impl<'s> RoleProfile<'s> {
     /// Whether the role matches anything at all of risk rule `risk` (cheap pre-check).
     pub fn touches(&self, risk: usize) -> bool {
-        self.hits[risk].iter().any(|h| !h.is_empty())
+        let at = self.spans.partition_point(|&(r, _, _)| r < risk);
+        self.spans.get(at).is_some_and(|&(r, _, _)| r == risk)
+    }
+
+    /// The role's hits of requirement `requirement` of risk rule `risk`,
+    /// by probe, then rule.
+    pub fn hits(&self, risk: usize, requirement: usize) -> &[Hit<'s>] {
+        let key = (risk, requirement);
+        let at = self.spans.partition_point(|&(r, q, _)| (r, q) < key);
+        match self.spans.get(at) {
+            Some(&(r, q, end)) if (r, q) == key => {
+                let start = at.checked_sub(1).map_or(0, |i| self.spans[i].2);
+                &self.hits[start..end]
+            }
+            _ => &[],
+        }
     }
 }
 
@@ -102,29 +123,35 @@ impl<'t, 's> Profiler<'t, 's> {
     /// role's rules that grant one of its probes, by probe then rule.
     pub fn profile(&mut self, rbac: &Rbac<'s>, role: RoleId) -> RoleProfile<'s> {
         let template = self.template;
-        let mut hits: Vec<Vec<Vec<Hit<'s>>>> = template
-            .rules
-            .iter()
-            .map(|r| vec![Vec::new(); r.requires.len()])
-            .collect();
+        let mut keyed: Vec<(usize, usize, Hit<'s>)> = Vec::new();
         for (ri, eff) in rbac.role(role).rules.iter().enumerate() {
             let cached = self
                 .by_rule
                 .entry(std::ptr::from_ref(eff.rule))
                 .or_insert_with(|| Self::rule_hits(template, eff.rule));
-            for h in cached.iter() {
-                hits[h.risk][h.requirement].push(Hit {
+            keyed.extend(cached.iter().map(|h| {
+                let hit = Hit {
                     rule: ri,
                     probe: h.probe,
                     names: h.names,
                     namespaced: h.namespaced,
-                });
+                };
+                (h.risk, h.requirement, hit)
+            }));
+        }
+        // Stable: hits of one rule and probe keep the order found.
+        keyed.sort_by_key(|&(risk, requirement, h)| (risk, requirement, h.probe, h.rule));
+        let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, &(risk, requirement, _)) in keyed.iter().enumerate() {
+            match spans.last_mut() {
+                Some((r, q, end)) if (*r, *q) == (risk, requirement) => *end = i + 1,
+                _ => spans.push((risk, requirement, i + 1)),
             }
         }
-        for requirement in hits.iter_mut().flatten() {
-            requirement.sort_by_key(|h| (h.probe, h.rule));
+        RoleProfile {
+            hits: keyed.into_iter().map(|(_, _, h)| h).collect(),
+            spans,
         }
-        RoleProfile { hits }
     }
 }
 
@@ -217,7 +244,7 @@ pub fn satisfy<'s>(
         let mut full = Vec::new();
         let mut named = Vec::new();
         for src in sources {
-            for hit in &profiles[src.role.0].hits[risk][qi] {
+            for hit in profiles[src.role.0].hits(risk, qi) {
                 if !src.cluster_wide && !hit.namespaced {
                     continue;
                 }
@@ -304,6 +331,56 @@ mod tests {
             }],
             &profiles,
         )
+    }
+
+    /// A role's profile lists, for each requirement of each risk rule, what
+    /// the role's rules grant of it: the same as asking every rule in turn.
+    #[test]
+    fn a_profile_holds_each_rules_hits_of_each_requirement_and_nothing_else() {
+        let narrow = "- {apiGroups: [''], resources: [secrets, pods/exec], verbs: [get, create]}\n- {apiGroups: [''], resources: [secrets], resourceNames: [a], verbs: [list]}";
+        let t = Template::builtin();
+        let touched = |rules_yaml: &str| {
+            let snap = snapshot(rules_yaml);
+            let rbac = Rbac::resolve(&snap);
+            let profile = Profiler::new(&t).profile(&rbac, RoleId(0));
+            let rules = &rbac.role(RoleId(0)).rules;
+            let mut touched = 0;
+            for (risk, rule) in t.rules.iter().enumerate() {
+                let mut any = false;
+                for requirement in 0..rule.requires.len() {
+                    // Each rule asked on its own, by probe then rule.
+                    let mut want: Vec<(usize, usize, bool)> = Vec::new();
+                    for (ri, eff) in rules.iter().enumerate() {
+                        for h in Profiler::rule_hits(&t, eff.rule) {
+                            if (h.risk, h.requirement) == (risk, requirement) {
+                                want.push((h.probe, ri, h.names.is_some()));
+                            }
+                        }
+                    }
+                    want.sort();
+                    let got: Vec<(usize, usize, bool)> = (profile.hits(risk, requirement).iter())
+                        .map(|h| (h.probe, h.rule, h.names.is_some()))
+                        .collect();
+                    assert_eq!(got, want, "{} requirement {requirement}", rule.id);
+                    any |= !want.is_empty();
+                }
+                assert_eq!(profile.touches(risk), any, "{}", rule.id);
+                touched += usize::from(any);
+            }
+            assert!(!profile.touches(t.rules.len()));
+            assert!(profile.hits(t.rules.len(), 0).is_empty());
+            touched
+        };
+        let some = touched(narrow);
+        assert!(some > 0 && some < t.rules.len(), "{some}");
+        // With a full wildcard, every risk rule.
+        let everything =
+            format!("{narrow}\n- {{apiGroups: ['*'], resources: ['*'], verbs: ['*']}}");
+        assert_eq!(touched(&everything), t.rules.len());
+        assert_eq!(
+            touched("- {apiGroups: [''], resources: [events], verbs: [get]}"),
+            0
+        );
     }
 
     #[test]
