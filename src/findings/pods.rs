@@ -26,12 +26,7 @@ use crate::rbac::SubjectId;
 use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
 
-/// ServiceAccount annotations that federate its token with a cloud identity.
-pub const CLOUD_IDENTITY_ANNOTATIONS: [(&str, &str); 3] = [
-    ("aws", "eks.amazonaws.com/role-arn"),
-    ("gcp", "iam.gke.io/gcp-service-account"),
-    ("azure", "azure.workload.identity/client-id"),
-];
+pub use crate::snapshot::service_account::CLOUD_IDENTITY_ANNOTATIONS;
 
 /// A cloud identity a ServiceAccount's token can be exchanged for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]

@@ -6,9 +6,7 @@
 use foldhash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::ServiceAccount;
-
-use crate::snapshot::Pod;
+use crate::snapshot::{Pod, ServiceAccount};
 
 use super::amplifiers::{self, Amplifier};
 use super::service_account_name;

@@ -27,13 +27,14 @@ use foldhash::HashMap;
 use std::collections::BTreeMap;
 
 use crate::snapshot::pod::VolumeMount;
-use k8s_openapi::api::core::v1::{KeyToPath, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{KeyToPath, Secret};
 use serde::Serialize;
 
 use super::{ContainerKind, ContainerRef, ContainerView, containers, service_account_name};
 use crate::rbac::SubjectId;
 use crate::snapshot::{
-    Kind, Pod, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Snapshot,
+    Kind, Pod, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, ServiceAccount,
+    Snapshot,
 };
 
 /// Where admission mounts the token.

@@ -4,13 +4,16 @@
 //! A snapshot is plain data. Building one de-duplicates objects by identity and
 //! sorts them, so every later stage sees them in one deterministic order.
 
+mod annotations;
 pub mod pod;
+pub mod service_account;
 
 pub use pod::{Pod, PodMeta};
+pub use service_account::{AccountMeta, ServiceAccount};
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Namespace, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
@@ -153,7 +156,7 @@ impl Object {
             Object::ClusterRoleBinding(o) => &mut o.metadata,
             Object::Role(o) => &mut o.metadata,
             Object::RoleBinding(o) => &mut o.metadata,
-            Object::ServiceAccount(o) => &mut o.metadata,
+            Object::ServiceAccount(o) => return o.metadata.annotations.as_mut(),
             Object::Pod(_) => return None,
             Object::Namespace(o) => &mut o.metadata,
             Object::Secret(o) => &mut o.metadata,
@@ -169,7 +172,7 @@ impl Object {
             Object::Role(o) => Names::of(&o.metadata),
             Object::RoleBinding(o) => Names::of(&o.metadata),
             Object::ServiceAccount(o) => Names::of(&o.metadata),
-            Object::Pod(o) => Names::of_pod(o),
+            Object::Pod(o) => Names::of(&o.metadata),
             Object::Namespace(o) => Names::of(&o.metadata),
             Object::Secret(o) => Names::of(&o.metadata),
         }
@@ -186,20 +189,51 @@ pub struct Names<'o> {
     pub name: Option<&'o str>,
 }
 
-impl<'o> Names<'o> {
-    /// The names in an object's metadata.
-    pub fn of(meta: &ObjectMeta) -> Names<'_> {
-        Names {
-            namespace: meta.namespace.as_deref(),
-            name: meta.name.as_deref(),
-        }
+/// Metadata that names an object: k8s-openapi's `ObjectMeta`, and the slim
+/// kinds' own.
+pub trait Named {
+    /// `namespace`.
+    fn namespace(&self) -> Option<&str>;
+    /// `name`.
+    fn name(&self) -> Option<&str>;
+}
+
+impl Named for ObjectMeta {
+    fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
     }
 
-    /// The names in a pod's metadata.
-    pub fn of_pod(pod: &Pod) -> Names<'_> {
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+impl Named for PodMeta {
+    fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+impl Named for AccountMeta {
+    fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+impl<'o> Names<'o> {
+    /// The names in an object's metadata.
+    pub fn of(meta: &'o impl Named) -> Self {
         Names {
-            namespace: pod.metadata.namespace.as_deref(),
-            name: pod.metadata.name.as_deref(),
+            namespace: meta.namespace(),
+            name: meta.name(),
         }
     }
 
@@ -508,7 +542,7 @@ impl SnapshotBuilder {
             + settle(&mut s.service_accounts, Kind::ServiceAccount, |o| {
                 Names::of(&o.metadata)
             })
-            + settle(&mut s.pods, Kind::Pod, Names::of_pod)
+            + settle(&mut s.pods, Kind::Pod, |o| Names::of(&o.metadata))
             + settle(&mut s.namespaces, Kind::Namespace, |o| {
                 Names::of(&o.metadata)
             })

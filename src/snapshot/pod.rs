@@ -17,7 +17,6 @@ use k8s_openapi::api::core::v1::{
     SecretVolumeSource, ServiceAccountTokenProjection,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
@@ -90,43 +89,7 @@ pub struct PodMeta {
 fn mirror_annotation<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<BTreeMap<String, String>>, D::Error> {
-    struct Mirror;
-    impl<'de> serde::de::Visitor<'de> for Mirror {
-        type Value = Option<BTreeMap<String, String>>;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a map of annotations")
-        }
-
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut kept = None;
-            while let Some(key) = map.next_key::<String>()? {
-                if key == MIRROR_POD_ANNOTATION {
-                    let value: String = map.next_value()?;
-                    kept = Some(BTreeMap::from([(key, value)]));
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(kept)
-        }
-    }
-    d.deserialize_option(Mirror)
+    super::annotations::only(d, |key| key == MIRROR_POD_ANNOTATION)
 }
 
 /// `spec`: who the pod runs as, where, with what, and its containers.

@@ -136,13 +136,28 @@ fn decode_errors_never_print_the_value() {
     let json = write(
         &dir,
         "pod.json",
-        r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"p","namespace":"n","creationTimestamp":"hunter2-is-my-password"}}"#,
+        r#"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"p","namespace":"n","creationTimestamp":"hunter2-is-my-password"},"rules":[]}"#,
     );
     let r = run(&["scan", "-f", &json]);
     assert_eq!(r.code, Some(2));
     assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
     assert!(
         r.stderr.contains("metadata.creationTimestamp"),
+        "{}",
+        r.stderr
+    );
+    // A slim kind's field checked, and its value not printed either.
+    let json = write(
+        &dir,
+        "sa.json",
+        r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"p","namespace":"n"},"automountServiceAccountToken":"hunter2-is-my-password"}"#,
+    );
+    let r = run(&["scan", "-f", &json]);
+    assert_eq!(r.code, Some(2));
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("ServiceAccount n/p: automountServiceAccountToken: invalid type"),
         "{}",
         r.stderr
     );

@@ -349,8 +349,8 @@ mod tests {
         items[10] =
             r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"a"}}"#
                 .into();
-        // A later copy of sa-20 with a label replaces the first.
-        items.push(r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"sa-20","namespace":"a","labels":{"copy":"2"}}}"#.into());
+        // A later copy of sa-20, with automount off, replaces the first.
+        items.push(r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"sa-20","namespace":"a"},"automountServiceAccountToken":false}"#.into());
         let text = format!(
             "{{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[\n{}\n]}}",
             items.join(",\n")
@@ -364,7 +364,7 @@ mod tests {
             .iter()
             .find(|s| s.metadata.name.as_deref() == Some("sa-20"))
             .unwrap();
-        assert_eq!(copy.metadata.labels.as_ref().unwrap()["copy"], "2");
+        assert_eq!(copy.automount_service_account_token, Some(false));
         assert_eq!(loaded.provenance.skipped.get("ConfigMap (v1)"), Some(&1));
         // Two bad items: the first one (line 302: the header is line 1) is the error.
         items[300] = r#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"x","namespace":"a"},"automountServiceAccountToken":"yes"}"#.into();

@@ -112,7 +112,11 @@ pub async fn list_kind(
         Kind::ClusterRoleBinding => l.typed(Object::ClusterRoleBinding).await,
         Kind::Role => l.typed(Object::Role).await,
         Kind::RoleBinding => l.typed(Object::RoleBinding).await,
-        Kind::ServiceAccount => l.typed(Object::ServiceAccount).await,
+        Kind::ServiceAccount => {
+            // Decoded straight into the snapshot's slim ServiceAccount.
+            let path = k8s_openapi::api::core::v1::ServiceAccount::url_path(&(), None);
+            l.list(&path, ACCEPT_JSON, Object::ServiceAccount).await
+        }
         Kind::Pod => {
             // Decoded straight into the snapshot's slim Pod.
             let path = k8s_openapi::api::core::v1::Pod::url_path(&(), None);
