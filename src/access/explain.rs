@@ -335,6 +335,7 @@ impl Namer<'_, '_> {
                     self.rbac.role(g.role).default
                         && g.binding.is_none_or(|b| self.rbac.binding(b).default)
                 }),
+                // No permission grants a pod's step: nothing to be default.
                 _ => true,
             }
         }) && route.steps.iter().any(|s| {
@@ -371,9 +372,11 @@ impl Namer<'_, '_> {
             };
         };
         let (_, _, edge) = self.graph.edge_at(e);
-        let (how, step) = match edge {
-            Edge::MemberOf => (Technique::MemberOf, None),
-            Edge::Step(st) => (st.how, Some(&**st)),
+        let step = edge.step();
+        let step = step.as_deref();
+        let how = match (edge, step) {
+            (_, Some(st)) => st.how,
+            (Edge::MemberOf, None) => Technique::MemberOf,
             _ => unreachable!("routes cost only steps and memberships"),
         };
         let granted_by: Vec<GroundView> = step

@@ -20,6 +20,7 @@
 //! How steps are found is in [`super::abuse`]. Pure: no I/O.
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::collections::hash_map::Entry;
 
@@ -220,6 +221,10 @@ pub enum Edge {
     RefersTo,
     /// Source → what it can gain, and how.
     Step(Box<Step>),
+    /// A step through a pod, granted by no permission: a pod's token, a
+    /// node's pod's token, a pod's escape to its node. There is one per pod
+    /// and token: kept small, made a [`Step`] when one is asked for.
+    Pod(PodStep),
     /// Capability node → one of the objects it stands for (free).
     Then {
         /// The Secret through which a token is read, for Secrets → ServiceAccount.
@@ -227,13 +232,37 @@ pub enum Edge {
     },
 }
 
+/// A step through a pod (see [`Edge::Pod`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodStep {
+    /// [`Technique::PodToken`], [`Technique::NodeToken`] or [`Technique::EscapeToNode`].
+    pub how: Technique,
+    /// The pod, by index in the snapshot's pods.
+    pub pod: u32,
+    /// What makes it possible (a token's source, an amplifier).
+    pub because: Option<Box<str>>,
+}
+
 impl Edge {
+    /// The step the edge takes, if it is one: a pod's step is made whole.
+    pub fn step(&self) -> Option<Cow<'_, Step>> {
+        match self {
+            Edge::Step(st) => Some(Cow::Borrowed(&**st)),
+            Edge::Pod(p) => Some(Cow::Owned(Step {
+                pod: Some(p.pod as usize),
+                because: p.because.as_deref().map(str::to_string),
+                ..Step::implicit(p.how)
+            })),
+            _ => None,
+        }
+    }
+
     /// The cost of the edge in a path: a step or membership costs one, the
     /// expansion of a capability node nothing; the RBAC index is not an
     /// attack edge.
     pub fn cost(&self) -> Option<u32> {
         match self {
-            Edge::MemberOf | Edge::Step(_) => Some(1),
+            Edge::MemberOf | Edge::Step(_) | Edge::Pod(_) => Some(1),
             Edge::Then { .. } => Some(0),
             Edge::NamedIn | Edge::RefersTo => None,
         }
@@ -344,6 +373,19 @@ impl AccessGraph {
     /// Adds a step edge.
     pub(super) fn add_step(&mut self, from: NodeIndex, to: NodeIndex, step: Step) {
         self.graph.add_edge(from, to, Edge::Step(Box::new(step)));
+    }
+
+    /// Adds a step through pod `pod`.
+    fn add_pod_step(
+        &mut self,
+        from: NodeIndex,
+        to: NodeIndex,
+        how: Technique,
+        pod: usize,
+        because: Option<Box<str>>,
+    ) {
+        let pod = u32::try_from(pod).expect("fewer than 2^32 pods");
+        (self.graph).add_edge(from, to, Edge::Pod(PodStep { how, pod, because }));
     }
 
     fn then(&mut self, from: NodeIndex, to: NodeIndex) {
@@ -618,36 +660,16 @@ impl AccessGraph {
                 let sa = *accounts
                     .entry(&e.service_account)
                     .or_insert_with(|| self.node(Node::Subject(e.service_account.subject())));
-                self.add_step(
-                    pod,
-                    sa,
-                    Step {
-                        pod: Some(i),
-                        because: Some(e.source.as_str().to_string()),
-                        ..Step::implicit(Technique::PodToken)
-                    },
-                );
+                let source = Some(e.source.as_str().into());
+                self.add_pod_step(pod, sa, Technique::PodToken, i, source);
                 if let Some(host) = host {
-                    self.add_step(
-                        host,
-                        sa,
-                        Step {
-                            pod: Some(i),
-                            ..Step::implicit(Technique::NodeToken)
-                        },
-                    );
+                    self.add_pod_step(host, sa, Technique::NodeToken, i, None);
                 }
             }
             if let (Some(host), Some(a)) = (host, p.amplifiers.iter().find(|a| a.escape)) {
-                self.add_step(
-                    pod,
-                    host,
-                    Step {
-                        pod: Some(i),
-                        because: Some(format!("{}: {}", a.code.as_str(), a.detail)),
-                        ..Step::implicit(Technique::EscapeToNode)
-                    },
-                );
+                let because = format!("{}: {}", a.code.as_str(), a.detail);
+                let how = Technique::EscapeToNode;
+                self.add_pod_step(pod, host, how, i, Some(because.into()));
             }
         }
     }
