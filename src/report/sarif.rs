@@ -50,9 +50,120 @@ struct Rule {
     properties: Value,
 }
 
+/// A run of the log. A scanned cluster's results are written straight from
+/// the report (a tree of values for each of thousands of results cost ten
+/// times the memory of the log); the others are small trees.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AnyRun<'r> {
+    /// From a report.
+    Scanned(Run<'r>),
+    /// Anything else (a collected cluster, a failed one).
+    Other(Value),
+}
+
+impl AnyRun<'_> {
+    /// Sets `automationDetails`.
+    fn set_automation(&mut self, details: Value) {
+        match self {
+            AnyRun::Scanned(run) => run.automation_details = Some(details),
+            AnyRun::Other(run) => run["automationDetails"] = details,
+        }
+    }
+}
+
+// The typed parts of a log write their fields in the order of their names,
+// as the value trees do.
+
+/// The run of one report.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'r> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    automation_details: Option<Value>,
+    column_kind: &'static str,
+    results: Vec<SarifResult<'r>>,
+    tool: Value,
+}
+
+/// The result of one finding.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'r> {
+    level: &'static str,
+    locations: [ResultLocation; 1],
+    message: Text,
+    partial_fingerprints: Fingerprints<'r>,
+    properties: ResultProperties<'r>,
+    rule_id: &'r str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'r> {
+    #[serde(rename = "rbacscan/v1")]
+    v1: &'r str,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'r> {
+    code: &'r str,
+    severity: &'r str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation {
+    logical_locations: [LogicalLocation; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_column: u64,
+    start_line: u64,
+}
+
+/// The log.
+#[derive(Serialize)]
+struct Log<'r> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: Vec<AnyRun<'r>>,
+    version: &'static str,
+}
+
 /// Writes the report as one SARIF log with one run.
 pub fn write(report: &Report, template: &Template, out: impl Write) -> Result<(), ReportError> {
-    write_log(vec![run(report, template)], out)
+    write_log(vec![AnyRun::Scanned(run(report, template))], out)
 }
 
 /// Writes a fleet as one SARIF log with one run per cluster, each with an
@@ -77,9 +188,11 @@ pub fn write_fleet(
         .iter()
         .map(|m| {
             let mut run = match &m.report {
-                Some(report) => run(report, template),
-                None if m.status != MemberStatus::Failed => collected_run(fleet, &m.name),
-                None => json!({
+                Some(report) => AnyRun::Scanned(run(report, template)),
+                None if m.status != MemberStatus::Failed => {
+                    AnyRun::Other(collected_run(fleet, &m.name))
+                }
+                None => AnyRun::Other(json!({
                     "tool": {"driver": {
                         "name": "rbacscan",
                         "version": fleet.tool.version,
@@ -93,9 +206,9 @@ pub fn write_fleet(
                             "message": {"text": m.error.clone().unwrap_or_default()},
                         }],
                     }],
-                }),
+                })),
             };
-            run["automationDetails"] = json!({"id": format!("rbacscan/{}/", m.name)});
+            run.set_automation(json!({"id": format!("rbacscan/{}/", m.name)}));
             run
         })
         .collect();
@@ -130,14 +243,14 @@ fn collected_run(fleet: &Fleet, cluster: &str) -> Value {
     })
 }
 
-fn write_log(runs: Vec<Value>, out: impl Write) -> Result<(), ReportError> {
+fn write_log(runs: Vec<AnyRun<'_>>, out: impl Write) -> Result<(), ReportError> {
     // Buffered here, so the serializer's small writes are not dynamic calls.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": runs,
-    });
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs,
+        version: "2.1.0",
+    };
     serde_json::to_writer(&mut out, &log)?;
     out.write_all(b"\n")?;
     out.flush()?;
@@ -145,7 +258,7 @@ fn write_log(runs: Vec<Value>, out: impl Write) -> Result<(), ReportError> {
 }
 
 /// One run: the template's rules and every code, and a result per finding.
-fn run(report: &Report, template: &Template) -> Value {
+fn run<'r>(report: &'r Report, template: &Template) -> Run<'r> {
     // The rules: the template's, then every other code, in a stable order.
     let mut rules: Vec<Rule> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
@@ -186,47 +299,60 @@ fn run(report: &Report, template: &Template) -> Value {
         Some(_) => Vec::new(),
         None => report.inputs.sources.iter().collect(),
     };
-    let results: Vec<Value> = report
+    let physical = |uri: String, region: Option<Region>| PhysicalLocation {
+        artifact_location: ArtifactLocation { uri },
+        region,
+    };
+    let results: Vec<SarifResult<'r>> = report
         .findings
         .iter()
         .map(|f| {
             let id = f.rule_id();
-            let mut result = json!({
-                "ruleId": id,
-                "level": level(f.severity),
-                "message": {"text": format!("{}: {}", f.title, f.message)},
-                "partialFingerprints": {"rbacscan/v1": f.fingerprint},
-                "properties": {"severity": f.severity.as_str(), "code": f.code.as_str()},
-            });
-            if let Some(&i) = index.get(id) {
-                result["ruleIndex"] = json!(i);
-            }
-            let object = json!({"kind": "object", "fullyQualifiedName": super::about(f)});
-            let mut location = json!({"logicalLocations": [object]});
             let position = offending(f).and_then(|key| report.inputs.positions.get(&key));
-            if let Some(at) = position {
-                let mut physical = json!({"artifactLocation": {"uri": uri(&at.file)}});
-                if let Some((line, column)) = at.line_column {
-                    physical["region"] = json!({"startLine": line, "startColumn": column});
-                }
-                location["physicalLocation"] = physical;
-            } else if let Some(file) = files.first() {
-                location["physicalLocation"] = json!({"artifactLocation": {"uri": uri(file)}});
+            let physical_location = match (position, files.first()) {
+                (Some(at), _) => Some(physical(
+                    uri(&at.file),
+                    (at.line_column).map(|(start_line, start_column)| Region {
+                        start_column,
+                        start_line,
+                    }),
+                )),
+                (None, Some(file)) => Some(physical(uri(file), None)),
+                (None, None) => None,
+            };
+            SarifResult {
+                level: level(f.severity),
+                locations: [ResultLocation {
+                    logical_locations: [LogicalLocation {
+                        fully_qualified_name: super::about(f),
+                        kind: "object",
+                    }],
+                    physical_location,
+                }],
+                message: Text {
+                    text: format!("{}: {}", f.title, f.message),
+                },
+                partial_fingerprints: Fingerprints { v1: &f.fingerprint },
+                properties: ResultProperties {
+                    code: f.code.as_str(),
+                    severity: f.severity.as_str(),
+                },
+                rule_id: id,
+                rule_index: index.get(id).copied(),
             }
-            result["locations"] = json!([location]);
-            result
         })
         .collect();
-    json!({
-        "tool": {"driver": {
+    Run {
+        automation_details: None,
+        column_kind: "unicodeCodePoints",
+        results,
+        tool: json!({"driver": {
             "name": "rbacscan",
             "version": report.tool.version,
             "semanticVersion": report.tool.version,
             "rules": rules,
-        }},
-        "results": results,
-        "columnKind": "unicodeCodePoints",
-    })
+        }}),
+    }
 }
 
 /// The object a finding asks to change, whose manifest line SARIF points
