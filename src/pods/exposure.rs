@@ -61,62 +61,56 @@ pub fn expose(snapshot: &Snapshot) -> Vec<PodExposure<'_>> {
             )
         })
         .collect();
-    let mut pods: Vec<PodExposure> = snapshot
-        .pods
-        .iter()
-        .map(|pod| {
-            let ns = pod.metadata.namespace.as_deref().unwrap_or("");
-            let sa = sas.get(&(ns, service_account_name(pod))).copied();
-            PodExposure {
-                pod,
-                tokens: tokens::resolve(pod, sa, &secrets),
-                amplifiers: amplifiers::assess(pod),
-            }
-        })
-        .collect();
-    // Tokens the API accepts, per node, for pods that can read the kubelet's directory.
-    let mut on_node: BTreeMap<&str, BTreeSet<ServiceAccountRef>> = BTreeMap::new();
+    // Each pod on its own, on every core.
+    let all: Vec<&Pod> = snapshot.pods.iter().collect();
+    let mut pods: Vec<PodExposure> = crate::cores::map(&all, 1024, |&pod| {
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        let sa = sas.get(&(ns, service_account_name(pod))).copied();
+        PodExposure {
+            pod,
+            tokens: tokens::resolve(pod, sa, &secrets),
+            amplifiers: amplifiers::assess(pod),
+        }
+    });
+    // Tokens the API accepts, per node, for pods that can read the
+    // kubelet's directory: what each such pod gains is worked out first
+    // (on every core), then added.
+    let mut on_node: BTreeMap<&str, BTreeSet<&ServiceAccountRef>> = BTreeMap::new();
     for p in &pods {
-        if let Some(node) = p.pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
-            on_node
-                .entry(node)
-                .or_default()
-                .extend(p.api_tokens().cloned());
+        if let Some(node) = p.node() {
+            on_node.entry(node).or_default().extend(p.api_tokens());
         }
     }
-    for p in &mut pods {
-        if let Some(node) = p.pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
-            add_node_tokens(&mut p.tokens, &p.amplifiers, on_node.get(node));
-        }
+    let gained: Vec<Vec<Exposure>> = crate::cores::map(&pods, 1024, |p| {
+        (p.node().and_then(|node| on_node.get(node)))
+            .map(|tokens| node_tokens(p, tokens))
+            .unwrap_or_default()
+    });
+    drop(on_node);
+    for (p, gained) in pods.iter_mut().zip(gained) {
+        p.tokens.exposures.extend(gained);
     }
     pods
 }
 
-/// Gives a pod that can read the kubelet's directory the tokens of its node.
-fn add_node_tokens(
-    t: &mut PodTokens,
-    amps: &[Amplifier],
-    node_tokens: Option<&BTreeSet<ServiceAccountRef>>,
-) {
-    let Some(node_tokens) = node_tokens else {
-        return;
-    };
-    for a in amps
-        .iter()
-        .filter(|a| a.node_tokens && !a.containers.is_empty())
-    {
-        let volume = a.volume.clone();
-        for sa in node_tokens {
-            let already = t.exposures.iter().any(|e| {
-                &e.service_account == sa && e.api_access && e.source != TokenSource::NodeHostPath
-            });
-            if already {
+/// The tokens of its node that a pod gains when it can read the kubelet's
+/// directory (`node_tokens`: those the API accepts from the node's pods).
+fn node_tokens(p: &PodExposure<'_>, node_tokens: &BTreeSet<&ServiceAccountRef>) -> Vec<Exposure> {
+    let mut gained = Vec::new();
+    // The pod's own tokens the API accepts are not given again.
+    let own: Vec<&ServiceAccountRef> = (p.tokens.exposures.iter())
+        .filter(|e| e.api_access && e.source != TokenSource::NodeHostPath)
+        .map(|e| &e.service_account)
+        .collect();
+    for a in (p.amplifiers.iter()).filter(|a| a.node_tokens && !a.containers.is_empty()) {
+        for &sa in node_tokens {
+            if own.contains(&sa) {
                 continue;
             }
-            t.exposures.push(Exposure {
+            gained.push(Exposure {
                 service_account: sa.clone(),
                 source: TokenSource::NodeHostPath,
-                volume: volume.clone(),
+                volume: a.volume.clone(),
                 secret: None,
                 audience: None,
                 api_access: true,
@@ -125,4 +119,5 @@ fn add_node_tokens(
             });
         }
     }
+    gained
 }
