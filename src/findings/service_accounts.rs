@@ -4,8 +4,7 @@
 //! urgent: an attacker must first get a token; one level lower, unless a
 //! legacy token secret of it holds a token that never expires).
 
-use foldhash::{HashMap, HashMapExt};
-use std::collections::BTreeSet;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::pods::tokens::ServiceAccountRef;
@@ -20,16 +19,16 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     let (cx, risks, pods, threshold) = (m.cx, m.risks, m.pods, m.threshold);
     let out = sink;
     let coverage = &cx.snapshot.coverage;
-    let existing: BTreeSet<ServiceAccountRef> = cx
-        .snapshot
-        .service_accounts
-        .iter()
-        .map(|sa| ServiceAccountRef {
-            namespace: sa.metadata.namespace.clone().unwrap_or_default(),
-            name: sa.metadata.name.clone().unwrap_or_default(),
+    let existing: HashSet<(&str, &str)> = (cx.snapshot.service_accounts.iter())
+        .map(|sa| {
+            let m = &sa.metadata;
+            (
+                m.namespace.as_deref().unwrap_or_default(),
+                m.name.as_deref().unwrap_or_default(),
+            )
         })
         .collect();
-    let mut used: BTreeSet<&ServiceAccountRef> = BTreeSet::new();
+    let mut used: HashSet<&ServiceAccountRef> = HashSet::new();
     let mut runs_as: HashMap<&ServiceAccountRef, usize> = HashMap::new();
     let mut unclassified_in: HashMap<&str, usize> = HashMap::new();
     for p in pods {
@@ -113,7 +112,8 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 baseline: None,
             });
         }
-        if !can_tell_unused || used.contains(&sa) || !existing.contains(&sa) {
+        let exists = existing.contains(&(sa.namespace.as_str(), sa.name.as_str()));
+        if !can_tell_unused || used.contains(&sa) || !exists {
             continue;
         }
         let legacy = legacy_secrets
