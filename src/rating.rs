@@ -178,6 +178,8 @@ impl Worth {
 /// Indexes to find named objects.
 struct Index<'s> {
     subject: HashMap<&'s SubjectId, usize>,
+    /// ServiceAccount subjects by (namespace, name).
+    service_account: HashMap<(&'s str, &'s str), usize>,
     service_accounts_by_name: HashMap<&'s str, Vec<usize>>,
     pods_by_name: HashMap<&'s str, Vec<usize>>,
     token_secrets: HashMap<(&'s str, &'s str), SubjectId>,
@@ -197,10 +199,12 @@ impl<'s> Index<'s> {
         exposures: &[PodExposure<'_>],
     ) -> Index<'s> {
         let mut subject = HashMap::new();
+        let mut service_account = HashMap::new();
         let mut service_accounts_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, s) in access.subjects.iter().enumerate() {
             subject.insert(&s.subject, i);
-            if let SubjectId::ServiceAccount { name, .. } = &s.subject {
+            if let SubjectId::ServiceAccount { namespace, name } = &s.subject {
+                service_account.insert((namespace.as_str(), name.as_str()), i);
                 service_accounts_by_name.entry(name).or_default().push(i);
             }
         }
@@ -249,6 +253,7 @@ impl<'s> Index<'s> {
         });
         Index {
             subject,
+            service_account,
             service_accounts_by_name,
             pods_by_name,
             token_secrets,
@@ -256,8 +261,10 @@ impl<'s> Index<'s> {
             pod_owner: exposures
                 .iter()
                 .map(|p| {
-                    let owners: BTreeSet<&ServiceAccountRef> = p.api_tokens().collect();
-                    match owners.into_iter().collect::<Vec<_>>()[..] {
+                    let mut owners: Vec<&ServiceAccountRef> = p.api_tokens().collect();
+                    owners.sort_unstable();
+                    owners.dedup();
+                    match owners[..] {
                         [one] => Some(one.subject()),
                         _ => None,
                     }
@@ -757,7 +764,10 @@ pub fn rate(
         .iter()
         .map(|p| {
             p.api_tokens()
-                .filter_map(|sa| index.subject.get(&sa.subject()).copied())
+                .filter_map(|sa| {
+                    let key = (sa.namespace.as_str(), sa.name.as_str());
+                    index.service_account.get(&key).copied()
+                })
                 .collect()
         })
         .collect();
