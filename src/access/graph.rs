@@ -751,6 +751,27 @@ mod tests {
     use crate::source::files::Loader;
 
     #[test]
+    fn a_pods_step_is_made_whole_with_its_pod_and_reason() {
+        let edge = Edge::Pod(PodStep {
+            how: Technique::EscapeToNode,
+            pod: 7,
+            because: Some("privileged-container: privileged: true".into()),
+        });
+        let whole = Step {
+            pod: Some(7),
+            because: Some("privileged-container: privileged: true".into()),
+            ..Step::implicit(Technique::EscapeToNode)
+        };
+        assert_eq!(edge.step().as_deref(), Some(&whole));
+        // It costs what the step it stands for costs.
+        let boxed = Edge::Step(Box::new(whole));
+        assert_eq!(edge.cost(), boxed.cost());
+        assert!(matches!(boxed.step(), Some(Cow::Borrowed(_))));
+        assert!(Edge::Then { secret: None }.step().is_none());
+        assert!(Edge::MemberOf.step().is_none());
+    }
+
+    #[test]
     fn bindings_reach_service_accounts_directly_and_through_implicit_groups() {
         let yaml = r#"
 apiVersion: v1
