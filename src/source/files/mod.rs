@@ -314,15 +314,19 @@ impl Loader {
 /// (Forbidden): ...`), when that is what the input holds: what a shell
 /// redirect saves when the command failed.
 fn kubectl_error(text: &str) -> Option<&str> {
-    let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-    [
+    const STARTS: [&str; 3] = [
         "Error from server",
         "error: ",
         "Unable to connect to the server",
-    ]
-    .iter()
-    .any(|p| first.starts_with(p))
-    .then_some(first)
+    ];
+    // The first line is cut out only when it may be one: a big dump is
+    // often one line.
+    let rest = text.trim_start();
+    if !STARTS.iter().any(|p| rest.starts_with(p.trim_end())) {
+        return None;
+    }
+    let first = rest.lines().next()?.trim();
+    STARTS.iter().any(|p| first.starts_with(p)).then_some(first)
 }
 
 /// What a top-level document is.
@@ -862,6 +866,32 @@ mod tests {
             err.starts_with("t.yaml:1:1: this is kubectl's error output"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn kubectls_error_text_is_its_first_line_that_is_not_blank() {
+        let cases = [
+            (
+                "\n  \n  error: the server doesn't have a resource type\nmore\n",
+                Some("error: the server doesn't have a resource type"),
+            ),
+            (
+                "Unable to connect to the server: dial tcp\r\n",
+                Some("Unable to connect to the server: dial tcp"),
+            ),
+            (
+                "Error from server (Forbidden): x  \n",
+                Some("Error from server (Forbidden): x"),
+            ),
+            // The prefix with nothing after it, or not on the first line.
+            ("error:   \n", None),
+            ("apiVersion: v1\nerror: x\n", None),
+            ("errors: x\n", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(kubectl_error(text), want, "{text:?}");
+        }
     }
 
     #[test]
