@@ -265,7 +265,7 @@ impl<'a> Lookup<'a> {
     /// `subjects` are the graph's, sorted; every name is borrowed.
     fn new(
         g: &'a AccessGraph,
-        subjects: &'a [SubjectId],
+        subjects: &[&'a SubjectId],
         snapshot: &'a Snapshot,
         rbac: &'a Rbac<'_>,
         exposures: &'a [PodExposure<'_>],
@@ -298,7 +298,7 @@ impl<'a> Lookup<'a> {
         let mut service_accounts: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut users = Vec::new();
         let mut groups = Vec::new();
-        for s in subjects {
+        for &s in subjects {
             match s {
                 SubjectId::ServiceAccount { namespace, name } => {
                     service_accounts.entry(name).or_default().push(namespace)
@@ -375,7 +375,7 @@ pub(super) fn add_steps(
     rbac: &Rbac<'_>,
     exposures: &[PodExposure<'_>],
 ) {
-    let subjects: Vec<SubjectId> = g.subjects().into_iter().cloned().collect();
+    let subjects: Vec<&SubjectId> = g.subjects();
     let lookup = Lookup::new(g, &subjects, snapshot, rbac, exposures);
     let mut bound_queue: Vec<(RoleId, Scope)> = Vec::new();
     let mut bound_seen: HashSet<(RoleId, Scope)> = HashSet::new();
@@ -384,7 +384,7 @@ pub(super) fn add_steps(
     // group is worked out on its own (on every core), and its steps and
     // roles to bind are taken in group order, as one after the other.
     let groups: Vec<(&SubjectId, &String)> = (subjects.iter())
-        .filter_map(|s| match s {
+        .filter_map(|&s| match s {
             SubjectId::Group { name } => Some((s, name)),
             _ => None,
         })
@@ -418,6 +418,7 @@ pub(super) fn add_steps(
     // graph is the same as one subject after the other would make it.
     let others: Vec<&SubjectId> = subjects
         .iter()
+        .copied()
         .filter(|s| !matches!(s, SubjectId::Group { .. }))
         .collect();
     let chunk = others.len().div_ceil(64).max(1);
