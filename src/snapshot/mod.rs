@@ -149,7 +149,8 @@ impl Object {
         }
     }
 
-    /// The object's annotations, to change (a Pod keeps none).
+    /// The object's annotations, to change (the slim kinds keep only the
+    /// few they read).
     pub fn annotations_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
         let meta = match self {
             Object::ClusterRole(o) => &mut o.metadata,
@@ -157,7 +158,7 @@ impl Object {
             Object::Role(o) => &mut o.metadata,
             Object::RoleBinding(o) => &mut o.metadata,
             Object::ServiceAccount(o) => return o.metadata.annotations.as_mut(),
-            Object::Pod(_) => return None,
+            Object::Pod(o) => return o.metadata.annotations.as_mut(),
             Object::Namespace(o) => &mut o.metadata,
             Object::Secret(o) => &mut o.metadata,
         };
@@ -192,49 +193,29 @@ pub struct Names<'o> {
 /// Metadata that names an object: k8s-openapi's `ObjectMeta`, and the slim
 /// kinds' own.
 pub trait Named {
-    /// `namespace`.
-    fn namespace(&self) -> Option<&str>;
-    /// `name`.
-    fn name(&self) -> Option<&str>;
+    /// Its `namespace` and `name`.
+    fn names(&self) -> Names<'_>;
 }
 
-impl Named for ObjectMeta {
-    fn namespace(&self) -> Option<&str> {
-        self.namespace.as_deref()
-    }
-
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
+/// `Named` for metadata types with `namespace` and `name` fields.
+macro_rules! named {
+    ($($meta:ty),*) => {$(
+        impl Named for $meta {
+            fn names(&self) -> Names<'_> {
+                Names {
+                    namespace: self.namespace.as_deref(),
+                    name: self.name.as_deref(),
+                }
+            }
+        }
+    )*};
 }
-
-impl Named for PodMeta {
-    fn namespace(&self) -> Option<&str> {
-        self.namespace.as_deref()
-    }
-
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-}
-
-impl Named for AccountMeta {
-    fn namespace(&self) -> Option<&str> {
-        self.namespace.as_deref()
-    }
-
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-}
+named!(ObjectMeta, PodMeta, AccountMeta);
 
 impl<'o> Names<'o> {
     /// The names in an object's metadata.
     pub fn of(meta: &'o impl Named) -> Self {
-        Names {
-            namespace: meta.namespace(),
-            name: meta.name(),
-        }
+        meta.names()
     }
 
     /// The object's (namespace, name) within its kind: cluster-scoped kinds
