@@ -20,9 +20,11 @@
 //! How steps are found is in [`super::abuse`]. Pure: no I/O.
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -282,7 +284,10 @@ pub struct Reach {
 #[derive(Debug)]
 pub struct AccessGraph {
     graph: DiGraph<Node, Edge>,
-    index: HashMap<Node, NodeIndex>,
+    /// Each node's index, found by the node's hash: a node is kept once, in
+    /// the graph (a map from node to index held a second copy of each).
+    index: HashTable<NodeIndex>,
+    hasher: foldhash::fast::RandomState,
     /// Every namespace the snapshot mentions, sorted.
     namespaces: BTreeSet<String>,
 }
@@ -316,7 +321,8 @@ impl AccessGraph {
         let edges = 3 * rbac.bindings.len() + 3 * exposures.len();
         let mut g = AccessGraph {
             graph: DiGraph::with_capacity(nodes, edges),
-            index: HashMap::with_capacity(nodes),
+            index: HashTable::with_capacity(nodes),
+            hasher: foldhash::fast::RandomState::default(),
             namespaces: BTreeSet::new(),
         };
         for i in 0..rbac.roles.len() {
@@ -325,7 +331,7 @@ impl AccessGraph {
         for (i, b) in rbac.bindings.iter().enumerate() {
             let node = g.node(Node::Binding(BindingId(i)));
             if let Ok(role) = b.role {
-                let r = g.index[&Node::Role(role)];
+                let r = g.find(&Node::Role(role)).expect("every role has a node");
                 g.graph.add_edge(node, r, Edge::RefersTo);
             }
             for s in &b.subjects {
@@ -361,12 +367,14 @@ impl AccessGraph {
 
     /// The node for `node`, added if absent.
     pub(super) fn node(&mut self, node: Node) -> NodeIndex {
-        match self.index.entry(node) {
+        let (graph, hasher) = (&mut self.graph, &self.hasher);
+        let hash = hasher.hash_one(&node);
+        let entry = self
+            .index
+            .entry(hash, |&i| graph[i] == node, |&i| hasher.hash_one(&graph[i]));
+        match entry {
             Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                let i = self.graph.add_node(e.key().clone());
-                *e.insert(i)
-            }
+            Entry::Vacant(e) => *e.insert(graph.add_node(node)).get(),
         }
     }
 
@@ -399,7 +407,8 @@ impl AccessGraph {
 
     /// The index of a node, if the graph has it.
     pub fn find(&self, node: &Node) -> Option<NodeIndex> {
-        self.index.get(node).copied()
+        let hash = self.hasher.hash_one(node);
+        self.index.find(hash, |&i| self.graph[i] == *node).copied()
     }
 
     /// The node at `i`.
@@ -420,9 +429,7 @@ impl AccessGraph {
 
     /// Every subject in the graph, sorted.
     pub fn subjects(&self) -> Vec<&SubjectId> {
-        let mut v: Vec<&SubjectId> = self
-            .index
-            .keys()
+        let mut v: Vec<&SubjectId> = (self.graph.node_weights())
             .filter_map(|n| match n {
                 Node::Subject(s) => Some(s),
                 _ => None,
@@ -436,10 +443,8 @@ impl AccessGraph {
     /// every user and group some binding names (not those that appear only
     /// as the target of an impersonation).
     pub fn bound_subjects(&self) -> Vec<&SubjectId> {
-        let mut v: Vec<&SubjectId> = self
-            .index
-            .iter()
-            .filter_map(|(n, &i)| match n {
+        let mut v: Vec<&SubjectId> = (self.graph.node_indices())
+            .filter_map(|i| match &self.graph[i] {
                 Node::Subject(s @ SubjectId::ServiceAccount { .. }) => Some(s),
                 Node::Subject(s) => self
                     .graph
@@ -458,7 +463,7 @@ impl AccessGraph {
     pub fn bindings_reaching(&self, subject: &SubjectId) -> Vec<Reach> {
         let mut out = Vec::new();
         let mut named_in = |s: &SubjectId, via: Option<&String>| {
-            let Some(&n) = self.index.get(&Node::Subject(s.clone())) else {
+            let Some(n) = self.find(&Node::Subject(s.clone())) else {
                 return;
             };
             for e in self.graph.edges(n) {
@@ -485,7 +490,7 @@ impl AccessGraph {
 
     /// The bindings that reference a role, in binding order.
     pub fn bindings_of(&self, role: RoleId) -> Vec<BindingId> {
-        let Some(&r) = self.index.get(&Node::Role(role)) else {
+        let Some(r) = self.find(&Node::Role(role)) else {
             return Vec::new();
         };
         let mut v: Vec<BindingId> = self
@@ -502,7 +507,7 @@ impl AccessGraph {
 
     /// The subjects a binding names.
     pub fn subjects_of(&self, binding: BindingId) -> Vec<&SubjectId> {
-        let Some(&b) = self.index.get(&Node::Binding(binding)) else {
+        let Some(b) = self.find(&Node::Binding(binding)) else {
             return Vec::new();
         };
         self.graph
@@ -577,11 +582,9 @@ impl AccessGraph {
                 );
             }
         }
-        let mut sa_nodes: Vec<(&SubjectId, NodeIndex)> = self
-            .index
-            .iter()
-            .filter_map(|(n, i)| match n {
-                Node::Subject(sa @ SubjectId::ServiceAccount { .. }) => Some((sa, *i)),
+        let mut sa_nodes: Vec<(&SubjectId, NodeIndex)> = (self.graph.node_indices())
+            .filter_map(|i| match &self.graph[i] {
+                Node::Subject(sa @ SubjectId::ServiceAccount { .. }) => Some((sa, i)),
                 _ => None,
             })
             .collect();
@@ -676,18 +679,16 @@ impl AccessGraph {
 
     /// Identity → implicit group, towards groups the graph has.
     fn add_memberships(&mut self) {
-        let mut members: Vec<(SubjectId, NodeIndex)> = self
-            .index
-            .iter()
-            .filter_map(|(n, i)| match n {
-                Node::Subject(s) => Some((s.clone(), *i)),
+        let mut members: Vec<(SubjectId, NodeIndex)> = (self.graph.node_indices())
+            .filter_map(|i| match &self.graph[i] {
+                Node::Subject(s) => Some((s.clone(), i)),
                 _ => None,
             })
             .collect();
         members.sort();
         for (s, n) in members {
             for g in s.implicit_groups() {
-                if let Some(&gn) = self.index.get(&Node::Subject(SubjectId::Group { name: g })) {
+                if let Some(gn) = self.find(&Node::Subject(SubjectId::Group { name: g })) {
                     self.graph.add_edge(n, gn, Edge::MemberOf);
                 }
             }
