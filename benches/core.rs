@@ -99,7 +99,8 @@ fn resolve(bencher: divan::Bencher, pods: usize) {
 #[divan::bench(args = sizes())]
 fn token_exposure(bencher: divan::Bencher, pods: usize) {
     let s = snapshot(pods);
-    bencher.bench(|| exposure::expose(divan::black_box(s)));
+    let workloads = s.clone().take_workloads();
+    bencher.bench(|| exposure::expose(divan::black_box(s), &workloads));
 }
 
 /// The access graph: RBAC index, capability nodes and attack steps.
@@ -107,7 +108,7 @@ fn token_exposure(bencher: divan::Bencher, pods: usize) {
 fn access_graph(bencher: divan::Bencher, pods: usize) {
     let s = snapshot(pods);
     let rbac = Rbac::resolve(s);
-    let exposures = exposure::expose(s);
+    let exposures = exposure::expose(s, &s.clone().take_workloads());
     bencher.bench(|| AccessGraph::build(s, &rbac, &exposures));
 }
 
@@ -117,7 +118,7 @@ fn access_graph(bencher: divan::Bencher, pods: usize) {
 fn template_matching(bencher: divan::Bencher, pods: usize) {
     let s = snapshot(pods);
     let template = Template::builtin();
-    let exposures = exposure::expose(s);
+    let exposures = exposure::expose(s, &s.clone().take_workloads());
     bencher
         .with_inputs(|| {
             let rbac = Rbac::resolve(s);
@@ -133,15 +134,19 @@ fn findings(bencher: divan::Bencher, pods: usize) {
     let s = snapshot(pods);
     let template = Template::builtin();
     let options = AnalysisOptions::default();
-    bencher.bench(|| findings::analyze(s, &template, &options));
+    // Each run takes the pods' workloads out of its own copy.
+    bencher.with_inputs(|| s.clone()).bench_values(|mut s| {
+        let analysis = findings::analyze(&mut s, &template, &options);
+        (analysis, s)
+    });
 }
 
 fn report(pods: usize) -> Report {
-    let s = snapshot(pods);
+    let mut s = snapshot(pods).clone();
     let template = Template::builtin();
-    let analysis = findings::analyze(s, &template, &AnalysisOptions::default());
+    let analysis = findings::analyze(&mut s, &template, &AnalysisOptions::default());
     let selection = selection::select(analysis, &Filter::default(), &View::Scan);
-    Report::new(s, load(dump(pods)).1, &template, selection)
+    Report::new(&s, load(dump(pods)).1, &template, selection)
 }
 
 /// Rendering the JSON report.

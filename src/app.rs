@@ -78,9 +78,11 @@ impl Prepared {
     /// The report of one snapshot: analysis, baseline, exceptions, filters.
     /// `last` when the process ends after it: the analysis's working data
     /// is then left to the exit (a fleet frees each cluster's).
+    /// Analyses `snapshot` (taking its pods' workloads: see
+    /// [`findings::analyze`]) and makes the report.
     fn report(
         &self,
-        snapshot: &crate::snapshot::Snapshot,
+        snapshot: &mut crate::snapshot::Snapshot,
         provenance: source::Provenance,
         config: &ScanConfig,
         last: bool,
@@ -159,7 +161,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     // SARIF points at the manifest line of each finding's object: the
     // files' readers record where each object is.
     let Loaded {
-        snapshot,
+        mut snapshot,
         provenance,
     } = load_with(&config.source, config.format == Format::Sarif)?;
     let loaded = started.elapsed();
@@ -175,7 +177,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         ),
         None => None,
     };
-    let report = prepared.report(&snapshot, provenance, config, true);
+    let report = prepared.report(&mut snapshot, provenance, config, true);
     let analyzed = started.elapsed();
     prepared.warn_expired(&report, config);
     let template = &prepared.template;
@@ -275,13 +277,13 @@ fn scan_fleet(
         match result {
             Ok(collected) => {
                 let Loaded {
-                    snapshot,
+                    mut snapshot,
                     provenance,
                 } = collected.loaded;
                 if !snapshot.coverage.is_complete() {
                     warn_partial_of(&snapshot.coverage, &config.source, Some(context));
                 }
-                let report = prepared.report(&snapshot, provenance, config, false);
+                let report = prepared.report(&mut snapshot, provenance, config, false);
                 // Exceptions are the same for every cluster: their dates
                 // are told once.
                 if !warned {
@@ -500,9 +502,12 @@ fn left_to_exit<T>(data: T) {
 /// the answer may miss subjects or routes.
 pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
     let started = std::time::Instant::now();
-    let Loaded { snapshot, .. } = load(&config.source)?;
+    let Loaded { mut snapshot, .. } = load(&config.source)?;
     let loaded = started.elapsed();
-    let engine = ask::Engine::new(&snapshot, &ask);
+    // The engine borrows the snapshot to the end; what was collected is
+    // told after the answer.
+    let coverage = snapshot.coverage.clone();
+    let engine = ask::Engine::new(&mut snapshot, &ask);
     let built = started.elapsed();
     let answered = engine.answer(&ask)?;
     let done = started.elapsed();
@@ -530,10 +535,10 @@ pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
         Answered::Paths(v) => answers::paths(v, format, style, out),
     };
     write_report(config.output_file.as_deref(), render)?;
-    let outcome = if snapshot.coverage.is_complete() {
+    let outcome = if coverage.is_complete() {
         Outcome::Clean
     } else {
-        warn_partial(&snapshot.coverage, &config.source);
+        warn_partial(&coverage, &config.source);
         Outcome::Partial
     };
     left_to_exit((answered, engine));

@@ -68,14 +68,21 @@ pub struct Engine<'s> {
 impl<'s> Engine<'s> {
     /// Resolves `snapshot` and builds what `ask` needs: every pod's exposure
     /// and the attack edges for `paths`, the RBAC index alone otherwise.
-    pub fn new(snapshot: &'s Snapshot, ask: &Ask) -> Engine<'s> {
+    /// For `paths`, the pods' containers and volumes are taken out of
+    /// `snapshot` (see [`Snapshot::take_workloads`]).
+    pub fn new(snapshot: &'s mut Snapshot, ask: &Ask) -> Engine<'s> {
+        let workloads = match ask {
+            Ask::Paths { .. } => snapshot.take_workloads(),
+            _ => Vec::new(),
+        };
+        let snapshot = &*snapshot;
         let mut rbac = Rbac::resolve(snapshot);
         if let Ask::Paths { platforms, .. } = ask {
             crate::rbac::platforms::mark(&mut rbac, platforms);
         }
         // Only routes go through pods: the other questions skip them.
         let graph = match ask {
-            Ask::Paths { .. } => AccessGraph::build(snapshot, &rbac, &expose(snapshot)),
+            Ask::Paths { .. } => AccessGraph::build(snapshot, &rbac, &expose(snapshot, &workloads)),
             _ => AccessGraph::build_index(snapshot, &rbac, &[]),
         };
         Engine {
@@ -160,7 +167,7 @@ impl<'s> Engine<'s> {
 }
 
 /// Answers `ask` about `snapshot`.
-pub fn answer(snapshot: &Snapshot, ask: &Ask) -> Result<Answered, QueryError> {
+pub fn answer(snapshot: &mut Snapshot, ask: &Ask) -> Result<Answered, QueryError> {
     Engine::new(snapshot, ask).answer(ask)
 }
 

@@ -562,11 +562,24 @@ pub const CHECKS: [(&str, Check); 7] = [
 ];
 
 /// Analyses a snapshot against a template.
-pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptions) -> Analysis {
+///
+/// The pods' containers and volumes are taken out of `snapshot`
+/// ([`Snapshot::take_workloads`]) and freed once the tokens they expose
+/// are worked out: afterwards its pods keep their identity, ServiceAccount,
+/// node and host settings only.
+pub fn analyze(
+    snapshot: &mut Snapshot,
+    template: &Template,
+    options: &AnalysisOptions,
+) -> Analysis {
+    let workloads = snapshot.take_workloads();
+    let snapshot = &*snapshot;
     let mut privileged = template.privileged_namespaces.clone();
     privileged.extend(options.extra_privileged_namespaces.iter().cloned());
-    let (exposures, mut rbac) =
-        cores::join(|| exposure::expose(snapshot), || Rbac::resolve(snapshot));
+    let (exposures, mut rbac) = cores::join(
+        move || exposure::expose(snapshot, &workloads),
+        || Rbac::resolve(snapshot),
+    );
     let marked = crate::rbac::platforms::mark(&mut rbac, &options.platforms);
     let access = Access::build_resolved(snapshot, template, rbac, &exposures);
     let ratings = rating::rate(snapshot, template, &access, &exposures, &privileged);
@@ -652,17 +665,17 @@ pub fn analyze(snapshot: &Snapshot, template: &Template, options: &AnalysisOptio
             ));
         }
     }
-    sort(&mut findings);
-    let rules = number_rules(&mut findings);
     let subjects_evaluated = access.subjects.len();
-    if options.leave_workings_to_exit {
-        // Millions of small allocations; freeing them one by one took a
-        // twentieth of a 100,000-pod scan.
-        std::mem::forget(risks);
-        std::mem::forget((ratings, access));
-    } else {
-        drop(risks);
-    }
+    // The workings are freed on one core while the findings are sorted on
+    // the other: what the report allocates next reuses their memory.
+    drop(risks);
+    let ((), rules) = cores::join(
+        move || drop((ratings, access)),
+        || {
+            sort(&mut findings);
+            number_rules(&mut findings)
+        },
+    );
     Analysis {
         findings,
         rules,

@@ -7,7 +7,7 @@
 //! Secrets are named, never read: a secret amplifier says which Secret and
 //! which env variable, never a value.
 
-use crate::snapshot::pod::PodSecurityContext;
+use crate::snapshot::pod::{PodSecurityContext, Workload};
 
 use crate::snapshot::Pod;
 use serde::Serialize;
@@ -174,11 +174,11 @@ pub fn reaches_kubelet_tokens(path: &str) -> bool {
 }
 
 /// The amplifiers of a pod, most dangerous first.
-pub fn assess(pod: &Pod) -> Vec<Amplifier> {
+pub fn assess(pod: &Pod, workload: &Workload) -> Vec<Amplifier> {
     let Some(spec) = &pod.spec else {
         return Vec::new();
     };
-    let all = containers(pod);
+    let all = containers(workload);
     let mut out = Vec::new();
     let pod_level = |code: AmplifierCode, detail: &str| Amplifier {
         code,
@@ -203,7 +203,7 @@ pub fn assess(pod: &Pod) -> Vec<Amplifier> {
             .map(ContainerView::reference)
             .collect()
     };
-    for v in spec.volumes.iter().flatten() {
+    for v in &workload.volumes {
         if let Some(h) = &v.host_path {
             let sensitive = is_sensitive_host_path(&h.path);
             let code = if sensitive {

@@ -6,6 +6,7 @@
 use foldhash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::snapshot::pod::Workload;
 use crate::snapshot::{Pod, ServiceAccount};
 
 use super::amplifiers::{self, Amplifier};
@@ -45,8 +46,11 @@ impl PodExposure<'_> {
     }
 }
 
-/// Every pod's exposure, in snapshot order.
-pub fn expose(snapshot: &Snapshot) -> Vec<PodExposure<'_>> {
+/// Every pod's exposure, in snapshot order; `workloads` are the pods'
+/// containers and volumes, in the same order (taken out of the snapshot
+/// with [`Snapshot::take_workloads`]).
+pub fn expose<'s>(snapshot: &'s Snapshot, workloads: &[Workload]) -> Vec<PodExposure<'s>> {
+    assert_eq!(workloads.len(), snapshot.pods.len(), "one workload per pod");
     let secrets = SecretIndex::of(snapshot);
     let sas: HashMap<(&str, &str), &ServiceAccount> = snapshot
         .service_accounts
@@ -62,14 +66,14 @@ pub fn expose(snapshot: &Snapshot) -> Vec<PodExposure<'_>> {
         })
         .collect();
     // Each pod on its own, on every core.
-    let all: Vec<&Pod> = snapshot.pods.iter().collect();
-    let mut pods: Vec<PodExposure> = crate::cores::map(&all, 1024, |&pod| {
+    let all: Vec<(&Pod, &Workload)> = snapshot.pods.iter().zip(workloads).collect();
+    let mut pods: Vec<PodExposure> = crate::cores::map(&all, 1024, |&(pod, workload)| {
         let ns = pod.metadata.namespace.as_deref().unwrap_or("");
         let sa = sas.get(&(ns, service_account_name(pod))).copied();
         PodExposure {
             pod,
-            tokens: tokens::resolve(pod, sa, &secrets),
-            amplifiers: amplifiers::assess(pod),
+            tokens: tokens::resolve(pod, workload, sa, &secrets),
+            amplifiers: amplifiers::assess(pod, workload),
         }
     });
     // Tokens the API accepts, per node, for pods that can read the

@@ -10,7 +10,7 @@ pub mod tokens;
 use crate::snapshot::pod::{EnvFromSource, EnvVar, SecurityContext, VolumeMount};
 
 use crate::snapshot::Pod;
-use crate::snapshot::pod::Container;
+use crate::snapshot::pod::{Container, Workload};
 use serde::Serialize;
 
 /// Which list of the pod spec a container is in.
@@ -75,13 +75,10 @@ impl ContainerView<'_> {
 }
 
 /// Every container of a pod: init containers, containers, ephemeral containers.
-pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
-    let Some(spec) = &pod.spec else {
-        return Vec::new();
-    };
-    let init = spec.init_containers.iter().flatten();
-    let main = spec.containers.iter();
-    let ephemeral = spec.ephemeral_containers.iter().flatten();
+pub fn containers(workload: &Workload) -> Vec<ContainerView<'_>> {
+    let init = workload.init_containers.iter();
+    let main = workload.containers.iter();
+    let ephemeral = workload.ephemeral_containers.iter();
     init.map(|c| view(c, ContainerKind::Init))
         .chain(main.map(|c| view(c, ContainerKind::Container)))
         .chain(ephemeral.map(|c| view(c, ContainerKind::Ephemeral)))

@@ -26,7 +26,7 @@
 use foldhash::HashMap;
 use std::collections::BTreeMap;
 
-use crate::snapshot::pod::VolumeMount;
+use crate::snapshot::pod::{VolumeMount, Workload};
 use k8s_openapi::api::core::v1::{KeyToPath, Secret};
 use serde::Serialize;
 
@@ -300,6 +300,7 @@ fn token_path(items: Option<&Vec<KeyToPath>>) -> Option<String> {
 /// ServiceAccount object, if the snapshot has it.
 pub fn resolve(
     pod: &Pod,
+    workload: &Workload,
     service_account: Option<&ServiceAccount>,
     secrets: &SecretIndex<'_>,
 ) -> PodTokens {
@@ -308,12 +309,8 @@ pub fn resolve(
         namespace: namespace.into(),
         name: service_account_name(pod).into(),
     };
-    let all = containers(pod);
-    let volumes = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.volumes.as_deref())
-        .unwrap_or_default();
+    let all = containers(workload);
+    let volumes = workload.volumes.as_slice();
     // (service account, source, volume, secret, audience) → containers
     type Key = (
         ServiceAccountRef,

@@ -265,8 +265,8 @@ mod tests {
     fn problems_of(yaml: &str) -> Vec<Problem> {
         let mut l = Loader::new();
         l.add_text("t.yaml", yaml).unwrap();
-        let snap = l.finish().unwrap().snapshot;
-        let a = analyze(&snap, &Template::builtin(), &AnalysisOptions::default());
+        let mut snap = l.finish().unwrap().snapshot;
+        let a = analyze(&mut snap, &Template::builtin(), &AnalysisOptions::default());
         problems(&a.findings)
     }
 

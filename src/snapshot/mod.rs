@@ -429,6 +429,14 @@ impl Snapshot {
             .chain(s.secrets.iter().map(ObjectRef::Secret))
     }
 
+    /// Moves every pod's [`pod::Workload`] out (in pod order), leaving the
+    /// pods without containers or volumes: for an analysis that reads each
+    /// once and frees them. A snapshot to be written or analysed again must
+    /// not have them taken.
+    pub fn take_workloads(&mut self) -> Vec<pod::Workload> {
+        self.pods.iter_mut().map(Pod::take_workload).collect()
+    }
+
     /// Number of objects of `kind`.
     pub fn count(&self, kind: Kind) -> usize {
         match kind {

@@ -47,7 +47,7 @@ fn role_in(ns: &str, name: &str, rules: &str) -> String {
 
 /// The shortest route from `from` to cluster-admin, as (step kind, to).
 fn route(yaml: &str, from: &str) -> Option<Vec<(String, String)>> {
-    let snap = snapshot(yaml);
+    let mut snap = snapshot(yaml);
     let ask = Ask::Paths {
         from: Some(parse_endpoint(from).unwrap()),
         to: Endpoint::ClusterAdmin,
@@ -55,7 +55,7 @@ fn route(yaml: &str, from: &str) -> Option<Vec<(String, String)>> {
         include_defaults: true,
         platforms: Vec::new(),
     };
-    let Answered::Paths(v) = answer(&snap, &ask).unwrap() else {
+    let Answered::Paths(v) = answer(&mut snap, &ask).unwrap() else {
         panic!("not paths")
     };
     let p = v.paths.first()?;

@@ -418,7 +418,11 @@ fn kinds_that_could_not_be_listed_are_not_reported_missing() {
                 message: "forbidden".into(),
             });
         }
-        let a = findings::analyze(&snapshot, &Template::builtin(), &AnalysisOptions::default());
+        let a = findings::analyze(
+            &mut snapshot,
+            &Template::builtin(),
+            &AnalysisOptions::default(),
+        );
         let mut codes: Vec<Code> = a.findings.iter().map(|f| f.code).collect();
         codes.sort_by_key(|c| c.as_str());
         (codes, a.notes)

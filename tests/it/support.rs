@@ -57,7 +57,7 @@ pub fn snapshot(yaml: &str) -> Snapshot {
 /// Analyses YAML text with the built-in template.
 pub fn analyze(yaml: &str) -> Analysis {
     findings::analyze(
-        &snapshot(yaml),
+        &mut snapshot(yaml),
         &Template::builtin(),
         &AnalysisOptions::default(),
     )

@@ -18,7 +18,7 @@ fn who(
     name: Option<&str>,
     ns: Option<&str>,
 ) -> Vec<String> {
-    let snap = snapshot(yaml);
+    let mut snap = snapshot(yaml);
     let r = parse_resource(resource).unwrap();
     let ask = Ask::WhoCan {
         question: Question {
@@ -29,7 +29,7 @@ fn who(
         },
         assumed_core: r.assumed_core,
     };
-    let Answered::WhoCan(v) = answer(&snap, &ask).unwrap() else {
+    let Answered::WhoCan(v) = answer(&mut snap, &ask).unwrap() else {
         panic!("not a who-can answer")
     };
     assert_eq!(v.subjects[0].name, "system:masters");
