@@ -75,17 +75,13 @@ impl Prepared {
         })
     }
 
-    /// The report of one snapshot: analysis, baseline, exceptions, filters.
-    /// `last` when the process ends after it: the analysis's working data
-    /// is then left to the exit (a fleet frees each cluster's).
-    /// Analyses `snapshot` (taking its pods' workloads: see
-    /// [`findings::analyze`]) and makes the report.
+    /// The report of one snapshot: analysis (which takes the pods'
+    /// workloads: see [`findings::analyze`]), baseline, exceptions, filters.
     fn report(
         &self,
         snapshot: &mut crate::snapshot::Snapshot,
         provenance: source::Provenance,
         config: &ScanConfig,
-        last: bool,
     ) -> Report {
         let mut analysis = findings::analyze(
             snapshot,
@@ -93,7 +89,6 @@ impl Prepared {
             &AnalysisOptions {
                 extra_privileged_namespaces: config.privileged_namespaces.clone(),
                 hot_threshold: config.hot_threshold,
-                leave_workings_to_exit: last,
                 platforms: config.platforms.clone(),
             },
         );
@@ -177,7 +172,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         ),
         None => None,
     };
-    let report = prepared.report(&mut snapshot, provenance, config, true);
+    let report = prepared.report(&mut snapshot, provenance, config);
     let analyzed = started.elapsed();
     prepared.warn_expired(&report, config);
     let template = &prepared.template;
@@ -283,7 +278,7 @@ fn scan_fleet(
                 if !snapshot.coverage.is_complete() {
                     warn_partial_of(&snapshot.coverage, &config.source, Some(context));
                 }
-                let report = prepared.report(&mut snapshot, provenance, config, false);
+                let report = prepared.report(&mut snapshot, provenance, config);
                 // Exceptions are the same for every cluster: their dates
                 // are told once.
                 if !warned {

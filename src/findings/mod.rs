@@ -397,10 +397,6 @@ pub struct AnalysisOptions {
     /// A pod is hot when a token it exposes carries findings at or above
     /// this severity (default HIGH).
     pub hot_threshold: Severity,
-    /// The caller exits once it has the analysis: the analysis's working
-    /// data (the access graph, ratings, exposures) is left to the end of the
-    /// process instead of being freed piece by piece (default `false`).
-    pub leave_workings_to_exit: bool,
     /// Platforms whose own roles and bindings are taken as defaults, like
     /// the bootstrap policy (`--platform`; see [`crate::rbac::platforms`]).
     pub platforms: Vec<crate::rbac::platforms::Platform>,
@@ -411,7 +407,6 @@ impl Default for AnalysisOptions {
         AnalysisOptions {
             extra_privileged_namespaces: Vec::new(),
             hot_threshold: Severity::High,
-            leave_workings_to_exit: false,
             platforms: Vec::new(),
         }
     }
