@@ -36,6 +36,7 @@ use crate::pods::exposure::PodExposure;
 use crate::pods::tokens::ServiceAccountRef;
 use crate::rbac::subjects::MASTERS;
 use crate::rbac::{RoleId, Scope, SubjectId};
+use crate::snapshot::pod::PodsByName;
 use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
 use crate::template::{NamesPolicy, Probe, RiskRule, Severity, TargetKind, Template};
 
@@ -181,7 +182,7 @@ struct Index<'s> {
     /// ServiceAccount subjects by (namespace, name).
     service_account: HashMap<(&'s str, &'s str), usize>,
     service_accounts_by_name: HashMap<&'s str, Vec<usize>>,
-    pods_by_name: HashMap<&'s str, Vec<usize>>,
+    pods_by_name: PodsByName<'s>,
     token_secrets: HashMap<(&'s str, &'s str), SubjectId>,
     token_secrets_by_name: HashMap<&'s str, Vec<&'s str>>,
     /// By pod index: the one ServiceAccount whose tokens it exposes to the
@@ -208,11 +209,7 @@ impl<'s> Index<'s> {
                 service_accounts_by_name.entry(name).or_default().push(i);
             }
         }
-        let mut pods_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, p) in snapshot.pods.iter().enumerate() {
-            let name = p.metadata.name.as_deref().unwrap_or("");
-            pods_by_name.entry(name).or_default().push(i);
-        }
+        let pods_by_name = PodsByName::of(&snapshot.pods);
         let token_secrets: HashMap<(&str, &str), SubjectId> = snapshot
             .secrets
             .iter()
@@ -406,18 +403,7 @@ impl Rater<'_, '_> {
                     }
                 }
                 TargetKind::Pod => {
-                    for &i in self
-                        .index
-                        .pods_by_name
-                        .get(name.as_str())
-                        .into_iter()
-                        .flatten()
-                    {
-                        let ns = self.snapshot.pods[i]
-                            .metadata
-                            .namespace
-                            .as_deref()
-                            .unwrap_or("");
+                    for (ns, i) in self.index.pods_by_name.named(name) {
                         if in_scope(ns) {
                             let mut t = target(kind, ns, name, self.worth.pod(i));
                             t.own = own(self.index.pod_owner[i].as_ref());

@@ -19,11 +19,11 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 
 use super::graph::{AccessGraph, Ground, Node, POD_SECURITY_ENFORCE_LABEL, Step, Technique};
 use crate::cores;
-use crate::pods::exposure::PodExposure;
 use crate::rbac::rules::{Grant, Request, rule_grants};
 use crate::rbac::scope::grantable_in_namespace;
 use crate::rbac::subjects::{MASTERS, parse_service_account_user};
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
+use crate::snapshot::pod::PodsByName;
 use crate::snapshot::{
     Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Snapshot,
 };
@@ -247,7 +247,7 @@ impl<'r> Holder<'r> {
 
 /// What the checks look objects up by.
 struct Lookup<'a> {
-    pods_by_name: HashMap<&'a str, Vec<(&'a str, usize)>>,
+    pods_by_name: PodsByName<'a>,
     token_secrets: HashMap<&'a str, Vec<(&'a str, &'a str)>>,
     service_accounts: HashMap<&'a str, Vec<&'a str>>,
     users: Vec<&'a str>,
@@ -268,15 +268,8 @@ impl<'a> Lookup<'a> {
         subjects: &[&'a SubjectId],
         snapshot: &'a Snapshot,
         rbac: &'a Rbac<'_>,
-        exposures: &'a [PodExposure<'_>],
     ) -> Lookup<'a> {
-        let mut pods_by_name: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
-        for (i, p) in exposures.iter().enumerate() {
-            pods_by_name
-                .entry(p.pod.metadata.name.as_deref().unwrap_or_default())
-                .or_default()
-                .push((p.pod.metadata.namespace.as_deref().unwrap_or_default(), i));
-        }
+        let pods_by_name = PodsByName::of(&snapshot.pods);
         let mut token_secrets: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
         for s in &snapshot.secrets {
             let sa = s
@@ -369,14 +362,9 @@ impl<'a> Lookup<'a> {
 type Found = Vec<(Node, Step)>;
 
 /// Works out every holder's steps and adds them to the graph.
-pub(super) fn add_steps(
-    g: &mut AccessGraph,
-    snapshot: &Snapshot,
-    rbac: &Rbac<'_>,
-    exposures: &[PodExposure<'_>],
-) {
+pub(super) fn add_steps(g: &mut AccessGraph, snapshot: &Snapshot, rbac: &Rbac<'_>) {
     let subjects: Vec<&SubjectId> = g.subjects();
-    let lookup = Lookup::new(g, &subjects, snapshot, rbac, exposures);
+    let lookup = Lookup::new(g, &subjects, snapshot, rbac);
     let mut bound_queue: Vec<(RoleId, Scope)> = Vec::new();
     let mut bound_seen: HashSet<(RoleId, Scope)> = HashSet::new();
     let mut pending: Vec<(Node, Node, Step)> = Vec::new();
@@ -707,9 +695,10 @@ fn steps_in(
     } else {
         for &(v, sub) in POD_CONTROL {
             for (name, g) in holder.grants(ns, v, "", "pods", sub).named {
-                for (_, i) in Lookup::in_scope(lookup.pods_by_name.get(name), ns) {
+                let named = lookup.pods_by_name.named(name);
+                for (_, i) in named.filter(|(n, _)| ns.is_none_or(|ns| ns == *n)) {
                     out.push((
-                        Node::Pod(*i),
+                        Node::Pod(i),
                         step(
                             Technique::ControlPods,
                             ns,

@@ -297,7 +297,7 @@ impl AccessGraph {
     pub fn build(snapshot: &Snapshot, rbac: &Rbac<'_>, exposures: &[PodExposure<'_>]) -> Self {
         let mut g = Self::rbac_index(snapshot, rbac, exposures);
         g.add_capability_expansions(snapshot, exposures);
-        abuse::add_steps(&mut g, snapshot, rbac, exposures);
+        abuse::add_steps(&mut g, snapshot, rbac);
         g.add_memberships();
         g
     }
