@@ -181,6 +181,43 @@ fn stdin_directories_and_several_files_are_read() {
 }
 
 #[test]
+fn a_big_file_is_read_like_a_small_one() {
+    // Files of 4 MiB and more are mapped rather than read: the same report
+    // as from standard input, and errors at the same line.
+    let demo = fs::read_to_string(demo_path()).unwrap();
+    let padding = format!("# {}\n", "x".repeat(98)).repeat(50_000);
+    let big = format!("{demo}\n{padding}");
+    assert!(big.len() > 4 << 20);
+    let dir = tmpdir();
+    let path = dir.path().join("big.yaml");
+    fs::write(&path, &big).unwrap();
+    let from_stdin = rbacscan()
+        .args(["scan", "-o", "json", "-f", "-"])
+        .write_stdin(big.clone())
+        .output()
+        .unwrap();
+    let mut piped: Value = serde_json::from_slice(&from_stdin.stdout).unwrap();
+    let mut mapped = json_of(&["scan", "-o", "json", "-f", path.to_str().unwrap()]);
+    assert_eq!(mapped["counts"]["objects"]["Pod"], 9);
+    for r in [&mut piped, &mut mapped] {
+        r["inputs"]["sources"] = Value::Null;
+    }
+    assert_eq!(mapped, piped);
+
+    let lines = big.lines().count();
+    fs::write(&path, format!("{big}---\nkind: [\n")).unwrap();
+    let out = rbacscan()
+        .args(["scan", "-f", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let at = format!("big.yaml:{}:7: unclosed bracket", lines + 2);
+    assert!(stderr.contains(&at), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
 fn other_kinds_are_skipped_and_counted() {
     let r = json_of(&[
         "scan",
