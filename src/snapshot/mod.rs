@@ -556,16 +556,18 @@ fn settle<T>(items: &mut Vec<T>, kind: Kind, names: fn(&T) -> Names<'_>) -> usiz
         items.shrink_to_fit();
         return 0;
     }
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    // Stable: of equal keys, the order added.
-    order.sort_by(|&a, &b| key(&items[a]).cmp(&key(&items[b])));
+    // Each key worked out once; the position added breaks ties, so of
+    // equal keys the order added is kept.
+    let mut order: Vec<((&str, &str), usize)> = (items.iter().enumerate())
+        .map(|(i, item)| (key(item), i))
+        .collect();
+    order.sort_unstable();
     // Of each run of equal keys, the last added.
     let last: Vec<usize> = (order.iter().enumerate())
-        .filter(|&(at, &i)| {
-            (order.get(at + 1)).is_none_or(|&next| key(&items[next]) != key(&items[i]))
-        })
-        .map(|(_, &i)| i)
+        .filter(|&(at, (k, _))| order.get(at + 1).is_none_or(|(next, _)| next != k))
+        .map(|(_, &(_, i))| i)
         .collect();
+    drop(order);
     let duplicates = items.len() - last.len();
     let mut slots: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
     // Sized once (a pod is large: doubling would leave up to half unused).
