@@ -269,13 +269,25 @@ fn read_item(
     if !item.get().starts_with('{') {
         return Err(("list item is not an object".into(), 0, 0));
     }
-    let head = serde_json::from_str::<ObjectHead>(item.get())
+    if let Some((head, object)) = super::one_pass::decode(item.get()) {
+        return Ok((head, Some(Ok(object))));
+    }
+    read_apart(item.get(), list)
+}
+
+/// Reads an item's head, then (for the kinds the loader reads) the object:
+/// the general way, for any item [`super::one_pass`] leaves.
+pub(super) fn read_apart(
+    text: &str,
+    list: Option<(&str, &str)>,
+) -> Result<(Head, Decoded), (String, usize, usize)> {
+    let head = serde_json::from_str::<ObjectHead>(text)
         .map_err(|e| {
             let message = diagnostic::without_values(diagnostic::strip_position(&e.to_string()));
             (message, e.line(), e.column())
         })?
         .resolve(list);
-    let decoded = Kind::from_type(&head.api_version, &head.kind).map(|k| decode(k, item.get()));
+    let decoded = Kind::from_type(&head.api_version, &head.kind).map(|k| decode(k, text));
     Ok((head, decoded))
 }
 
@@ -305,7 +317,7 @@ fn decode(kind: Kind, text: &str) -> Result<Object, (String, usize, usize)> {
                 .map_err(|e| (path_error(&e), e.inner().line(), e.inner().column()))
         })
     }
-    decode_as!(kind, typed, text)
+    decode_as!(kind, text, typed)
 }
 
 #[cfg(test)]

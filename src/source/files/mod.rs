@@ -14,6 +14,7 @@
 //! and the field, never a value (see [`super::diagnostic`]).
 
 mod json;
+mod one_pass;
 mod walk;
 mod yaml;
 
@@ -501,21 +502,21 @@ fn path_error<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> String
     }
 }
 
-/// Decodes into the typed object of `$kind`, with `$typed` (generic over the
-/// Kubernetes type) applied to `$input`.
+/// Decodes into the typed object of `$kind`, with `$typed` (a function
+/// generic over the Kubernetes type, named last) applied to `$input`.
 macro_rules! decode_as {
-    ($kind:expr, $typed:ident, $input:expr) => {
+    ($kind:expr, $input:expr, $($typed:tt)+) => {
         Ok(match $kind {
-            Kind::ClusterRole => Object::ClusterRole($typed($input)?),
-            Kind::ClusterRoleBinding => Object::ClusterRoleBinding($typed($input)?),
-            Kind::Role => Object::Role($typed($input)?),
-            Kind::RoleBinding => Object::RoleBinding($typed($input)?),
-            Kind::ServiceAccount => Object::ServiceAccount($typed($input)?),
-            Kind::Pod => Object::Pod(Box::new($typed($input)?)),
-            Kind::Namespace => Object::Namespace($typed($input)?),
-            Kind::Secret => {
-                Object::Secret($typed::<crate::source::secret::RedactedSecret>($input)?.into())
-            }
+            Kind::ClusterRole => Object::ClusterRole($($typed)+($input)?),
+            Kind::ClusterRoleBinding => Object::ClusterRoleBinding($($typed)+($input)?),
+            Kind::Role => Object::Role($($typed)+($input)?),
+            Kind::RoleBinding => Object::RoleBinding($($typed)+($input)?),
+            Kind::ServiceAccount => Object::ServiceAccount($($typed)+($input)?),
+            Kind::Pod => Object::Pod(Box::new($($typed)+($input)?)),
+            Kind::Namespace => Object::Namespace($($typed)+($input)?),
+            Kind::Secret => Object::Secret(
+                $($typed)+::<crate::source::secret::RedactedSecret>($input)?.into(),
+            ),
         })
     };
 }

@@ -342,7 +342,7 @@ fn decode(kind: Kind, value: Value) -> Result<Object, (String, Vec<Step>)> {
             (path_error(&e), steps)
         })
     }
-    decode_as!(kind, typed, value)
+    decode_as!(kind, value, typed)
 }
 
 fn json_type(v: &Value) -> &'static str {
