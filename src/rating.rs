@@ -258,13 +258,10 @@ impl<'s> Index<'s> {
             pod_owner: exposures
                 .iter()
                 .map(|p| {
-                    let mut owners: Vec<&ServiceAccountRef> = p.api_tokens().collect();
-                    owners.sort_unstable();
-                    owners.dedup();
-                    match owners[..] {
-                        [one] => Some(one.subject()),
-                        _ => None,
-                    }
+                    // One owner: every token is the first one's.
+                    let mut tokens = p.api_tokens();
+                    let first: &ServiceAccountRef = tokens.next()?;
+                    tokens.all(|t| t == first).then(|| first.subject())
                 })
                 .collect(),
             role,
