@@ -754,6 +754,7 @@ pub fn rate(
                 .collect()
         })
         .collect();
+    let placement = Placement::of(exposures);
     let mut first = true;
     // Each pass can only raise values, and there are four levels: the bound
     // is never reached in practice, and it keeps a mistake from hanging.
@@ -789,7 +790,7 @@ pub fn rate(
                 .max();
             next.roles.insert((*role, scope.clone()), v);
         }
-        pods_and_nodes(&mut next, exposures, &pod_tokens);
+        pods_and_nodes(&mut next, exposures, &pod_tokens, &placement);
         index_riskiest(&mut next, access, snapshot, &index);
         first = false;
         if next.subjects == worth.subjects
@@ -863,32 +864,60 @@ fn depends_on_targets(template: &Template, r: &RiskAccess) -> bool {
     })
 }
 
+/// The nodes pods are scheduled on, each once, and each pod's among them:
+/// worked out once, so that a pass of the rating indexes a list instead of
+/// looking up every pod's node by name.
+struct Placement<'e> {
+    /// Node names, sorted.
+    nodes: Vec<&'e str>,
+    /// By pod index: its node's position in `nodes`.
+    of_pod: Vec<Option<usize>>,
+}
+
+impl<'e> Placement<'e> {
+    fn of(exposures: &'e [PodExposure<'_>]) -> Self {
+        let mut nodes: Vec<&str> = exposures.iter().filter_map(PodExposure::node).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        let of_pod = (exposures.iter())
+            .map(|p| p.node().and_then(|n| nodes.binary_search(&n).ok()))
+            .collect();
+        Placement { nodes, of_pod }
+    }
+}
+
 /// Pods and nodes from the subjects' worth: a node holds every token its
 /// pods expose; a pod its own tokens, and, when it can escape to its node,
 /// one level more and at least the node.
-fn pods_and_nodes(worth: &mut Worth, exposures: &[PodExposure<'_>], tokens: &[Vec<usize>]) {
+fn pods_and_nodes(
+    worth: &mut Worth,
+    exposures: &[PodExposure<'_>],
+    tokens: &[Vec<usize>],
+    placement: &Placement<'_>,
+) {
     let token_worth =
         |worth: &Worth, i: usize| tokens[i].iter().filter_map(|&s| worth.subjects[s]).max();
-    worth.nodes.clear();
-    for (i, p) in exposures.iter().enumerate() {
-        if let Some(node) = p.node() {
-            let v = token_worth(worth, i);
-            match worth.nodes.get_mut(node) {
-                Some(entry) => *entry = (*entry).max(v),
-                None => {
-                    worth.nodes.insert(node.to_string(), v);
-                }
-            }
+    let mut nodes: Vec<Option<Severity>> = vec![None; placement.nodes.len()];
+    for (i, node) in placement.of_pod.iter().enumerate() {
+        if let &Some(n) = node {
+            nodes[n] = nodes[n].max(token_worth(worth, i));
         }
     }
     for (i, p) in exposures.iter().enumerate() {
         let own = token_worth(worth, i);
         worth.pods[i] = if p.escapes() {
-            own.map(raise).max(p.node().and_then(|n| worth.node(n)))
+            own.map(raise)
+                .max(placement.of_pod[i].and_then(|n| nodes[n]))
         } else {
             own
         };
     }
+    worth.nodes.clear();
+    (worth.nodes).extend(
+        (placement.nodes.iter())
+            .zip(nodes)
+            .map(|(n, w)| (n.to_string(), w)),
+    );
 }
 
 /// A subject's risk rated in each scope where it holds; the finding reports
