@@ -347,14 +347,13 @@ impl<'a> Lookup<'a> {
         }
     }
 
-    /// Objects named `name` in `ns` (`None`: in any namespace).
-    fn in_scope<'l, T>(
-        list: Option<&'l Vec<(&'a str, T)>>,
-        ns: Option<&'l str>,
-    ) -> impl Iterator<Item = &'l (&'a str, T)> {
-        list.into_iter()
-            .flatten()
-            .filter(move |(n, _)| ns.is_none_or(|ns| ns == *n))
+    /// Of objects of one name, as (namespace, object), those in `ns`
+    /// (`None`: in any namespace).
+    fn in_scope<T>(
+        named: impl IntoIterator<Item = (&'a str, T)>,
+        ns: Option<&str>,
+    ) -> impl Iterator<Item = (&'a str, T)> {
+        (named.into_iter()).filter(move |(n, _)| ns.is_none_or(|ns| ns == *n))
     }
 }
 
@@ -695,8 +694,7 @@ fn steps_in(
     } else {
         for &(v, sub) in POD_CONTROL {
             for (name, g) in holder.grants(ns, v, "", "pods", sub).named {
-                let named = lookup.pods_by_name.named(name);
-                for (_, i) in named.filter(|(n, _)| ns.is_none_or(|ns| ns == *n)) {
+                for (_, i) in Lookup::in_scope(lookup.pods_by_name.named(name), ns) {
                     out.push((
                         Node::Pod(i),
                         step(
@@ -724,7 +722,8 @@ fn steps_in(
     } else {
         for &(v, ..) in &secret_requests {
             for (name, g) in holder.grants(ns, v, "", "secrets", "").named {
-                for (sns, sa) in Lookup::in_scope(lookup.token_secrets.get(name), ns) {
+                let named = lookup.token_secrets.get(name).into_iter().flatten();
+                for (sns, sa) in Lookup::in_scope(named.copied(), ns) {
                     let mut s = step(
                         Technique::ReadSecrets,
                         ns,
