@@ -618,3 +618,87 @@ fn reaching_ones_own_identity_gains_nothing() {
         .unwrap();
     assert_eq!(role.severity, Severity::Medium);
 }
+
+// Worth travels through every kind of hop until nothing rises: a token
+// request named for cluster-admin's ServiceAccount makes `ops/agent`
+// cluster-admin (second round); its pod makes its node cluster-admin, since
+// the kubelet reads every token on it; the privileged pod `web/front` on
+// that node can take the node, so it is worth the node (third round); and
+// `exec` on every pod in the plain namespace `web` reaches that pod, so it
+// is rated by it, above the namespace's HIGH (fourth round).
+#[test]
+fn worth_is_carried_through_tokens_nodes_and_escapes_to_the_end() {
+    let privileged_pod = "- {apiVersion: v1, kind: Pod, metadata: {name: front, namespace: web, uid: u-front}, spec: {serviceAccountName: front, nodeName: node-2, automountServiceAccountToken: false, containers: [{name: c, image: x, securityContext: {privileged: true}}]}}\n";
+    let items = vec![
+        role(
+            "web",
+            "exec-all",
+            "[{apiGroups: [''], resources: [pods/exec], verbs: [create]}]",
+        ),
+        binding(
+            "RoleBinding",
+            Some("web"),
+            "dev-exec",
+            "Role",
+            "exec-all",
+            &user("dev"),
+        ),
+        service_account("web", "front"),
+        privileged_pod.to_string(),
+        // A pod of the same namespace on another node, worth nothing.
+        pod("web", "back", "front", "node-1"),
+        service_account("ops", "agent"),
+        pod("ops", "agent", "agent", "node-2"),
+        role(
+            "ops",
+            "mint",
+            "[{apiGroups: [''], resources: [serviceaccounts/token], verbs: [create], resourceNames: [root]}]",
+        ),
+        binding(
+            "RoleBinding",
+            Some("ops"),
+            "agent-mint",
+            "Role",
+            "mint",
+            &sa_subject("agent"),
+        ),
+        service_account("ops", "root"),
+        cluster_role("boss", ADMIN),
+        binding(
+            "ClusterRoleBinding",
+            None,
+            "root-admin",
+            "ClusterRole",
+            "boss",
+            "[{kind: ServiceAccount, name: root, namespace: ops}]",
+        ),
+    ];
+    let a = analyze(&list(&items));
+    let agent = subject_rule(
+        &a,
+        "ServiceAccount ops/agent",
+        "serviceaccount-token-create",
+    );
+    assert_eq!(agent.unwrap().severity, Severity::Critical);
+    let pod_worth = |ns: &str, name: &str| {
+        let p = a.pods.iter().find(|p| p.namespace == ns && p.name == name);
+        p.unwrap().severity
+    };
+    assert_eq!(pod_worth("ops", "agent"), Some(Severity::Critical));
+    let node = |name: &str| {
+        let n = a
+            .nodes
+            .nodes
+            .iter()
+            .find(|n| n.node.as_deref() == Some(name));
+        n.unwrap().severity
+    };
+    assert_eq!(node("node-2"), Some(Severity::Critical));
+    let dev = subject_rule(&a, "User dev", "pods-exec").unwrap();
+    assert_eq!(dev.severity, Severity::Critical, "{}", dev.message);
+    // Rated by the privileged pod, worth its node; not by `web/back`.
+    let by: Vec<(&str, &str, Option<Severity>)> = (dev.rated_by.iter())
+        .map(|t| (t.namespace.as_str(), t.name.as_str(), t.severity))
+        .collect();
+    assert_eq!(by, [("web", "front", Some(Severity::Critical))]);
+}
