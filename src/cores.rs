@@ -3,6 +3,8 @@
 //! Built on `std::thread::scope` (no pool, no global state); a panic in a
 //! worker is raised again in the caller.
 
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
 /// Runs `a` and `b` at the same time (on one thread when the machine has a
 /// single core), and returns both results.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
@@ -85,6 +87,187 @@ where
     })
 }
 
+/// Maps batches of items with `f` on every core while `produce` is still
+/// making them, then hands the results to `consume`, batch by batch, in the
+/// order the batches were made.
+///
+/// `produce` runs on the calling thread and passes each batch to the
+/// function it is given; a worker thread maps batches as they come. If
+/// `produce` fails, its error is returned and nothing is consumed. Else
+/// `consume` gets what `produce` returned and an iterator over (batch,
+/// results): pulling from it maps on the calling thread the next batch the
+/// worker has not taken, or waits for the worker's. Once `consume` returns,
+/// the worker takes no more batches. With a single core, everything runs
+/// on the calling thread, one step after the other.
+pub fn map_as_produced<T, R, H, E, P, F, C>(produce: P, f: F, consume: C) -> Result<(), E>
+where
+    T: Send + Sync,
+    R: Send,
+    P: FnOnce(&mut dyn FnMut(Vec<T>)) -> Result<H, E>,
+    F: Fn(&T) -> R + Sync,
+    C: FnOnce(H, &mut dyn Iterator<Item = (Arc<Vec<T>>, Vec<R>)>) -> Result<(), E>,
+{
+    if threads() < 2 {
+        let mut batches = Vec::new();
+        let head = produce(&mut |batch| batches.push(Arc::new(batch)))?;
+        let mut mapped = batches.into_iter().map(|batch| {
+            let results = batch.iter().map(&f).collect();
+            (batch, results)
+        });
+        return consume(head, &mut mapped);
+    }
+    let shared = Shared {
+        queue: Mutex::new(Queue {
+            batches: Vec::new(),
+            results: Vec::new(),
+            next: 0,
+            produced: false,
+            stop: false,
+            worker_gone: false,
+        }),
+        changed: Condvar::new(),
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(|| shared.work(&f));
+        let head = produce(&mut |batch| {
+            let mut q = shared.lock();
+            q.batches.push(Arc::new(batch));
+            q.results.push(None);
+            shared.changed.notify_all();
+        });
+        shared.lock().produced = true;
+        shared.changed.notify_all();
+        let outcome = match head {
+            Ok(head) => consume(
+                head,
+                &mut InOrder {
+                    shared: &shared,
+                    f: &f,
+                    at: 0,
+                },
+            ),
+            Err(e) => Err(e),
+        };
+        shared.lock().stop = true;
+        shared.changed.notify_all();
+        outcome
+    })
+}
+
+/// The state [`map_as_produced`] shares with its worker.
+struct Shared<T, R> {
+    queue: Mutex<Queue<T, R>>,
+    /// Signalled whenever the queue changes.
+    changed: Condvar,
+}
+
+/// Batches made so far and their results.
+struct Queue<T, R> {
+    batches: Vec<Arc<Vec<T>>>,
+    /// By batch: its results, once mapped and until consumed.
+    results: Vec<Option<Vec<R>>>,
+    /// The first batch no thread has taken.
+    next: usize,
+    /// Whether every batch is made.
+    produced: bool,
+    /// Whether the worker must take no more batches.
+    stop: bool,
+    /// Whether the worker has ended (it panicked, or there is nothing left).
+    worker_gone: bool,
+}
+
+impl<T, R> Shared<T, R> {
+    fn lock(&self) -> MutexGuard<'_, Queue<T, R>> {
+        // A panic while the lock is held is raised again by the scope;
+        // the queue itself is never left half-changed.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, q: MutexGuard<'a, Queue<T, R>>) -> MutexGuard<'a, Queue<T, R>> {
+        self.changed.wait(q).unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The worker: maps the next batch nobody has taken, until told to
+    /// stop or every batch is taken.
+    fn work(&self, f: &(impl Fn(&T) -> R + Sync)) {
+        /// Tells the waiting caller that the worker is gone, however it ends.
+        struct Gone<'s, T, R>(&'s Shared<T, R>);
+        impl<T, R> Drop for Gone<'_, T, R> {
+            fn drop(&mut self) {
+                self.0.lock().worker_gone = true;
+                self.0.changed.notify_all();
+            }
+        }
+        let _gone = Gone(self);
+        loop {
+            let (at, batch) = {
+                let mut q = self.lock();
+                loop {
+                    if q.stop || (q.produced && q.next == q.batches.len()) {
+                        return;
+                    }
+                    if q.next < q.batches.len() {
+                        break;
+                    }
+                    q = self.wait(q);
+                }
+                q.next += 1;
+                (q.next - 1, Arc::clone(&q.batches[q.next - 1]))
+            };
+            let results = batch.iter().map(f).collect();
+            self.lock().results[at] = Some(results);
+            self.changed.notify_all();
+        }
+    }
+}
+
+/// The batches of [`map_as_produced`] and their results, in order.
+struct InOrder<'s, T, R, F> {
+    shared: &'s Shared<T, R>,
+    f: &'s F,
+    /// The next batch to give.
+    at: usize,
+}
+
+impl<T, R, F: Fn(&T) -> R> Iterator for InOrder<'_, T, R, F> {
+    type Item = (Arc<Vec<T>>, Vec<R>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut q = self.shared.lock();
+        let at = self.at;
+        if at == q.batches.len() {
+            return None;
+        }
+        self.at += 1;
+        loop {
+            if let Some(results) = q.results[at].take() {
+                return Some((Arc::clone(&q.batches[at]), results));
+            }
+            // Not taken yet, or taken by a worker that is gone: mapped here.
+            if q.next == at || q.worker_gone {
+                q.next = q.next.max(at + 1);
+                let batch = Arc::clone(&q.batches[at]);
+                drop(q);
+                let results = batch.iter().map(self.f).collect();
+                return Some((batch, results));
+            }
+            // The worker is on it: rather than wait, map the next batch
+            // nobody has taken, and keep its results for later.
+            if q.next < q.batches.len() {
+                let later = q.next;
+                q.next += 1;
+                let batch = Arc::clone(&q.batches[later]);
+                drop(q);
+                let results = batch.iter().map(self.f).collect();
+                q = self.shared.lock();
+                q.results[later] = Some(results);
+                continue;
+            }
+            q = self.shared.wait(q);
+        }
+    }
+}
+
 /// The cores this process may use.
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
@@ -132,5 +315,89 @@ mod tests {
             }
             i
         });
+    }
+
+    /// Produces `batches` batches of `size` numbers, counting up.
+    fn counting(
+        batches: usize,
+        size: u64,
+    ) -> impl FnOnce(&mut dyn FnMut(Vec<u64>)) -> Result<&'static str, String> {
+        move |feed| {
+            for b in 0..batches as u64 {
+                feed((b * size..(b + 1) * size).collect());
+            }
+            Ok("head")
+        }
+    }
+
+    #[test]
+    fn batches_made_while_mapped_are_consumed_in_order_each_mapped_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for (batches, size) in [(0, 1), (1, 1), (1, 500), (7, 1), (40, 300)] {
+            let calls = AtomicUsize::new(0);
+            let mut seen: Vec<(u64, u64)> = Vec::new();
+            let outcome = map_as_produced(
+                counting(batches, size),
+                |&i| {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    i * 3
+                },
+                |head, results| {
+                    assert_eq!(head, "head");
+                    for (batch, mapped) in results {
+                        assert_eq!(batch.len(), mapped.len());
+                        seen.extend(batch.iter().copied().zip(mapped));
+                    }
+                    Ok(())
+                },
+            );
+            assert_eq!(outcome, Ok(()));
+            let total = batches as u64 * size;
+            let expected: Vec<(u64, u64)> = (0..total).map(|i| (i, i * 3)).collect();
+            assert_eq!(seen, expected, "{batches} batches of {size}");
+            assert_eq!(calls.load(Ordering::Relaxed), total as usize);
+        }
+    }
+
+    #[test]
+    fn nothing_is_consumed_when_producing_fails() {
+        let produce = |feed: &mut dyn FnMut(Vec<u64>)| -> Result<(), String> {
+            feed(vec![1, 2, 3]);
+            feed(vec![4]);
+            Err("truncated".into())
+        };
+        let outcome = map_as_produced(produce, |&i| i, |_, _| panic!("consumed"));
+        assert_eq!(outcome, Err("truncated".to_string()));
+    }
+
+    #[test]
+    fn consuming_may_stop_early_and_its_error_is_returned() {
+        let outcome = map_as_produced(
+            counting(50, 100),
+            |&i| i,
+            |_, results| {
+                let first = results.next().map(|(batch, _)| batch[0]);
+                Err(format!("stopped after the batch from {first:?}"))
+            },
+        );
+        assert_eq!(outcome, Err("stopped after the batch from Some(0)".into()));
+    }
+
+    #[test]
+    #[should_panic(expected = "mapping failed")]
+    fn a_panic_while_mapping_batches_reaches_the_caller() {
+        let _ = map_as_produced(
+            counting(20, 100),
+            |&i| {
+                if i == 1234 {
+                    panic!("mapping failed");
+                }
+                i
+            },
+            |_, results| {
+                results.for_each(drop);
+                Ok(())
+            },
+        );
     }
 }

@@ -3,7 +3,10 @@
 //! is decoded straight from its slice of the text into its typed form,
 //! without a tree of the whole file, and an error points at the field.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::{
@@ -89,10 +92,12 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
     // takes the general path below, which first cuts the text into
     // documents.
     let trimmed = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
-    if trimmed.starts_with('{')
-        && let Ok(doc) = serde_json::from_str::<Doc>(trimmed)
-    {
-        return top_level(loader, &input, trimmed, Some(doc));
+    if trimmed.starts_with('{') {
+        match top_level(loader, &input, trimmed, Parse::Streamed) {
+            Err(Unread::Syntax(_)) => {}
+            Err(Unread::Failed(e)) => return Err(e),
+            Ok(()) => return Ok(()),
+        }
     }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     let mut documents = 0;
@@ -105,7 +110,8 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
         };
         documents += 1;
         match doc.get().as_bytes().first() {
-            Some(b'{') => top_level(loader, &input, doc.get(), None)?,
+            Some(b'{') => top_level(loader, &input, doc.get(), Parse::Whole)
+                .map_err(|e| e.into_error(&input, doc.get()))?,
             Some(b'[') => {
                 let elements: Vec<&RawValue> =
                     serde_json::from_str(doc.get()).map_err(|e| syntax(&input, offset, 0, &e))?;
@@ -116,7 +122,8 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
                             message: "expected a Kubernetes object or List in the array".into(),
                         });
                     }
-                    top_level(loader, &input, element.get(), None)?;
+                    top_level(loader, &input, element.get(), Parse::Whole)
+                        .map_err(|e| e.into_error(&input, element.get()))?;
                 }
             }
             _ if doc.get() == "null" => {}
@@ -179,22 +186,97 @@ struct Doc<'a> {
     rbacscan: Option<DumpHeader>,
 }
 
+/// A document's head without its items, which are handed on as they are
+/// read.
+#[derive(Default)]
+struct DocHead {
+    kind: Option<String>,
+    api_version: Option<String>,
+    rbacscan: Option<DumpHeader>,
+}
+
+/// How [`top_level`] parses a document.
+#[derive(Clone, Copy)]
+enum Parse {
+    /// In one pass, its items handed on to be decoded while the rest of
+    /// the text is read (the usual input: one List and nothing else).
+    Streamed,
+    /// Whole, then its items (the general path).
+    Whole,
+}
+
+/// Why [`top_level`] did not read a document.
+enum Unread {
+    /// It does not parse as one JSON object. After a streamed parse, the
+    /// general path reads it again and words why.
+    Syntax(serde_json::Error),
+    /// The error to report.
+    Failed(SourceError),
+}
+
+impl Unread {
+    /// The error to report for document `doc`.
+    fn into_error(self, input: &Input<'_>, doc: &str) -> SourceError {
+        match self {
+            Unread::Failed(e) => e,
+            Unread::Syntax(e) => SourceError::NotAnObject {
+                location: input.within(doc, e.line(), e.column()),
+                message: diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
+            },
+        }
+    }
+}
+
 /// A document (or an element of a top-level array): a List or an object.
-/// `parsed` is its head when the caller has read it already.
-fn top_level(
+///
+/// A List's items are decoded on every core, a batch at a time, while the
+/// rest of the text is still being read ([`cores::map_as_produced`]), and
+/// added in their order, so the first error and the copy that wins are the
+/// same as one by one. Nothing is added unless the whole document parses.
+fn top_level<'t>(
+    loader: &mut Loader,
+    input: &Input<'_>,
+    doc: &'t str,
+    parse: Parse,
+) -> Result<(), Unread> {
+    let location = input.at(doc);
+    let produce = |feed: &mut dyn FnMut(Vec<&'t RawValue>)| {
+        match parse {
+            Parse::Streamed => stream(doc, feed),
+            Parse::Whole => whole(doc, feed),
+        }
+        .map_err(Unread::Syntax)
+    };
+    // Items whose type comes first decode in one pass, on the worker; the
+    // others are read below, once the list's own kind is known.
+    let first_pass = |item: &&RawValue| {
+        let text = item.get();
+        text.starts_with('{')
+            .then(|| super::one_pass::decode(text))
+            .flatten()
+    };
+    let consume =
+        |head: DocHead, batches: &mut dyn Iterator<Item = (Arc<Vec<&'t RawValue>>, _)>| {
+            add_document(loader, input, doc, &location, head, batches).map_err(Unread::Failed)
+        };
+    cores::map_as_produced(produce, first_pass, consume)
+}
+
+/// An item decoded in one pass with its head, or `None` when it must be
+/// read the general way ([`read_item`]).
+type FirstPass = Option<(Head, Object)>;
+
+/// Adds a document whose head is read: an object, or a List's items,
+/// batch by batch (with the objects decoded in one pass, where they could
+/// be).
+fn add_document(
     loader: &mut Loader,
     input: &Input<'_>,
     doc: &str,
-    parsed: Option<Doc<'_>>,
+    location: &Location,
+    head: DocHead,
+    batches: &mut dyn Iterator<Item = (Arc<Vec<&RawValue>>, Vec<FirstPass>)>,
 ) -> Result<(), SourceError> {
-    let location = input.at(doc);
-    let head: Doc = match parsed {
-        Some(head) => head,
-        None => serde_json::from_str(doc).map_err(|e| SourceError::NotAnObject {
-            location: input.within(doc, e.line(), e.column()),
-            message: diagnostic::without_values(diagnostic::strip_position(&e.to_string())),
-        })?,
-    };
     let kind_head = Head {
         kind: head.kind.unwrap_or_default(),
         api_version: head.api_version.unwrap_or_default(),
@@ -202,26 +284,30 @@ fn top_level(
         name: String::new(),
     };
     let status = || serde_json::from_str::<StatusHead>(doc).unwrap_or_default();
-    let Document::List(item_kind) = loader.document(&kind_head, status, &location)? else {
+    let Document::List(item_kind) = loader.document(&kind_head, status, location)? else {
         let head = serde_json::from_str::<ObjectHead>(doc)
             .unwrap_or_default()
             .resolve(None);
         return add_object(loader, input, doc, head);
     };
     if let Some(header) = head.rbacscan {
-        loader.apply_header(header, &location)?;
+        loader.apply_header(header, location)?;
     }
     let list = item_kind
         .as_deref()
         .map(|k| (k, kind_head.api_version.as_str()));
-    let items = head.items.unwrap_or_default();
-    // The items are read on every core, a batch at a time (which bounds
-    // the memory of objects decoded but not yet added), then added in their
-    // order, so the first error and the copy that wins are the same as one
-    // by one.
-    for batch in items.chunks(BATCH) {
-        let read = cores::map(batch, 64, |item| read_item(item, list));
-        for (item, read) in batch.iter().zip(read) {
+    for (batch, decoded) in batches {
+        // The rest of the batch, read the general way on every core.
+        let rest: Vec<&RawValue> = (batch.iter().zip(&decoded))
+            .filter(|(_, d)| d.is_none())
+            .map(|(item, _)| *item)
+            .collect();
+        let mut rest = cores::map(&rest, 64, |item| read_item(item, list)).into_iter();
+        for (item, decoded) in batch.iter().zip(decoded) {
+            let read = match decoded {
+                Some((head, object)) => Ok((head, Some(Ok(object)))),
+                None => rest.next().unwrap_or_else(|| read_item(item, list)),
+            };
             let (head, decoded) = read.map_err(|(message, line, column)| match line {
                 0 => SourceError::NotAnObject {
                     location: input.at(item.get()),
@@ -248,6 +334,144 @@ fn top_level(
         }
     }
     Ok(())
+}
+
+/// Reads a document whole, then hands its items to `feed` a batch at a time.
+fn whole<'t>(doc: &'t str, feed: &mut dyn FnMut(Vec<&'t RawValue>)) -> serde_json::Result<DocHead> {
+    let whole: Doc = serde_json::from_str(doc)?;
+    for batch in whole.items.unwrap_or_default().chunks(BATCH) {
+        feed(batch.to_vec());
+    }
+    Ok(DocHead {
+        kind: whole.kind,
+        api_version: whole.api_version,
+        rbacscan: whole.rbacscan,
+    })
+}
+
+/// Reads a document's head in one pass, handing its items to `feed` a
+/// batch at a time as they are read: the same fields as [`Doc`], accepted
+/// and refused alike (a repeated field, a value of the wrong type,
+/// anything after the object).
+fn stream<'t>(
+    doc: &'t str,
+    feed: &mut dyn FnMut(Vec<&'t RawValue>),
+) -> serde_json::Result<DocHead> {
+    let mut de = serde_json::Deserializer::from_str(doc);
+    let head = de::Deserializer::deserialize_map(&mut de, HeadVisitor { feed })?;
+    de.end()?;
+    Ok(head)
+}
+
+/// The fields of [`Doc`].
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+enum Field {
+    #[serde(rename = "kind")]
+    Kind,
+    #[serde(rename = "apiVersion")]
+    ApiVersion,
+    #[serde(rename = "items")]
+    Items,
+    #[serde(rename = "rbacscan")]
+    Rbacscan,
+    #[serde(other)]
+    Other,
+}
+
+/// Reads a document's fields, handing its items on.
+struct HeadVisitor<'f, 't> {
+    feed: &'f mut dyn FnMut(Vec<&'t RawValue>),
+}
+
+impl<'t> Visitor<'t> for HeadVisitor<'_, 't> {
+    type Value = DocHead;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a Kubernetes object or List")
+    }
+
+    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<DocHead, A::Error> {
+        let mut head = DocHead::default();
+        let (mut kind, mut api_version, mut items, mut rbacscan) = (false, false, false, false);
+        let once = |seen: &mut bool, field: &'static str| match std::mem::replace(seen, true) {
+            true => Err(de::Error::duplicate_field(field)),
+            false => Ok(()),
+        };
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Kind => {
+                    once(&mut kind, "kind")?;
+                    head.kind = map.next_value()?;
+                }
+                Field::ApiVersion => {
+                    once(&mut api_version, "apiVersion")?;
+                    head.api_version = map.next_value()?;
+                }
+                Field::Items => {
+                    once(&mut items, "items")?;
+                    map.next_value_seed(Items {
+                        feed: &mut *self.feed,
+                    })?;
+                }
+                Field::Rbacscan => {
+                    once(&mut rbacscan, "rbacscan")?;
+                    head.rbacscan = map.next_value()?;
+                }
+                Field::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// A document's `items` (null or a list), handed on a batch at a time.
+struct Items<'f, 't> {
+    feed: &'f mut dyn FnMut(Vec<&'t RawValue>),
+}
+
+impl<'t> de::DeserializeSeed<'t> for Items<'_, 't> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'t> Visitor<'t> for Items<'_, 't> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of objects")
+    }
+
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: de::Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(item) = seq.next_element::<&'t RawValue>()? {
+            batch.push(item);
+            if batch.len() == BATCH {
+                (self.feed)(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        }
+        if !batch.is_empty() {
+            (self.feed)(batch);
+        }
+        Ok(())
+    }
 }
 
 /// Items of a list read together, on every core.
@@ -389,5 +613,66 @@ mod tests {
         let err = l.add_text("big.json", &text).unwrap_err().to_string();
         assert!(err.starts_with("big.json:302:"), "{err}");
         assert!(err.contains("automountServiceAccountToken"), "{err}");
+    }
+
+    /// `n` ServiceAccounts in namespace `a`, with or without their type.
+    fn accounts(n: usize, typed: bool) -> String {
+        let head = if typed {
+            r#""apiVersion":"v1","kind":"ServiceAccount","#
+        } else {
+            ""
+        };
+        let items: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{{head}"metadata":{{"name":"sa-{i}","namespace":"a"}}}}"#))
+            .collect();
+        items.join(",\n")
+    }
+
+    #[test]
+    fn a_list_whose_kind_follows_its_items_types_them_all() {
+        // kubectl sorts keys, so `kind` comes after `items`; items of a raw
+        // API list carry no type of their own and take the list's.
+        let n = 2 * BATCH + 3;
+        for (typed, kind) in [(false, "ServiceAccountList"), (true, "List")] {
+            let text = format!(
+                "{{\"apiVersion\":\"v1\",\"items\":[\n{}\n],\"kind\":\"{kind}\",\"metadata\":{{}}}}",
+                accounts(n, typed)
+            );
+            let mut l = Loader::new();
+            l.add_text("list.json", &text).unwrap();
+            let loaded = l.finish().unwrap();
+            assert_eq!(loaded.snapshot.service_accounts.len(), n, "{kind}");
+        }
+    }
+
+    #[test]
+    fn a_document_that_fails_after_its_items_adds_none_of_them() {
+        // Items are decoded while the text is read; the document's error
+        // (here a repeated `kind`, or a cut end) still decides, worded as
+        // when the document is read whole first.
+        let items = accounts(BATCH + 10, true);
+        for (text, expected) in [
+            (
+                format!(
+                    "{{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[{items}],\"kind\":\"List\"}}"
+                ),
+                "duplicate field `kind`",
+            ),
+            (
+                format!("{{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[{items}]"),
+                "truncated",
+            ),
+        ] {
+            let mut l = Loader::new();
+            let err = l.add_text("list.json", &text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err}");
+            // Only the next file's account is in the snapshot.
+            let one = format!(
+                "{{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[{}]}}",
+                accounts(1, true)
+            );
+            l.add_text("one.json", &one).unwrap();
+            assert_eq!(l.finish().unwrap().snapshot.service_accounts.len(), 1);
+        }
     }
 }
