@@ -12,6 +12,19 @@ use rbacscan::{app, error};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// jemalloc's options, which it reads at start from this symbol (its C
+/// type: a pointer to a NUL-terminated string), before `_RJEM_MALLOC_CONF`
+/// from the environment, which overrides them. One arena for every
+/// thread: by default each thread of the scan gets its own, which keeps
+/// the pages that thread freed, and the peak at 100,000 pods held about
+/// 15 MB more, no faster (BENCHMARKS.md).
+#[cfg(not(target_env = "msvc"))]
+// SAFETY: the only symbol of this name; jemalloc reads it as `const char *`,
+// and `&u8` is a plain pointer, here to the first byte of a static
+// NUL-terminated string that jemalloc never writes.
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static MALLOC_CONF: &u8 = &b"narenas:1\0"[0];
+
 fn main() -> ExitCode {
     let args = match Args::try_parse().and_then(|a| a.check().map(|()| a)) {
         Ok(args) => args,
