@@ -97,9 +97,16 @@ where
 /// `consume` gets what `produce` returned and an iterator over (batch,
 /// results): pulling from it maps on the calling thread the next batch the
 /// worker has not taken, or waits for the worker's. Once `consume` returns,
-/// the worker takes no more batches. With a single core, everything runs
-/// on the calling thread, one step after the other.
-pub fn map_as_produced<T, R, H, E, P, F, C>(produce: P, f: F, consume: C) -> Result<(), E>
+/// the worker takes no more batches. At most `ahead` batches are mapped
+/// and not yet consumed at any time (at least one), which bounds the memory
+/// of results waiting. With a single core, everything runs on the calling
+/// thread, one step after the other.
+pub fn map_as_produced<T, R, H, E, P, F, C>(
+    ahead: usize,
+    produce: P,
+    f: F,
+    consume: C,
+) -> Result<(), E>
 where
     T: Send + Sync,
     R: Send,
@@ -121,6 +128,8 @@ where
             batches: Vec::new(),
             results: Vec::new(),
             next: 0,
+            given: 0,
+            ahead: ahead.max(1),
             produced: false,
             stop: false,
             worker_gone: false,
@@ -129,29 +138,35 @@ where
     };
     std::thread::scope(|scope| {
         scope.spawn(|| shared.work(&f));
+        // However this thread leaves (a panic in `produce`, `f` or
+        // `consume` included), the worker is told to stop: the scope waits
+        // for it before returning or raising the panic again.
+        let _stop = Stop(&shared);
         let head = produce(&mut |batch| {
             let mut q = shared.lock();
             q.batches.push(Arc::new(batch));
             q.results.push(None);
             shared.changed.notify_all();
-        });
+        })?;
         shared.lock().produced = true;
         shared.changed.notify_all();
-        let outcome = match head {
-            Ok(head) => consume(
-                head,
-                &mut InOrder {
-                    shared: &shared,
-                    f: &f,
-                    at: 0,
-                },
-            ),
-            Err(e) => Err(e),
+        let mut in_order = InOrder {
+            shared: &shared,
+            f: &f,
+            at: 0,
         };
-        shared.lock().stop = true;
-        shared.changed.notify_all();
-        outcome
+        consume(head, &mut in_order)
     })
+}
+
+/// Tells the worker of [`map_as_produced`] to stop, when dropped.
+struct Stop<'s, T, R>(&'s Shared<T, R>);
+
+impl<T, R> Drop for Stop<'_, T, R> {
+    fn drop(&mut self) {
+        self.0.lock().stop = true;
+        self.0.changed.notify_all();
+    }
 }
 
 /// The state [`map_as_produced`] shares with its worker.
@@ -168,6 +183,10 @@ struct Queue<T, R> {
     results: Vec<Option<Vec<R>>>,
     /// The first batch no thread has taken.
     next: usize,
+    /// The batches given to the consumer so far.
+    given: usize,
+    /// How far beyond `given` batches may be taken.
+    ahead: usize,
     /// Whether every batch is made.
     produced: bool,
     /// Whether the worker must take no more batches.
@@ -206,7 +225,7 @@ impl<T, R> Shared<T, R> {
                     if q.stop || (q.produced && q.next == q.batches.len()) {
                         return;
                     }
-                    if q.next < q.batches.len() {
+                    if q.next < q.batches.len() && q.next < q.given + q.ahead {
                         break;
                     }
                     q = self.wait(q);
@@ -239,6 +258,9 @@ impl<T, R, F: Fn(&T) -> R> Iterator for InOrder<'_, T, R, F> {
             return None;
         }
         self.at += 1;
+        // The batch given now is no longer waiting: one more may be taken.
+        q.given = self.at;
+        self.shared.changed.notify_all();
         loop {
             if let Some(results) = q.results[at].take() {
                 return Some((Arc::clone(&q.batches[at]), results));
@@ -253,7 +275,7 @@ impl<T, R, F: Fn(&T) -> R> Iterator for InOrder<'_, T, R, F> {
             }
             // The worker is on it: rather than wait, map the next batch
             // nobody has taken, and keep its results for later.
-            if q.next < q.batches.len() {
+            if q.next < q.batches.len() && q.next < q.given + q.ahead {
                 let later = q.next;
                 q.next += 1;
                 let batch = Arc::clone(&q.batches[later]);
@@ -337,6 +359,7 @@ mod tests {
             let calls = AtomicUsize::new(0);
             let mut seen: Vec<(u64, u64)> = Vec::new();
             let outcome = map_as_produced(
+                3,
                 counting(batches, size),
                 |&i| {
                     calls.fetch_add(1, Ordering::Relaxed);
@@ -366,13 +389,14 @@ mod tests {
             feed(vec![4]);
             Err("truncated".into())
         };
-        let outcome = map_as_produced(produce, |&i| i, |_, _| panic!("consumed"));
+        let outcome = map_as_produced(2, produce, |&i| i, |_, _| panic!("consumed"));
         assert_eq!(outcome, Err("truncated".to_string()));
     }
 
     #[test]
     fn consuming_may_stop_early_and_its_error_is_returned() {
         let outcome = map_as_produced(
+            4,
             counting(50, 100),
             |&i| i,
             |_, results| {
@@ -387,6 +411,7 @@ mod tests {
     #[should_panic(expected = "mapping failed")]
     fn a_panic_while_mapping_batches_reaches_the_caller() {
         let _ = map_as_produced(
+            1,
             counting(20, 100),
             |&i| {
                 if i == 1234 {
@@ -399,5 +424,17 @@ mod tests {
                 Ok(())
             },
         );
+    }
+
+    #[test]
+    #[should_panic(expected = "producing failed")]
+    fn a_panic_while_producing_reaches_the_caller() {
+        let produce = |feed: &mut dyn FnMut(Vec<u64>)| -> Result<(), String> {
+            for b in 0..10 {
+                feed(vec![b; 100]);
+            }
+            panic!("producing failed");
+        };
+        let _ = map_as_produced(1, produce, |&i| i, |_, _| Ok(()));
     }
 }

@@ -259,7 +259,7 @@ fn top_level<'t>(
         |head: DocHead, batches: &mut dyn Iterator<Item = (Arc<Vec<&'t RawValue>>, _)>| {
             add_document(loader, input, doc, &location, head, batches).map_err(Unread::Failed)
         };
-    cores::map_as_produced(produce, first_pass, consume)
+    cores::map_as_produced(AHEAD, produce, first_pass, consume)
 }
 
 /// An item decoded in one pass with its head, or `None` when it must be
@@ -473,6 +473,12 @@ impl<'t> Visitor<'t> for Items<'_, 't> {
         Ok(())
     }
 }
+
+/// Batches of items decoded and not yet added, at most: each holds
+/// [`BATCH`] objects in their widest form (about 2 MB). Without a bound,
+/// the kubectl-sized 100,000-pod dump peaked 25 MB higher; with 2, it
+/// loaded a fifth slower (BENCHMARKS.md).
+const AHEAD: usize = 8;
 
 /// Items of a list read together, on every core.
 const BATCH: usize = 4096;
