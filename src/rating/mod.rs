@@ -52,7 +52,7 @@ use crate::rbac::{RoleId, Scope, SubjectId};
 use crate::snapshot::Snapshot;
 use crate::template::{NamesPolicy, Severity, TargetKind, Template};
 
-use rater::{Index, Rater};
+use rater::{Grounds, Index, Rater};
 use riskiest::Riskiest;
 use spread::{Propagation, Spread};
 
@@ -216,18 +216,18 @@ pub fn rate(
     privileged: &BTreeSet<String>,
 ) -> Ratings {
     let index = Index::of(access, snapshot, exposures);
+    let grounds = Grounds {
+        template,
+        access,
+        snapshot,
+        privileged,
+        index: &index,
+    };
     // Roles that named `bind` grants reach, and where they would be bound.
     let mut role_pairs: BTreeSet<(RoleId, Scope)> = BTreeSet::new();
     {
         let worth = Worth::default();
-        let rater = Rater {
-            template,
-            access,
-            snapshot,
-            privileged,
-            index: &index,
-            worth: &worth,
-        };
+        let rater = grounds.rater(&worth);
         let mut collect = |risk: usize, scope: &Scope, sat: &Satisfied| {
             let rule = &template.rules[risk];
             for (req, met) in rule.requires.iter().zip(&sat.met) {
@@ -282,25 +282,18 @@ pub fn rate(
         riskiest: HashMap::new(),
     };
     // Subjects whose worth can change once others' is known: those with a
-    // grant rated by targets. The others are rated once, in the first pass.
+    // grant rated by targets. The others are rated once, in the first round.
     let dependent: Vec<usize> = (access.subjects.iter().enumerate())
         .filter(|(_, s)| s.risks.iter().any(|r| depends_on_targets(template, r)))
         .map(|(i, _)| i)
         .collect();
     let mut spread = Spread::new(&propagation);
     let mut first = true;
-    // Each pass can only raise values, and there are four levels: the bound
+    // Each round can only raise values, and there are four levels: the bound
     // is never reached in practice, and it keeps a mistake from hanging.
-    let max_passes = 4 * (access.subjects.len() + snapshot.pods.len() + role_risks.len()) + 2;
-    for _ in 0..max_passes {
-        let rater = Rater {
-            template,
-            access,
-            snapshot,
-            privileged,
-            index: &index,
-            worth: &worth,
-        };
+    let max_rounds = 4 * (access.subjects.len() + snapshot.pods.len() + role_risks.len()) + 2;
+    for _ in 0..max_rounds {
+        let rater = grounds.rater(&worth);
         let rate_subject = |i: usize| {
             let s = &access.subjects[i];
             let holders = [&s.subject];
@@ -340,14 +333,7 @@ pub fn rate(
         spread.carry(&mut worth, &subjects, access, &index);
     }
 
-    let rater = Rater {
-        template,
-        access,
-        snapshot,
-        privileged,
-        index: &index,
-        worth: &worth,
-    };
+    let rater = grounds.rater(&worth);
     let subjects = access
         .subjects
         .iter()

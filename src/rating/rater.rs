@@ -126,6 +126,22 @@ impl<'s> Index<'s> {
 /// Rates grants against the worth computed so far.
 pub(super) struct Rater<'a, 's> {
     /// The risk rules and their severities.
+    template: &'a Template,
+    /// What every subject, binding and role holds.
+    access: &'a Access<'s>,
+    /// The objects named grants may reach.
+    snapshot: &'s Snapshot,
+    /// Namespaces whose grants are rated as privileged.
+    privileged: &'a BTreeSet<String>,
+    /// Where named objects are found.
+    index: &'a Index<'s>,
+    /// What objects are worth so far.
+    worth: &'a Worth,
+}
+
+/// What every rating reads besides the worth, gathered once.
+pub(super) struct Grounds<'a, 's> {
+    /// The risk rules and their severities.
     pub(super) template: &'a Template,
     /// What every subject, binding and role holds.
     pub(super) access: &'a Access<'s>,
@@ -135,8 +151,20 @@ pub(super) struct Rater<'a, 's> {
     pub(super) privileged: &'a BTreeSet<String>,
     /// Where named objects are found.
     pub(super) index: &'a Index<'s>,
-    /// What objects are worth so far.
-    pub(super) worth: &'a Worth,
+}
+
+impl<'a, 's> Grounds<'a, 's> {
+    /// A rater against `worth`.
+    pub(super) fn rater(&self, worth: &'a Worth) -> Rater<'a, 's> {
+        Rater {
+            template: self.template,
+            access: self.access,
+            snapshot: self.snapshot,
+            privileged: self.privileged,
+            index: self.index,
+            worth,
+        }
+    }
 }
 
 impl Rater<'_, '_> {

@@ -18,6 +18,7 @@ use crate::template::{Severity, TargetKind};
 struct Grouped {
     /// By key: where its items start in `items`; one more entry at the end.
     starts: Vec<u32>,
+    /// Every group's items, one group after the other.
     items: Vec<u32>,
 }
 
@@ -41,12 +42,13 @@ impl Grouped {
         Grouped { starts, items }
     }
 
+    /// The items of `key`.
     fn get(&self, key: usize) -> &[u32] {
         &self.items[self.starts[key] as usize..self.starts[key + 1] as usize]
     }
 }
 
-/// Who holds what, worked out once so that a pass of the rating carries a
+/// Who holds what, worked out once so that a round of the rating carries a
 /// change of worth to just the objects it reaches: the tokens each pod
 /// exposes, the pods exposing each subject's tokens, the nodes pods are on.
 pub(super) struct Propagation<'e, 's> {
@@ -134,9 +136,9 @@ pub(super) struct Spread<'p, 'e, 's> {
     propagation: &'p Propagation<'e, 's>,
     /// By node position: what it is worth.
     nodes: Vec<Option<Severity>>,
-    /// By pod index: whether it is already in this pass's list.
+    /// By pod index: whether it is already in this round's list.
     pod_listed: Vec<bool>,
-    /// By node position: whether it is already in this pass's list.
+    /// By node position: whether it is already in this round's list.
     node_listed: Vec<bool>,
 }
 
@@ -161,9 +163,9 @@ impl<'p, 'e, 's> Spread<'p, 'e, 's> {
         index: &Index<'_>,
     ) {
         let prop = self.propagation;
-        let token_worth = |worth: &Worth, p: usize| {
+        let token_worth = |subjects: &[Option<Severity>], p: usize| {
             (prop.tokens.get(p).iter())
-                .filter_map(|&s| worth.subjects[s as usize])
+                .filter_map(|&s| subjects[s as usize])
                 .max()
         };
         let mut pods: Vec<u32> = Vec::new();
@@ -177,7 +179,7 @@ impl<'p, 'e, 's> Spread<'p, 'e, 's> {
         let mut nodes: Vec<u32> = Vec::new();
         for &p in &pods {
             if let Some(n) = prop.node_of[p as usize] {
-                let held = token_worth(worth, p as usize);
+                let held = token_worth(&worth.subjects, p as usize);
                 if held > self.nodes[n as usize] {
                     self.nodes[n as usize] = held;
                     if !std::mem::replace(&mut self.node_listed[n as usize], true) {
@@ -193,12 +195,12 @@ impl<'p, 'e, 's> Spread<'p, 'e, 's> {
                 }
             }
         }
+        // In list order: the pods are read one after the other in memory.
         pods.sort_unstable();
-        let mut table = std::mem::take(&mut worth.riskiest);
         for &p in &pods {
             let p = p as usize;
             self.pod_listed[p] = false;
-            let own = token_worth(worth, p);
+            let own = token_worth(&worth.subjects, p);
             let v = if prop.exposures[p].escapes() {
                 let node = prop.node_of[p].and_then(|n| self.nodes[n as usize]);
                 own.map(raise).max(node)
@@ -210,7 +212,7 @@ impl<'p, 'e, 's> Spread<'p, 'e, 's> {
                 let m = &prop.exposures[p].pod.metadata;
                 let (ns, name) = (m.namespace.as_deref(), m.name.as_deref());
                 let t = (TargetKind::Pod, ns.unwrap_or(""), name.unwrap_or(""));
-                offer(&mut table, t, v, index.pod_owner[p].as_ref());
+                offer(&mut worth.riskiest, t, v, index.pod_owner[p].as_ref());
             }
         }
         for &n in &nodes {
@@ -219,7 +221,7 @@ impl<'p, 'e, 's> Spread<'p, 'e, 's> {
             if let Some(w) = worth.nodes.get_mut(name) {
                 *w = v;
             }
-            offer(&mut table, (TargetKind::Node, "", name), v, None);
+            offer(&mut worth.riskiest, (TargetKind::Node, "", name), v, None);
         }
         for &(s, v) in subjects {
             let subject = &access.subjects[s].subject;
@@ -229,12 +231,16 @@ impl<'p, 'e, 's> Spread<'p, 'e, 's> {
                     namespace.as_str(),
                     name.as_str(),
                 );
-                offer(&mut table, t, v, Some(subject));
+                offer(&mut worth.riskiest, t, v, Some(subject));
             }
             for &(ns, name) in &prop.secrets_of[s] {
-                offer(&mut table, (TargetKind::Secret, ns, name), v, Some(subject));
+                offer(
+                    &mut worth.riskiest,
+                    (TargetKind::Secret, ns, name),
+                    v,
+                    Some(subject),
+                );
             }
         }
-        worth.riskiest = table;
     }
 }

@@ -88,7 +88,7 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
         lines: loader.wants_positions().then(|| Lines::of(text)),
     };
     // The usual input, one object or List and nothing else, is read in one
-    // pass; anything else (several documents, an array, an error to word)
+    // pass, a List's items decoded meanwhile; anything else (several documents, an array, an error to word)
     // takes the general path below, which first cuts the text into
     // documents.
     let trimmed = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
