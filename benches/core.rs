@@ -23,7 +23,7 @@ mod cluster;
 use rbacscan::access::Access;
 use rbacscan::access::graph::AccessGraph;
 use rbacscan::findings::{self, AnalysisOptions};
-use rbacscan::pods::exposure;
+use rbacscan::workloads::exposure;
 use rbacscan::rbac::Rbac;
 use rbacscan::report::{Report, json, table};
 use rbacscan::selection::{self, Filter, View};

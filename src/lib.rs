@@ -16,7 +16,7 @@ pub mod error;
 pub mod exceptions;
 pub mod findings;
 pub mod merge;
-pub mod pods;
+pub mod workloads;
 pub mod progress;
 pub mod rating;
 pub mod rbac;

@@ -8,7 +8,7 @@ use super::paths::Toward;
 use super::query::{Endpoint, QueryError};
 use super::who_can::{Question, who_can};
 use crate::access::explain::{DiffView, HoldingsView, WhoCanView};
-use crate::pods::exposure::expose;
+use crate::workloads::exposure::expose;
 use crate::rbac::{Rbac, SubjectId};
 use crate::snapshot::{Pod, Snapshot};
 

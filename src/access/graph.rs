@@ -31,8 +31,8 @@ use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 use super::abuse;
-use crate::pods::exposure::PodExposure;
-use crate::pods::tokens::TokenSource;
+use crate::workloads::exposure::PodExposure;
+use crate::workloads::tokens::TokenSource;
 use crate::rbac::subjects::MASTERS;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
@@ -634,7 +634,7 @@ impl AccessGraph {
         // looked up once, by the borrowed name.
         let mut pods_in: HashMap<&str, NodeIndex> = HashMap::new();
         let mut hosts: HashMap<&str, NodeIndex> = HashMap::new();
-        let mut accounts: HashMap<&crate::pods::tokens::ServiceAccountRef, NodeIndex> =
+        let mut accounts: HashMap<&crate::workloads::tokens::ServiceAccountRef, NodeIndex> =
             HashMap::new();
         for (i, p) in exposures.iter().enumerate() {
             let ns = p.pod.metadata.namespace.as_deref().unwrap_or_default();
@@ -651,7 +651,7 @@ impl AccessGraph {
             if let Some(host) = host {
                 self.then(any_host, host);
             }
-            let mut seen: Vec<&crate::pods::tokens::ServiceAccountRef> = Vec::new();
+            let mut seen: Vec<&crate::workloads::tokens::ServiceAccountRef> = Vec::new();
             for e in &p.tokens.exposures {
                 if !e.api_access
                     || e.source == TokenSource::NodeHostPath
@@ -716,7 +716,7 @@ fn known_service_accounts(snapshot: &Snapshot, exposures: &[PodExposure<'_>]) ->
     unique.extend(snapshot.pods.iter().map(|p| {
         (
             ns(p.metadata.namespace.as_ref()),
-            crate::pods::service_account_name(p),
+            crate::workloads::service_account_name(p),
         )
     }));
     unique.extend(snapshot.secrets.iter().filter_map(|s| {

@@ -23,7 +23,7 @@ use matching::{Profiler, RoleProfile, Satisfied, Source, satisfy};
 use graph::{AccessGraph, Reach};
 
 use crate::cores;
-use crate::pods::exposure::PodExposure;
+use crate::workloads::exposure::PodExposure;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, Snapshot};
 use crate::template::Template;

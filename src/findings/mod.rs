@@ -26,7 +26,7 @@ use crate::access::Access;
 use crate::access::explain::{GroundView, Origin, PathView};
 use crate::access::matching::Grounds;
 use crate::cores;
-use crate::pods::exposure;
+use crate::workloads::exposure;
 use crate::rating::{self, RatedTarget, Ratings};
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, ObjectKey, Snapshot};

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::pods::{PodView, TokenRisks};
-use crate::pods::tokens::{ServiceAccountRef, TokenSource};
+use crate::workloads::tokens::{ServiceAccountRef, TokenSource};
 use crate::template::Severity;
 
 /// A ServiceAccount whose token is on a node.

@@ -17,10 +17,10 @@ use serde::Serialize;
 
 use super::{Code, Context, Evidence, Finding, FindingScope, Model, Sink, subjects};
 use crate::access::Access;
-use crate::pods::amplifiers::Amplifier;
-use crate::pods::exposure::PodExposure;
-use crate::pods::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
-use crate::pods::{ContainerRef, service_account_name};
+use crate::workloads::amplifiers::Amplifier;
+use crate::workloads::exposure::PodExposure;
+use crate::workloads::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
+use crate::workloads::{ContainerRef, service_account_name};
 use crate::rating::{RatedRisk, raise};
 use crate::rbac::SubjectId;
 use crate::snapshot::{Kind, ObjectKey};

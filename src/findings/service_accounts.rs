@@ -7,7 +7,7 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::{Code, Finding, FindingScope, Model, Sink};
-use crate::pods::tokens::ServiceAccountRef;
+use crate::workloads::tokens::ServiceAccountRef;
 use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION};
 use crate::template::Severity;
 

@@ -47,7 +47,7 @@ use serde::Serialize;
 
 use crate::access::matching::{Met, Satisfied};
 use crate::access::{Access, RiskAccess, Risks};
-use crate::pods::exposure::PodExposure;
+use crate::workloads::exposure::PodExposure;
 use crate::rbac::{RoleId, Scope, SubjectId};
 use crate::snapshot::Snapshot;
 use crate::template::{NamesPolicy, Severity, TargetKind, Template};

@@ -10,7 +10,7 @@ use super::rater::Index;
 use super::riskiest::offer;
 use super::{Worth, raise};
 use crate::access::Access;
-use crate::pods::exposure::PodExposure;
+use crate::workloads::exposure::PodExposure;
 use crate::rbac::SubjectId;
 use crate::template::{Severity, TargetKind};
 

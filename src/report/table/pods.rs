@@ -10,7 +10,7 @@ use super::{
 };
 use crate::findings::pods::{PodView, TokenView};
 use crate::findings::{Code, Finding};
-use crate::pods::tokens::TokenSource;
+use crate::workloads::tokens::TokenSource;
 use crate::report::{Report, ReportError};
 use crate::snapshot::ObjectKey;
 use crate::words;
