@@ -23,7 +23,6 @@ mod cluster;
 use rbacscan::access::Access;
 use rbacscan::access::graph::AccessGraph;
 use rbacscan::findings::{self, AnalysisOptions};
-use rbacscan::workloads::exposure;
 use rbacscan::rbac::Rbac;
 use rbacscan::report::{Report, json, table};
 use rbacscan::selection::{self, Filter, View};
@@ -31,6 +30,7 @@ use rbacscan::snapshot::Snapshot;
 use rbacscan::source::Provenance;
 use rbacscan::source::files::Loader;
 use rbacscan::template::Template;
+use rbacscan::workloads::exposure;
 
 fn main() {
     divan::main();

@@ -4,7 +4,7 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::access::ask::{self, Answered, Ask};
+use crate::ask::{self, Answered, Ask};
 use crate::baseline::Baseline;
 use crate::cli::{
     AnswerConfig, DumpConfig, DumpFormat, Input, MergeConfig, ScanConfig, SourceConfig,

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 
-use crate::access::ask::Ask;
 use crate::access::query::{self, Endpoint, ResourceArg};
 use crate::access::who_can;
+use crate::ask::Ask;
 use crate::rbac::SubjectId;
 use crate::report::Format;
 use crate::report::answers::AnswerFormat;

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod app;
+pub mod ask;
 pub mod baseline;
 pub mod cli;
 pub mod cores;
@@ -16,7 +17,6 @@ pub mod error;
 pub mod exceptions;
 pub mod findings;
 pub mod merge;
-pub mod workloads;
 pub mod progress;
 pub mod rating;
 pub mod rbac;
@@ -27,3 +27,4 @@ pub mod source;
 pub mod template;
 pub mod terminal;
 pub mod words;
+pub mod workloads;

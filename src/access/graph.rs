@@ -31,11 +31,11 @@ use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 use super::abuse;
-use crate::workloads::exposure::PodExposure;
-use crate::workloads::tokens::TokenSource;
 use crate::rbac::subjects::MASTERS;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
+use crate::workloads::exposure::PodExposure;
+use crate::workloads::tokens::TokenSource;
 
 /// The label that sets a namespace's enforced Pod Security level.
 pub const POD_SECURITY_ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";

@@ -7,7 +7,6 @@
 //! which is the rating's business (`crate::rating`). Pure: no I/O.
 
 pub mod abuse;
-pub mod ask;
 pub mod explain;
 pub mod graph;
 pub mod holdings;
@@ -23,10 +22,10 @@ use matching::{Profiler, RoleProfile, Satisfied, Source, satisfy};
 use graph::{AccessGraph, Reach};
 
 use crate::cores;
-use crate::workloads::exposure::PodExposure;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, Snapshot};
 use crate::template::Template;
+use crate::workloads::exposure::PodExposure;
 
 /// The risk rules a binding or role satisfies: (risk index, how).
 pub type Risks = Vec<(usize, Satisfied)>;

@@ -26,12 +26,12 @@ use crate::access::Access;
 use crate::access::explain::{GroundView, Origin, PathView};
 use crate::access::matching::Grounds;
 use crate::cores;
-use crate::workloads::exposure;
 use crate::rating::{self, RatedTarget, Ratings};
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, ObjectKey, Snapshot};
 use crate::template::{Severity, Template};
 use crate::words;
+use crate::workloads::exposure;
 
 /// The stable code of a kind of finding. Its kebab-case name
 /// ([`Code::as_str`]) and its description ([`Code::description`], the doc

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::pods::{PodView, TokenRisks};
-use crate::workloads::tokens::{ServiceAccountRef, TokenSource};
 use crate::template::Severity;
+use crate::workloads::tokens::{ServiceAccountRef, TokenSource};
 
 /// A ServiceAccount whose token is on a node.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]

@@ -17,14 +17,14 @@ use serde::Serialize;
 
 use super::{Code, Context, Evidence, Finding, FindingScope, Model, Sink, subjects};
 use crate::access::Access;
-use crate::workloads::amplifiers::Amplifier;
-use crate::workloads::exposure::PodExposure;
-use crate::workloads::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
-use crate::workloads::{ContainerRef, service_account_name};
 use crate::rating::{RatedRisk, raise};
 use crate::rbac::SubjectId;
 use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
+use crate::workloads::amplifiers::Amplifier;
+use crate::workloads::exposure::PodExposure;
+use crate::workloads::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
+use crate::workloads::{ContainerRef, service_account_name};
 
 pub use crate::snapshot::service_account::CLOUD_IDENTITY_ANNOTATIONS;
 

@@ -7,9 +7,9 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::{Code, Finding, FindingScope, Model, Sink};
-use crate::workloads::tokens::ServiceAccountRef;
 use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION};
 use crate::template::Severity;
+use crate::workloads::tokens::ServiceAccountRef;
 
 /// Appends `risky-default-service-account` and
 /// `unused-risky-service-account` findings for ServiceAccounts whose risks

@@ -47,10 +47,10 @@ use serde::Serialize;
 
 use crate::access::matching::{Met, Satisfied};
 use crate::access::{Access, RiskAccess, Risks};
-use crate::workloads::exposure::PodExposure;
 use crate::rbac::{RoleId, Scope, SubjectId};
 use crate::snapshot::Snapshot;
 use crate::template::{NamesPolicy, Severity, TargetKind, Template};
+use crate::workloads::exposure::PodExposure;
 
 use rater::{Grounds, Index, Rater};
 use riskiest::Riskiest;

@@ -9,13 +9,13 @@ use std::collections::BTreeSet;
 use super::{Rated, RatedTarget, Worth, target};
 use crate::access::Access;
 use crate::access::matching::{Met, Satisfied};
-use crate::workloads::exposure::PodExposure;
-use crate::workloads::tokens::ServiceAccountRef;
 use crate::rbac::subjects::MASTERS;
 use crate::rbac::{RoleId, Scope, SubjectId};
 use crate::snapshot::pod::PodsByName;
 use crate::snapshot::{Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
 use crate::template::{NamesPolicy, Probe, RiskRule, Severity, TargetKind, Template};
+use crate::workloads::exposure::PodExposure;
+use crate::workloads::tokens::ServiceAccountRef;
 
 /// The prefix of a ServiceAccount's user name.
 const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";

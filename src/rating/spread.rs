@@ -10,9 +10,9 @@ use super::rater::Index;
 use super::riskiest::offer;
 use super::{Worth, raise};
 use crate::access::Access;
-use crate::workloads::exposure::PodExposure;
 use crate::rbac::SubjectId;
 use crate::template::{Severity, TargetKind};
+use crate::workloads::exposure::PodExposure;
 
 /// Items grouped by a small integer key, all in one list (compressed rows).
 struct Grouped {

@@ -2,8 +2,8 @@
 //! shortest route is known, from one to four steps, and decoys with
 //! scary-looking rules and no route.
 
-use rbacscan::access::ask::{Answered, Ask, answer};
 use rbacscan::access::query::{Endpoint, parse_endpoint};
+use rbacscan::ask::{Answered, Ask, answer};
 use rbacscan::findings::Code;
 
 use super::support::{analyze, binding, cluster_role, list, rbacscan, snapshot};

@@ -3,9 +3,9 @@
 //! authorizer's source (`RuleAllows`, `appliesTo`, `VisitRulesFor`), not
 //! from our code's behaviour.
 
-use rbacscan::access::ask::{Answered, Ask, answer};
 use rbacscan::access::query::{parse_resource, parse_verb};
 use rbacscan::access::who_can::Question;
+use rbacscan::ask::{Answered, Ask, answer};
 
 use super::support::{binding, cluster_role, list, rbacscan, snapshot};
 

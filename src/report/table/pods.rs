@@ -10,10 +10,10 @@ use super::{
 };
 use crate::findings::pods::{PodView, TokenView};
 use crate::findings::{Code, Finding};
-use crate::workloads::tokens::TokenSource;
 use crate::report::{Report, ReportError};
 use crate::snapshot::ObjectKey;
 use crate::words;
+use crate::workloads::tokens::TokenSource;
 
 /// At most this many nodes are listed in `scan`; `pods` lists them all.
 const MAX_NODES: usize = 10;

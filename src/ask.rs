@@ -1,16 +1,16 @@
 //! The three questions, answered from a snapshot: resolve, build the graph,
 //! query it, and name everything in the answer. Pure: no I/O.
 
-use super::explain::{Namer, PathsView};
-use super::graph::{AccessGraph, Node};
-use super::holdings::{holdings, missing};
-use super::paths::Toward;
-use super::query::{Endpoint, QueryError};
-use super::who_can::{Question, who_can};
 use crate::access::explain::{DiffView, HoldingsView, WhoCanView};
-use crate::workloads::exposure::expose;
+use crate::access::explain::{Namer, PathsView};
+use crate::access::graph::{AccessGraph, Node};
+use crate::access::holdings::{holdings, missing};
+use crate::access::paths::Toward;
+use crate::access::query::{Endpoint, QueryError};
+use crate::access::who_can::{Question, who_can};
 use crate::rbac::{Rbac, SubjectId};
 use crate::snapshot::{Pod, Snapshot};
+use crate::workloads::exposure::expose;
 
 /// A question.
 #[derive(Debug, Clone, PartialEq, Eq)]
