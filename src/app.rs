@@ -11,6 +11,7 @@ use crate::cli::{
 };
 use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
+use crate::previous::{PreviousError, Purpose};
 use crate::progress::Progress;
 use crate::report::{self, Format, Report, answers, table::TableStyle};
 use crate::selection;
@@ -46,8 +47,9 @@ impl Prepared {
                     None
                 }
                 Err(source) => {
-                    return Err(crate::baseline::BaselineError::Read {
+                    return Err(PreviousError::Read {
                         path: path.clone(),
+                        purpose: Purpose::Baseline,
                         source,
                     }
                     .into());
@@ -318,7 +320,7 @@ fn scan_fleet(
 /// Runs `merge`: every report is read and checked before anything is
 /// written; one that cannot be is an error naming it (exit 2).
 pub fn merge(config: &MergeConfig) -> Result<Outcome, Error> {
-    use crate::merge::{self, Collected, MergeError, MergeOptions};
+    use crate::merge::{self, Collected, MergeOptions};
     let mut reports = Vec::new();
     let mut read = std::collections::HashSet::new();
     for path in &config.reports {
@@ -328,8 +330,9 @@ pub fn merge(config: &MergeConfig) -> Result<Outcome, Error> {
         {
             continue;
         }
-        let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read {
+        let text = std::fs::read_to_string(path).map_err(|source| PreviousError::Read {
             path: path.clone(),
+            purpose: Purpose::Merge,
             source,
         })?;
         reports.push(Collected::parse(path, &text)?);

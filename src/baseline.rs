@@ -12,126 +12,10 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::findings::Finding;
-use crate::report::SCHEMA_VERSION;
-use crate::report::header::Header;
-use crate::template::Severity;
-
-/// Errors of a baseline file.
-#[derive(Debug, thiserror::Error)]
-pub enum BaselineError {
-    /// The file could not be read.
-    #[error("{path}: cannot read the baseline: {source}")]
-    Read {
-        /// The `--baseline` path.
-        path: String,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
-    /// The file is not JSON, or not a report's shape.
-    #[error("{path}:{line}:{column}: not an rbacscan JSON report: {source}")]
-    Parse {
-        /// The `--baseline` path.
-        path: String,
-        /// Line of the fault (1-based).
-        line: usize,
-        /// Column of the fault (1-based).
-        column: usize,
-        /// What the JSON parser said.
-        source: serde_json::Error,
-    },
-    /// A report of another schema version: its fingerprints may not match.
-    #[error(
-        "{path}: a report of schemaVersion {found}; this rbacscan compares with reports of schemaVersion {SCHEMA_VERSION} (scan again to make a new baseline)"
-    )]
-    Version {
-        /// The `--baseline` path.
-        path: String,
-        /// The file's `schemaVersion`.
-        found: u32,
-    },
-    /// A fleet report (several clusters): a baseline is one cluster's report.
-    #[error(
-        "{path}: a fleet report of several clusters; a baseline is the report of one cluster's scan"
-    )]
-    Fleet {
-        /// The `--baseline` path.
-        path: String,
-    },
-    /// An answer of `who-can`, `access` or `paths`, not a scan.
-    #[error("{path}: an answer of `rbacscan {command}`, not a report of `rbacscan scan`")]
-    NotAScan {
-        /// The `--baseline` path.
-        path: String,
-        /// The answer's command.
-        command: String,
-    },
-}
-
-/// How a finding compares with the baseline. Stable kebab-case in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Not in the baseline.
-    New,
-    /// In the baseline too.
-    Unchanged,
-}
-
-/// What is kept of a baseline's finding: enough to say what was resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Previous {
-    /// Its fingerprint.
-    pub fingerprint: String,
-    /// Its code.
-    pub code: String,
-    /// Its template rule, for risk findings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    /// Its severity then.
-    pub severity: Severity,
-    /// Its title.
-    pub title: String,
-    /// The subject it was about, as the report wrote it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<serde_json::Value>,
-    /// The binding it was about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub binding: Option<serde_json::Value>,
-    /// The role it was about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<serde_json::Value>,
-    /// The pod it was about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod: Option<serde_json::Value>,
-}
-
-impl Previous {
-    /// What it was about, in words (`ServiceAccount ci/deployer`), from the
-    /// first of its pod, subject, binding and role, as for a finding of
-    /// this run.
-    pub fn about(&self) -> String {
-        let object = [&self.pod, &self.subject, &self.binding, &self.role]
-            .into_iter()
-            .flatten()
-            .next();
-        let Some(o) = object else {
-            return String::new();
-        };
-        let text = |k: &str| o.get(k).and_then(serde_json::Value::as_str).unwrap_or("");
-        let kind = match text("kind") {
-            "" if self.pod.is_some() => "Pod",
-            k => k,
-        };
-        match text("namespace") {
-            "" => format!("{kind} {}", text("name")),
-            ns => format!("{kind} {ns}/{}", text("name")),
-        }
-    }
-}
+use crate::findings::{BaselineStatus, Finding};
+use crate::previous::{self, Previous, PreviousError, Purpose};
 
 /// A baseline report.
 #[derive(Debug, Clone)]
@@ -153,30 +37,9 @@ struct ReportFile {
 impl Baseline {
     /// Reads a baseline from the text of a JSON report (`path` names it in
     /// errors). The version is checked before the findings are read.
-    pub fn parse(path: &str, text: &str) -> Result<Baseline, BaselineError> {
-        let parse_error = |source: serde_json::Error| BaselineError::Parse {
-            path: path.into(),
-            line: source.line(),
-            column: source.column(),
-            source,
-        };
-        let header = Header::read(text).map_err(parse_error)?;
-        if header.schema_version != SCHEMA_VERSION {
-            return Err(BaselineError::Version {
-                path: path.into(),
-                found: header.schema_version,
-            });
-        }
-        if let Some(command) = header.command {
-            return Err(BaselineError::NotAScan {
-                path: path.into(),
-                command,
-            });
-        }
-        if header.is_fleet() {
-            return Err(BaselineError::Fleet { path: path.into() });
-        }
-        let file: ReportFile = serde_json::from_str(text).map_err(parse_error)?;
+    pub fn parse(path: &str, text: &str) -> Result<Baseline, PreviousError> {
+        previous::check(path, text, Purpose::Baseline)?;
+        let file: ReportFile = previous::parse(path, text)?;
         Ok(Baseline {
             source: path.into(),
             findings: file.findings,
@@ -194,8 +57,8 @@ impl Baseline {
         let mut now: HashSet<&str> = HashSet::with_capacity(findings.len());
         for f in findings.iter_mut() {
             f.baseline = Some(match before.contains(f.fingerprint.as_str()) {
-                true => Status::Unchanged,
-                false => Status::New,
+                true => BaselineStatus::Unchanged,
+                false => BaselineStatus::New,
             });
         }
         now.extend(findings.iter().map(|f| f.fingerprint.as_str()));

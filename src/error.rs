@@ -35,12 +35,10 @@ pub enum Error {
     /// An input file, directory or stream could not be read or parsed.
     #[error(transparent)]
     Source(#[from] SourceError),
-    /// The `--baseline` report could not be read or is not one.
+    /// The `--baseline` report, or a report given to `merge`, could not be
+    /// read or is not one.
     #[error(transparent)]
-    Baseline(#[from] crate::baseline::BaselineError),
-    /// A report given to `merge` could not be read or is not one.
-    #[error(transparent)]
-    Merge(#[from] crate::merge::MergeError),
+    Previous(#[from] crate::previous::PreviousError),
     /// The `--exceptions` file could not be read or is invalid.
     #[error(transparent)]
     Exceptions(#[from] crate::exceptions::ExceptionsError),

@@ -17,6 +17,7 @@ pub mod error;
 pub mod exceptions;
 pub mod findings;
 pub mod merge;
+pub mod previous;
 pub mod progress;
 pub mod rating;
 pub mod rbac;

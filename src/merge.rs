@@ -15,58 +15,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::baseline::Previous;
+use crate::previous::{self, Previous, PreviousError, Purpose};
+use crate::report::BySeverity;
 use crate::report::fleet::{Fleet, Member, MemberCounts, MemberStatus, WorstFinding};
-use crate::report::header::Header;
-use crate::report::{BySeverity, SCHEMA_VERSION};
 use crate::source::ClusterInfo;
 
 /// `--stale-after` default: a nightly report a day and a half old has
 /// missed a night.
 pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(36 * 3600);
-
-/// Errors of a report given to `merge`. Each names the file.
-#[derive(Debug, thiserror::Error)]
-pub enum MergeError {
-    /// The file could not be read.
-    #[error("{path}: cannot read the report: {source}")]
-    Read {
-        /// The path as given.
-        path: String,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
-    /// The file is not JSON, or not a report's shape.
-    #[error("{path}:{line}:{column}: not an rbacscan JSON report: {source}")]
-    Parse {
-        /// The path as given.
-        path: String,
-        /// Line of the fault (1-based).
-        line: usize,
-        /// Column of the fault (1-based).
-        column: usize,
-        /// What the JSON parser said.
-        source: serde_json::Error,
-    },
-    /// A report of another schema version.
-    #[error(
-        "{path}: a report of schemaVersion {found}; this rbacscan merges reports of schemaVersion {SCHEMA_VERSION} (scan the cluster again with this version)"
-    )]
-    Version {
-        /// The path as given.
-        path: String,
-        /// The file's `schemaVersion`.
-        found: u32,
-    },
-    /// Not a report of `rbacscan scan`: an answer, a pod view or a fleet.
-    #[error("{path}: {what}, not a report of `rbacscan scan -o json`")]
-    NotAScan {
-        /// The path as given.
-        path: String,
-        /// What it is instead.
-        what: String,
-    },
-}
 
 /// What `merge` reads of a report; everything else is ignored.
 #[derive(Debug, Deserialize)]
@@ -120,36 +76,9 @@ pub struct Collected {
 impl Collected {
     /// Reads the text of a JSON report (`path` names it in errors). The
     /// version and the kind of document are checked before the rest.
-    pub fn parse(path: &str, text: &str) -> Result<Collected, MergeError> {
-        let parse_error = |source: serde_json::Error| MergeError::Parse {
-            path: path.into(),
-            line: source.line(),
-            column: source.column(),
-            source,
-        };
-        let header = Header::read(text).map_err(parse_error)?;
-        if header.schema_version != SCHEMA_VERSION {
-            return Err(MergeError::Version {
-                path: path.into(),
-                found: header.schema_version,
-            });
-        }
-        let not_a_scan = |what: String| MergeError::NotAScan {
-            path: path.into(),
-            what,
-        };
-        if header.is_fleet() {
-            return Err(not_a_scan(
-                "a fleet report (merge the clusters' own reports instead)".into(),
-            ));
-        }
-        if let Some(command) = header.command {
-            return Err(not_a_scan(format!("an answer of `rbacscan {command}`")));
-        }
-        if let Some(view) = header.view.filter(|v| v != "scan") {
-            return Err(not_a_scan(format!("a report of `rbacscan {view}`")));
-        }
-        let report: ReportFile = serde_json::from_str(text).map_err(parse_error)?;
+    pub fn parse(path: &str, text: &str) -> Result<Collected, PreviousError> {
+        previous::check(path, text, Purpose::Merge)?;
+        let report: ReportFile = previous::parse(path, text)?;
         Ok(Collected {
             path: path.into(),
             report,

@@ -298,6 +298,18 @@ impl Evidence {
     }
 }
 
+/// How a finding compares with the `--baseline` report (see
+/// `crate::baseline`). Stable kebab-case in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(rename = "Status")]
+pub enum BaselineStatus {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too.
+    Unchanged,
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -352,7 +364,7 @@ pub struct Finding {
     pub rule_order: usize,
     /// New or unchanged since the `--baseline` report (only with one).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::Status>,
+    pub baseline: Option<BaselineStatus>,
 }
 
 impl Finding {

@@ -5,7 +5,6 @@
 pub mod answers;
 pub mod fleet;
 pub mod graph_export;
-pub mod header;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -28,8 +27,7 @@ use crate::snapshot::{Coverage, GapReason, Kind, Snapshot};
 use crate::source::Provenance;
 use crate::template::{Severity, Template};
 
-/// The JSON schema version; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub use crate::previous::SCHEMA_VERSION;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -385,7 +383,7 @@ pub struct BaselineReport {
     /// Findings shown that the baseline had too.
     pub unchanged: usize,
     /// The baseline's findings this run no longer finds (before filters).
-    pub resolved: Vec<crate::baseline::Previous>,
+    pub resolved: Vec<crate::previous::Previous>,
 }
 
 impl Report {
@@ -490,9 +488,9 @@ impl Report {
     pub fn with_baseline(
         mut self,
         source: &str,
-        resolved: Vec<crate::baseline::Previous>,
+        resolved: Vec<crate::previous::Previous>,
     ) -> Report {
-        use crate::baseline::Status;
+        use crate::findings::BaselineStatus as Status;
         let count = |s: Status| {
             self.findings
                 .iter()
@@ -511,7 +509,7 @@ impl Report {
     /// The highest severity among the report's findings new since the baseline.
     pub fn highest_new(&self) -> Option<Severity> {
         (self.findings.iter())
-            .filter(|f| f.baseline == Some(crate::baseline::Status::New))
+            .filter(|f| f.baseline == Some(crate::findings::BaselineStatus::New))
             .map(|f| f.severity)
             .max()
     }

@@ -383,8 +383,8 @@ fn write_problems(
             style,
             "    ",
         )?;
-        let new =
-            (report.findings.iter()).filter(|f| f.baseline == Some(crate::baseline::Status::New));
+        let new = (report.findings.iter())
+            .filter(|f| f.baseline == Some(crate::findings::BaselineStatus::New));
         for f in new.take(WORST) {
             wrapped(
                 out,

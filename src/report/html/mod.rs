@@ -475,7 +475,7 @@ fn finding_row(page: &mut String, f: &Finding, cluster: Option<&str>, routes_ope
         filter_attributes(f.severity, f.rule_id(), &f.scope, cluster),
         f.severity.as_str(),
         match f.baseline {
-            Some(crate::baseline::Status::New) => "<br><span class=\"small\">new</span>",
+            Some(crate::findings::BaselineStatus::New) => "<br><span class=\"small\">new</span>",
             _ => "",
         },
         text(&super::about(f)),
