@@ -109,7 +109,7 @@ fn access_graph(bencher: divan::Bencher, pods: usize) {
     let s = snapshot(pods);
     let rbac = Rbac::resolve(s);
     let exposures = exposure::expose(s, &s.clone().take_workloads());
-    bencher.bench(|| AccessGraph::build(s, &rbac, &exposures));
+    bencher.bench(|| rbacscan::access::build_graph(s, &rbac, &exposures));
 }
 
 /// Template matching: every role profiled, every subject, binding and

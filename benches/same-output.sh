@@ -11,8 +11,8 @@
 # Inputs are generated into WORKDIR (default /tmp/rbacscan-same) once and
 # reused. Prints one line per output and exits 1 if any differs.
 set -uo pipefail
-before=${1:?usage: same-output.sh BEFORE AFTER [WORKDIR]}
-after=${2:?usage: same-output.sh BEFORE AFTER [WORKDIR]}
+before=$(readlink -f "${1:?usage: same-output.sh BEFORE AFTER [WORKDIR]}")
+after=$(readlink -f "${2:?usage: same-output.sh BEFORE AFTER [WORKDIR]}")
 work=${3:-/tmp/rbacscan-same}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$work"

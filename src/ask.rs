@@ -1,11 +1,14 @@
 //! The three questions, answered from a snapshot: resolve, build the graph,
 //! query it, and name everything in the answer. Pure: no I/O.
 
+use crate::access::build_graph;
 use crate::access::explain::{DiffView, HoldingsView, WhoCanView};
 use crate::access::explain::{Namer, PathsView};
-use crate::access::graph::{AccessGraph, Node};
+use crate::access::graph::AccessGraph;
 use crate::access::holdings::{holdings, missing};
+use crate::access::model::Node;
 use crate::access::paths::Toward;
+use crate::access::pod_facts::NO_PODS;
 use crate::access::query::{Endpoint, QueryError};
 use crate::access::who_can::{Question, who_can};
 use crate::rbac::{Rbac, SubjectId};
@@ -82,8 +85,8 @@ impl<'s> Engine<'s> {
         }
         // Only routes go through pods: the other questions skip them.
         let graph = match ask {
-            Ask::Paths { .. } => AccessGraph::build(snapshot, &rbac, &expose(snapshot, &workloads)),
-            _ => AccessGraph::build_index(snapshot, &rbac, &[]),
+            Ask::Paths { .. } => build_graph(snapshot, &rbac, &expose(snapshot, &workloads)),
+            _ => AccessGraph::build_index(snapshot, &rbac, NO_PODS),
         };
         Engine {
             rbac,

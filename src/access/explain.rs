@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use serde::Serialize;
 
-use super::graph::{AccessGraph, Edge, Ground, Node, Technique};
+use super::graph::AccessGraph;
+use super::model::{Edge, Node, StepGrant, Technique};
 use super::holdings::{Difference, HeldRule, Holdings};
 use super::paths::{Route, RouteStep};
 use super::query::Resource;
@@ -186,7 +187,7 @@ impl Namer<'_, '_> {
         GroundView::new(self.rbac, binding, via_group, role, rule)
     }
 
-    fn of(&self, g: &Ground) -> GroundView {
+    fn of(&self, g: &StepGrant) -> GroundView {
         self.ground(g.binding, g.via_group.as_deref(), g.role, g.rule)
     }
 

@@ -55,7 +55,7 @@ pub fn holdings(rbac: &Rbac<'_>, graph: &AccessGraph, subject: &SubjectId) -> Ho
         implicit_groups: subject.implicit_groups(),
         superuser: *subject == SubjectId::group(MASTERS),
         in_input: graph
-            .find(&crate::access::graph::Node::Subject(subject.clone()))
+            .find(&crate::access::model::Node::Subject(subject.clone()))
             .is_some(),
         cluster: Vec::new(),
         namespaces: BTreeMap::new(),

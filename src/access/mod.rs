@@ -6,26 +6,29 @@
 //! may be worth little or everything, depending on what those objects carry,
 //! which is the rating's business (`crate::rating`). Pure: no I/O.
 
-pub mod abuse;
 pub mod explain;
 pub mod graph;
 pub mod holdings;
 pub mod matching;
+pub mod model;
 pub mod paths;
+pub mod pod_facts;
 pub mod query;
+pub mod techniques;
 pub mod who_can;
 
 use std::collections::BTreeMap;
 
 use matching::{Profiler, RoleProfile, Satisfied, Source, satisfy};
 
-use graph::{AccessGraph, Reach};
+use graph::AccessGraph;
+use model::Reach;
+use pod_facts::PodFacts;
 
 use crate::cores;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, Snapshot};
 use crate::template::Template;
-use crate::workloads::exposure::PodExposure;
 
 /// The risk rules a binding or role satisfies: (risk index, how).
 pub type Risks = Vec<(usize, Satisfied)>;
@@ -153,12 +156,23 @@ fn risks_of(template: &Template, profiles: &[RoleProfile<'_>], sources: &[Source
         .collect()
 }
 
+/// Builds the whole access graph: the RBAC index, the capability nodes with
+/// each pod's tokens and escape, then the steps every technique finds
+/// (`techniques`), then the memberships of implicit groups.
+pub fn build_graph<P: PodFacts>(snapshot: &Snapshot, rbac: &Rbac<'_>, pods: &[P]) -> AccessGraph {
+    let mut g = AccessGraph::with_capabilities(snapshot, rbac, pods);
+    let steps = techniques::steps(&g, snapshot, rbac);
+    g.add_steps(steps);
+    g.add_memberships();
+    g
+}
+
 impl<'s> Access<'s> {
     /// Evaluates a snapshot against a template.
-    pub fn build(
+    pub fn build<P: PodFacts + Sync>(
         snapshot: &'s Snapshot,
         template: &Template,
-        exposures: &[PodExposure<'_>],
+        exposures: &[P],
     ) -> Access<'s> {
         Access::build_resolved(snapshot, template, Rbac::resolve(snapshot), exposures)
     }
@@ -166,14 +180,14 @@ impl<'s> Access<'s> {
     /// Evaluates resolved RBAC against a template, on two cores: the graph
     /// is built while the roles are matched against the template and the
     /// risks of bindings and roles worked out (they need no graph).
-    pub fn build_resolved(
+    pub fn build_resolved<P: PodFacts + Sync>(
         snapshot: &'s Snapshot,
         template: &Template,
         rbac: Rbac<'s>,
-        exposures: &[PodExposure<'_>],
+        exposures: &[P],
     ) -> Access<'s> {
         let (graph, matched) = cores::join(
-            || AccessGraph::build(snapshot, &rbac, exposures),
+            || build_graph(snapshot, &rbac, exposures),
             || Matched::of(&rbac, template),
         );
         Access::assemble(rbac, graph, matched, template)

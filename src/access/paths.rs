@@ -13,7 +13,8 @@ use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use super::graph::{AccessGraph, Edge, Node};
+use super::graph::AccessGraph;
+use super::model::{Edge, Node};
 use crate::rbac::SubjectId;
 use crate::rbac::subjects::MASTERS;
 

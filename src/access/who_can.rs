@@ -236,7 +236,7 @@ mod tests {
             l.add_text("t.yaml", &cluster(&roles, &bindings)).unwrap();
             let snap = l.finish().unwrap().snapshot;
             let rbac = Rbac::resolve(&snap);
-            let graph = AccessGraph::build_index(&snap, &rbac, &[]);
+            let graph = AccessGraph::build_index(&snap, &rbac, crate::access::pod_facts::NO_PODS);
             let (res, sub) = RESOURCES[resource].split_once('/').unwrap_or((RESOURCES[resource], ""));
             let q = Question {
                 verb: VERBS[verb].into(),

@@ -15,7 +15,8 @@ use petgraph::graph::NodeIndex;
 
 use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::access::explain::Namer;
-use crate::access::graph::{AccessGraph, Edge, Node, Technique};
+use crate::access::graph::AccessGraph;
+use crate::access::model::{Edge, Node, Technique};
 use crate::access::paths::{Route, Toward};
 use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;

@@ -73,6 +73,20 @@ impl Pod {
     }
 }
 
+/// The ServiceAccount a pod runs as: `spec.serviceAccountName`, else the
+/// deprecated `spec.serviceAccount`, else `default` (what admission sets).
+pub fn service_account_name(pod: &Pod) -> &str {
+    pod.spec
+        .as_ref()
+        .and_then(|s| {
+            s.service_account_name
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .or(s.service_account.as_deref().filter(|n| !n.is_empty()))
+        })
+        .unwrap_or("default")
+}
+
 /// A list of pods found by name: one list of (hash of the name, name,
 /// namespace, index), sorted by hash and searched by halving. A map would
 /// hold a list per name, and nearly every pod's name is its own (100,000

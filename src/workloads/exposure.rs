@@ -12,6 +12,7 @@ use crate::snapshot::{Pod, ServiceAccount};
 use super::amplifiers::{self, Amplifier};
 use super::service_account_name;
 use super::tokens::{self, Exposure, PodTokens, SecretIndex, ServiceAccountRef, TokenSource};
+use crate::access::pod_facts::PodFacts;
 use crate::snapshot::Snapshot;
 
 /// One pod and what it exposes.
@@ -43,6 +44,38 @@ impl PodExposure<'_> {
             .iter()
             .filter(|e| e.api_access)
             .map(|e| &e.service_account)
+    }
+}
+
+/// What the access graph reads of a pod's exposure.
+impl PodFacts for PodExposure<'_> {
+    fn namespace(&self) -> &str {
+        self.pod.metadata.namespace.as_deref().unwrap_or_default()
+    }
+
+    fn node(&self) -> Option<&str> {
+        PodExposure::node(self)
+    }
+
+    fn api_tokens(&self) -> impl Iterator<Item = (&str, &str, &'static str)> {
+        (self.tokens.exposures.iter())
+            .filter(|e| e.api_access && e.source != TokenSource::NodeHostPath)
+            .map(|e| {
+                let sa = &e.service_account;
+                (sa.namespace.as_str(), sa.name.as_str(), e.source.as_str())
+            })
+    }
+
+    fn token_accounts(&self) -> impl Iterator<Item = (&str, &str)> {
+        (self.tokens.exposures.iter()).map(|e| {
+            let sa = &e.service_account;
+            (sa.namespace.as_str(), sa.name.as_str())
+        })
+    }
+
+    fn escape(&self) -> Option<String> {
+        let a = self.amplifiers.iter().find(|a| a.escape)?;
+        Some(format!("{}: {}", a.code.as_str(), a.detail))
     }
 }
 

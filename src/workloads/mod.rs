@@ -9,7 +9,6 @@ pub mod tokens;
 
 use crate::snapshot::pod::{EnvFromSource, EnvVar, SecurityContext, VolumeMount};
 
-use crate::snapshot::Pod;
 use crate::snapshot::pod::{Container, Workload};
 use serde::Serialize;
 
@@ -96,16 +95,4 @@ fn view(c: &Container, kind: ContainerKind) -> ContainerView<'_> {
     }
 }
 
-/// The ServiceAccount a pod runs as: `spec.serviceAccountName`, else the
-/// deprecated `spec.serviceAccount`, else `default` (what admission sets).
-pub fn service_account_name(pod: &Pod) -> &str {
-    pod.spec
-        .as_ref()
-        .and_then(|s| {
-            s.service_account_name
-                .as_deref()
-                .filter(|n| !n.is_empty())
-                .or(s.service_account.as_deref().filter(|n| !n.is_empty()))
-        })
-        .unwrap_or("default")
-}
+pub use crate::snapshot::pod::service_account_name;

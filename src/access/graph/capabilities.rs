@@ -1,0 +1,174 @@
+//! The capability nodes' expansions: from "any pod created in a
+//! namespace", "the Secrets of a namespace" and the like to the objects
+//! they stand for, and each pod's tokens and escape to its node.
+
+use foldhash::{HashMap, HashMapExt};
+
+use petgraph::graph::NodeIndex;
+
+use super::AccessGraph;
+use crate::access::model::{Edge, Node, POD_SECURITY_ENFORCE_LABEL, Step, Technique};
+use crate::access::pod_facts::PodFacts;
+use crate::rbac::SubjectId;
+use crate::snapshot::{SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
+
+impl AccessGraph {
+    /// Capability nodes and the objects they stand for: any namespace →
+    /// each namespace; new pods → the ServiceAccounts they can run as, and
+    /// the nodes where Pod Security lets a privileged pod in; existing pods,
+    /// Secrets (legacy token secrets → their ServiceAccount), nodes; and
+    /// each pod's tokens and escape to its node.
+    pub(super) fn add_capability_expansions<P: PodFacts>(
+        &mut self,
+        snapshot: &Snapshot,
+        pods: &[P],
+    ) {
+        let namespaces: Vec<String> = self.namespaces.iter().cloned().collect();
+        let any_host = self.node(Node::AnyHost);
+        let enforce: HashMap<&str, &str> = snapshot
+            .namespaces
+            .iter()
+            .filter_map(|n| {
+                let level = n
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(POD_SECURITY_ENFORCE_LABEL))
+                    .map_or("privileged", String::as_str);
+                Some((n.metadata.name.as_deref()?, level))
+            })
+            .collect();
+        for all in [
+            Node::NewPods(None),
+            Node::Pods(None),
+            Node::Secrets(None),
+            Node::ServiceAccounts(None),
+        ] {
+            let from = self.node(all.clone());
+            for ns in &namespaces {
+                let to = self.node(match &all {
+                    Node::NewPods(_) => Node::NewPods(Some(ns.clone())),
+                    Node::Pods(_) => Node::Pods(Some(ns.clone())),
+                    Node::Secrets(_) => Node::Secrets(Some(ns.clone())),
+                    _ => Node::ServiceAccounts(Some(ns.clone())),
+                });
+                self.then(from, to);
+            }
+        }
+        for ns in &namespaces {
+            let new_pods = self.node(Node::NewPods(Some(ns.clone())));
+            let sas = self.node(Node::ServiceAccounts(Some(ns.clone())));
+            self.then(new_pods, sas);
+            // Without the Namespace object the level is unknown: the
+            // API server's default is privileged.
+            let level = enforce.get(ns.as_str()).copied().unwrap_or("privileged");
+            if level == "privileged" || level.is_empty() {
+                let because = match enforce.get(ns.as_str()) {
+                    Some(_) => format!("namespace {ns} enforces no Pod Security level"),
+                    None => format!(
+                        "the Pod Security level of namespace {ns} is unknown (Namespaces not in the input) and defaults to privileged"
+                    ),
+                };
+                self.add_step(
+                    new_pods,
+                    any_host,
+                    Step {
+                        namespace: Some(ns.clone()),
+                        because: Some(because),
+                        ..Step::implicit(Technique::PrivilegedPod)
+                    },
+                );
+            }
+        }
+        let mut sa_nodes: Vec<(&SubjectId, NodeIndex)> = (self.graph.node_indices())
+            .filter_map(|i| match &self.graph[i] {
+                Node::Subject(sa @ SubjectId::ServiceAccount { .. }) => Some((sa, i)),
+                _ => None,
+            })
+            .collect();
+        sa_nodes.sort();
+        let sa_nodes: Vec<(String, NodeIndex)> = sa_nodes
+            .into_iter()
+            .filter_map(|(sa, i)| match sa {
+                SubjectId::ServiceAccount { namespace, .. } => Some((namespace.clone(), i)),
+                _ => None,
+            })
+            .collect();
+        for (ns, sa) in sa_nodes {
+            let from = self.node(Node::ServiceAccounts(Some(ns)));
+            self.then(from, sa);
+        }
+        for s in &snapshot.secrets {
+            let (Some(ns), Some(name), Some(sa)) = (
+                s.metadata.namespace.as_ref(),
+                s.metadata.name.as_ref(),
+                s.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION)),
+            ) else {
+                continue;
+            };
+            if s.type_
+                .as_deref()
+                .is_some_and(|t| t != crate::snapshot::SERVICE_ACCOUNT_TOKEN_TYPE)
+            {
+                continue;
+            }
+            let from = self.node(Node::Secrets(Some(ns.clone())));
+            let to = self.node(Node::Subject(SubjectId::ServiceAccount {
+                namespace: ns.clone(),
+                name: sa.clone(),
+            }));
+            self.graph.add_edge(
+                from,
+                to,
+                Edge::Then {
+                    secret: Some(name.clone()),
+                },
+            );
+        }
+        // Pods share namespaces, nodes and ServiceAccounts: each node is
+        // looked up once, by the borrowed name.
+        let mut pods_in: HashMap<&str, NodeIndex> = HashMap::new();
+        let mut hosts: HashMap<&str, NodeIndex> = HashMap::new();
+        let mut accounts: HashMap<(&str, &str), NodeIndex> = HashMap::new();
+        for (i, p) in pods.iter().enumerate() {
+            let ns = p.namespace();
+            let pod = self.node(Node::Pod(i));
+            let pods = *pods_in
+                .entry(ns)
+                .or_insert_with(|| self.node(Node::Pods(Some(ns.to_string()))));
+            self.then(pods, pod);
+            let host = p.node().map(|h| {
+                *hosts
+                    .entry(h)
+                    .or_insert_with(|| self.node(Node::Host(h.to_string())))
+            });
+            if let Some(host) = host {
+                self.then(any_host, host);
+            }
+            let mut seen: Vec<(&str, &str)> = Vec::new();
+            for (namespace, name, source) in p.api_tokens() {
+                if seen.contains(&(namespace, name)) {
+                    continue;
+                }
+                seen.push((namespace, name));
+                let sa = *accounts.entry((namespace, name)).or_insert_with(|| {
+                    self.node(Node::Subject(SubjectId::ServiceAccount {
+                        namespace: namespace.to_string(),
+                        name: name.to_string(),
+                    }))
+                });
+                self.add_pod_step(pod, sa, Technique::PodToken, i, Some(source.into()));
+                if let Some(host) = host {
+                    self.add_pod_step(host, sa, Technique::NodeToken, i, None);
+                }
+            }
+            if let (Some(host), Some(because)) = (host, p.escape()) {
+                let how = Technique::EscapeToNode;
+                self.add_pod_step(pod, host, how, i, Some(because.into()));
+            }
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The attack techniques: for every holder of permissions (an identity
+//! some binding names, a ServiceAccount or user together with its implicit
+//! groups, a role bound by someone allowed to bind it), what its
+//! permissions let it become. The graph (`super::graph`) asks for these
+//! steps and adds them; no technique writes into it.
+//!
+//! Each family of techniques is one file of one shape ([`Family`]),
+//! registered in [`FAMILIES`]: given what the holder is granted in one
+//! scope and a read-only [`Lookup`] of the cluster's objects, it pushes the
+//! steps it finds. Adding a technique is one file and one line.
+//!
+//! Every check asks the authorizer's own question
+//! ([`crate::rbac::rules::rule_grants`]) with the exact scope of each rule:
+//! a ClusterRoleBinding's rules apply everywhere, a RoleBinding's only to
+//! namespaced requests in its namespace
+//! ([`crate::rbac::scope::grantable_in_namespace`]); a rule limited by
+//! `resourceNames` reaches only the objects it names, and never a create in
+//! a collection. A permission that needs several (bind with create
+//! bindings, CSR creation with approval) is met only when the same holder
+//! has all of them in the same scope. Pure: no I/O.
+
+mod admission;
+mod certificates;
+mod cloud;
+mod exec;
+mod found;
+mod holder;
+mod impersonation;
+mod lookup;
+mod nodes;
+mod rbac_writes;
+mod tokens;
+mod workloads;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeSet;
+
+use found::{Found, RBAC_GROUP, step};
+use holder::Holder;
+use lookup::Lookup;
+
+use crate::access::graph::AccessGraph;
+use crate::access::model::{Node, Step, Technique};
+use crate::cores;
+use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
+use crate::snapshot::Snapshot;
+
+/// A family of techniques: given what `holder` is granted in one scope
+/// (`ns`; `None`: cluster-wide) and a read-only lookup of the cluster's
+/// objects, the steps it can take there, pushed onto the sink in order.
+type Family = fn(holder: &Holder<'_>, lookup: &Lookup<'_>, ns: Option<&str>, out: &mut Found);
+
+/// Every family of techniques, by name, in the order their steps are found
+/// (and so added to the graph).
+const FAMILIES: &[(&str, Family)] = &[
+    ("workloads", workloads::steps),
+    ("exec", exec::steps),
+    ("tokens", tokens::steps),
+    ("impersonation", impersonation::steps),
+    ("rbac-writes", rbac_writes::steps),
+    ("certificates", certificates::steps),
+    ("nodes", nodes::steps),
+    ("admission", admission::steps),
+    ("cloud", cloud::steps),
+];
+
+/// Works out every holder's steps, as (holder, target, step), in the order
+/// they are to be added to the graph: the groups', the other subjects', and
+/// those of the roles that some holder may bind.
+pub fn steps(g: &AccessGraph, snapshot: &Snapshot, rbac: &Rbac<'_>) -> Vec<(Node, Node, Step)> {
+    let subjects: Vec<&SubjectId> = g.subjects();
+    let lookup = Lookup::new(g, &subjects, snapshot, rbac);
+    let mut bound_queue: Vec<(RoleId, Scope)> = Vec::new();
+    let mut bound_seen: HashSet<(RoleId, Scope)> = HashSet::new();
+    let mut pending: Vec<(Node, Node, Step)> = Vec::new();
+    // Groups first: what a group gains, its members gain through it. Each
+    // group is worked out on its own (on every core), and its steps and
+    // roles to bind are taken in group order, as one after the other.
+    let groups: Vec<(&SubjectId, &String)> = (subjects.iter())
+        .filter_map(|&s| match s {
+            SubjectId::Group { name } => Some((s, name)),
+            _ => None,
+        })
+        .collect();
+    let gr = g;
+    let worked = cores::map(&groups, 16, |&(s, _)| {
+        let holder = holder_of(gr, rbac, s, false);
+        let mut bound = Vec::new();
+        let found = (!holder.is_empty()).then(|| steps_of(&holder, &lookup, &mut bound));
+        (found, bound)
+    });
+    let mut by_group: HashMap<String, HashSet<(Technique, Node)>> = HashMap::new();
+    for (&(s, name), (found, bound)) in groups.iter().zip(worked) {
+        let Some(found) = found else { continue };
+        bound_queue.extend(bound);
+        by_group.insert(
+            name.clone(),
+            found.iter().map(|(t, st)| (st.how, t.clone())).collect(),
+        );
+        pending.extend(
+            found
+                .into_iter()
+                .map(|(t, st)| (Node::Subject(s.clone()), t, st)),
+        );
+    }
+    // Users and ServiceAccounts: everything they hold, through groups too,
+    // less what one of their groups gains alone (membership leads there).
+    // Each is worked out on its own (on every core, in runs of subjects
+    // taken in order, each run with its own memo of shared group sets), and
+    // the steps and the roles to bind are collected in subject order: the
+    // graph is the same as one subject after the other would make it.
+    let others: Vec<&SubjectId> = subjects
+        .iter()
+        .copied()
+        .filter(|s| !matches!(s, SubjectId::Group { .. }))
+        .collect();
+    let chunk = others.len().div_ceil(64).max(1);
+    let runs: Vec<&[&SubjectId]> = others.chunks(chunk).collect();
+    let results = cores::map(&runs, 2, |run| {
+        let mut shared: HashMap<Vec<String>, Found> = HashMap::new();
+        run.iter()
+            .map(|&s| {
+                let mut bound = Vec::new();
+                let (found, fresh) =
+                    subject_steps(gr, rbac, &lookup, &by_group, s, &mut shared, &mut bound);
+                let steps: Vec<(Node, Node, Step)> = found
+                    .into_iter()
+                    .map(|(t, st)| (Node::Subject(s.clone()), t, st))
+                    .collect();
+                (steps, bound, fresh)
+            })
+            .collect::<Vec<_>>()
+    });
+    // A set of groups worked out again by a later run gives the same steps;
+    // its roles to bind count only the first time, as on one thread.
+    let mut worked_out: HashSet<Vec<String>> = HashSet::new();
+    for (steps, bound, fresh) in results.into_iter().flatten() {
+        pending.extend(steps);
+        if fresh.is_none_or(|key| worked_out.insert(key)) {
+            bound_queue.extend(bound);
+        }
+    }
+    // Roles bound by those allowed to bind them.
+    while let Some((role, scope)) = bound_queue.pop() {
+        if !bound_seen.insert((role, scope.clone())) {
+            continue;
+        }
+        let mut holder = Holder::default();
+        holder.add(rbac, role, &scope, None, None);
+        let found = steps_of(&holder, &lookup, &mut bound_queue);
+        pending.extend(
+            found
+                .into_iter()
+                .map(|(t, st)| (Node::Bound(role, scope.clone()), t, st)),
+        );
+    }
+    pending
+}
+
+/// The steps of a user or ServiceAccount: everything it holds, through
+/// groups too, less what one of its groups gains alone (`by_group`). Those
+/// that hold only through groups share the work by set of groups
+/// (`shared`); the set is returned when it was worked out here rather than
+/// taken from `shared`. Roles it may bind are pushed to `bound` (only when
+/// the steps were worked out here).
+fn subject_steps(
+    g: &AccessGraph,
+    rbac: &Rbac<'_>,
+    lookup: &Lookup<'_>,
+    by_group: &HashMap<String, HashSet<(Technique, Node)>>,
+    s: &SubjectId,
+    shared: &mut HashMap<Vec<String>, Found>,
+    bound: &mut Vec<(RoleId, Scope)>,
+) -> (Found, Option<Vec<String>>) {
+    let reach = g.bindings_reaching(s);
+    if reach.is_empty() {
+        return (Found::new(), None);
+    }
+    let direct = reach.iter().any(|r| r.via_group.is_none());
+    let groups: BTreeSet<&String> = reach.iter().filter_map(|r| r.via_group.as_ref()).collect();
+    if !direct && groups.len() < 2 {
+        return (Found::new(), None);
+    }
+    let implicit = s.implicit_groups();
+    let new_only = |found: Found| -> Found {
+        found
+            .into_iter()
+            .filter(|(t, st)| {
+                !implicit.iter().any(|gr| {
+                    by_group
+                        .get(gr)
+                        .is_some_and(|set| set.contains(&(st.how, t.clone())))
+                })
+            })
+            .collect()
+    };
+    if direct {
+        let holder = holder_of(g, rbac, s, true);
+        return (new_only(steps_of(&holder, lookup, bound)), None);
+    }
+    let key: Vec<String> = groups.into_iter().cloned().collect();
+    if let Some(f) = shared.get(&key) {
+        return (f.clone(), None);
+    }
+    let holder = holder_of(g, rbac, s, true);
+    let f = new_only(steps_of(&holder, lookup, bound));
+    shared.insert(key.clone(), f.clone());
+    (f, Some(key))
+}
+
+/// The rules `subject` holds: through the bindings that name it, and with
+/// `with_groups` through those that name its implicit groups.
+fn holder_of<'r>(
+    g: &AccessGraph,
+    rbac: &'r Rbac<'_>,
+    subject: &SubjectId,
+    with_groups: bool,
+) -> Holder<'r> {
+    let mut holder = Holder::default();
+    for r in g.bindings_reaching(subject) {
+        if r.via_group.is_some() && !with_groups {
+            continue;
+        }
+        let b = rbac.binding(r.binding);
+        if let Ok(role) = b.role {
+            holder.add(
+                rbac,
+                role,
+                &b.scope,
+                Some(r.binding),
+                r.via_group.as_deref(),
+            );
+        }
+    }
+    holder
+}
+
+/// Every step `holder` can take: cluster-wide, then in each namespace where
+/// it holds more than cluster-wide.
+fn steps_of(holder: &Holder<'_>, lookup: &Lookup<'_>, bound: &mut Vec<(RoleId, Scope)>) -> Found {
+    let mut found = Found::new();
+    let mut cluster_wide: HashSet<Technique> = HashSet::new();
+    steps_in(holder, lookup, None, bound, &mut found);
+    cluster_wide.extend(
+        found
+            .iter()
+            .filter(|(t, _)| {
+                matches!(
+                    t,
+                    Node::NewPods(None)
+                        | Node::Pods(None)
+                        | Node::Secrets(None)
+                        | Node::ServiceAccounts(None)
+                        | Node::ClusterAdmin
+                        | Node::AnyHost
+                )
+            })
+            .map(|(_, s)| s.how),
+    );
+    let namespaces: Vec<&String> = holder.namespaces.keys().collect();
+    for ns in namespaces {
+        let mut here = Found::new();
+        steps_in(holder, lookup, Some(ns), bound, &mut here);
+        found.extend(
+            here.into_iter()
+                .filter(|(_, s)| !cluster_wide.contains(&s.how)),
+        );
+    }
+    // A holder of cluster-wide rolebinding creation can bind in every namespace.
+    if holder
+        .grants(None, "create", RBAC_GROUP, "rolebindings", "")
+        .all
+        .is_some()
+        && !found.iter().any(|(t, _)| *t == Node::ClusterAdmin)
+    {
+        for &ns in &lookup.namespaces {
+            if holder.namespaces.contains_key(ns) {
+                continue;
+            }
+            let mut here = Found::new();
+            rbac_writes::bind_steps(holder, lookup, Some(ns), &mut here);
+            bound.extend(roles_bound(&here));
+            found.extend(here);
+        }
+    }
+    let mut seen = HashSet::new();
+    found.retain(|(t, s)| seen.insert((t.clone(), s.how, s.namespace.clone())));
+    found
+}
+
+/// The steps `holder` can take in `ns` (`None`: cluster-wide): everything,
+/// when it holds every verb on every resource cluster-wide; else what each
+/// family finds. The roles it may bind are pushed to `bound`.
+fn steps_in(
+    holder: &Holder<'_>,
+    lookup: &Lookup<'_>,
+    ns: Option<&str>,
+    bound: &mut Vec<(RoleId, Scope)>,
+    out: &mut Found,
+) {
+    if ns.is_none()
+        && let Some(g) = holder.grants(None, "*", "*", "*", "").all
+    {
+        out.push((
+            Node::ClusterAdmin,
+            step(
+                Technique::HoldsEverything,
+                None,
+                vec!["* *.*".into()],
+                vec![g],
+            ),
+        ));
+        return;
+    }
+    let start = out.len();
+    for (_, family) in FAMILIES {
+        family(holder, lookup, ns, out);
+    }
+    bound.extend(roles_bound(&out[start..]));
+}
+
+/// The roles that `found` binds: its targets that are roles bound by their
+/// holder, in order.
+fn roles_bound(found: &[(Node, Step)]) -> impl Iterator<Item = (RoleId, Scope)> + '_ {
+    found.iter().filter_map(|(t, _)| match t {
+        Node::Bound(role, scope) => Some((*role, scope.clone())),
+        _ => None,
+    })
+}
