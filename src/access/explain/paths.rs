@@ -1,0 +1,313 @@
+//! The answer of `paths`: each route and each of its steps explained in
+//! one sentence that names the objects granting it.
+
+use serde::Serialize;
+
+use super::naming::{GroundView, Namer, NodeRef};
+use crate::access::model::{Edge, Node, Technique};
+use crate::access::paths::{Route, RouteStep};
+/// One step of a route, explained.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StepView {
+    /// How the step gains its target.
+    pub kind: Technique,
+    /// Where it starts.
+    pub from: NodeRef,
+    /// What it reaches.
+    pub to: NodeRef,
+    /// The permissions used (`create pods/exec`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
+    /// Where they are held; absent for cluster-wide.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The rules that grant them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub granted_by: Vec<GroundView>,
+    /// What makes it possible when it is not a permission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
+    /// The pod involved, for a node's token or a pod's escape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<NodeRef>,
+    /// The legacy token Secret read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The step in one sentence.
+    pub text: String,
+}
+
+/// A route, explained.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PathView {
+    /// Where it starts.
+    pub from: NodeRef,
+    /// Where it ends.
+    pub to: NodeRef,
+    /// Number of steps.
+    pub hops: usize,
+    /// The steps.
+    pub steps: Vec<StepView>,
+    /// Every rule of every step comes from the bootstrap policy.
+    pub bootstrap_default: bool,
+    /// When the steps stop short of `to`: where the route goes on, whose
+    /// own route (reported on its own) has the rest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continues_as: Option<Continuation>,
+}
+
+/// Where a route given by reference goes on.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Continuation {
+    /// The identity or pod the rest of the route starts from.
+    pub from: NodeRef,
+    /// The steps left from there.
+    pub hops: usize,
+}
+
+impl Namer<'_, '_> {
+    /// Explains a route to `target`.
+    pub fn route(&self, route: &Route, target: &Node) -> PathView {
+        self.route_until(route, target, None)
+    }
+
+    /// Explains a route to `target`, its steps only up to `cut` (the rest
+    /// given by reference to where it goes on).
+    pub fn route_until(&self, route: &Route, target: &Node, cut: Option<usize>) -> PathView {
+        let kept = cut.unwrap_or(route.steps.len()).min(route.steps.len());
+        let steps: Vec<StepView> = route.steps[..kept]
+            .iter()
+            .map(|s| self.step(s, target))
+            .collect();
+        let continues_as = (kept < route.steps.len()).then(|| Continuation {
+            from: self.node(self.graph.node_at(route.steps[kept].from)),
+            hops: route.steps.len() - kept,
+        });
+        let bootstrap_default = route.steps.iter().all(|s| {
+            let Some(e) = s.edge else { return true };
+            match self.graph.edge_at(e).2 {
+                Edge::Step(st) => st.grounds.iter().all(|g| {
+                    self.rbac.role(g.role).default
+                        && g.binding.is_none_or(|b| self.rbac.binding(b).default)
+                }),
+                // No permission grants a pod's step: nothing to be default.
+                _ => true,
+            }
+        }) && route.steps.iter().any(|s| {
+            s.edge.is_some_and(
+                |e| matches!(self.graph.edge_at(e).2, Edge::Step(st) if !st.grounds.is_empty()),
+            )
+        });
+        PathView {
+            from: self.node(self.graph.node_at(route.from)),
+            to: self.node(target),
+            hops: route.steps.len(),
+            steps,
+            bootstrap_default,
+            continues_as,
+        }
+    }
+
+    fn step(&self, s: &RouteStep, target: &Node) -> StepView {
+        let from = self.node(self.graph.node_at(s.from));
+        let to = self.node(self.graph.node_at(s.to));
+        let Some(e) = s.edge else {
+            let text = format!("{from} can do anything, {} included", self.node(target));
+            return StepView {
+                kind: Technique::Anything,
+                from,
+                to,
+                permissions: Vec::new(),
+                namespace: None,
+                granted_by: Vec::new(),
+                because: None,
+                pod: None,
+                secret: None,
+                text,
+            };
+        };
+        let (_, _, edge) = self.graph.edge_at(e);
+        let step = edge.step();
+        let step = step.as_deref();
+        let how = match (edge, step) {
+            (_, Some(st)) => st.how,
+            (Edge::MemberOf, None) => Technique::MemberOf,
+            _ => unreachable!("routes cost only steps and memberships"),
+        };
+        let granted_by: Vec<GroundView> = step
+            .map(|st| st.grounds.iter().map(|g| self.of(g)).collect())
+            .unwrap_or_default();
+        let pod = step.and_then(|st| st.pod).map(|i| self.node(&Node::Pod(i)));
+        let because = step.and_then(|st| st.because.clone());
+        let secret = s.secret.clone();
+        let permissions = step.map(|st| st.permissions.clone()).unwrap_or_default();
+        let namespace = step.and_then(|st| st.namespace.clone());
+        let text = sentence(
+            how,
+            &from,
+            &to,
+            &permissions,
+            namespace.as_deref(),
+            &granted_by,
+            because.as_deref(),
+            pod.as_ref(),
+            secret.as_deref(),
+        );
+        StepView {
+            kind: how,
+            from,
+            to,
+            permissions,
+            namespace,
+            granted_by,
+            because,
+            pod,
+            secret,
+            text,
+        }
+    }
+}
+
+/// The grounds of a step, rules of the same binding and role together:
+/// `ClusterRoleBinding b → ClusterRole r #0, #2`.
+fn chains(grounds: &[GroundView]) -> String {
+    let mut parts: Vec<(String, Vec<String>)> = Vec::new();
+    for g in grounds {
+        let head = match &g.binding {
+            Some(b) => format!("{b} → {}", g.role),
+            None => g.role.to_string(),
+        };
+        let mut rule = format!("#{}", g.rule_index);
+        if let Some(o) = &g.aggregated_from {
+            rule.push_str(&format!(" from {} #{}", o.role, o.rule_index));
+        }
+        if let Some(v) = &g.via_group {
+            rule.push_str(&format!(" via Group {v}"));
+        }
+        match parts.iter_mut().find(|(h, _)| *h == head) {
+            Some((_, rules)) => {
+                if !rules.contains(&rule) {
+                    rules.push(rule);
+                }
+            }
+            None => parts.push((head, vec![rule])),
+        }
+    }
+    parts
+        .into_iter()
+        .map(|(h, r)| format!("{h} {}", r.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sentence(
+    how: Technique,
+    from: &NodeRef,
+    to: &NodeRef,
+    permissions: &[String],
+    namespace: Option<&str>,
+    grounds: &[GroundView],
+    because: Option<&str>,
+    pod: Option<&NodeRef>,
+    secret: Option<&str>,
+) -> String {
+    let can = {
+        let mut s = format!("{from} can {}", permissions.join(" and "));
+        match namespace {
+            Some(ns) => s.push_str(&format!(" in {ns}")),
+            None if !permissions.is_empty() && !matches!(how, Technique::HoldsEverything) => {
+                s.push_str(" cluster-wide")
+            }
+            None => {}
+        }
+        if !grounds.is_empty() {
+            s.push_str(&format!(" ({})", chains(grounds)));
+        }
+        s
+    };
+    match how {
+        Technique::MemberOf => format!("{from} is in {to}"),
+        Technique::HoldsEverything => format!(
+            "{from} can do everything cluster-wide ({}): cluster-admin-equivalent power",
+            grounds
+                .iter()
+                .map(GroundView::chain)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Technique::CreateWorkloads => match to.kind {
+            "ServiceAccount" => format!("{can}, so it can run a pod as {to}"),
+            _ => format!("{can}, so it can run {to}"),
+        },
+        Technique::PrivilegedPod => format!(
+            "a pod created in {} can be privileged ({}), so it can take over {to}",
+            from.namespace.as_deref().unwrap_or("?"),
+            because.unwrap_or("no Pod Security level")
+        ),
+        Technique::LiftPodSecurity => format!(
+            "{can}: it can relabel the namespace to lift its Pod Security level and run a privileged pod, so it can take over {to}"
+        ),
+        Technique::ControlPods => format!("{can}, so it can run commands in {to}"),
+        Technique::PodToken => format!(
+            "{from} can read the token of {to} ({})",
+            because.unwrap_or("mounted")
+        ),
+        Technique::EscapeToNode => format!(
+            "{from} can escape to {to} ({})",
+            because.unwrap_or("escape")
+        ),
+        Technique::NodeToken => match pod {
+            Some(p) => format!("{from} runs {p}, so it holds the token of {to}"),
+            None => format!("{from} holds the token of {to}"),
+        },
+        Technique::ReadSecrets => match (secret.or(because), to.kind) {
+            (Some(sec), "ServiceAccount") => {
+                format!("{can}, so it can read secret {sec}, a token of {to}")
+            }
+            _ => format!("{can}, so it can read {to}"),
+        },
+        Technique::RequestToken => format!("{can}, so it can get a token for {to}"),
+        Technique::Impersonate => format!("{can}, so it can act as {to}"),
+        Technique::Bind => {
+            format!("{can}, so it can bind that role to itself and hold what {to} grants")
+        }
+        Technique::Escalate => match to.kind {
+            "ClusterAdmin" => format!(
+                "{can}, so it can grant itself any permission: cluster-admin-equivalent power"
+            ),
+            _ => format!("{can}, so it can grant itself any permission there: {to}"),
+        },
+        Technique::ApproveCsr => {
+            format!("{can}, so it can issue itself a client certificate in {to}")
+        }
+        Technique::NodeProxy => {
+            format!("{can}, so it can run commands in every pod of {to} through the kubelet API")
+        }
+        Technique::AdmissionWebhook => format!(
+            "{can}, so it can see and rewrite every API request: cluster-admin-equivalent power"
+        ),
+        Technique::AwsAuth => format!("{can}, so it can map an IAM identity to {to} (EKS)"),
+        Technique::Anything => format!("{from} can do anything, {to} included"),
+    }
+}
+
+/// The answer of `paths`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathsView {
+    /// What the routes lead to.
+    pub target: NodeRef,
+    /// Every route, shortest first.
+    pub paths: Vec<PathView>,
+    /// Routes granted by the bootstrap policy alone, left out (shown with
+    /// `--include-defaults`).
+    pub defaults_hidden: usize,
+    /// Platforms whose own roles and bindings counted as defaults too
+    /// (`--platform`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<&'static str>,
+}
