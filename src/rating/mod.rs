@@ -52,7 +52,7 @@ use crate::snapshot::Snapshot;
 use crate::template::{NamesPolicy, Severity, TargetKind, Template};
 use crate::workloads::exposure::PodExposure;
 
-use rater::{Grounds, Index, Rater};
+use rater::{Inputs, Index, Rater};
 use riskiest::Riskiest;
 use spread::{Propagation, Spread};
 
@@ -216,7 +216,7 @@ pub fn rate(
     privileged: &BTreeSet<String>,
 ) -> Ratings {
     let index = Index::of(access, snapshot, exposures);
-    let grounds = Grounds {
+    let inputs = Inputs {
         template,
         access,
         snapshot,
@@ -227,7 +227,7 @@ pub fn rate(
     let mut role_pairs: BTreeSet<(RoleId, Scope)> = BTreeSet::new();
     {
         let worth = Worth::default();
-        let rater = grounds.rater(&worth);
+        let rater = inputs.rater(&worth);
         let mut collect = |risk: usize, scope: &Scope, sat: &Satisfied| {
             let rule = &template.rules[risk];
             for (req, met) in rule.requires.iter().zip(&sat.met) {
@@ -293,7 +293,7 @@ pub fn rate(
     // is never reached in practice, and it keeps a mistake from hanging.
     let max_rounds = 4 * (access.subjects.len() + snapshot.pods.len() + role_risks.len()) + 2;
     for _ in 0..max_rounds {
-        let rater = grounds.rater(&worth);
+        let rater = inputs.rater(&worth);
         let rate_subject = |i: usize| {
             let s = &access.subjects[i];
             let holders = [&s.subject];
@@ -333,7 +333,7 @@ pub fn rate(
         spread.carry(&mut worth, &subjects, access, &index);
     }
 
-    let rater = grounds.rater(&worth);
+    let rater = inputs.rater(&worth);
     let subjects = access
         .subjects
         .iter()

@@ -140,7 +140,7 @@ pub(super) struct Rater<'a, 's> {
 }
 
 /// What every rating reads besides the worth, gathered once.
-pub(super) struct Grounds<'a, 's> {
+pub(super) struct Inputs<'a, 's> {
     /// The risk rules and their severities.
     pub(super) template: &'a Template,
     /// What every subject, binding and role holds.
@@ -153,7 +153,7 @@ pub(super) struct Grounds<'a, 's> {
     pub(super) index: &'a Index<'s>,
 }
 
-impl<'a, 's> Grounds<'a, 's> {
+impl<'a, 's> Inputs<'a, 's> {
     /// A rater against `worth`.
     pub(super) fn rater(&self, worth: &'a Worth) -> Rater<'a, 's> {
         Rater {
