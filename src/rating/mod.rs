@@ -52,7 +52,7 @@ use crate::snapshot::Snapshot;
 use crate::template::{NamesPolicy, Severity, TargetKind, Template};
 use crate::workloads::exposure::PodExposure;
 
-use rater::{Inputs, Index, Rater};
+use rater::{Index, Inputs, Rater};
 use riskiest::Riskiest;
 use spread::{Propagation, Spread};
 

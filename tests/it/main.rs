@@ -12,6 +12,7 @@ mod fleet;
 mod hostile;
 mod html;
 mod in_cluster;
+mod layers;
 mod live;
 mod live_faults;
 mod paths;
