@@ -13,9 +13,9 @@ fuzz_target!(|data: &[u8]| {
     };
     // Any Err is fine; only panics, hangs and OOM are bugs.
     let _ = l.add_bytes(name, data);
-    if let Ok(loaded) = l.finish() {
+    if let Ok(mut loaded) = l.finish() {
         let _ = rbacscan::findings::analyze(
-            &loaded.snapshot,
+            &mut loaded.snapshot,
             &rbacscan::template::Template::builtin(),
             &rbacscan::findings::AnalysisOptions::default(),
         );
