@@ -42,6 +42,15 @@ cases+=(
   "demo-paths-from|paths --demo --from sa:monitoring/prometheus -o json"
   "demo-paths-dot|paths --demo -o dot"
   "demo-dump|dump --demo"
+  "template|template"
+  "schema|schema"
+  "schema-fleet|schema --fleet"
+  "help|--help"
+  "help-scan|scan --help"
+  "help-merge|merge --help"
+  "help-paths|paths --help"
+  "bad-template|scan --demo --template /dev/null"
+  "bad-baseline|scan --demo --baseline /dev/null"
   "r10k-json|scan -f $cluster -o json"
   "r10k-sarif|scan -f $cluster -o sarif"
   "r10k-table|scan -f $cluster --color never"
@@ -52,6 +61,11 @@ cases+=(
 if [ -s "$dense" ]; then
   cases+=("dense10k-json|scan -f $dense -o json" "dense10k-html|scan -f $dense -o html")
 fi
+# Baselines: the before side's reports, written by the cases above.
+cases+=(
+  "baseline-same|scan --demo -o json --baseline $work/before-demo-json.out --fail-on-new high"
+  "baseline-other|scan -f $cluster --color never --baseline $work/before-dense10k-json.out --fail-on-new high"
+)
 
 run() { # binary name args -> writes $work/$side-name.{out,err,rc}
   local bin=$1 side=$2 name=$3 args=$4
