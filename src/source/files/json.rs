@@ -9,12 +9,13 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{
-    Document, Head, Lines, Loader, ObjectHead, StatusHead, Undecodable, decode_as, diagnostic,
-    line_column_of, path_error,
-};
+use super::Loader;
+use super::decode::{Head, ObjectHead, Undecodable, decode_as, path_error};
+use super::document::{Document, StatusHead};
+use super::position::{Lines, line_column_of};
 use crate::cores;
 use crate::snapshot::{Kind, Object};
+use crate::source::diagnostic;
 use crate::source::dump::DumpHeader;
 use crate::source::{Location, SourceError};
 

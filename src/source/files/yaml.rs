@@ -16,11 +16,11 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
-use super::{
-    Document, Head, Loader, MetaHead, ObjectHead, StatusHead, Undecodable, decode_as, diagnostic,
-    path_error,
-};
+use super::Loader;
+use super::decode::{Head, MetaHead, ObjectHead, Undecodable, decode_as, path_error};
+use super::document::{Document, StatusHead};
 use crate::snapshot::{Kind, Object};
+use crate::source::diagnostic;
 use crate::source::{Location, SourceError};
 
 /// One step of a path into a document.
