@@ -124,13 +124,134 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `code`, about no object yet: no template rule, no
+    /// remediation, evidence, rated targets or route, not part of the
+    /// bootstrap policy, and no fingerprint. Each check sets what it means
+    /// with the methods below, and the fingerprint with
+    /// [`Finding::fingerprinted`].
+    pub fn new(
+        code: Code,
+        severity: Severity,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        scope: FindingScope,
+    ) -> Finding {
+        Finding {
+            code,
+            rule: None,
+            severity,
+            fingerprint: String::new(),
+            title: title.into(),
+            subject: None,
+            binding: None,
+            role: None,
+            pod: None,
+            scope,
+            resource_names: None,
+            message: message.into(),
+            remediation: None,
+            bootstrap_default: false,
+            evidence: Vec::new(),
+            rated_by: Vec::new(),
+            path: None,
+            rule_order: 0,
+            baseline: None,
+        }
+    }
+
+    /// Sets the fingerprint from what the finding is about so far (its
+    /// code, template rule, subject, binding and role, in that order) and
+    /// `extra`, whatever else tells it apart (`""` for nothing). What is
+    /// set afterwards is reported but is no part of the fingerprint.
+    pub fn fingerprinted(mut self, extra: &str) -> Finding {
+        self.fingerprint = Finding::fingerprint_of(
+            self.code,
+            self.rule.as_deref(),
+            self.subject.as_ref(),
+            self.binding.as_ref(),
+            self.role.as_ref(),
+            extra,
+        );
+        self
+    }
+
+    /// The template rule it answers to: its id, and its position in the
+    /// template (which orders risks like the template does).
+    pub fn rule(mut self, id: impl Into<String>, order: usize) -> Finding {
+        self.rule = Some(id.into());
+        self.rule_order = order;
+        self
+    }
+
+    /// The subject concerned, if any.
+    pub fn subject(mut self, subject: impl Into<Option<SubjectId>>) -> Finding {
+        self.subject = subject.into();
+        self
+    }
+
+    /// The binding concerned, if any.
+    pub fn binding(mut self, binding: impl Into<Option<ObjectKey>>) -> Finding {
+        self.binding = binding.into();
+        self
+    }
+
+    /// The role concerned, if any.
+    pub fn role(mut self, role: impl Into<Option<ObjectKey>>) -> Finding {
+        self.role = role.into();
+        self
+    }
+
+    /// The pod concerned, if any.
+    pub fn pod(mut self, pod: impl Into<Option<ObjectKey>>) -> Finding {
+        self.pod = pod.into();
+        self
+    }
+
+    /// The named objects the permissions are limited to (`resourceNames`), if they are.
+    pub fn resource_names(mut self, names: Option<Vec<String>>) -> Finding {
+        self.resource_names = names;
+        self
+    }
+
+    /// What to do about it.
+    pub fn remediation(mut self, remediation: impl Into<String>) -> Finding {
+        self.remediation = Some(remediation.into());
+        self
+    }
+
+    /// Whether every object involved is part of the Kubernetes bootstrap policy.
+    pub fn bootstrap_default(mut self, bootstrap_default: bool) -> Finding {
+        self.bootstrap_default = bootstrap_default;
+        self
+    }
+
+    /// The role rules that make it match.
+    pub fn evidence(mut self, evidence: Vec<Evidence>) -> Finding {
+        self.evidence = evidence;
+        self
+    }
+
+    /// The objects the grant is rated by, and their worth.
+    pub fn rated_by(mut self, rated_by: Vec<RatedTarget>) -> Finding {
+        self.rated_by = rated_by;
+        self
+    }
+
+    /// The route to cluster-admin, step by step.
+    pub fn path(mut self, path: PathView) -> Finding {
+        self.path = Some(Box::new(path));
+        self
+    }
+
     /// The rule the finding answers to: its template rule, else its code
     /// (how SARIF names rules and the HTML report filters).
     pub fn rule_id(&self) -> &str {
         self.rule.as_deref().unwrap_or_else(|| self.code.as_str())
     }
 
-    pub(super) fn fingerprint_of(
+    /// The fingerprint of a finding about these objects: a hash of the
+    /// code, then each part after a zero byte, cut to 8 bytes in hex.
+    fn fingerprint_of(
         code: Code,
         rule: Option<&str>,
         subject: Option<&SubjectId>,

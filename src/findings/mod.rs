@@ -134,6 +134,10 @@ pub struct Sink {
 impl Sink {
     /// Adds a finding.
     pub fn push(&mut self, finding: Finding) {
+        debug_assert!(
+            !finding.fingerprint.is_empty(),
+            "a finding is pushed fingerprinted (Finding::fingerprinted)"
+        );
         self.findings.push(finding);
     }
 
