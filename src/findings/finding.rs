@@ -58,7 +58,10 @@ impl std::fmt::Display for FindingScope {
 /// `crate::baseline`). Stable kebab-case in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-#[schemars(rename = "Status")]
+#[schemars(
+    rename = "Status",
+    description = "How a finding compares with the baseline. Stable kebab-case in JSON."
+)]
 pub enum BaselineStatus {
     /// Not in the baseline.
     New,
