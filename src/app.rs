@@ -320,7 +320,7 @@ fn scan_fleet(
 /// Runs `merge`: every report is read and checked before anything is
 /// written; one that cannot be is an error naming it (exit 2).
 pub fn merge(config: &MergeConfig) -> Result<Outcome, Error> {
-    use crate::merge::{self, Collected, MergeOptions};
+    use crate::merge::{self, MemberReport, MergeOptions};
     let mut reports = Vec::new();
     let mut read = std::collections::HashSet::new();
     for path in &config.reports {
@@ -335,7 +335,7 @@ pub fn merge(config: &MergeConfig) -> Result<Outcome, Error> {
             purpose: Purpose::Merge,
             source,
         })?;
-        reports.push(Collected::parse(path, &text)?);
+        reports.push(MemberReport::parse(path, &text)?);
     }
     let fleet = merge::merge(
         reports,

@@ -66,20 +66,21 @@ struct CountsFile {
     defaults_hidden: usize,
 }
 
-/// One report, read.
+/// One member's report, read: what `merge` takes in for one cluster of the
+/// fleet.
 #[derive(Debug)]
-pub struct Collected {
+pub struct MemberReport {
     path: String,
     report: ReportFile,
 }
 
-impl Collected {
+impl MemberReport {
     /// Reads the text of a JSON report (`path` names it in errors). The
     /// version and the kind of document are checked before the rest.
-    pub fn parse(path: &str, text: &str) -> Result<Collected, PreviousError> {
+    pub fn parse(path: &str, text: &str) -> Result<MemberReport, PreviousError> {
         previous::check(path, text, Purpose::Merge)?;
         let report: ReportFile = previous::parse(path, text)?;
-        Ok(Collected {
+        Ok(MemberReport {
             path: path.into(),
             report,
         })
@@ -116,10 +117,10 @@ pub struct MergeOptions {
 
 /// The fleet of `reports`, in the order given, but that of two reports of
 /// one cluster only the newer is kept.
-pub fn merge(reports: Vec<Collected>, options: MergeOptions) -> Fleet {
+pub fn merge(reports: Vec<MemberReport>, options: MergeOptions) -> Fleet {
     let mut notes = Vec::new();
     // One report per cluster: the newer (or, at equal times, the later given).
-    let mut kept: Vec<Option<Collected>> = Vec::new();
+    let mut kept: Vec<Option<MemberReport>> = Vec::new();
     let mut by_cluster: HashMap<(String, Option<String>), usize> = HashMap::new();
     let mut given = std::collections::HashSet::new();
     for r in reports {
@@ -159,10 +160,10 @@ pub fn merge(reports: Vec<Collected>, options: MergeOptions) -> Fleet {
     let mut members = Vec::new();
     let mut worst = Vec::new();
     let mut undated = Vec::new();
-    let kept: Vec<Collected> = kept.into_iter().flatten().collect();
+    let kept: Vec<MemberReport> = kept.into_iter().flatten().collect();
     // Two clusters by one name (one context name in two kubeconfigs, or
     // two scans of files named alike) are told apart by their reports.
-    let mut names: Vec<String> = kept.iter().map(Collected::name).collect();
+    let mut names: Vec<String> = kept.iter().map(MemberReport::name).collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for n in &names {
         *seen.entry(n.clone()).or_default() += 1;

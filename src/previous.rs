@@ -189,6 +189,7 @@ fn parse_error(path: &str, source: serde_json::Error) -> PreviousError {
 /// resolved, and to list the worst of a fleet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(description = "What is kept of a baseline's finding: enough to say what was resolved.")]
 pub struct Previous {
     /// Its fingerprint.
     pub fingerprint: String,

@@ -25,40 +25,31 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 .map(|s| s.to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
-            out.push(Finding {
-                code: Code::RiskyBinding,
-                rule: Some(risk.id.clone()),
-                severity: rated.severity,
-                fingerprint: Finding::fingerprint_of(
+            let message = format!(
+                "{} grants {} ({}) {} to {who}",
+                b.key,
+                role_key,
+                risk.title.to_lowercase(),
+                b.scope
+            );
+            out.push(
+                Finding::new(
                     Code::RiskyBinding,
-                    Some(&risk.id),
-                    None,
-                    Some(&b.key),
-                    Some(role_key),
-                    "",
-                ),
-                title: risk.title.clone(),
-                subject: None,
-                binding: Some(b.key.clone()),
-                role: Some(role_key.clone()),
-                scope: FindingScope::of(&b.scope),
-                message: format!(
-                    "{} grants {} ({}) {} to {who}",
-                    b.key,
-                    role_key,
-                    risk.title.to_lowercase(),
-                    b.scope
-                ),
-                resource_names: names,
-                remediation: Some(risk.remediation.clone()),
-                bootstrap_default: b.default && cx.role_is_default(role),
-                evidence: cx.evidence(*ri, &sat.grounds, |_| None),
-                rated_by: rated.targets.clone(),
-                path: None,
-                pod: None,
-                rule_order: *ri,
-                baseline: None,
-            });
+                    rated.severity,
+                    &risk.title,
+                    message,
+                    FindingScope::of(&b.scope),
+                )
+                .rule(&risk.id, *ri)
+                .binding(b.key.clone())
+                .role(role_key.clone())
+                .fingerprinted("")
+                .resource_names(names)
+                .remediation(&risk.remediation)
+                .bootstrap_default(b.default && cx.role_is_default(role))
+                .evidence(cx.evidence(*ri, &sat.grounds, |_| None))
+                .rated_by(rated.targets.clone()),
+            );
         }
     }
 }

@@ -50,19 +50,8 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                         extra: &str,
                         message: String,
                         remediation: &str| {
-            out.push(Finding {
-                fingerprint: Finding::fingerprint_of(
-                    code,
-                    None,
-                    subject.as_ref(),
-                    Some(&b.key),
-                    None,
-                    extra,
-                ),
-                subject,
-                binding: Some(b.key.clone()),
-                role: Some(b.role_ref.clone()),
-                ..hygiene_finding(
+            out.push(
+                hygiene_finding(
                     code,
                     severity,
                     FindingScope::of(&b.scope),
@@ -70,7 +59,13 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                     remediation,
                     b.default && (role_default || b.role.is_err()),
                 )
-            });
+                .subject(subject)
+                .binding(b.key.clone())
+                .fingerprinted(extra)
+                // The role the binding references is shown; the binding is
+                // the finding's identity whatever it references.
+                .role(b.role_ref.clone()),
+            );
         };
         match &b.role {
             Ok(_) => {}
@@ -232,17 +227,8 @@ fn aggregation(cx: &Context<'_, '_>, out: &mut Sink) {
         |code: Code, roles: &[RoleId], severity: Severity, message: String, remediation: &str| {
             let keys: Vec<ObjectKey> = roles.iter().map(|r| cx.rbac.role(*r).key.clone()).collect();
             let names: Vec<String> = keys.iter().map(|k| k.name.clone()).collect();
-            out.push(Finding {
-                fingerprint: Finding::fingerprint_of(
-                    code,
-                    None,
-                    None,
-                    None,
-                    keys.first(),
-                    &names.join(","),
-                ),
-                role: keys.first().cloned(),
-                ..hygiene_finding(
+            out.push(
+                hygiene_finding(
                     code,
                     severity,
                     FindingScope::Cluster,
@@ -250,7 +236,9 @@ fn aggregation(cx: &Context<'_, '_>, out: &mut Sink) {
                     remediation,
                     roles.iter().all(|r| cx.role_is_default(*r)),
                 )
-            });
+                .role(keys.first().cloned())
+                .fingerprinted(&names.join(",")),
+            );
         };
     for cycle in &cx.rbac.aggregation_cycles {
         let held = cycle
@@ -288,8 +276,8 @@ fn aggregation(cx: &Context<'_, '_>, out: &mut Sink) {
     }
 }
 
-/// A hygiene finding with everything a hygiene finding lacks left empty;
-/// the caller fills in its fingerprint and the objects it is about.
+/// A hygiene finding, titled after its code; the caller sets the objects
+/// it is about and its fingerprint.
 fn hygiene_finding(
     code: Code,
     severity: Severity,
@@ -298,27 +286,9 @@ fn hygiene_finding(
     remediation: &str,
     bootstrap_default: bool,
 ) -> Finding {
-    Finding {
-        code,
-        rule: None,
-        severity,
-        fingerprint: String::new(),
-        title: title(code).into(),
-        subject: None,
-        binding: None,
-        role: None,
-        pod: None,
-        scope,
-        resource_names: None,
-        message,
-        remediation: Some(remediation.into()),
-        bootstrap_default,
-        evidence: Vec::new(),
-        rated_by: Vec::new(),
-        path: None,
-        rule_order: 0,
-        baseline: None,
-    }
+    Finding::new(code, severity, title(code), message, scope)
+        .remediation(remediation)
+        .bootstrap_default(bootstrap_default)
 }
 
 fn title(code: Code) -> &'static str {

@@ -558,36 +558,25 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 )
             }
         );
-        out.push(Finding {
-            code: Code::HotPod,
-            rule: None,
-            severity,
-            fingerprint: Finding::fingerprint_of(
+        let scope = FindingScope::Namespaces {
+            namespaces: vec![pod.namespace.clone()],
+        };
+        out.push(
+            Finding::new(
                 Code::HotPod,
-                None,
-                None,
-                None,
-                None,
-                &key.to_string(),
-            ),
-            title: "Pod exposes a risky ServiceAccount token".into(),
-            subject: primary,
-            binding: None,
-            role: None,
-            pod: Some(key),
-            scope: FindingScope::Namespaces {
-                namespaces: vec![pod.namespace.clone()],
-            },
-            resource_names: None,
-            message,
-            remediation: Some(remediation(pod, &hot, &chains)),
-            bootstrap_default: false,
-            evidence,
-            rated_by: Vec::new(),
-            path: None,
-            rule_order: 0,
-            baseline: None,
-        });
+                severity,
+                "Pod exposes a risky ServiceAccount token",
+                message,
+                scope,
+            )
+            // The pod is the finding's identity; which ServiceAccount is
+            // shown as its subject is no part of it.
+            .fingerprinted(&key.to_string())
+            .pod(key)
+            .subject(primary)
+            .remediation(remediation(pod, &hot, &chains))
+            .evidence(evidence),
+        );
     }
 }
 

@@ -18,43 +18,33 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 .iter()
                 .map(|e| format!("rules[{}]", e.ground.rule_index))
                 .collect();
-            out.push(Finding {
-                code: Code::RiskyRole,
-                rule: Some(risk.id.clone()),
-                severity: rated.severity,
-                fingerprint: Finding::fingerprint_of(
+            let message = format!(
+                "{} allows: {}{} (through {})",
+                role.key,
+                risk.title.to_lowercase(),
+                names
+                    .as_ref()
+                    .map(|n| format!(", only on {}", n.join(", ")))
+                    .unwrap_or_default(),
+                rules.join(", ")
+            );
+            out.push(
+                Finding::new(
                     Code::RiskyRole,
-                    Some(&risk.id),
-                    None,
-                    None,
-                    Some(&role.key),
-                    "",
-                ),
-                title: risk.title.clone(),
-                subject: None,
-                binding: None,
-                role: Some(role.key.clone()),
-                scope: FindingScope::of(&scope),
-                message: format!(
-                    "{} allows: {}{} (through {})",
-                    role.key,
-                    risk.title.to_lowercase(),
-                    names
-                        .as_ref()
-                        .map(|n| format!(", only on {}", n.join(", ")))
-                        .unwrap_or_default(),
-                    rules.join(", ")
-                ),
-                resource_names: names,
-                remediation: Some(risk.remediation.clone()),
-                bootstrap_default: role.default,
-                evidence,
-                rated_by: rated.targets.clone(),
-                path: None,
-                pod: None,
-                rule_order: *ri,
-                baseline: None,
-            });
+                    rated.severity,
+                    &risk.title,
+                    message,
+                    FindingScope::of(&scope),
+                )
+                .rule(&risk.id, *ri)
+                .role(role.key.clone())
+                .fingerprinted("")
+                .resource_names(names)
+                .remediation(&risk.remediation)
+                .bootstrap_default(role.default)
+                .evidence(evidence)
+                .rated_by(rated.targets.clone()),
+            );
         }
     }
 }

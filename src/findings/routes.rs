@@ -95,34 +95,24 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 c.from, c.hops
             ));
         }
-        let fingerprint = Finding::fingerprint_of(
-            Code::PathToClusterAdmin,
-            None,
-            subject.as_ref(),
-            None,
-            None,
-            &pod.as_ref().map(ToString::to_string).unwrap_or_default(),
+        let title = format!("{from} can become cluster-admin in {} steps", view.hops);
+        // The pod a route starts from tells it apart, as `extra`.
+        let extra = pod.as_ref().map(ToString::to_string).unwrap_or_default();
+        let remediation = "Break the route at its first step: remove the permission, binding or token that grants it (see the path's steps), or run `rbacscan paths --from` to see it again after a change.";
+        out.push(
+            Finding::new(
+                Code::PathToClusterAdmin,
+                Severity::Critical,
+                title,
+                message,
+                FindingScope::Cluster,
+            )
+            .subject(subject)
+            .fingerprinted(&extra)
+            .pod(pod)
+            .remediation(remediation)
+            .bootstrap_default(view.bootstrap_default)
+            .path(view),
         );
-        out.push(Finding {
-            code: Code::PathToClusterAdmin,
-            rule: None,
-            severity: Severity::Critical,
-            fingerprint,
-            title: format!("{from} can become cluster-admin in {} steps", view.hops),
-            subject,
-            binding: None,
-            role: None,
-            pod,
-            scope: FindingScope::Cluster,
-            resource_names: None,
-            message,
-            remediation: Some("Break the route at its first step: remove the permission, binding or token that grants it (see the path's steps), or run `rbacscan paths --from` to see it again after a change.".into()),
-            bootstrap_default: view.bootstrap_default,
-            evidence: Vec::new(),
-            rated_by: Vec::new(),
-            path: Some(Box::new(view)),
-            rule_order: 0,
-            baseline: None,
-        });
     }
 }

@@ -75,42 +75,28 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             namespaces: vec![sa.namespace.clone()],
         };
         if sa.name == "default" {
-            out.push(Finding {
-                code: Code::RiskyDefaultServiceAccount,
-                rule: None,
-                severity: top,
-                fingerprint: Finding::fingerprint_of(
+            let message = format!(
+                "ServiceAccount {sa} is what every pod in namespace {} runs as unless it names another; it can: {} ({} pod{} use it now)",
+                sa.namespace,
+                risk_list.join(", "),
+                users,
+                if users == 1 { "" } else { "s" }
+            );
+            out.push(
+                Finding::new(
                     Code::RiskyDefaultServiceAccount,
-                    None,
-                    Some(&subject),
-                    None,
-                    None,
-                    "",
-                ),
-                title: "The default ServiceAccount holds risky permissions".into(),
-                subject: Some(subject.clone()),
-                binding: None,
-                role: None,
-                pod: None,
-                scope: scope.clone(),
-                resource_names: None,
-                message: format!(
-                    "ServiceAccount {sa} is what every pod in namespace {} runs as unless it names another; it can: {} ({} pod{} use it now)",
-                    sa.namespace,
-                    risk_list.join(", "),
-                    users,
-                    if users == 1 { "" } else { "s" }
-                ),
-                remediation: Some(format!(
+                    top,
+                    "The default ServiceAccount holds risky permissions",
+                    message,
+                    scope.clone(),
+                )
+                .subject(subject.clone())
+                .fingerprinted("")
+                .remediation(format!(
                     "give the workloads that need these permissions their own ServiceAccount and remove the bindings of {sa}; set automountServiceAccountToken: false on it"
-                )),
-                bootstrap_default,
-                evidence: Vec::new(),
-                rated_by: Vec::new(),
-                path: None,
-                rule_order: 0,
-                baseline: None,
-            });
+                ))
+                .bootstrap_default(bootstrap_default),
+            );
         }
         let exists = existing.contains(&(sa.namespace.as_str(), sa.name.as_str()));
         if !can_tell_unused || used.contains(&sa) || !exists {
@@ -147,36 +133,21 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 c.provider, c.identity
             ));
         }
-        out.push(Finding {
-            code: Code::UnusedRiskyServiceAccount,
-            rule: None,
-            severity,
-            fingerprint: Finding::fingerprint_of(
+        out.push(
+            Finding::new(
                 Code::UnusedRiskyServiceAccount,
-                None,
-                Some(&subject),
-                None,
-                None,
-                "",
-            ),
-            title: "A risky ServiceAccount no pod uses".into(),
-            subject: Some(subject),
-            binding: None,
-            role: None,
-            pod: None,
-            scope,
-            resource_names: None,
-            message,
-            remediation: Some(
-                "delete the ServiceAccount (and its legacy token secrets) if nothing outside the cluster uses it, or remove its bindings".into(),
-            ),
-            bootstrap_default,
-            evidence: Vec::new(),
-                rated_by: Vec::new(),
-                path: None,
-            rule_order: 0,
-            baseline: None,
-        });
+                severity,
+                "A risky ServiceAccount no pod uses",
+                message,
+                scope,
+            )
+            .subject(subject)
+            .fingerprinted("")
+            .remediation(
+                "delete the ServiceAccount (and its legacy token secrets) if nothing outside the cluster uses it, or remove its bindings",
+            )
+            .bootstrap_default(bootstrap_default),
+        );
     }
 }
 

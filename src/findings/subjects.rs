@@ -83,53 +83,43 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 .filter(|t| t.severity == Some(rated.severity) || !t.found || t.own)
                 .map(|t| t.to_string())
                 .collect();
-            out.push(Finding {
-                code: Code::RiskySubject,
-                rule: Some(risk.id.clone()),
-                severity: rated.severity,
-                fingerprint: Finding::fingerprint_of(
+            let message = format!(
+                "{who} can: {}{} ({}){}",
+                risk.title.to_lowercase(),
+                names
+                    .as_ref()
+                    .map(|n| format!(", only on {}", n.join(", ")))
+                    .unwrap_or_default(),
+                match &scope {
+                    FindingScope::Cluster => "cluster-wide".to_string(),
+                    FindingScope::Namespaces { namespaces } if namespaces.len() == 1 =>
+                        format!("in namespace {}", namespaces[0]),
+                    FindingScope::Namespaces { namespaces } =>
+                        format!("in namespaces {}", namespaces.join(", ")),
+                },
+                if targets.is_empty() {
+                    String::new()
+                } else {
+                    format!("; rated by what it reaches: {}", targets.join(", "))
+                }
+            );
+            out.push(
+                Finding::new(
                     Code::RiskySubject,
-                    Some(&risk.id),
-                    Some(who),
-                    None,
-                    None,
-                    "",
-                ),
-                title: risk.title.clone(),
-                subject: Some(who.clone()),
-                binding: None,
-                role: None,
-                message: format!(
-                    "{who} can: {}{} ({}){}",
-                    risk.title.to_lowercase(),
-                    names
-                        .as_ref()
-                        .map(|n| format!(", only on {}", n.join(", ")))
-                        .unwrap_or_default(),
-                    match &scope {
-                        FindingScope::Cluster => "cluster-wide".to_string(),
-                        FindingScope::Namespaces { namespaces } if namespaces.len() == 1 =>
-                            format!("in namespace {}", namespaces[0]),
-                        FindingScope::Namespaces { namespaces } =>
-                            format!("in namespaces {}", namespaces.join(", ")),
-                    },
-                    if targets.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; rated by what it reaches: {}", targets.join(", "))
-                    }
-                ),
-                scope,
-                resource_names: names,
-                remediation: Some(risk.remediation.clone()),
-                bootstrap_default: cx.grounds_are_default(&grounds),
-                evidence,
-                rated_by: rated.targets.clone(),
-                path: None,
-                pod: None,
-                rule_order: rated.risk,
-                baseline: None,
-            });
+                    rated.severity,
+                    &risk.title,
+                    message,
+                    scope,
+                )
+                .rule(&risk.id, rated.risk)
+                .subject(who.clone())
+                .fingerprinted("")
+                .resource_names(names)
+                .remediation(&risk.remediation)
+                .bootstrap_default(cx.grounds_are_default(&grounds))
+                .evidence(evidence)
+                .rated_by(rated.targets.clone()),
+            );
         }
     }
 }

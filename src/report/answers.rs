@@ -6,8 +6,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use super::cells::{TableStyle, cell, line, lines_cell, new_table, render};
 use super::graph_export::{Shape, Subgraph, write_dot, write_mermaid};
-use super::table::{TableStyle, cell, line, lines_cell, new_table, render};
 use super::{ReportError, SCHEMA_VERSION};
 use crate::access::explain::{DiffView, GroundView, HoldingsView, NodeRef, PathsView, WhoCanView};
 use crate::words::plural;

@@ -3,6 +3,7 @@
 //! is the caller's job (see `app`).
 
 pub mod answers;
+mod cells;
 pub mod fleet;
 pub mod graph_export;
 pub mod html;

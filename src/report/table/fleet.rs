@@ -4,8 +4,10 @@
 
 use std::io::Write;
 
-use super::{TableStyle, cell, lines_cell, more_rows, new_table, render, severity_cell, wrapped};
 use crate::report::ReportError;
+use crate::report::cells::{
+    TableStyle, cell, lines_cell, more_rows, new_table, render, severity_cell, wrapped,
+};
 use crate::report::fleet::Fleet;
 use crate::words::{self, plural};
 

@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use super::{
-    TableStyle, cell, first_risks, line, lines_cell, more_rows, new_table, render, severity_cell,
-    summary, wrapped, write_lines,
-};
+use super::sections::first_risks;
+use super::summary::summary;
 use crate::findings::pods::{PodView, TokenView};
 use crate::findings::{Code, Finding};
+use crate::report::cells::{
+    TableStyle, cell, line, lines_cell, more_rows, new_table, render, severity_cell, wrapped,
+    write_lines,
+};
 use crate::report::{Report, ReportError};
 use crate::snapshot::ObjectKey;
 use crate::words;

@@ -9,12 +9,13 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{
-    Document, Head, Lines, Loader, ObjectHead, StatusHead, Undecodable, decode_as, diagnostic,
-    line_column_of, path_error,
-};
+use super::Loader;
+use super::decode::{Head, ObjectHead, Undecodable, decode_as, path_error};
+use super::document::{Document, StatusHead};
+use super::position::{Lines, line_column_of};
 use crate::cores;
 use crate::snapshot::{Kind, Object};
+use crate::source::diagnostic;
 use crate::source::dump::DumpHeader;
 use crate::source::{Location, SourceError};
 
@@ -36,14 +37,14 @@ pub(super) fn looks_like_json(text: &str) -> bool {
 }
 
 /// The text being read, for positions.
-struct Input<'t> {
+struct Text<'t> {
     name: &'t str,
     text: &'t str,
     /// The line index, when every object's position is wanted.
     lines: Option<Lines>,
 }
 
-impl Input<'_> {
+impl Text<'_> {
     /// Where a slice of the text starts.
     fn at(&self, raw: &str) -> Location {
         self.at_offset(self.offset(raw))
@@ -82,7 +83,7 @@ impl Input<'_> {
 
 /// Reads a JSON input into `loader`.
 pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), SourceError> {
-    let input = Input {
+    let input = Text {
         name,
         text,
         lines: loader.wants_positions().then(|| Lines::of(text)),
@@ -140,12 +141,7 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
 
 /// A parser's syntax error, in words: a truncated file and data after the
 /// last document are named as such.
-fn syntax(
-    input: &Input<'_>,
-    offset: usize,
-    documents: usize,
-    e: &serde_json::Error,
-) -> SourceError {
+fn syntax(input: &Text<'_>, offset: usize, documents: usize, e: &serde_json::Error) -> SourceError {
     let rest = input.text[offset..].trim_start();
     let starts_value = matches!(
         rest.as_bytes().first(),
@@ -216,7 +212,7 @@ enum Unread {
 
 impl Unread {
     /// The error to report for document `doc`.
-    fn into_error(self, input: &Input<'_>, doc: &str) -> SourceError {
+    fn into_error(self, input: &Text<'_>, doc: &str) -> SourceError {
         match self {
             Unread::Failed(e) => e,
             Unread::Syntax(e) => SourceError::NotAnObject {
@@ -235,7 +231,7 @@ impl Unread {
 /// same as one by one. Nothing is added unless the whole document parses.
 fn top_level<'t>(
     loader: &mut Loader,
-    input: &Input<'_>,
+    input: &Text<'_>,
     doc: &'t str,
     parse: Parse,
 ) -> Result<(), Unread> {
@@ -271,7 +267,7 @@ type FirstPass = Option<(Head, Object)>;
 /// be).
 fn add_document(
     loader: &mut Loader,
-    input: &Input<'_>,
+    input: &Text<'_>,
     doc: &str,
     location: &Location,
     head: DocHead,
@@ -523,7 +519,7 @@ pub(super) fn read_apart(
 
 fn add_object(
     loader: &mut Loader,
-    input: &Input<'_>,
+    input: &Text<'_>,
     raw: &str,
     head: Head,
 ) -> Result<(), SourceError> {

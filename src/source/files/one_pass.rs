@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, StrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 
-use super::{Head, decode_as};
+use super::decode::{Head, decode_as};
 use crate::snapshot::{Kind, Object};
 
 /// The item (whose text is one JSON object) and its head, decoded in one

@@ -16,11 +16,11 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
-use super::{
-    Document, Head, Loader, MetaHead, ObjectHead, StatusHead, Undecodable, decode_as, diagnostic,
-    path_error,
-};
+use super::Loader;
+use super::decode::{Head, MetaHead, ObjectHead, Undecodable, decode_as, path_error};
+use super::document::{Document, StatusHead};
 use crate::snapshot::{Kind, Object};
+use crate::source::diagnostic;
 use crate::source::{Location, SourceError};
 
 /// One step of a path into a document.
@@ -36,7 +36,7 @@ enum Step {
 type Spans = HashMap<(usize, Vec<Step>), (u64, u64)>;
 
 /// The text being read, for positions.
-struct Input<'t> {
+struct Text<'t> {
     name: &'t str,
     text: &'t str,
     /// Where every object starts, when every object's position is wanted
@@ -44,7 +44,7 @@ struct Input<'t> {
     spans: Option<Spans>,
 }
 
-impl Input<'_> {
+impl Text<'_> {
     /// The position of the node at `path` in document `doc`, or of the
     /// nearest ancestor the walk can reach; `fallback` if none.
     fn at(&self, doc: usize, path: &[Step], fallback: &Location) -> Location {
@@ -71,7 +71,7 @@ pub(super) fn add(loader: &mut Loader, name: &str, text: &str) -> Result<(), Sou
     let docs: Vec<Spanned<Value>> =
         serde_saphyr::from_multiple_with_options(text, options(text.len()))
             .map_err(|e| syntax(name, &e))?;
-    let input = Input {
+    let input = Text {
         name,
         text,
         spans: loader
@@ -212,7 +212,7 @@ impl<'de> Deserialize<'de> for ObjectSpans {
 /// A document (or an element of a top-level sequence): a List or an object.
 fn top_level(
     loader: &mut Loader,
-    input: &Input<'_>,
+    input: &Text<'_>,
     doc: usize,
     path: Vec<Step>,
     mut map: Map<String, Value>,
@@ -283,7 +283,7 @@ fn top_level(
 /// list it is an item of, if any.
 fn add_object(
     loader: &mut Loader,
-    input: &Input<'_>,
+    input: &Text<'_>,
     doc: usize,
     path: Vec<Step>,
     value: Value,

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
-use super::request::{ACCEPT_JSON, ACCEPT_METADATA, Answer, Failure, Fetcher, describe_status};
+use super::request::{ACCEPT_JSON, ACCEPT_METADATA, Failure, Fetcher, Reply, describe_status};
 use super::{Event, LiveError};
 use crate::snapshot::{Gap, GapReason, Kind, Object};
 use crate::source::diagnostic;
@@ -182,8 +182,8 @@ impl Lister<'_, '_> {
         };
         let mut page_attempts = 0;
         // The next page, asked for while this one was decoded: its
-        // `continue` token and the answer.
-        let mut ahead: Option<(String, Result<Answer, Failure>)> = None;
+        // `continue` token and the reply.
+        let mut ahead: Option<(String, Result<Reply, Failure>)> = None;
         // Starts the list over: what was read of it is dropped.
         let restart =
             |stats: &mut ListStats, objects: &mut Vec<Object>, cursor: &mut Cursor, why: &str| {
@@ -205,7 +205,7 @@ impl Lister<'_, '_> {
                 return Ok(());
             }
             let fetched = match ahead.take() {
-                Some((token, answer)) if cursor.token.as_ref() == Some(&token) => answer,
+                Some((token, reply)) if cursor.token.as_ref() == Some(&token) => reply,
                 _ => {
                     let uri = match page_uri(path, chunk_size, cursor.token.as_deref()) {
                         Ok(uri) => uri,
@@ -217,7 +217,7 @@ impl Lister<'_, '_> {
                     (fetcher.get(&uri, accept, Some(kind), false, &mut stats.requests)).await
                 }
             };
-            let answer = match fetched {
+            let reply = match fetched {
                 Ok(a) => a,
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::GaveUp(message)) => {
@@ -225,10 +225,10 @@ impl Lister<'_, '_> {
                     return Ok(());
                 }
             };
-            match answer.status.as_u16() {
+            match reply.status.as_u16() {
                 200 => {}
                 410 if cursor.token.is_some() && stats.restarts < MAX_RESTARTS => {
-                    let message = describe_status(answer.status, &answer.body);
+                    let message = describe_status(reply.status, &reply.body);
                     restart(stats, objects, &mut cursor, &message);
                     continue;
                 }
@@ -241,14 +241,14 @@ impl Lister<'_, '_> {
                 403 => {
                     stats.gap = Some(gap(
                         GapReason::Forbidden,
-                        describe_status(answer.status, &answer.body),
+                        describe_status(reply.status, &reply.body),
                     ));
                     return Ok(());
                 }
                 _ => {
                     stats.gap = Some(gap(
                         GapReason::Failed,
-                        describe_status(answer.status, &answer.body),
+                        describe_status(reply.status, &reply.body),
                     ));
                     return Ok(());
                 }
@@ -257,7 +257,7 @@ impl Lister<'_, '_> {
             // the page's head says the list goes on from a token not seen
             // yet and in the version it began in.
             let next = (stats.pages + 1 < MAX_PAGES)
-                .then(|| serde_json::from_slice::<PageHead>(&answer.body).ok())
+                .then(|| serde_json::from_slice::<PageHead>(&reply.body).ok())
                 .flatten()
                 .filter(|head| {
                     let version = head.metadata.resource_version.as_deref();
@@ -267,15 +267,15 @@ impl Lister<'_, '_> {
                 .and_then(|head| head.metadata.continue_)
                 .filter(|t| !t.is_empty() && !cursor.seen.contains(t))
                 .and_then(|t| Some((page_uri(path, chunk_size, Some(&t)).ok()?, t)));
-            let body = answer.body;
+            let body = reply.body;
             let decoding = tokio::task::spawn_blocking(move || decode_page::<T>(&body));
             let decoded = match next {
                 Some((uri, token)) => {
-                    let (decoded, answer) = tokio::join!(
+                    let (decoded, reply) = tokio::join!(
                         decoding,
                         fetcher.get(&uri, accept, Some(kind), false, &mut stats.requests)
                     );
-                    ahead = Some((token, answer));
+                    ahead = Some((token, reply));
                     decoded
                 }
                 None => decoding.await,

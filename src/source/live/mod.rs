@@ -433,7 +433,7 @@ async fn server_version(
     fetcher: &Fetcher<'_>,
     requests: &mut u32,
 ) -> Result<Option<String>, LiveError> {
-    let answer = match fetcher
+    let reply = match fetcher
         .get("/version", ACCEPT_JSON, None, true, requests)
         .await
     {
@@ -446,10 +446,10 @@ async fn server_version(
             });
         }
     };
-    match answer.status.as_u16() {
+    match reply.status.as_u16() {
         200 => {
             let info: k8s_openapi::apimachinery::pkg::version::Info =
-                serde_json::from_slice(&answer.body).map_err(|e| LiveError::NotKubernetes {
+                serde_json::from_slice(&reply.body).map_err(|e| LiveError::NotKubernetes {
                     server: fetcher.target.server.clone(),
                     message: format!("/version: {e}"),
                 })?;
@@ -464,7 +464,7 @@ async fn server_version(
             server: fetcher.target.server.clone(),
             message: format!(
                 "/version: {}",
-                request::describe_status(answer.status, &answer.body)
+                request::describe_status(reply.status, &reply.body)
             ),
         }),
     }

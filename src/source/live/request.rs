@@ -36,7 +36,7 @@ pub const ACCEPT_METADATA: &str =
 
 /// A response with its body read.
 #[derive(Debug)]
-pub struct Answer {
+pub struct Reply {
     /// The HTTP status.
     pub status: StatusCode,
     /// The body.
@@ -103,7 +103,7 @@ impl<'o> Fetcher<'o> {
         kind: Option<Kind>,
         first_contact: bool,
         requests: &mut u32,
-    ) -> Result<Answer, Failure> {
+    ) -> Result<Reply, Failure> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -164,7 +164,7 @@ impl<'o> Fetcher<'o> {
                 Ok(Ok((status, wait, body))) if is_retryable(status) => {
                     (describe_status(status, &body), wait)
                 }
-                Ok(Ok((status, _, body))) => return Ok(Answer { status, body }),
+                Ok(Ok((status, _, body))) => return Ok(Reply { status, body }),
             };
             if attempt >= MAX_ATTEMPTS {
                 return Err(Failure::GaveUp(format!(

@@ -1,0 +1,247 @@
+//! The analysis of a snapshot against a template: the model built once
+//! (resolution, token exposure, the access graph, ratings), every check of
+//! [`CHECKS`] run on it, the notes on what could not be determined, and the
+//! findings sorted and their rules numbered.
+
+use std::collections::BTreeSet;
+
+use super::finding::{Finding, sort};
+use super::rule_table::{RuleEntry, number_rules};
+use super::{CHECKS, Context, Model, Sink, nodes, pods};
+use crate::access::Access;
+use crate::cores;
+use crate::rating;
+use crate::rbac::Rbac;
+use crate::snapshot::{Kind, Snapshot};
+use crate::template::{Severity, Template};
+use crate::words;
+use crate::workloads::exposure;
+
+/// Options of an analysis.
+#[derive(Debug, Clone)]
+pub struct AnalysisOptions {
+    /// Namespaces whose grants count as privileged, in addition to the template's.
+    pub extra_privileged_namespaces: Vec<String>,
+    /// A pod is hot when a token it exposes carries findings at or above
+    /// this severity (default HIGH).
+    pub hot_threshold: Severity,
+    /// Platforms whose own roles and bindings are taken as defaults, like
+    /// the bootstrap policy (`--platform`; see [`crate::rbac::platforms`]).
+    pub platforms: Vec<crate::rbac::platforms::Platform>,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        AnalysisOptions {
+            extra_privileged_namespaces: Vec::new(),
+            hot_threshold: Severity::High,
+            platforms: Vec::new(),
+        }
+    }
+}
+
+/// The result of analysing a snapshot.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// All findings, sorted (severity, code, names).
+    pub findings: Vec<Finding>,
+    /// The rules the findings' evidence points to (see [`number_rules`]).
+    pub rules: Vec<RuleEntry>,
+    /// Distinct subjects evaluated.
+    pub subjects_evaluated: usize,
+    /// Namespaces treated as privileged.
+    pub privileged_namespaces: BTreeSet<String>,
+    /// Notes on what could not be determined (e.g. no ServiceAccounts in the input).
+    pub notes: Vec<String>,
+    /// Every pod: its tokens, their worth, its amplifiers.
+    pub pods: Vec<pods::PodView>,
+    /// What each node holds.
+    pub nodes: nodes::NodesReport,
+    /// The hot threshold used.
+    pub hot_threshold: Severity,
+}
+
+/// Analyses a snapshot against a template.
+///
+/// The pods' containers and volumes are taken out of `snapshot`
+/// ([`Snapshot::take_workloads`]) and freed once the tokens they expose
+/// are worked out: afterwards its pods keep their identity, ServiceAccount,
+/// node and host settings only.
+pub fn analyze(
+    snapshot: &mut Snapshot,
+    template: &Template,
+    options: &AnalysisOptions,
+) -> Analysis {
+    let workloads = snapshot.take_workloads();
+    let snapshot = &*snapshot;
+    let mut privileged = template.privileged_namespaces.clone();
+    privileged.extend(options.extra_privileged_namespaces.iter().cloned());
+    let (exposures, mut rbac) = cores::join(
+        move || exposure::expose(snapshot, &workloads),
+        || Rbac::resolve(snapshot),
+    );
+    let marked = crate::rbac::platforms::mark(&mut rbac, &options.platforms);
+    let access = Access::build_resolved(snapshot, template, rbac, &exposures);
+    let ratings = rating::rate(snapshot, template, &access, &exposures, &privileged);
+    let cx = Context {
+        snapshot,
+        rbac: &access.rbac,
+        template,
+        access: &access,
+        ratings: &ratings,
+        privileged: &privileged,
+    };
+    let threshold = options.hot_threshold;
+    let risks = pods::TokenRisks::new(&cx);
+    let pod_views = pods::views(exposures, &risks, threshold);
+    let model = Model {
+        cx: &cx,
+        risks: &risks,
+        pods: &pod_views,
+        threshold,
+    };
+    // Checks are independent: they run on every core, each into its own
+    // sink, and their findings and notes are taken in the order of CHECKS.
+    // The nodes' blast radius is worked out beside them.
+    let (nodes, sinks) = cores::join(
+        || nodes::blast_radius(&pod_views, &risks),
+        || {
+            cores::map(&CHECKS, 1, |(_, check)| {
+                let mut sink = Sink::default();
+                check(&model, &mut sink);
+                sink
+            })
+        },
+    );
+    let (mut findings, mut notes) = (Vec::new(), Vec::new());
+    for sink in sinks {
+        let (f, n) = sink.into_parts();
+        findings.extend(f);
+        notes.extend(n);
+    }
+    let unclassified: usize = pod_views.iter().map(|p| p.unclassified_secrets.len()).sum();
+    if unclassified > 0 {
+        let in_pods = pod_views
+            .iter()
+            .filter(|p| !p.unclassified_secrets.is_empty())
+            .count();
+        notes.push(format!(
+            "{unclassified} secret references in {in_pods} pods could not be classified: Secrets were not listed, so legacy ServiceAccount token secrets cannot be recognised (live: --secret-metadata; offline: include the Secrets or a dump made with it)"
+        ));
+    }
+    if let Some(note) = unknown_defaults_note(&access.rbac) {
+        notes.push(note);
+    }
+    if !options.platforms.is_empty() {
+        let names: Vec<&str> = (options.platforms.iter())
+            .map(|p| p.defaults().name)
+            .collect();
+        notes.push(format!(
+            "{} and {} taken as the defaults of {} (--platform): by name, place and subjects, not by content; --include-defaults lists what they grant",
+            words::count(marked.roles, "role"),
+            words::count(marked.bindings, "binding"),
+            names.join(", ")
+        ));
+    }
+    if !snapshot.coverage.has(Kind::Secret) {
+        let unrated = ratings
+            .subjects
+            .iter()
+            .flatten()
+            .filter(|r| {
+                r.targets
+                    .iter()
+                    .any(|t| t.kind == crate::template::TargetKind::Secret && t.unlisted)
+            })
+            .count();
+        if unrated > 0 {
+            let (grants, secrets) = if unrated == 1 {
+                ("grant to read a named secret", "that secret")
+            } else {
+                ("grants to read named secrets", "those secrets")
+            };
+            notes.push(format!(
+                "{unrated} {grants} could not be rated by the tokens {secrets} may hold: Secrets were not listed (live: --secret-metadata; offline: include the Secrets)"
+            ));
+        }
+    }
+    let subjects_evaluated = access.subjects.len();
+    // The workings are freed on one core while the findings are sorted on
+    // the other: what the report allocates next reuses their memory.
+    drop(risks);
+    let ((), rules) = cores::join(
+        move || drop((ratings, access)),
+        || {
+            sort(&mut findings);
+            number_rules(&mut findings)
+        },
+    );
+    Analysis {
+        findings,
+        rules,
+        subjects_evaluated,
+        privileged_namespaces: privileged,
+        notes,
+        pods: pod_views,
+        nodes,
+        hot_threshold: threshold,
+    }
+}
+
+/// A note on roles and bindings that carry the bootstrap-policy label but
+/// are not the policy rbacscan knows: they are reported as ordinary
+/// objects, and the reader should know why they are not summarised.
+fn unknown_defaults_note(rbac: &Rbac<'_>) -> Option<String> {
+    let roles = (rbac.roles.iter())
+        .filter(|r| r.labelled_default && !r.default)
+        .count();
+    let bindings = (rbac.bindings.iter())
+        .filter(|b| b.labelled_default && !b.default)
+        .count();
+    let mut parts = Vec::new();
+    if roles > 0 {
+        parts.push(words::count(roles, "role"));
+    }
+    if bindings > 0 {
+        parts.push(words::count(bindings, "binding"));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let one = roles + bindings == 1;
+    Some(format!(
+        "{} {} the bootstrap-policy label but {} from the Kubernetes bootstrap policy rbacscan knows ({}): {} reported as ordinary objects (another version's policy, or changed in the cluster)",
+        parts.join(" and "),
+        if one { "carries" } else { "carry" },
+        if one { "differs" } else { "differ" },
+        crate::rbac::bootstrap::known_source(),
+        if one { "it is" } else { "they are" },
+    ))
+}
+
+/// What the analysis cannot see when objects of `kind` could not be read
+/// (see [`crate::snapshot::Coverage`]).
+pub fn gap_impact(kind: Kind) -> &'static str {
+    match kind {
+        Kind::ClusterRole => {
+            "bindings to ClusterRoles are unresolved, so the risks they grant are unknown; no risky-role findings for ClusterRoles; missing-role findings for ClusterRoles are suppressed"
+        }
+        Kind::ClusterRoleBinding => {
+            "grants through ClusterRoleBindings are unknown: risky subjects may be missing or rated too low"
+        }
+        Kind::Role => {
+            "bindings to Roles are unresolved, so the risks they grant are unknown; no risky-role findings for Roles; missing-role findings for Roles are suppressed"
+        }
+        Kind::RoleBinding => {
+            "grants through RoleBindings are unknown: risky subjects may be missing or rated too low"
+        }
+        Kind::ServiceAccount => "missing-service-account findings are suppressed",
+        Kind::Pod => {
+            "pods are unknown: which pods expose risky tokens cannot be determined, and grants rated by what pods carry (exec, attach, ephemeral containers) are rated without them"
+        }
+        Kind::Namespace => "namespace counts only; findings are unaffected",
+        Kind::Secret => {
+            "secret mounts cannot be told apart from legacy ServiceAccount token secrets: pods that mount one may expose more tokens than reported, and reading secrets is not rated by the tokens they hold"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Why a risk finding matched: one rule of one role, through one binding,
+//! and what it grants of the risk; and how reports write it.
+
+use serde::Serialize;
+
+use crate::access::explain::GroundView;
+use crate::snapshot::ObjectKey;
+
+/// Why a risk finding matched: one rule of one role, through one binding
+/// (the same binding → role → rule as every answer of the access engine),
+/// and what it grants of the risk.
+///
+/// In JSON the rule is not repeated: `ruleRef` points into the report's
+/// `rules` table (see [`RuleEntry`](super::RuleEntry),
+/// [`number_rules`](super::number_rules)), and the evidence
+/// keeps the binding, the group it reaches the subject through, and what
+/// it grants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// The binding (absent for role findings), the group it reaches the
+    /// subject through, the role, the rule's index, where an aggregated
+    /// rule comes from, and the rule.
+    pub ground: GroundView,
+    /// The rule's position in the `rules` table of the findings it is
+    /// part of.
+    pub rule_ref: usize,
+    /// What the rule grants of the risk (e.g. `get secrets`).
+    pub grants: Vec<String>,
+}
+
+/// [`Evidence`] as reports write it. Its serialisation and its JSON Schema
+/// come from this one definition.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(
+    rename = "Evidence",
+    description = "Why a risk finding matched: one rule (a position in `rules`) of one role, through one binding (absent for role findings), and what the rule grants of the risk."
+)]
+struct EvidenceJson<'e> {
+    /// The binding; absent for role findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binding: Option<&'e ObjectKey>,
+    /// The group the binding names, when it reaches the subject through one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via_group: Option<&'e str>,
+    /// The rule: a position in the report's `rules` table.
+    rule_ref: usize,
+    /// What the rule grants of the risk (`get secrets`).
+    grants: &'e [String],
+}
+
+impl<'e> From<&'e Evidence> for EvidenceJson<'e> {
+    fn from(e: &'e Evidence) -> Self {
+        EvidenceJson {
+            binding: e.ground.binding.as_ref(),
+            via_group: e.ground.via_group.as_deref(),
+            rule_ref: e.rule_ref,
+            grants: &e.grants,
+        }
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EvidenceJson::from(self).serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for Evidence {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        EvidenceJson::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        EvidenceJson::json_schema(g)
+    }
+}
+
+impl Evidence {
+    /// `binding → role`, with `(via group)` when the binding reaches the
+    /// subject through a group; `None` for role findings.
+    pub fn chain(&self) -> Option<String> {
+        let g = &self.ground;
+        let b = g.binding.as_ref()?;
+        Some(match &g.via_group {
+            Some(v) => format!("{b} → {} (via {v})", g.role),
+            None => format!("{b} → {}", g.role),
+        })
+    }
+}

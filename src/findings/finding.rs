@@ -1,0 +1,298 @@
+//! One finding: what is risky, how much, where, about which objects, and
+//! why; where it applies; how it compares with a baseline; its stable
+//! fingerprint; and the order findings are reported in.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::code::Code;
+use super::evidence::Evidence;
+use crate::access::explain::PathView;
+use crate::rating::RatedTarget;
+use crate::rbac::{Scope, SubjectId};
+use crate::snapshot::ObjectKey;
+use crate::template::Severity;
+
+/// Where a finding applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FindingScope {
+    /// Cluster-wide: every namespace, cluster-scoped resources, non-resource URLs.
+    Cluster,
+    /// These namespaces only.
+    Namespaces {
+        /// The namespaces, sorted.
+        namespaces: Vec<String>,
+    },
+}
+
+impl FindingScope {
+    /// Whether the scope covers namespace `ns`.
+    pub fn covers(&self, ns: &str) -> bool {
+        match self {
+            FindingScope::Cluster => true,
+            FindingScope::Namespaces { namespaces } => namespaces.iter().any(|n| n == ns),
+        }
+    }
+
+    pub(super) fn of(scope: &Scope) -> FindingScope {
+        match scope {
+            Scope::Cluster => FindingScope::Cluster,
+            Scope::Namespace(ns) => FindingScope::Namespaces {
+                namespaces: vec![ns.clone()],
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for FindingScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FindingScope::Cluster => f.write_str("cluster-wide"),
+            FindingScope::Namespaces { namespaces } => f.write_str(&namespaces.join(", ")),
+        }
+    }
+}
+
+/// How a finding compares with the `--baseline` report (see
+/// `crate::baseline`). Stable kebab-case in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(
+    rename = "Status",
+    description = "How a finding compares with the baseline. Stable kebab-case in JSON."
+)]
+pub enum BaselineStatus {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too.
+    Unchanged,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// The kind of finding.
+    pub code: Code,
+    /// The template rule, for risk findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// How bad it is.
+    pub severity: Severity,
+    /// Stable identifier: the same finding on the same objects has the same fingerprint across runs.
+    pub fingerprint: String,
+    /// One-line title.
+    pub title: String,
+    /// The subject concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectId>,
+    /// The binding concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<ObjectKey>,
+    /// The role concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<ObjectKey>,
+    /// The pod concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<ObjectKey>,
+    /// Where it applies (for pod findings: the pod's namespace).
+    pub scope: FindingScope,
+    /// When the permissions are limited to named objects (`resourceNames`): those names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_names: Option<Vec<String>>,
+    /// What it means, in a sentence.
+    pub message: String,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// Every object involved is part of the Kubernetes bootstrap policy.
+    pub bootstrap_default: bool,
+    /// The role rules that make it match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    /// For a grant rated by what the objects it reaches carry (exec into a
+    /// pod, a token for a ServiceAccount, ...): those objects and their worth.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rated_by: Vec<RatedTarget>,
+    /// For a route to cluster-admin: its steps, each explained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<Box<PathView>>,
+    /// Position of the template rule in the template (orders risks like the template does).
+    #[serde(skip)]
+    pub rule_order: usize,
+    /// New or unchanged since the `--baseline` report (only with one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineStatus>,
+}
+
+impl Finding {
+    /// A finding of `code`, about no object yet: no template rule, no
+    /// remediation, evidence, rated targets or route, not part of the
+    /// bootstrap policy, and no fingerprint. Each check sets what it means
+    /// with the methods below, and the fingerprint with
+    /// [`Finding::fingerprinted`].
+    pub fn new(
+        code: Code,
+        severity: Severity,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        scope: FindingScope,
+    ) -> Finding {
+        Finding {
+            code,
+            rule: None,
+            severity,
+            fingerprint: String::new(),
+            title: title.into(),
+            subject: None,
+            binding: None,
+            role: None,
+            pod: None,
+            scope,
+            resource_names: None,
+            message: message.into(),
+            remediation: None,
+            bootstrap_default: false,
+            evidence: Vec::new(),
+            rated_by: Vec::new(),
+            path: None,
+            rule_order: 0,
+            baseline: None,
+        }
+    }
+
+    /// Sets the fingerprint from what the finding is about so far (its
+    /// code, template rule, subject, binding and role, in that order) and
+    /// `extra`, whatever else tells it apart (`""` for nothing). What is
+    /// set afterwards is reported but is no part of the fingerprint.
+    pub fn fingerprinted(mut self, extra: &str) -> Finding {
+        self.fingerprint = Finding::fingerprint_of(
+            self.code,
+            self.rule.as_deref(),
+            self.subject.as_ref(),
+            self.binding.as_ref(),
+            self.role.as_ref(),
+            extra,
+        );
+        self
+    }
+
+    /// The template rule it answers to: its id, and its position in the
+    /// template (which orders risks like the template does).
+    pub fn rule(mut self, id: impl Into<String>, order: usize) -> Finding {
+        self.rule = Some(id.into());
+        self.rule_order = order;
+        self
+    }
+
+    /// The subject concerned, if any.
+    pub fn subject(mut self, subject: impl Into<Option<SubjectId>>) -> Finding {
+        self.subject = subject.into();
+        self
+    }
+
+    /// The binding concerned, if any.
+    pub fn binding(mut self, binding: impl Into<Option<ObjectKey>>) -> Finding {
+        self.binding = binding.into();
+        self
+    }
+
+    /// The role concerned, if any.
+    pub fn role(mut self, role: impl Into<Option<ObjectKey>>) -> Finding {
+        self.role = role.into();
+        self
+    }
+
+    /// The pod concerned, if any.
+    pub fn pod(mut self, pod: impl Into<Option<ObjectKey>>) -> Finding {
+        self.pod = pod.into();
+        self
+    }
+
+    /// The named objects the permissions are limited to (`resourceNames`), if they are.
+    pub fn resource_names(mut self, names: Option<Vec<String>>) -> Finding {
+        self.resource_names = names;
+        self
+    }
+
+    /// What to do about it.
+    pub fn remediation(mut self, remediation: impl Into<String>) -> Finding {
+        self.remediation = Some(remediation.into());
+        self
+    }
+
+    /// Whether every object involved is part of the Kubernetes bootstrap policy.
+    pub fn bootstrap_default(mut self, bootstrap_default: bool) -> Finding {
+        self.bootstrap_default = bootstrap_default;
+        self
+    }
+
+    /// The role rules that make it match.
+    pub fn evidence(mut self, evidence: Vec<Evidence>) -> Finding {
+        self.evidence = evidence;
+        self
+    }
+
+    /// The objects the grant is rated by, and their worth.
+    pub fn rated_by(mut self, rated_by: Vec<RatedTarget>) -> Finding {
+        self.rated_by = rated_by;
+        self
+    }
+
+    /// The route to cluster-admin, step by step.
+    pub fn path(mut self, path: PathView) -> Finding {
+        self.path = Some(Box::new(path));
+        self
+    }
+
+    /// The rule the finding answers to: its template rule, else its code
+    /// (how SARIF names rules and the HTML report filters).
+    pub fn rule_id(&self) -> &str {
+        self.rule.as_deref().unwrap_or_else(|| self.code.as_str())
+    }
+
+    /// The fingerprint of a finding about these objects: a hash of the
+    /// code, then each part after a zero byte, cut to 8 bytes in hex.
+    fn fingerprint_of(
+        code: Code,
+        rule: Option<&str>,
+        subject: Option<&SubjectId>,
+        binding: Option<&ObjectKey>,
+        role: Option<&ObjectKey>,
+        extra: &str,
+    ) -> String {
+        let mut h = Sha256::new();
+        h.update(code.as_str());
+        for part in [
+            rule.unwrap_or("").to_string(),
+            subject.map(|s| s.to_string()).unwrap_or_default(),
+            binding.map(|b| b.to_string()).unwrap_or_default(),
+            role.map(|r| r.to_string()).unwrap_or_default(),
+            extra.to_string(),
+        ] {
+            h.update([0]);
+            h.update(part.as_bytes());
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Sorts findings: most severe first, then risky subjects, bindings, roles,
+/// hygiene, then by the objects' names and the rule id.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.code.cmp(&b.code))
+            .then(a.subject.cmp(&b.subject))
+            .then(a.binding.cmp(&b.binding))
+            .then(a.role.cmp(&b.role))
+            .then(a.pod.cmp(&b.pod))
+            .then(a.rule_order.cmp(&b.rule_order))
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
+}

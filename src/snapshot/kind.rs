@@ -1,0 +1,157 @@
+//! The kinds of object the analysis reads: their `kind`, `apiVersion` and
+//! resource names, and how a kind is written in JSON (its `kind` string).
+
+use serde::{Deserialize, Serialize};
+
+/// Every object kind the analysis reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// `rbac.authorization.k8s.io/v1` ClusterRole.
+    ClusterRole,
+    /// `rbac.authorization.k8s.io/v1` ClusterRoleBinding.
+    ClusterRoleBinding,
+    /// `rbac.authorization.k8s.io/v1` Role.
+    Role,
+    /// `rbac.authorization.k8s.io/v1` RoleBinding.
+    RoleBinding,
+    /// `v1` ServiceAccount.
+    ServiceAccount,
+    /// `v1` Pod.
+    Pod,
+    /// `v1` Namespace.
+    Namespace,
+    /// `v1` Secret: only its name, type and the ServiceAccount a legacy
+    /// token secret belongs to are ever kept (see [`sanitize_secret`](super::sanitize_secret)).
+    Secret,
+}
+
+impl Kind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [Kind; 8] = [
+        Kind::ClusterRole,
+        Kind::ClusterRoleBinding,
+        Kind::Role,
+        Kind::RoleBinding,
+        Kind::ServiceAccount,
+        Kind::Pod,
+        Kind::Namespace,
+        Kind::Secret,
+    ];
+
+    /// The Kubernetes `kind` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ClusterRole => "ClusterRole",
+            Kind::ClusterRoleBinding => "ClusterRoleBinding",
+            Kind::Role => "Role",
+            Kind::RoleBinding => "RoleBinding",
+            Kind::ServiceAccount => "ServiceAccount",
+            Kind::Pod => "Pod",
+            Kind::Namespace => "Namespace",
+            Kind::Secret => "Secret",
+        }
+    }
+
+    /// The `apiVersion` objects of this kind carry.
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Kind::ClusterRole | Kind::ClusterRoleBinding | Kind::Role | Kind::RoleBinding => {
+                "rbac.authorization.k8s.io/v1"
+            }
+            Kind::ServiceAccount | Kind::Pod | Kind::Namespace | Kind::Secret => "v1",
+        }
+    }
+
+    /// The kind for an `apiVersion`/`kind` pair, if the analysis reads it.
+    pub fn from_type(api_version: &str, kind: &str) -> Option<Kind> {
+        Kind::from_kind_name(kind).filter(|k| k.api_version() == api_version)
+    }
+
+    /// The API resource name (plural, lower case), as in URLs and RBAC rules.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Kind::ClusterRole => "clusterroles",
+            Kind::ClusterRoleBinding => "clusterrolebindings",
+            Kind::Role => "roles",
+            Kind::RoleBinding => "rolebindings",
+            Kind::ServiceAccount => "serviceaccounts",
+            Kind::Pod => "pods",
+            Kind::Namespace => "namespaces",
+            Kind::Secret => "secrets",
+        }
+    }
+
+    /// The kind named by its `kind` string, whatever its API version.
+    pub fn from_kind_name(kind: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == kind)
+    }
+
+    /// Whether objects of this kind live in a namespace.
+    pub fn is_namespaced(self) -> bool {
+        matches!(
+            self,
+            Kind::Role | Kind::RoleBinding | Kind::ServiceAccount | Kind::Pod | Kind::Secret
+        )
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl schemars::JsonSchema for Kind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Kind".into()
+    }
+
+    /// One of [`Kind::ALL`]'s names, as [`Kind::as_str`] writes them.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        schemars::json_schema!({
+            "description": "The kind of a Kubernetes object the scan reads.",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Kind::from_kind_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown kind `{name}`: expected one of {}", {
+                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                names.join(", ")
+            }))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{Gap, GapReason};
+
+    #[test]
+    fn kinds_serialize_as_their_kind_names() {
+        for kind in Kind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
+        }
+        let err = serde_json::from_str::<Kind>("\"ConfigMap\"").unwrap_err();
+        assert!(
+            err.to_string().contains("unknown kind `ConfigMap`"),
+            "{err}"
+        );
+        let gap = Gap {
+            kind: Kind::Pod,
+            reason: GapReason::Forbidden,
+            message: "m".into(),
+        };
+        let json = serde_json::to_string(&gap).unwrap();
+        assert_eq!(json, r#"{"kind":"Pod","reason":"forbidden","message":"m"}"#);
+    }
+}

@@ -1,0 +1,178 @@
+//! One object of a kind the analysis reads, owned ([`Object`]) or borrowed
+//! from a snapshot ([`ObjectRef`]), and the names in its metadata.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+use super::kind::Kind;
+use super::pod::{Pod, PodMeta};
+use super::service_account::{AccountMeta, ServiceAccount};
+
+/// One typed object of a kind the analysis reads.
+#[derive(Debug, Clone)]
+pub enum Object {
+    /// A ClusterRole.
+    ClusterRole(ClusterRole),
+    /// A ClusterRoleBinding.
+    ClusterRoleBinding(ClusterRoleBinding),
+    /// A Role.
+    Role(Role),
+    /// A RoleBinding.
+    RoleBinding(RoleBinding),
+    /// A ServiceAccount.
+    ServiceAccount(ServiceAccount),
+    /// A Pod.
+    Pod(Box<Pod>),
+    /// A Namespace.
+    Namespace(Namespace),
+    /// A Secret, reduced by [`sanitize_secret`](super::sanitize_secret).
+    Secret(Secret),
+}
+
+impl Object {
+    /// The object's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Object::ClusterRole(_) => Kind::ClusterRole,
+            Object::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
+            Object::Role(_) => Kind::Role,
+            Object::RoleBinding(_) => Kind::RoleBinding,
+            Object::ServiceAccount(_) => Kind::ServiceAccount,
+            Object::Pod(_) => Kind::Pod,
+            Object::Namespace(_) => Kind::Namespace,
+            Object::Secret(_) => Kind::Secret,
+        }
+    }
+
+    /// The object's annotations, to change (the slim kinds keep only the
+    /// few they read).
+    pub fn annotations_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        let meta = match self {
+            Object::ClusterRole(o) => &mut o.metadata,
+            Object::ClusterRoleBinding(o) => &mut o.metadata,
+            Object::Role(o) => &mut o.metadata,
+            Object::RoleBinding(o) => &mut o.metadata,
+            Object::ServiceAccount(o) => return o.metadata.annotations.as_mut(),
+            Object::Pod(o) => return o.metadata.annotations.as_mut(),
+            Object::Namespace(o) => &mut o.metadata,
+            Object::Secret(o) => &mut o.metadata,
+        };
+        meta.annotations.as_mut()
+    }
+
+    /// The object's `metadata.namespace` and `metadata.name`, as given.
+    pub fn names(&self) -> Names<'_> {
+        match self {
+            Object::ClusterRole(o) => Names::of(&o.metadata),
+            Object::ClusterRoleBinding(o) => Names::of(&o.metadata),
+            Object::Role(o) => Names::of(&o.metadata),
+            Object::RoleBinding(o) => Names::of(&o.metadata),
+            Object::ServiceAccount(o) => Names::of(&o.metadata),
+            Object::Pod(o) => Names::of(&o.metadata),
+            Object::Namespace(o) => Names::of(&o.metadata),
+            Object::Secret(o) => Names::of(&o.metadata),
+        }
+    }
+}
+
+/// An object's `metadata.namespace` and `metadata.name`, as given (either
+/// may be missing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names<'o> {
+    /// `metadata.namespace`.
+    pub namespace: Option<&'o str>,
+    /// `metadata.name`.
+    pub name: Option<&'o str>,
+}
+
+/// Metadata that names an object: k8s-openapi's `ObjectMeta`, and the slim
+/// kinds' own.
+pub trait Named {
+    /// Its `namespace` and `name`.
+    fn names(&self) -> Names<'_>;
+}
+
+/// `Named` for metadata types with `namespace` and `name` fields.
+macro_rules! named {
+    ($($meta:ty),*) => {$(
+        impl Named for $meta {
+            fn names(&self) -> Names<'_> {
+                Names {
+                    namespace: self.namespace.as_deref(),
+                    name: self.name.as_deref(),
+                }
+            }
+        }
+    )*};
+}
+named!(ObjectMeta, PodMeta, AccountMeta);
+
+impl<'o> Names<'o> {
+    /// The names in an object's metadata.
+    pub fn of(meta: &'o impl Named) -> Self {
+        meta.names()
+    }
+
+    /// The object's (namespace, name) within its kind: cluster-scoped kinds
+    /// ignore a stray namespace.
+    pub(super) fn identity(self, namespaced: bool) -> (&'o str, &'o str) {
+        let namespace = if namespaced { self.namespace } else { None };
+        (namespace.unwrap_or_default(), self.name.unwrap_or_default())
+    }
+}
+
+/// A borrowed object of a snapshot; serializes as the object itself.
+#[derive(Debug, Clone, Copy)]
+pub enum ObjectRef<'s> {
+    /// A ClusterRole.
+    ClusterRole(&'s ClusterRole),
+    /// A ClusterRoleBinding.
+    ClusterRoleBinding(&'s ClusterRoleBinding),
+    /// A Role.
+    Role(&'s Role),
+    /// A RoleBinding.
+    RoleBinding(&'s RoleBinding),
+    /// A ServiceAccount.
+    ServiceAccount(&'s ServiceAccount),
+    /// A Pod.
+    Pod(&'s Pod),
+    /// A Namespace.
+    Namespace(&'s Namespace),
+    /// A Secret (reduced).
+    Secret(&'s Secret),
+}
+
+impl ObjectRef<'_> {
+    /// The object's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            ObjectRef::ClusterRole(_) => Kind::ClusterRole,
+            ObjectRef::ClusterRoleBinding(_) => Kind::ClusterRoleBinding,
+            ObjectRef::Role(_) => Kind::Role,
+            ObjectRef::RoleBinding(_) => Kind::RoleBinding,
+            ObjectRef::ServiceAccount(_) => Kind::ServiceAccount,
+            ObjectRef::Pod(_) => Kind::Pod,
+            ObjectRef::Namespace(_) => Kind::Namespace,
+            ObjectRef::Secret(_) => Kind::Secret,
+        }
+    }
+}
+
+impl Serialize for ObjectRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ObjectRef::ClusterRole(o) => o.serialize(s),
+            ObjectRef::ClusterRoleBinding(o) => o.serialize(s),
+            ObjectRef::Role(o) => o.serialize(s),
+            ObjectRef::RoleBinding(o) => o.serialize(s),
+            ObjectRef::ServiceAccount(o) => o.serialize(s),
+            ObjectRef::Pod(o) => o.serialize(s),
+            ObjectRef::Namespace(o) => o.serialize(s),
+            ObjectRef::Secret(o) => o.serialize(s),
+        }
+    }
+}
