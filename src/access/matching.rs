@@ -169,7 +169,7 @@ pub struct Source {
 /// One piece of evidence: an effective rule of a role, reached through a
 /// binding, granting some probes of a risk rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Grounds {
+pub struct RuleEvidence {
     /// The binding.
     pub binding: Option<BindingId>,
     /// The role.
@@ -204,7 +204,7 @@ pub struct Satisfied {
     /// How each requirement is met, in the rule's order.
     pub met: Vec<Met>,
     /// The rules that meet the requirements.
-    pub grounds: Vec<Grounds>,
+    pub grounds: Vec<RuleEvidence>,
 }
 
 impl Satisfied {
@@ -239,7 +239,7 @@ pub fn satisfy<'s>(
 ) -> Option<Satisfied> {
     let rule = &template.rules[risk];
     let mut met = Vec::with_capacity(rule.requires.len());
-    let mut grounds: Vec<Grounds> = Vec::new();
+    let mut grounds: Vec<RuleEvidence> = Vec::new();
     for qi in 0..rule.requires.len() {
         let mut full = Vec::new();
         let mut named = Vec::new();
@@ -285,7 +285,7 @@ pub fn satisfy<'s>(
                 Some(g) => {
                     g.grants.insert(desc);
                 }
-                None => grounds.push(Grounds {
+                None => grounds.push(RuleEvidence {
                     binding: src.binding,
                     role: src.role,
                     rule: hit.rule,

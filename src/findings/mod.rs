@@ -34,7 +34,7 @@ use std::collections::BTreeSet;
 
 use crate::access::Access;
 use crate::access::explain::GroundView;
-use crate::access::matching::Grounds;
+use crate::access::matching::RuleEvidence;
 use crate::rating::Ratings;
 use crate::rbac::{Rbac, RoleId};
 use crate::snapshot::Snapshot;
@@ -65,7 +65,7 @@ impl Context<'_, '_> {
     pub fn evidence(
         &self,
         risk: usize,
-        grounds: &[Grounds],
+        grounds: &[RuleEvidence],
         via: impl Fn(crate::rbac::BindingId) -> Option<String>,
     ) -> Vec<Evidence> {
         let rule = &self.template.rules[risk];
@@ -101,7 +101,7 @@ impl Context<'_, '_> {
 
     /// Whether every one of `grounds` comes from the bootstrap policy (a
     /// default binding to a default role).
-    pub fn grounds_are_default(&self, grounds: &[Grounds]) -> bool {
+    pub fn grounds_are_default(&self, grounds: &[RuleEvidence]) -> bool {
         grounds.iter().all(|g| {
             g.binding.is_some_and(|b| self.rbac.binding(b).default) && self.role_is_default(g.role)
         })

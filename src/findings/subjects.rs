@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use super::{Code, Finding, FindingScope, Model, Sink};
-use crate::access::matching::Grounds;
+use crate::access::matching::RuleEvidence;
 use crate::access::{Access, SubjectAccess};
 use crate::rating::RatedRisk;
 use crate::rbac::Scope;
@@ -20,7 +20,7 @@ pub struct Chosen {
     /// The names it is limited to, when every chosen scope is narrowed.
     pub names: Option<Vec<String>>,
     /// The rules that make it hold there.
-    pub grounds: Vec<Grounds>,
+    pub grounds: Vec<RuleEvidence>,
 }
 
 /// The scope, names and grounds of the scopes a rated risk reports.
@@ -45,7 +45,7 @@ pub fn chosen(subject: &SubjectAccess, rated: &RatedRisk) -> Chosen {
         }
     };
     let mut names: BTreeSet<String> = BTreeSet::new();
-    let mut grounds: Vec<Grounds> = Vec::new();
+    let mut grounds: Vec<RuleEvidence> = Vec::new();
     for (_, sat) in &picked {
         if let Some(n) = sat.narrowed_to() {
             names.extend(n);
