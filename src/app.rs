@@ -4,10 +4,11 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::ask::{self, Answered, Ask};
+use crate::ask::{self, Answered};
 use crate::baseline::Baseline;
-use crate::cli::{
-    AnswerConfig, DumpConfig, DumpFormat, Input, MergeConfig, ScanConfig, SourceConfig,
+use crate::cli::DumpFormat;
+use crate::config::{
+    AnswerConfig, Contexts, DumpConfig, Input, MergeConfig, ScanConfig, SourceConfig,
 };
 use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
@@ -136,17 +137,6 @@ impl Prepared {
     }
 }
 
-/// The table style a scan's configuration asks for.
-fn table_style(config: &ScanConfig) -> TableStyle {
-    TableStyle {
-        color: config.color,
-        width: config.width,
-        limit: config.limit,
-        wide: config.format == Format::Wide,
-        no_headers: config.no_headers,
-    }
-}
-
 /// Runs `scan`. A scan of a partial snapshot exits with [`Outcome::Partial`],
 /// whatever its findings.
 pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
@@ -178,7 +168,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     let analyzed = started.elapsed();
     prepared.warn_expired(&report, config);
     let template = &prepared.template;
-    let style = table_style(config);
+    let style = config.style;
     let render = |out: &mut dyn Write| match config.format {
         Format::Json => report::json::write(&report, out),
         Format::Yaml => report::yaml::write(&report, out),
@@ -186,9 +176,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
         Format::Html => report::html::write(&report, out),
         Format::Markdown => report::markdown::write(
             &report,
-            report::markdown::MarkdownStyle {
-                limit: config.limit,
-            },
+            report::markdown::MarkdownStyle { limit: style.limit },
             out,
         ),
         Format::Table | Format::Wide => report::table::write(&report, style, out),
@@ -246,9 +234,8 @@ fn scan_fleet(
     config: &ScanConfig,
     prepared: &Prepared,
     options: &source::live::LiveOptions,
-    contexts: &crate::cli::Contexts,
+    contexts: &Contexts,
 ) -> Result<Outcome, Error> {
-    use crate::cli::Contexts;
     use report::fleet::{Fleet, Member};
     let named = match contexts {
         Contexts::Named(names) => Some(names.as_slice()),
@@ -304,12 +291,12 @@ fn scan_fleet(
             }
         }
     }
-    let fleet = Fleet::new("scan", members, worst, config.limit, Vec::new());
+    let fleet = Fleet::new("scan", members, worst, config.style.limit, Vec::new());
     write_fleet(
         &fleet,
         config.format,
         config.output_file.as_deref(),
-        table_style(config),
+        config.style,
         Some(&prepared.template),
     )?;
     let outcome = fleet_outcome(&fleet, config.fail_on);
@@ -342,7 +329,7 @@ pub fn merge(config: &MergeConfig) -> Result<Outcome, Error> {
         MergeOptions {
             now: jiff::Timestamp::now(),
             stale_after: config.stale_after,
-            limit: config.limit,
+            limit: config.style.limit,
         },
     );
     if !config.quiet {
@@ -364,18 +351,11 @@ pub fn merge(config: &MergeConfig) -> Result<Outcome, Error> {
             }
         }
     }
-    let style = TableStyle {
-        color: config.color,
-        width: config.width,
-        limit: config.limit,
-        wide: config.format == Format::Wide,
-        no_headers: config.no_headers,
-    };
     write_fleet(
         &fleet,
         config.format,
         config.output_file.as_deref(),
-        style,
+        config.style,
         None,
     )?;
     Ok(fleet_outcome(&fleet, config.fail_on))
@@ -498,16 +478,17 @@ fn left_to_exit<T>(data: T) {
 /// Runs `who-can`, `access` or `paths`: loads the snapshot, answers, and
 /// writes the answer. A partial snapshot exits with [`Outcome::Partial`]:
 /// the answer may miss subjects or routes.
-pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
+pub fn answer(config: AnswerConfig) -> Result<Outcome, Error> {
+    let ask = &config.ask;
     let started = std::time::Instant::now();
     let Loaded { mut snapshot, .. } = load(&config.source)?;
     let loaded = started.elapsed();
     // The engine borrows the snapshot to the end; what was collected is
     // told after the answer.
     let coverage = snapshot.coverage.clone();
-    let engine = ask::Engine::new(&mut snapshot, &ask);
+    let engine = ask::Engine::new(&mut snapshot, ask);
     let built = started.elapsed();
-    let answered = engine.answer(&ask)?;
+    let answered = engine.answer(ask)?;
     let done = started.elapsed();
     if config.source.progress.verbosity > 0 && !config.source.progress.quiet {
         let (nodes, edges) = engine.size();
@@ -518,13 +499,7 @@ pub fn answer((config, ask): (AnswerConfig, Ask)) -> Result<Outcome, Error> {
             (done - built).as_secs_f64() * 1e3,
         );
     }
-    let style = TableStyle {
-        color: false,
-        width: config.width,
-        limit: None,
-        wide: true,
-        no_headers: config.no_headers,
-    };
+    let style = config.style;
     let format = config.format;
     let render = |out: &mut dyn Write| match &answered {
         Answered::WhoCan(v) => answers::who_can(v, format, style, out),

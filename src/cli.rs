@@ -1,20 +1,18 @@
-//! Command-line arguments, and their translation into a plain [`Config`]
-//! before any work starts.
+//! Command-line arguments as clap reads them: the subcommands, their
+//! arguments, the value enums and value parsers, and the version strings.
+//! [`crate::config`] turns them into the validated configuration each
+//! command runs with.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 
 use crate::access::query::{self, Endpoint, ResourceArg};
-use crate::access::who_can;
-use crate::ask::Ask;
 use crate::rbac::SubjectId;
 use crate::report::Format;
 use crate::report::answers::AnswerFormat;
-use crate::selection::{Filter, PodFilter, View};
-use crate::source::live::{DEFAULT_CHUNK_SIZE, LiveOptions};
+use crate::source::live::DEFAULT_CHUNK_SIZE;
 use crate::template::Severity;
 
 /// `-V`: the version, commit and build date.
@@ -220,96 +218,6 @@ pub struct PathsArgs {
     pub answer: AnswerArgs,
 }
 
-/// A validated question: where the objects come from, and how to answer.
-#[derive(Debug, Clone)]
-pub struct AnswerConfig {
-    /// Where the objects come from.
-    pub source: SourceConfig,
-    /// Output format.
-    pub format: AnswerFormat,
-    /// `None` for standard output.
-    pub output_file: Option<String>,
-    /// Table width; `None` asks the terminal.
-    pub width: Option<u16>,
-    /// Tables without their header row.
-    pub no_headers: bool,
-}
-
-/// The width tables and prose are laid out at: `--width`, else the
-/// terminal's own when writing to one, else `COLUMNS`, else 160.
-fn table_width(to_terminal: bool, asked: Option<u16>) -> Option<u16> {
-    if asked.is_some() {
-        return asked;
-    }
-    if to_terminal && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
-        return Some(w);
-    }
-    Some(
-        std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .filter(|&c: &u16| c > 0)
-            .unwrap_or(160),
-    )
-}
-
-impl AnswerArgs {
-    fn into_config(self, source: SourceArgs) -> AnswerConfig {
-        let width = table_width(
-            self.output_file.is_none() && std::io::stdout().is_terminal(),
-            self.width,
-        );
-        AnswerConfig {
-            source: source.into_config(),
-            format: self.format,
-            output_file: self.output_file.filter(|f| f != "-"),
-            width,
-            no_headers: self.no_headers,
-        }
-    }
-}
-
-impl WhoCanArgs {
-    /// The plain configuration.
-    pub fn into_config(self) -> (AnswerConfig, Ask) {
-        let q = Ask::WhoCan {
-            question: who_can::Question {
-                verb: self.verb,
-                resource: self.resource.resource,
-                name: self.name,
-                namespace: self.namespace,
-            },
-            assumed_core: self.resource.assumed_core,
-        };
-        (self.answer.into_config(self.source), q)
-    }
-}
-
-impl AccessArgs {
-    /// The plain configuration.
-    pub fn into_config(self) -> (AnswerConfig, Ask) {
-        let q = Ask::Access {
-            subject: self.subject,
-            diff_with: self.diff_with,
-        };
-        (self.answer.into_config(self.source), q)
-    }
-}
-
-impl PathsArgs {
-    /// The plain configuration.
-    pub fn into_config(self) -> (AnswerConfig, Ask) {
-        let q = Ask::Paths {
-            from: self.from,
-            to: self.to.unwrap_or(Endpoint::ClusterAdmin),
-            max_hops: self.max_hops,
-            include_defaults: self.include_defaults,
-            platforms: self.platform,
-        };
-        (self.answer.into_config(self.source), q)
-    }
-}
-
 /// Where the objects come from, and how to report progress. Without -f or
 /// --demo, the cluster of the current kubeconfig context is listed.
 #[derive(Debug, clap::Args)]
@@ -438,7 +346,9 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Output formats of `merge`.
+/// Output formats of `merge`: those of [`Format`], one for one, but listed
+/// in another order and described for a fleet, as `merge --help` shows
+/// them (a `From` in [`crate::config`] turns one into the other).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MergeFormat {
     /// Tables for people.
@@ -481,72 +391,6 @@ pub struct MergeArgs {
     /// No warnings on stderr (errors are still printed).
     #[arg(short = 'q', long)]
     pub quiet: bool,
-}
-
-/// A validated `merge` configuration.
-#[derive(Debug, Clone)]
-pub struct MergeConfig {
-    /// The reports, in order.
-    pub reports: Vec<String>,
-    /// Output format.
-    pub format: Format,
-    /// `None` for standard output.
-    pub output_file: Option<String>,
-    /// Reports older than this are stale.
-    pub stale_after: Duration,
-    /// Exit 1 at or above this severity.
-    pub fail_on: Option<Severity>,
-    /// Colour the table.
-    pub color: bool,
-    /// Table width.
-    pub width: Option<u16>,
-    /// At most this many worst findings; `None` for all.
-    pub limit: Option<usize>,
-    /// Tables without their header row.
-    pub no_headers: bool,
-    /// No warnings.
-    pub quiet: bool,
-}
-
-impl MergeArgs {
-    /// Resolves the arguments against the environment (terminal, `NO_COLOR`, `COLUMNS`).
-    pub fn into_config(self) -> MergeConfig {
-        let to_terminal = self.output_file.is_none() && std::io::stdout().is_terminal();
-        let layout = self.layout.resolve(to_terminal);
-        MergeConfig {
-            reports: self.reports,
-            format: match self.format {
-                MergeFormat::Table => Format::Table,
-                MergeFormat::Wide => Format::Wide,
-                MergeFormat::Json => Format::Json,
-                MergeFormat::Yaml => Format::Yaml,
-                MergeFormat::Markdown => Format::Markdown,
-                MergeFormat::Html => Format::Html,
-                MergeFormat::Sarif => Format::Sarif,
-            },
-            output_file: self.output_file.filter(|f| f != "-"),
-            stale_after: self.stale_after,
-            fail_on: self.fail_on,
-            color: layout.color,
-            width: layout.width,
-            limit: layout.limit,
-            no_headers: layout.no_headers,
-            quiet: self.quiet,
-        }
-    }
-}
-
-/// Whether to colour: `--color`, else on a terminal unless `NO_COLOR` or a
-/// dumb terminal.
-fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && !no_color && std::env::var("TERM").map_or(true, |t| t != "dumb")
-        }
-    }
 }
 
 /// Arguments of `scan`.
@@ -631,27 +475,6 @@ pub struct LayoutArgs {
     pub no_headers: bool,
 }
 
-/// [`LayoutArgs`] resolved against the environment.
-struct Layout {
-    color: bool,
-    width: Option<u16>,
-    limit: Option<usize>,
-    no_headers: bool,
-}
-
-impl LayoutArgs {
-    /// Resolves colour and width for output to a terminal or not
-    /// (`NO_COLOR`, `TERM`, `COLUMNS`), and `--limit`/`--all`.
-    fn resolve(&self, to_terminal: bool) -> Layout {
-        Layout {
-            color: use_color(self.color, to_terminal),
-            width: table_width(to_terminal, self.width),
-            limit: (!self.all).then(|| usize::try_from(self.limit).unwrap_or(usize::MAX)),
-            no_headers: self.no_headers,
-        }
-    }
-}
-
 /// Arguments of `pods`.
 #[derive(Debug, clap::Args)]
 pub struct PodsArgs {
@@ -666,326 +489,9 @@ pub struct PodsArgs {
     pub privileged: bool,
 }
 
-impl PodsArgs {
-    /// The plain configuration: a scan with the pod view.
-    pub fn into_config(self) -> ScanConfig {
-        let explicit = self.scan.min_severity;
-        let mut config = self.scan.into_config();
-        // The severity filter applies to pods, not to the findings behind them.
-        config.filter.min_severity = None;
-        config.view = View::Pods(PodFilter {
-            nodes: self.node,
-            privileged: self.privileged,
-            min_severity: match (explicit, self.privileged) {
-                (Some(level), _) => Some(level),
-                (None, true) => None,
-                (None, false) => Some(Severity::High),
-            },
-        });
-        config
-    }
-}
-
-/// Where the snapshot comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// The bundled demo cluster.
-    Demo,
-    /// Files, directories or `-`.
-    Files(Vec<String>),
-    /// A live cluster.
-    Live(LiveOptions),
-    /// Several live clusters, scanned at once (`scan` only).
-    Fleet {
-        /// Everything but the context.
-        options: LiveOptions,
-        /// Which contexts.
-        contexts: Contexts,
-    },
-}
-
-/// The contexts of a fleet scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Contexts {
-    /// `--context` given more than once: these, in order, each once.
-    Named(Vec<String>),
-    /// `--all-contexts`.
-    All,
-}
-
-/// What to show on standard error while collecting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProgressConfig {
-    /// 0: a spinner on a terminal; 1: per-list summaries, retries and
-    /// restarts; 2: every page.
-    pub verbosity: u8,
-    /// Nothing but errors.
-    pub quiet: bool,
-}
-
-/// Where the objects come from and how to show progress.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceConfig {
-    /// The input.
-    pub input: Input,
-    /// Progress on standard error.
-    pub progress: ProgressConfig,
-}
-
-impl SourceArgs {
-    /// The input and progress settings.
-    pub fn into_config(self) -> SourceConfig {
-        let input = if self.demo {
-            Input::Demo
-        } else if !self.files.is_empty() {
-            Input::Files(self.files)
-        } else {
-            let mut contexts: Vec<String> = Vec::new();
-            for c in self.context {
-                if !contexts.contains(&c) {
-                    contexts.push(c);
-                }
-            }
-            let fleet = if self.all_contexts {
-                Some(Contexts::All)
-            } else if contexts.len() > 1 {
-                Some(Contexts::Named(contexts.clone()))
-            } else {
-                None
-            };
-            let options = LiveOptions {
-                kubeconfig: self.kubeconfig,
-                context: if fleet.is_some() {
-                    None
-                } else {
-                    contexts.pop()
-                },
-                request_timeout: self.request_timeout,
-                deadline: self.deadline,
-                chunk_size: self.chunk_size,
-                secret_metadata: self.secret_metadata,
-            };
-            match fleet {
-                Some(contexts) => Input::Fleet { options, contexts },
-                None => Input::Live(options),
-            }
-        };
-        SourceConfig {
-            input,
-            progress: ProgressConfig {
-                verbosity: self.verbose,
-                quiet: self.quiet,
-            },
-        }
-    }
-}
-
-/// A validated `dump` configuration.
-#[derive(Debug, Clone)]
-pub struct DumpConfig {
-    /// Where the objects come from.
-    pub source: SourceConfig,
-    /// `None` (or `-`) for standard output.
-    pub output_file: Option<String>,
-    /// JSON or YAML.
-    pub format: DumpFormat,
-}
-
-impl DumpArgs {
-    /// The plain configuration.
-    pub fn into_config(self) -> DumpConfig {
-        DumpConfig {
-            source: self.source.into_config(),
-            output_file: self.output_file.filter(|f| f != "-"),
-            format: self.format,
-        }
-    }
-}
-
-/// A validated scan configuration: everything `app::scan` needs, nothing of clap.
-#[derive(Debug, Clone)]
-pub struct ScanConfig {
-    /// Where the objects come from.
-    pub source: SourceConfig,
-    /// Also write the snapshot here.
-    pub save_snapshot: Option<String>,
-    /// `None` for the built-in template.
-    pub template: Option<String>,
-    /// Output format.
-    pub format: Format,
-    /// `None` for standard output.
-    pub output_file: Option<String>,
-    /// Where to write the metrics, if anywhere.
-    pub metrics_file: Option<String>,
-    /// Which findings to report.
-    pub filter: Filter,
-    /// The hot-pod threshold: `--min-severity`, default HIGH.
-    pub hot_threshold: Severity,
-    /// All findings, or the pods.
-    pub view: View,
-    /// Extra privileged namespaces.
-    pub privileged_namespaces: Vec<String>,
-    /// Platforms whose own objects are defaults (`--platform`).
-    pub platforms: Vec<crate::rbac::platforms::Platform>,
-    /// Exit 1 at or above this severity.
-    pub fail_on: Option<Severity>,
-    /// The `--baseline` report's path.
-    pub baseline: Option<String>,
-    /// A missing baseline file is not an error.
-    pub baseline_optional: bool,
-    /// The `--exceptions` file's path.
-    pub exceptions: Option<String>,
-    /// Exit 1 when a new finding is at or above this severity.
-    pub fail_on_new: Option<Severity>,
-    /// Colour the table.
-    pub color: bool,
-    /// Table width; `None` asks the terminal.
-    pub width: Option<u16>,
-    /// At most this many rows per section; `None` for all.
-    pub limit: Option<usize>,
-    /// Tables without their header row.
-    pub no_headers: bool,
-}
-
-impl ScanArgs {
-    /// Resolves the arguments against the environment (terminal, `NO_COLOR`, `COLUMNS`).
-    pub fn into_config(self) -> ScanConfig {
-        let to_terminal = self.output_file.is_none() && std::io::stdout().is_terminal();
-        let layout = self.layout.resolve(to_terminal);
-        ScanConfig {
-            source: self.source.into_config(),
-            save_snapshot: self.save_snapshot,
-            template: self.template,
-            format: self.format,
-            output_file: self.output_file,
-            metrics_file: self.metrics_file,
-            filter: Filter {
-                namespaces: self.namespaces,
-                min_severity: self.min_severity,
-                include_defaults: self.include_defaults,
-            },
-            hot_threshold: self.min_severity.unwrap_or(Severity::High),
-            view: View::Scan,
-            privileged_namespaces: self.privileged_namespace,
-            platforms: {
-                let mut p = self.platform;
-                p.sort();
-                p.dedup();
-                p
-            },
-            fail_on: self.fail_on,
-            baseline: self.baseline,
-            baseline_optional: self.baseline_optional,
-            exceptions: self.exceptions,
-            fail_on_new: self.fail_on_new,
-            color: layout.color,
-            width: layout.width,
-            limit: layout.limit,
-            no_headers: layout.no_headers,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn source(args: &[&str]) -> SourceConfig {
-        let mut argv = vec!["rbacscan", "scan"];
-        argv.extend_from_slice(args);
-        match Args::try_parse_from(argv).unwrap().command {
-            Command::Scan(s) => s.source.into_config(),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn no_input_means_the_live_cluster_with_the_documented_defaults() {
-        assert_eq!(source(&[]).input, Input::Live(LiveOptions::default()));
-    }
-
-    #[test]
-    fn live_options_are_taken_from_the_flags() {
-        let got = source(&[
-            "--kubeconfig",
-            "k.yaml",
-            "--context",
-            "prod",
-            "--request-timeout",
-            "5",
-            "--deadline",
-            "1m30s",
-            "--chunk-size",
-            "2",
-        ]);
-        assert_eq!(
-            got.input,
-            Input::Live(LiveOptions {
-                kubeconfig: Some("k.yaml".into()),
-                context: Some("prod".into()),
-                request_timeout: Duration::from_secs(5),
-                deadline: Duration::from_secs(90),
-                chunk_size: 2,
-                secret_metadata: false,
-            })
-        );
-        assert!(matches!(
-            source(&["--secret-metadata"]).input,
-            Input::Live(LiveOptions {
-                secret_metadata: true,
-                ..
-            })
-        ));
-        assert!(Args::try_parse_from(["rbacscan", "scan", "--demo", "--secret-metadata"]).is_err());
-    }
-
-    fn pods(args: &[&str]) -> ScanConfig {
-        let mut argv = vec!["rbacscan", "pods", "--demo"];
-        argv.extend_from_slice(args);
-        match Args::try_parse_from(argv).unwrap().command {
-            Command::Pods(p) => p.into_config(),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn the_pod_view_shows_hot_pods_unless_told_otherwise() {
-        let view = |c: ScanConfig| match c.view {
-            View::Pods(f) => (f, c.hot_threshold, c.filter.min_severity),
-            View::Scan => panic!("not the pod view"),
-        };
-        let (f, hot, findings) = view(pods(&[]));
-        assert_eq!(f.min_severity, Some(Severity::High));
-        assert_eq!((hot, findings), (Severity::High, None));
-        let (f, hot, _) = view(pods(&["--privileged"]));
-        assert!(f.privileged && f.min_severity.is_none());
-        assert_eq!(hot, Severity::High);
-        let (f, hot, _) = view(pods(&[
-            "--privileged",
-            "--min-severity",
-            "medium",
-            "--node",
-            "n1",
-            "-n",
-            "shop",
-        ]));
-        assert_eq!(
-            (f.min_severity, hot),
-            (Some(Severity::Medium), Severity::Medium)
-        );
-        assert_eq!(f.nodes, ["n1"]);
-        let c = pods(&["-n", "shop"]);
-        assert_eq!(c.filter.namespaces, ["shop"]);
-        let scan =
-            match Args::try_parse_from(["rbacscan", "scan", "--demo", "--min-severity", "LOW"])
-                .unwrap()
-                .command
-            {
-                Command::Scan(s) => s.into_config(),
-                other => panic!("{other:?}"),
-            };
-        assert_eq!((scan.hot_threshold, scan.view), (Severity::Low, View::Scan));
-    }
 
     #[test]
     fn durations_must_be_positive_and_well_formed() {

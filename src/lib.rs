@@ -12,6 +12,7 @@ pub mod app;
 pub mod ask;
 pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod cores;
 pub mod error;
 pub mod exceptions;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rbacscan::cli::{Args, Command};
+use rbacscan::config::{AnswerConfig, DumpConfig, MergeConfig, ScanConfig};
 use rbacscan::{app, error};
 
 /// The scan allocates millions of small objects on two threads; jemalloc
@@ -31,18 +32,18 @@ fn main() -> ExitCode {
         Err(e) => return error::report_usage(&e),
     };
     let result = match args.command {
-        Command::Scan(scan) => app::scan(&scan.into_config()),
-        Command::Pods(pods) => app::scan(&pods.into_config()),
-        Command::Dump(dump) => app::dump(&dump.into_config()),
-        Command::WhoCan(a) => app::answer(a.into_config()),
-        Command::Access(a) => app::answer(a.into_config()),
-        Command::Paths(a) => app::answer(a.into_config()),
+        Command::Scan(scan) => app::scan(&ScanConfig::from(scan)),
+        Command::Pods(pods) => app::scan(&ScanConfig::from(pods)),
+        Command::Dump(dump) => app::dump(&DumpConfig::from(dump)),
+        Command::WhoCan(a) => app::answer(AnswerConfig::from(a)),
+        Command::Access(a) => app::answer(AnswerConfig::from(a)),
+        Command::Paths(a) => app::answer(AnswerConfig::from(a)),
         Command::Template => app::print_template(),
         Command::Version => app::print_version(),
         Command::Completions { shell } => app::print_completions(shell),
         Command::Man => app::print_man(),
         Command::Schema { fleet } => app::print_schema(fleet),
-        Command::Merge(m) => app::merge(&m.into_config()),
+        Command::Merge(m) => app::merge(&MergeConfig::from(m)),
     };
     match result {
         Ok(outcome) => outcome.into(),
