@@ -1,8 +1,7 @@
-//! Runs a command: source → snapshot → analysis → report. The only module
-//! besides `source` that touches files, and the only one that writes.
+//! Runs a command: source → snapshot → analysis → report. Reads the
+//! baseline and exceptions files; [`crate::output`] writes.
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
 
 use crate::ask::{self, Answered};
 use crate::baseline::Baseline;
@@ -12,6 +11,7 @@ use crate::config::{
 };
 use crate::error::{Error, Outcome};
 use crate::findings::{self, AnalysisOptions};
+use crate::output::{Destination, Staged, stage_metrics, write_file, write_report};
 use crate::previous::{PreviousError, Purpose};
 use crate::progress::Progress;
 use crate::report::{self, Format, Report, answers, table::TableStyle};
@@ -160,7 +160,7 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
             Staged::write(path, |out| {
                 Ok(dump::write(&snapshot, provenance.cluster.as_ref(), out)?)
             })
-            .map_err(|e| e.into_error(path, Target::Snapshot))?,
+            .map_err(|e| e.into_error(path, Destination::Snapshot))?,
         ),
         None => None,
     };
@@ -201,12 +201,12 @@ pub fn scan(config: &ScanConfig) -> Result<Outcome, Error> {
     if let (Some(staged), Some(path)) = (staged_snapshot, &config.save_snapshot) {
         staged
             .commit()
-            .map_err(|e| e.into_error(path, Target::Snapshot))?;
+            .map_err(|e| e.into_error(path, Destination::Snapshot))?;
     }
     if let (Some(staged), Some(path)) = (staged_metrics, &config.metrics_file) {
         staged
             .commit()
-            .map_err(|e| e.into_error(path, Target::Metrics))?;
+            .map_err(|e| e.into_error(path, Destination::Metrics))?;
     }
     let outcome = if report.is_partial() {
         warn_partial(&snapshot.coverage, &config.source);
@@ -445,27 +445,6 @@ fn check_filters(snapshot: &crate::snapshot::Snapshot, config: &ScanConfig) -> R
     Ok(())
 }
 
-/// Stages the `--metrics-file` (see [`Staged`]). A complete scan is the
-/// last success; a partial one keeps the last success the file recorded.
-fn stage_metrics(path: &str, report: &Report, took: std::time::Duration) -> Result<Staged, Error> {
-    let last_success = if report.is_partial() {
-        std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| report::metrics::last_success_in(&text))
-    } else {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()
-            .map(|d| d.as_secs() as f64)
-    };
-    let run = report::metrics::Run {
-        duration_seconds: took.as_secs_f64(),
-        last_success,
-    };
-    Staged::write(path, |out| report::metrics::write(report, run, out))
-        .map_err(|e| e.into_error(path, Target::Metrics))
-}
-
 /// Leaves a run's data (the snapshot, the report) to the end of the
 /// process instead of freeing it object by object: the command is done and
 /// the process exits next, which returns all of its memory at once.
@@ -519,25 +498,6 @@ pub fn answer(config: AnswerConfig) -> Result<Outcome, Error> {
     Ok(outcome)
 }
 
-/// Writes a report (or an answer) to `path` atomically, or to standard output.
-fn write_report(
-    path: Option<&str>,
-    render: impl Fn(&mut dyn Write) -> Result<(), report::ReportError>,
-) -> Result<(), Error> {
-    match path {
-        Some(path) => Staged::write(path, |f| render(f))
-            .and_then(Staged::commit)
-            .map_err(|e| e.into_error(path, Target::Report)),
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            render(&mut out)?;
-            out.flush().map_err(report::ReportError::Write)?;
-            Ok(())
-        }
-    }
-}
-
 /// Runs `dump`: writes the snapshot file. A partial snapshot is written too,
 /// says so in its header, and exits with [`Outcome::Partial`].
 pub fn dump(config: &DumpConfig) -> Result<Outcome, Error> {
@@ -554,9 +514,7 @@ pub fn dump(config: &DumpConfig) -> Result<Outcome, Error> {
         Ok(())
     };
     match &config.output_file {
-        Some(path) => Staged::write(path, render)
-            .and_then(Staged::commit)
-            .map_err(|e| e.into_error(path, Target::Snapshot))?,
+        Some(path) => write_file(path, Destination::Snapshot, render)?,
         None => {
             let stdout = std::io::stdout();
             render(&mut BufWriter::new(stdout.lock()))?;
@@ -684,125 +642,6 @@ fn load_with(source: &SourceConfig, positions: bool) -> Result<Loaded, Error> {
             let result = source::live::collect(options, &progress);
             progress.finish(result.as_ref().ok());
             Ok(result?.loaded)
-        }
-    }
-}
-
-/// Which file a write failure is about.
-#[derive(Debug, Clone, Copy)]
-enum Target {
-    /// The `--output-file` report.
-    Report,
-    /// The `--save-snapshot` file, or `dump`'s output.
-    Snapshot,
-    /// The `--metrics-file` file.
-    Metrics,
-}
-
-/// Why a file could not be written: the file system, or the content.
-#[derive(Debug)]
-enum WriteFailure {
-    /// The file could not be created, written, synced or renamed.
-    Io(std::io::Error),
-    /// The content could not be produced (serialising failed).
-    Content(report::ReportError),
-}
-
-impl WriteFailure {
-    fn into_error(self, path: &str, target: Target) -> Error {
-        match (self, target) {
-            (WriteFailure::Io(source), Target::Report) => Error::OutputFile {
-                path: path.into(),
-                source,
-            },
-            (WriteFailure::Io(source), Target::Snapshot) => Error::SnapshotFile {
-                path: path.into(),
-                source,
-            },
-            (WriteFailure::Io(source), Target::Metrics) => Error::MetricsFile {
-                path: path.into(),
-                source,
-            },
-            (WriteFailure::Content(e), _) => e.into(),
-        }
-    }
-}
-
-impl From<report::ReportError> for WriteFailure {
-    /// Failures to write are about the file; others (serialising) are not.
-    fn from(e: report::ReportError) -> Self {
-        match e {
-            report::ReportError::Write(e) => WriteFailure::Io(e),
-            report::ReportError::Json(e) if e.is_io() => WriteFailure::Io(e.into()),
-            e => WriteFailure::Content(e),
-        }
-    }
-}
-
-/// An output file written but not yet in place.
-///
-/// A regular file (or a path that does not exist yet) is written to a
-/// temporary file in the same directory, which [`Staged::commit`] renames
-/// into place: readers never see a half-written file, and a failed run
-/// leaves the previous file untouched. A symbolic link is followed (the file
-/// it points to is replaced, the link kept). Something that is not a regular
-/// file (`/dev/null`, `/dev/stdout`, a pipe) cannot be staged: it is written
-/// directly, and committing it does nothing.
-enum Staged {
-    /// A temporary file and where it goes.
-    Temp {
-        /// The written, synced temporary file.
-        file: tempfile::NamedTempFile,
-        /// The path it is renamed to.
-        target: std::path::PathBuf,
-    },
-    /// Already written to a device or pipe.
-    Direct,
-}
-
-impl Staged {
-    fn write(
-        path: &str,
-        write: impl FnOnce(&mut dyn Write) -> Result<(), report::ReportError>,
-    ) -> Result<Staged, WriteFailure> {
-        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
-        if std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .map_err(WriteFailure::Io)?;
-            let mut out = BufWriter::new(file);
-            write(&mut out)?;
-            out.flush().map_err(WriteFailure::Io)?;
-            return Ok(Staged::Direct);
-        }
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(WriteFailure::Io)?;
-        let mut buf = BufWriter::new(tmp);
-        write(&mut buf)?;
-        let file = buf
-            .into_inner()
-            .map_err(|e| WriteFailure::Io(e.into_error()))?;
-        // A file replaced keeps its mode (a report an admin made readable
-        // to a group stays so); a new one keeps the temporary file's 0600.
-        if let Some(existing) = std::fs::metadata(&target).ok().filter(|m| m.is_file()) {
-            (file.as_file().set_permissions(existing.permissions())).map_err(WriteFailure::Io)?;
-        }
-        file.as_file().sync_all().map_err(WriteFailure::Io)?;
-        Ok(Staged::Temp { file, target })
-    }
-
-    /// Puts the file in place.
-    fn commit(self) -> Result<(), WriteFailure> {
-        match self {
-            Staged::Temp { file, target } => file
-                .persist(&target)
-                .map(|_| ())
-                .map_err(|e| WriteFailure::Io(e.error)),
-            Staged::Direct => Ok(()),
         }
     }
 }

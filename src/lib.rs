@@ -18,6 +18,7 @@ pub mod error;
 pub mod exceptions;
 pub mod findings;
 pub mod merge;
+pub mod output;
 pub mod previous;
 pub mod progress;
 pub mod rating;
