@@ -8,10 +8,10 @@
 //! source and report is pure.
 
 pub mod access;
-pub mod app;
 pub mod ask;
 pub mod baseline;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod cores;
 pub mod error;

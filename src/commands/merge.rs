@@ -1,0 +1,64 @@
+//! `merge`: the JSON reports of many clusters read, checked and merged
+//! into one fleet report.
+
+use super::fleet;
+use crate::config::MergeConfig;
+use crate::error::{Error, Outcome};
+use crate::previous::{PreviousError, Purpose};
+
+/// Runs `merge`: every report is read and checked before anything is
+/// written; one that cannot be is an error naming it (exit 2).
+pub fn run(config: &MergeConfig) -> Result<Outcome, Error> {
+    use crate::merge::{self, Collected, MergeOptions};
+    let mut reports = Vec::new();
+    let mut read = std::collections::HashSet::new();
+    for path in &config.reports {
+        // One file named twice (`reports/*.json reports/prod.json`) is one report.
+        if let Ok(file) = std::fs::canonicalize(path)
+            && !read.insert(file)
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| PreviousError::Read {
+            path: path.clone(),
+            purpose: Purpose::Merge,
+            source,
+        })?;
+        reports.push(Collected::parse(path, &text)?);
+    }
+    let fleet = merge::merge(
+        reports,
+        MergeOptions {
+            now: jiff::Timestamp::now(),
+            stale_after: config.stale_after,
+            limit: config.style.limit,
+        },
+    );
+    if !config.quiet {
+        for m in &fleet.clusters {
+            let mut what = Vec::new();
+            if m.stale {
+                what.push("is stale".to_string());
+            }
+            if let Some(e) = &m.error {
+                what.push(format!("is partial: {e}"));
+            }
+            if !what.is_empty() {
+                eprintln!(
+                    "rbacscan: warning: cluster {} ({}) {}",
+                    crate::terminal::escape(&m.name),
+                    crate::terminal::escape(&m.source),
+                    crate::terminal::escape(&what.join(" and "))
+                );
+            }
+        }
+    }
+    fleet::write(
+        &fleet,
+        config.format,
+        config.output_file.as_deref(),
+        config.style,
+        None,
+    )?;
+    Ok(fleet::outcome(&fleet, config.fail_on))
+}
