@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use super::{left_to_exit, load, warn_partial};
+use super::{exit, left_to_exit, load, warn_partial};
 use crate::ask::{self, Answered};
-use crate::config::AnswerConfig;
+use crate::config::{AnswerConfig, Thresholds};
 use crate::error::{Error, Outcome};
 use crate::output::write_report;
 use crate::report::answers;
@@ -44,12 +44,10 @@ pub fn run(config: AnswerConfig) -> Result<Outcome, Error> {
         Answered::Paths(v) => answers::paths(v, format, style, out),
     };
     write_report(config.output_file.as_deref(), render)?;
-    let outcome = if coverage.is_complete() {
-        Outcome::Clean
-    } else {
+    if !coverage.is_complete() {
         warn_partial(&coverage, &config.source);
-        Outcome::Partial
-    };
+    }
+    let outcome = exit::outcome(&coverage, Thresholds::default());
     left_to_exit((answered, engine));
     left_to_exit(snapshot);
     Ok(outcome)

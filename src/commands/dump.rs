@@ -2,9 +2,9 @@
 
 use std::io::{BufWriter, Write};
 
-use super::{load, warn_partial};
+use super::{exit, load, warn_partial};
 use crate::cli::DumpFormat;
-use crate::config::DumpConfig;
+use crate::config::{DumpConfig, Thresholds};
 use crate::error::{Error, Outcome};
 use crate::output::{Destination, write_file};
 use crate::report;
@@ -34,7 +34,6 @@ pub fn run(config: &DumpConfig) -> Result<Outcome, Error> {
     }
     if !snapshot.coverage.is_complete() {
         warn_partial(&snapshot.coverage, &config.source);
-        return Ok(Outcome::Partial);
     }
-    Ok(Outcome::Clean)
+    Ok(exit::outcome(&snapshot.coverage, Thresholds::default()))
 }

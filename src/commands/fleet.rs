@@ -1,8 +1,9 @@
 //! Fleets: `scan` of several clusters at once, the fleet report written in
-//! any format (for `merge` too), and a fleet's exit code.
+//! any format (for `merge` too).
 
 use std::io::Write;
 
+use super::exit;
 use super::prepared::Prepared;
 use super::{left_to_exit, warn_partial_of};
 use crate::config::{Contexts, ScanConfig};
@@ -11,7 +12,7 @@ use crate::output::write_report;
 use crate::progress::Progress;
 use crate::report::{self, Format, table::TableStyle};
 use crate::source::{self, Loaded};
-use crate::template::{Severity, Template};
+use crate::template::Template;
 
 /// Runs `scan` on several clusters at once: each listed concurrently and
 /// reported in its own section; one that cannot be scanned is a member
@@ -86,7 +87,7 @@ pub(super) fn scan(
         config.style,
         Some(&prepared.template),
     )?;
-    let outcome = outcome(&fleet, config.fail_on);
+    let outcome = exit::outcome(&fleet, config.thresholds);
     left_to_exit(fleet);
     Ok(outcome)
 }
@@ -109,16 +110,4 @@ pub(super) fn write(
         Format::Table | Format::Wide => report::table::write_fleet(fleet, style, out),
     };
     write_report(output_file, render)
-}
-
-/// A fleet's exit code: 3 when a member failed, is partial or stale; else
-/// 1 when a finding reaches `fail_on`; else 0.
-pub(super) fn outcome(fleet: &report::fleet::Fleet, fail_on: Option<Severity>) -> Outcome {
-    if fleet.is_incomplete() {
-        Outcome::Partial
-    } else if fail_on.is_some_and(|level| fleet.highest().is_some_and(|h| h >= level)) {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    }
 }

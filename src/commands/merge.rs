@@ -1,7 +1,7 @@
 //! `merge`: the JSON reports of many clusters read, checked and merged
 //! into one fleet report.
 
-use super::fleet;
+use super::{exit, fleet};
 use crate::config::MergeConfig;
 use crate::error::{Error, Outcome};
 use crate::previous::{PreviousError, Purpose};
@@ -60,5 +60,5 @@ pub fn run(config: &MergeConfig) -> Result<Outcome, Error> {
         config.style,
         None,
     )?;
-    Ok(fleet::outcome(&fleet, config.fail_on))
+    Ok(exit::outcome(&fleet, config.thresholds))
 }

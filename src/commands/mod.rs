@@ -6,6 +6,7 @@
 
 pub mod answer;
 pub mod dump;
+pub mod exit;
 pub mod fleet;
 pub mod info;
 pub mod merge;

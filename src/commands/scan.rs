@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use super::exit;
 use super::prepared::Prepared;
 use super::{left_to_exit, load_with, warn_partial};
 use crate::config::{Input, ScanConfig};
@@ -84,20 +85,10 @@ pub fn run(config: &ScanConfig) -> Result<Outcome, Error> {
             .commit()
             .map_err(|e| e.into_error(path, Destination::Metrics))?;
     }
-    let outcome = if report.is_partial() {
+    if report.is_partial() {
         warn_partial(&snapshot.coverage, &config.source);
-        Outcome::Partial
-    } else if config
-        .fail_on
-        .is_some_and(|level| report.highest().is_some_and(|h| h >= level))
-        || config
-            .fail_on_new
-            .is_some_and(|level| report.highest_new().is_some_and(|h| h >= level))
-    {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    };
+    }
+    let outcome = exit::outcome(&report, config.thresholds);
     left_to_exit((report, snapshot));
     Ok(outcome)
 }

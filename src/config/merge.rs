@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
+use super::Thresholds;
 use super::layout::{table_style, to_terminal};
 use crate::cli::{MergeArgs, MergeFormat};
 use crate::report::Format;
 use crate::report::table::TableStyle;
-use crate::template::Severity;
 
 /// A validated `merge` configuration.
 #[derive(Debug, Clone)]
@@ -20,8 +20,8 @@ pub struct MergeConfig {
     pub output_file: Option<String>,
     /// Reports older than this are stale.
     pub stale_after: Duration,
-    /// Exit 1 at or above this severity.
-    pub fail_on: Option<Severity>,
+    /// When to exit 1: `--fail-on` (a fleet has no baseline).
+    pub thresholds: Thresholds,
     /// How tables are laid out; its `limit` is also how many worst
     /// findings are kept (`None` for all).
     pub style: TableStyle,
@@ -55,7 +55,10 @@ impl From<MergeArgs> for MergeConfig {
             style: table_style(&args.layout, to_terminal, format == Format::Wide),
             output_file: args.output_file.filter(|f| f != "-"),
             stale_after: args.stale_after,
-            fail_on: args.fail_on,
+            thresholds: Thresholds {
+                fail_on: args.fail_on,
+                fail_on_new: None,
+            },
             quiet: args.quiet,
         }
     }

@@ -17,3 +17,14 @@ pub use dump::DumpConfig;
 pub use merge::MergeConfig;
 pub use scan::ScanConfig;
 pub use source::{Contexts, Input, ProgressConfig, SourceConfig};
+
+use crate::template::Severity;
+
+/// When a completed run exits with code 1 (see `commands::exit`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Thresholds {
+    /// `--fail-on`: a finding shown at or above this severity.
+    pub fail_on: Option<Severity>,
+    /// `--fail-on-new`: a finding the baseline lacks at or above this severity.
+    pub fail_on_new: Option<Severity>,
+}

@@ -2,8 +2,8 @@
 //! view, the files read (baseline, exceptions) and written (report,
 //! snapshot, metrics), the exit thresholds, and the layout.
 
-use super::SourceConfig;
 use super::layout::{table_style, to_terminal};
+use super::{SourceConfig, Thresholds};
 use crate::cli::{PodsArgs, ScanArgs};
 use crate::report::Format;
 use crate::report::table::TableStyle;
@@ -35,16 +35,14 @@ pub struct ScanConfig {
     pub privileged_namespaces: Vec<String>,
     /// Platforms whose own objects are defaults (`--platform`).
     pub platforms: Vec<crate::rbac::platforms::Platform>,
-    /// Exit 1 at or above this severity.
-    pub fail_on: Option<Severity>,
+    /// When to exit 1: `--fail-on`, `--fail-on-new`.
+    pub thresholds: Thresholds,
     /// The `--baseline` report's path.
     pub baseline: Option<String>,
     /// A missing baseline file is not an error.
     pub baseline_optional: bool,
     /// The `--exceptions` file's path.
     pub exceptions: Option<String>,
-    /// Exit 1 when a new finding is at or above this severity.
-    pub fail_on_new: Option<Severity>,
     /// How tables are laid out; its `limit` (at most this many rows per
     /// section, `None` for all) applies to Markdown and to a fleet's
     /// worst findings too.
@@ -80,11 +78,13 @@ impl From<ScanArgs> for ScanConfig {
                 p.dedup();
                 p
             },
-            fail_on: args.fail_on,
+            thresholds: Thresholds {
+                fail_on: args.fail_on,
+                fail_on_new: args.fail_on_new,
+            },
             baseline: args.baseline,
             baseline_optional: args.baseline_optional,
             exceptions: args.exceptions,
-            fail_on_new: args.fail_on_new,
             style,
         }
     }
