@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use super::{exit, left_to_exit, load, warn_partial};
+use super::warn::{Warning, warn};
+use super::{exit, left_to_exit, load};
 use crate::ask::{self, Answered};
 use crate::config::{AnswerConfig, Thresholds};
 use crate::error::{Error, Outcome};
@@ -45,7 +46,13 @@ pub fn run(config: AnswerConfig) -> Result<Outcome, Error> {
     };
     write_report(config.output_file.as_deref(), render)?;
     if !coverage.is_complete() {
-        warn_partial(&coverage, &config.source);
+        warn(
+            config.source.progress.quiet,
+            Warning::Partial {
+                context: None,
+                coverage: &coverage,
+            },
+        );
     }
     let outcome = exit::outcome(&coverage, Thresholds::default());
     left_to_exit((answered, engine));

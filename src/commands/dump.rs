@@ -2,7 +2,8 @@
 
 use std::io::{BufWriter, Write};
 
-use super::{exit, load, warn_partial};
+use super::warn::{Warning, warn};
+use super::{exit, load};
 use crate::cli::DumpFormat;
 use crate::config::{DumpConfig, Thresholds};
 use crate::error::{Error, Outcome};
@@ -33,7 +34,13 @@ pub fn run(config: &DumpConfig) -> Result<Outcome, Error> {
         }
     }
     if !snapshot.coverage.is_complete() {
-        warn_partial(&snapshot.coverage, &config.source);
+        warn(
+            config.source.progress.quiet,
+            Warning::Partial {
+                context: None,
+                coverage: &snapshot.coverage,
+            },
+        );
     }
     Ok(exit::outcome(&snapshot.coverage, Thresholds::default()))
 }

@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use super::exit;
 use super::prepared::Prepared;
-use super::{left_to_exit, warn_partial_of};
+use super::warn::{Warning, warn};
+use super::{exit, left_to_exit};
 use crate::config::{Contexts, ScanConfig};
 use crate::error::{Error, Outcome};
 use crate::output::write_report;
@@ -53,7 +53,13 @@ pub(super) fn scan(
                     provenance,
                 } = collected.loaded;
                 if !snapshot.coverage.is_complete() {
-                    warn_partial_of(&snapshot.coverage, &config.source, Some(context));
+                    warn(
+                        config.source.progress.quiet,
+                        Warning::Partial {
+                            context: Some(context),
+                            coverage: &snapshot.coverage,
+                        },
+                    );
                 }
                 let report = prepared.report(&mut snapshot, provenance, config);
                 // Exceptions are the same for every cluster: their dates
@@ -68,13 +74,11 @@ pub(super) fn scan(
             }
             Err(e) => {
                 let message = e.to_string();
-                if !config.source.progress.quiet {
-                    eprintln!(
-                        "rbacscan: warning: context {}: {}",
-                        crate::terminal::escape(context),
-                        crate::terminal::escape(&message)
-                    );
-                }
+                let failed = Warning::ContextFailed {
+                    context,
+                    message: &message,
+                };
+                warn(config.source.progress.quiet, failed);
                 members.push(Member::failed(name, source, message));
             }
         }

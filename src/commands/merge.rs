@@ -1,6 +1,7 @@
 //! `merge`: the JSON reports of many clusters read, checked and merged
 //! into one fleet report.
 
+use super::warn::{Warning, warn};
 use super::{exit, fleet};
 use crate::config::MergeConfig;
 use crate::error::{Error, Outcome};
@@ -34,23 +35,15 @@ pub fn run(config: &MergeConfig) -> Result<Outcome, Error> {
             limit: config.style.limit,
         },
     );
-    if !config.quiet {
-        for m in &fleet.clusters {
-            let mut what = Vec::new();
-            if m.stale {
-                what.push("is stale".to_string());
-            }
-            if let Some(e) = &m.error {
-                what.push(format!("is partial: {e}"));
-            }
-            if !what.is_empty() {
-                eprintln!(
-                    "rbacscan: warning: cluster {} ({}) {}",
-                    crate::terminal::escape(&m.name),
-                    crate::terminal::escape(&m.source),
-                    crate::terminal::escape(&what.join(" and "))
-                );
-            }
+    for m in &fleet.clusters {
+        if m.stale || m.error.is_some() {
+            let incomplete = Warning::ClusterIncomplete {
+                name: &m.name,
+                source: &m.source,
+                stale: m.stale,
+                partial: m.error.as_deref(),
+            };
+            warn(config.quiet, incomplete);
         }
     }
     fleet::write(

@@ -12,11 +12,11 @@ pub mod info;
 pub mod merge;
 mod prepared;
 pub mod scan;
+pub mod warn;
 
 use crate::config::{Input, SourceConfig};
 use crate::error::Error;
 use crate::progress::Progress;
-use crate::snapshot::Coverage;
 use crate::source::{self, Loaded};
 
 /// Leaves a run's data (the snapshot, the report) to the end of the
@@ -61,27 +61,4 @@ fn load_with(source: &SourceConfig, positions: bool) -> Result<Loaded, Error> {
             Ok(result?.loaded)
         }
     }
-}
-
-/// One line on standard error naming the kinds that are missing.
-fn warn_partial(coverage: &Coverage, source: &SourceConfig) {
-    warn_partial_of(coverage, source, None);
-}
-
-/// [`warn_partial`], naming the context of a fleet's cluster.
-fn warn_partial_of(coverage: &Coverage, source: &SourceConfig, context: Option<&str>) {
-    if source.progress.quiet {
-        return;
-    }
-    let missing: Vec<String> = coverage
-        .gaps
-        .iter()
-        .map(|g| format!("{} ({})", g.kind.resource(), g.reason.as_str()))
-        .collect();
-    let whose = context.map_or(String::new(), |c| format!("context {c}: "));
-    eprintln!(
-        "rbacscan: warning: {}partial snapshot, could not read {}; findings may be incomplete (exit code 3)",
-        crate::terminal::escape(&whose),
-        crate::terminal::escape(&missing.join(", "))
-    );
 }

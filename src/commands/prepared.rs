@@ -2,6 +2,7 @@
 //! baseline, the exceptions), and how it turns one snapshot into a report
 //! with them: shared by a scan of one cluster and of several.
 
+use super::warn::{Warning, warn};
 use crate::baseline::Baseline;
 use crate::config::ScanConfig;
 use crate::error::Error;
@@ -35,12 +36,7 @@ impl Prepared {
             Some(path) => match std::fs::read_to_string(path) {
                 Ok(text) => Some(Baseline::parse(path, &text)?),
                 Err(e) if config.baseline_optional && e.kind() == std::io::ErrorKind::NotFound => {
-                    if !config.source.progress.quiet {
-                        eprintln!(
-                            "rbacscan: warning: no baseline at {} yet: this scan is not compared with one",
-                            crate::terminal::escape(path)
-                        );
-                    }
+                    warn(config.source.progress.quiet, Warning::NoBaseline { path });
                     None
                 }
                 Err(source) => {
@@ -118,17 +114,12 @@ impl Prepared {
     /// Warns of the exceptions past their date (once per run).
     pub(super) fn warn_expired(&self, report: &Report, config: &ScanConfig) {
         let Some(e) = &report.exceptions else { return };
-        if config.source.progress.quiet {
-            return;
-        }
-        for x in &e.expired {
-            eprintln!(
-                "rbacscan: warning: {}: exception {} (line {}) expired on {}: it no longer suppresses anything",
-                crate::terminal::escape(&e.source),
-                x.exception,
-                x.line,
-                x.written.expires.map(|d| d.to_string()).unwrap_or_default(),
-            );
+        for expired in &e.expired {
+            let expired = Warning::ExceptionExpired {
+                file: &e.source,
+                expired,
+            };
+            warn(config.source.progress.quiet, expired);
         }
     }
 }

@@ -6,7 +6,8 @@ use std::io::Write;
 
 use super::exit;
 use super::prepared::Prepared;
-use super::{left_to_exit, load_with, warn_partial};
+use super::warn::{Warning, warn};
+use super::{left_to_exit, load_with};
 use crate::config::{Input, ScanConfig};
 use crate::error::{Error, Outcome};
 use crate::output::{Destination, Staged, stage_metrics, write_report};
@@ -86,7 +87,13 @@ pub fn run(config: &ScanConfig) -> Result<Outcome, Error> {
             .map_err(|e| e.into_error(path, Destination::Metrics))?;
     }
     if report.is_partial() {
-        warn_partial(&snapshot.coverage, &config.source);
+        warn(
+            config.source.progress.quiet,
+            Warning::Partial {
+                context: None,
+                coverage: &snapshot.coverage,
+            },
+        );
     }
     let outcome = exit::outcome(&report, config.thresholds);
     left_to_exit((report, snapshot));
@@ -102,11 +109,9 @@ fn check_filters(snapshot: &crate::snapshot::Snapshot, config: &ScanConfig) -> R
     let mut nodes = Vec::new();
     for u in &unmatched {
         match u {
-            selection::Unmatched::Namespace(ns) if !quiet => eprintln!(
-                "rbacscan: warning: namespace {} holds none of the input's objects; only cluster-wide findings apply there",
-                crate::terminal::escape(ns)
-            ),
-            selection::Unmatched::Namespace(_) => {}
+            selection::Unmatched::Namespace(namespace) => {
+                warn(quiet, Warning::NamespaceUnmatched { namespace });
+            }
             selection::Unmatched::Node(n) => nodes.push(n.as_str()),
         }
     }
@@ -134,13 +139,8 @@ fn check_filters(snapshot: &crate::snapshot::Snapshot, config: &ScanConfig) -> R
             hint,
         });
     }
-    if !quiet {
-        for n in nodes {
-            eprintln!(
-                "rbacscan: warning: node {} runs none of the input's pods",
-                crate::terminal::escape(n)
-            );
-        }
+    for node in nodes {
+        warn(quiet, Warning::NodeUnmatched { node });
     }
     Ok(())
 }
