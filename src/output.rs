@@ -2,16 +2,16 @@
 //! the metrics is staged in a temporary file beside its destination and
 //! renamed into place only once it is whole ([`Staged`]), so that readers
 //! never see a half-written file and a failed run leaves the previous one
-//! untouched. The only module that writes files.
+//! untouched. The only module that writes files. Its errors
+//! ([`OutputError`]) become the run's error in [`crate::error`], above it.
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::Error;
 use crate::report::{self, Report};
 
 /// Which file a write failure is about.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Destination {
     /// The `--output-file` report.
     Report,
@@ -21,9 +21,27 @@ pub enum Destination {
     Metrics,
 }
 
+/// Why output could not be written.
+#[derive(Debug)]
+pub enum OutputError {
+    /// The file could not be created, written, synced or renamed; nothing
+    /// was left behind.
+    File {
+        /// The path asked for (`--output-file`, `--save-snapshot`, ...).
+        path: String,
+        /// Which file it is.
+        destination: Destination,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The content could not be produced (serialising failed), or standard
+    /// output could not be written.
+    Report(report::ReportError),
+}
+
 /// Why a file could not be written: the file system, or the content.
 #[derive(Debug)]
-pub enum WriteFailure {
+enum WriteFailure {
     /// The file could not be created, written, synced or renamed.
     Io(std::io::Error),
     /// The content could not be produced (serialising failed).
@@ -31,23 +49,16 @@ pub enum WriteFailure {
 }
 
 impl WriteFailure {
-    /// The error that ends the run: the file at `path`, as `destination`,
-    /// could not be written; or its content could not be produced.
-    pub fn into_error(self, path: &str, destination: Destination) -> Error {
-        match (self, destination) {
-            (WriteFailure::Io(source), Destination::Report) => Error::OutputFile {
+    /// The failure to write the file at `path`, as `destination`; or to
+    /// produce its content.
+    fn at(self, path: &str, destination: Destination) -> OutputError {
+        match self {
+            WriteFailure::Io(source) => OutputError::File {
                 path: path.into(),
+                destination,
                 source,
             },
-            (WriteFailure::Io(source), Destination::Snapshot) => Error::SnapshotFile {
-                path: path.into(),
-                source,
-            },
-            (WriteFailure::Io(source), Destination::Metrics) => Error::MetricsFile {
-                path: path.into(),
-                source,
-            },
-            (WriteFailure::Content(e), _) => e.into(),
+            WriteFailure::Content(e) => OutputError::Report(e),
         }
     }
 }
@@ -72,7 +83,14 @@ impl From<report::ReportError> for WriteFailure {
 /// it points to is replaced, the link kept). Something that is not a regular
 /// file (`/dev/null`, `/dev/stdout`, a pipe) cannot be staged: it is written
 /// directly, and committing it does nothing.
-pub struct Staged(Stage);
+pub struct Staged {
+    /// The path asked for.
+    path: String,
+    /// Which file it is.
+    destination: Destination,
+    /// Where it stands.
+    stage: Stage,
+}
 
 /// Where a [`Staged`] file stands.
 enum Stage {
@@ -81,19 +99,33 @@ enum Stage {
         /// The written, synced temporary file.
         file: tempfile::NamedTempFile,
         /// The path it is renamed to.
-        target: std::path::PathBuf,
+        target: PathBuf,
     },
     /// Already written to a device or pipe.
     Direct,
 }
 
 impl Staged {
-    /// Writes what `write` produces for `path` (see [`Staged`]), without
-    /// putting it in place yet.
+    /// Writes what `write` produces for `path`, the `destination` file
+    /// (see [`Staged`]), without putting it in place yet.
     pub fn write(
         path: &str,
+        destination: Destination,
         write: impl FnOnce(&mut dyn Write) -> Result<(), report::ReportError>,
-    ) -> Result<Staged, WriteFailure> {
+    ) -> Result<Staged, OutputError> {
+        let stage = Staged::stage(path, write).map_err(|e| e.at(path, destination))?;
+        Ok(Staged {
+            path: path.into(),
+            destination,
+            stage,
+        })
+    }
+
+    /// Writes the temporary file, or the device or pipe directly.
+    fn stage(
+        path: &str,
+        write: impl FnOnce(&mut dyn Write) -> Result<(), report::ReportError>,
+    ) -> Result<Stage, WriteFailure> {
         let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
         if std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
             let file = std::fs::OpenOptions::new()
@@ -103,7 +135,7 @@ impl Staged {
             let mut out = BufWriter::new(file);
             write(&mut out)?;
             out.flush().map_err(WriteFailure::Io)?;
-            return Ok(Staged(Stage::Direct));
+            return Ok(Stage::Direct);
         }
         let dir = target
             .parent()
@@ -121,16 +153,16 @@ impl Staged {
             (file.as_file().set_permissions(existing.permissions())).map_err(WriteFailure::Io)?;
         }
         file.as_file().sync_all().map_err(WriteFailure::Io)?;
-        Ok(Staged(Stage::Temp { file, target }))
+        Ok(Stage::Temp { file, target })
     }
 
     /// Puts the file in place.
-    pub fn commit(self) -> Result<(), WriteFailure> {
-        match self.0 {
+    pub fn commit(self) -> Result<(), OutputError> {
+        match self.stage {
             Stage::Temp { file, target } => file
                 .persist(&target)
                 .map(|_| ())
-                .map_err(|e| WriteFailure::Io(e.error)),
+                .map_err(|e| WriteFailure::Io(e.error).at(&self.path, self.destination)),
             Stage::Direct => Ok(()),
         }
     }
@@ -141,24 +173,23 @@ pub fn write_file(
     path: &str,
     destination: Destination,
     render: impl FnOnce(&mut dyn Write) -> Result<(), report::ReportError>,
-) -> Result<(), Error> {
-    Staged::write(path, render)
-        .and_then(Staged::commit)
-        .map_err(|e| e.into_error(path, destination))
+) -> Result<(), OutputError> {
+    Staged::write(path, destination, render)?.commit()
 }
 
 /// Writes a report (or an answer) to `path` atomically, or to standard output.
 pub fn write_report(
     path: Option<&str>,
     render: impl Fn(&mut dyn Write) -> Result<(), report::ReportError>,
-) -> Result<(), Error> {
+) -> Result<(), OutputError> {
     match path {
         Some(path) => write_file(path, Destination::Report, |f| render(f)),
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            render(&mut out)?;
-            out.flush().map_err(report::ReportError::Write)?;
+            render(&mut out).map_err(OutputError::Report)?;
+            out.flush()
+                .map_err(|e| OutputError::Report(report::ReportError::Write(e)))?;
             Ok(())
         }
     }
@@ -170,7 +201,7 @@ pub fn stage_metrics(
     path: &str,
     report: &Report,
     took: std::time::Duration,
-) -> Result<Staged, Error> {
+) -> Result<Staged, OutputError> {
     let last_success = if report.is_partial() {
         std::fs::read_to_string(path)
             .ok()
@@ -185,6 +216,7 @@ pub fn stage_metrics(
         duration_seconds: took.as_secs_f64(),
         last_success,
     };
-    Staged::write(path, |out| report::metrics::write(report, run, out))
-        .map_err(|e| e.into_error(path, Destination::Metrics))
+    Staged::write(path, Destination::Metrics, |out| {
+        report::metrics::write(report, run, out)
+    })
 }

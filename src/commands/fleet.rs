@@ -113,5 +113,5 @@ pub(super) fn write(
         Format::Markdown => report::markdown::write_fleet(fleet, markdown, out),
         Format::Table | Format::Wide => report::table::write_fleet(fleet, style, out),
     };
-    write_report(output_file, render)
+    Ok(write_report(output_file, render)?)
 }

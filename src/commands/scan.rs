@@ -34,12 +34,9 @@ pub fn run(config: &ScanConfig) -> Result<Outcome, Error> {
     // The snapshot is staged first and put in place only once the report is
     // written: both files or neither.
     let staged_snapshot = match &config.save_snapshot {
-        Some(path) => Some(
-            Staged::write(path, |out| {
-                Ok(dump::write(&snapshot, provenance.cluster.as_ref(), out)?)
-            })
-            .map_err(|e| e.into_error(path, Destination::Snapshot))?,
-        ),
+        Some(path) => Some(Staged::write(path, Destination::Snapshot, |out| {
+            Ok(dump::write(&snapshot, provenance.cluster.as_ref(), out)?)
+        })?),
         None => None,
     };
     let report = prepared.report(&mut snapshot, provenance, config);
@@ -76,15 +73,11 @@ pub fn run(config: &ScanConfig) -> Result<Outcome, Error> {
             ms(started.elapsed() - analyzed),
         );
     }
-    if let (Some(staged), Some(path)) = (staged_snapshot, &config.save_snapshot) {
-        staged
-            .commit()
-            .map_err(|e| e.into_error(path, Destination::Snapshot))?;
+    if let Some(staged) = staged_snapshot {
+        staged.commit()?;
     }
-    if let (Some(staged), Some(path)) = (staged_metrics, &config.metrics_file) {
-        staged
-            .commit()
-            .map_err(|e| e.into_error(path, Destination::Metrics))?;
+    if let Some(staged) = staged_metrics {
+        staged.commit()?;
     }
     if report.is_partial() {
         warn(
