@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use crate::output::{Destination, OutputError};
 use crate::report::ReportError;
 use crate::source::SourceError;
 use crate::source::live::LiveError;
@@ -91,6 +92,26 @@ pub enum Error {
     /// The live cluster could not be scanned.
     #[error(transparent)]
     Live(#[from] LiveError),
+}
+
+impl From<OutputError> for Error {
+    /// A file that could not be written is named with what it is; content
+    /// that could not be produced, or standard output that could not be
+    /// written, is a report error.
+    fn from(e: OutputError) -> Error {
+        match e {
+            OutputError::File {
+                path,
+                destination,
+                source,
+            } => match destination {
+                Destination::Report => Error::OutputFile { path, source },
+                Destination::Snapshot => Error::SnapshotFile { path, source },
+                Destination::Metrics => Error::MetricsFile { path, source },
+            },
+            OutputError::Report(e) => Error::Report(e),
+        }
+    }
 }
 
 impl Error {

@@ -8,15 +8,17 @@
 //! source and report is pure.
 
 pub mod access;
-pub mod app;
 pub mod ask;
 pub mod baseline;
 pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod cores;
 pub mod error;
 pub mod exceptions;
 pub mod findings;
 pub mod merge;
+pub mod output;
 pub mod previous;
 pub mod progress;
 pub mod rating;

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rbacscan::cli::{Args, Command};
-use rbacscan::{app, error};
+use rbacscan::config::{AnswerConfig, DumpConfig, MergeConfig, ScanConfig};
+use rbacscan::{commands, error};
 
 /// The scan allocates millions of small objects on two threads; jemalloc
 /// does that faster and with less fragmentation than the system allocator.
@@ -31,18 +32,18 @@ fn main() -> ExitCode {
         Err(e) => return error::report_usage(&e),
     };
     let result = match args.command {
-        Command::Scan(scan) => app::scan(&scan.into_config()),
-        Command::Pods(pods) => app::scan(&pods.into_config()),
-        Command::Dump(dump) => app::dump(&dump.into_config()),
-        Command::WhoCan(a) => app::answer(a.into_config()),
-        Command::Access(a) => app::answer(a.into_config()),
-        Command::Paths(a) => app::answer(a.into_config()),
-        Command::Template => app::print_template(),
-        Command::Version => app::print_version(),
-        Command::Completions { shell } => app::print_completions(shell),
-        Command::Man => app::print_man(),
-        Command::Schema { fleet } => app::print_schema(fleet),
-        Command::Merge(m) => app::merge(&m.into_config()),
+        Command::Scan(scan) => commands::scan::run(&ScanConfig::from(scan)),
+        Command::Pods(pods) => commands::scan::run(&ScanConfig::from(pods)),
+        Command::Dump(dump) => commands::dump::run(&DumpConfig::from(dump)),
+        Command::WhoCan(a) => commands::answer::run(AnswerConfig::from(a)),
+        Command::Access(a) => commands::answer::run(AnswerConfig::from(a)),
+        Command::Paths(a) => commands::answer::run(AnswerConfig::from(a)),
+        Command::Template => commands::info::template(),
+        Command::Version => commands::info::version(),
+        Command::Completions { shell } => commands::info::completions(shell),
+        Command::Man => commands::info::man(),
+        Command::Schema { fleet } => commands::info::schema(fleet),
+        Command::Merge(m) => commands::merge::run(&MergeConfig::from(m)),
     };
     match result {
         Ok(outcome) => outcome.into(),

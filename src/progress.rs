@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::ProgressConfig;
+use crate::config::ProgressConfig;
 use crate::snapshot::Kind;
 use crate::source::live::{Collected, Event, Observer};
 

@@ -1,6 +1,6 @@
 //! Reports: the analysis rendered for people (`table`) or machines (`json`).
 //! Every format writes to any `impl Write`; writing report files atomically
-//! is the caller's job (see `app`).
+//! is the caller's job (see `output`).
 
 pub mod answers;
 mod cells;

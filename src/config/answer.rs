@@ -1,0 +1,90 @@
+//! The questions' configuration (`who-can`, `access`, `paths`): the
+//! question parsed, where the objects come from, and how the answer is
+//! written.
+
+use super::SourceConfig;
+use super::layout::{table_width, to_terminal};
+use crate::access::query::Endpoint;
+use crate::access::who_can;
+use crate::ask::Ask;
+use crate::cli::{AccessArgs, AnswerArgs, PathsArgs, SourceArgs, WhoCanArgs};
+use crate::report::answers::AnswerFormat;
+use crate::report::table::TableStyle;
+
+/// A validated question: what is asked, where the objects come from, and
+/// how to answer.
+#[derive(Debug, Clone)]
+pub struct AnswerConfig {
+    /// The question.
+    pub ask: Ask,
+    /// Where the objects come from.
+    pub source: SourceConfig,
+    /// Output format.
+    pub format: AnswerFormat,
+    /// `None` for standard output.
+    pub output_file: Option<String>,
+    /// How the answer's tables are laid out: never coloured, every row
+    /// and every risk shown, at the resolved width.
+    pub style: TableStyle,
+}
+
+impl AnswerConfig {
+    /// The configuration of `ask`, answered from `source` as `args` say.
+    fn new(ask: Ask, args: AnswerArgs, source: SourceArgs) -> AnswerConfig {
+        let width = table_width(to_terminal(args.output_file.as_deref()), args.width);
+        AnswerConfig {
+            ask,
+            source: source.into(),
+            format: args.format,
+            output_file: args.output_file.filter(|f| f != "-"),
+            style: TableStyle {
+                color: false,
+                width,
+                limit: None,
+                wide: true,
+                no_headers: args.no_headers,
+            },
+        }
+    }
+}
+
+impl From<WhoCanArgs> for AnswerConfig {
+    /// The plain configuration.
+    fn from(args: WhoCanArgs) -> AnswerConfig {
+        let q = Ask::WhoCan {
+            question: who_can::Question {
+                verb: args.verb,
+                resource: args.resource.resource,
+                name: args.name,
+                namespace: args.namespace,
+            },
+            assumed_core: args.resource.assumed_core,
+        };
+        AnswerConfig::new(q, args.answer, args.source)
+    }
+}
+
+impl From<AccessArgs> for AnswerConfig {
+    /// The plain configuration.
+    fn from(args: AccessArgs) -> AnswerConfig {
+        let q = Ask::Access {
+            subject: args.subject,
+            diff_with: args.diff_with,
+        };
+        AnswerConfig::new(q, args.answer, args.source)
+    }
+}
+
+impl From<PathsArgs> for AnswerConfig {
+    /// The plain configuration.
+    fn from(args: PathsArgs) -> AnswerConfig {
+        let q = Ask::Paths {
+            from: args.from,
+            to: args.to.unwrap_or(Endpoint::ClusterAdmin),
+            max_hops: args.max_hops,
+            include_defaults: args.include_defaults,
+            platforms: args.platform,
+        };
+        AnswerConfig::new(q, args.answer, args.source)
+    }
+}
