@@ -49,7 +49,10 @@ type Cache<T> = OnceLock<Mutex<Vec<(usize, &'static T)>>>;
 
 /// What `make` gives for `pods` pods, made once per size.
 fn cached<T: Sync>(cache: &'static Cache<T>, pods: usize, make: impl FnOnce() -> T) -> &'static T {
-    let mut made = cache.get_or_init(Default::default).lock().unwrap();
+    let mut made = cache
+        .get_or_init(Default::default)
+        .lock()
+        .expect("no bench panicked holding the cache");
     if let Some((_, value)) = made.iter().find(|(n, _)| *n == pods) {
         return value;
     }

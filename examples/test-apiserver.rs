@@ -12,7 +12,13 @@
 //! documents) is served as rbacscan reads it. It writes a kubeconfig for
 //! itself, prints the URL, serves until killed, and prints how many
 //! requests it answered when its standard input closes.
-#![allow(dead_code)]
+#![expect(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a tool for people that reuses the tests' server: it prints, and a failure ends it"
+)]
 
 #[path = "../tests/it/support.rs"]
 mod support;

@@ -139,6 +139,10 @@ impl Error {
 /// The message is escaped (see [`crate::terminal`]): it may quote object
 /// names, file names and server messages, none of which may add a line or
 /// move the cursor.
+#[expect(
+    clippy::print_stderr,
+    reason = "the one place an error becomes a line on standard error"
+)]
 pub fn report(error: &Error) -> ExitCode {
     if error.is_broken_pipe() {
         return Outcome::Clean.into();
@@ -153,6 +157,10 @@ pub fn report(error: &Error) -> ExitCode {
 /// Prints a command-line error as clap does (the message, the usage and a
 /// hint), with the `rbacscan:` prefix of every other error, and returns its
 /// exit code: 0 for `--help` and `--version`, 2 otherwise.
+#[expect(
+    clippy::print_stderr,
+    reason = "the one place a usage error becomes text on standard error"
+)]
 pub fn report_usage(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(

@@ -23,6 +23,10 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 // SAFETY: the only symbol of this name; jemalloc reads it as `const char *`,
 // and `&u8` is a plain pointer, here to the first byte of a static
 // NUL-terminated string that jemalloc never writes.
+#[expect(
+    unsafe_code,
+    reason = "jemalloc's configuration is a symbol it reads: audited, see the SAFETY comment"
+)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 static MALLOC_CONF: &u8 = &b"narenas:1\0"[0];
 

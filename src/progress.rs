@@ -76,6 +76,10 @@ impl Progress {
         }
     }
 
+    #[expect(
+        clippy::print_stderr,
+        reason = "the -v lines of a live collection, above the spinner"
+    )]
     fn line(&self, level: u8, text: &str) {
         if self.verbosity >= level {
             // Server messages and names are data: escaped (see `terminal`).

@@ -27,13 +27,16 @@ pub fn run(config: AnswerConfig) -> Result<Outcome, Error> {
     let built = started.elapsed();
     let answered = engine.answer(ask)?;
     let done = started.elapsed();
-    if config.source.progress.verbosity > 0 && !config.source.progress.quiet {
+    if config.source.progress.verbosity > 0 {
         let (nodes, edges) = engine.size();
-        eprintln!(
-            "rbacscan: loaded in {:.1} ms; resolved and built the graph ({nodes} nodes, {edges} edges) in {:.1} ms; answered in {:.1} ms",
-            loaded.as_secs_f64() * 1e3,
-            (built - loaded).as_secs_f64() * 1e3,
-            (done - built).as_secs_f64() * 1e3,
+        super::warn::note(
+            config.source.progress.quiet,
+            format_args!(
+                "loaded in {:.1} ms; resolved and built the graph ({nodes} nodes, {edges} edges) in {:.1} ms; answered in {:.1} ms",
+                loaded.as_secs_f64() * 1e3,
+                (built - loaded).as_secs_f64() * 1e3,
+                (done - built).as_secs_f64() * 1e3,
+            ),
         );
     }
     let style = config.style;

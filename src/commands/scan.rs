@@ -64,13 +64,16 @@ pub fn run(config: &ScanConfig) -> Result<Outcome, Error> {
         None => None,
     };
     write_report(config.output_file.as_deref(), render)?;
-    if config.source.progress.verbosity > 0 && !config.source.progress.quiet {
+    if config.source.progress.verbosity > 0 {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-        eprintln!(
-            "rbacscan: loaded in {:.1} ms; analyzed and selected in {:.1} ms; wrote the report in {:.1} ms",
-            ms(loaded),
-            ms(analyzed - loaded),
-            ms(started.elapsed() - analyzed),
+        super::warn::note(
+            config.source.progress.quiet,
+            format_args!(
+                "loaded in {:.1} ms; analyzed and selected in {:.1} ms; wrote the report in {:.1} ms",
+                ms(loaded),
+                ms(analyzed - loaded),
+                ms(started.elapsed() - analyzed),
+            ),
         );
     }
     if let Some(staged) = staged_snapshot {

@@ -133,9 +133,26 @@ impl fmt::Display for Warning<'_> {
 
 /// Prints `warning` on standard error as `rbacscan: warning: ...`, unless
 /// `quiet` (`--quiet`: nothing but errors).
+#[expect(
+    clippy::print_stderr,
+    reason = "the one place a command warns; what comes from the input is escaped"
+)]
 pub fn warn(quiet: bool, warning: Warning<'_>) {
     if !quiet {
         eprintln!("rbacscan: warning: {warning}");
+    }
+}
+
+/// Prints a line of `-v` (timings, sizes) on standard error as
+/// `rbacscan: ...`, unless `quiet`. It holds only numbers and rbacscan's
+/// own words.
+#[expect(
+    clippy::print_stderr,
+    reason = "the one place a command prints its -v lines"
+)]
+pub fn note(quiet: bool, line: std::fmt::Arguments<'_>) {
+    if !quiet {
+        eprintln!("rbacscan: {line}");
     }
 }
 

@@ -37,13 +37,19 @@ const MAX_PROSE: usize = 2048;
 
 /// A cell holding one line of text from the analysis, escaped and cut (see
 /// [`terminal`]): names, messages and evidence are cluster data.
-#[allow(clippy::disallowed_methods)]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the one place a cell of cluster text is made, escaped and cut"
+)]
 pub(super) fn cell(text: impl AsRef<str>) -> Cell {
     Cell::new(terminal::escape_cut(text.as_ref(), MAX_LINE))
 }
 
 /// A cell of several lines, each escaped and cut like [`cell`]'s.
-#[allow(clippy::disallowed_methods)]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the one place a cell of several lines of cluster text is made, escaped and cut"
+)]
 pub(super) fn lines_cell<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) -> Cell {
     let lines: Vec<String> = lines
         .into_iter()
@@ -53,7 +59,10 @@ pub(super) fn lines_cell<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) -> C
 }
 
 pub(super) fn severity_cell(s: Severity, style: TableStyle) -> Cell {
-    #[allow(clippy::disallowed_methods)]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a severity is rbacscan's own word, not cluster text"
+    )]
     let cell = Cell::new(s.as_str());
     if !style.color {
         return cell;

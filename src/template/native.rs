@@ -17,9 +17,9 @@ use crate::rbac::scope;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawTemplate {
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "read so that deny_unknown_fields accepts it")]
     api_version: Option<String>,
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "read so that deny_unknown_fields accepts it")]
     kind: String,
     #[serde(default)]
     privileged_namespaces: Option<Vec<String>>,

@@ -53,7 +53,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["progress", "output"],
     &["error"],
-    &["app", "commands"],
+    &["commands"],
 ];
 
 fn src() -> PathBuf {

@@ -203,7 +203,10 @@ fn chains(grounds: &[GroundView]) -> String {
         .join("; ")
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a sentence names the step, its ends, its pod and its grounds"
+)]
 fn sentence(
     how: Technique,
     from: &NodeRef,

@@ -22,7 +22,12 @@ pub(super) fn contents(path: &Path) -> std::io::Result<Contents> {
         // SAFETY: the map is read-only, lives no longer than the parse of
         // its bytes, and nothing in this process writes the file; what
         // another process may do to it is the trade above.
-        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+        #[expect(
+            unsafe_code,
+            reason = "memmap2's map is unsafe: audited, see the SAFETY comment"
+        )]
+        let mapped = unsafe { memmap2::Mmap::map(&file) };
+        if let Ok(map) = mapped {
             return Ok(Contents::Mapped(map));
         }
     }

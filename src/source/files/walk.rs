@@ -65,7 +65,13 @@ impl SkipReason {
 enum Identity {
     #[cfg(unix)]
     Inode(u64, u64),
-    #[cfg_attr(unix, allow(dead_code))]
+    #[cfg_attr(
+        unix,
+        expect(
+            dead_code,
+            reason = "the fallback where files have no device and inode"
+        )
+    )]
     Path(PathBuf),
 }
 
@@ -156,7 +162,12 @@ mod tests {
     fn names(w: &Walk, root: &Path) -> Vec<String> {
         w.files
             .iter()
-            .map(|f| f.strip_prefix(root).unwrap().display().to_string())
+            .map(|f| {
+                f.strip_prefix(root)
+                    .expect("under root")
+                    .display()
+                    .to_string()
+            })
             .collect()
     }
 
