@@ -1,11 +1,35 @@
 //! rbacscan: a Kubernetes RBAC risk scanner.
 //!
-//! Data flows one way: a [`source`] (a live cluster, offline files, the demo) yields a
-//! [`snapshot::Snapshot`]; [`rbac`] resolves it with the authorizer's exact
-//! semantics; [`access`] holds the graph of who reaches what and answers
-//! who-can, access and paths; [`findings`] matches the
-//! [`template`] against it; [`report`] renders the result. Everything between
-//! source and report is pure.
+//! The modules form layers, and each imports only the layers before it
+//! (`tests/it/layers.rs` checks it, and that no import circle exists):
+//!
+//! ```text
+//! cores, terminal, words          helpers that know nothing of Kubernetes
+//!   → snapshot                    what was read: the model every layer reads
+//!   → source                      reading it: live (kube), files, the demo, snapshot files
+//!   → rbac                        the RBAC authorizer's semantics: resolution, rule matching
+//!   → template                    the risky-permission template
+//!   → access                      permissions, the access graph and its techniques, who-can/access/paths
+//!   → workloads                   what pod specs give away: tokens, amplifiers
+//!   → rating                      what grants, subjects, pods and nodes are worth
+//!   → previous                    a previous report read back (schema version, header)
+//!   → findings                    the checks (findings::CHECKS) and the analysis
+//!   → ask, baseline, exceptions   the questions' engine; findings against a baseline, accepted ones
+//!   → selection                   what is shown
+//!   → report                      rendering: table, JSON, YAML, SARIF, HTML, Markdown, metrics
+//!   → merge                       many clusters' reports as one fleet
+//!   → cli → config → progress, output → error → commands
+//!                                 clap arguments, validated configs, the spinner, atomic
+//!                                 writes, one error to one line and an exit code, the commands
+//! ```
+//!
+//! Data flows the same way: a [`source`] yields a [`snapshot::Snapshot`];
+//! [`rbac`] resolves it; [`access`] matches the [`template`] and builds the
+//! graph of who reaches what ([`workloads`] states what each pod exposes, in
+//! the terms [`access::pod_facts`] asks for); [`rating`] prices it;
+//! [`findings`] reports on it; [`selection`] filters; [`report`] renders.
+//! Everything between source and report is pure: no I/O, no async, no
+//! printing (the lints in `Cargo.toml` hold the last).
 
 pub mod access;
 pub mod ask;
