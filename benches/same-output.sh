@@ -15,7 +15,12 @@ before=$(readlink -f "${1:?usage: same-output.sh BEFORE AFTER [WORKDIR]}")
 after=$(readlink -f "${2:?usage: same-output.sh BEFORE AFTER [WORKDIR]}")
 work=${3:-/tmp/rbacscan-same}
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$work"
+mkdir -p "$work/bin-before" "$work/bin-after"
+# Each side runs as `rbacscan` (help and usage texts name the binary).
+cp "$before" "$work/bin-before/rbacscan"
+cp "$after" "$work/bin-after/rbacscan"
+before="$work/bin-before/rbacscan"
+after="$work/bin-after/rbacscan"
 
 cluster="$work/r10000.json"
 [ -s "$cluster" ] || python3 "$here/generate-realistic.py" 10000 "$cluster" >/dev/null
