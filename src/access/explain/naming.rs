@@ -37,6 +37,12 @@ impl NodeRef {
         }
     }
 
+    /// The reference of a binding or role, by its key.
+    fn object(k: &ObjectKey) -> NodeRef {
+        let namespace = Some(k.namespace.as_str()).filter(|n| !n.is_empty());
+        NodeRef::new(k.kind.as_str(), &k.name, namespace)
+    }
+
     /// The reference of a subject.
     pub fn subject(s: &SubjectId) -> NodeRef {
         match s {
@@ -187,26 +193,8 @@ impl Namer<'_, '_> {
     pub fn node(&self, node: &Node) -> NodeRef {
         match node {
             Node::Subject(s) => NodeRef::subject(s),
-            Node::Binding(b) => {
-                let k = &self.rbac.binding(*b).key;
-                NodeRef::new(
-                    k.kind.as_str(),
-                    &k.name,
-                    Some(&k.namespace)
-                        .filter(|n| !n.is_empty())
-                        .map(|s| s.as_str()),
-                )
-            }
-            Node::Role(r) => {
-                let k = &self.rbac.role(*r).key;
-                NodeRef::new(
-                    k.kind.as_str(),
-                    &k.name,
-                    Some(&k.namespace)
-                        .filter(|n| !n.is_empty())
-                        .map(|s| s.as_str()),
-                )
-            }
+            Node::Binding(b) => NodeRef::object(&self.rbac.binding(*b).key),
+            Node::Role(r) => NodeRef::object(&self.rbac.role(*r).key),
             Node::Bound(r, scope) => {
                 let k = &self.rbac.role(*r).key;
                 let mut n = NodeRef::new(
