@@ -43,6 +43,8 @@ pub struct ResourceArg {
     /// Set when the group was not written and the resource is not a
     /// built-in one: the core group was assumed.
     pub assumed_core: bool,
+    /// Written in a way the API server never sends (upper case), if so.
+    pub oddity: Option<Oddity>,
 }
 
 /// Built-in resources: (resource, API group, short names), as discovery
@@ -131,23 +133,117 @@ const BUILT_IN: &[(&str, &str, &[&str])] = &[
     ("selfsubjectrulesreviews", "authorization.k8s.io", &[]),
 ];
 
-/// VERB: lower-case letters, or `*` (the literal verb only a `*` rule allows).
-pub fn parse_verb(text: &str) -> Result<String, String> {
-    if text == "*"
-        || (!text.is_empty() && text.len() <= 64 && text.bytes().all(|b| b.is_ascii_lowercase()))
-    {
-        Ok(text.to_string())
-    } else {
-        Err("not a verb: lower-case letters (get, list, create, escalate, ...) or *".into())
-    }
+/// The verbs the API server uses for resource requests: those of the HTTP
+/// methods (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`,
+/// `deletecollection`), the special verbs the API server and its admission
+/// plugins ask for (`use`, `bind`, `escalate`, `impersonate`, `approve`,
+/// `sign`, `attest`, `proxy`), and `*`.
+pub const RESOURCE_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "use",
+    "bind",
+    "escalate",
+    "impersonate",
+    "approve",
+    "sign",
+    "attest",
+    "proxy",
+    "*",
+];
+
+/// The verbs of non-resource requests: the HTTP method in lower case, as
+/// the API server's request-info resolver writes it, and `*`.
+pub const URL_VERBS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "*",
+];
+
+/// Something in a question that the API server never sends: the request
+/// is still asked as written (the authorizer compares exactly, so only a
+/// rule that says `*`, or names it as written, allows it), and a warning
+/// says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Oddity {
+    /// A verb the API server does not use ([`RESOURCE_VERBS`], or
+    /// [`URL_VERBS`] for a URL).
+    Verb {
+        /// The verb, as written.
+        written: String,
+        /// It has upper-case letters.
+        upper_case: bool,
+        /// The known verb it may be meant for: its lower-case form, or the
+        /// nearest by at most two edits.
+        suggestion: Option<&'static str>,
+    },
+    /// A resource (its group or subresource included) with upper-case
+    /// letters: every resource, group and subresource the API server
+    /// serves is lower-case.
+    Resource {
+        /// The resource, as written.
+        written: String,
+        /// Its lower-case form.
+        suggestion: String,
+    },
 }
 
-fn is_resource_word(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 253
-        && text.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.' || b == b'*'
-        })
+/// VERB: any string but the empty one. The authorizer compares verbs
+/// exactly, so `GET` is a request only a rule saying `*` (or `GET`)
+/// allows, and `*` the literal verb only a `*` rule allows; a verb the API
+/// server does not use is warned about ([`verb_oddity`]), not refused.
+pub fn parse_verb(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        return Err("the verb is empty: write one (get, list, create, escalate, ...) or *".into());
+    }
+    Ok(text.to_string())
+}
+
+/// Whether `verb` is one the API server never uses, for a resource request
+/// or (`url`) a non-resource one; and then the known verb it may be meant
+/// for.
+pub fn verb_oddity(verb: &str, url: bool) -> Option<Oddity> {
+    let known = if url { URL_VERBS } else { RESOURCE_VERBS };
+    if known.contains(&verb) {
+        return None;
+    }
+    let lower = verb.to_lowercase();
+    let suggestion = known.iter().find(|k| **k == lower).copied().or_else(|| {
+        let mut best: Option<(usize, &'static str)> = None;
+        for k in known.iter().filter(|k| **k != "*") {
+            let d = edit_distance(&lower, k);
+            if d <= 2 && best.is_none_or(|(b, _)| d < b) {
+                best = Some((d, k));
+            }
+        }
+        best.map(|(_, k)| k)
+    });
+    Some(Oddity::Verb {
+        written: verb.to_string(),
+        upper_case: verb != lower,
+        suggestion,
+    })
+}
+
+/// The Levenshtein distance: insertions, deletions and substitutions of
+/// one character each.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substituted = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substituted.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// RESOURCE as `kubectl auth can-i` takes it: `pods`, a short name (`po`),
@@ -158,6 +254,13 @@ fn is_resource_word(text: &str) -> bool {
 /// `deployments.apps`, as kubectl's discovery would say) and any other
 /// resource the core group, which the answer mentions. `*` alone is the
 /// resource `*` in the core group, as kubectl sends it; `*.*` is every group.
+///
+/// Any other resource is asked as written, since the authorizer compares
+/// exactly (`Pods` is not `pods`; upper case is warned about, see
+/// [`ResourceArg::oddity`]). Refused is only what no request can be: an
+/// empty resource, group or subresource (``, `.apps`, `pods.`, `pods/`), a
+/// resource with two slashes (`pods/exec/x`), or a URL with spaces or
+/// control characters.
 pub fn parse_resource(text: &str) -> Result<ResourceArg, String> {
     if text.starts_with('/') {
         if text.chars().any(char::is_control) || text.contains(char::is_whitespace) {
@@ -166,14 +269,18 @@ pub fn parse_resource(text: &str) -> Result<ResourceArg, String> {
         return Ok(ResourceArg {
             resource: Resource::Url(text.to_string()),
             assumed_core: false,
+            oddity: None,
         });
+    }
+    if text.is_empty() {
+        return Err("the resource is empty: write one as kubectl does (pods, pods/exec, deployments.apps, *), or a URL path starting with /".into());
     }
     let (main, sub) = match text.split_once('/') {
         Some((m, s)) => (m, s),
         None => (text, ""),
     };
-    if !is_resource_word(main) || (!sub.is_empty() && !is_resource_word(sub)) || sub.contains('/') {
-        return Err("not a resource: write it as kubectl does (pods, pods/exec, deployments.apps, *), or a URL path starting with /".into());
+    if sub.contains('/') {
+        return Err("a resource has at most one slash: RESOURCE/SUBRESOURCE (pods/exec), or a URL path starting with /".into());
     }
     if text.ends_with('/') {
         return Err("a subresource cannot be empty: write pods/exec, or pods".into());
@@ -189,6 +296,11 @@ pub fn parse_resource(text: &str) -> Result<ResourceArg, String> {
             None => (main.to_string(), String::new(), main != "*"),
         },
     };
+    let lower = text.to_lowercase();
+    let oddity = (lower != text).then(|| Oddity::Resource {
+        written: text.to_string(),
+        suggestion: lower,
+    });
     Ok(ResourceArg {
         resource: Resource::Api {
             group,
@@ -196,6 +308,7 @@ pub fn parse_resource(text: &str) -> Result<ResourceArg, String> {
             subresource: sub.to_string(),
         },
         assumed_core,
+        oddity,
     })
 }
 
@@ -315,27 +428,102 @@ mod tests {
         let unknown = parse_resource("widgets").unwrap();
         assert!(unknown.assumed_core);
         assert_eq!(unknown.resource, api("", "widgets", ""));
-        for bad in [
-            "",
-            "Pods",
-            "pods/",
-            "pods/exec/x",
-            ".apps",
-            "pods.",
-            "po ds",
-            "/a b",
-        ] {
+        for bad in ["", "pods/", "pods/exec/x", ".apps", "pods.", "/a b"] {
             assert!(parse_resource(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
-    fn verbs_are_lower_case_words_or_the_literal_star() {
-        assert_eq!(parse_verb("get").unwrap(), "get");
-        assert_eq!(parse_verb("*").unwrap(), "*");
-        for bad in ["", "GET", "get pods", "ge-t", "**"] {
-            assert!(parse_verb(bad).is_err(), "{bad:?}");
+    fn any_resource_a_request_can_carry_is_asked_as_written() {
+        // The authorizer compares resources exactly (`ResourceMatches`):
+        // `Pods` is a request of its own, which only a `*` rule (or one
+        // naming `Pods`) allows; it is asked, not refused.
+        let pods = parse_resource("Pods").unwrap();
+        assert_eq!(pods.resource, api("", "Pods", ""));
+        assert!(pods.assumed_core);
+        assert_eq!(
+            pods.oddity,
+            Some(Oddity::Resource {
+                written: "Pods".into(),
+                suggestion: "pods".into()
+            })
+        );
+        // The resource of Kubernetes' own authorizer tests.
+        let r1 = parse_resource("resource1").unwrap();
+        assert_eq!(r1.resource, api("", "resource1", ""));
+        assert_eq!(r1.oddity, None);
+        assert_eq!(
+            parse_resource("Deployments.Apps/Scale").unwrap().resource,
+            api("Apps", "Deployments", "Scale")
+        );
+        assert_eq!(
+            parse_resource("po ds").unwrap().resource,
+            api("", "po ds", "")
+        );
+        assert_eq!(
+            parse_resource("podsecuritypolicies.policy")
+                .unwrap()
+                .resource,
+            api("policy", "podsecuritypolicies", "")
+        );
+        assert_eq!(parse_resource("pods").unwrap().oddity, None);
+        assert_eq!(parse_resource("/Metrics").unwrap().oddity, None);
+        // What no request can be is refused, in one line naming it.
+        for (bad, says) in [
+            ("", "the resource is empty"),
+            ("a/b/c", "at most one slash"),
+            ("pods/exec/x", "at most one slash"),
+            ("pods//", "at most one slash"),
+        ] {
+            let e = parse_resource(bad).unwrap_err();
+            assert!(e.contains(says), "{bad:?}: {e}");
+            assert!(!e.contains('\n'), "{bad:?}: {e}");
         }
+    }
+
+    #[test]
+    fn any_verb_but_the_empty_one_is_asked_as_written() {
+        // Verbs are free strings to the authorizer (`VerbMatches` compares
+        // exactly): `GET`, `verb1` (Kubernetes' own authorizer tests) and
+        // the special verbs are requests, each allowed by its own rules.
+        for verb in [
+            "get", "*", "GET", "verb1", "use", "approve", "sign", "get pods", "**",
+        ] {
+            assert_eq!(parse_verb(verb).unwrap(), verb);
+        }
+        let e = parse_verb("").unwrap_err();
+        assert!(e.contains("the verb is empty"), "{e}");
+    }
+
+    #[test]
+    fn verbs_the_api_server_never_sends_are_named_with_the_nearest_known_one() {
+        let odd = |v: &str, url: bool| match verb_oddity(v, url) {
+            Some(Oddity::Verb {
+                upper_case,
+                suggestion,
+                ..
+            }) => Some((upper_case, suggestion)),
+            _ => None,
+        };
+        for known in RESOURCE_VERBS {
+            assert_eq!(odd(known, false), None, "{known}");
+        }
+        assert_eq!(odd("GET", false), Some((true, Some("get"))));
+        assert_eq!(odd("Use", false), Some((true, Some("use"))));
+        assert_eq!(odd("gett", false), Some((false, Some("get"))));
+        assert_eq!(odd("lsit", false), Some((false, Some("list"))));
+        assert_eq!(odd("delet", false), Some((false, Some("delete"))));
+        assert_eq!(odd("Impersonat", false), Some((true, Some("impersonate"))));
+        assert_eq!(odd("verb1", false), Some((false, None)));
+        assert_eq!(odd("**", false), Some((false, None)));
+        // A URL's verb is the request's HTTP method, in lower case.
+        assert_eq!(odd("post", true), None);
+        assert_eq!(odd("head", true), None);
+        assert_eq!(odd("POST", true), Some((true, Some("post"))));
+        assert_eq!(odd("get", true), None);
+        assert_eq!(edit_distance("", "get"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("patch", "watch"), 1);
     }
 
     #[test]

@@ -221,6 +221,96 @@ mod tests {
         format!("apiVersion: v1\nkind: List\nitems:\n{items}")
     }
 
+    /// The users a ClusterRoleBinding per rule allows `verb resource`
+    /// (parsed as `who-can` parses them), cluster-wide. Rule `i` is in
+    /// ClusterRole `r{i}`, bound to user `u{i}`.
+    fn allowed(rules: &[&str], verb: &str, resource: &str) -> Vec<String> {
+        let mut items = String::new();
+        for (i, rule) in rules.iter().enumerate() {
+            items.push_str(&format!(
+                "- {{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {{name: r{i}}}, rules: [{rule}]}}\n- {{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {{name: b{i}}}, roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r{i}}}, subjects: [{{kind: User, name: u{i}}}]}}\n"
+            ));
+        }
+        let mut l = Loader::new();
+        l.add_text(
+            "t.yaml",
+            &format!("apiVersion: v1\nkind: List\nitems:\n{items}"),
+        )
+        .unwrap();
+        let snap = l.finish().unwrap().snapshot;
+        let rbac = Rbac::resolve(&snap);
+        let graph = AccessGraph::build_index(&snap, &rbac, crate::access::pod_facts::NO_PODS);
+        let q = Question {
+            verb: crate::access::query::parse_verb(verb).unwrap(),
+            resource: crate::access::query::parse_resource(resource)
+                .unwrap()
+                .resource,
+            name: None,
+            namespace: None,
+        };
+        let answer = who_can(&rbac, &graph, &q);
+        assert_eq!(answer.subjects[0].subject, SubjectId::group(MASTERS));
+        answer.subjects[1..]
+            .iter()
+            .map(|a| a.subject.to_string())
+            .collect()
+    }
+
+    /// `VerbMatches` upstream: `*`, or the request's verb exactly; verbs
+    /// are not folded to lower case.
+    #[test]
+    fn verbs_match_exactly_and_case_sensitively_or_by_a_star() {
+        let rules = [
+            r#"{apiGroups: [""], resources: [pods], verbs: [get]}"#,
+            r#"{apiGroups: [""], resources: [pods], verbs: ["*"]}"#,
+            r#"{apiGroups: [""], resources: [pods], verbs: [GET]}"#,
+        ];
+        let u = |i: usize| {
+            SubjectId::User {
+                name: format!("u{i}"),
+            }
+            .to_string()
+        };
+        assert_eq!(allowed(&rules, "get", "pods"), [u(0), u(1)]);
+        assert_eq!(allowed(&rules, "GET", "pods"), [u(1), u(2)]);
+        assert_eq!(allowed(&rules, "verb1", "pods"), [u(1)]);
+    }
+
+    /// `ResourceMatches` upstream: `*`, or the resource exactly; `Pods`
+    /// is not `pods`.
+    #[test]
+    fn resources_match_exactly_and_case_sensitively_or_by_a_star() {
+        let rules = [
+            r#"{apiGroups: [""], resources: [pods], verbs: [get]}"#,
+            r#"{apiGroups: ["*"], resources: ["*"], verbs: [get]}"#,
+        ];
+        let u = |i: usize| {
+            SubjectId::User {
+                name: format!("u{i}"),
+            }
+            .to_string()
+        };
+        assert_eq!(allowed(&rules, "get", "pods"), [u(0), u(1)]);
+        assert_eq!(allowed(&rules, "get", "Pods"), [u(1)]);
+        assert_eq!(allowed(&rules, "get", "resource1"), [u(1)]);
+        assert_eq!(allowed(&rules, "get", "resource1.group1"), [u(1)]);
+        assert!(allowed(&rules, "GET", "resource1").is_empty());
+    }
+
+    /// A special verb is a verb like any other: `use` on the
+    /// podsecuritypolicies of group policy, as the PodSecurityPolicy
+    /// admission plugin asked it.
+    #[test]
+    fn the_special_verb_use_is_allowed_by_a_rule_naming_it() {
+        let rules = [
+            r#"{apiGroups: [policy], resources: [podsecuritypolicies], verbs: [use], resourceNames: []}"#,
+            r#"{apiGroups: [policy], resources: [podsecuritypolicies], verbs: [get, list]}"#,
+            r#"{apiGroups: [extensions], resources: [podsecuritypolicies], verbs: [use]}"#,
+        ];
+        let u0 = SubjectId::User { name: "u0".into() }.to_string();
+        assert_eq!(allowed(&rules, "use", "podsecuritypolicies.policy"), [u0]);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 

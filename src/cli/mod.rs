@@ -155,10 +155,10 @@ pub struct AnswerArgs {
 /// Arguments of `who-can`.
 #[derive(Debug, clap::Args)]
 pub struct WhoCanArgs {
-    /// The verb (get, list, create, escalate, ...), or * (the literal verb, which only a * rule allows).
+    /// The verb (get, list, create, escalate, ...), or * (the literal verb, which only a * rule allows). Compared exactly, as the authorizer compares it: GET is not get (a warning says so).
     #[arg(value_parser = query::parse_verb)]
     pub verb: String,
-    /// The resource as kubectl writes it (pods, po, pods/exec, deployments.apps, leases.coordination.k8s.io, *), or a non-resource URL starting with /.
+    /// The resource as kubectl writes it (pods, po, pods/exec, deployments.apps, leases.coordination.k8s.io, *), or a non-resource URL starting with /. Compared exactly: Pods is not pods (a warning says so).
     #[arg(value_parser = query::parse_resource)]
     pub resource: ResourceArg,
     /// The object's name, for a request about one object.

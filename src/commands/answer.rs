@@ -12,11 +12,15 @@ use crate::output::write_report;
 use crate::report::answers;
 use crate::source::Loaded;
 
-/// Runs `who-can`, `access` or `paths`: loads the snapshot, answers, and
-/// writes the answer. A partial snapshot exits with [`Outcome::Partial`]:
-/// the answer may miss subjects or routes.
+/// Runs `who-can`, `access` or `paths`: warns about a `who-can` verb or
+/// resource the API server never sends (asked as written all the same),
+/// loads the snapshot, answers, and writes the answer. A partial snapshot
+/// exits with [`Outcome::Partial`]: the answer may miss subjects or routes.
 pub fn run(config: AnswerConfig) -> Result<Outcome, Error> {
     let ask = &config.ask;
+    for oddity in &config.oddities {
+        warn(config.source.progress.quiet, Warning::OddRequest { oddity });
+    }
     let started = std::time::Instant::now();
     let Loaded { mut snapshot, .. } = load(&config.source)?;
     let loaded = started.elapsed();

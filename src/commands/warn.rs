@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::access::query::Oddity;
 use crate::exceptions::Expired;
 use crate::snapshot::Coverage;
 use crate::terminal::escape;
@@ -61,6 +62,12 @@ pub enum Warning<'a> {
     NodeUnmatched {
         /// The node.
         node: &'a str,
+    },
+    /// A `who-can` verb or resource the API server never sends: asked as
+    /// written all the same.
+    OddRequest {
+        /// What is odd, and what may be meant.
+        oddity: &'a Oddity,
     },
 }
 
@@ -127,6 +134,35 @@ impl fmt::Display for Warning<'_> {
             Warning::NodeUnmatched { node } => {
                 write!(f, "node {} runs none of the input's pods", escape(node))
             }
+            Warning::OddRequest { oddity } => match oddity {
+                Oddity::Verb {
+                    written,
+                    upper_case,
+                    suggestion,
+                } => {
+                    write!(
+                        f,
+                        "verb \"{}\" is not one the API server uses",
+                        escape(written)
+                    )?;
+                    if *upper_case {
+                        f.write_str(" (verbs are lower-case)")?;
+                    }
+                    match suggestion {
+                        Some(s) => write!(f, ": did you mean {s}?"),
+                        None => f.write_str(": only a rule with this verb, or *, allows it"),
+                    }
+                }
+                Oddity::Resource {
+                    written,
+                    suggestion,
+                } => write!(
+                    f,
+                    "resource \"{}\" is not one the API server uses (resources are lower-case): did you mean {}?",
+                    escape(written),
+                    escape(suggestion)
+                ),
+            },
         }
     }
 }
@@ -183,6 +219,39 @@ mod tests {
         assert_eq!(
             said(Warning::NodeUnmatched { node: hostile }),
             "node x\\x1b[2J\\ny runs none of the input's pods"
+        );
+    }
+
+    #[test]
+    fn an_odd_verb_or_resource_is_named_with_what_may_be_meant() {
+        let said = |oddity: &Oddity| Warning::OddRequest { oddity }.to_string();
+        let verb = |written: &str, upper_case, suggestion| Oddity::Verb {
+            written: written.into(),
+            upper_case,
+            suggestion,
+        };
+        assert_eq!(
+            said(&verb("GET", true, Some("get"))),
+            "verb \"GET\" is not one the API server uses (verbs are lower-case): did you mean get?"
+        );
+        assert_eq!(
+            said(&verb("gett", false, Some("get"))),
+            "verb \"gett\" is not one the API server uses: did you mean get?"
+        );
+        assert_eq!(
+            said(&verb("verb1", false, None)),
+            "verb \"verb1\" is not one the API server uses: only a rule with this verb, or *, allows it"
+        );
+        assert_eq!(
+            said(&verb("x\u{1b}[2J\n", false, None)),
+            "verb \"x\\x1b[2J\\n\" is not one the API server uses: only a rule with this verb, or *, allows it"
+        );
+        assert_eq!(
+            said(&Oddity::Resource {
+                written: "Pods\r".into(),
+                suggestion: "pods\r".into()
+            }),
+            "resource \"Pods\\r\" is not one the API server uses (resources are lower-case): did you mean pods\\r?"
         );
     }
 

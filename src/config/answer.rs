@@ -4,7 +4,7 @@
 
 use super::SourceConfig;
 use super::layout::{table_width, to_terminal};
-use crate::access::query::Endpoint;
+use crate::access::query::{self, Endpoint, Oddity, Resource};
 use crate::access::who_can;
 use crate::ask::Ask;
 use crate::cli::{AccessArgs, AnswerArgs, PathsArgs, SourceArgs, WhoCanArgs};
@@ -26,6 +26,10 @@ pub struct AnswerConfig {
     /// How the answer's tables are laid out: never coloured, every row
     /// and every risk shown, at the resolved width.
     pub style: TableStyle,
+    /// What a `who-can` question holds that the API server never sends
+    /// (a verb it does not use, an upper-case resource): asked as written,
+    /// and warned about.
+    pub oddities: Vec<Oddity>,
 }
 
 impl AnswerConfig {
@@ -44,6 +48,7 @@ impl AnswerConfig {
                 wide: true,
                 no_headers: args.no_headers,
             },
+            oddities: Vec::new(),
         }
     }
 }
@@ -51,6 +56,10 @@ impl AnswerConfig {
 impl From<WhoCanArgs> for AnswerConfig {
     /// The plain configuration.
     fn from(args: WhoCanArgs) -> AnswerConfig {
+        let url = matches!(args.resource.resource, Resource::Url(_));
+        let oddities = (query::verb_oddity(&args.verb, url).into_iter())
+            .chain(args.resource.oddity)
+            .collect();
         let q = Ask::WhoCan {
             question: who_can::Question {
                 verb: args.verb,
@@ -60,7 +69,10 @@ impl From<WhoCanArgs> for AnswerConfig {
             },
             assumed_core: args.resource.assumed_core,
         };
-        AnswerConfig::new(q, args.answer, args.source)
+        AnswerConfig {
+            oddities,
+            ..AnswerConfig::new(q, args.answer, args.source)
+        }
     }
 }
 

@@ -278,6 +278,8 @@ fn aggregated_cluster_roles_allow_their_selected_rules_and_empty_api_groups_matc
 
 #[test]
 fn who_can_json_names_every_subject_with_its_grounds_and_bad_questions_exit_2() {
+    // `GET` and `Pods` were refused here once; they are requests the
+    // authorizer answers (see `odd_verbs_and_resources_are_answered_...`).
     let demo = super::support::demo_path();
     let r = rbacscan()
         .args([
@@ -309,9 +311,10 @@ fn who_can_json_names_every_subject_with_its_grounds_and_bad_questions_exit_2() 
     assert_eq!(support["grantedBy"][0]["binding"]["name"], "support-exec");
     assert_eq!(support["grantedBy"][0]["ruleIndex"], 0);
     for (args, says) in [
-        (vec!["who-can", "GET", "pods"], "not a verb"),
+        (vec!["who-can", "", "pods"], "the verb is empty"),
+        (vec!["who-can", "get", ""], "the resource is empty"),
         (vec!["who-can", "get", "pods/"], "subresource"),
-        (vec!["who-can", "get", "Pods"], "not a resource"),
+        (vec!["who-can", "get", "pods/exec/x"], "at most one slash"),
         (
             vec!["who-can", "get", "pods", "-n", "Bad_NS"],
             "not a valid namespace",
@@ -337,4 +340,142 @@ fn who_can_json_names_every_subject_with_its_grounds_and_bad_questions_exit_2() 
         assert!(err.starts_with("rbacscan: "), "{args:?}: {err}");
         assert!(r.stdout.is_empty(), "{args:?}");
     }
+}
+
+/// `who-can` on a small cluster: a rule per way of writing a verb, each
+/// bound to its own user.
+fn odd_cluster() -> (tempfile::TempDir, String) {
+    let items = [
+        bound(
+            "lower",
+            r#"[{apiGroups: [""], resources: [pods], verbs: [get]}]"#,
+            "lower",
+        ),
+        bound(
+            "star",
+            r#"[{apiGroups: [""], resources: [pods], verbs: ["*"]}]"#,
+            "star",
+        ),
+        bound(
+            "upper",
+            r#"[{apiGroups: [""], resources: [pods], verbs: [GET]}]"#,
+            "upper",
+        ),
+        bound(
+            "anything",
+            r#"[{apiGroups: ["*"], resources: ["*"], verbs: [get]}]"#,
+            "anything",
+        ),
+    ]
+    .concat();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cluster.yaml");
+    std::fs::write(&path, list(&items)).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    (dir, path)
+}
+
+/// The users of a `who-can -o json` answer, without `system:masters`.
+fn users(stdout: &[u8]) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    let subjects = v["subjects"].as_array().unwrap();
+    assert_eq!(subjects[0]["name"], "system:masters");
+    subjects[1..]
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn odd_verbs_and_resources_are_answered_as_the_authorizer_compares_them_and_warned_about() {
+    // The RBAC authorizer compares verbs and resources exactly
+    // (`VerbMatches`, `ResourceMatches`): `verbs: [get]` does not allow
+    // `GET`, `*` allows anything, `Pods` is not `pods`.
+    let (_dir, file) = odd_cluster();
+    let ask = |args: &[&str]| {
+        let mut a = vec!["who-can"];
+        a.extend_from_slice(args);
+        a.extend(["-f", &file, "-o", "json"]);
+        rbacscan().args(&a).output().unwrap()
+    };
+    let r = ask(&["GET", "pods"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{err}");
+    assert_eq!(users(&r.stdout), ["star", "upper"]);
+    assert_eq!(
+        err,
+        "rbacscan: warning: verb \"GET\" is not one the API server uses (verbs are lower-case): did you mean get?\n"
+    );
+    let r = ask(&["get", "pods"]);
+    assert_eq!(r.status.code(), Some(0));
+    assert_eq!(users(&r.stdout), ["anything", "lower", "star"]);
+    assert!(
+        r.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let r = ask(&["get", "Pods"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{err}");
+    assert_eq!(users(&r.stdout), ["anything"]);
+    assert!(err.contains("resource \"Pods\""), "{err}");
+    assert!(err.contains("did you mean pods?"), "{err}");
+    // Kubernetes' own authorizer tests ask `verb1` on `resource1`.
+    let r = ask(&["verb1", "resource1"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{err}");
+    assert!(users(&r.stdout).is_empty());
+    assert!(
+        err.contains("verb \"verb1\" is not one the API server uses"),
+        "{err}"
+    );
+    assert!(!err.contains("did you mean"), "{err}");
+    // A special verb is known: no warning.
+    let r = ask(&["use", "podsecuritypolicies.policy"]);
+    assert_eq!(r.status.code(), Some(0));
+    assert!(
+        r.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    // --quiet leaves the warning out, not the answer.
+    let r = ask(&["GET", "pods", "-q"]);
+    assert_eq!(r.status.code(), Some(0));
+    assert_eq!(users(&r.stdout), ["star", "upper"]);
+    assert!(
+        r.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}
+
+#[test]
+fn who_can_on_the_demo_answers_get_in_capitals_and_refuses_two_slashes_in_one_line() {
+    let r = rbacscan()
+        .args(["who-can", "GET", "pods", "--demo"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&r.stdout);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{err}");
+    assert!(out.starts_with("who can GET pods cluster-wide"), "{out}");
+    // cluster-admin's rule is `*`: it allows the verb `GET` too.
+    assert!(out.contains("ServiceAccount ci/deployer"), "{out}");
+    assert!(err.contains("did you mean get"), "{err}");
+    let r = rbacscan()
+        .args(["who-can", "get", "pods/exec/x", "--demo"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(r.stdout.is_empty());
+    // One line names what is wrong; clap adds only its `--help` hint.
+    let said: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    assert_eq!(said.len(), 1, "{err}");
+    assert!(said[0].starts_with("rbacscan: error: "), "{err}");
+    assert!(said[0].contains("pods/exec/x"), "{err}");
+    assert!(said[0].contains("at most one slash"), "{err}");
 }
