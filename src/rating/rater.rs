@@ -301,8 +301,11 @@ impl Rater<'_, '_> {
                     }
                 }
                 TargetKind::User => {
+                    // A ServiceAccount's user name is impersonated through
+                    // `serviceaccounts` (the API server asks for that, not
+                    // for `users`): a `users` grant of it gives nothing.
                     let (worth, is_own) = match sa_of_user_name(name) {
-                        Some(sa) => (self.subject_worth(&sa), own(Some(&sa))),
+                        Some(_) => (None, false),
                         None => {
                             let user = SubjectId::User { name: name.clone() };
                             let worth = self.subject_worth(&user).max(

@@ -252,13 +252,30 @@ fn a_full_grant_is_rated_at_least_as_high_as_its_riskiest_target() {
     assert_eq!(f.rated_by[0].name, "p");
 }
 
-// Impersonating the group system:masters is cluster-admin, whatever the name says.
+// Impersonating the group system:masters is cluster-admin, whatever the
+// name says, for whoever may also name a user: the API server refuses
+// Impersonate-Group without Impersonate-User (k8s.io/apiserver's
+// impersonation filter), so groups alone are worth nothing. A user name that
+// stands for a ServiceAccount is asked as `impersonate serviceaccounts`, never
+// as `users`: a `users` grant of that name is worth nothing either.
 #[test]
 fn impersonating_named_identities_is_worth_those_identities() {
     let yaml = list(&[
         cluster_role(
             "masters",
             "[{apiGroups: [''], resources: [groups], verbs: [impersonate], resourceNames: ['system:masters']}]",
+        ),
+        cluster_role(
+            "masters-as-bob",
+            "[{apiGroups: [''], resources: [groups], verbs: [impersonate], resourceNames: ['system:masters']}, {apiGroups: [''], resources: [users], verbs: [impersonate], resourceNames: [bob]}]",
+        ),
+        binding(
+            "ClusterRoleBinding",
+            None,
+            "max",
+            "ClusterRole",
+            "masters-as-bob",
+            &user("max"),
         ),
         cluster_role(
             "as-viewer",
@@ -305,18 +322,20 @@ fn impersonating_named_identities_is_worth_those_identities() {
     ]);
     let a = analyze(&yaml);
     let rule = "impersonate-users-groups";
+    assert!(subject_rule(&a, "User mallory", rule).is_none());
     assert_eq!(
-        subject_rule(&a, "User mallory", rule).unwrap().severity,
+        subject_rule(&a, "User max", rule).unwrap().severity,
         Severity::Critical
     );
     assert_eq!(
         subject_rule(&a, "User vic", rule).unwrap().severity,
         Severity::Low
     );
-    // A user name that stands for a ServiceAccount is that ServiceAccount.
+    // `impersonate users system:serviceaccount:kube-system:boss` is never
+    // asked: that name is impersonated through `serviceaccounts`.
     assert_eq!(
         subject_rule(&a, "User sam", rule).unwrap().severity,
-        Severity::Critical
+        Severity::Low
     );
 }
 

@@ -284,9 +284,15 @@ fn sentence(
             ),
             _ => format!("{can}, so it can grant itself any permission there: {to}"),
         },
-        Technique::ApproveCsr => {
-            format!("{can}, so it can issue itself a client certificate in {to}")
-        }
+        Technique::ApproveCsr => match (to.kind, because) {
+            ("Group", Some(subject)) => format!(
+                "{can}, so it can issue itself a client certificate with {subject} (the API server refuses O=system:masters) and act as a member of {to}"
+            ),
+            (_, Some(subject)) => format!(
+                "{can}, so it can issue itself a client certificate with {subject} (the API server refuses O=system:masters) and act as {to}"
+            ),
+            _ => format!("{can}, so it can issue itself a client certificate and act as {to}"),
+        },
         Technique::NodeProxy => {
             format!("{can}, so it can run commands in every pod of {to} through the kubelet API")
         }

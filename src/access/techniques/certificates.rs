@@ -1,13 +1,22 @@
 //! Certificates: creating a CertificateSigningRequest for the
 //! `kube-apiserver-client` signer and approving it yields a client
-//! certificate for any identity.
+//! certificate, whose subject's common name (CN) is the user name the API
+//! server sees and whose organizations (O) are the groups.
+//!
+//! The default admission plugin `CertificateSubjectRestriction` refuses a
+//! request for this signer with `O=system:masters`, so the certificate is
+//! worth cluster-admin only through an identity that a ClusterRoleBinding
+//! grants everything: a user (its name as the CN), a ServiceAccount (its
+//! user name, `system:serviceaccount:NS:NAME`, as the CN), or a group other
+//! than `system:masters` (as the O; kubeadm binds `kubeadm:cluster-admins`).
+//! With no such identity there is no step.
 
 use super::found::{Found, permission, step};
 use super::holder::Holder;
 use super::lookup::Lookup;
 use crate::access::model::{Node, Technique};
 use crate::rbac::SubjectId;
-use crate::rbac::subjects::MASTERS;
+use crate::rbac::subjects::SERVICE_ACCOUNT_USER_PREFIX;
 
 const CSR_GROUP: &str = "certificates.k8s.io";
 /// The signer whose certificates the API server accepts as client identities.
@@ -16,11 +25,11 @@ const CLIENT_SIGNER: &str = "kubernetes.io/kube-apiserver-client";
 const CLIENT_SIGNER_DOMAIN: &str = "kubernetes.io/*";
 
 /// A client certificate through a CSR (cluster-wide rules only).
-pub(super) fn steps(holder: &Holder<'_>, _lookup: &Lookup<'_>, ns: Option<&str>, out: &mut Found) {
+pub(super) fn steps(holder: &Holder<'_>, lookup: &Lookup<'_>, ns: Option<&str>, out: &mut Found) {
     if ns.is_some() {
         return;
     }
-    // A client certificate for any identity, system:masters included.
+    // A client certificate naming an identity bound to everything.
     if let Some(create) = holder
         .grants(None, "create", CSR_GROUP, "certificatesigningrequests", "")
         .all
@@ -41,19 +50,27 @@ pub(super) fn steps(holder: &Holder<'_>, _lookup: &Lookup<'_>, ns: Option<&str>,
             .for_name(CLIENT_SIGNER)
             .or_else(|| signer.for_name(CLIENT_SIGNER_DOMAIN));
         if let (Some((ap, ag)), Some(sg)) = (approval, approve) {
-            out.push((
-                Node::Subject(SubjectId::group(MASTERS)),
-                step(
+            let permissions = vec![
+                permission("create", CSR_GROUP, "certificatesigningrequests", ""),
+                ap,
+                format!("approve signers.{CSR_GROUP} {CLIENT_SIGNER}"),
+            ];
+            for &admin in &lookup.admins {
+                let mut s = step(
                     Technique::ApproveCsr,
                     None,
-                    vec![
-                        permission("create", CSR_GROUP, "certificatesigningrequests", ""),
-                        ap,
-                        format!("approve signers.{CSR_GROUP} {CLIENT_SIGNER}"),
-                    ],
-                    vec![create, ag, sg],
-                ),
-            ));
+                    permissions.clone(),
+                    vec![create.clone(), ag.clone(), sg.clone()],
+                );
+                s.because = Some(match admin {
+                    SubjectId::Group { name } => format!("O={name}"),
+                    SubjectId::User { name } => format!("CN={name}"),
+                    SubjectId::ServiceAccount { namespace, name } => {
+                        format!("CN={SERVICE_ACCOUNT_USER_PREFIX}{namespace}:{name}")
+                    }
+                });
+                out.push((Node::Subject(admin.clone()), s));
+            }
         }
     }
 }

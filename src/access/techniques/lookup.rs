@@ -10,7 +10,9 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 
 use crate::access::graph::AccessGraph;
 use crate::access::model::POD_SECURITY_ENFORCE_LABEL;
-use crate::rbac::{Rbac, RoleId, SubjectId};
+use crate::rbac::rules::{Grant, Request, rule_grants};
+use crate::rbac::subjects::MASTERS;
+use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::pod::PodsByName;
 use crate::snapshot::{
     Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Snapshot,
@@ -89,6 +91,10 @@ pub(super) struct Lookup<'a> {
     pub(super) restricted: BTreeSet<&'a str>,
     /// Every namespace the graph knows.
     pub(super) namespaces: Vec<&'a str>,
+    /// The identities a ClusterRoleBinding grants everything (a full
+    /// wildcard), `system:masters` left out, sorted: who a client
+    /// certificate can name to be cluster-admin.
+    pub(super) admins: Vec<&'a SubjectId>,
 }
 
 impl<'a> Lookup<'a> {
@@ -163,6 +169,26 @@ impl<'a> Lookup<'a> {
             })
             .filter_map(|n| n.metadata.name.as_deref())
             .collect();
+        let everything = Request::Resource {
+            verb: "*",
+            api_group: "*",
+            resource: "*",
+            subresource: "",
+            name: "",
+        };
+        let mut admins: Vec<&SubjectId> = (rbac.bindings.iter())
+            .filter(|b| b.scope == Scope::Cluster)
+            .filter(|b| {
+                b.role.as_ref().is_ok_and(|r| {
+                    (rbac.role(*r).rules.iter())
+                        .any(|e| matches!(rule_grants(e.rule, &everything), Some(Grant::All)))
+                })
+            })
+            .flat_map(|b| &b.subjects)
+            .filter(|s| **s != SubjectId::group(MASTERS))
+            .collect();
+        admins.sort();
+        admins.dedup();
         Lookup {
             rbac,
             pods_by_name,
@@ -176,6 +202,7 @@ impl<'a> Lookup<'a> {
             cluster_role_ids,
             restricted,
             namespaces: g.namespaces().iter().map(String::as_str).collect(),
+            admins,
         }
     }
 

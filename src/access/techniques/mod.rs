@@ -327,3 +327,161 @@ fn roles_bound(found: &[(Node, Step)]) -> impl Iterator<Item = (RoleId, Scope)> 
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The rules of impersonation and of client certificates, from the API
+    //! server: `Impersonate-Group` is refused without `Impersonate-User`
+    //! (k8s.io/apiserver, endpoints/filters/impersonation.go), and the
+    //! `CertificateSubjectRestriction` admission plugin refuses a
+    //! `kube-apiserver-client` CSR with `O=system:masters`.
+
+    use super::*;
+    use crate::access::build_graph;
+    use crate::access::pod_facts::NO_PODS;
+    use crate::source::files::Loader;
+
+    const ADMIN: &str = r#"
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: cluster-admin}, rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: masters}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}, subjects: [{kind: Group, name: "system:masters"}]}
+"#;
+
+    /// The steps of `who` (a User), as (technique, target, permissions), in
+    /// a cluster of `items` (YAML list items) granted to it by a
+    /// ClusterRole `r` bound cluster-wide and a Role `r` bound in `ci`.
+    fn steps_of(who: &str, items: &str) -> Vec<(Technique, String, Vec<String>)> {
+        let yaml = format!("apiVersion: v1\nkind: List\nitems:\n{ADMIN}{items}");
+        let mut l = Loader::new();
+        l.add_text("t.yaml", &yaml).expect("the test cluster reads");
+        let snap = l.finish().expect("the test cluster loads").snapshot;
+        let rbac = crate::rbac::Rbac::resolve(&snap);
+        let g = build_graph(&snap, &rbac, NO_PODS);
+        let me = Node::Subject(SubjectId::User { name: who.into() });
+        let from = g.find(&me).expect("the holder has a node");
+        let mut out = Vec::new();
+        for e in g.graph().edges(from) {
+            use petgraph::visit::EdgeRef;
+            if let Some(st) = e.weight().step() {
+                let to = format!("{:?}", g.node_at(e.target()));
+                out.push((st.how, to, st.permissions.clone()));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn cluster_role(rules: &str) -> String {
+        format!(
+            r#"
+- {{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {{name: r}}, rules: {rules}}}
+- {{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {{name: r}}, roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}}, subjects: [{{kind: User, name: eve}}]}}
+"#
+        )
+    }
+
+    fn to_masters(steps: &[(Technique, String, Vec<String>)]) -> bool {
+        steps.iter().any(|(_, to, _)| to.contains("system:masters"))
+    }
+
+    #[test]
+    fn impersonating_groups_alone_is_no_step() {
+        let s = steps_of(
+            "eve",
+            &cluster_role(r#"[{apiGroups: [""], resources: [groups], verbs: [impersonate]}]"#),
+        );
+        assert!(!to_masters(&s), "{s:?}");
+        assert!(
+            s.iter().all(|(how, ..)| *how != Technique::Impersonate),
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn impersonating_groups_with_a_named_user_reaches_the_groups() {
+        let s = steps_of(
+            "eve",
+            &cluster_role(
+                r#"[{apiGroups: [""], resources: [groups], verbs: [impersonate]}, {apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [bob]}]"#,
+            ),
+        );
+        let to: Vec<_> = s
+            .iter()
+            .filter(|(_, to, _)| to.contains("system:masters"))
+            .collect();
+        assert_eq!(to.len(), 1, "{s:?}");
+        assert_eq!(
+            to[0].2,
+            ["impersonate groups", "impersonate users bob"],
+            "the step uses both permissions"
+        );
+    }
+
+    #[test]
+    fn a_service_account_is_a_user_to_impersonate_even_in_one_namespace() {
+        let items = cluster_role(
+            r#"[{apiGroups: [""], resources: [groups], verbs: [impersonate], resourceNames: ["system:masters"]}]"#,
+        ) + r#"
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: sa, namespace: ci}, rules: [{apiGroups: [""], resources: [serviceaccounts], verbs: [impersonate], resourceNames: [builder]}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: sa, namespace: ci}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: sa}, subjects: [{kind: User, name: eve}]}
+"#;
+        let s = steps_of("eve", &items);
+        let to: Vec<_> = s
+            .iter()
+            .filter(|(_, to, _)| to.contains("system:masters"))
+            .collect();
+        assert_eq!(to.len(), 1, "{s:?}");
+        assert_eq!(
+            to[0].2,
+            [
+                "impersonate groups system:masters",
+                "impersonate serviceaccounts builder in ci"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_service_accounts_user_name_is_not_a_user_to_impersonate() {
+        // `impersonate users system:serviceaccount:ci:x` is never asked: the
+        // filter asks `impersonate serviceaccounts x` in `ci` for that name.
+        let s = steps_of(
+            "eve",
+            &cluster_role(
+                r#"[{apiGroups: [""], resources: [groups], verbs: [impersonate]}, {apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: ["system:serviceaccount:ci:x"]}]"#,
+            ),
+        );
+        assert!(!to_masters(&s), "{s:?}");
+    }
+
+    const CSR: &str = r#"[{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], verbs: [create]}, {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]}, {apiGroups: [certificates.k8s.io], resources: [signers], verbs: [approve], resourceNames: [kubernetes.io/kube-apiserver-client]}]"#;
+
+    #[test]
+    fn a_certificate_cannot_name_system_masters() {
+        // Only system:masters is bound to everything: no identity to name.
+        let s = steps_of("eve", &cluster_role(CSR));
+        assert!(
+            s.iter().all(|(how, ..)| *how != Technique::ApproveCsr),
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn a_certificate_names_an_admin_bound_user_service_account_or_group() {
+        let items = cluster_role(CSR)
+            + r#"
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: admins}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}, subjects: [{kind: Group, name: "kubeadm:cluster-admins"}, {kind: User, name: alice}, {kind: ServiceAccount, name: root, namespace: ops}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: ns-admin, namespace: ci}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}, subjects: [{kind: User, name: carol}]}
+"#;
+        let s = steps_of("eve", &items);
+        let csr: Vec<&String> = (s.iter())
+            .filter(|(how, ..)| *how == Technique::ApproveCsr)
+            .map(|(_, to, _)| to)
+            .collect();
+        assert_eq!(csr.len(), 3, "{csr:?}");
+        assert!(csr.iter().any(|t| t.contains("kubeadm:cluster-admins")));
+        assert!(csr.iter().any(|t| t.contains("alice")));
+        assert!(csr.iter().any(|t| t.contains("root")));
+        // A RoleBinding to cluster-admin is admin of one namespace only.
+        assert!(!csr.iter().any(|t| t.contains("carol")), "{csr:?}");
+        assert!(!to_masters(&s), "{s:?}");
+    }
+}
