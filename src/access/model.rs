@@ -85,6 +85,9 @@ pub enum Technique {
     NodeToken,
     /// Reading a legacy token Secret yields its ServiceAccount's token.
     ReadSecrets,
+    /// A legacy token Secret created for a ServiceAccount is filled in by
+    /// the token controller, and read back.
+    MintToken,
     /// A TokenRequest mints a token for a ServiceAccount.
     RequestToken,
     /// Impersonation acts as another user, group or ServiceAccount.
@@ -114,7 +117,7 @@ impl Technique {
     }
 
     /// Every technique, for documentation and tests.
-    pub const ALL: [Technique; 19] = [
+    pub const ALL: [Technique; 20] = [
         Technique::MemberOf,
         Technique::HoldsEverything,
         Technique::CreateWorkloads,
@@ -125,6 +128,7 @@ impl Technique {
         Technique::EscapeToNode,
         Technique::NodeToken,
         Technique::ReadSecrets,
+        Technique::MintToken,
         Technique::RequestToken,
         Technique::Impersonate,
         Technique::Bind,

@@ -528,7 +528,7 @@ fn templates_can_be_replaced_printed_and_are_validated() {
         "--template",
         t.to_str().unwrap(),
     ]);
-    assert_eq!(a["template"]["rules"], 36);
+    assert_eq!(a["template"]["rules"], 38);
 
     let bad = String::from_utf8(printed).unwrap().replacen(
         "severity: {cluster: CRITICAL",
@@ -628,10 +628,10 @@ fn wide_lists_every_risk_and_no_headers_drops_the_header_rows() {
         String::from_utf8(out.stdout).unwrap()
     };
     let plain = table(&[]);
-    assert!(plain.contains("+30 more"));
+    assert!(plain.contains("+32 more"));
     assert!(plain.contains("│ SEVERITY ┆"));
     let wide = table(&["-o", "wide"]);
-    assert!(!wide.contains("+30 more"), "{wide}");
+    assert!(!wide.contains("+32 more"), "{wide}");
     assert!(wide.contains("csr-create-and-approve"));
     let bare = table(&["--no-headers"]);
     assert!(!bare.contains("│ SEVERITY ┆"), "{bare}");
@@ -677,7 +677,7 @@ fn version_says_what_was_built_and_what_it_reads() {
     assert!(first.starts_with(&format!("rbacscan {} (commit ", env!("CARGO_PKG_VERSION"))));
     assert!(first.contains(", built 20"), "{first}");
     assert!(text.contains("API types of v1.33"));
-    assert!(text.contains("template: risky-roles.yaml (built in), 36 rules, sha256 "));
+    assert!(text.contains("template: risky-roles.yaml (built in), 38 rules, sha256 "));
     // The policy it knows, as the embedded policy says.
     let policy: Value =
         serde_json::from_str(include_str!("../../src/rbac/bootstrap-policy.json")).unwrap();

@@ -318,7 +318,7 @@ fn sections_stop_at_the_limit_and_say_how_to_see_the_rest() {
         "{limited}"
     );
     // The section's title still counts all of it.
-    assert!(limited.contains("RISKY SUBJECTS: 12 rows, 71 findings"));
+    assert!(limited.contains("RISKY SUBJECTS: 12 rows, 74 findings"));
     let all = demo_table(&["--all"]);
     assert!(!all.contains("more rows"));
     assert!(all.lines().count() > limited.lines().count());

@@ -192,6 +192,45 @@ fn reading_a_legacy_token_secret_is_two_steps() {
     assert_eq!(kinds(&r), ["read-secrets", "holds-everything"]);
 }
 
+// No token Secret in the input: one created for the account is filled in by
+// the token controller and read back by the name its creator chose.
+#[test]
+fn creating_a_token_secret_and_reading_it_back_is_two_steps_without_any_secret_in_the_input() {
+    let mut items = boss();
+    items.push(role_in(
+        "kube-system",
+        "mint",
+        r#"[{apiGroups: [""], resources: [secrets], verbs: [create]}, {apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [mine]}]"#,
+    ));
+    items.push(binding(
+        "RoleBinding",
+        Some("kube-system"),
+        "mint",
+        "Role",
+        "mint",
+        "[{kind: User, name: minter}]",
+    ));
+    let r = route(&list(&items), "user:minter").unwrap();
+    assert_eq!(kinds(&r), ["mint-token", "holds-everything"]);
+    assert_eq!(r[0].1, "ServiceAccount kube-system/boss");
+    // Creating alone, or reading alone, is no route.
+    let mut create_only = boss();
+    create_only.push(role_in(
+        "kube-system",
+        "mint",
+        r#"[{apiGroups: [""], resources: [secrets], verbs: [create]}]"#,
+    ));
+    create_only.push(binding(
+        "RoleBinding",
+        Some("kube-system"),
+        "mint",
+        "Role",
+        "mint",
+        "[{kind: User, name: minter}]",
+    ));
+    assert!(route(&list(&create_only), "user:minter").is_none());
+}
+
 #[test]
 fn a_group_grant_reaches_its_members_in_one_more_step_and_is_reported_at_the_group() {
     let mut items = boss();

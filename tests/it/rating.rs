@@ -500,6 +500,20 @@ fn stealing_pods_needs_a_way_to_remove_pods_and_to_cordon_nodes() {
             .severity,
         Severity::Medium
     );
+    // Together (Calico's and Antrea's agents), the pair steers pods onto
+    // the holder's node: High, as rbac-police and Unit 42 rate it.
+    assert_eq!(
+        subject_rule(&a, "User agent", "steal-pods-through-status")
+            .unwrap()
+            .severity,
+        Severity::High
+    );
+    // One of the two alone is not the pair.
+    let a = agent("[{apiGroups: [''], resources: [pods/status], verbs: [patch]}]");
+    assert_eq!(
+        subject_rule(&a, "User agent", "steal-pods-through-status"),
+        None
+    );
     // Updating nodes alone is not stealing pods, but it is not status either.
     let a = agent("[{apiGroups: [''], resources: [nodes], verbs: [update]}]");
     assert_eq!(steal(&a), None);
@@ -510,6 +524,43 @@ fn stealing_pods_needs_a_way_to_remove_pods_and_to_cordon_nodes() {
         Severity::High
     );
     assert_eq!(subject_rule(&a, "User agent", "nodes-status-write"), None);
+}
+
+// `create configmaps` cannot change a config map that exists (the API
+// server answers AlreadyExists): in kube-system it is not "modify config
+// maps", which takes update, patch or delete.
+#[test]
+fn creating_config_maps_is_not_modifying_them() {
+    let grant = |verbs: &str| {
+        analyze(&list(&[
+            format!(
+                "- {{apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {{name: cm, namespace: kube-system}}, rules: [{{apiGroups: [''], resources: [configmaps], verbs: {verbs}}}]}}\n"
+            ),
+            binding(
+                "RoleBinding",
+                Some("kube-system"),
+                "cm",
+                "Role",
+                "cm",
+                &user("weave"),
+            ),
+        ]))
+    };
+    let a = grant("[create]");
+    assert_eq!(subject_rule(&a, "User weave", "configmaps-write"), None);
+    assert_eq!(
+        subject_rule(&a, "User weave", "configmaps-create")
+            .unwrap()
+            .severity,
+        Severity::Medium
+    );
+    let a = grant("[patch]");
+    assert_eq!(
+        subject_rule(&a, "User weave", "configmaps-write")
+            .unwrap()
+            .severity,
+        Severity::High
+    );
 }
 
 // The aggregation controller copies each selected role's rules into the

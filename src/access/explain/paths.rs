@@ -273,6 +273,9 @@ fn sentence(
             }
             _ => format!("{can}, so it can read {to}"),
         },
+        Technique::MintToken => format!(
+            "{can}, so it can create a legacy token Secret for {to}, which the token controller fills in, and read it back"
+        ),
         Technique::RequestToken => format!("{can}, so it can get a token for {to}"),
         Technique::Impersonate => format!("{can}, so it can act as {to}"),
         Technique::Bind => {

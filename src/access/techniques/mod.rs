@@ -484,4 +484,63 @@ mod tests {
         assert!(!csr.iter().any(|t| t.contains("carol")), "{csr:?}");
         assert!(!to_masters(&s), "{s:?}");
     }
+
+    fn role_in_ci(rules: &str) -> String {
+        format!(
+            r#"
+- {{apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {{name: r, namespace: ci}}, rules: {rules}}}
+- {{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {{name: r, namespace: ci}}, roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}}, subjects: [{{kind: User, name: eve}}]}}
+- {{apiVersion: v1, kind: ServiceAccount, metadata: {{name: deployer, namespace: ci}}}}
+"#
+        )
+    }
+
+    fn minted(
+        steps: &[(Technique, String, Vec<String>)],
+    ) -> Vec<&(Technique, String, Vec<String>)> {
+        steps
+            .iter()
+            .filter(|(how, ..)| *how == Technique::MintToken)
+            .collect()
+    }
+
+    #[test]
+    fn creating_a_token_secret_and_reading_it_back_mints_any_token_of_the_namespace() {
+        // The token controller fills in a Secret of type
+        // kubernetes.io/service-account-token annotated with an existing
+        // account's name; the creator picks the Secret's name, so a get
+        // limited to names it may choose is enough to read it back.
+        let s = steps_of(
+            "eve",
+            &role_in_ci(
+                r#"[{apiGroups: [""], resources: [secrets], verbs: [create]}, {apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [mine]}]"#,
+            ),
+        );
+        let m = minted(&s);
+        assert_eq!(m.len(), 1, "{s:?}");
+        assert_eq!(m[0].1, r#"ServiceAccounts(Some("ci"))"#);
+        assert_eq!(m[0].2, ["create secrets", "get secrets mine"]);
+    }
+
+    #[test]
+    fn minting_needs_both_creating_and_reading_back() {
+        let create_only = steps_of(
+            "eve",
+            &role_in_ci(r#"[{apiGroups: [""], resources: [secrets], verbs: [create]}]"#),
+        );
+        assert!(minted(&create_only).is_empty(), "{create_only:?}");
+        let read_only = steps_of(
+            "eve",
+            &role_in_ci(r#"[{apiGroups: [""], resources: [secrets], verbs: [get, list]}]"#),
+        );
+        assert!(minted(&read_only).is_empty(), "{read_only:?}");
+        // A create limited to names allows no create at all.
+        let named_create = steps_of(
+            "eve",
+            &role_in_ci(
+                r#"[{apiGroups: [""], resources: [secrets], verbs: [create, get], resourceNames: [mine]}]"#,
+            ),
+        );
+        assert!(minted(&named_create).is_empty(), "{named_create:?}");
+    }
 }

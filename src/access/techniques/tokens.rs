@@ -1,7 +1,8 @@
 //! Tokens: reading Secrets yields the tokens of legacy token Secrets (all
-//! of a namespace's, with every name; the named ones' otherwise), and a
-//! TokenRequest (`create serviceaccounts/token`) mints a token for a
-//! ServiceAccount.
+//! of a namespace's, with every name; the named ones' otherwise); creating
+//! a legacy token Secret and reading it back yields the token of any
+//! ServiceAccount of the namespace; and a TokenRequest (`create
+//! serviceaccounts/token`) mints a token for a ServiceAccount.
 
 use super::found::{Found, permission, step};
 use super::holder::Holder;
@@ -45,6 +46,7 @@ pub(super) fn steps(holder: &Holder<'_>, lookup: &Lookup<'_>, ns: Option<&str>, 
             }
         }
     }
+    mint_steps(holder, ns, out);
     service_account_steps(
         holder,
         lookup,
@@ -52,6 +54,38 @@ pub(super) fn steps(holder: &Holder<'_>, lookup: &Lookup<'_>, ns: Option<&str>, 
         (Technique::RequestToken, "create", "token"),
         out,
     );
+}
+
+/// A minted legacy token: the token controller fills in any Secret of type
+/// `kubernetes.io/service-account-token` annotated with an existing
+/// ServiceAccount's name (`kubernetes.io/service-account.name`), so
+/// whoever may create Secrets in `ns` and read back the one it made holds
+/// the token of every ServiceAccount there. `create` names no object (a
+/// `resourceNames` list never allows it); reading back may: the holder
+/// chooses the new Secret's name, so `get` limited to names is enough.
+fn mint_steps(holder: &Holder<'_>, ns: Option<&str>, out: &mut Found) {
+    let Some(create) = holder.grants(ns, "create", "", "secrets", "").all else {
+        return;
+    };
+    let read = ["get", "list", "watch"].iter().find_map(|&v| {
+        let g = holder.grants(ns, v, "", "secrets", "");
+        match (g.all, g.named.into_iter().next()) {
+            (Some(g), _) => Some((permission(v, "", "secrets", ""), g)),
+            (None, Some((name, g))) if v == "get" => Some((format!("get secrets {name}"), g)),
+            _ => None,
+        }
+    });
+    if let Some((perm, g)) = read {
+        out.push((
+            Node::ServiceAccounts(ns.map(String::from)),
+            step(
+                Technique::MintToken,
+                ns,
+                vec![permission("create", "", "secrets", ""), perm],
+                vec![create, g],
+            ),
+        ));
+    }
 }
 
 /// Steps of technique `how` towards ServiceAccounts through `verb` on
