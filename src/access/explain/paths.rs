@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::naming::{GroundView, Namer, NodeRef};
 use crate::access::model::{Edge, Node, Technique};
 use crate::access::paths::{Route, RouteStep};
+use crate::rbac::SubjectId;
 /// One step of a route, explained.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -50,7 +51,9 @@ pub struct PathView {
     pub hops: usize,
     /// The steps.
     pub steps: Vec<StepView>,
-    /// Every rule of every step comes from the bootstrap policy.
+    /// Every rule of every step comes from the bootstrap policy, or the
+    /// route starts at one of the control plane's own identities (see
+    /// [`Namer::is_control_plane`]): not a problem to fix where it starts.
     pub bootstrap_default: bool,
     /// When the steps stop short of `to`: where the route goes on, whose
     /// own route (reported on its own) has the rest.
@@ -101,6 +104,8 @@ impl Namer<'_, '_> {
                 |e| matches!(self.graph.edge_at(e).2, Edge::Step(st) if !st.grounds.is_empty()),
             )
         });
+        let bootstrap_default =
+            bootstrap_default || self.is_control_plane(self.graph.node_at(route.from));
         PathView {
             from: self.node(self.graph.node_at(route.from)),
             to: self.node(target),
@@ -108,6 +113,31 @@ impl Namer<'_, '_> {
             steps,
             bootstrap_default,
             continues_as,
+        }
+    }
+
+    /// Whether `node` is one of the control plane's own identities, whose
+    /// credentials live beside the cluster's CA key: the users of
+    /// kube-controller-manager, kube-scheduler and the API server itself,
+    /// and the ServiceAccounts kube-controller-manager's controllers run as
+    /// (`kube-system/NAME`, bound by the bootstrap policy's
+    /// `system:controller:NAME`). A route from them is no problem to fix
+    /// there; its later steps are reported from the identities that matter.
+    pub fn is_control_plane(&self, node: &Node) -> bool {
+        match node {
+            Node::Subject(SubjectId::User { name }) => matches!(
+                name.as_str(),
+                "system:kube-controller-manager" | "system:kube-scheduler" | "system:apiserver"
+            ),
+            Node::Subject(sa @ SubjectId::ServiceAccount { namespace, .. })
+                if namespace == "kube-system" =>
+            {
+                (self.graph.bindings_reaching(sa).iter())
+                    .filter(|r| r.via_group.is_none())
+                    .map(|r| self.rbac.binding(r.binding))
+                    .any(|b| b.default && b.key.name.starts_with("system:controller:"))
+            }
+            _ => false,
         }
     }
 
@@ -322,4 +352,89 @@ pub struct PathsView {
     /// (`--platform`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<&'static str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::build_graph;
+    use crate::access::graph::AccessGraph;
+    use crate::access::paths::Toward;
+    use crate::access::pod_facts::NO_PODS;
+    use crate::rbac::Rbac;
+    use crate::source::files::Loader;
+
+    /// A real server's bootstrap policy, and a ServiceAccount `apps/deployer`
+    /// bound to cluster-admin by the cluster's owner (not a default).
+    fn cluster() -> crate::snapshot::Snapshot {
+        let mut l = Loader::new();
+        l.add_text(
+            "default-cluster.yaml",
+            include_str!("../../../tests/fixtures/real-apiserver-1.28/default-cluster.yaml"),
+        )
+        .expect("the real server's policy reads");
+        l.add_text(
+            "mine.yaml",
+            r#"
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ServiceAccount, metadata: {name: deployer, namespace: apps}}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: deployer}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}, subjects: [{kind: ServiceAccount, name: deployer, namespace: apps}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: pods, namespace: apps}, rules: [{apiGroups: [""], resources: [pods], verbs: [create]}]}
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: pods, namespace: apps}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pods}, subjects: [{kind: User, name: dev}]}
+"#,
+        )
+        .expect("the added objects read");
+        l.finish().expect("the cluster loads").snapshot
+    }
+
+    fn route_from(g: &AccessGraph, rbac: &Rbac<'_>, from: &Node) -> PathView {
+        let admin = g.find(&Node::ClusterAdmin).expect("a sink");
+        let toward = Toward::search(g, admin);
+        let source = g.find(from).expect("the source has a node");
+        let route = toward.route(g, source).expect("a route");
+        let namer = Namer {
+            rbac,
+            graph: g,
+            pods: &[],
+        };
+        namer.route(&route, &Node::ClusterAdmin)
+    }
+
+    #[test]
+    fn a_route_from_a_controllers_own_service_account_is_a_default() {
+        let snap = cluster();
+        let rbac = Rbac::resolve(&snap);
+        let g = build_graph(&snap, &rbac, NO_PODS);
+        // kube-controller-manager's replicaset controller creates pods in
+        // every namespace (bootstrap policy), apps/deployer among them:
+        // a route whose last step is the owner's binding, but which starts
+        // where the CA key lives.
+        let controller = Node::Subject(SubjectId::ServiceAccount {
+            namespace: "kube-system".into(),
+            name: "replicaset-controller".into(),
+        });
+        let from_controller = route_from(&g, &rbac, &controller);
+        assert!(from_controller.bootstrap_default, "{from_controller:?}");
+        // The same last step from a user the owner bound is a problem.
+        let dev = Node::Subject(SubjectId::User { name: "dev".into() });
+        let from_dev = route_from(&g, &rbac, &dev);
+        assert!(!from_dev.bootstrap_default, "{from_dev:?}");
+        // The control plane's users are its own as well.
+        let namer = Namer {
+            rbac: &rbac,
+            graph: &g,
+            pods: &[],
+        };
+        for user in ["system:kube-controller-manager", "system:kube-scheduler"] {
+            let n = Node::Subject(SubjectId::User { name: user.into() });
+            assert!(namer.is_control_plane(&n), "{user}");
+        }
+        let n = Node::Subject(SubjectId::ServiceAccount {
+            namespace: "kube-system".into(),
+            name: "my-operator".into(),
+        });
+        assert!(!namer.is_control_plane(&n));
+    }
 }
