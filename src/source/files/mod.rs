@@ -97,7 +97,9 @@ impl Loader {
             let bytes = read::contents(p).map_err(read_error(path))?;
             return self.add_bytes(path, &bytes);
         }
-        let walked = walk::walk(p).map_err(read_error(path))?;
+        // A directory below `path` that cannot be listed is named itself.
+        let walked =
+            walk::walk(p).map_err(|e| read_error(&e.dir.display().to_string())(e.source))?;
         self.provenance.skipped_paths.extend(walked.skipped);
         if walked.files.is_empty() {
             return Err(SourceError::EmptyDirectory { path: path.into() });

@@ -96,13 +96,27 @@ fn is_manifest(path: &Path) -> bool {
     )
 }
 
-/// Walks `root`, a directory. Fails only when a directory cannot be listed;
-/// symbolic links are followed (a dangling one is kept, so that reading it
-/// names it in the error).
-pub fn walk(root: &Path) -> std::io::Result<Walk> {
+/// A directory that could not be listed, and why.
+#[derive(Debug)]
+pub struct Unreadable {
+    /// The directory, as reached (under the root given).
+    pub dir: PathBuf,
+    /// The operating system's error.
+    pub source: std::io::Error,
+}
+
+/// Walks `root`, a directory. Fails only when a directory cannot be listed,
+/// naming that directory (the root or one below it); symbolic links are
+/// followed (a dangling one is kept, so that reading it names it in the
+/// error).
+pub fn walk(root: &Path) -> Result<Walk, Unreadable> {
     let mut out = Walk::default();
     let mut seen: HashSet<Identity> = HashSet::new();
-    seen.insert(identity(root, &std::fs::metadata(root)?));
+    let meta = std::fs::metadata(root).map_err(|source| Unreadable {
+        dir: root.to_path_buf(),
+        source,
+    })?;
+    seen.insert(identity(root, &meta));
     // Each frame: a directory's sorted entries and the next one to look at.
     let mut stack: Vec<(Vec<PathBuf>, usize)> = vec![(entries(root)?, 0)];
     while let Some((list, next)) = stack.last_mut() {
@@ -146,10 +160,16 @@ pub fn walk(root: &Path) -> std::io::Result<Walk> {
     Ok(out)
 }
 
-fn entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+fn entries(dir: &Path) -> Result<Vec<PathBuf>, Unreadable> {
+    let unreadable = |source| Unreadable {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
         .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .map_err(unreadable)?;
     entries.sort();
     Ok(entries)
 }
@@ -240,5 +260,16 @@ mod tests {
         std::fs::create_dir_all(&deep).unwrap();
         std::fs::write(deep.join("x.yaml"), "").unwrap();
         assert_eq!(walk(d.path()).unwrap().files.len(), 1);
+    }
+
+    #[test]
+    fn a_directory_that_cannot_be_listed_is_named_itself() {
+        // Not its parent: the error names the directory that failed.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let gone = dir.path().join("sub").join("deeper");
+        let e = entries(&gone).expect_err("a missing directory cannot be listed");
+        assert_eq!(e.dir, gone);
+        let e = walk(&gone).expect_err("nor walked");
+        assert_eq!(e.dir, gone);
     }
 }
