@@ -17,7 +17,7 @@ use crate::template::Severity;
 
 mod values;
 
-pub use values::{ColorChoice, DumpFormat, MergeFormat};
+pub use values::{ColorChoice, DumpFormat, MergeFormat, PathsFormat};
 use values::{parse_duration, parse_namespace, parse_node};
 
 /// `-V`: the version, commit and build date.
@@ -135,12 +135,13 @@ pub enum Command {
     Merge(MergeArgs),
 }
 
-/// Output options of the questions (`who-can`, `access`, `paths`).
+/// Output options of the questions (`who-can`, `access`, `paths`), their
+/// formats `F` ([`AnswerFormat`], or [`PathsFormat`] for `paths`).
 #[derive(Debug, clap::Args)]
-pub struct AnswerArgs {
-    /// Output format: a table, JSON, or the answer's subgraph as Graphviz DOT or Mermaid.
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = AnswerFormat::Table)]
-    pub format: AnswerFormat,
+pub struct AnswerArgs<F: clap::ValueEnum + Clone + Send + Sync + 'static = AnswerFormat> {
+    /// Output format: a table, JSON, or the answer's subgraph as Graphviz DOT or Mermaid (`paths`: also BloodHound OpenGraph JSON or a Neo4j Cypher script).
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub format: F,
     /// Write the answer to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<String>,
@@ -220,7 +221,7 @@ pub struct PathsArgs {
     pub source: SourceArgs,
     /// Output.
     #[command(flatten)]
-    pub answer: AnswerArgs,
+    pub answer: AnswerArgs<PathsFormat>,
 }
 
 /// Where the objects come from, and how to report progress. Without -f or

@@ -96,6 +96,31 @@ pub enum MergeFormat {
     Sarif,
 }
 
+/// Output formats of `paths`: those of the other questions
+/// ([`crate::report::answers::AnswerFormat`]), and the routes as one graph
+/// for the tools security teams explore with (a `From` in
+/// [`crate::config`] turns one into the other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PathsFormat {
+    /// Tables for people.
+    Table,
+    /// Tables (the answers' tables list everything already).
+    Wide,
+    /// JSON, described in the README.
+    Json,
+    /// The JSON answer's fields as YAML.
+    Yaml,
+    /// Graphviz DOT of the routes.
+    Dot,
+    /// Mermaid flowchart of the routes.
+    Mermaid,
+    /// BloodHound OpenGraph JSON of the routes, for BloodHound CE's upload.
+    #[value(name = "opengraph")]
+    OpenGraph,
+    /// A Neo4j Cypher script of the routes (MERGE statements), for `cypher-shell`.
+    Cypher,
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;

@@ -7,7 +7,7 @@ use super::layout::{table_width, to_terminal};
 use crate::access::query::{self, Endpoint, Oddity, Resource};
 use crate::access::who_can;
 use crate::ask::Ask;
-use crate::cli::{AccessArgs, AnswerArgs, PathsArgs, SourceArgs, WhoCanArgs};
+use crate::cli::{AccessArgs, AnswerArgs, PathsArgs, PathsFormat, SourceArgs, WhoCanArgs};
 use crate::report::answers::AnswerFormat;
 use crate::report::table::TableStyle;
 
@@ -34,12 +34,15 @@ pub struct AnswerConfig {
 
 impl AnswerConfig {
     /// The configuration of `ask`, answered from `source` as `args` say.
-    fn new(ask: Ask, args: AnswerArgs, source: SourceArgs) -> AnswerConfig {
+    fn new<F>(ask: Ask, args: AnswerArgs<F>, source: SourceArgs) -> AnswerConfig
+    where
+        F: clap::ValueEnum + Clone + Send + Sync + 'static + Into<AnswerFormat>,
+    {
         let width = table_width(to_terminal(args.output_file.as_deref()), args.width);
         AnswerConfig {
             ask,
             source: source.into(),
-            format: args.format,
+            format: args.format.into(),
             output_file: args.output_file.filter(|f| f != "-"),
             style: TableStyle {
                 color: false,
@@ -98,5 +101,21 @@ impl From<PathsArgs> for AnswerConfig {
             platforms: args.platform,
         };
         AnswerConfig::new(q, args.answer, args.source)
+    }
+}
+
+impl From<PathsFormat> for AnswerFormat {
+    /// The same format; the routes' graph formats are `paths`' own.
+    fn from(format: PathsFormat) -> AnswerFormat {
+        match format {
+            PathsFormat::Table => AnswerFormat::Table,
+            PathsFormat::Wide => AnswerFormat::Wide,
+            PathsFormat::Json => AnswerFormat::Json,
+            PathsFormat::Yaml => AnswerFormat::Yaml,
+            PathsFormat::Dot => AnswerFormat::Dot,
+            PathsFormat::Mermaid => AnswerFormat::Mermaid,
+            PathsFormat::OpenGraph => AnswerFormat::OpenGraph,
+            PathsFormat::Cypher => AnswerFormat::Cypher,
+        }
     }
 }

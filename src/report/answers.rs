@@ -1,6 +1,7 @@
 //! The answers of `who-can`, `access` and `paths`, rendered: a table for
 //! people, JSON for machines, DOT or Mermaid for a picture of the subgraph
-//! the answer touches. Every format writes to any `impl Write`.
+//! the answer touches, and for `paths` the routes as BloodHound OpenGraph
+//! JSON or a Neo4j Cypher script. Every format writes to any `impl Write`.
 
 use std::io::Write;
 
@@ -8,7 +9,7 @@ use serde::Serialize;
 
 use super::cells::{TableStyle, cell, line, lines_cell, new_table, render};
 use super::graph_export::{Shape, Subgraph, write_dot, write_mermaid};
-use super::{ReportError, SCHEMA_VERSION};
+use super::{ReportError, SCHEMA_VERSION, cypher, opengraph};
 use crate::access::explain::{DiffView, GroundView, HoldingsView, NodeRef, PathsView, WhoCanView};
 use crate::words::plural;
 
@@ -27,6 +28,12 @@ pub enum AnswerFormat {
     Dot,
     /// Mermaid flowchart of the answer's subgraph.
     Mermaid,
+    /// BloodHound OpenGraph JSON of the routes (`paths` only).
+    #[value(skip)]
+    OpenGraph,
+    /// A Neo4j Cypher script of the routes (`paths` only).
+    #[value(skip)]
+    Cypher,
 }
 
 #[derive(Serialize)]
@@ -69,6 +76,12 @@ fn json<T: Serialize>(
 fn graph(format: AnswerFormat, g: &Subgraph, out: impl Write) -> Result<(), ReportError> {
     match format {
         AnswerFormat::Dot => write_dot(g, out),
+        AnswerFormat::OpenGraph | AnswerFormat::Cypher => {
+            Err(ReportError::Write(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "OpenGraph and Cypher export the routes of `paths` only",
+            )))
+        }
         _ => write_mermaid(g, out),
     }
 }
@@ -323,6 +336,8 @@ pub fn paths(
     match format {
         AnswerFormat::Json => json("paths", view, out),
         AnswerFormat::Yaml => yaml("paths", view, out),
+        AnswerFormat::OpenGraph => opengraph::write(view, out),
+        AnswerFormat::Cypher => cypher::write(view, out),
         AnswerFormat::Table | AnswerFormat::Wide => {
             fn defaults(view: &PathsView, out: &mut impl Write) -> Result<(), ReportError> {
                 let source = match view.platforms.is_empty() {

@@ -3,13 +3,16 @@
 //! is the caller's job (see `output`).
 
 pub mod answers;
+pub mod attack_graph;
 mod cells;
+pub mod cypher;
 pub mod fleet;
 pub mod graph_export;
 pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod metrics;
+pub mod opengraph;
 pub mod problems;
 pub mod sarif;
 pub mod schema;

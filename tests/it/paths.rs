@@ -489,3 +489,81 @@ fn paths_to_other_targets_and_every_export_work_on_the_demo() {
         "{table}"
     );
 }
+
+#[test]
+fn paths_export_bloodhound_opengraph_and_neo4j_cypher_of_the_same_graph() {
+    let run = |args: &[&str]| {
+        let mut a = vec!["paths", "--demo"];
+        a.extend_from_slice(args);
+        let r = rbacscan().args(&a).output().unwrap();
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        String::from_utf8(r.stdout).unwrap()
+    };
+    let kind = |k: &str| {
+        k.starts_with("K8s_") && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    let og: serde_json::Value = serde_json::from_str(&run(&["-o", "opengraph"])).unwrap();
+    assert_eq!(og["metadata"]["source_kind"], "K8s");
+    let nodes = og["graph"]["nodes"].as_array().unwrap();
+    let edges = og["graph"]["edges"].as_array().unwrap();
+    assert!(!nodes.is_empty() && !edges.is_empty());
+    let ids: std::collections::HashSet<&str> =
+        nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), nodes.len(), "unique ids");
+    assert!(ids.contains("k8s:ServiceAccount:ci/deployer"), "{ids:?}");
+    for n in nodes {
+        let kinds = n["kinds"].as_array().unwrap();
+        assert!(!kinds.is_empty() && kinds.iter().all(|k| kind(k.as_str().unwrap())));
+        assert!(n["properties"]["name"].is_string(), "{n}");
+    }
+    for e in edges {
+        assert!(kind(e["kind"].as_str().unwrap()), "{e}");
+        for end in ["start", "end"] {
+            assert_eq!(e[end]["match_by"], "id");
+            assert!(ids.contains(e[end]["value"].as_str().unwrap()), "{e}");
+        }
+    }
+    let exec = edges.iter().find(|e| {
+        e["kind"] == "K8s_ControlPods"
+            && e["start"]["value"] == "k8s:User:support@example.com"
+            && e["end"]["value"] == "k8s:Pod:ci/runner-7f9c8-abcde"
+    });
+    let exec = &exec.expect("support's exec into the runner")["properties"];
+    assert_eq!(
+        exec["permissions"][0],
+        "create pods/exec runner-7f9c8-abcde"
+    );
+    assert_eq!(exec["namespace"], "ci");
+    assert_eq!(exec["technique"], "control-pods");
+    assert!(
+        exec["grantedby"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("RoleBinding ci/support-exec → Role ci/support-exec #"),
+        "{exec}"
+    );
+    // The same graph as a Cypher script: one MERGE per node and per edge.
+    let cypher = run(&["-o", "cypher"]);
+    let lines: Vec<&str> = cypher.lines().collect();
+    assert!(lines[0].starts_with("// ") && lines[2].starts_with("CREATE CONSTRAINT"));
+    let merges = |prefix: &str| lines.iter().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(merges("MERGE (n:K8s {objectid: '"), nodes.len(), "{cypher}");
+    assert_eq!(merges("MATCH (a:K8s {objectid: '"), edges.len(), "{cypher}");
+    assert_eq!(lines.len(), 3 + nodes.len() + edges.len());
+    assert!(lines[2..].iter().all(|l| l.ends_with(';')));
+    // --from narrows both to one route.
+    let one: serde_json::Value =
+        serde_json::from_str(&run(&["-o", "opengraph", "--from", "sa:dev-team/builder"])).unwrap();
+    assert!(one["graph"]["nodes"].as_array().unwrap().len() < nodes.len());
+    // The other questions have no routes to export.
+    let r = rbacscan()
+        .args(["who-can", "get", "pods", "--demo", "-o", "cypher"])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+}
