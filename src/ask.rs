@@ -181,6 +181,8 @@ fn describe(ep: &Endpoint) -> String {
         Endpoint::Node(n) => format!("Node {n}"),
         Endpoint::Secrets(ns) => format!("namespace {ns}"),
         Endpoint::ClusterAdmin => "cluster-admin".into(),
+        Endpoint::Cloud(None) => "a cloud identity (no ServiceAccount is federated with one)".into(),
+        Endpoint::Cloud(Some(id)) => format!("cloud identity {id}"),
     }
 }
 
@@ -221,5 +223,15 @@ fn node_of(graph: &AccessGraph, pods: &[Pod], ep: &Endpoint) -> Result<Node, Que
             Node::Secrets(Some(ns.clone()))
         }
         Endpoint::ClusterAdmin => Node::ClusterAdmin,
+        Endpoint::Cloud(None) => Node::AnyCloud,
+        Endpoint::Cloud(Some(id)) => (graph.graph().node_weights())
+            .find(|n| match n {
+                Node::Cloud { provider, id: own } => {
+                    own == id || id.strip_prefix(provider).and_then(|r| r.strip_prefix(':')) == Some(own)
+                }
+                _ => false,
+            })
+            .cloned()
+            .ok_or_else(|| not_in_input(ep))?,
     })
 }

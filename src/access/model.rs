@@ -42,6 +42,16 @@ pub enum Node {
     /// Cluster-admin-equivalent power: a full wildcard cluster-wide, or
     /// membership of `system:masters`.
     ClusterAdmin,
+    /// A cloud identity a ServiceAccount is federated with (IRSA, GKE or
+    /// Azure Workload Identity): a door out of the cluster.
+    Cloud {
+        /// `aws`, `gcp` or `azure`.
+        provider: &'static str,
+        /// The role ARN, Google service account or Azure client id.
+        id: String,
+    },
+    /// Any cloud identity (`paths --to cloud`).
+    AnyCloud,
 }
 
 /// How a step gains its target. Stable kebab-case names in JSON.
@@ -106,6 +116,9 @@ pub enum Technique {
     /// The EKS `aws-auth` ConfigMap maps IAM identities to groups such as
     /// `system:masters`.
     AwsAuth,
+    /// Running as, or holding a token minted for, a ServiceAccount
+    /// federated with a cloud identity yields that identity.
+    CloudIdentity,
     /// Cluster-admin-equivalent power reaches every target.
     Anything,
 }
@@ -117,7 +130,7 @@ impl Technique {
     }
 
     /// Every technique, for documentation and tests.
-    pub const ALL: [Technique; 20] = [
+    pub const ALL: [Technique; 21] = [
         Technique::MemberOf,
         Technique::HoldsEverything,
         Technique::CreateWorkloads,
@@ -137,6 +150,7 @@ impl Technique {
         Technique::NodeProxy,
         Technique::AdmissionWebhook,
         Technique::AwsAuth,
+        Technique::CloudIdentity,
         Technique::Anything,
     ];
 }

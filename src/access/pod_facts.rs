@@ -14,6 +14,11 @@ pub trait PodFacts {
     /// The node it runs on (`spec.nodeName`), when scheduled.
     fn node(&self) -> Option<&str>;
 
+    /// The ServiceAccount it runs as (`spec.serviceAccountName`, else
+    /// `default`), as (namespace, name): a cloud identity federated with
+    /// it is the pod's, token or not.
+    fn service_account(&self) -> (&str, &str);
+
     /// Each ServiceAccount whose token a container of the pod can send to
     /// the API server, as (namespace, name, how the token is read: its
     /// source's stable name), in the pod's order; an account may repeat.
@@ -41,6 +46,10 @@ impl PodFacts for NoPod {
     }
 
     fn node(&self) -> Option<&str> {
+        match *self {}
+    }
+
+    fn service_account(&self) -> (&str, &str) {
         match *self {}
     }
 

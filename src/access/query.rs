@@ -367,14 +367,27 @@ pub enum Endpoint {
     Secrets(String),
     /// Cluster-admin-equivalent power.
     ClusterAdmin,
+    /// A cloud identity a ServiceAccount is federated with: any (`cloud`),
+    /// or one by its identity (`cloud:ID`: a role ARN, a Google service
+    /// account, an Azure client id; `cloud:PROVIDER:ID` works too).
+    Cloud(Option<String>),
 }
 
 /// `--from` and `--to`: a subject (see [`parse_subject`]), `pod/NS/NAME`,
-/// `node/NAME`, `secrets/NS`, or `cluster-admin`.
+/// `node/NAME`, `secrets/NS`, `cluster-admin`, or `cloud` / `cloud:ID`.
 pub fn parse_endpoint(text: &str) -> Result<Endpoint, String> {
-    const FORMS: &str = "a subject (user:NAME, group:NAME, sa:NAMESPACE/NAME), pod/NAMESPACE/NAME, node/NAME, secrets/NAMESPACE or cluster-admin";
+    const FORMS: &str = "a subject (user:NAME, group:NAME, sa:NAMESPACE/NAME), pod/NAMESPACE/NAME, node/NAME, secrets/NAMESPACE, cluster-admin, cloud or cloud:ID";
     if text == "cluster-admin" {
         return Ok(Endpoint::ClusterAdmin);
+    }
+    if text == "cloud" {
+        return Ok(Endpoint::Cloud(None));
+    }
+    if let Some(id) = text.strip_prefix("cloud:") {
+        return match id {
+            "" => Err(format!("expected {FORMS}")),
+            id => Ok(Endpoint::Cloud(Some(id.to_string()))),
+        };
     }
     let parts: Vec<&str> = text.split('/').collect();
     match parts.as_slice() {

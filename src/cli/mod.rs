@@ -201,7 +201,7 @@ pub struct PathsArgs {
     /// Only the route from this subject (user:NAME, group:NAME, sa:NAMESPACE/NAME) or pod (pod/NAMESPACE/NAME).
     #[arg(long, value_name = "FROM", value_parser = query::parse_endpoint)]
     pub from: Option<Endpoint>,
-    /// Routes to this instead of cluster-admin-equivalent power: a ServiceAccount (sa:NAMESPACE/NAME), a namespace's Secrets (secrets/NAMESPACE), a node (node/NAME), or cluster-admin.
+    /// Routes to this instead of cluster-admin-equivalent power: a ServiceAccount (sa:NAMESPACE/NAME), a namespace's Secrets (secrets/NAMESPACE), a node (node/NAME), a cloud identity a ServiceAccount is federated with (cloud for any, cloud:ID for one: an IAM role ARN, a Google service account, an Azure client id), or cluster-admin.
     #[arg(long, value_name = "TO", value_parser = query::parse_endpoint)]
     pub to: Option<Endpoint>,
     /// Only routes of at most N steps.

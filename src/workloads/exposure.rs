@@ -57,6 +57,10 @@ impl PodFacts for PodExposure<'_> {
         PodExposure::node(self)
     }
 
+    fn service_account(&self) -> (&str, &str) {
+        (PodFacts::namespace(self), service_account_name(self.pod))
+    }
+
     fn api_tokens(&self) -> impl Iterator<Item = (&str, &str, &'static str)> {
         (self.tokens.exposures.iter())
             .filter(|e| e.api_access && e.source != TokenSource::NodeHostPath)

@@ -8,6 +8,7 @@
 
 mod baseline;
 mod cli;
+mod cloud;
 #[path = "../../benches/common/cluster.rs"]
 mod cluster;
 mod connect;

@@ -225,6 +225,10 @@ impl Namer<'_, '_> {
             Node::Secrets(ns) => NodeRef::new("Secrets", "*", ns.as_deref()),
             Node::ServiceAccounts(ns) => NodeRef::new("ServiceAccounts", "*", ns.as_deref()),
             Node::ClusterAdmin => NodeRef::new("ClusterAdmin", "cluster-admin", None),
+            Node::Cloud { provider, id } => {
+                NodeRef::new("CloudIdentity", format!("{provider}:{id}"), None)
+            }
+            Node::AnyCloud => NodeRef::new("CloudIdentity", "*", None),
         }
     }
 }

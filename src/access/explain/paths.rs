@@ -333,6 +333,16 @@ fn sentence(
             "{can}, so it can see and rewrite every API request: cluster-admin-equivalent power"
         ),
         Technique::AwsAuth => format!("{can}, so it can map an IAM identity to {to} (EKS)"),
+        Technique::CloudIdentity => {
+            let account = because.unwrap_or("a ServiceAccount federated with it");
+            match from.kind {
+                "Node" => format!(
+                    "{from} holds the tokens of a pod that runs as {account}, so it can act as {to}"
+                ),
+                "NewPods" => format!("{from} can run as {account}, so it can act as {to}"),
+                _ => format!("{from} runs as {account}, so it can act as {to}"),
+            }
+        }
         Technique::Anything => format!("{from} can do anything, {to} included"),
     }
 }

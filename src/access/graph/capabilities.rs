@@ -10,6 +10,7 @@ use super::AccessGraph;
 use crate::access::model::{Edge, Node, POD_SECURITY_ENFORCE_LABEL, Step, Technique};
 use crate::access::pod_facts::PodFacts;
 use crate::rbac::SubjectId;
+use crate::snapshot::service_account::cloud_identities;
 use crate::snapshot::{SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
 
 impl AccessGraph {
@@ -168,6 +169,60 @@ impl AccessGraph {
             if let (Some(host), Some(because)) = (host, p.escape()) {
                 let how = Technique::EscapeToNode;
                 self.add_pod_step(pod, host, how, i, Some(because.into()));
+            }
+        }
+        self.add_cloud_doors(snapshot, pods);
+    }
+
+    /// The cloud identities ServiceAccounts are federated with (IRSA, GKE
+    /// and Azure Workload Identity annotations), each a node reached from
+    /// the pods that run as the account, the nodes those pods run on (which
+    /// hold their tokens), and pods created as it in its namespace; all of
+    /// them lead to [`Node::AnyCloud`]. TokenRequests reach them through
+    /// the techniques (a token with the cloud's audience).
+    fn add_cloud_doors<P: PodFacts>(&mut self, snapshot: &Snapshot, pods: &[P]) {
+        let mut doors: HashMap<(&str, &str), Vec<(NodeIndex, String)>> = HashMap::new();
+        let mut any_cloud = None;
+        for sa in &snapshot.service_accounts {
+            let (Some(ns), Some(name)) = (&sa.metadata.namespace, &sa.metadata.name) else {
+                continue;
+            };
+            for (provider, annotation, id) in cloud_identities(sa) {
+                let door = self.node(Node::Cloud {
+                    provider,
+                    id: id.to_string(),
+                });
+                let any = *any_cloud.get_or_insert_with(|| self.node(Node::AnyCloud));
+                self.then(door, any);
+                let because = format!("ServiceAccount {ns}/{name} ({annotation})");
+                let new_pods = self.node(Node::NewPods(Some(ns.clone())));
+                self.add_step(
+                    new_pods,
+                    door,
+                    Step {
+                        namespace: Some(ns.clone()),
+                        because: Some(because.clone()),
+                        ..Step::implicit(Technique::CloudIdentity)
+                    },
+                );
+                doors.entry((ns, name)).or_default().push((door, because));
+            }
+        }
+        if doors.is_empty() {
+            return;
+        }
+        for (i, p) in pods.iter().enumerate() {
+            let Some(found) = doors.get(&p.service_account()) else {
+                continue;
+            };
+            let pod = self.node(Node::Pod(i));
+            let host = p.node().map(|h| self.node(Node::Host(h.to_string())));
+            for (door, because) in found {
+                let because: Box<str> = because.as_str().into();
+                self.add_pod_step(pod, *door, Technique::CloudIdentity, i, Some(because.clone()));
+                if let Some(host) = host {
+                    self.add_pod_step(host, *door, Technique::CloudIdentity, i, Some(because));
+                }
             }
         }
     }

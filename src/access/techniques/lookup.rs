@@ -14,6 +14,7 @@ use crate::rbac::rules::{Grant, Request, rule_grants};
 use crate::rbac::subjects::MASTERS;
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::pod::PodsByName;
+use crate::snapshot::service_account::cloud_identities;
 use crate::snapshot::{
     Kind, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, Snapshot,
 };
@@ -95,7 +96,13 @@ pub(super) struct Lookup<'a> {
     /// wildcard), `system:masters` left out, sorted: who a client
     /// certificate can name to be cluster-admin.
     pub(super) admins: Vec<&'a SubjectId>,
+    /// ServiceAccounts federated with a cloud identity, as (namespace,
+    /// (name, provider, annotation, identity)).
+    pub(super) clouds: Vec<(&'a str, CloudDoor<'a>)>,
 }
+
+/// A ServiceAccount's cloud identity: (name, provider, annotation, identity).
+pub(super) type CloudDoor<'a> = (&'a str, &'static str, &'static str, &'a str);
 
 impl<'a> Lookup<'a> {
     /// Indexes the cluster's names for the techniques' searches:
@@ -189,6 +196,17 @@ impl<'a> Lookup<'a> {
             .collect();
         admins.sort();
         admins.dedup();
+        let clouds = (snapshot.service_accounts.iter())
+            .filter_map(|sa| {
+                let ns = sa.metadata.namespace.as_deref()?;
+                let name = sa.metadata.name.as_deref()?;
+                Some(
+                    cloud_identities(sa)
+                        .map(move |(provider, annotation, id)| (ns, (name, provider, annotation, id))),
+                )
+            })
+            .flatten()
+            .collect();
         Lookup {
             rbac,
             pods_by_name,
@@ -203,6 +221,7 @@ impl<'a> Lookup<'a> {
             restricted,
             namespaces: g.namespaces().iter().map(String::as_str).collect(),
             admins,
+            clouds,
         }
     }
 

@@ -54,6 +54,40 @@ pub(super) fn steps(holder: &Holder<'_>, lookup: &Lookup<'_>, ns: Option<&str>, 
         (Technique::RequestToken, "create", "token"),
         out,
     );
+    cloud_token_steps(holder, lookup, ns, out);
+}
+
+/// A TokenRequest chooses the token's audience: a token minted for a
+/// ServiceAccount federated with a cloud identity, with that cloud's
+/// audience (`sts.amazonaws.com`, GKE's or Azure's token exchange), is that
+/// identity's. Legacy and impersonated tokens are not: the cloud checks the
+/// issuer and audience of a bound token.
+fn cloud_token_steps(holder: &Holder<'_>, lookup: &Lookup<'_>, ns: Option<&str>, out: &mut Found) {
+    if lookup.clouds.is_empty() {
+        return;
+    }
+    let grants = holder.grants(ns, "create", "", "serviceaccounts", "token");
+    if grants.all.is_none() && grants.named.is_empty() {
+        return;
+    }
+    let perm = permission("create", "", "serviceaccounts", "token");
+    let doors = lookup.clouds.iter().map(|(sns, door)| (*sns, door));
+    for (sns, &(name, provider, annotation, id)) in Lookup::in_scope(doors, ns) {
+        let Some(g) = grants.for_name(name) else {
+            continue;
+        };
+        let permission = match grants.all {
+            Some(_) => perm.clone(),
+            None => format!("{perm} {name}"),
+        };
+        let mut s = step(Technique::RequestToken, ns, vec![permission], vec![g]);
+        s.because = Some(format!("ServiceAccount {sns}/{name} ({annotation})"));
+        let door = Node::Cloud {
+            provider,
+            id: id.to_string(),
+        };
+        out.push((door, s));
+    }
 }
 
 /// A minted legacy token: the token controller fills in any Secret of type
