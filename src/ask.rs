@@ -181,7 +181,9 @@ fn describe(ep: &Endpoint) -> String {
         Endpoint::Node(n) => format!("Node {n}"),
         Endpoint::Secrets(ns) => format!("namespace {ns}"),
         Endpoint::ClusterAdmin => "cluster-admin".into(),
-        Endpoint::Cloud(None) => "a cloud identity (no ServiceAccount is federated with one)".into(),
+        Endpoint::Cloud(None) => {
+            "a cloud identity (no ServiceAccount is federated with one)".into()
+        }
         Endpoint::Cloud(Some(id)) => format!("cloud identity {id}"),
     }
 }
@@ -227,7 +229,8 @@ fn node_of(graph: &AccessGraph, pods: &[Pod], ep: &Endpoint) -> Result<Node, Que
         Endpoint::Cloud(Some(id)) => (graph.graph().node_weights())
             .find(|n| match n {
                 Node::Cloud { provider, id: own } => {
-                    own == id || id.strip_prefix(provider).and_then(|r| r.strip_prefix(':')) == Some(own)
+                    own == id
+                        || id.strip_prefix(provider).and_then(|r| r.strip_prefix(':')) == Some(own)
                 }
                 _ => false,
             })

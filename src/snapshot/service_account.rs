@@ -22,12 +22,16 @@ pub const CLOUD_IDENTITY_ANNOTATIONS: [(&str, &str); 3] = [
 
 /// The cloud identities `sa` is federated with, as (provider, annotation,
 /// identity), in [`CLOUD_IDENTITY_ANNOTATIONS`] order; empty values left out.
-pub fn cloud_identities(sa: &ServiceAccount) -> impl Iterator<Item = (&'static str, &'static str, &str)> {
+pub fn cloud_identities(
+    sa: &ServiceAccount,
+) -> impl Iterator<Item = (&'static str, &'static str, &str)> {
     let annotations = sa.metadata.annotations.as_ref();
-    CLOUD_IDENTITY_ANNOTATIONS.iter().filter_map(move |&(provider, key)| {
-        let id = annotations?.get(key)?;
-        (!id.is_empty()).then_some((provider, key, id.as_str()))
-    })
+    CLOUD_IDENTITY_ANNOTATIONS
+        .iter()
+        .filter_map(move |&(provider, key)| {
+            let id = annotations?.get(key)?;
+            (!id.is_empty()).then_some((provider, key, id.as_str()))
+        })
 }
 
 /// A ServiceAccount: its metadata and its automount setting.

@@ -97,7 +97,13 @@ fn a_pod_running_as_a_federated_account_holds_its_identity_token_or_not() {
     let mut items = vec![account()];
     items.push("- {apiVersion: v1, kind: Pod, metadata: {name: up-1, namespace: media}, spec: {serviceAccountName: uploader, automountServiceAccountToken: false, nodeName: n1, containers: [{name: c, image: x}]}}\n".into());
     let r = to_cloud(&items, "pod/media/up-1").expect("a route");
-    assert_eq!(r, [("cloud-identity".to_string(), format!("CloudIdentity aws:{ARN}"))]);
+    assert_eq!(
+        r,
+        [(
+            "cloud-identity".to_string(),
+            format!("CloudIdentity aws:{ARN}")
+        )]
+    );
 }
 
 #[test]
@@ -129,7 +135,12 @@ fn paths_to_one_cloud_identity_or_to_none() {
         .args(["--to", &format!("cloud:{ARN}")])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["target"]["kind"], "CloudIdentity");
     assert!(v["paths"].as_array().is_some_and(|p| !p.is_empty()), "{v}");
@@ -142,5 +153,8 @@ fn paths_to_one_cloud_identity_or_to_none() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cloud identity arn:aws:iam::1:role/none"), "{err}");
+    assert!(
+        err.contains("cloud identity arn:aws:iam::1:role/none"),
+        "{err}"
+    );
 }

@@ -219,7 +219,13 @@ impl AccessGraph {
             let host = p.node().map(|h| self.node(Node::Host(h.to_string())));
             for (door, because) in found {
                 let because: Box<str> = because.as_str().into();
-                self.add_pod_step(pod, *door, Technique::CloudIdentity, i, Some(because.clone()));
+                self.add_pod_step(
+                    pod,
+                    *door,
+                    Technique::CloudIdentity,
+                    i,
+                    Some(because.clone()),
+                );
                 if let Some(host) = host {
                     self.add_pod_step(host, *door, Technique::CloudIdentity, i, Some(because));
                 }

@@ -196,17 +196,17 @@ impl<'a> Lookup<'a> {
             .collect();
         admins.sort();
         admins.dedup();
-        let clouds = (snapshot.service_accounts.iter())
-            .filter_map(|sa| {
-                let ns = sa.metadata.namespace.as_deref()?;
-                let name = sa.metadata.name.as_deref()?;
-                Some(
-                    cloud_identities(sa)
-                        .map(move |(provider, annotation, id)| (ns, (name, provider, annotation, id))),
-                )
-            })
-            .flatten()
-            .collect();
+        let clouds =
+            (snapshot.service_accounts.iter())
+                .filter_map(|sa| {
+                    let ns = sa.metadata.namespace.as_deref()?;
+                    let name = sa.metadata.name.as_deref()?;
+                    Some(cloud_identities(sa).map(move |(provider, annotation, id)| {
+                        (ns, (name, provider, annotation, id))
+                    }))
+                })
+                .flatten()
+                .collect();
         Lookup {
             rbac,
             pods_by_name,
