@@ -2,12 +2,8 @@
 //! current context and a named one.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
+#[allow(dead_code)]
+#[path = "../bodies.rs"]
+mod bodies;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        // Any Err is fine; only panics, hangs and OOM are bugs.
-        let _ = rbacscan::source::live::resolve_kubeconfig(text, None);
-        let _ = rbacscan::source::live::resolve_kubeconfig(text, Some("ctx"));
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::kubeconfig(data));

@@ -15,6 +15,7 @@ mod connect;
 mod demo;
 mod exceptions;
 mod fleet;
+mod fuzz_bodies;
 mod hostile;
 mod html;
 mod in_cluster;
