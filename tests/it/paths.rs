@@ -75,6 +75,18 @@ fn route(yaml: &str, from: &str) -> Option<Vec<(String, String)>> {
     )
 }
 
+/// What `rbacscan paths ARGS` prints, which must exit 0.
+fn paths_ok(args: &[&str]) -> String {
+    let r = rbacscan().arg("paths").args(args).output().unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    String::from_utf8(r.stdout).unwrap()
+}
+
 fn kinds(r: &[(String, String)]) -> Vec<&str> {
     r.iter().map(|(k, _)| k.as_str()).collect()
 }
@@ -436,18 +448,7 @@ fn relabelling_a_restricted_namespace_lifts_pod_security_and_reaches_the_node() 
 #[test]
 fn paths_to_other_targets_and_every_export_work_on_the_demo() {
     let demo = super::support::demo_path();
-    let run = |args: &[&str]| {
-        let mut a = vec!["paths", "-f", &demo];
-        a.extend_from_slice(args);
-        let r = rbacscan().args(&a).output().unwrap();
-        assert_eq!(
-            r.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&r.stderr)
-        );
-        String::from_utf8(r.stdout).unwrap()
-    };
+    let run = |args: &[&str]| paths_ok(&[&["-f", &demo][..], args].concat());
     let v: serde_json::Value = serde_json::from_str(&run(&["-o", "json"])).unwrap();
     let paths = v["paths"].as_array().unwrap();
     assert!(!paths.is_empty());
@@ -492,18 +493,7 @@ fn paths_to_other_targets_and_every_export_work_on_the_demo() {
 
 #[test]
 fn paths_export_bloodhound_opengraph_and_neo4j_cypher_of_the_same_graph() {
-    let run = |args: &[&str]| {
-        let mut a = vec!["paths", "--demo"];
-        a.extend_from_slice(args);
-        let r = rbacscan().args(&a).output().unwrap();
-        assert_eq!(
-            r.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&r.stderr)
-        );
-        String::from_utf8(r.stdout).unwrap()
-    };
+    let run = |args: &[&str]| paths_ok(&[&["--demo"][..], args].concat());
     let kind = |k: &str| {
         k.starts_with("K8s_") && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     };

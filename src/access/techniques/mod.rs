@@ -379,8 +379,17 @@ mod tests {
         )
     }
 
+    /// The steps of `steps` that reach the group system:masters.
+    fn masters_steps(
+        steps: &[(Technique, String, Vec<String>)],
+    ) -> Vec<&(Technique, String, Vec<String>)> {
+        (steps.iter())
+            .filter(|(_, to, _)| to.contains("system:masters"))
+            .collect()
+    }
+
     fn to_masters(steps: &[(Technique, String, Vec<String>)]) -> bool {
-        steps.iter().any(|(_, to, _)| to.contains("system:masters"))
+        !masters_steps(steps).is_empty()
     }
 
     #[test]
@@ -404,10 +413,7 @@ mod tests {
                 r#"[{apiGroups: [""], resources: [groups], verbs: [impersonate]}, {apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [bob]}]"#,
             ),
         );
-        let to: Vec<_> = s
-            .iter()
-            .filter(|(_, to, _)| to.contains("system:masters"))
-            .collect();
+        let to = masters_steps(&s);
         assert_eq!(to.len(), 1, "{s:?}");
         assert_eq!(
             to[0].2,
@@ -425,10 +431,7 @@ mod tests {
 - {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: sa, namespace: ci}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: sa}, subjects: [{kind: User, name: eve}]}
 "#;
         let s = steps_of("eve", &items);
-        let to: Vec<_> = s
-            .iter()
-            .filter(|(_, to, _)| to.contains("system:masters"))
-            .collect();
+        let to = masters_steps(&s);
         assert_eq!(to.len(), 1, "{s:?}");
         assert_eq!(
             to[0].2,
