@@ -57,6 +57,8 @@ impl SnapshotBuilder {
             Object::Pod(o) => s.pods.push(*o),
             Object::Namespace(o) => s.namespaces.push(o),
             Object::Secret(o) => s.secrets.push(o),
+            Object::Controller(o) => s.controllers.push(*o),
+            Object::Node(o) => s.nodes.push(o),
         }
     }
 
@@ -91,7 +93,9 @@ impl SnapshotBuilder {
             + settle(&mut s.namespaces, Kind::Namespace, |o| {
                 Names::of(&o.metadata)
             })
-            + settle(&mut s.secrets, Kind::Secret, |o| Names::of(&o.metadata));
+            + settle(&mut s.secrets, Kind::Secret, |o| Names::of(&o.metadata))
+            + settle_controllers(&mut s.controllers)
+            + settle(&mut s.nodes, Kind::Node, |o| Names::of(&o.metadata));
         Built {
             snapshot: s,
             duplicates,
@@ -129,6 +133,27 @@ fn settle<T>(items: &mut Vec<T>, kind: Kind, names: fn(&T) -> Names<'_>) -> usiz
     // Sized once (a pod is large: doubling would leave up to half unused).
     items.reserve_exact(last.len());
     items.extend(last.into_iter().filter_map(|i| slots[i].take()));
+    duplicates
+}
+
+/// Sorts the controllers by kind, then identity, each identity once (its
+/// last copy); returns how many earlier copies were dropped.
+fn settle_controllers(items: &mut Vec<super::Controller>) -> usize {
+    // Stable: of equal kinds the order added is kept for `settle`.
+    items.sort_by_key(|c| c.kind);
+    let mut out = Vec::with_capacity(items.len());
+    let mut duplicates = 0;
+    let mut rest = std::mem::take(items);
+    while !rest.is_empty() {
+        let kind = rest[0].kind;
+        let split = rest.partition_point(|c| c.kind == kind);
+        let tail = rest.split_off(split);
+        let mut of_kind = rest;
+        duplicates += settle(&mut of_kind, kind, |o| Names::of(&o.metadata));
+        out.append(&mut of_kind);
+        rest = tail;
+    }
+    *items = out;
     duplicates
 }
 

@@ -23,11 +23,27 @@ pub enum Kind {
     /// `v1` Secret: only its name, type and the ServiceAccount a legacy
     /// token secret belongs to are ever kept (see [`sanitize_secret`](super::sanitize_secret)).
     Secret,
+    /// `apps/v1` Deployment.
+    Deployment,
+    /// `apps/v1` ReplicaSet.
+    ReplicaSet,
+    /// `apps/v1` StatefulSet.
+    StatefulSet,
+    /// `apps/v1` DaemonSet.
+    DaemonSet,
+    /// `batch/v1` Job.
+    Job,
+    /// `batch/v1` CronJob.
+    CronJob,
+    /// `v1` ReplicationController.
+    ReplicationController,
+    /// `v1` Node: its name, labels, taints and `unschedulable` only.
+    Node,
 }
 
 impl Kind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 16] = [
         Kind::ClusterRole,
         Kind::ClusterRoleBinding,
         Kind::Role,
@@ -36,7 +52,31 @@ impl Kind {
         Kind::Pod,
         Kind::Namespace,
         Kind::Secret,
+        Kind::Deployment,
+        Kind::ReplicaSet,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::Job,
+        Kind::CronJob,
+        Kind::ReplicationController,
+        Kind::Node,
     ];
+
+    /// The workload controllers: the kinds that create pods from a template.
+    pub const CONTROLLERS: [Kind; 7] = [
+        Kind::Deployment,
+        Kind::ReplicaSet,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::Job,
+        Kind::CronJob,
+        Kind::ReplicationController,
+    ];
+
+    /// Whether objects of this kind create pods from a template.
+    pub fn is_controller(self) -> bool {
+        Kind::CONTROLLERS.contains(&self)
+    }
 
     /// The Kubernetes `kind` string.
     pub fn as_str(self) -> &'static str {
@@ -49,6 +89,14 @@ impl Kind {
             Kind::Pod => "Pod",
             Kind::Namespace => "Namespace",
             Kind::Secret => "Secret",
+            Kind::Deployment => "Deployment",
+            Kind::ReplicaSet => "ReplicaSet",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::Job => "Job",
+            Kind::CronJob => "CronJob",
+            Kind::ReplicationController => "ReplicationController",
+            Kind::Node => "Node",
         }
     }
 
@@ -58,13 +106,36 @@ impl Kind {
             Kind::ClusterRole | Kind::ClusterRoleBinding | Kind::Role | Kind::RoleBinding => {
                 "rbac.authorization.k8s.io/v1"
             }
-            Kind::ServiceAccount | Kind::Pod | Kind::Namespace | Kind::Secret => "v1",
+            Kind::ServiceAccount
+            | Kind::Pod
+            | Kind::Namespace
+            | Kind::Secret
+            | Kind::ReplicationController
+            | Kind::Node => "v1",
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
+            Kind::Job | Kind::CronJob => "batch/v1",
         }
     }
 
-    /// The kind for an `apiVersion`/`kind` pair, if the analysis reads it.
+    /// The older `apiVersion`s objects of this kind were served as, before
+    /// their current one: old dumps hold them. The fields the analysis
+    /// reads are the same in each.
+    pub fn old_api_versions(self) -> &'static [&'static str] {
+        match self {
+            Kind::Deployment => &["extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"],
+            Kind::ReplicaSet | Kind::DaemonSet => &["extensions/v1beta1", "apps/v1beta2"],
+            Kind::StatefulSet => &["apps/v1beta1", "apps/v1beta2"],
+            Kind::CronJob => &["batch/v1beta1", "batch/v2alpha1"],
+            _ => &[],
+        }
+    }
+
+    /// The kind for an `apiVersion`/`kind` pair, if the analysis reads it:
+    /// its current `apiVersion` or one of its [old ones](Kind::old_api_versions).
     pub fn from_type(api_version: &str, kind: &str) -> Option<Kind> {
-        Kind::from_kind_name(kind).filter(|k| k.api_version() == api_version)
+        Kind::from_kind_name(kind).filter(|k| {
+            k.api_version() == api_version || k.old_api_versions().contains(&api_version)
+        })
     }
 
     /// The API resource name (plural, lower case), as in URLs and RBAC rules.
@@ -78,6 +149,14 @@ impl Kind {
             Kind::Pod => "pods",
             Kind::Namespace => "namespaces",
             Kind::Secret => "secrets",
+            Kind::Deployment => "deployments",
+            Kind::ReplicaSet => "replicasets",
+            Kind::StatefulSet => "statefulsets",
+            Kind::DaemonSet => "daemonsets",
+            Kind::Job => "jobs",
+            Kind::CronJob => "cronjobs",
+            Kind::ReplicationController => "replicationcontrollers",
+            Kind::Node => "nodes",
         }
     }
 
@@ -88,9 +167,9 @@ impl Kind {
 
     /// Whether objects of this kind live in a namespace.
     pub fn is_namespaced(self) -> bool {
-        matches!(
+        !matches!(
             self,
-            Kind::Role | Kind::RoleBinding | Kind::ServiceAccount | Kind::Pod | Kind::Secret
+            Kind::ClusterRole | Kind::ClusterRoleBinding | Kind::Namespace | Kind::Node
         )
     }
 }

@@ -9,18 +9,22 @@
 
 mod annotations;
 mod builder;
+pub mod controller;
 mod coverage;
 mod key;
 mod kind;
+pub mod node;
 mod object;
 pub mod pod;
 mod secret;
 pub mod service_account;
 
 pub use builder::{Built, LAST_APPLIED_ANNOTATION, SnapshotBuilder};
+pub use controller::Controller;
 pub use coverage::{Coverage, Gap, GapReason};
 pub use key::{ObjectKey, key_of};
 pub use kind::Kind;
+pub use node::Node;
 pub use object::{Named, Names, Object, ObjectRef};
 pub use pod::{Pod, PodMeta};
 pub use secret::{SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, sanitize_secret};
@@ -53,6 +57,12 @@ pub struct Snapshot {
     /// Secrets, reduced by [`sanitize_secret`], sorted by namespace and name.
     /// Only present when they were asked for (see [`Coverage::not_listed`]).
     pub secrets: Vec<Secret>,
+    /// Workload controllers (Deployments, ReplicaSets, StatefulSets,
+    /// DaemonSets, Jobs, CronJobs, ReplicationControllers), sorted by kind,
+    /// then namespace and name.
+    pub controllers: Vec<Controller>,
+    /// Nodes, sorted by name.
+    pub nodes: Vec<Node>,
     /// Which kinds could not be collected. Empty for a complete snapshot.
     pub coverage: Coverage,
 }
@@ -73,6 +83,15 @@ impl Snapshot {
             .chain(s.pods.iter().map(ObjectRef::Pod))
             .chain(s.namespaces.iter().map(ObjectRef::Namespace))
             .chain(s.secrets.iter().map(ObjectRef::Secret))
+            .chain(s.controllers.iter().map(ObjectRef::Controller))
+            .chain(s.nodes.iter().map(ObjectRef::Node))
+    }
+
+    /// The controllers of `kind`, sorted by namespace and name.
+    pub fn controllers_of(&self, kind: Kind) -> &[Controller] {
+        let start = self.controllers.partition_point(|c| c.kind < kind);
+        let end = self.controllers.partition_point(|c| c.kind <= kind);
+        &self.controllers[start..end]
     }
 
     /// Moves every pod's [`pod::Workload`] out (in pod order), leaving the
@@ -94,6 +113,8 @@ impl Snapshot {
             Kind::Pod => self.pods.len(),
             Kind::Namespace => self.namespaces.len(),
             Kind::Secret => self.secrets.len(),
+            Kind::Node => self.nodes.len(),
+            _ => self.controllers_of(kind).len(),
         }
     }
 }

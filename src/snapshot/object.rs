@@ -8,7 +8,9 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
+use super::controller::Controller;
 use super::kind::Kind;
+use super::node::{Node, NodeMeta};
 use super::pod::{Pod, PodMeta};
 use super::service_account::{AccountMeta, ServiceAccount};
 
@@ -31,6 +33,10 @@ pub enum Object {
     Namespace(Namespace),
     /// A Secret, reduced by [`sanitize_secret`](super::sanitize_secret).
     Secret(Secret),
+    /// A workload controller.
+    Controller(Box<Controller>),
+    /// A Node.
+    Node(Node),
 }
 
 impl Object {
@@ -45,6 +51,8 @@ impl Object {
             Object::Pod(_) => Kind::Pod,
             Object::Namespace(_) => Kind::Namespace,
             Object::Secret(_) => Kind::Secret,
+            Object::Controller(c) => c.kind,
+            Object::Node(_) => Kind::Node,
         }
     }
 
@@ -60,6 +68,8 @@ impl Object {
             Object::Pod(o) => return o.metadata.annotations.as_mut(),
             Object::Namespace(o) => &mut o.metadata,
             Object::Secret(o) => &mut o.metadata,
+            Object::Controller(o) => return o.metadata.annotations.as_mut(),
+            Object::Node(_) => return None,
         };
         meta.annotations.as_mut()
     }
@@ -75,6 +85,8 @@ impl Object {
             Object::Pod(o) => Names::of(&o.metadata),
             Object::Namespace(o) => Names::of(&o.metadata),
             Object::Secret(o) => Names::of(&o.metadata),
+            Object::Controller(o) => Names::of(&o.metadata),
+            Object::Node(o) => Names::of(&o.metadata),
         }
     }
 }
@@ -109,7 +121,7 @@ macro_rules! named {
         }
     )*};
 }
-named!(ObjectMeta, PodMeta, AccountMeta);
+named!(ObjectMeta, PodMeta, AccountMeta, NodeMeta);
 
 impl<'o> Names<'o> {
     /// The names in an object's metadata.
@@ -144,6 +156,10 @@ pub enum ObjectRef<'s> {
     Namespace(&'s Namespace),
     /// A Secret (reduced).
     Secret(&'s Secret),
+    /// A workload controller.
+    Controller(&'s Controller),
+    /// A Node.
+    Node(&'s Node),
 }
 
 impl ObjectRef<'_> {
@@ -158,6 +174,8 @@ impl ObjectRef<'_> {
             ObjectRef::Pod(_) => Kind::Pod,
             ObjectRef::Namespace(_) => Kind::Namespace,
             ObjectRef::Secret(_) => Kind::Secret,
+            ObjectRef::Controller(c) => c.kind,
+            ObjectRef::Node(_) => Kind::Node,
         }
     }
 }
@@ -173,6 +191,8 @@ impl Serialize for ObjectRef<'_> {
             ObjectRef::Pod(o) => o.serialize(s),
             ObjectRef::Namespace(o) => o.serialize(s),
             ObjectRef::Secret(o) => o.serialize(s),
+            ObjectRef::Controller(o) => o.serialize(s),
+            ObjectRef::Node(o) => o.serialize(s),
         }
     }
 }

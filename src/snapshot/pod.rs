@@ -13,8 +13,9 @@
 //! stay readable by kubectl.
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, HostPathVolumeSource, SecretEnvSource, SecretKeySelector, SecretProjection,
-    SecretVolumeSource, ServiceAccountTokenProjection,
+    Capabilities, HostPathVolumeSource, NodeSelector, SeccompProfile, SecretEnvSource,
+    SecretKeySelector, SecretProjection, SecretVolumeSource, ServiceAccountTokenProjection,
+    Toleration,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -238,6 +239,41 @@ pub struct PodSpec {
     /// `securityContext`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
+    /// `nodeSelector`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// `tolerations`.
+    #[serde(
+        default,
+        deserialize_with = "fitted",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tolerations: Option<Vec<Toleration>>,
+    /// `affinity`: its required node affinity only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Affinity>,
+}
+
+/// `spec.affinity`: only what restricts the nodes a pod may run on (pod
+/// affinity and preferences are skipped).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Affinity {
+    /// `nodeAffinity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_affinity: Option<NodeAffinity>,
+}
+
+/// `spec.affinity.nodeAffinity`: the required terms only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeAffinity {
+    /// `requiredDuringSchedulingIgnoredDuringExecution`.
+    #[serde(
+        default,
+        rename = "requiredDuringSchedulingIgnoredDuringExecution",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub required: Option<NodeSelector>,
 }
 
 /// `spec.securityContext`: the defaults containers inherit.
@@ -250,6 +286,9 @@ pub struct PodSecurityContext {
     /// `runAsNonRoot`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_as_non_root: Option<bool>,
+    /// `seccompProfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<SeccompProfile>,
 }
 
 /// A container (of any of the three lists): its name, security context,
@@ -284,6 +323,27 @@ pub struct Container {
         skip_serializing_if = "Option::is_none"
     )]
     pub env_from: Option<Vec<EnvFromSource>>,
+    /// `ports`: those with a `hostPort` (the others are skipped).
+    #[serde(
+        default,
+        deserialize_with = "host_ports",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ports: Option<Vec<ContainerPort>>,
+}
+
+/// A container's port: only its `hostPort` is read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerPort {
+    /// `hostPort`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<i32>,
+}
+
+fn host_ports<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<ContainerPort>>, D::Error> {
+    let kept = kept(d, |p: &ContainerPort| p.host_port.is_some_and(|h| h != 0))?;
+    Ok(kept.filter(|l| !l.is_empty()))
 }
 
 /// A container's `securityContext`: what can hand it the node.
@@ -308,6 +368,12 @@ pub struct SecurityContext {
     /// `readOnlyRootFilesystem`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only_root_filesystem: Option<bool>,
+    /// `seccompProfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<SeccompProfile>,
+    /// `procMount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proc_mount: Option<String>,
 }
 
 /// A `volumeMounts` entry: which volume, where, and which part of it.

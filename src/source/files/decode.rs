@@ -164,6 +164,18 @@ macro_rules! decode_as {
             Kind::Secret => Object::Secret(
                 $($typed)+::<crate::source::secret::RedactedSecret>($input)?.into(),
             ),
+            Kind::CronJob => Object::Controller(Box::new(
+                crate::snapshot::Controller::from_scheduled($($typed)+($input)?),
+            )),
+            Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::StatefulSet
+            | Kind::DaemonSet
+            | Kind::Job
+            | Kind::ReplicationController => Object::Controller(Box::new(
+                crate::snapshot::Controller::from_templated($kind, $($typed)+($input)?),
+            )),
+            Kind::Node => Object::Node($($typed)+($input)?),
         })
     };
 }

@@ -26,6 +26,7 @@ use tokio::time::Instant;
 
 use super::request::{ACCEPT_JSON, ACCEPT_METADATA, Failure, Fetcher, Reply, describe_status};
 use super::{Event, LiveError};
+use crate::snapshot::controller::{self, Controller};
 use crate::snapshot::{Gap, GapReason, Kind, Object};
 use crate::source::diagnostic;
 use crate::source::secret::RedactedSecret;
@@ -126,6 +127,39 @@ pub async fn list_kind(
             .await
         }
         Kind::Namespace => l.typed(Object::Namespace).await,
+        Kind::Node => {
+            // Decoded straight into the snapshot's slim Node.
+            let path = k8s_openapi::api::core::v1::Node::url_path(&(), None);
+            l.list(&path, ACCEPT_JSON, Object::Node).await
+        }
+        Kind::CronJob => {
+            let path = k8s_openapi::api::batch::v1::CronJob::url_path(&(), None);
+            l.list(&path, ACCEPT_JSON, |c: controller::Scheduled| {
+                Object::Controller(Box::new(Controller::from_scheduled(c)))
+            })
+            .await
+        }
+        Kind::Deployment
+        | Kind::ReplicaSet
+        | Kind::StatefulSet
+        | Kind::DaemonSet
+        | Kind::Job
+        | Kind::ReplicationController => {
+            // Decoded straight into the snapshot's slim controller.
+            use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+            let path = match kind {
+                Kind::Deployment => apps::Deployment::url_path(&(), None),
+                Kind::ReplicaSet => apps::ReplicaSet::url_path(&(), None),
+                Kind::StatefulSet => apps::StatefulSet::url_path(&(), None),
+                Kind::DaemonSet => apps::DaemonSet::url_path(&(), None),
+                Kind::Job => batch::Job::url_path(&(), None),
+                _ => core::ReplicationController::url_path(&(), None),
+            };
+            l.list(&path, ACCEPT_JSON, move |c: controller::Templated| {
+                Object::Controller(Box::new(Controller::from_templated(kind, c)))
+            })
+            .await
+        }
         Kind::Secret => {
             let path = Secret::url_path(&(), None);
             l.list(&path, ACCEPT_METADATA, |s: RedactedSecret| {
