@@ -106,7 +106,12 @@ impl<'s> Engine<'s> {
     /// Answers `ask`.
     pub fn answer(&self, ask: &Ask) -> Result<Answered, QueryError> {
         let (rbac, graph, pods) = (&self.rbac, &self.graph, self.pods);
-        let namer = Namer { rbac, graph, pods };
+        let namer = Namer {
+            rbac,
+            graph,
+            pods,
+            templates: &[],
+        };
         Ok(match ask {
             Ask::WhoCan {
                 question,

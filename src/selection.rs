@@ -6,6 +6,7 @@
 
 use crate::findings::nodes::NodesReport;
 use crate::findings::pods::PodView;
+use crate::findings::workloads::WorkloadView;
 use crate::findings::{Analysis, Code, Finding, RuleEntry, number_rules};
 use crate::snapshot::Snapshot;
 use crate::template::Severity;
@@ -78,6 +79,8 @@ pub struct Selection {
     pub rules: Vec<RuleEntry>,
     /// The pods kept.
     pub pods: Vec<PodView>,
+    /// The workloads kept.
+    pub workloads: Vec<WorkloadView>,
     /// The nodes kept.
     pub nodes: NodesReport,
     /// Findings before filtering.
@@ -118,11 +121,26 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
             })
         })
         .collect();
-    let shown: std::collections::HashSet<crate::snapshot::ObjectKey> =
-        pods.iter().map(PodView::key).collect();
+    let workloads: Vec<WorkloadView> = std::mem::take(&mut analysis.workloads)
+        .into_iter()
+        .filter(|w| in_namespaces(&w.namespace))
+        .filter(|w| {
+            pod_filter.is_none_or(|f| {
+                (f.nodes.is_empty() || f.nodes.iter().any(|n| w.nodes.contains(n)))
+                    && (!f.privileged || w.takes_node)
+                    && f.min_severity
+                        .is_none_or(|m| w.severity.is_some_and(|s| s >= m))
+            })
+        })
+        .collect();
+    let shown: std::collections::HashSet<crate::snapshot::ObjectKey> = (pods.iter())
+        .map(PodView::key)
+        .chain(workloads.iter().map(WorkloadView::key))
+        .collect();
     let in_view = |f: &Finding| {
         pod_filter.is_none()
-            || (f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
+            || (matches!(f.code, Code::HotPod | Code::HotWorkload)
+                && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
     };
     // What the other filters would show of the bootstrap policy's findings.
     let defaults_hidden = match filter.include_defaults {
@@ -160,6 +178,7 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
         findings,
         rules,
         pods,
+        workloads,
         nodes,
         findings_total: total,
         defaults_hidden,

@@ -11,8 +11,14 @@ pub trait PodFacts {
     /// The pod's namespace.
     fn namespace(&self) -> &str;
 
-    /// The node it runs on (`spec.nodeName`), when scheduled.
-    fn node(&self) -> Option<&str>;
+    /// The nodes it runs on: a pod's own (`spec.nodeName`), when
+    /// scheduled; the nodes a controller's template may land on.
+    fn nodes(&self) -> impl Iterator<Item = &str>;
+
+    /// Whether its tokens are on each of [`PodFacts::nodes`] (a pod on its
+    /// node, a DaemonSet's template on every node it lands on), rather than
+    /// on one of them to come (another controller's template).
+    fn on_every_node(&self) -> bool;
 
     /// The ServiceAccount it runs as (`spec.serviceAccountName`, else
     /// `default`), as (namespace, name): a cloud identity federated with
@@ -45,7 +51,11 @@ impl PodFacts for NoPod {
         match *self {}
     }
 
-    fn node(&self) -> Option<&str> {
+    fn nodes(&self) -> impl Iterator<Item = &str> {
+        std::iter::empty()
+    }
+
+    fn on_every_node(&self) -> bool {
         match *self {}
     }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::finding::{Finding, sort};
 use super::rule_table::{RuleEntry, number_rules};
-use super::{CHECKS, Context, Model, Sink, nodes, pods};
+use super::{CHECKS, Context, Model, Sink, nodes, pods, workloads};
 use crate::access::Access;
 use crate::cores;
 use crate::rating;
@@ -15,7 +15,7 @@ use crate::rbac::Rbac;
 use crate::snapshot::{Kind, Snapshot};
 use crate::template::{Severity, Template};
 use crate::words;
-use crate::workloads::exposure;
+use crate::workloads::{exposure, owners, templates};
 
 /// Options of an analysis.
 #[derive(Debug, Clone)]
@@ -55,6 +55,8 @@ pub struct Analysis {
     pub notes: Vec<String>,
     /// Every pod: its tokens, their worth, its amplifiers.
     pub pods: Vec<pods::PodView>,
+    /// Every workload: its template, pods, tokens and nodes.
+    pub workloads: Vec<workloads::WorkloadView>,
     /// What each node holds.
     pub nodes: nodes::NodesReport,
     /// The hot threshold used.
@@ -76,13 +78,36 @@ pub fn analyze(
     let snapshot = &*snapshot;
     let mut privileged = template.privileged_namespaces.clone();
     privileged.extend(options.extra_privileged_namespaces.iter().cloned());
-    let (exposures, mut rbac) = cores::join(
+    let units = owners::group(snapshot);
+    let templates = templates::of(snapshot, &units);
+    let nodes = templates::Nodes::of(snapshot);
+    let (mut exposures, mut rbac) = cores::join(
         move || exposure::expose(snapshot, &workloads),
         || Rbac::resolve(snapshot),
     );
+    // The pods, then the templates of the workloads: the graph reads both,
+    // what pods are worth is rated by the pods alone.
+    let pod_count = exposures.len();
+    exposures.extend(exposure::expose_templates(
+        snapshot, &units, &templates, &nodes,
+    ));
+    let landing: Vec<workloads::Landing> = (exposures[pod_count..].iter())
+        .filter_map(|x| x.placed.as_deref())
+        .map(|p| workloads::Landing {
+            nodes: p.nodes.iter().map(|n| n.to_string()).collect(),
+            control_plane: p.control_plane.iter().map(|n| n.to_string()).collect(),
+            known: p.known,
+        })
+        .collect();
     let marked = crate::rbac::platforms::mark(&mut rbac, &options.platforms);
     let access = Access::build_resolved(snapshot, template, rbac, &exposures);
-    let ratings = rating::rate(snapshot, template, &access, &exposures, &privileged);
+    let ratings = rating::rate(
+        snapshot,
+        template,
+        &access,
+        &exposures[..pod_count],
+        &privileged,
+    );
     let cx = Context {
         snapshot,
         rbac: &access.rbac,
@@ -92,12 +117,47 @@ pub fn analyze(
         privileged: &privileged,
     };
     let threshold = options.hot_threshold;
+    let mut notes = Vec::new();
     let risks = pods::TokenRisks::new(&cx);
-    let pod_views = pods::views(exposures, &risks, threshold);
+    let mut pod_views = pods::views(exposures, &risks, threshold);
+    let template_views = pod_views.split_off(pod_count);
+    for (view, unit) in pod_views.iter_mut().zip(&units.of_pod) {
+        view.workload = unit.map(|u| {
+            let u = &units.units[u];
+            pods::Owner {
+                kind: u.kind.as_str().to_string(),
+                name: u.name.clone(),
+            }
+        });
+    }
+    let workload_views = workloads::views(
+        snapshot,
+        &units,
+        template_views,
+        &templates.unit,
+        &pod_views,
+        threshold,
+        &landing,
+    );
+    let node_worth = workloads::NodeWorth::of(snapshot, &pod_views, &workload_views);
+    if !nodes.known && !snapshot.controllers.is_empty() {
+        notes.push(match nodes.nodes.len() {
+            0 => "no Node objects in the input and no pod on a node: which nodes the workloads land on is unknown".to_string(),
+            n => format!(
+                "no Node objects in the input: workloads are placed on the {} the pods name, their labels and taints unknown",
+                words::count(n, "node")
+            ),
+        });
+    }
     let model = Model {
         cx: &cx,
         risks: &risks,
         pods: &pod_views,
+        workloads: &workload_views,
+        node_worth: &node_worth,
+        templates: &templates.pods,
+        template_unit: &templates.unit,
+        pod_unit: &units.of_pod,
         threshold,
     };
     // Checks are independent: they run on every core, each into its own
@@ -113,7 +173,7 @@ pub fn analyze(
             })
         },
     );
-    let (mut findings, mut notes) = (Vec::new(), Vec::new());
+    let mut findings = Vec::new();
     for sink in sinks {
         let (f, n) = sink.into_parts();
         findings.extend(f);
@@ -183,6 +243,7 @@ pub fn analyze(
         privileged_namespaces: privileged,
         notes,
         pods: pod_views,
+        workloads: workload_views,
         nodes,
         hot_threshold: threshold,
     }

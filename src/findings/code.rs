@@ -27,7 +27,12 @@ pub enum Code {
     /// A subject or pod has a route to cluster-admin-equivalent power, through
     /// other identities, pods or nodes.
     PathToClusterAdmin,
-    /// A pod gives its containers a ServiceAccount token with risky permissions.
+    /// A workload (a controller, its pod template and its pods) gives its
+    /// containers a ServiceAccount token with risky permissions, or can take
+    /// over the nodes it lands on; reported once, however many replicas.
+    HotWorkload,
+    /// A pod no workload owns gives its containers a ServiceAccount token
+    /// with risky permissions, or can take over its node.
     HotPod,
     /// A subject holds a risky set of permissions (union of all its bindings).
     RiskySubject,
@@ -94,6 +99,7 @@ impl Code {
                 | Code::RiskyBinding
                 | Code::RiskyRole
                 | Code::HotPod
+                | Code::HotWorkload
                 | Code::RiskyDefaultServiceAccount
                 | Code::UnusedRiskyServiceAccount
         )

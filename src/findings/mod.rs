@@ -23,6 +23,7 @@ pub mod routes;
 mod rule_table;
 pub mod service_accounts;
 pub mod subjects;
+pub mod workloads;
 
 pub use analyze::{Analysis, AnalysisOptions, analyze, gap_impact};
 pub use code::Code;
@@ -119,6 +120,17 @@ pub struct Model<'m, 'c, 'a, 's> {
     pub risks: &'m pods::TokenRisks<'c, 'a, 's>,
     /// Every pod: its tokens, their worth, its amplifiers.
     pub pods: &'m [pods::PodView],
+    /// Every workload: its template, pods, tokens and nodes.
+    pub workloads: &'m [workloads::WorkloadView],
+    /// What taking each node yields.
+    pub node_worth: &'m workloads::NodeWorth,
+    /// The pods the workloads' templates would create (after the
+    /// snapshot's pods in the access graph's pod indices).
+    pub templates: &'m [crate::snapshot::Pod],
+    /// By template: its workload's index in `workloads`.
+    pub template_unit: &'m [usize],
+    /// By pod: its workload's index in `workloads`, if it has one.
+    pub pod_unit: &'m [Option<usize>],
     /// A pod is hot when a token it exposes reaches this severity.
     pub threshold: Severity,
 }
@@ -157,12 +169,13 @@ pub type Check = fn(&Model<'_, '_, '_, '_>, &mut Sink);
 
 /// Every check, by module name. Each has the same shape and reads only
 /// the model, so their order does not matter.
-pub const CHECKS: [(&str, Check); 7] = [
+pub const CHECKS: [(&str, Check); 8] = [
     ("roles", roles::find),
     ("bindings", bindings::find),
     ("subjects", subjects::find),
     ("hygiene", hygiene::find),
     ("routes", routes::find),
     ("pods", pods::find),
+    ("workloads", workloads::find),
     ("service_accounts", service_accounts::find),
 ];

@@ -101,6 +101,9 @@ pub struct PodView {
     pub phase: Option<String>,
     /// The controlling owner (from `ownerReferences`).
     pub owner: Option<Owner>,
+    /// The workload it belongs to (see [`crate::workloads::owners`]), which
+    /// reports it; None for a bare pod.
+    pub workload: Option<Owner>,
     /// The ServiceAccount it runs as.
     pub service_account: ServiceAccountRef,
     /// The automount decision.
@@ -154,6 +157,9 @@ struct PodViewJson<'v> {
     /// The controlling owner (from `ownerReferences`).
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'v Owner>,
+    /// The workload it belongs to, which reports it (absent for a bare pod).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workload: Option<&'v Owner>,
     /// The ServiceAccount it runs as.
     service_account: &'v ServiceAccountRef,
     /// The automount decision.
@@ -207,6 +213,7 @@ impl<'v> From<&'v PodView> for PodViewJson<'v> {
             node: p.node.as_deref(),
             phase: p.phase.as_deref(),
             owner: p.owner.as_ref(),
+            workload: p.workload.as_ref(),
             service_account: &p.service_account,
             automount: &p.automount,
             tokens,
@@ -474,6 +481,7 @@ pub fn views(
             node,
             phase: pod.status.as_ref().and_then(|s| s.phase.clone()),
             owner: owner(pod),
+            workload: None,
             service_account: ServiceAccountRef {
                 namespace: pod.metadata.namespace.clone().unwrap_or_default(),
                 name: service_account_name(pod).into(),
@@ -489,43 +497,61 @@ pub fn views(
     })
 }
 
-/// Appends one `hot-pod` finding per hot pod.
+/// The evidence and binding chains of the `hot` tokens' risks at or above
+/// `threshold`, each ServiceAccount's worked out once (`memo`).
+pub(super) fn hot_evidence<'v>(
+    risks: &TokenRisks<'_, '_, '_>,
+    memo: &mut HashMap<&'v ServiceAccountRef, (Vec<Evidence>, Vec<String>)>,
+    hot: &[&'v TokenView],
+    threshold: Severity,
+) -> (Vec<Evidence>, Vec<String>) {
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut chains: Vec<String> = Vec::new();
+    for t in hot {
+        let (e, c) = memo
+            .entry(&t.exposure.service_account)
+            .or_insert_with(|| risks.evidence(&t.exposure.service_account, threshold));
+        if hot.len() == 1 {
+            return (e.clone(), c.clone());
+        }
+        for e in e.iter() {
+            if !evidence.contains(e) {
+                evidence.push(e.clone());
+            }
+        }
+        for c in c.iter() {
+            if !chains.contains(c) {
+                chains.push(c.clone());
+            }
+        }
+    }
+    (evidence, chains)
+}
+
+/// Appends one `hot-pod` finding per hot pod that no workload owns, and
+/// per such pod that can take its node (rated by what the node holds, at
+/// least MEDIUM). Pods a workload owns are its `hot-workload` finding.
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     let (risks, pods, threshold) = (m.risks, m.pods, m.threshold);
     let out = sink;
     // Evidence and binding chains of each ServiceAccount, worked out once.
     let mut memo: HashMap<&ServiceAccountRef, (Vec<Evidence>, Vec<String>)> = HashMap::new();
-    for pod in pods.iter().filter(|p| p.hot) {
-        let Some(severity) = pod.severity else {
-            continue;
+    for pod in pods.iter().filter(|p| p.workload.is_none()) {
+        let takes_node = pod.escapes();
+        let severity = match pod.severity {
+            Some(s) if pod.hot => s,
+            _ if takes_node => {
+                let held = pod.node.as_deref().and_then(|n| m.node_worth.of_node(n));
+                held.unwrap_or(Severity::Medium).max(Severity::Medium)
+            }
+            _ => continue,
         };
         let hot: Vec<&TokenView> = pod
             .tokens
             .iter()
             .filter(|t| t.exposure.api_access && t.risk.severity.is_some_and(|s| s >= threshold))
             .collect();
-        let mut evidence: Vec<Evidence> = Vec::new();
-        let mut chains: Vec<String> = Vec::new();
-        for t in &hot {
-            let (e, c) = memo
-                .entry(&t.exposure.service_account)
-                .or_insert_with(|| risks.evidence(&t.exposure.service_account, threshold));
-            if hot.len() == 1 {
-                evidence = e.clone();
-                chains = c.clone();
-                break;
-            }
-            for e in e.iter() {
-                if !evidence.contains(e) {
-                    evidence.push(e.clone());
-                }
-            }
-            for c in c.iter() {
-                if !chains.contains(c) {
-                    chains.push(c.clone());
-                }
-            }
-        }
+        let (evidence, chains) = hot_evidence(risks, &mut memo, &hot, threshold);
         let key = pod.key();
         // The pod's own ServiceAccount if it is hot, else the first riskiest.
         let top = hot.iter().filter_map(|t| t.risk.severity).max();
@@ -544,38 +570,47 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let message = format!(
-            "Pod {}/{} ({where_}) gives {}{}",
-            pod.namespace,
-            pod.name,
-            gives.join("; "),
-            if escapes.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; raised one level: {} (the node is reachable too)",
-                    escapes.join(", ")
-                )
-            }
-        );
+        let (title, message) = if pod.hot {
+            let message = format!(
+                "Pod {}/{} ({where_}) gives {}{}",
+                pod.namespace,
+                pod.name,
+                gives.join("; "),
+                if escapes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; raised one level: {} (the node is reachable too)",
+                        escapes.join(", ")
+                    )
+                }
+            );
+            ("Pod exposes a risky ServiceAccount token", message)
+        } else {
+            let message = format!(
+                "Pod {}/{} ({where_}) gives no risky token but takes over its node ({}): it is worth what the node holds",
+                pod.namespace,
+                pod.name,
+                escapes.join(", ")
+            );
+            ("Pod can take over its node", message)
+        };
         let scope = FindingScope::Namespaces {
             namespaces: vec![pod.namespace.clone()],
         };
+        let template = match &pod.owner {
+            Some(o) => format!("the pod template of {o}"),
+            None => "the pod".to_string(),
+        };
         out.push(
-            Finding::new(
-                Code::HotPod,
-                severity,
-                "Pod exposes a risky ServiceAccount token",
-                message,
-                scope,
-            )
-            // The pod is the finding's identity; which ServiceAccount is
-            // shown as its subject is no part of it.
-            .fingerprinted(&key.to_string())
-            .pod(key)
-            .subject(primary)
-            .remediation(remediation(pod, &hot, &chains))
-            .evidence(evidence),
+            Finding::new(Code::HotPod, severity, title, message, scope)
+                // The pod is the finding's identity; which ServiceAccount is
+                // shown as its subject is no part of it.
+                .fingerprinted(&key.to_string())
+                .pod(key)
+                .subject(primary)
+                .remediation(remediation(&template, takes_node, &hot, &chains))
+                .evidence(evidence),
         );
     }
 }
@@ -629,12 +664,15 @@ pub fn describe_token(t: &TokenView) -> String {
     text
 }
 
-fn remediation(pod: &PodView, hot: &[&TokenView], chains: &[String]) -> String {
+/// How to fix what `template` (`the pod`, `the pod template of ...`)
+/// exposes: each hot token's source, the grants, and the escape.
+pub(super) fn remediation(
+    template: &str,
+    escapes: bool,
+    hot: &[&TokenView],
+    chains: &[String],
+) -> String {
     let mut steps: Vec<String> = Vec::new();
-    let template = match &pod.owner {
-        Some(o) => format!("the pod template of {o}"),
-        None => "the pod".to_string(),
-    };
     for t in hot {
         let e = &t.exposure;
         let step = match e.source {
@@ -668,7 +706,7 @@ fn remediation(pod: &PodView, hot: &[&TokenView], chains: &[String]) -> String {
             chains.join("; ")
         ));
     }
-    if pod.escapes() {
+    if escapes {
         steps.push("drop privileged, hostPID, sensitive hostPath volumes and dangerous capabilities unless the workload needs them".into());
     }
     steps.join("; ")

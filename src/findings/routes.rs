@@ -14,7 +14,7 @@ use foldhash::HashSet;
 use petgraph::graph::NodeIndex;
 
 use super::{Code, Finding, FindingScope, Model, Sink};
-use crate::access::explain::Namer;
+use crate::access::explain::{Namer, NodeRef};
 use crate::access::graph::AccessGraph;
 use crate::access::model::{Edge, Node, Technique};
 use crate::access::paths::{Route, Toward};
@@ -49,24 +49,50 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
         rbac: cx.rbac,
         graph,
         pods: &cx.snapshot.pods,
+        templates: m.templates,
     };
-    let routes: Vec<Route> = toward
+    let pod_count = cx.snapshot.pods.len();
+    // The workload a pod or template source is reported under.
+    let workload_of = |source: NodeIndex| match graph.node_at(source) {
+        Node::Pod(i) if *i < pod_count => m.pod_unit[*i],
+        Node::Pod(i) => m.template_unit.get(*i - pod_count).copied(),
+        _ => None,
+    };
+    let mut routes: Vec<Route> = toward
         .sources(graph, None)
         .into_iter()
         .filter_map(|s| toward.route(graph, s))
         .filter(|r| reported(graph, r))
         .collect();
+    // One route per workload, however many replicas: the shortest of its
+    // template's and its pods' (the first of equals).
+    let mut best: foldhash::HashMap<usize, (usize, usize)> = foldhash::HashMap::default();
+    for (at, r) in routes.iter().enumerate() {
+        if let Some(w) = workload_of(r.from) {
+            let e = best.entry(w).or_insert((at, r.steps.len()));
+            if r.steps.len() < e.1 {
+                *e = (at, r.steps.len());
+            }
+        }
+    }
+    let keep: Vec<bool> = (routes.iter().enumerate())
+        .map(|(at, r)| workload_of(r.from).is_none_or(|w| best[&w].0 == at))
+        .collect();
     // A route that passes through another reported source is given up to
     // there, and by reference after: that source's finding has the rest.
     let sources: HashSet<NodeIndex> = routes.iter().map(|r| r.from).collect();
+    let mut kept = keep.into_iter();
+    routes.retain(|_| kept.next().unwrap_or(false));
     for route in &routes {
         let source = route.from;
         let cut = (route.steps.iter().skip(1))
             .position(|s| sources.contains(&s.from))
             .map(|i| i + 1);
-        let view = namer.route_until(route, &Node::ClusterAdmin, cut);
+        let mut view = namer.route_until(route, &Node::ClusterAdmin, cut);
+        let workload = workload_of(source).map(|w| &m.workloads[w]);
         let (subject, pod) = match graph.node_at(source) {
             Node::Subject(s) => (Some(s.clone()), None),
+            Node::Pod(_) if workload.is_some() => (None, workload.map(|w| w.key())),
             Node::Pod(i) => {
                 let m = &cx.snapshot.pods[*i].metadata;
                 (
@@ -80,7 +106,10 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             }
             _ => continue,
         };
-        let from = view.from.to_string();
+        let from = match workload {
+            Some(w) => w.key().to_string(),
+            None => view.from.to_string(),
+        };
         let mut message = view
             .steps
             .iter()
@@ -94,6 +123,19 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 " Then as {}: {} more {word} (its own finding).",
                 c.from, c.hops
             ));
+        }
+        if let Some(w) = workload {
+            let from_pod = matches!(graph.node_at(source), Node::Pod(i) if *i < pod_count);
+            message = match (from_pod, w.pods.is_empty()) {
+                (true, _) => format!(
+                    "From {} (its pods: {}): {message}",
+                    view.from,
+                    w.pods.join(", ")
+                ),
+                (false, true) => format!("No pod running yet: {message}"),
+                (false, false) => format!("Its pods: {}. {message}", w.pods.join(", ")),
+            };
+            view.from = NodeRef::object(&w.key());
         }
         let title = format!("{from} can become cluster-admin in {} steps", view.hops);
         // The pod a route starts from tells it apart, as `extra`.

@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use crate::findings::nodes::NodesReport;
 use crate::findings::pods::PodView;
+use crate::findings::workloads::WorkloadView;
 use crate::findings::{Finding, RuleEntry, gap_impact};
 use crate::selection::{Selection, View};
 use crate::snapshot::{Coverage, GapReason, Kind, Snapshot};
@@ -207,6 +208,10 @@ pub struct Counts {
     pub hot_pods: usize,
     /// Pods left out by the filters.
     pub pods_filtered_out: usize,
+    /// Workloads in this report.
+    pub workloads: usize,
+    /// Hot workloads in this report.
+    pub hot_workloads: usize,
 }
 
 /// The filters in effect, echoed in the report.
@@ -347,8 +352,13 @@ pub struct Report {
     /// The role rules the findings' evidence points to (`ruleRef` is a
     /// position in this list).
     pub rules: Vec<RuleEntry>,
-    /// The pods (in the namespaces asked for): tokens, their worth, amplifiers.
+    /// The pods (in the namespaces asked for): tokens, their worth,
+    /// amplifiers, and the workload each belongs to.
     pub pods: Vec<PodView>,
+    /// The workloads (in the namespaces asked for): each controller with
+    /// its template's tokens, its pods, the nodes it may land on, and
+    /// whether Pod Security lets it run.
+    pub workloads: Vec<WorkloadView>,
     /// What each node holds.
     pub nodes: NodesReport,
     /// The comparison with the `--baseline` report, if one was given.
@@ -403,6 +413,7 @@ impl Report {
             findings,
             rules,
             pods,
+            workloads,
             nodes,
             findings_total: total,
             defaults_hidden,
@@ -452,6 +463,8 @@ impl Report {
                 pods: pods.len(),
                 hot_pods: pods.iter().filter(|p| p.hot).count(),
                 pods_filtered_out: all_pods - pods.len(),
+                workloads: workloads.len(),
+                hot_workloads: workloads.iter().filter(|w| w.hot).count(),
             },
             filters: Filters {
                 namespaces: filter.namespaces.clone(),
@@ -467,6 +480,7 @@ impl Report {
             findings,
             rules,
             pods,
+            workloads,
             nodes,
             baseline: None,
             exceptions: None,

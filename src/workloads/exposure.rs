@@ -7,7 +7,10 @@ use foldhash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::snapshot::pod::Workload;
-use crate::snapshot::{Pod, ServiceAccount};
+use crate::snapshot::{Kind, Pod, ServiceAccount};
+
+use super::owners::Units;
+use super::templates::{Nodes, Templates};
 
 use super::amplifiers::{self, Amplifier};
 use super::service_account_name;
@@ -24,11 +27,35 @@ pub struct PodExposure<'s> {
     pub tokens: PodTokens,
     /// What makes a compromise of it worse.
     pub amplifiers: Vec<Amplifier>,
+    /// For a controller's template: the workload it stands for and the
+    /// nodes it may land on. None for a pod.
+    pub placed: Option<Box<Placed<'s>>>,
+}
+
+/// Where a controller's template may run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed<'s> {
+    /// The workload's index in [`super::owners::Units::units`].
+    pub unit: usize,
+    /// The nodes it may land on, in node order.
+    pub nodes: Vec<&'s str>,
+    /// Of those, the control-plane nodes.
+    pub control_plane: Vec<&'s str>,
+    /// Whether it runs on every one of `nodes` at once (a DaemonSet),
+    /// rather than on some of them.
+    pub every: bool,
+    /// Whether the nodes are the input's Node objects (else those the pods
+    /// name, with labels and taints unknown).
+    pub known: bool,
 }
 
 impl PodExposure<'_> {
-    /// `spec.nodeName`.
+    /// `spec.nodeName` of a pod (a template's is where it is pinned, not
+    /// where it runs: see [`PodExposure::placed`]).
     pub fn node(&self) -> Option<&str> {
+        if self.placed.is_some() {
+            return None;
+        }
         self.pod.spec.as_ref().and_then(|s| s.node_name.as_deref())
     }
 
@@ -53,8 +80,13 @@ impl PodFacts for PodExposure<'_> {
         self.pod.metadata.namespace.as_deref().unwrap_or_default()
     }
 
-    fn node(&self) -> Option<&str> {
-        PodExposure::node(self)
+    fn nodes(&self) -> impl Iterator<Item = &str> {
+        let placed = self.placed.as_deref().map(|p| p.nodes.as_slice());
+        (PodExposure::node(self).into_iter()).chain(placed.unwrap_or_default().iter().copied())
+    }
+
+    fn on_every_node(&self) -> bool {
+        self.placed.as_deref().is_none_or(|p| p.every)
     }
 
     fn service_account(&self) -> (&str, &str) {
@@ -111,6 +143,7 @@ pub fn expose<'s>(snapshot: &'s Snapshot, workloads: &[Workload]) -> Vec<PodExpo
             pod,
             tokens: tokens::resolve(pod, workload, sa, &secrets),
             amplifiers: amplifiers::assess(pod, workload),
+            placed: None,
         }
     });
     // Tokens the API accepts, per node, for pods that can read the
@@ -161,4 +194,51 @@ fn node_tokens(p: &PodExposure<'_>, node_tokens: &BTreeSet<&ServiceAccountRef>) 
         }
     }
     gained
+}
+
+/// What each workload's template would expose, in template order: the same
+/// rules as a pod's, and where it may land (see [`Placed`]).
+pub fn expose_templates<'s>(
+    snapshot: &'s Snapshot,
+    units: &Units,
+    templates: &'s Templates,
+    nodes: &'s Nodes<'s>,
+) -> Vec<PodExposure<'s>> {
+    let secrets = SecretIndex::of(snapshot);
+    let sas: HashMap<(&str, &str), &ServiceAccount> = (snapshot.service_accounts.iter())
+        .map(|sa| {
+            let m = &sa.metadata;
+            let key = (
+                m.namespace.as_deref().unwrap_or(""),
+                m.name.as_deref().unwrap_or(""),
+            );
+            (key, sa)
+        })
+        .collect();
+    (templates.pods.iter().zip(&templates.unit))
+        .map(|(pod, &unit)| {
+            let mut spec_only = pod.clone();
+            let workload = spec_only.take_workload();
+            let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+            let sa = sas.get(&(ns, service_account_name(pod))).copied();
+            let kind = units.units[unit].kind;
+            let landing = nodes.for_template(kind, pod);
+            let placed = Placed {
+                unit,
+                nodes: landing.iter().map(|n| n.name()).collect(),
+                control_plane: (landing.iter())
+                    .filter(|n| n.is_control_plane())
+                    .map(|n| n.name())
+                    .collect(),
+                every: kind == Kind::DaemonSet,
+                known: nodes.known,
+            };
+            PodExposure {
+                pod,
+                tokens: tokens::resolve(pod, &workload, sa, &secrets),
+                amplifiers: amplifiers::assess(pod, &workload),
+                placed: Some(Box::new(placed)),
+            }
+        })
+        .collect()
 }

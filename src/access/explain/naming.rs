@@ -37,8 +37,8 @@ impl NodeRef {
         }
     }
 
-    /// The reference of a binding or role, by its key.
-    fn object(k: &ObjectKey) -> NodeRef {
+    /// The reference of an object (a binding, a role, a workload), by its key.
+    pub fn object(k: &ObjectKey) -> NodeRef {
         let namespace = Some(k.namespace.as_str()).filter(|n| !n.is_empty());
         NodeRef::new(k.kind.as_str(), &k.name, namespace)
     }
@@ -169,8 +169,12 @@ pub struct Namer<'a, 's> {
     pub rbac: &'a Rbac<'s>,
     /// The graph.
     pub graph: &'a AccessGraph,
-    /// The snapshot's pods (a graph's `Node::Pod` is an index into them).
+    /// The snapshot's pods (a graph's `Node::Pod` is an index into them,
+    /// then into `templates`).
     pub pods: &'s [Pod],
+    /// The pods the workloads' templates would create, each owned by its
+    /// controller, after the snapshot's pods in the graph.
+    pub templates: &'s [Pod],
 }
 
 impl Namer<'_, '_> {
@@ -210,14 +214,28 @@ impl Namer<'_, '_> {
                 });
                 n
             }
-            Node::Pod(i) => {
-                let m = &self.pods[*i].metadata;
-                NodeRef::new(
-                    "Pod",
-                    m.name.clone().unwrap_or_default(),
-                    Some(m.namespace.as_deref().unwrap_or("")),
-                )
-            }
+            Node::Pod(i) => match self.pods.get(*i) {
+                Some(pod) => {
+                    let m = &pod.metadata;
+                    NodeRef::new(
+                        "Pod",
+                        m.name.clone().unwrap_or_default(),
+                        Some(m.namespace.as_deref().unwrap_or("")),
+                    )
+                }
+                None => {
+                    // A template: named as its controller.
+                    let t = self.templates.get(*i - self.pods.len());
+                    let m = t.map(|t| &t.metadata);
+                    let owner = m.and_then(|m| m.owner_references.as_ref()?.first());
+                    NodeRef::new(
+                        (owner.and_then(|o| crate::snapshot::Kind::from_kind_name(&o.kind)))
+                            .map_or("Pod", |k| k.as_str()),
+                        m.and_then(|m| m.name.clone()).unwrap_or_default(),
+                        Some(m.and_then(|m| m.namespace.as_deref()).unwrap_or("")),
+                    )
+                }
+            },
             Node::Host(h) => NodeRef::new("Node", h, None),
             Node::AnyHost => NodeRef::new("Node", "*", None),
             Node::NewPods(ns) => NodeRef::new("NewPods", "*", ns.as_deref()),

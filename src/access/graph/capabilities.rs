@@ -141,14 +141,23 @@ impl AccessGraph {
                 .entry(ns)
                 .or_insert_with(|| self.node(Node::Pods(Some(ns.to_string()))));
             self.then(pods, pod);
-            let host = p.node().map(|h| {
-                *hosts
-                    .entry(h)
-                    .or_insert_with(|| self.node(Node::Host(h.to_string())))
-            });
-            if let Some(host) = host {
-                self.then(any_host, host);
+            let mut on_hosts: Vec<NodeIndex> = Vec::new();
+            for h in p.nodes() {
+                let host = match hosts.get(h) {
+                    Some(&host) => host,
+                    None => {
+                        // Each node once under "any node".
+                        let host = self.node(Node::Host(h.to_string()));
+                        self.then(any_host, host);
+                        hosts.insert(h, host);
+                        host
+                    }
+                };
+                on_hosts.push(host);
             }
+            // Where its tokens are: on each node a pod or DaemonSet runs on;
+            // nowhere known yet for another controller's template.
+            let holding: &[NodeIndex] = if p.on_every_node() { &on_hosts } else { &[] };
             let mut seen: Vec<(&str, &str)> = Vec::new();
             for (namespace, name, source) in p.api_tokens() {
                 if seen.contains(&(namespace, name)) {
@@ -162,13 +171,23 @@ impl AccessGraph {
                     }))
                 });
                 self.add_pod_step(pod, sa, Technique::PodToken, i, Some(source.into()));
-                if let Some(host) = host {
+                for &host in holding {
                     self.add_pod_step(host, sa, Technique::NodeToken, i, None);
                 }
             }
-            if let (Some(host), Some(because)) = (host, p.escape()) {
-                let how = Technique::EscapeToNode;
-                self.add_pod_step(pod, host, how, i, Some(because.into()));
+            if let Some(because) = p.escape() {
+                let because: Box<str> = because.into();
+                for &host in &on_hosts {
+                    let how = Technique::EscapeToNode;
+                    self.add_pod_step(pod, host, how, i, Some(because.clone()));
+                }
+            }
+        }
+        // Every node of the input, whether or not a pod runs there.
+        for n in &snapshot.nodes {
+            if !hosts.contains_key(n.name()) {
+                let host = self.node(Node::Host(n.name().to_string()));
+                self.then(any_host, host);
             }
         }
         self.add_cloud_doors(snapshot, pods);
@@ -216,7 +235,13 @@ impl AccessGraph {
                 continue;
             };
             let pod = self.node(Node::Pod(i));
-            let host = p.node().map(|h| self.node(Node::Host(h.to_string())));
+            let hosts: Vec<NodeIndex> = if p.on_every_node() {
+                (p.nodes())
+                    .map(|h| self.node(Node::Host(h.to_string())))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             for (door, because) in found {
                 let because: Box<str> = because.as_str().into();
                 self.add_pod_step(
@@ -226,8 +251,9 @@ impl AccessGraph {
                     i,
                     Some(because.clone()),
                 );
-                if let Some(host) = host {
-                    self.add_pod_step(host, *door, Technique::CloudIdentity, i, Some(because));
+                for &host in &hosts {
+                    let how = Technique::CloudIdentity;
+                    self.add_pod_step(host, *door, how, i, Some(because.clone()));
                 }
             }
         }

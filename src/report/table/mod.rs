@@ -14,6 +14,7 @@ mod fleet;
 mod pods;
 mod sections;
 mod summary;
+mod workloads;
 
 pub use crate::report::cells::TableStyle;
 pub use fleet::write as write_fleet;
@@ -40,6 +41,7 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
         return pods::write_view(report, style, out);
     }
     write_problems(report, style, &mut out)?;
+    workloads::write_hot(report, style, &mut out)?;
     pods::write_hot(report, style, &mut out)?;
     let sections = [
         Section {

@@ -109,16 +109,23 @@ fn write_fixes(
 /// The tokens of a pod worth listing: those at or above the hot threshold
 /// the API server accepts, else every token with a risk.
 fn hot_tokens<'p>(pod: &'p PodView, report: &Report) -> Vec<&'p TokenView> {
-    let threshold = report.filters.hot_threshold;
-    let hot: Vec<&TokenView> = pod
-        .tokens
+    hot_tokens_of(&pod.tokens, report.filters.hot_threshold)
+}
+
+/// Of `tokens`, those worth listing: those at or above `threshold` the API
+/// server accepts, else every token with a risk.
+pub(super) fn hot_tokens_of(
+    tokens: &[TokenView],
+    threshold: crate::template::Severity,
+) -> Vec<&TokenView> {
+    let hot: Vec<&TokenView> = tokens
         .iter()
         .filter(|t| t.exposure.api_access && t.risk.severity.is_some_and(|s| s >= threshold))
         .collect();
     if !hot.is_empty() {
         return hot;
     }
-    pod.tokens
+    tokens
         .iter()
         .filter(|t| t.risk.severity.is_some())
         .collect()
@@ -136,7 +143,7 @@ fn pod_lines(pod: &PodView) -> Vec<String> {
     lines
 }
 
-fn token_lines(tokens: &[&TokenView]) -> Vec<String> {
+pub(super) fn token_lines(tokens: &[&TokenView]) -> Vec<String> {
     tokens
         .iter()
         .flat_map(|t| {
@@ -167,7 +174,7 @@ fn token_lines(tokens: &[&TokenView]) -> Vec<String> {
         .collect()
 }
 
-fn risks_cell(tokens: &[&TokenView], style: TableStyle) -> String {
+pub(super) fn risks_cell(tokens: &[&TokenView], style: TableStyle) -> String {
     let mut risks: Vec<&str> = Vec::new();
     for t in tokens {
         for r in &t.risk.risks {
