@@ -3,8 +3,10 @@
 //! (`amplifiers`). Both read only the pod, its ServiceAccount and the
 //! Secrets' reduced metadata. Pure: no I/O.
 
+pub mod admission;
 pub mod amplifiers;
 pub mod exposure;
+pub mod placement;
 pub mod tokens;
 
 use crate::snapshot::pod::{EnvFromSource, EnvVar, SecurityContext, VolumeMount};
