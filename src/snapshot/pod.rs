@@ -236,6 +236,10 @@ pub struct PodSpec {
     /// `hostIPC`.
     #[serde(default, rename = "hostIPC", skip_serializing_if = "Option::is_none")]
     pub host_ipc: Option<bool>,
+    /// `hostUsers`: `false` runs the pod in its own user namespace, which
+    /// Pod Security admission relaxes some checks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_users: Option<bool>,
     /// `securityContext`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<PodSecurityContext>,
@@ -252,6 +256,18 @@ pub struct PodSpec {
     /// `affinity`: its required node affinity only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Affinity>,
+    /// `os`: the operating system the pod's containers need (Pod Security
+    /// admission spares a Windows pod the Linux-only checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<PodOS>,
+}
+
+/// `spec.os`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PodOS {
+    /// `name`: `linux` or `windows` (the API accepts no other value).
+    #[serde(default)]
+    pub name: String,
 }
 
 /// `spec.affinity`: only what restricts the nodes a pod may run on (pod
@@ -622,6 +638,7 @@ mod tests {
         let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n",
             "labels":{"app":"a"},"annotations":{"x":"y"},"uid":"u1","generateName":"p-"},
           "spec":{"serviceAccountName":"sa","hostPID":true,"hostIPC":false,"nodeName":"n1",
+            "hostUsers":false,"os":{"name":"windows"},"priority":0,
             "containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"1"}},
               "securityContext":{"privileged":true,"seccompProfile":{"type":"RuntimeDefault"}},
               "env":[{"name":"L","value":"literal"},
@@ -636,6 +653,8 @@ mod tests {
         let spec = pod.spec.as_ref().unwrap();
         assert_eq!(spec.host_pid, Some(true));
         assert_eq!(spec.host_ipc, Some(false));
+        assert_eq!(spec.host_users, Some(false));
+        assert_eq!(spec.os.as_ref().map(|os| os.name.as_str()), Some("windows"));
         assert_eq!(
             spec.containers[0]
                 .security_context
@@ -671,9 +690,15 @@ mod tests {
         assert_eq!(back["apiVersion"], "v1");
         assert_eq!(back["kind"], "Pod");
         assert_eq!(back["spec"]["hostPID"], true);
+        assert_eq!(back["spec"]["hostUsers"], false);
+        assert_eq!(back["spec"]["os"], serde_json::json!({"name": "windows"}));
+        assert!(back["spec"].get("priority").is_none());
         assert_eq!(back["status"], serde_json::json!({"phase": "Running"}));
         assert!(back["spec"]["containers"][0].get("image").is_none());
         // Read back, it is the same pod.
         assert_eq!(serde_json::from_value::<Pod>(back).unwrap(), pod);
+        // Unset, hostUsers and os are not written.
+        let bare = serde_json::to_value(PodSpec::default()).unwrap();
+        assert!(bare.get("hostUsers").is_none() && bare.get("os").is_none());
     }
 }

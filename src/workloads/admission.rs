@@ -22,13 +22,14 @@
 //! make us count a template as admitted that PSA would reject, never the
 //! other way round.
 //!
-//! Two relaxations read fields we do not decode either, and those go the
-//! other way (we may count as rejected a template PSA admits): a pod with
-//! `hostUsers: false` (its own user namespace) is spared `run-as-non-root`
-//! and `run-as-user`, and at `baseline` `proc-mount`; a pod with
-//! `spec.os.name: windows` is spared `allow-privilege-escalation`, the
-//! restricted `capabilities` and the restricted `seccomp`. Both need the
-//! fields added to `snapshot::pod::PodSpec`.
+//! PSA's two relaxations are read, and applied as it applies them: a pod
+//! with `spec.hostUsers: false` (its own user namespace,
+//! `relaxPolicyForUserNamespacePod`) is spared `run-as-non-root` and
+//! `run-as-user`, and at `baseline` `proc-mount` (restricted's procMount
+//! check is not relaxed); a pod with `spec.os.name: windows` is spared
+//! `allow-privilege-escalation`, and at `restricted` `capabilities` and
+//! `seccomp` (the restricted checks, which replace the baseline ones there;
+//! at `baseline` both still apply).
 //!
 //! Pure: no I/O.
 
@@ -45,23 +46,27 @@ pub mod check {
     /// `securityContext.privileged: true` (baseline).
     pub const PRIVILEGED: &str = "privileged";
     /// Capabilities added beyond the default set (baseline), or not
-    /// dropping `ALL` and adding more than `NET_BIND_SERVICE` (restricted).
+    /// dropping `ALL` and adding more than `NET_BIND_SERVICE` (restricted;
+    /// not for a Windows pod).
     pub const CAPABILITIES: &str = "capabilities";
     /// A `hostPath` volume (baseline; at restricted it is
     /// [`RESTRICTED_VOLUMES`]).
     pub const HOST_PATH_VOLUMES: &str = "host-path-volumes";
     /// A container port with a `hostPort` (baseline).
     pub const HOST_PORTS: &str = "host-ports";
-    /// `securityContext.procMount` other than `Default` (baseline).
+    /// `securityContext.procMount` other than `Default` (baseline, but
+    /// not for a pod with `hostUsers: false`; restricted, for every pod).
     pub const PROC_MOUNT: &str = "proc-mount";
     /// A seccomp profile other than `RuntimeDefault` or `Localhost`
-    /// (baseline), or none (restricted).
+    /// (baseline), or none (restricted; not for a Windows pod).
     pub const SECCOMP: &str = "seccomp";
-    /// `allowPrivilegeEscalation` not `false` (restricted).
+    /// `allowPrivilegeEscalation` not `false` (restricted; not for a
+    /// Windows pod).
     pub const ALLOW_PRIVILEGE_ESCALATION: &str = "allow-privilege-escalation";
-    /// `runAsNonRoot` not `true` for the pod or every container (restricted).
+    /// `runAsNonRoot` not `true` for the pod or every container (restricted;
+    /// not for a pod with `hostUsers: false`).
     pub const RUN_AS_NON_ROOT: &str = "run-as-non-root";
-    /// `runAsUser: 0` (restricted).
+    /// `runAsUser: 0` (restricted; not for a pod with `hostUsers: false`).
     pub const RUN_AS_USER: &str = "run-as-user";
     /// A volume of a type restricted forbids (of those we decode: `hostPath`).
     pub const RESTRICTED_VOLUMES: &str = "restricted-volumes";
@@ -158,7 +163,7 @@ pub fn violations(level: Level, spec: &PodSpec) -> Vec<Violation> {
         found.push((check::HOST_PATH_VOLUMES, host_path_volumes(spec)));
     }
     found.push((check::HOST_PORTS, host_ports(spec)));
-    found.push((check::PROC_MOUNT, proc_mount(spec)));
+    found.push((check::PROC_MOUNT, proc_mount(spec, restricted)));
     found.push((check::SECCOMP, seccomp(spec, restricted)));
     if restricted {
         found.push((
@@ -186,6 +191,19 @@ fn containers(spec: &PodSpec) -> impl Iterator<Item = &Container> {
     let init = spec.init_containers.iter().flatten();
     let ephemeral = spec.ephemeral_containers.iter().flatten();
     init.chain(&spec.containers).chain(ephemeral)
+}
+
+/// Whether the pod has its own user namespace (`hostUsers: false`): PSA's
+/// `relaxPolicyForUserNamespacePod`.
+fn user_namespace(spec: &PodSpec) -> bool {
+    spec.host_users == Some(false)
+}
+
+/// Whether the pod is a Windows pod (`os.name: windows`, exactly): the API
+/// forbids the Linux-only security fields on it, so PSA admits it without
+/// them.
+fn windows(spec: &PodSpec) -> bool {
+    spec.os.as_ref().is_some_and(|os| os.name == "windows")
 }
 
 fn context(c: &Container) -> Option<&SecurityContext> {
@@ -303,8 +321,11 @@ fn capabilities_baseline(spec: &PodSpec) -> Option<String> {
 }
 
 /// `check_capabilities_restricted.go`: every container drops `ALL` and
-/// adds nothing but `NET_BIND_SERVICE`.
+/// adds nothing but `NET_BIND_SERVICE`; a Windows pod is spared.
 fn capabilities_restricted(spec: &PodSpec) -> Option<String> {
+    if windows(spec) {
+        return None;
+    }
     let missing_drop_all = names_where(spec, |c| {
         let caps = context(c).and_then(|s| s.capabilities.as_ref());
         let drop = caps
@@ -380,9 +401,13 @@ fn host_ports(spec: &PodSpec) -> Option<String> {
     })
 }
 
-/// `check_procMount_restricted.go` (also baseline's for a pod without its
-/// own user namespace, which is all we can tell).
-fn proc_mount(spec: &PodSpec) -> Option<String> {
+/// `check_procMount_restricted.go` when `restricted`, else
+/// `check_procMount_baseline.go`, the same rule but sparing a pod with its
+/// own user namespace.
+fn proc_mount(spec: &PodSpec, restricted: bool) -> Option<String> {
+    if !restricted && user_namespace(spec) {
+        return None;
+    }
     let mut names = Vec::new();
     let mut kinds = BTreeSet::new();
     for c in containers(spec) {
@@ -408,8 +433,12 @@ fn valid_seccomp(kind: &str) -> bool {
 /// `check_seccompProfile_baseline.go` (a profile set must be
 /// `RuntimeDefault` or `Localhost`) and, when `restricted`,
 /// `check_seccompProfile_restricted.go` (and one must be set, on the pod
-/// or on every container).
+/// or on every container), which replaces the baseline check and spares a
+/// Windows pod.
 fn seccomp(spec: &PodSpec, restricted: bool) -> Option<String> {
+    if restricted && windows(spec) {
+        return None;
+    }
     let mut setters = Vec::new();
     let mut bad_values = BTreeSet::new();
     let pod = (spec.security_context.as_ref()).and_then(|s| s.seccomp_profile.as_ref());
@@ -450,8 +479,11 @@ fn seccomp(spec: &PodSpec, restricted: bool) -> Option<String> {
 }
 
 /// `check_allowPrivilegeEscalation.go`: it defaults to true, so it must be
-/// set to false.
+/// set to false; a Windows pod is spared.
 fn allow_privilege_escalation(spec: &PodSpec) -> Option<String> {
+    if windows(spec) {
+        return None;
+    }
     let bad = names_where(spec, |c| {
         context(c).and_then(|s| s.allow_privilege_escalation) != Some(false)
     });
@@ -462,8 +494,12 @@ fn allow_privilege_escalation(spec: &PodSpec) -> Option<String> {
 }
 
 /// `check_runAsNonRoot.go`: `true` on the pod (and not `false` on a
-/// container), or on every container.
+/// container), or on every container; a pod with its own user namespace
+/// is spared.
 fn run_as_non_root(spec: &PodSpec) -> Option<String> {
+    if user_namespace(spec) {
+        return None;
+    }
     let pod = spec
         .security_context
         .as_ref()
@@ -490,8 +526,12 @@ fn run_as_non_root(spec: &PodSpec) -> Option<String> {
     })
 }
 
-/// `check_runAsUser.go`: no `runAsUser: 0`, on the pod or a container.
+/// `check_runAsUser.go`: no `runAsUser: 0`, on the pod or a container; a
+/// pod with its own user namespace is spared.
 fn run_as_user(spec: &PodSpec) -> Option<String> {
+    if user_namespace(spec) {
+        return None;
+    }
     let pod = spec.security_context.as_ref().and_then(|s| s.run_as_user);
     let mut setters = Vec::new();
     if pod == Some(0) {
@@ -785,6 +825,71 @@ mod tests {
         assert_eq!(
             detail(Level::Restricted, &s, check::ALLOW_PRIVILEGE_ESCALATION),
             r#"containers "init", "app" must set securityContext.allowPrivilegeEscalation=false"#
+        );
+    }
+
+    #[test]
+    fn a_pod_in_its_own_user_namespace_is_spared_the_user_checks() {
+        // helpers.go relaxPolicyForUserNamespacePod; check_runAsNonRoot.go,
+        // check_runAsUser.go, check_procMount_baseline.go (relaxed) and
+        // check_procMount_restricted.go (not).
+        let mut json = hardened();
+        json["securityContext"]["runAsNonRoot"] = serde_json::Value::Null;
+        json["securityContext"]["runAsUser"] = 0.into();
+        json["hostUsers"] = false.into();
+        let s = spec(json.clone());
+        assert_eq!(violations(Level::Restricted, &s), []);
+        // The same pod without the field, or with hostUsers: true, fails.
+        let failing = [check::RUN_AS_NON_ROOT, check::RUN_AS_USER];
+        for host_users in [serde_json::Value::Null, true.into()] {
+            json["hostUsers"] = host_users;
+            assert_eq!(checks(Level::Restricted, &spec(json.clone())), failing);
+        }
+        // procMount: spared at baseline, not at restricted.
+        json["hostUsers"] = false.into();
+        json["containers"][0]["securityContext"]["procMount"] = "Unmasked".into();
+        let s = spec(json.clone());
+        assert!(admitted(Level::Baseline, &s));
+        assert_eq!(checks(Level::Restricted, &s), [check::PROC_MOUNT]);
+        json["hostUsers"] = serde_json::Value::Null;
+        assert_eq!(checks(Level::Baseline, &spec(json)), [check::PROC_MOUNT]);
+    }
+
+    #[test]
+    fn a_windows_pod_is_spared_the_linux_only_restricted_checks() {
+        // check_allowPrivilegeEscalation.go, check_capabilities_restricted.go
+        // and check_seccompProfile_restricted.go from 1.25: os.name windows.
+        let mut json = hardened();
+        json["containers"][0]["securityContext"]["allowPrivilegeEscalation"] =
+            serde_json::Value::Null;
+        json["os"] = serde_json::json!({"name": "windows"});
+        assert_eq!(violations(Level::Restricted, &spec(json.clone())), []);
+        // The same pod without the field, or on Linux, fails.
+        for os in [
+            serde_json::Value::Null,
+            serde_json::json!({"name": "linux"}),
+        ] {
+            json["os"] = os;
+            assert_eq!(
+                checks(Level::Restricted, &spec(json.clone())),
+                [check::ALLOW_PRIVILEGE_ESCALATION]
+            );
+        }
+        // With no securityContext at all, a Windows pod passes restricted
+        // but for runAsNonRoot, which it is not spared.
+        let bare = serde_json::json!({"os": {"name": "windows"}, "containers": [{"name": "c"}]});
+        assert_eq!(
+            checks(Level::Restricted, &spec(bare)),
+            [check::RUN_AS_NON_ROOT]
+        );
+        // At baseline the capabilities and seccomp checks still apply.
+        let baseline = spec(serde_json::json!({"os": {"name": "windows"},
+            "securityContext": {"seccompProfile": {"type": "Unconfined"}},
+            "containers": [{"name": "c", "securityContext":
+                {"capabilities": {"add": ["SYS_ADMIN"]}}}]}));
+        assert_eq!(
+            checks(Level::Baseline, &baseline),
+            [check::CAPABILITIES, check::SECCOMP]
         );
     }
 

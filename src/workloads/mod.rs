@@ -1,7 +1,10 @@
-//! What a pod spec gives away: which ServiceAccount tokens each container can
-//! read (`tokens`), and what makes a compromised container worse
-//! (`amplifiers`). Both read only the pod, its ServiceAccount and the
-//! Secrets' reduced metadata. Pure: no I/O.
+//! What pod specs give away, of running pods and of the pods to come:
+//! which ServiceAccount tokens each container can read (`tokens`), what
+//! makes a compromised container worse (`amplifiers`), and both for every
+//! pod (`exposure`); which pods and controllers form one workload
+//! (`owners`), the pod each controller's template would create
+//! (`templates`), the nodes it may land on (`placement`) and whether the
+//! namespace's Pod Security level lets it in (`admission`). Pure: no I/O.
 
 pub mod admission;
 pub mod amplifiers;
