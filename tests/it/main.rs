@@ -31,3 +31,4 @@ mod semantics;
 mod support;
 mod test_server;
 mod who_can;
+mod workloads;
