@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::template::Severity;
 
 /// The JSON schema version; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// What a previous report is read for: the words of its errors depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -191,13 +191,13 @@ fn a_baseline_that_is_not_a_current_scan_report_is_refused_in_one_line() {
     let broken = dir.path("broken.json");
     fs::write(
         &broken,
-        "{\n  \"schemaVersion\": 2,\n  \"findings\": [\n    {\"fingerprint\": 7}\n  ]\n}\n",
+        "{\n  \"schemaVersion\": 3,\n  \"findings\": [\n    {\"fingerprint\": 7}\n  ]\n}\n",
     )
     .unwrap();
     for (file, says) in [
         (
             &old,
-            "a report of schemaVersion 1; this rbacscan compares with reports of schemaVersion 2",
+            "a report of schemaVersion 1; this rbacscan compares with reports of schemaVersion 3",
         ),
         (
             &answer,

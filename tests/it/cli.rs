@@ -883,7 +883,7 @@ fn completions_a_man_page_and_the_kubectl_plugin_name_work() {
             .unwrap();
         assert_eq!(out.status.code(), Some(0));
         let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(r["schemaVersion"], 2);
+        assert_eq!(r["schemaVersion"], 3);
     }
 }
 

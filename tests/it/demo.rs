@@ -172,7 +172,7 @@ fn json_has_schema_counts_and_stable_fingerprints() {
     let a = demo_json();
     let b = demo_json();
     assert_eq!(a, b, "deterministic");
-    assert_eq!(a["schemaVersion"], 2);
+    assert_eq!(a["schemaVersion"], 3);
     assert_eq!(a["tool"]["name"], "rbacscan");
     assert_eq!(a["counts"]["objects"]["ClusterRole"], 15);
     let findings = a["findings"].as_array().unwrap();

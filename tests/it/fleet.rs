@@ -512,13 +512,13 @@ fn merge_refuses_what_is_not_a_cluster_report_in_one_line_and_writes_nothing() {
     let old = write("old.json", r#"{"schemaVersion": 1, "findings": []}"#);
     let answer = write(
         "answer.json",
-        r#"{"schemaVersion": 2, "command": "who-can"}"#,
+        r#"{"schemaVersion": 3, "command": "who-can"}"#,
     );
-    let fleet = write("fleet.json", r#"{"schemaVersion": 2, "kind": "fleet"}"#);
-    let pods = write("pods.json", r#"{"schemaVersion": 2, "view": "pods"}"#);
+    let fleet = write("fleet.json", r#"{"schemaVersion": 3, "kind": "fleet"}"#);
+    let pods = write("pods.json", r#"{"schemaVersion": 3, "view": "pods"}"#);
     let broken = write(
         "broken.json",
-        "{\n  \"schemaVersion\": 2,\n  \"counts\": [\n",
+        "{\n  \"schemaVersion\": 3,\n  \"counts\": [\n",
     );
     let missing = dir
         .path()
