@@ -13,7 +13,8 @@ use crate::access::query::{Endpoint, QueryError};
 use crate::access::who_can::{Question, who_can};
 use crate::rbac::{Rbac, SubjectId};
 use crate::snapshot::{Pod, Snapshot};
-use crate::workloads::exposure::expose;
+use crate::workloads::exposure::{expose, expose_templates};
+use crate::workloads::{owners, templates};
 
 /// A question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,9 @@ pub enum Answered {
 pub struct Engine<'s> {
     rbac: Rbac<'s>,
     pods: &'s [Pod],
+    /// The pods the workloads' templates would create (for `paths`), after
+    /// the snapshot's pods in the graph.
+    templates: Vec<Pod>,
     graph: AccessGraph,
 }
 
@@ -83,14 +87,28 @@ impl<'s> Engine<'s> {
         if let Ask::Paths { platforms, .. } = ask {
             crate::rbac::platforms::mark(&mut rbac, platforms);
         }
-        // Only routes go through pods: the other questions skip them.
-        let graph = match ask {
-            Ask::Paths { .. } => build_graph(snapshot, &rbac, &expose(snapshot, &workloads)),
-            _ => AccessGraph::build_index(snapshot, &rbac, NO_PODS),
+        // Only routes go through pods and the workloads' templates: the
+        // other questions skip them.
+        let (graph, templates) = match ask {
+            Ask::Paths { .. } => {
+                let units = owners::group(snapshot);
+                let templates = templates::of(snapshot, &units);
+                let nodes = templates::Nodes::of(snapshot);
+                let mut exposures = expose(snapshot, &workloads);
+                exposures.extend(expose_templates(snapshot, &units, &templates, &nodes));
+                let graph = build_graph(snapshot, &rbac, &exposures);
+                drop(exposures);
+                (graph, templates.pods)
+            }
+            _ => (
+                AccessGraph::build_index(snapshot, &rbac, NO_PODS),
+                Vec::new(),
+            ),
         };
         Engine {
             rbac,
             pods: &snapshot.pods,
+            templates,
             graph,
         }
     }
@@ -110,7 +128,7 @@ impl<'s> Engine<'s> {
             rbac,
             graph,
             pods,
-            templates: &[],
+            templates: &self.templates,
         };
         Ok(match ask {
             Ask::WhoCan {

@@ -93,6 +93,9 @@ pub enum Technique {
     EscapeToNode,
     /// A node holds the tokens of every pod it runs.
     NodeToken,
+    /// Root on a control-plane node reads the cluster CA key and the admin
+    /// credentials there: cluster-admin-equivalent power.
+    ControlPlaneNode,
     /// Reading a legacy token Secret yields its ServiceAccount's token.
     ReadSecrets,
     /// A legacy token Secret created for a ServiceAccount is filled in by
@@ -130,7 +133,7 @@ impl Technique {
     }
 
     /// Every technique, for documentation and tests.
-    pub const ALL: [Technique; 21] = [
+    pub const ALL: [Technique; 22] = [
         Technique::MemberOf,
         Technique::HoldsEverything,
         Technique::CreateWorkloads,
@@ -140,6 +143,7 @@ impl Technique {
         Technique::PodToken,
         Technique::EscapeToNode,
         Technique::NodeToken,
+        Technique::ControlPlaneNode,
         Technique::ReadSecrets,
         Technique::MintToken,
         Technique::RequestToken,

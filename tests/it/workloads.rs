@@ -265,9 +265,16 @@ fn daemonsets_land_on_the_nodes_whose_taints_they_tolerate() {
     assert_eq!(nodes("ssd"), serde_json::json!(["worker-1"]));
     let everywhere = workload(&r, "DaemonSet", "everywhere");
     assert_eq!(everywhere["controlPlaneNodes"], serde_json::json!(["cp-1"]));
-    // Taking a control-plane node is taking the cluster.
+    // Taking a control-plane node is taking the cluster: a route to
+    // cluster-admin through it, and none from the DaemonSet kept off it.
     let f = findings_about(&r, "hot-workload", "DaemonSet", "everywhere");
     assert_eq!(f[0]["severity"], "CRITICAL");
+    let route = findings_about(&r, "path-to-cluster-admin", "DaemonSet", "everywhere");
+    assert_eq!(route.len(), 1);
+    let steps = route[0]["path"]["steps"].as_array().unwrap();
+    let kinds: Vec<&Value> = steps.iter().map(|s| &s["kind"]).collect();
+    assert_eq!(kinds, ["escape-to-node", "control-plane-node"], "{steps:?}");
+    assert!(findings_about(&r, "path-to-cluster-admin", "DaemonSet", "plain").is_empty());
     // The Deployment's template may land on the workers only.
     assert_eq!(
         workload(&r, "Deployment", "web")["nodes"],

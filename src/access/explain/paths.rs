@@ -297,6 +297,10 @@ fn sentence(
             Some(p) => format!("{from} runs {p}, so it holds the token of {to}"),
             None => format!("{from} holds the token of {to}"),
         },
+        Technique::ControlPlaneNode => format!(
+            "{from} runs the control plane ({}): root there reads the cluster CA key and the admin credentials, cluster-admin-equivalent power",
+            because.unwrap_or("control-plane node")
+        ),
         Technique::ReadSecrets => match (secret.or(because), to.kind) {
             (Some(sec), "ServiceAccount") => {
                 format!("{can}, so it can read secret {sec}, a token of {to}")

@@ -10,6 +10,7 @@ use super::AccessGraph;
 use crate::access::model::{Edge, Node, POD_SECURITY_ENFORCE_LABEL, Step, Technique};
 use crate::access::pod_facts::PodFacts;
 use crate::rbac::SubjectId;
+use crate::snapshot::node::CONTROL_PLANE_LABELS;
 use crate::snapshot::service_account::cloud_identities;
 use crate::snapshot::{SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
 
@@ -183,11 +184,32 @@ impl AccessGraph {
                 }
             }
         }
-        // Every node of the input, whether or not a pod runs there.
+        // Every node of the input, whether or not a pod runs there; a
+        // control-plane node is the cluster's (managed clusters show none).
         for n in &snapshot.nodes {
-            if !hosts.contains_key(n.name()) {
-                let host = self.node(Node::Host(n.name().to_string()));
-                self.then(any_host, host);
+            let host = match hosts.get(n.name()) {
+                Some(&host) => host,
+                None => {
+                    let host = self.node(Node::Host(n.name().to_string()));
+                    self.then(any_host, host);
+                    host
+                }
+            };
+            if n.is_control_plane() {
+                let admin = self.node(Node::ClusterAdmin);
+                let label = CONTROL_PLANE_LABELS.iter().find(|l| n.label(l).is_some());
+                let why = match label {
+                    Some(l) => format!("label {l}"),
+                    None => "control-plane taint".to_string(),
+                };
+                self.add_step(
+                    host,
+                    admin,
+                    Step {
+                        because: Some(why),
+                        ..Step::implicit(Technique::ControlPlaneNode)
+                    },
+                );
             }
         }
         self.add_cloud_doors(snapshot, pods);
