@@ -305,7 +305,7 @@ pub fn gap_impact(kind: Kind) -> &'static str {
             "secret mounts cannot be told apart from legacy ServiceAccount token secrets: pods that mount one may expose more tokens than reported, and reading secrets is not rated by the tokens they hold"
         }
         Kind::Node => {
-            "node placement unknown: which nodes each workload can land on, and which run the control plane, are taken from the pods' nodeName only"
+            "node placement unknown: nodes are known only by the pods' nodeName, without their labels, taints or control-plane role"
         }
         Kind::Deployment
         | Kind::ReplicaSet
@@ -314,7 +314,7 @@ pub fn gap_impact(kind: Kind) -> &'static str {
         | Kind::Job
         | Kind::CronJob
         | Kind::ReplicationController => {
-            "workloads without running pods are unknown: a controller scaled to zero, suspended or between runs is not seen, and running pods are grouped by their owner reference only"
+            "workloads without running pods are unknown: controllers scaled to zero, suspended or between runs are not seen"
         }
     }
 }

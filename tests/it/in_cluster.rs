@@ -128,10 +128,10 @@ fn listed(path: &str) -> Option<(String, String)> {
     (!resource.contains('/')).then(|| (group.to_string(), resource.to_string()))
 }
 
-#[test]
-fn the_cluster_role_grants_exactly_the_lists_a_scan_makes() {
-    let docs = documents();
-    let role = docs.iter().find(|d| d["kind"] == "ClusterRole").unwrap();
+/// The (API group, resource) pairs a ClusterRole grants `list` on; every
+/// rule must be `list` only, on named resources, never Secrets.
+fn granted(role: &Value) -> BTreeSet<(String, String)> {
+    assert_eq!(role["kind"], "ClusterRole", "{role}");
     let mut granted = BTreeSet::new();
     for rule in role["rules"].as_array().unwrap() {
         assert_eq!(rule["verbs"], serde_json::json!(["list"]), "only list");
@@ -144,6 +144,30 @@ fn the_cluster_role_grants_exactly_the_lists_a_scan_makes() {
             }
         }
     }
+    granted
+}
+
+/// The ClusterRole the README documents for live scans: the YAML block
+/// after "A ClusterRole for a scanning ServiceAccount".
+fn documented_role() -> Value {
+    let readme = include_str!("../../README.md");
+    let (_, after) = readme
+        .split_once("A ClusterRole for a scanning ServiceAccount")
+        .expect("the README documents the ClusterRole");
+    let (_, block) = after.split_once("```yaml\n").expect("in a YAML block");
+    let (block, _) = block.split_once("```").expect("that ends");
+    serde_saphyr::from_str(block).expect("the README's ClusterRole is YAML")
+}
+
+#[test]
+fn the_cluster_role_grants_exactly_the_lists_a_scan_makes() {
+    let docs = documents();
+    let role = docs.iter().find(|d| d["kind"] == "ClusterRole").unwrap();
+    let granted = granted(role);
+    // The README's ClusterRole is the example's, rule for rule.
+    let documented = documented_role();
+    assert_eq!(documented["rules"], role["rules"]);
+    assert_eq!(documented["metadata"]["name"], role["metadata"]["name"]);
     let server = TestServer::serving(cluster()).start();
     let out = in_cluster_scan(&server, TOKEN);
     assert_eq!(

@@ -10,16 +10,19 @@ use serde_json::Value;
 use rbacscan::snapshot::{Kind, Snapshot};
 use rbacscan::source::files::Loader;
 
-use super::support::{demo_path, rbacscan, real_fixture};
+use super::support::{demo_path, fixture, rbacscan, real_fixture};
 use super::test_server::{
     Fault, SilentServer, TOKEN, TestServer, list_path, timed, unrelated_ca_pem,
 };
 
-/// The cluster served in these tests: the demo cluster plus the real
-/// server's `shop` namespace, as files.
+/// The cluster served in these tests: the demo cluster, its workload
+/// controllers and Nodes, plus the real server's `shop` namespace, as
+/// files. It holds every kind a live scan lists but Secrets, so that the
+/// offline scan of these files reads what the live one does.
 fn cluster_files() -> Vec<String> {
     vec![
         demo_path(),
+        fixture("demo-workloads.yaml"),
         real_fixture("shop-pods-and-serviceaccounts.yaml"),
     ]
 }
@@ -172,8 +175,8 @@ fn a_live_scan_in_pages_of_two_equals_the_offline_scan_and_its_dump() {
     );
     assert_eq!(live_report["inputs"]["cluster"]["version"], "v1.28.7");
 
-    // All kinds were in flight together: every first page was held until all
-    // seven lists had asked for theirs.
+    // All kinds were in flight together: every first page was held until
+    // every list had asked for its own.
     assert_eq!(server.barrier_met(), Some(true));
     // One request per page: ceil(n / 2) per kind (one for an empty list).
     let requests = server.requests();
@@ -303,13 +306,12 @@ fn forbidden_pods_give_a_partial_report_that_says_so() {
 
     let table = run(&["scan", "--kubeconfig", kc.arg()]);
     assert_eq!(table.code, Some(3));
-    assert!(
-        table
-            .stdout
-            .contains("PARTIAL SCAN: 1 of 7 kinds could not be read"),
-        "{}",
-        table.stdout
+    // Of the kinds listed: every kind but Secrets.
+    let partial = format!(
+        "PARTIAL SCAN: 1 of {} kinds could not be read",
+        Kind::ALL.len() - 1
     );
+    assert!(table.stdout.contains(&partial), "{}", table.stdout);
     assert!(
         table
             .stdout
@@ -324,6 +326,235 @@ fn forbidden_pods_give_a_partial_report_that_says_so() {
     assert_eq!(offline.code, Some(3), "{}", offline.stderr);
     assert_eq!(offline.json()["coverage"], report["coverage"]);
     assert_read_only(&server);
+}
+
+/// Workloads a live scan sees only through their controllers (a Deployment
+/// scaled to zero, a CronJob between runs, a DaemonSet), and the Nodes,
+/// one of them the control plane, as a real server stores them.
+fn controllers_and_nodes() -> Vec<Value> {
+    serde_json::from_value(serde_json::json!([
+        {"apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": {"name": "api", "namespace": "shop", "uid": "0b7d3b4e-3c52-4f33-9a43-6b0c1a0d2e11",
+                      "annotations": {"deployment.kubernetes.io/revision": "4"}},
+         "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "api"}},
+                  "strategy": {"type": "RollingUpdate"},
+                  "template": {"metadata": {"labels": {"app": "api"}},
+                               "spec": {"serviceAccountName": "api",
+                                        "containers": [{"name": "api", "image": "registry.example.com/shop/api:2.0.1"}]}}},
+         "status": {"observedGeneration": 7}},
+        {"apiVersion": "batch/v1", "kind": "CronJob",
+         "metadata": {"name": "backup", "namespace": "ops", "uid": "5a0c8f0e-8d0e-4d4f-a1a3-7d7b2c9e0f21"},
+         "spec": {"schedule": "0 2 * * *", "suspend": false, "concurrencyPolicy": "Forbid",
+                  "jobTemplate": {"spec": {"backoffLimit": 1, "template": {"spec": {
+                      "serviceAccountName": "backup", "restartPolicy": "Never",
+                      "containers": [{"name": "backup", "image": "registry.example.com/ops/backup:1.3"}]}}}}},
+         "status": {"lastScheduleTime": "2026-11-01T02:00:00Z"}},
+        {"apiVersion": "apps/v1", "kind": "DaemonSet",
+         "metadata": {"name": "agent", "namespace": "kube-system", "uid": "e2a1c0d9-6b7f-4c1e-9d8a-3f5b2a1c0e31"},
+         "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                  "template": {"metadata": {"labels": {"app": "agent"}},
+                               "spec": {"serviceAccountName": "agent", "hostPID": true,
+                                        "tolerations": [{"operator": "Exists"}],
+                                        "containers": [{"name": "agent", "image": "registry.example.com/agent:5",
+                                                        "securityContext": {"privileged": true}}]}}},
+         "status": {"desiredNumberScheduled": 2, "numberReady": 2}},
+        {"apiVersion": "v1", "kind": "Node",
+         "metadata": {"name": "cp-1", "uid": "9f1d2c3b-4a5e-4f60-8b7c-1d2e3f4a5b61",
+                      "labels": {"kubernetes.io/hostname": "cp-1", "node-role.kubernetes.io/control-plane": ""}},
+         "spec": {"podCIDR": "10.244.0.0/24",
+                  "taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]},
+         "status": {"capacity": {"cpu": "4"}, "addresses": [{"type": "InternalIP", "address": "10.0.0.10"}]}},
+        {"apiVersion": "v1", "kind": "Node",
+         "metadata": {"name": "worker-1", "uid": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e71",
+                      "labels": {"kubernetes.io/hostname": "worker-1"}},
+         "spec": {"podCIDR": "10.244.1.0/24"},
+         "status": {"capacity": {"cpu": "8"}}}
+    ]))
+    .unwrap()
+}
+
+#[test]
+fn a_live_scan_reads_workloads_without_pods_and_the_nodes_and_dumps_them() {
+    let server = TestServer::serving_objects(controllers_and_nodes()).start();
+    let kc = Kubeconfig::for_server(&server);
+    // Pages of one: the two Nodes come in two pages.
+    let r = run(&[
+        "scan",
+        "--kubeconfig",
+        kc.arg(),
+        "--chunk-size",
+        "1",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let report = r.json();
+    let objects = &report["counts"]["objects"];
+    for (kind, n) in [
+        ("Deployment", 1),
+        ("CronJob", 1),
+        ("DaemonSet", 1),
+        ("Node", 2),
+        ("ReplicaSet", 0),
+        ("Pod", 0),
+    ] {
+        assert_eq!(objects[kind], n, "{kind}: {objects}");
+    }
+    assert_eq!(report["coverage"]["complete"], true);
+    assert_eq!(
+        report["coverage"]["notListed"],
+        serde_json::json!(["Secret"])
+    );
+    let requests = server.requests();
+    for path in [
+        "/apis/apps/v1/deployments",
+        "/apis/apps/v1/replicasets",
+        "/apis/apps/v1/statefulsets",
+        "/apis/apps/v1/daemonsets",
+        "/apis/batch/v1/jobs",
+        "/apis/batch/v1/cronjobs",
+        "/api/v1/replicationcontrollers",
+    ] {
+        assert!(requests.iter().any(|r| r.path == path), "{path}");
+    }
+    let node_pages = (requests.iter())
+        .filter(|r| r.path == "/api/v1/nodes")
+        .count();
+    assert_eq!(node_pages, 2);
+    assert_read_only(&server);
+
+    // The dump holds them, with the fields the analysis reads.
+    let dumped = kc.file("dump.json");
+    let d = run(&["dump", "--kubeconfig", kc.arg(), "--output-file", &dumped]);
+    assert_eq!(d.code, Some(0), "{}", d.stderr);
+    let dump: Value = serde_json::from_str(&std::fs::read_to_string(&dumped).unwrap()).unwrap();
+    let item = |kind: &str, name: &str| -> Value {
+        (dump["items"].as_array().unwrap().iter())
+            .find(|i| i["kind"] == kind && i["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{kind} {name} is not in the dump"))
+            .clone()
+    };
+    let deployment = item("Deployment", "api");
+    assert_eq!(deployment["apiVersion"], "apps/v1");
+    assert_eq!(deployment["metadata"]["namespace"], "shop");
+    assert_eq!(deployment["spec"]["replicas"], 0, "scaled to zero");
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["serviceAccountName"],
+        "api"
+    );
+    let cron = item("CronJob", "backup");
+    assert_eq!(cron["apiVersion"], "batch/v1");
+    assert_eq!(
+        cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["serviceAccountName"],
+        "backup"
+    );
+    let daemon = item("DaemonSet", "agent");
+    let spec = &daemon["spec"]["template"]["spec"];
+    assert_eq!(
+        spec["tolerations"],
+        serde_json::json!([{"operator": "Exists"}])
+    );
+    assert_eq!(spec["hostPID"], true);
+    assert_eq!(spec["containers"][0]["securityContext"]["privileged"], true);
+    let cp = item("Node", "cp-1");
+    assert_eq!(
+        cp["metadata"]["labels"]["node-role.kubernetes.io/control-plane"],
+        ""
+    );
+    assert_eq!(
+        cp["spec"]["taints"][0]["key"],
+        "node-role.kubernetes.io/control-plane"
+    );
+    let worker = item("Node", "worker-1");
+    assert_eq!(
+        worker["metadata"]["labels"]["kubernetes.io/hostname"],
+        "worker-1"
+    );
+    // What the analysis never reads is not kept.
+    for i in dump["items"].as_array().unwrap() {
+        assert!(i.get("status").is_none(), "{i}");
+    }
+    assert!(cp["spec"].get("podCIDR").is_none());
+    // Read back, the dump is the same cluster.
+    let offline = run(&["scan", "-f", &dumped, "-o", "json"]);
+    assert_eq!(offline.code, Some(0), "{}", offline.stderr);
+    assert_eq!(essence(&offline.json()), essence(&report));
+}
+
+#[test]
+fn forbidden_deployments_or_nodes_give_a_partial_report_that_states_the_impact() {
+    for (resource, kind, message, impact) in [
+        (
+            "deployments",
+            "Deployment",
+            r#"HTTP 403 Forbidden: deployments.apps is forbidden: User "bob" cannot list resource "deployments" in API group "apps""#,
+            "workloads without running pods are unknown",
+        ),
+        (
+            "nodes",
+            "Node",
+            r#"HTTP 403 Forbidden: nodes is forbidden: User "bob" cannot list resource "nodes" in API group """#,
+            "node placement unknown",
+        ),
+    ] {
+        let server = TestServer::serving(cluster())
+            .fault(Fault::Forbidden(resource))
+            .start();
+        let kc = Kubeconfig::for_server(&server);
+        let r = scan_live(&kc, &[]);
+        assert_eq!(r.code, Some(3), "{resource}: {}", r.stderr);
+        let report = r.json();
+        let coverage = &report["coverage"];
+        assert_eq!(coverage["complete"], false);
+        let missing = coverage["missing"].as_array().unwrap();
+        assert_eq!(missing.len(), 1, "{coverage}");
+        assert_eq!(missing[0]["kind"], kind);
+        assert_eq!(missing[0]["resource"], resource);
+        assert_eq!(missing[0]["reason"], "forbidden");
+        let said = missing[0]["message"].as_str().unwrap();
+        assert!(said.contains(message), "{said}");
+        let affects = missing[0]["impact"].as_str().unwrap();
+        assert!(affects.starts_with(impact), "{affects}");
+        // Every other kind was read.
+        assert_eq!(
+            coverage["read"].as_array().unwrap().len(),
+            Kind::ALL.len() - 2,
+            "{coverage}"
+        );
+        assert_eq!(report["counts"]["objects"][kind], 0);
+        assert!(
+            r.stderr.contains(&format!(
+                "rbacscan: warning: partial snapshot, could not read {resource} (forbidden); findings may be incomplete (exit code 3)"
+            )),
+            "{}",
+            r.stderr
+        );
+
+        // The table says which kind is missing, why, and what it affects.
+        let table = run(&["scan", "--kubeconfig", kc.arg()]);
+        assert_eq!(table.code, Some(3), "{}", table.stderr);
+        let partial = format!(
+            "PARTIAL SCAN: 1 of {} kinds could not be read",
+            Kind::ALL.len() - 1
+        );
+        let lines: Vec<&str> = table.stdout.lines().collect();
+        assert!(
+            lines.iter().any(|l| l.starts_with(&partial)),
+            "{}",
+            table.stdout
+        );
+        let at = (lines.iter())
+            .position(|l| l.starts_with(&format!("  - {kind} ({resource}): forbidden: HTTP 403")))
+            .unwrap_or_else(|| panic!("{}", table.stdout));
+        assert!(
+            lines[at + 1..]
+                .iter()
+                .any(|l| l.starts_with(&format!("    impact: {impact}"))),
+            "{}",
+            table.stdout
+        );
+        assert_read_only(&server);
+    }
 }
 
 #[test]

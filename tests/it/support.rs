@@ -20,6 +20,16 @@ pub fn real_fixture(name: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// A fixture written for rbacscan's tests, in `tests/fixtures/` (see
+/// `tests/fixtures/README.md`).
+pub fn fixture(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    assert!(p.exists(), "fixture {} is missing", p.display());
+    p.to_string_lossy().into_owned()
+}
+
 /// The demo cluster in `examples/`.
 pub fn demo_path() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

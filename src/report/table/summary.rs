@@ -6,7 +6,7 @@ use std::io::Write;
 
 use super::sections::first_risks;
 use crate::report::cells::{TableStyle, wrapped};
-use crate::report::{Report, ReportError};
+use crate::report::{Report, ReportError, SkippedKind};
 use crate::snapshot::Kind;
 use crate::template::Severity;
 use crate::words::{self, plural};
@@ -221,16 +221,7 @@ pub(super) fn header(r: &Report) -> Vec<String> {
 /// The partial-scan warning, and the kinds the input did not hold; nothing
 /// for a complete snapshot.
 fn coverage(r: &Report) -> Vec<String> {
-    let mut lines = Vec::new();
-    // Secrets are not listed unless asked for; notes say when that matters.
-    for s in r.coverage.skipped.iter().filter(|s| s.kind != Kind::Secret) {
-        lines.push(format!(
-            "not in the input: {} ({}); skipped: {}",
-            s.kind.as_str(),
-            s.resource,
-            s.impact
-        ));
-    }
+    let mut lines = not_in_the_input(&r.coverage.skipped);
     if r.coverage.complete {
         return lines;
     }
@@ -248,6 +239,36 @@ fn coverage(r: &Report) -> Vec<String> {
             m.message,
         ));
         lines.push(format!("    impact: {}", m.impact));
+    }
+    lines
+}
+
+/// One line per kind the input did not hold, with what that hides; the
+/// workload controllers missing share one line, which names them (they
+/// hide the same thing). Secrets are left out: they are not listed unless
+/// asked for, and notes say when that matters.
+fn not_in_the_input(skipped: &[SkippedKind]) -> Vec<String> {
+    let controllers: Vec<&SkippedKind> = (skipped.iter())
+        .filter(|s| s.kind.is_controller())
+        .collect();
+    let mut lines = Vec::new();
+    for s in skipped.iter().filter(|s| s.kind != Kind::Secret) {
+        if !s.kind.is_controller() {
+            lines.push(format!(
+                "not in the input: {} ({}); skipped: {}",
+                s.kind.as_str(),
+                s.resource,
+                s.impact
+            ));
+        } else if controllers.first().is_some_and(|c| c.kind == s.kind) {
+            let kinds: Vec<&str> = controllers.iter().map(|c| c.kind.as_str()).collect();
+            lines.push(format!(
+                "not in the input: {} ({}); skipped: {}",
+                plural(controllers.len(), "workload controller"),
+                kinds.join(", "),
+                s.impact
+            ));
+        }
     }
     lines
 }
@@ -303,4 +324,63 @@ pub(super) fn summary(r: &Report) -> Vec<String> {
     }
     lines.push("Details per rule (role rules, bindings, groups): -o json".into());
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::gap_impact;
+
+    fn skipped(kinds: &[Kind]) -> Vec<SkippedKind> {
+        (kinds.iter())
+            .map(|&kind| SkippedKind {
+                kind,
+                resource: kind.resource(),
+                impact: gap_impact(kind),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_missing_workload_controllers_share_one_line_and_nodes_keep_their_own() {
+        let mut all = vec![Kind::Pod, Kind::Secret];
+        all.extend(Kind::CONTROLLERS);
+        all.push(Kind::Node);
+        let lines = not_in_the_input(&skipped(&all));
+        assert_eq!(
+            lines,
+            [
+                format!(
+                    "not in the input: Pod (pods); skipped: {}",
+                    gap_impact(Kind::Pod)
+                ),
+                format!(
+                    "not in the input: workload controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController); skipped: {}",
+                    gap_impact(Kind::Deployment)
+                ),
+                format!(
+                    "not in the input: Node (nodes); skipped: {}",
+                    gap_impact(Kind::Node)
+                ),
+            ]
+        );
+        // Only some missing: just those are named.
+        let lines = not_in_the_input(&skipped(&[Kind::Job, Kind::CronJob]));
+        assert_eq!(
+            lines,
+            [format!(
+                "not in the input: workload controllers (Job, CronJob); skipped: {}",
+                gap_impact(Kind::Job)
+            )]
+        );
+        let lines = not_in_the_input(&skipped(&[Kind::CronJob]));
+        assert_eq!(
+            lines,
+            [format!(
+                "not in the input: workload controller (CronJob); skipped: {}",
+                gap_impact(Kind::CronJob)
+            )]
+        );
+        assert!(not_in_the_input(&skipped(&[Kind::Secret])).is_empty());
+    }
 }
