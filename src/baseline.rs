@@ -80,15 +80,15 @@ mod tests {
         let e = Baseline::parse("old.json", r#"{"schemaVersion": 1, "findings": []}"#).unwrap_err();
         assert!(e.to_string().contains("schemaVersion 1"), "{e}");
         let e =
-            Baseline::parse("a.json", r#"{"schemaVersion": 2, "command": "paths"}"#).unwrap_err();
+            Baseline::parse("a.json", r#"{"schemaVersion": 3, "command": "paths"}"#).unwrap_err();
         assert!(e.to_string().contains("rbacscan paths"), "{e}");
         let e = Baseline::parse(
             "b.json",
-            "{\n  \"schemaVersion\": 2,\n  \"findings\": [{\"code\": 1}]\n}",
+            "{\n  \"schemaVersion\": 3,\n  \"findings\": [{\"code\": 1}]\n}",
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("b.json:3:"), "{e}");
-        let ok = Baseline::parse("c.json", r#"{"schemaVersion": 2, "findings": []}"#).unwrap();
+        let ok = Baseline::parse("c.json", r#"{"schemaVersion": 3, "findings": []}"#).unwrap();
         assert!(ok.findings.is_empty());
     }
 }

@@ -250,32 +250,32 @@ mod tests {
             |text: &str| check("b.json", text, Purpose::Baseline).map_err(|e| e.to_string());
         let e = check(r#"{"schemaVersion": 1}"#).unwrap_err();
         assert!(e.contains("schemaVersion 1; this rbacscan compares"), "{e}");
-        let e = check(r#"{"schemaVersion": 2, "command": "paths"}"#).unwrap_err();
+        let e = check(r#"{"schemaVersion": 3, "command": "paths"}"#).unwrap_err();
         assert_eq!(
             e,
             "b.json: an answer of `rbacscan paths`, not a report of `rbacscan scan`"
         );
-        let e = check(r#"{"schemaVersion": 2, "kind": "fleet"}"#).unwrap_err();
+        let e = check(r#"{"schemaVersion": 3, "kind": "fleet"}"#).unwrap_err();
         assert!(
             e.contains("a baseline is the report of one cluster's scan"),
             "{e}"
         );
-        assert!(check(r#"{"schemaVersion": 2, "view": "pods"}"#).is_ok());
+        assert!(check(r#"{"schemaVersion": 3, "view": "pods"}"#).is_ok());
     }
 
     #[test]
     fn merge_refuses_a_fleet_an_answer_and_a_pod_view() {
         let check = |text: &str| check("m.json", text, Purpose::Merge).map_err(|e| e.to_string());
-        let e = check(r#"{"schemaVersion": 3}"#).unwrap_err();
-        assert!(e.contains("schemaVersion 3; this rbacscan merges"), "{e}");
-        let e = check(r#"{"schemaVersion": 2, "kind": "fleet", "command": "x"}"#).unwrap_err();
+        let e = check(r#"{"schemaVersion": 4}"#).unwrap_err();
+        assert!(e.contains("schemaVersion 4; this rbacscan merges"), "{e}");
+        let e = check(r#"{"schemaVersion": 3, "kind": "fleet", "command": "x"}"#).unwrap_err();
         assert!(e.starts_with("m.json: a fleet report (merge"), "{e}");
-        let e = check(r#"{"schemaVersion": 2, "view": "pods"}"#).unwrap_err();
+        let e = check(r#"{"schemaVersion": 3, "view": "pods"}"#).unwrap_err();
         assert_eq!(
             e,
             "m.json: a report of `rbacscan pods`, not a report of `rbacscan scan -o json`"
         );
-        assert!(check(r#"{"schemaVersion": 2, "view": "scan"}"#).is_ok());
+        assert!(check(r#"{"schemaVersion": 3, "view": "scan"}"#).is_ok());
     }
 
     #[test]

@@ -412,6 +412,7 @@ items:
             rbac,
             graph: g,
             pods: &[],
+            templates: &[],
         };
         namer.route(&route, &Node::ClusterAdmin)
     }
@@ -440,6 +441,7 @@ items:
             rbac: &rbac,
             graph: &g,
             pods: &[],
+            templates: &[],
         };
         for user in ["system:kube-controller-manager", "system:kube-scheduler"] {
             let n = Node::Subject(SubjectId::User { name: user.into() });
