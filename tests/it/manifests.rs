@@ -1,0 +1,133 @@
+//! Directories of manifests as a pipeline renders them (`helm template`,
+//! kustomize): workload controllers at old API versions, controllers
+//! without their pod template, directories that cannot be read, and a
+//! rendered chart that must read cleanly.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::live::run;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// A ServiceAccount, so that an input is not only the objects under test.
+const ACCOUNT: &str =
+    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: apps\n";
+
+// ---- old API versions ---------------------------------------------------------
+
+/// A Deployment at `api_version`, as an old chart writes it.
+fn old_deployment(api_version: &str, name: &str) -> String {
+    format!(
+        "apiVersion: {api_version}
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: apps
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      serviceAccountName: app
+      containers:
+      - name: main
+        image: registry.example.com/{name}:1.0
+"
+    )
+}
+
+const OLD_CRONJOB: &str = "apiVersion: batch/v1beta1
+kind: CronJob
+metadata:
+  name: nightly
+  namespace: apps
+spec:
+  schedule: \"0 1 * * *\"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          serviceAccountName: app
+          restartPolicy: OnFailure
+          containers:
+          - name: job
+            image: registry.example.com/nightly:1.0
+";
+
+#[test]
+fn objects_at_old_api_versions_are_read_and_said_so_in_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sa.yaml", ACCOUNT);
+    write(
+        dir.path(),
+        "old.yaml",
+        &[
+            old_deployment("extensions/v1beta1", "api"),
+            OLD_CRONJOB.to_string(),
+            old_deployment("extensions/v1beta1", "web"),
+            old_deployment("apps/v1", "current"),
+        ]
+        .join("---\n"),
+    );
+    let path = dir.path().to_str().unwrap();
+    let r = run(&["scan", "-f", path, "-o", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "rbacscan: note: read 3 objects at old API versions (Deployment extensions/v1beta1: 2, CronJob batch/v1beta1: 1): their fields are read as the current version's\n"
+    );
+    let report = r.json();
+    assert_eq!(report["counts"]["objects"]["Deployment"], 3);
+    assert_eq!(report["counts"]["objects"]["CronJob"], 1);
+    assert_eq!(
+        report["inputs"]["oldApiVersions"],
+        json!([
+            {"kind": "Deployment", "apiVersion": "extensions/v1beta1", "objects": 2},
+            {"kind": "CronJob", "apiVersion": "batch/v1beta1", "objects": 1},
+        ])
+    );
+    // --quiet: nothing but errors.
+    let q = run(&["scan", "-f", path, "-o", "json", "-q"]);
+    assert_eq!((q.code, q.stderr.as_str()), (Some(0), ""));
+    // A snapshot of them holds them at their current versions, read back
+    // without a note.
+    let dumped = dir.path().join("snapshot").join("dump.json");
+    fs::create_dir(dumped.parent().unwrap()).unwrap();
+    let dumped = dumped.to_str().unwrap();
+    let d = run(&["dump", "-f", path, "--output-file", dumped]);
+    assert_eq!(d.code, Some(0), "{}", d.stderr);
+    assert!(d.stderr.contains("note: read 3 objects"), "{}", d.stderr);
+    let dump: Value = serde_json::from_str(&fs::read_to_string(dumped).unwrap()).unwrap();
+    let versions: Vec<(&str, &str)> = (dump["items"].as_array().unwrap().iter())
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap(),
+                i["apiVersion"].as_str().unwrap(),
+            )
+        })
+        .filter(|(k, _)| *k != "ServiceAccount")
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            ("Deployment", "apps/v1"),
+            ("Deployment", "apps/v1"),
+            ("Deployment", "apps/v1"),
+            ("CronJob", "batch/v1")
+        ]
+    );
+    let again = run(&["scan", "-f", dumped, "-o", "json"]);
+    assert_eq!((again.code, again.stderr.as_str()), (Some(0), ""));
+    assert!(again.json()["inputs"].get("oldApiVersions").is_none());
+}
