@@ -131,3 +131,82 @@ fn objects_at_old_api_versions_are_read_and_said_so_in_one_note() {
     assert_eq!((again.code, again.stderr.as_str()), (Some(0), ""));
     assert!(again.json()["inputs"].get("oldApiVersions").is_none());
 }
+
+// ---- controllers without their template ---------------------------------------
+
+#[test]
+fn a_controller_without_its_pod_template_is_one_error_line_naming_file_line_object_and_field() {
+    let cases = [
+        (
+            "deployment.yaml",
+            "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: apps
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+",
+            "deployment.yaml:7:3: Deployment apps/web: spec: missing field `template`",
+        ),
+        (
+            "template.yaml",
+            "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  namespace: apps
+spec:
+  serviceName: db
+  template:
+    metadata:
+      labels: {app: db}
+",
+            "template.yaml:9:5: StatefulSet apps/db: spec.template: missing field `spec`",
+        ),
+        (
+            "cronjob.yaml",
+            "apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+  namespace: apps
+spec:
+  schedule: \"0 1 * * *\"
+",
+            "cronjob.yaml:7:3: CronJob apps/nightly: spec: missing field `jobTemplate`",
+        ),
+        (
+            "list.json",
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [
+{\"apiVersion\": \"batch/v1\", \"kind\": \"CronJob\", \"metadata\": {\"name\": \"n\", \"namespace\": \"apps\"},
+ \"spec\": {\"schedule\": \"* * * * *\"}}]}",
+            "list.json:3:34: CronJob apps/n: spec: missing field `jobTemplate`",
+        ),
+    ];
+    for (name, text, said) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        // A valid file first: the bad one stops the scan all the same.
+        write(dir.path(), "a-account.yaml", ACCOUNT);
+        write(dir.path(), name, text);
+        let out = dir.path().join("report.json");
+        let r = run(&[
+            "scan",
+            "-f",
+            dir.path().to_str().unwrap(),
+            "-o",
+            "json",
+            "--output-file",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
+        assert_eq!(r.stdout, "", "{name}");
+        assert_eq!(
+            r.stderr,
+            format!("rbacscan: error: {}/{said}\n", dir.path().to_str().unwrap()),
+            "{name}"
+        );
+        assert!(!out.exists(), "{name}: a report was written");
+    }
+}
