@@ -210,3 +210,54 @@ spec:
         assert!(!out.exists(), "{name}: a report was written");
     }
 }
+
+// ---- directories that cannot be read ------------------------------------------
+
+/// Gives a directory its permissions back when dropped, so that the
+/// temporary directory holding it can be removed whatever the test did.
+#[cfg(unix)]
+struct Locked(std::path::PathBuf);
+
+#[cfg(unix)]
+impl Locked {
+    /// Takes every permission from `dir`.
+    fn lock(dir: &Path) -> Locked {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o000)).unwrap();
+        Locked(dir.to_path_buf())
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Locked {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_subdirectory_is_named_itself_not_its_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", ACCOUNT);
+    write(dir.path(), "team/ok.yaml", ACCOUNT);
+    write(dir.path(), "team/locked/b.yaml", ACCOUNT);
+    let locked_dir = dir.path().join("team/locked");
+    let _locked = Locked::lock(&locked_dir);
+    if fs::read_dir(&locked_dir).is_ok() {
+        // Root reads any directory: nothing to test.
+        eprintln!("skipped: this user can read a directory of mode 000 (root?)");
+        return;
+    }
+    let r = run(&["scan", "-f", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "rbacscan: error: {}: cannot read: Permission denied (os error 13)\n",
+            locked_dir.display()
+        )
+    );
+}
