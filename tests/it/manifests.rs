@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::live::run;
+use super::support::fixture;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
@@ -260,4 +261,47 @@ fn an_unreadable_subdirectory_is_named_itself_not_its_parent() {
             locked_dir.display()
         )
     );
+}
+
+// ---- a rendered chart ------------------------------------------------------------
+
+#[test]
+fn a_rendered_helm_chart_reads_cleanly() {
+    let chart = fixture("rendered-chart/");
+    let r = run(&["scan", "-f", &chart, "-o", "json", "--fail-on", "high"]);
+    // Findings (cluster-admin is bound), not a broken input.
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    // No warning or note: every document read.
+    assert_eq!(r.stderr, "");
+    let report = r.json();
+    let inputs = &report["inputs"];
+    assert_eq!(
+        inputs["sources"],
+        json!([format!("{}all.yaml", chart)]),
+        "{inputs}"
+    );
+    assert_eq!(
+        inputs["skipped"],
+        json!({"ConfigMap (v1)": 1, "Service (v1)": 1})
+    );
+    assert_eq!(inputs["duplicates"], 0);
+    assert!(inputs.get("oldApiVersions").is_none(), "{inputs}");
+    assert!(inputs.get("skippedPaths").is_none(), "{inputs}");
+    // Every object of a kind rbacscan reads, the List's included.
+    let objects = &report["counts"]["objects"];
+    for (kind, n) in [
+        ("ClusterRole", 2),
+        ("ClusterRoleBinding", 3),
+        ("Role", 1),
+        ("RoleBinding", 1),
+        ("ServiceAccount", 6),
+        ("Deployment", 4),
+        ("DaemonSet", 1),
+        ("Job", 1),
+        ("CronJob", 1),
+        ("Pod", 0),
+    ] {
+        assert_eq!(objects[kind], n, "{kind}: {objects}");
+    }
+    assert_eq!(report["coverage"]["complete"], true);
 }
