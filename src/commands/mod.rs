@@ -49,7 +49,12 @@ fn load_with(source: &SourceConfig, positions: bool) -> Result<Loaded, Error> {
             for p in paths {
                 loader.add_path(p)?;
             }
-            Ok(loader.finish()?)
+            let loaded = loader.finish()?;
+            // Objects at old API versions are read, and said so once.
+            if let Some(note) = loaded.provenance.old_api_versions_note() {
+                warn::note(source.progress.quiet, format_args!("note: {note}"));
+            }
+            Ok(loaded)
         }
         // `Args::check` lets only `scan` ask for several clusters, and
         // `scan` takes them before it gets here.

@@ -179,12 +179,12 @@ pub fn warn(quiet: bool, warning: Warning<'_>) {
     }
 }
 
-/// Prints a line of `-v` (timings, sizes) on standard error as
-/// `rbacscan: ...`, unless `quiet`. It holds only numbers and rbacscan's
-/// own words.
+/// Prints a line of `-v` (timings, sizes), or a `note: ...` on how the
+/// input was read, on standard error as `rbacscan: ...`, unless `quiet`.
+/// It holds only numbers and rbacscan's own words (kinds, API versions).
 #[expect(
     clippy::print_stderr,
-    reason = "the one place a command prints its -v lines"
+    reason = "the one place a command prints its -v lines and notes"
 )]
 pub fn note(quiet: bool, line: std::fmt::Arguments<'_>) {
     if !quiet {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Kind, Snapshot};
 
 /// A place in an input, for error messages: a file and, when known, the
 /// 1-based line and column.
@@ -110,6 +110,11 @@ pub struct Provenance {
     pub skipped: BTreeMap<String, usize>,
     /// Objects that appeared more than once (same kind, namespace and name); the last one wins.
     pub duplicates: usize,
+    /// Objects read at an older `apiVersion` of their kind (an
+    /// `extensions/v1beta1` Deployment, a `batch/v1beta1` CronJob), by kind
+    /// and version: their fields are read as the current version's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub old_api_versions: Vec<OldApiVersion>,
     /// Directory entries passed over: symbolic link loops, second links to
     /// a file or directory, FIFOs and other files that are not regular.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -123,6 +128,73 @@ pub struct Provenance {
     #[serde(skip)]
     #[schemars(skip)]
     pub positions: BTreeMap<crate::snapshot::ObjectKey, Location>,
+}
+
+/// How many objects of one kind were read at one of its older
+/// `apiVersion`s (those `Kind::old_api_versions` lists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OldApiVersion {
+    /// The kind.
+    pub kind: Kind,
+    /// The older `apiVersion` the objects were written at.
+    pub api_version: &'static str,
+    /// How many objects.
+    pub objects: usize,
+}
+
+impl Provenance {
+    /// Counts an object of `kind` read at `api_version`, if that is one of
+    /// the kind's older versions; the counts stay in kind order, then in
+    /// the order [`Kind::old_api_versions`] lists the versions.
+    pub fn count_api_version(&mut self, kind: Kind, api_version: &str) {
+        let Some(rank) = (kind.old_api_versions().iter()).position(|v| *v == api_version) else {
+            return;
+        };
+        let api_version = kind.old_api_versions()[rank];
+        let counts = &mut self.old_api_versions;
+        match counts
+            .iter_mut()
+            .find(|o| (o.kind, o.api_version) == (kind, api_version))
+        {
+            Some(o) => o.objects += 1,
+            None => {
+                counts.push(OldApiVersion {
+                    kind,
+                    api_version,
+                    objects: 1,
+                });
+                counts.sort_by_key(|o| {
+                    let old = o.kind.old_api_versions();
+                    (o.kind, old.iter().position(|v| *v == o.api_version))
+                });
+            }
+        }
+    }
+
+    /// The note on objects read at older `apiVersion`s, if any was:
+    /// `read 3 objects at old API versions (Deployment extensions/v1beta1:
+    /// 2, CronJob batch/v1beta1: 1): their fields are read as the current
+    /// version's`.
+    pub fn old_api_versions_note(&self) -> Option<String> {
+        let total: usize = self.old_api_versions.iter().map(|o| o.objects).sum();
+        if total == 0 {
+            return None;
+        }
+        let each: Vec<String> = (self.old_api_versions.iter())
+            .map(|o| format!("{} {}: {}", o.kind.as_str(), o.api_version, o.objects))
+            .collect();
+        let (at, whose) = if total == 1 {
+            ("an old API version", "its")
+        } else {
+            ("old API versions", "their")
+        };
+        Some(format!(
+            "read {} at {at} ({}): {whose} fields are read as the current version's",
+            crate::words::count(total, "object"),
+            each.join(", ")
+        ))
+    }
 }
 
 /// The cluster a snapshot was listed from.

@@ -22,6 +22,7 @@ mod in_cluster;
 mod layers;
 mod live;
 mod live_faults;
+mod manifests;
 mod paths;
 mod pods;
 mod rating;

@@ -59,6 +59,9 @@ impl Loader {
                     .into(),
             });
         }
+        if api_version != k.api_version() {
+            self.provenance.count_api_version(k, api_version);
+        }
         self.listed.insert(k);
         if let Some(positions) = &mut self.positions {
             // The last copy of an object wins, here as in the snapshot.
@@ -194,6 +197,62 @@ mod tests {
         .unwrap();
         assert_eq!(loaded.snapshot.cluster_roles.len(), 1);
         assert_eq!(loaded.provenance.skipped.get("ConfigMap (v1)"), Some(&1));
+    }
+
+    #[test]
+    fn objects_at_old_api_versions_are_read_and_counted_by_kind_and_version() {
+        let deployment = |v: &str, name: &str| {
+            format!(
+                "apiVersion: {v}\nkind: Deployment\nmetadata: {{name: {name}, namespace: n}}\nspec:\n  template:\n    spec:\n      serviceAccountName: sa\n      containers: [{{name: c}}]\n---\n"
+            )
+        };
+        let text = [
+            deployment("extensions/v1beta1", "a"),
+            deployment("apps/v1", "b"),
+            "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c, namespace: n}\nspec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec: {containers: [{name: c}]}\n---\n".into(),
+            deployment("extensions/v1beta1", "d"),
+            // A raw list's items take its apiVersion.
+            "apiVersion: apps/v1beta2\nkind: DeploymentList\nitems:\n- metadata: {name: e, namespace: n}\n  spec: {template: {spec: {containers: []}}}\n".into(),
+        ]
+        .concat();
+        let loaded = load(&text).unwrap();
+        assert_eq!(loaded.snapshot.controllers_of(Kind::Deployment).len(), 4);
+        assert_eq!(loaded.snapshot.controllers_of(Kind::CronJob).len(), 1);
+        let sa = loaded.snapshot.controllers_of(Kind::Deployment)[0]
+            .template
+            .service_account_name
+            .as_deref();
+        assert_eq!(sa, Some("sa"), "read as the current version");
+        let counted: Vec<(Kind, &str, usize)> = (loaded.provenance.old_api_versions.iter())
+            .map(|o| (o.kind, o.api_version, o.objects))
+            .collect();
+        assert_eq!(
+            counted,
+            [
+                (Kind::Deployment, "extensions/v1beta1", 2),
+                (Kind::Deployment, "apps/v1beta2", 1),
+                (Kind::CronJob, "batch/v1beta1", 1),
+            ]
+        );
+        assert_eq!(
+            loaded.provenance.old_api_versions_note().as_deref(),
+            Some(
+                "read 4 objects at old API versions (Deployment extensions/v1beta1: 2, Deployment apps/v1beta2: 1, CronJob batch/v1beta1: 1): their fields are read as the current version's"
+            )
+        );
+        let one = load(&deployment("apps/v1beta1", "a")).unwrap();
+        assert_eq!(
+            one.provenance.old_api_versions_note().as_deref(),
+            Some(
+                "read 1 object at an old API version (Deployment apps/v1beta1: 1): its fields are read as the current version's"
+            )
+        );
+        // Current versions only: nothing to say.
+        let current = load(&deployment("apps/v1", "a")).unwrap();
+        assert!(current.provenance.old_api_versions.is_empty());
+        assert_eq!(current.provenance.old_api_versions_note(), None);
+        let json = serde_json::to_value(&current.provenance).unwrap();
+        assert!(json.get("oldApiVersions").is_none(), "{json}");
     }
 
     #[test]
