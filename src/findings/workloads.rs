@@ -25,11 +25,11 @@ use crate::access::model::POD_SECURITY_ENFORCE_LABEL;
 use crate::rating::raise;
 use crate::snapshot::{Kind, ObjectKey, Snapshot};
 use crate::template::Severity;
+use crate::words;
 use crate::workloads::admission::{self, Level};
 use crate::workloads::amplifiers::Amplifier;
 use crate::workloads::owners::Units;
 use crate::workloads::tokens::{Automount, ServiceAccountRef};
-use crate::words;
 
 /// Why the namespace's Pod Security level refuses a template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -84,8 +84,11 @@ pub struct WorkloadView {
     /// What makes a compromise of it worse (of its template, else its first pod).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub amplifiers: Vec<Amplifier>,
-    /// The nodes it runs on or may land on: its pods' nodes and, for its
-    /// template, those whose taints, labels and cordon let it in.
+    /// The nodes it runs on or may land on: its pods' nodes and, for the
+    /// template of a DaemonSet, of a workload that takes its node, or one
+    /// pinned by `nodeName`, those whose taints, labels and cordon let it in
+    /// (another template may land on any node that fits: they are not
+    /// listed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<String>,
     /// Of `nodes`, those that run the control plane.
@@ -180,7 +183,11 @@ impl NodeWorth {
 fn enforced(snapshot: &Snapshot) -> HashMap<&str, &str> {
     (snapshot.namespaces.iter())
         .filter_map(|n| {
-            let level = n.metadata.labels.as_ref()?.get(POD_SECURITY_ENFORCE_LABEL)?;
+            let level = n
+                .metadata
+                .labels
+                .as_ref()?
+                .get(POD_SECURITY_ENFORCE_LABEL)?;
             Some((n.metadata.name.as_deref()?, level.as_str()))
         })
         .collect()
@@ -236,7 +243,11 @@ pub fn views(
                     && !nodes.contains(n)
                 {
                     nodes.push(n.clone());
-                    if snapshot.nodes.iter().any(|x| x.name() == n && x.is_control_plane()) {
+                    if snapshot
+                        .nodes
+                        .iter()
+                        .any(|x| x.name() == n && x.is_control_plane())
+                    {
                         control_plane.push(n.clone());
                     }
                 }
@@ -373,7 +384,9 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 "Workload exposes a risky ServiceAccount token",
             )
         } else {
-            let held = (w.nodes.iter()).filter_map(|n| m.node_worth.of_node(n)).max();
+            let held = (w.nodes.iter())
+                .filter_map(|n| m.node_worth.of_node(n))
+                .max();
             (
                 held.unwrap_or(Severity::Medium).max(Severity::Medium),
                 "Workload can take over the nodes it lands on",
@@ -406,9 +419,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 escapes.join(", ")
             };
             if w.nodes.is_empty() {
-                message.push_str(&format!(
-                    "; takes over any node it lands on ({how})"
-                ));
+                message.push_str(&format!("; takes over any node it lands on ({how})"));
             } else {
                 message.push_str(&format!("; takes over the nodes it lands on ({how})"));
             }
@@ -480,7 +491,8 @@ fn running(w: &WorkloadView) -> String {
 /// Where it runs or may land.
 fn landing(w: &WorkloadView) -> String {
     match (w.nodes.len(), w.nodes_known) {
-        (0, true) => "no node it may land on".into(),
+        (0, true) if w.kind == Kind::DaemonSet || w.takes_node => "no node it may land on".into(),
+        (0, true) => "any node that fits".into(),
         (0, false) => "nodes unknown".into(),
         (n, known) => format!(
             "{} {}",

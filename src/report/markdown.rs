@@ -162,17 +162,18 @@ fn write_body(
         more(&mut out, all.len(), limit)?;
     }
     let hot: Vec<_> = (report.findings.iter())
-        .filter(|f| f.code == Code::HotPod)
+        .filter(|f| matches!(f.code, Code::HotPod | Code::HotWorkload))
         .collect();
     if !hot.is_empty() {
-        writeln!(out, "### Hot pods\n")?;
-        writeln!(out, "| Severity | Pod | What to do |")?;
+        writeln!(out, "### Hot workloads and pods\n")?;
+        writeln!(out, "| Severity | Workload or pod | What to do |")?;
         writeln!(out, "|---|---|---|")?;
         for f in hot.iter().take(limit) {
-            let pod = f
-                .pod
-                .as_ref()
-                .map(|p| format!("{}/{}", p.namespace, p.name))
+            let pod = (f.pod.as_ref())
+                .map(|p| match p.kind {
+                    crate::snapshot::Kind::Pod => format!("{}/{}", p.namespace, p.name),
+                    _ => p.to_string(),
+                })
                 .unwrap_or_default();
             writeln!(
                 out,

@@ -159,7 +159,9 @@ pub fn by_severity(problems: &[Problem]) -> super::BySeverity {
 /// The subject or pod a risk finding belongs to, if it belongs to one.
 fn holder(f: &Finding) -> Option<About> {
     match f.code {
-        Code::HotPod | Code::PathToClusterAdmin if f.pod.is_some() => f.pod.clone().map(About::Pod),
+        Code::HotPod | Code::HotWorkload | Code::PathToClusterAdmin if f.pod.is_some() => {
+            f.pod.clone().map(About::Pod)
+        }
         Code::RiskySubject
         | Code::PathToClusterAdmin
         | Code::RiskyDefaultServiceAccount
@@ -194,7 +196,7 @@ fn problem(key: &About, group: &[&Finding]) -> Problem {
             (None, Code::PathToClusterAdmin, Some(p)) => {
                 format!("cluster-admin in {}", crate::words::count(p.hops, "step"))
             }
-            (None, Code::HotPod, _) => "reads a risky token".into(),
+            (None, Code::HotPod | Code::HotWorkload, _) => "reads a risky token".into(),
             (None, code, _) => code.as_str().to_string(),
         };
         if !risks.contains(&id) {

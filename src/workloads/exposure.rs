@@ -37,7 +37,9 @@ pub struct PodExposure<'s> {
 pub struct Placed<'s> {
     /// The workload's index in [`super::owners::Units::units`].
     pub unit: usize,
-    /// The nodes it may land on, in node order.
+    /// The nodes it may land on, in node order, worked out for a
+    /// DaemonSet, a template that can take its node, and one pinned by
+    /// `nodeName` (else empty: any node that fits).
     pub nodes: Vec<&'s str>,
     /// Of those, the control-plane nodes.
     pub control_plane: Vec<&'s str>,
@@ -222,7 +224,18 @@ pub fn expose_templates<'s>(
             let ns = pod.metadata.namespace.as_deref().unwrap_or("");
             let sa = sas.get(&(ns, service_account_name(pod))).copied();
             let kind = units.units[unit].kind;
-            let landing = nodes.for_template(kind, pod);
+            let amplifiers = amplifiers::assess(pod, &workload);
+            // Where it lands matters where its tokens will be (a DaemonSet),
+            // where it takes the node, or where it is pinned: only then are
+            // the nodes worked out (a Deployment of a thousand-node cluster
+            // would otherwise list them all).
+            let pinned = (pod.spec.as_ref()).is_some_and(|s| s.node_name.is_some());
+            let escapes = amplifiers.iter().any(|a| a.escape);
+            let landing = if kind == Kind::DaemonSet || escapes || pinned {
+                nodes.for_template(kind, pod)
+            } else {
+                Vec::new()
+            };
             let placed = Placed {
                 unit,
                 nodes: landing.iter().map(|n| n.name()).collect(),
@@ -236,7 +249,7 @@ pub fn expose_templates<'s>(
             PodExposure {
                 pod,
                 tokens: tokens::resolve(pod, &workload, sa, &secrets),
-                amplifiers: amplifiers::assess(pod, &workload),
+                amplifiers,
                 placed: Some(Box::new(placed)),
             }
         })

@@ -53,7 +53,7 @@ pub fn controlling_owner(meta: &PodMeta) -> Option<(Kind, &OwnerReference)> {
 }
 
 /// Groups the snapshot's pods and controllers into workloads.
-pub fn group(snapshot: &Snapshot) -> Units {
+pub fn group<'s>(snapshot: &'s Snapshot) -> Units {
     let controllers = &snapshot.controllers;
     let mut by_name: HashMap<(Kind, &str, &str), usize> = HashMap::with_capacity(controllers.len());
     for (i, c) in controllers.iter().enumerate() {
@@ -67,7 +67,7 @@ pub fn group(snapshot: &Snapshot) -> Units {
     }
     // The top of each controller's chain: (kind, name, index if in the
     // input), and the controllers passed on the way.
-    let top_of = |start: usize| -> (Kind, String, Option<usize>, Vec<usize>) {
+    let top_of = |start: usize| -> (Kind, &'s str, Option<usize>, Vec<usize>) {
         let mut at = start;
         let mut between = Vec::new();
         // Chains are at most two deep (Deployment → ReplicaSet); a longer
@@ -81,29 +81,27 @@ pub fn group(snapshot: &Snapshot) -> Units {
             between.push(at);
             match by_name.get(&(kind, ns, r.name.as_str())) {
                 Some(&up) if up != at => at = up,
-                _ => return (kind, r.name.clone(), None, between),
+                _ => return (kind, r.name.as_str(), None, between),
             }
         }
         let c = &controllers[at];
-        let name = c.metadata.name.clone().unwrap_or_default();
+        let name = c.metadata.name.as_deref().unwrap_or_default();
         (c.kind, name, Some(at), between)
     };
     let mut units: Vec<Unit> = Vec::new();
-    let mut index: HashMap<(Kind, String, String), usize> = HashMap::new();
-    let mut unit_of = |units: &mut Vec<Unit>, kind, ns: &str, name: String, controller| {
-        *index
-            .entry((kind, ns.to_string(), name.clone()))
-            .or_insert_with(|| {
-                units.push(Unit {
-                    kind,
-                    namespace: ns.to_string(),
-                    name,
-                    controller,
-                    pods: Vec::new(),
-                    between: Vec::new(),
-                });
-                units.len() - 1
-            })
+    let mut index: HashMap<(Kind, &str, &str), usize> = HashMap::new();
+    let mut unit_of = |units: &mut Vec<Unit>, kind, ns: &'s str, name: &'s str, controller| {
+        *index.entry((kind, ns, name)).or_insert_with(|| {
+            units.push(Unit {
+                kind,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+                controller,
+                pods: Vec::new(),
+                between: Vec::new(),
+            });
+            units.len() - 1
+        })
     };
     for (i, c) in controllers.iter().enumerate() {
         let ns = c.metadata.namespace.as_deref().unwrap_or_default();
@@ -125,7 +123,7 @@ pub fn group(snapshot: &Snapshot) -> Units {
                 let (kind, name, at, _) = top_of(c);
                 (kind, name, at)
             }
-            None => (kind, r.name.clone(), None),
+            None => (kind, r.name.as_str(), None),
         };
         let u = unit_of(&mut units, kind, ns, name, at);
         units[u].pods.push(p);
@@ -156,7 +154,7 @@ pub fn group(snapshot: &Snapshot) -> Units {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Controller, Pod, SnapshotBuilder, Object};
+    use crate::snapshot::{Controller, Object, Pod, SnapshotBuilder};
 
     fn owner(kind: &str, name: &str, controller: bool) -> OwnerReference {
         OwnerReference {
@@ -212,12 +210,22 @@ mod tests {
                 let pods = (w.pods.iter())
                     .map(|&p| s.pods[p].metadata.name.clone().unwrap_or_default())
                     .collect();
-                (w.kind.as_str().to_string(), w.name.clone(), w.controller.is_some(), pods)
+                (
+                    w.kind.as_str().to_string(),
+                    w.name.clone(),
+                    w.controller.is_some(),
+                    pods,
+                )
             })
             .collect()
     }
 
-    fn unit(kind: &str, name: &str, found: bool, pods: &[&str]) -> (String, String, bool, Vec<String>) {
+    fn unit(
+        kind: &str,
+        name: &str,
+        found: bool,
+        pods: &[&str],
+    ) -> (String, String, bool, Vec<String>) {
         let pods = pods.iter().map(|p| p.to_string()).collect();
         (kind.into(), name.into(), found, pods)
     }
@@ -228,15 +236,28 @@ mod tests {
         // the pods of an old ReplicaSet (mid-rollout) are its too.
         let (s, u) = grouped(vec![
             controller(Kind::Deployment, "web", vec![]),
-            controller(Kind::ReplicaSet, "web-1", vec![owner("Deployment", "web", true)]),
-            controller(Kind::ReplicaSet, "web-2", vec![owner("Deployment", "web", true)]),
+            controller(
+                Kind::ReplicaSet,
+                "web-1",
+                vec![owner("Deployment", "web", true)],
+            ),
+            controller(
+                Kind::ReplicaSet,
+                "web-2",
+                vec![owner("Deployment", "web", true)],
+            ),
             pod("web-1-a", vec![owner("ReplicaSet", "web-1", true)]),
             pod("web-2-a", vec![owner("ReplicaSet", "web-2", true)]),
             pod("web-2-b", vec![owner("ReplicaSet", "web-2", true)]),
         ]);
         assert_eq!(
             described(&s, &u),
-            [unit("Deployment", "web", true, &["web-1-a", "web-2-a", "web-2-b"])]
+            [unit(
+                "Deployment",
+                "web",
+                true,
+                &["web-1-a", "web-2-a", "web-2-b"]
+            )]
         );
         assert_eq!(u.units[0].between.len(), 2);
         assert!(u.of_pod.iter().all(|p| *p == Some(0)));
@@ -246,7 +267,11 @@ mod tests {
     fn a_cronjobs_pods_belong_to_it_through_its_jobs() {
         let (s, u) = grouped(vec![
             controller(Kind::CronJob, "nightly", vec![]),
-            controller(Kind::Job, "nightly-1", vec![owner("CronJob", "nightly", true)]),
+            controller(
+                Kind::Job,
+                "nightly-1",
+                vec![owner("CronJob", "nightly", true)],
+            ),
             pod("nightly-1-x", vec![owner("Job", "nightly-1", true)]),
             // A Job of its own.
             controller(Kind::Job, "migrate", vec![]),
@@ -304,7 +329,11 @@ mod tests {
         let (s, u) = grouped(vec![
             pod("a-1", vec![owner("ReplicaSet", "a", true)]),
             pod("a-2", vec![owner("ReplicaSet", "a", true)]),
-            controller(Kind::ReplicaSet, "b-1", vec![owner("Deployment", "b", true)]),
+            controller(
+                Kind::ReplicaSet,
+                "b-1",
+                vec![owner("Deployment", "b", true)],
+            ),
             pod("b-1-x", vec![owner("ReplicaSet", "b-1", true)]),
         ]);
         assert_eq!(
@@ -322,6 +351,9 @@ mod tests {
             controller(Kind::ReplicaSet, "r-1", vec![owner("Rollout", "r", true)]),
             pod("r-1-x", vec![owner("ReplicaSet", "r-1", true)]),
         ]);
-        assert_eq!(described(&s, &u), [unit("ReplicaSet", "r-1", true, &["r-1-x"])]);
+        assert_eq!(
+            described(&s, &u),
+            [unit("ReplicaSet", "r-1", true, &["r-1-x"])]
+        );
     }
 }

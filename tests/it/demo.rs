@@ -292,7 +292,7 @@ fn at_80_columns_no_line_is_wider_and_no_name_is_cut() {
 fn the_summary_comes_first_and_counts_problems_not_rows() {
     let text = demo_table(&[]);
     let summary = text.find("SUMMARY: ").expect("a summary");
-    let first_section = text.find("HOT PODS:").expect("hot pods");
+    let first_section = text.find("HOT WORKLOADS:").expect("hot workloads");
     assert!(summary < first_section);
     let r = demo_json();
     let p = &r["counts"]["problems"];
@@ -407,11 +407,11 @@ fn one_advice_is_written_once_for_the_pods_it_is_for() {
         .take_while(|l| l.starts_with("  "))
         .filter(|l| !l.starts_with("    "))
         .collect();
+    // The five replicas are one workload: one row, one advice.
     assert_eq!(fixes.len(), 1, "{text}");
     assert!(
-        fixes[0].starts_with(
-            "  shop/web-0, shop/web-1 +3 more: if the pod template of ReplicaSet web-rs"
-        ),
+        fixes[0]
+            .starts_with("  ReplicaSet shop/web-rs: if the pod template of ReplicaSet shop/web-rs"),
         "{}",
         fixes[0]
     );

@@ -123,6 +123,7 @@ fn several_contexts_are_scanned_at_once_and_one_that_fails_loses_nothing_else() 
     let files = vec![
         demo_path(),
         real_fixture("shop-pods-and-serviceaccounts.yaml"),
+        super::support::fixture("demo-workloads.yaml"),
     ];
     assert_eq!(
         fingerprints(&members[0]["report"]),
@@ -454,7 +455,7 @@ fn merge_gives_each_cluster_its_status_and_the_worst_findings_across_them() {
         worst[0]["fingerprint"],
         prod_report["findings"][0]["fingerprint"]
     );
-    assert_eq!(worst[0]["about"], "Pod ci/runner-7f9c8-abcde");
+    assert_eq!(worst[0]["about"], "ReplicaSet ci/runner-7f9c8");
     assert_eq!(
         members[0]["counts"]["findings"],
         prod_report["counts"]["findings"]

@@ -286,6 +286,7 @@ fn forbidden_pods_give_a_partial_report_that_says_so() {
             .filter(|f| {
                 ![
                     "hot-pod",
+                    "hot-workload",
                     "path-to-cluster-admin",
                     "unused-risky-service-account",
                     "risky-default-service-account",

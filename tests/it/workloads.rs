@@ -73,15 +73,24 @@ fn a_rendered_chart_gives_the_hot_workloads_a_running_cluster_would() {
     let migrate = workload(&r, "Job", "migrate");
     assert_eq!(migrate["automount"]["enabled"], true);
     assert_eq!(migrate["automount"]["decidedBy"], "pod");
-    assert_eq!(findings_about(&r, "hot-workload", "Job", "migrate").len(), 1);
+    assert_eq!(
+        findings_about(&r, "hot-workload", "Job", "migrate").len(),
+        1
+    );
     // A Deployment with automount off and a projected token mounted.
     let reporter = workload(&r, "Deployment", "reporter");
     assert_eq!(reporter["automount"]["enabled"], false);
     let sources: Vec<&Value> = (reporter["tokens"].as_array().unwrap().iter())
         .map(|t| &t["source"])
         .collect();
-    assert!(sources.iter().any(|s| *s == "projected-token"), "{sources:?}");
-    assert_eq!(findings_about(&r, "hot-workload", "Deployment", "reporter").len(), 1);
+    assert!(
+        sources.iter().any(|s| *s == "projected-token"),
+        "{sources:?}"
+    );
+    assert_eq!(
+        findings_about(&r, "hot-workload", "Deployment", "reporter").len(),
+        1
+    );
     // A privileged DaemonSet mounting the host's root, its account
     // powerless: reported for the nodes it takes, at least MEDIUM.
     let agent = findings_about(&r, "hot-workload", "DaemonSet", "node-agent");
@@ -102,12 +111,12 @@ fn a_rendered_chart_gives_the_hot_workloads_a_running_cluster_would() {
 
 #[test]
 fn the_table_has_a_hot_workloads_section() {
-    let out = rbacscan()
-        .args(["scan", "-f", &chart()])
-        .output()
-        .unwrap();
+    let out = rbacscan().args(["scan", "-f", &chart()]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let section = text.split("HOT WORKLOADS").nth(1).expect("a HOT WORKLOADS section");
+    let section = text
+        .split("HOT WORKLOADS")
+        .nth(1)
+        .expect("a HOT WORKLOADS section");
     for name in ["apps/deployer", "apps/backup", "apps/node-agent"] {
         assert!(section.contains(name), "{name} missing from\n{section}");
     }
@@ -261,7 +270,10 @@ fn daemonsets_land_on_the_nodes_whose_taints_they_tolerate() {
     let r = json_scan_yaml(&yaml);
     let nodes = |name: &str| workload(&r, "DaemonSet", name)["nodes"].clone();
     assert_eq!(nodes("plain"), serde_json::json!(["worker-1", "worker-2"]));
-    assert_eq!(nodes("everywhere"), serde_json::json!(["cp-1", "worker-1", "worker-2"]));
+    assert_eq!(
+        nodes("everywhere"),
+        serde_json::json!(["cp-1", "worker-1", "worker-2"])
+    );
     assert_eq!(nodes("ssd"), serde_json::json!(["worker-1"]));
     let everywhere = workload(&r, "DaemonSet", "everywhere");
     assert_eq!(everywhere["controlPlaneNodes"], serde_json::json!(["cp-1"]));
@@ -275,9 +287,7 @@ fn daemonsets_land_on_the_nodes_whose_taints_they_tolerate() {
     let kinds: Vec<&Value> = steps.iter().map(|s| &s["kind"]).collect();
     assert_eq!(kinds, ["escape-to-node", "control-plane-node"], "{steps:?}");
     assert!(findings_about(&r, "path-to-cluster-admin", "DaemonSet", "plain").is_empty());
-    // The Deployment's template may land on the workers only.
-    assert_eq!(
-        workload(&r, "Deployment", "web")["nodes"],
-        serde_json::json!(["worker-1", "worker-2"])
-    );
+    // A Deployment that cannot take its node may land on any node that
+    // fits: its nodes are not listed one by one.
+    assert!(workload(&r, "Deployment", "web").get("nodes").is_none());
 }

@@ -74,11 +74,16 @@ struct Section {
     codes: fn(Code) -> bool,
 }
 
-const SECTIONS: [Section; 7] = [
+const SECTIONS: [Section; 8] = [
     Section {
         id: "routes",
         title: "Routes to cluster-admin",
         codes: |c| c == Code::PathToClusterAdmin,
+    },
+    Section {
+        id: "hot-workloads",
+        title: "Hot workloads",
+        codes: |c| c == Code::HotWorkload,
     },
     Section {
         id: "hot-pods",

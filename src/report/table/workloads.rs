@@ -111,7 +111,10 @@ fn pod_lines(w: &WorkloadView) -> Vec<String> {
 fn node_lines(w: &WorkloadView) -> Vec<String> {
     let mut lines = vec![match (w.nodes.len(), w.nodes_known) {
         (0, false) => "unknown".to_string(),
-        (0, true) => "none".to_string(),
+        (0, true) if w.kind == crate::snapshot::Kind::DaemonSet || w.takes_node => {
+            "none".to_string()
+        }
+        (0, true) => "any that fits".to_string(),
         (n, _) => words::count(n, "node"),
     }];
     if !w.control_plane_nodes.is_empty() {
