@@ -206,6 +206,11 @@ pub fn views(
     placed: &[Landing],
 ) -> Vec<WorkloadView> {
     let levels = enforced(snapshot);
+    // Looked up once per pod's node: a set, not a walk over every Node.
+    let control_planes: foldhash::HashSet<&str> = (snapshot.nodes.iter())
+        .filter(|n| n.is_control_plane())
+        .map(|n| n.name())
+        .collect();
     let mut template_of: Vec<Option<(PodView, usize)>> = vec![None; units.units.len()];
     for (t, (view, &u)) in templates.into_iter().zip(template_unit).enumerate() {
         template_of[u] = Some((view, t));
@@ -243,11 +248,7 @@ pub fn views(
                     && !nodes.contains(n)
                 {
                     nodes.push(n.clone());
-                    if snapshot
-                        .nodes
-                        .iter()
-                        .any(|x| x.name() == n && x.is_control_plane())
-                    {
+                    if control_planes.contains(n.as_str()) {
                         control_plane.push(n.clone());
                     }
                 }
