@@ -56,6 +56,8 @@ pub struct PodFilter {
     pub privileged: bool,
     /// Only pods whose severity is at or above this.
     pub min_severity: Option<Severity>,
+    /// Shown one row per workload, bare pods apart (`--by-workload`).
+    pub by_workload: bool,
 }
 
 /// What a scan shows.

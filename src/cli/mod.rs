@@ -407,4 +407,7 @@ pub struct PodsArgs {
     /// Only pods with an escape amplifier (privileged, hostPID, sensitive hostPath, dangerous capability), whatever their tokens are worth unless --min-severity is given.
     #[arg(long)]
     pub privileged: bool,
+    /// One row per workload (a controller, its template and the pods it owns, running or to come) above the bare pods; -o wide names each workload's pods.
+    #[arg(long)]
+    pub by_workload: bool,
 }

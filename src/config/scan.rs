@@ -100,6 +100,7 @@ impl From<PodsArgs> for ScanConfig {
         config.view = View::Pods(PodFilter {
             nodes: args.node,
             privileged: args.privileged,
+            by_workload: args.by_workload,
             min_severity: match (explicit, args.privileged) {
                 (Some(level), _) => Some(level),
                 (None, true) => None,

@@ -164,7 +164,7 @@ pub fn analyze(
     // sink, and their findings and notes are taken in the order of CHECKS.
     // The nodes' blast radius is worked out beside them.
     let (nodes, sinks) = cores::join(
-        || nodes::blast_radius(&pod_views, &risks),
+        || nodes::blast_radius(&pod_views, &workload_views, &risks),
         || {
             cores::map(&CHECKS, 1, |(_, check)| {
                 let mut sink = Sink::default();

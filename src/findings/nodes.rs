@@ -1,13 +1,17 @@
 //! Node blast radius: what an attacker who takes a node holds. The kubelet
 //! can read every token it mounted, so a node is worth the union of the
 //! tokens its pods expose. ServiceAccounts exposed on every node (DaemonSets)
-//! go with any node. Pods not scheduled yet are grouped apart.
+//! go with any node. A DaemonSet's template puts its tokens on every node
+//! it lands on, where no pod of it has started yet as well. Pods not
+//! scheduled yet are grouped apart.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::pods::{PodView, TokenRisks};
+use super::workloads::WorkloadView;
+use crate::snapshot::Kind;
 use crate::template::Severity;
 use crate::workloads::tokens::{ServiceAccountRef, TokenSource};
 
@@ -24,6 +28,10 @@ pub struct NodeToken {
     pub risks: Vec<String>,
     /// How many pods on the node expose it.
     pub pods: usize,
+    /// The DaemonSets (`namespace/name`) whose template will put it on the
+    /// node, where none of their pods runs there yet.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub daemon_sets: Vec<String>,
 }
 
 /// What one node (or the unscheduled pods) holds.
@@ -72,15 +80,31 @@ pub struct NodesReport {
     pub on_every_node: Vec<EveryNodeToken>,
 }
 
-/// Groups the pods by node.
-pub fn blast_radius(pods: &[PodView], risks: &TokenRisks<'_, '_, '_>) -> NodesReport {
+/// The tokens DaemonSet templates put on each node where no pod of theirs
+/// runs yet: node → (ServiceAccount, DaemonSet).
+type ToCome<'a> = BTreeMap<&'a str, Vec<(&'a ServiceAccountRef, String)>>;
+
+/// Groups the pods by node, and adds what DaemonSet templates will put on
+/// the nodes they land on.
+pub fn blast_radius(
+    pods: &[PodView],
+    workloads: &[WorkloadView],
+    risks: &TokenRisks<'_, '_, '_>,
+) -> NodesReport {
     let mut groups: BTreeMap<Option<&str>, Vec<&PodView>> = BTreeMap::new();
     for p in pods {
         groups.entry(p.node.as_deref()).or_default().push(p);
     }
+    let to_come = daemon_set_tokens(pods, workloads);
+    for node in to_come.keys() {
+        groups.entry(Some(node)).or_default();
+    }
     let mut report = NodesReport::default();
     for (node, pods) in &groups {
-        let view = node_view(*node, pods, risks);
+        let coming = node
+            .and_then(|n| to_come.get(n))
+            .map_or(&[][..], |v| &v[..]);
+        let view = node_view(*node, pods, coming, risks);
         match node {
             Some(_) => report.nodes.push(view),
             None => report.unscheduled = Some(view),
@@ -94,7 +118,12 @@ pub fn blast_radius(pods: &[PodView], risks: &TokenRisks<'_, '_, '_>) -> NodesRe
     if scheduled.len() >= 2 {
         let sets: Vec<BTreeSet<&ServiceAccountRef>> = scheduled
             .iter()
-            .map(|(_, pods)| direct_tokens(pods).collect())
+            .map(|(node, pods)| {
+                let coming = node.and_then(|n| to_come.get(n)).into_iter().flatten();
+                direct_tokens(pods)
+                    .chain(coming.map(|(sa, _)| *sa))
+                    .collect()
+            })
             .collect();
         let common = sets.iter().skip(1).fold(sets[0].clone(), |acc, s| {
             acc.intersection(s).copied().collect()
@@ -109,6 +138,11 @@ pub fn blast_radius(pods: &[PodView], risks: &TokenRisks<'_, '_, '_>) -> NodesRe
                     })
                 })
                 .filter_map(|p| p.owner.as_ref().map(|o| o.to_string()))
+                .chain(
+                    (to_come.values().flatten())
+                        .filter(|(s, _)| *s == sa)
+                        .map(|(_, ds)| format!("DaemonSet {ds}")),
+                )
                 .collect();
             report.on_every_node.push(EveryNodeToken {
                 service_account: sa.clone(),
@@ -136,8 +170,51 @@ fn direct_tokens<'p>(pods: &'p [&'p PodView]) -> impl Iterator<Item = &'p Servic
     })
 }
 
-fn node_view(node: Option<&str>, pods: &[&PodView], risks: &TokenRisks<'_, '_, '_>) -> NodeView {
+/// For each DaemonSet Pod Security lets run, the tokens the API server
+/// accepts that its template exposes, on each node it lands on where none
+/// of its pods runs.
+fn daemon_set_tokens<'a>(pods: &[PodView], workloads: &'a [WorkloadView]) -> ToCome<'a> {
+    let running: BTreeSet<(&str, &str, &str)> = (pods.iter())
+        .filter_map(|p| {
+            let w = p.workload.as_ref().filter(|w| w.kind == "DaemonSet")?;
+            Some((p.namespace.as_str(), w.name.as_str(), p.node.as_deref()?))
+        })
+        .collect();
+    let mut to_come = ToCome::new();
+    for w in workloads.iter().filter(|w| {
+        w.kind == Kind::DaemonSet && w.in_input && w.nodes_known && w.rejected.is_none()
+    }) {
+        let tokens: Vec<&ServiceAccountRef> = (w.tokens.iter())
+            .filter(|t| t.exposure.api_access && t.exposure.source != TokenSource::NodeHostPath)
+            .map(|t| &t.exposure.service_account)
+            .collect();
+        for node in &w.nodes {
+            if running.contains(&(w.namespace.as_str(), w.name.as_str(), node.as_str())) {
+                continue;
+            }
+            for sa in &tokens {
+                to_come
+                    .entry(node.as_str())
+                    .or_default()
+                    .push((*sa, format!("{}/{}", w.namespace, w.name)));
+            }
+        }
+    }
+    to_come
+}
+
+fn node_view(
+    node: Option<&str>,
+    pods: &[&PodView],
+    coming: &[(&ServiceAccountRef, String)],
+    risks: &TokenRisks<'_, '_, '_>,
+) -> NodeView {
     let mut count: BTreeMap<&ServiceAccountRef, BTreeSet<(&str, &str)>> = BTreeMap::new();
+    let mut daemon_sets: BTreeMap<&ServiceAccountRef, BTreeSet<&str>> = BTreeMap::new();
+    for (sa, ds) in coming {
+        count.entry(sa).or_default();
+        daemon_sets.entry(sa).or_default().insert(ds);
+    }
     for p in pods {
         for t in p
             .tokens
@@ -159,6 +236,9 @@ fn node_view(node: Option<&str>, pods: &[&PodView], risks: &TokenRisks<'_, '_, '
                 severity: r.severity,
                 risks: r.risks.clone(),
                 pods: pods.len(),
+                daemon_sets: (daemon_sets.get(sa).into_iter().flatten())
+                    .map(|d| d.to_string())
+                    .collect(),
             }
         })
         .collect();

@@ -236,6 +236,9 @@ pub struct Filters {
     /// The pod view's severity filter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_min_severity: Option<Severity>,
+    /// `pods --by-workload`: the pods a workload owns are shown in its row.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_workload: bool,
     /// Platforms whose own objects were taken as defaults (`--platform`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<&'static str>,
@@ -474,6 +477,7 @@ impl Report {
                 nodes: pod_filter.map(|f| f.nodes.clone()).unwrap_or_default(),
                 privileged: pod_filter.is_some_and(|f| f.privileged),
                 pod_min_severity: pod_filter.and_then(|f| f.min_severity),
+                by_workload: pod_filter.is_some_and(|f| f.by_workload),
                 platforms: Vec::new(),
             },
             notes: analysis.notes,

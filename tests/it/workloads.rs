@@ -291,3 +291,114 @@ fn daemonsets_land_on_the_nodes_whose_taints_they_tolerate() {
     // fits: its nodes are not listed one by one.
     assert!(workload(&r, "Deployment", "web").get("nodes").is_none());
 }
+
+#[test]
+fn a_daemonset_puts_its_tokens_on_every_node_it_lands_on_before_its_pods_start() {
+    // DaemonSet "plain" (web's token, which reads every Secret) lands on
+    // both workers; one pod of it runs on worker-1, none yet on worker-2.
+    let mut yaml = REPLICAS.to_string();
+    yaml.push_str(NODES);
+    yaml.push_str(&daemonset("plain", ""));
+    yaml.push_str(
+        r#"
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: plain-a
+    namespace: shop
+    ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: plain, uid: p1, controller: true}]
+  spec:
+    serviceAccountName: web
+    nodeName: worker-1
+    containers: [{name: c, volumeMounts: [{name: kube-api-access-x, mountPath: /var/run/secrets/kubernetes.io/serviceaccount}]}]
+    volumes: [{name: kube-api-access-x, projected: {sources: [{serviceAccountToken: {path: token}}]}}]
+  status: {phase: Running}"#,
+    );
+    let r = json_scan_yaml(&yaml);
+    let node = |name: &str| {
+        (r["nodes"]["nodes"].as_array().unwrap().iter())
+            .find(|n| n["node"] == name)
+            .unwrap_or_else(|| panic!("no node {name} in {}", r["nodes"]))
+            .clone()
+    };
+    let web = |n: &Value| {
+        (n["tokens"].as_array().unwrap().iter())
+            .find(|t| t["serviceAccount"]["name"] == "web")
+            .cloned()
+    };
+    let w2 = node("worker-2");
+    assert_eq!(w2["pods"], 0);
+    let t = web(&w2).expect("web's token on worker-2");
+    assert_eq!(t["daemonSets"], serde_json::json!(["shop/plain"]));
+    assert_eq!(t["pods"], 0);
+    assert_eq!(w2["severity"], r["workloads"][0]["tokenSeverity"]);
+    // Where its pod runs, the pod counts and the template is not repeated.
+    let t = web(&node("worker-1")).expect("web's token on worker-1");
+    assert_eq!(t["pods"], 1);
+    assert!(t.get("daemonSets").is_none());
+    // The control-plane node is tainted: the DaemonSet does not go there.
+    assert!(
+        (r["nodes"]["nodes"].as_array().unwrap().iter()).all(|n| n["node"] != "cp-1"),
+        "{}",
+        r["nodes"]
+    );
+    // On every node: the token goes with any worker.
+    let every = r["nodes"]["onEveryNode"].as_array().unwrap();
+    assert_eq!(every.len(), 1, "{every:?}");
+    assert_eq!(every[0]["serviceAccount"]["name"], "web");
+}
+
+#[test]
+fn pods_by_workload_shows_one_row_per_workload_and_the_bare_pods_apart() {
+    let mut yaml = REPLICAS.to_string();
+    for (i, node) in ["n1", "n2"].iter().enumerate() {
+        yaml.push_str(&replica(&format!("web-5d9f-{i}"), node, "web"));
+    }
+    // A bare pod: no owner.
+    yaml.push_str(&replica("loner", "n1", "web").replace(
+        "    ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d9f, uid: r1, controller: true}]\n",
+        "",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let out = rbacscan()
+        .args([
+            "pods",
+            "--by-workload",
+            "-o",
+            "wide",
+            "--width",
+            "200",
+            "-f",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (workloads, rest) = text
+        .split_once("BARE PODS")
+        .unwrap_or_else(|| panic!("no BARE PODS section in\n{text}"));
+    let workloads = workloads
+        .split_once("WORKLOADS: 1 kept")
+        .unwrap_or_else(|| panic!("no WORKLOADS section in\n{text}"))
+        .1;
+    // The Deployment is one row naming its two pods (-o wide); the bare pod
+    // is not among them, and the replicas are not rows of their own.
+    assert!(workloads.contains("Deployment shop/web"), "{workloads}");
+    for pod in ["web-5d9f-0", "web-5d9f-1"] {
+        assert!(workloads.contains(pod), "{pod} missing from\n{workloads}");
+        assert!(!rest.contains(pod), "{pod} listed as a bare pod\n{rest}");
+    }
+    assert!(!workloads.contains("loner"));
+    assert!(rest.contains("shop/loner"), "{rest}");
+    // The JSON report says how it was asked for.
+    let out = rbacscan()
+        .args(["pods", "--by-workload", "-o", "json", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["filters"]["byWorkload"], true);
+    assert_eq!(r["workloads"].as_array().unwrap().len(), 1);
+}

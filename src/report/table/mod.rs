@@ -14,6 +14,7 @@ mod fleet;
 mod pods;
 mod sections;
 mod summary;
+mod tokens;
 mod workloads;
 
 pub use crate::report::cells::TableStyle;

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use super::sections::first_risks;
 use super::summary::summary;
+use super::tokens::{hot_tokens_of, risks_cell, token_lines};
 use crate::findings::pods::{PodView, TokenView};
 use crate::findings::{Code, Finding};
 use crate::report::cells::{
@@ -15,7 +16,6 @@ use crate::report::cells::{
 use crate::report::{Report, ReportError};
 use crate::snapshot::ObjectKey;
 use crate::words;
-use crate::workloads::tokens::TokenSource;
 
 /// At most this many nodes are listed in `scan`; `pods` lists them all.
 const MAX_NODES: usize = 10;
@@ -112,25 +112,6 @@ fn hot_tokens<'p>(pod: &'p PodView, report: &Report) -> Vec<&'p TokenView> {
     hot_tokens_of(&pod.tokens, report.filters.hot_threshold)
 }
 
-/// Of `tokens`, those worth listing: those at or above `threshold` the API
-/// server accepts, else every token with a risk.
-pub(super) fn hot_tokens_of(
-    tokens: &[TokenView],
-    threshold: crate::template::Severity,
-) -> Vec<&TokenView> {
-    let hot: Vec<&TokenView> = tokens
-        .iter()
-        .filter(|t| t.exposure.api_access && t.risk.severity.is_some_and(|s| s >= threshold))
-        .collect();
-    if !hot.is_empty() {
-        return hot;
-    }
-    tokens
-        .iter()
-        .filter(|t| t.risk.severity.is_some())
-        .collect()
-}
-
 fn pod_lines(pod: &PodView) -> Vec<String> {
     let mut lines = vec![format!("{}/{}", pod.namespace, pod.name)];
     lines.push(match &pod.node {
@@ -141,49 +122,6 @@ fn pod_lines(pod: &PodView) -> Vec<String> {
         lines.push(o.to_string());
     }
     lines
-}
-
-pub(super) fn token_lines(tokens: &[&TokenView]) -> Vec<String> {
-    tokens
-        .iter()
-        .flat_map(|t| {
-            let e = &t.exposure;
-            let how = match e.source {
-                TokenSource::Automount if e.resolved => "automount (resolved)".to_string(),
-                TokenSource::SecretVolume
-                | TokenSource::ProjectedSecret
-                | TokenSource::SecretEnv
-                | TokenSource::SecretEnvFrom => format!(
-                    "{} {}",
-                    e.source.as_str(),
-                    e.secret.as_deref().unwrap_or_default()
-                ),
-                s => s.as_str().to_string(),
-            };
-            let containers: Vec<String> = e.containers.iter().map(|c| c.to_string()).collect();
-            let mut text = format!("{} ← {how} → {}", e.service_account, containers.join(", "));
-            if let Some(a) = &e.audience {
-                text.push_str(&format!(" (audience {a}: not for the API server)"));
-            }
-            let mut lines = vec![text];
-            for c in &t.risk.cloud_identities {
-                lines.push(format!("  + {} {}", c.provider, c.identity));
-            }
-            lines
-        })
-        .collect()
-}
-
-pub(super) fn risks_cell(tokens: &[&TokenView], style: TableStyle) -> String {
-    let mut risks: Vec<&str> = Vec::new();
-    for t in tokens {
-        for r in &t.risk.risks {
-            if !risks.contains(&r.as_str()) {
-                risks.push(r);
-            }
-        }
-    }
-    first_risks(&risks, style)
 }
 
 fn amplifier_lines(pod: &PodView) -> Vec<String> {
@@ -222,8 +160,14 @@ pub fn write_view(
     style: TableStyle,
     mut out: impl Write,
 ) -> Result<(), ReportError> {
+    let by_workload = report.filters.by_workload;
+    if by_workload {
+        super::workloads::write_view(report, style, &mut out)?;
+    }
     let mut t = new_table(style, &["SEVERITY", "POD", "TOKENS", "RISKS", "AMPLIFIERS"]);
-    let mut pods: Vec<&PodView> = report.pods.iter().collect();
+    let mut pods: Vec<&PodView> = (report.pods.iter())
+        .filter(|p| !by_workload || p.workload.is_none())
+        .collect();
     pods.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -261,16 +205,19 @@ pub fn write_view(
         ]);
     }
     writeln!(out)?;
-    wrapped(
-        &mut out,
-        &format!(
+    let title = match by_workload {
+        true => format!(
+            "BARE PODS: {} kept by the filters that no workload owns, {} hot",
+            all,
+            pods.iter().filter(|p| p.hot).count()
+        ),
+        false => format!(
             "PODS: {} kept by the filters, {} hot (tokens with {} or worse risks); ! marks amplifiers that give the node away",
             report.counts.pods, report.counts.hot_pods, report.filters.hot_threshold
         ),
-        style,
-        "  ",
-    )?;
-    if !report.pods.is_empty() {
+    };
+    wrapped(&mut out, &title, style, "  ")?;
+    if !pods.is_empty() {
         render(&mut out, &t, style)?;
         more_rows(&mut out, all, pods.len())?;
         wrapped(
@@ -338,12 +285,18 @@ fn write_nodes_limited(
             .iter()
             .filter(|t| t.severity.is_some_and(|s| s >= threshold))
             .map(|t| {
+                let mut whence = Vec::new();
+                if t.pods > 0 {
+                    whence.push(words::count(t.pods, "pod"));
+                }
+                if !t.daemon_sets.is_empty() {
+                    whence.push(format!("to come: DaemonSet {}", t.daemon_sets.join(", ")));
+                }
                 format!(
-                    "{} ({}, {} pod{})",
+                    "{} ({}, {})",
                     t.service_account,
                     t.severity.map(|s| s.as_str()).unwrap_or("-"),
-                    t.pods,
-                    if t.pods == 1 { "" } else { "s" }
+                    whence.join(", ")
                 )
             })
             .collect();
