@@ -304,6 +304,9 @@ pub fn gap_impact(kind: Kind) -> &'static str {
         Kind::Secret => {
             "secret mounts cannot be told apart from legacy ServiceAccount token secrets: pods that mount one may expose more tokens than reported, and reading secrets is not rated by the tokens they hold"
         }
+        Kind::CustomResourceDefinition => {
+            "custom resource types unknown: routes through operators that act on custom resources (GitOps, pipelines, backups, policies) are not looked for"
+        }
         Kind::Node => {
             "node placement unknown: nodes are known only by the pods' nodeName, without their labels, taints or control-plane role"
         }

@@ -59,6 +59,7 @@ impl SnapshotBuilder {
             Object::Secret(o) => s.secrets.push(o),
             Object::Controller(o) => s.controllers.push(*o),
             Object::Node(o) => s.nodes.push(o),
+            Object::Crd(o) => s.crds.push(o),
         }
     }
 
@@ -95,7 +96,10 @@ impl SnapshotBuilder {
             })
             + settle(&mut s.secrets, Kind::Secret, |o| Names::of(&o.metadata))
             + settle_controllers(&mut s.controllers)
-            + settle(&mut s.nodes, Kind::Node, |o| Names::of(&o.metadata));
+            + settle(&mut s.nodes, Kind::Node, |o| Names::of(&o.metadata))
+            + settle(&mut s.crds, Kind::CustomResourceDefinition, |o| {
+                Names::of(&o.metadata)
+            });
         Built {
             snapshot: s,
             duplicates,

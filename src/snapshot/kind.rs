@@ -39,11 +39,13 @@ pub enum Kind {
     ReplicationController,
     /// `v1` Node: its name, labels, taints and `unschedulable` only.
     Node,
+    /// `apiextensions.k8s.io/v1` CustomResourceDefinition: its name only.
+    CustomResourceDefinition,
 }
 
 impl Kind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::ClusterRole,
         Kind::ClusterRoleBinding,
         Kind::Role,
@@ -60,6 +62,7 @@ impl Kind {
         Kind::CronJob,
         Kind::ReplicationController,
         Kind::Node,
+        Kind::CustomResourceDefinition,
     ];
 
     /// The workload controllers: the kinds that create pods from a template.
@@ -97,6 +100,7 @@ impl Kind {
             Kind::CronJob => "CronJob",
             Kind::ReplicationController => "ReplicationController",
             Kind::Node => "Node",
+            Kind::CustomResourceDefinition => "CustomResourceDefinition",
         }
     }
 
@@ -114,6 +118,7 @@ impl Kind {
             | Kind::Node => "v1",
             Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
+            Kind::CustomResourceDefinition => "apiextensions.k8s.io/v1",
         }
     }
 
@@ -157,6 +162,7 @@ impl Kind {
             Kind::CronJob => "cronjobs",
             Kind::ReplicationController => "replicationcontrollers",
             Kind::Node => "nodes",
+            Kind::CustomResourceDefinition => "customresourcedefinitions",
         }
     }
 
@@ -169,7 +175,11 @@ impl Kind {
     pub fn is_namespaced(self) -> bool {
         !matches!(
             self,
-            Kind::ClusterRole | Kind::ClusterRoleBinding | Kind::Namespace | Kind::Node
+            Kind::ClusterRole
+                | Kind::ClusterRoleBinding
+                | Kind::Namespace
+                | Kind::Node
+                | Kind::CustomResourceDefinition
         )
     }
 }

@@ -10,6 +10,7 @@
 mod annotations;
 mod builder;
 pub mod controller;
+mod crd;
 mod coverage;
 mod key;
 mod kind;
@@ -24,6 +25,7 @@ pub use controller::Controller;
 pub use coverage::{Coverage, Gap, GapReason};
 pub use key::{ObjectKey, key_of};
 pub use kind::Kind;
+pub use crd::CustomResourceDefinition;
 pub use node::Node;
 pub use object::{Named, Names, Object, ObjectRef};
 pub use pod::{Pod, PodMeta};
@@ -63,6 +65,8 @@ pub struct Snapshot {
     pub controllers: Vec<Controller>,
     /// Nodes, sorted by name.
     pub nodes: Vec<Node>,
+    /// CustomResourceDefinitions (names only), sorted by name.
+    pub crds: Vec<CustomResourceDefinition>,
     /// Which kinds could not be collected. Empty for a complete snapshot.
     pub coverage: Coverage,
 }
@@ -85,6 +89,7 @@ impl Snapshot {
             .chain(s.secrets.iter().map(ObjectRef::Secret))
             .chain(s.controllers.iter().map(ObjectRef::Controller))
             .chain(s.nodes.iter().map(ObjectRef::Node))
+            .chain(s.crds.iter().map(ObjectRef::Crd))
     }
 
     /// The controllers of `kind`, sorted by namespace and name.
@@ -114,6 +119,7 @@ impl Snapshot {
             Kind::Namespace => self.namespaces.len(),
             Kind::Secret => self.secrets.len(),
             Kind::Node => self.nodes.len(),
+            Kind::CustomResourceDefinition => self.crds.len(),
             _ => self.controllers_of(kind).len(),
         }
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::controller::Controller;
 use super::kind::Kind;
+use super::crd::{CrdMeta, CustomResourceDefinition};
 use super::node::{Node, NodeMeta};
 use super::pod::{Pod, PodMeta};
 use super::service_account::{AccountMeta, ServiceAccount};
@@ -37,6 +38,8 @@ pub enum Object {
     Controller(Box<Controller>),
     /// A Node.
     Node(Node),
+    /// A CustomResourceDefinition (its name).
+    Crd(CustomResourceDefinition),
 }
 
 impl Object {
@@ -53,6 +56,7 @@ impl Object {
             Object::Secret(_) => Kind::Secret,
             Object::Controller(c) => c.kind,
             Object::Node(_) => Kind::Node,
+            Object::Crd(_) => Kind::CustomResourceDefinition,
         }
     }
 
@@ -69,7 +73,7 @@ impl Object {
             Object::Namespace(o) => &mut o.metadata,
             Object::Secret(o) => &mut o.metadata,
             Object::Controller(o) => return o.metadata.annotations.as_mut(),
-            Object::Node(_) => return None,
+            Object::Node(_) | Object::Crd(_) => return None,
         };
         meta.annotations.as_mut()
     }
@@ -87,6 +91,7 @@ impl Object {
             Object::Secret(o) => Names::of(&o.metadata),
             Object::Controller(o) => Names::of(&o.metadata),
             Object::Node(o) => Names::of(&o.metadata),
+            Object::Crd(o) => Names::of(&o.metadata),
         }
     }
 }
@@ -121,7 +126,7 @@ macro_rules! named {
         }
     )*};
 }
-named!(ObjectMeta, PodMeta, AccountMeta, NodeMeta);
+named!(ObjectMeta, PodMeta, AccountMeta, NodeMeta, CrdMeta);
 
 impl<'o> Names<'o> {
     /// The names in an object's metadata.
@@ -160,6 +165,8 @@ pub enum ObjectRef<'s> {
     Controller(&'s Controller),
     /// A Node.
     Node(&'s Node),
+    /// A CustomResourceDefinition (its name).
+    Crd(&'s CustomResourceDefinition),
 }
 
 impl ObjectRef<'_> {
@@ -176,6 +183,7 @@ impl ObjectRef<'_> {
             ObjectRef::Secret(_) => Kind::Secret,
             ObjectRef::Controller(c) => c.kind,
             ObjectRef::Node(_) => Kind::Node,
+            ObjectRef::Crd(_) => Kind::CustomResourceDefinition,
         }
     }
 }
@@ -193,6 +201,7 @@ impl Serialize for ObjectRef<'_> {
             ObjectRef::Secret(o) => o.serialize(s),
             ObjectRef::Controller(o) => o.serialize(s),
             ObjectRef::Node(o) => o.serialize(s),
+            ObjectRef::Crd(o) => o.serialize(s),
         }
     }
 }

@@ -179,6 +179,7 @@ macro_rules! decode_as {
                 crate::snapshot::Controller::from_templated($kind, $($typed)+($input)?),
             )),
             Kind::Node => Object::Node($($typed)+($input)?),
+            Kind::CustomResourceDefinition => Object::Crd($($typed)+($input)?),
         })
     };
 }

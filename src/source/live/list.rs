@@ -132,6 +132,11 @@ pub async fn list_kind(
             let path = k8s_openapi::api::core::v1::Node::url_path(&(), None);
             l.list(&path, ACCEPT_JSON, Object::Node).await
         }
+        Kind::CustomResourceDefinition => {
+            // The names alone: the server sends each CRD's metadata, not its schema.
+            let path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions".to_string();
+            l.list(&path, ACCEPT_METADATA, Object::Crd).await
+        }
         Kind::CronJob => {
             let path = k8s_openapi::api::batch::v1::CronJob::url_path(&(), None);
             l.list(&path, ACCEPT_JSON, |c: controller::Scheduled| {
