@@ -1,7 +1,7 @@
 //! The three questions, answered from a snapshot: resolve, build the graph,
 //! query it, and name everything in the answer. Pure: no I/O.
 
-use crate::access::build_graph;
+use crate::access::build_graph_with;
 use crate::access::explain::{DiffView, HoldingsView, WhoCanView};
 use crate::access::explain::{Namer, PathsView};
 use crate::access::graph::AccessGraph;
@@ -46,6 +46,8 @@ pub enum Ask {
         include_defaults: bool,
         /// Platforms whose own roles and bindings count as defaults too.
         platforms: Vec<crate::rbac::platforms::Platform>,
+        /// The operator catalog whose live operators give steps.
+        operators: crate::operators::Catalog,
     },
 }
 
@@ -78,9 +80,14 @@ impl<'s> Engine<'s> {
     /// For `paths`, the pods' containers and volumes are taken out of
     /// `snapshot` (see [`Snapshot::take_workloads`]).
     pub fn new(snapshot: &'s mut Snapshot, ask: &Ask) -> Engine<'s> {
-        let workloads = match ask {
-            Ask::Paths { .. } => snapshot.take_workloads(),
-            _ => Vec::new(),
+        // Operators are recognised by their containers' flags: before the
+        // containers are taken out.
+        let (workloads, operators) = match ask {
+            Ask::Paths { operators, .. } => {
+                let live = crate::operators::Operators::recognise(operators, snapshot).live;
+                (snapshot.take_workloads(), live)
+            }
+            _ => (Vec::new(), Vec::new()),
         };
         let snapshot = &*snapshot;
         let mut rbac = Rbac::resolve(snapshot);
@@ -96,7 +103,7 @@ impl<'s> Engine<'s> {
                 let nodes = templates::Nodes::of(snapshot);
                 let mut exposures = expose(snapshot, &workloads);
                 exposures.extend(expose_templates(snapshot, &units, &templates, &nodes));
-                let graph = build_graph(snapshot, &rbac, &exposures);
+                let graph = build_graph_with(snapshot, &rbac, &exposures, &operators);
                 drop(exposures);
                 (graph, templates.pods)
             }
@@ -157,6 +164,7 @@ impl<'s> Engine<'s> {
                 max_hops,
                 include_defaults,
                 platforms,
+                operators: _,
             } => {
                 let target_node = node_of(graph, pods, to)?;
                 let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;

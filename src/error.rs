@@ -46,6 +46,9 @@ pub enum Error {
     /// The risk template could not be read or is invalid.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// The `--operators` catalog could not be read or is invalid.
+    #[error(transparent)]
+    Operators(#[from] crate::operators::CatalogError),
     /// The report could not be rendered or written to standard output.
     #[error(transparent)]
     Report(#[from] ReportError),

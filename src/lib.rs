@@ -42,6 +42,7 @@ pub mod error;
 pub mod exceptions;
 pub mod findings;
 pub mod merge;
+pub mod operators;
 pub mod output;
 pub mod previous;
 pub mod progress;

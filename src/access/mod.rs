@@ -26,6 +26,7 @@ use model::Reach;
 use pod_facts::PodFacts;
 
 use crate::cores;
+use crate::operators::Live;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::{Kind, Snapshot};
 use crate::template::Template;
@@ -160,8 +161,19 @@ fn risks_of(template: &Template, profiles: &[RoleProfile<'_>], sources: &[Source
 /// each pod's tokens and escape, then the steps every technique finds
 /// (`techniques`), then the memberships of implicit groups.
 pub fn build_graph<P: PodFacts>(snapshot: &Snapshot, rbac: &Rbac<'_>, pods: &[P]) -> AccessGraph {
+    build_graph_with(snapshot, rbac, pods, &[])
+}
+
+/// [`build_graph`], with the steps through the live operators of the
+/// catalog (see [`crate::operators`]).
+pub fn build_graph_with<P: PodFacts>(
+    snapshot: &Snapshot,
+    rbac: &Rbac<'_>,
+    pods: &[P],
+    operators: &[Live],
+) -> AccessGraph {
     let mut g = AccessGraph::with_capabilities(snapshot, rbac, pods);
-    let steps = techniques::steps(&g, snapshot, rbac);
+    let steps = techniques::steps(&g, snapshot, rbac, operators);
     g.add_steps(steps);
     g.add_memberships();
     g
@@ -174,7 +186,7 @@ impl<'s> Access<'s> {
         template: &Template,
         exposures: &[P],
     ) -> Access<'s> {
-        Access::build_resolved(snapshot, template, Rbac::resolve(snapshot), exposures)
+        Access::build_resolved(snapshot, template, Rbac::resolve(snapshot), exposures, &[])
     }
 
     /// Evaluates resolved RBAC against a template, on two cores: the graph
@@ -185,9 +197,10 @@ impl<'s> Access<'s> {
         template: &Template,
         rbac: Rbac<'s>,
         exposures: &[P],
+        operators: &[Live],
     ) -> Access<'s> {
         let (graph, matched) = cores::join(
-            || build_graph(snapshot, &rbac, exposures),
+            || build_graph_with(snapshot, &rbac, exposures, operators),
             || Matched::of(&rbac, template),
         );
         Access::assemble(rbac, graph, matched, template)

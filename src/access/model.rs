@@ -122,6 +122,10 @@ pub enum Technique {
     /// Running as, or holding a token minted for, a ServiceAccount
     /// federated with a cloud identity yields that identity.
     CloudIdentity,
+    /// Writing a custom resource that an operator of the catalog acts on
+    /// (applies as itself, runs as pods, copies secrets for) gains what the
+    /// operator does.
+    Operator,
     /// Cluster-admin-equivalent power reaches every target.
     Anything,
 }
@@ -133,7 +137,7 @@ impl Technique {
     }
 
     /// Every technique, for documentation and tests.
-    pub const ALL: [Technique; 22] = [
+    pub const ALL: [Technique; 23] = [
         Technique::MemberOf,
         Technique::HoldsEverything,
         Technique::CreateWorkloads,
@@ -155,6 +159,7 @@ impl Technique {
         Technique::AdmissionWebhook,
         Technique::AwsAuth,
         Technique::CloudIdentity,
+        Technique::Operator,
         Technique::Anything,
     ];
 }

@@ -216,6 +216,9 @@ pub struct PathsArgs {
     /// The cluster runs on this platform (eks, gke, aks, openshift, kubeadm): routes granted by its own roles and bindings alone are counted like the bootstrap policy's, as `scan --platform` does. Repeatable.
     #[arg(long, value_enum, value_name = "PLATFORM")]
     pub platform: Vec<crate::rbac::platforms::Platform>,
+    /// Operator catalog to use instead of the built-in one (operators.yaml): the controllers that act for the writers of their custom resources.
+    #[arg(long, value_name = "FILE")]
+    pub operators: Option<String>,
     /// Where the objects come from.
     #[command(flatten)]
     pub source: SourceArgs,
@@ -325,6 +328,9 @@ pub struct ScanArgs {
     /// Risk template to use instead of the built-in one (rbacscan or KubiScan format).
     #[arg(long, value_name = "FILE")]
     pub template: Option<String>,
+    /// Operator catalog to use instead of the built-in one (operators.yaml): the controllers that act for the writers of their custom resources.
+    #[arg(long, value_name = "FILE")]
+    pub operators: Option<String>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -16,7 +16,12 @@ use crate::source::Loaded;
 /// resource the API server never sends (asked as written all the same),
 /// loads the snapshot, answers, and writes the answer. A partial snapshot
 /// exits with [`Outcome::Partial`]: the answer may miss subjects or routes.
-pub fn run(config: AnswerConfig) -> Result<Outcome, Error> {
+pub fn run(mut config: AnswerConfig) -> Result<Outcome, Error> {
+    if let (Some(path), ask::Ask::Paths { operators, .. }) =
+        (&config.operators_file, &mut config.ask)
+    {
+        *operators = crate::operators::Catalog::load(path)?;
+    }
     let ask = &config.ask;
     for oddity in &config.oddities {
         warn(config.source.progress.quiet, Warning::OddRequest { oddity });

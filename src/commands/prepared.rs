@@ -19,6 +19,8 @@ use crate::template::Template;
 pub(super) struct Prepared {
     /// The `--template`, or the built-in one.
     pub(super) template: Template,
+    /// The `--operators` catalog, or the built-in one.
+    operators: crate::operators::Catalog,
     /// The `--baseline` report, if one was read.
     baseline: Option<Baseline>,
     /// The `--exceptions` file, if one was given.
@@ -31,6 +33,10 @@ impl Prepared {
         let template = match &config.template {
             Some(path) => Template::load(path)?,
             None => Template::builtin(),
+        };
+        let operators = match &config.operators {
+            Some(path) => crate::operators::Catalog::load(path)?,
+            None => crate::operators::Catalog::builtin(),
         };
         let baseline = match &config.baseline {
             Some(path) => match std::fs::read_to_string(path) {
@@ -65,6 +71,7 @@ impl Prepared {
         };
         Ok(Prepared {
             template,
+            operators,
             baseline,
             exceptions,
         })
@@ -85,6 +92,7 @@ impl Prepared {
                 extra_privileged_namespaces: config.privileged_namespaces.clone(),
                 hot_threshold: config.hot_threshold,
                 platforms: config.platforms.clone(),
+                operators: self.operators.clone(),
             },
         );
         let resolved = (self.baseline.as_ref()).map(|b| b.compare(&mut analysis.findings));

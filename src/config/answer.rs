@@ -30,6 +30,9 @@ pub struct AnswerConfig {
     /// (a verb it does not use, an upper-case resource): asked as written,
     /// and warned about.
     pub oddities: Vec<Oddity>,
+    /// `paths --operators`: the operator catalog to read instead of the
+    /// built-in one.
+    pub operators_file: Option<String>,
 }
 
 impl AnswerConfig {
@@ -52,6 +55,7 @@ impl AnswerConfig {
                 no_headers: args.no_headers,
             },
             oddities: Vec::new(),
+            operators_file: None,
         }
     }
 }
@@ -99,8 +103,11 @@ impl From<PathsArgs> for AnswerConfig {
             max_hops: args.max_hops,
             include_defaults: args.include_defaults,
             platforms: args.platform,
+            operators: crate::operators::Catalog::builtin(),
         };
-        AnswerConfig::new(q, args.answer, args.source)
+        let mut config = AnswerConfig::new(q, args.answer, args.source);
+        config.operators_file = args.operators;
+        config
     }
 }
 

@@ -19,6 +19,8 @@ pub struct ScanConfig {
     pub save_snapshot: Option<String>,
     /// `None` for the built-in template.
     pub template: Option<String>,
+    /// `--operators`: the operator catalog, `None` for the built-in one.
+    pub operators: Option<String>,
     /// Output format.
     pub format: Format,
     /// `None` for standard output.
@@ -61,6 +63,7 @@ impl From<ScanArgs> for ScanConfig {
             source: args.source.into(),
             save_snapshot: args.save_snapshot,
             template: args.template,
+            operators: args.operators,
             format: args.format,
             output_file: args.output_file,
             metrics_file: args.metrics_file,

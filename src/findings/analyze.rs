@@ -10,6 +10,7 @@ use super::rule_table::{RuleEntry, number_rules};
 use super::{CHECKS, Context, Model, Sink, nodes, pods, workloads};
 use crate::access::Access;
 use crate::cores;
+use crate::operators::{Catalog, Operators};
 use crate::rating;
 use crate::rbac::Rbac;
 use crate::snapshot::{Kind, Snapshot};
@@ -28,6 +29,8 @@ pub struct AnalysisOptions {
     /// Platforms whose own roles and bindings are taken as defaults, like
     /// the bootstrap policy (`--platform`; see [`crate::rbac::platforms`]).
     pub platforms: Vec<crate::rbac::platforms::Platform>,
+    /// The operator catalog (`--operators`, else the built-in one).
+    pub operators: Catalog,
 }
 
 impl Default for AnalysisOptions {
@@ -36,6 +39,7 @@ impl Default for AnalysisOptions {
             extra_privileged_namespaces: Vec::new(),
             hot_threshold: Severity::High,
             platforms: Vec::new(),
+            operators: Catalog::builtin(),
         }
     }
 }
@@ -63,6 +67,38 @@ pub struct Analysis {
     pub hot_threshold: Severity,
 }
 
+/// What the operator catalog found: the operators that act for the writers
+/// of their resources, and those whose CRDs exist that do not, with why.
+/// Nothing when no CRD of the catalog is in the input.
+fn operators_note(operators: &Operators) -> Option<String> {
+    let mut parts: Vec<String> = (operators.live.iter())
+        .map(|l| {
+            let mut s = format!("{} acts for the writers of its resources ({}", l.id, l.runs);
+            if let Some(flag) = &l.locked_by {
+                s.push_str(&format!(", locked down by {flag}"));
+            }
+            s.push(')');
+            s
+        })
+        .collect();
+    parts.extend(
+        (operators.unlive.iter())
+            .filter(|u| {
+                !u.why.starts_with("no CRD")
+                    && !u.why.starts_with("CustomResourceDefinitions are not")
+            })
+            .filter(|u| !operators.live.iter().any(|l| l.id == u.id))
+            .map(|u| format!("{}: {}", u.id, u.why)),
+    );
+    (!parts.is_empty()).then(|| {
+        format!(
+            "operator catalog ({}): {}",
+            operators.source,
+            parts.join("; ")
+        )
+    })
+}
+
 /// Analyses a snapshot against a template.
 ///
 /// The pods' containers and volumes are taken out of `snapshot`
@@ -74,6 +110,9 @@ pub fn analyze(
     template: &Template,
     options: &AnalysisOptions,
 ) -> Analysis {
+    // Operators are recognised by their containers' flags: before the
+    // containers are taken out.
+    let operators = Operators::recognise(&options.operators, snapshot);
     let workloads = snapshot.take_workloads();
     let snapshot = &*snapshot;
     let mut privileged = template.privileged_namespaces.clone();
@@ -100,7 +139,7 @@ pub fn analyze(
         })
         .collect();
     let marked = crate::rbac::platforms::mark(&mut rbac, &options.platforms);
-    let access = Access::build_resolved(snapshot, template, rbac, &exposures);
+    let access = Access::build_resolved(snapshot, template, rbac, &exposures, &operators.live);
     let ratings = rating::rate(
         snapshot,
         template,
@@ -189,6 +228,7 @@ pub fn analyze(
             "{unclassified} secret references in {in_pods} pods could not be classified: Secrets were not listed, so legacy ServiceAccount token secrets cannot be recognised (live: --secret-metadata; offline: include the Secrets or a dump made with it)"
         ));
     }
+    notes.extend(operators_note(&operators));
     if let Some(note) = unknown_defaults_note(&access.rbac) {
         notes.push(note);
     }

@@ -259,6 +259,7 @@ pub(super) mod tests {
             max_hops: None,
             include_defaults: true,
             platforms: Vec::new(),
+            operators: crate::operators::Catalog::builtin(),
         };
         match answer(&mut snap, &ask).unwrap() {
             Answered::Paths(v) => v,

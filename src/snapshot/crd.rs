@@ -68,7 +68,10 @@ mod tests {
             Some(("kustomize.toolkit.fluxcd.io", "kustomizations"))
         );
         let back = serde_json::to_value(&c).unwrap();
-        assert_eq!(back["metadata"]["name"], "kustomizations.kustomize.toolkit.fluxcd.io");
+        assert_eq!(
+            back["metadata"]["name"],
+            "kustomizations.kustomize.toolkit.fluxcd.io"
+        );
         assert!(back.get("spec").is_none());
     }
 }

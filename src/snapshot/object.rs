@@ -9,8 +9,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use super::controller::Controller;
-use super::kind::Kind;
 use super::crd::{CrdMeta, CustomResourceDefinition};
+use super::kind::Kind;
 use super::node::{Node, NodeMeta};
 use super::pod::{Pod, PodMeta};
 use super::service_account::{AccountMeta, ServiceAccount};

@@ -346,6 +346,47 @@ pub struct Container {
         skip_serializing_if = "Option::is_none"
     )]
     pub ports: Option<Vec<ContainerPort>>,
+    /// `command`: its flags only (see `args`).
+    #[serde(
+        default,
+        deserialize_with = "flag_names",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub command: Option<Vec<String>>,
+    /// `args`: the flags only (`--name`, or `--name=false`), which say how
+    /// an operator is locked down. Values, which may be secret, and every
+    /// other word are skipped at decoding.
+    #[serde(
+        default,
+        deserialize_with = "flag_names",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub args: Option<Vec<String>>,
+}
+
+impl Container {
+    /// Whether it is started with flag `name` (`--name`, `--name=VALUE` or
+    /// `--name VALUE`), not turned off with `--name=false`.
+    pub fn has_flag(&self, name: &str) -> bool {
+        (self.command.iter().chain(&self.args))
+            .flatten()
+            .any(|f| f == name)
+    }
+}
+
+/// The flags of a `command` or `args` list: each `--name[=value]` becomes
+/// `--name`, or `--name=false` when so turned off; the rest is dropped.
+fn flag_names<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let words: Option<Vec<Option<String>>> = Option::deserialize(d)?;
+    let flags: Vec<String> = (words.into_iter().flatten().flatten())
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| match w.split_once('=') {
+            Some((name, value)) if value.eq_ignore_ascii_case("false") => format!("{name}=false"),
+            Some((name, _)) => name.to_string(),
+            None => w,
+        })
+        .collect();
+    Ok((!flags.is_empty()).then_some(flags))
 }
 
 /// A container's port: only its `hostPort` is read.
@@ -552,6 +593,36 @@ pub struct PodStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_containers_command_and_args_keep_their_flags_and_never_a_value() {
+        let c: Container = serde_json::from_str(
+            r#"{"name":"manager","command":["/manager","--leader-elect"],
+               "args":["--default-service-account=default","--token=s3cr3t","--password","hunter2",
+                       "--no-cross-namespace-refs=False","-v","plain"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.command.as_deref(),
+            Some(&["--leader-elect".to_string()][..])
+        );
+        assert_eq!(
+            c.args.as_deref().unwrap(),
+            [
+                "--default-service-account",
+                "--token",
+                "--password",
+                "--no-cross-namespace-refs=false"
+            ]
+        );
+        assert!(c.has_flag("--default-service-account") && c.has_flag("--leader-elect"));
+        assert!(!c.has_flag("--no-cross-namespace-refs"));
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(
+            !text.contains("s3cr3t") && !text.contains("hunter2"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn of_a_pods_annotations_only_the_mirror_one_is_kept() {

@@ -28,8 +28,8 @@ const LAYERS: &[&[&str]] = &[
     &["source"],
     // The RBAC authorizer's semantics.
     &["rbac"],
-    // The risk template.
-    &["template"],
+    // The risk template and the operator catalog.
+    &["template", "operators"],
     // Permissions, the access graph and its queries.
     &["access"],
     // What pod specs give away: tokens, amplifiers, placement.

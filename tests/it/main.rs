@@ -23,6 +23,7 @@ mod layers;
 mod live;
 mod live_faults;
 mod manifests;
+mod operators;
 mod paths;
 mod pods;
 mod rating;

@@ -347,6 +347,10 @@ fn sentence(
                 _ => format!("{from} runs as {account}, so it can act as {to}"),
             }
         }
+        Technique::Operator => format!(
+            "{can}, and {}: so it gains {to}",
+            because.unwrap_or("an operator acts on it")
+        ),
         Technique::Anything => format!("{from} can do anything, {to} included"),
     }
 }

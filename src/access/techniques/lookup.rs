@@ -10,6 +10,7 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 
 use crate::access::graph::AccessGraph;
 use crate::access::model::POD_SECURITY_ENFORCE_LABEL;
+use crate::operators::Live;
 use crate::rbac::rules::{Grant, Request, rule_grants};
 use crate::rbac::subjects::MASTERS;
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
@@ -99,6 +100,8 @@ pub(super) struct Lookup<'a> {
     /// ServiceAccounts federated with a cloud identity, as (namespace,
     /// (name, provider, annotation, identity)).
     pub(super) clouds: Vec<(&'a str, CloudDoor<'a>)>,
+    /// The live operators of the catalog.
+    pub(super) operators: &'a [Live],
 }
 
 /// A ServiceAccount's cloud identity: (name, provider, annotation, identity).
@@ -112,6 +115,7 @@ impl<'a> Lookup<'a> {
         subjects: &[&'a SubjectId],
         snapshot: &'a Snapshot,
         rbac: &'a Rbac<'a>,
+        operators: &'a [Live],
     ) -> Lookup<'a> {
         let pods_by_name = PodsByName::of(&snapshot.pods);
         let mut token_secrets: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
@@ -222,6 +226,7 @@ impl<'a> Lookup<'a> {
             namespaces: g.namespaces().iter().map(String::as_str).collect(),
             admins,
             clouds,
+            operators,
         }
     }
 

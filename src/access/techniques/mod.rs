@@ -28,6 +28,7 @@ mod holder;
 mod impersonation;
 mod lookup;
 mod nodes;
+mod operators;
 mod rbac_writes;
 mod tokens;
 mod workloads;
@@ -42,6 +43,7 @@ use lookup::Lookup;
 use crate::access::graph::AccessGraph;
 use crate::access::model::{Node, Step, Technique};
 use crate::cores;
+use crate::operators::Live;
 use crate::rbac::{Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::Snapshot;
 
@@ -62,14 +64,20 @@ const FAMILIES: &[(&str, Family)] = &[
     ("nodes", nodes::steps),
     ("admission", admission::steps),
     ("cloud", cloud::steps),
+    ("operators", operators::steps),
 ];
 
 /// Works out every holder's steps, as (holder, target, step), in the order
 /// they are to be added to the graph: the groups', the other subjects', and
 /// those of the roles that some holder may bind.
-pub fn steps(g: &AccessGraph, snapshot: &Snapshot, rbac: &Rbac<'_>) -> Vec<(Node, Node, Step)> {
+pub fn steps(
+    g: &AccessGraph,
+    snapshot: &Snapshot,
+    rbac: &Rbac<'_>,
+    operators: &[Live],
+) -> Vec<(Node, Node, Step)> {
     let subjects: Vec<&SubjectId> = g.subjects();
-    let lookup = Lookup::new(g, &subjects, snapshot, rbac);
+    let lookup = Lookup::new(g, &subjects, snapshot, rbac, operators);
     let mut bound_queue: Vec<(RoleId, Scope)> = Vec::new();
     let mut bound_seen: HashSet<(RoleId, Scope)> = HashSet::new();
     let mut pending: Vec<(Node, Node, Step)> = Vec::new();

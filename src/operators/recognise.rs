@@ -1,0 +1,267 @@
+//! Which catalog entries are live in a snapshot. An entry is live where its
+//! CRDs exist and its controller runs (a pod, or a controller's template
+//! not scaled to zero or suspended, running as one of its ServiceAccounts);
+//! its lockdown flags, read from that controller's containers, take its
+//! as-controller steps away. Every entry that is not live says why.
+//!
+//! Must run before the pods' containers are taken out of the snapshot
+//! ([`Snapshot::take_workloads`]): a pod's flags are read from them.
+
+use std::collections::BTreeSet;
+
+use super::catalog::{Catalog, Operator, Power, Watches};
+use crate::snapshot::pod::service_account_name;
+use crate::snapshot::{Kind, Snapshot};
+
+/// The catalog's entries, sorted into live and not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Operators {
+    /// Where the catalog was read from.
+    pub source: String,
+    /// The live ones: one per running controller of an entry.
+    pub live: Vec<Live>,
+    /// The others, each with why not.
+    pub unlive: Vec<Unlive>,
+}
+
+/// An operator whose CRDs exist and whose controller runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Live {
+    /// The entry's id.
+    pub id: String,
+    /// The entry's title.
+    pub title: String,
+    /// The controller's ServiceAccount: (namespace, name).
+    pub account: (String, String),
+    /// What runs it: `Deployment flux-system/kustomize-controller`, or a pod.
+    pub runs: String,
+    /// What steers it.
+    pub steers: Vec<LiveSteer>,
+    /// Set when it takes its resources only from this namespace (its own).
+    pub only_namespace: Option<String>,
+    /// The lockdown flag that is on, if any: its as-controller steps are gone.
+    pub locked_by: Option<String>,
+}
+
+/// A custom resource that steers a live operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveSteer {
+    /// The API group.
+    pub group: String,
+    /// The plural resource name.
+    pub resource: String,
+    /// The verbs that steer it.
+    pub verbs: Vec<String>,
+    /// Whether the resource is cluster-scoped.
+    pub cluster_scoped: bool,
+    /// What the controller then does.
+    pub power: Power,
+    /// Whether the resource may name a ServiceAccount of its namespace.
+    pub tenant_account: bool,
+}
+
+/// A catalog entry that makes no step, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unlive {
+    /// The entry's id.
+    pub id: String,
+    /// Why not: no CRD, no controller, or its lockdown.
+    pub why: String,
+}
+
+/// A running instance of something that may be an operator's controller.
+struct Running<'s> {
+    namespace: &'s str,
+    account: &'s str,
+    what: String,
+    flags: BTreeSet<&'s str>,
+}
+
+impl Operators {
+    /// No catalog: nothing is live.
+    pub fn none() -> Operators {
+        Operators::default()
+    }
+
+    /// Sorts `catalog`'s entries by what `snapshot` holds.
+    pub fn recognise(catalog: &Catalog, snapshot: &Snapshot) -> Operators {
+        let crds: BTreeSet<&str> = snapshot.crds.iter().map(|c| c.name()).collect();
+        let crds_read =
+            !snapshot.crds.is_empty() || snapshot.coverage.has(Kind::CustomResourceDefinition);
+        let running = running(snapshot);
+        let mut out = Operators {
+            source: catalog.source.clone(),
+            ..Operators::default()
+        };
+        for op in &catalog.operators {
+            let unlive = |why: String| Unlive {
+                id: op.id.clone(),
+                why,
+            };
+            let missing: Vec<&str> = (op.steers.iter().map(|s| s.resource.as_str()))
+                .chain(op.requires.iter().map(String::as_str))
+                .filter(|r| !crds.contains(r))
+                .collect();
+            // A steer whose CRD is missing steers nothing; the entry needs
+            // its `requires` and at least one steer.
+            let required_missing = op.requires.iter().any(|r| !crds.contains(r.as_str()));
+            if !crds_read {
+                out.unlive.push(unlive(
+                    "CustomResourceDefinitions are not in the input: whether its resources exist is unknown".into(),
+                ));
+                continue;
+            }
+            if required_missing
+                || op
+                    .steers
+                    .iter()
+                    .all(|s| !crds.contains(s.resource.as_str()))
+            {
+                out.unlive.push(unlive(format!(
+                    "no CRD {} in the input",
+                    missing.join(", ")
+                )));
+                continue;
+            }
+            let instances: Vec<&Running> = (running.iter())
+                .filter(|r| {
+                    op.controller
+                        .service_accounts
+                        .iter()
+                        .any(|a| a == r.account)
+                })
+                .filter(|r| {
+                    op.controller.namespaces.is_empty()
+                        || op.controller.namespaces.iter().any(|n| n == r.namespace)
+                })
+                .collect();
+            if instances.is_empty() {
+                out.unlive.push(unlive(format!(
+                    "its CRDs exist but no controller runs as ServiceAccount {}{}",
+                    op.controller.service_accounts.join(", "),
+                    match op.controller.namespaces.as_slice() {
+                        [] => String::new(),
+                        ns => format!(" in {}", ns.join(", ")),
+                    }
+                )));
+                continue;
+            }
+            for r in instances {
+                out.live.push(live(op, r, &crds));
+            }
+        }
+        for l in &out.live {
+            if let Some(flag) = &l.locked_by
+                && l.steers
+                    .iter()
+                    .all(|s| s.power == Power::AsController && !s.tenant_account)
+            {
+                out.unlive.push(Unlive {
+                    id: l.id.clone(),
+                    why: format!("{} runs with {flag}: its lockdown is on", l.runs),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The live entry `op` for its running controller `r`.
+fn live(op: &Operator, r: &Running<'_>, crds: &BTreeSet<&str>) -> Live {
+    let on = |flags: &[String]| flags.iter().find(|f| r.flags.contains(f.as_str())).cloned();
+    let own = match op.watches {
+        Watches::ControllerNamespace => on(&op.watches_everywhere_with).is_none(),
+        Watches::Any => on(&op.watches_own_namespace_with).is_some(),
+    };
+    Live {
+        id: op.id.clone(),
+        title: op.title.clone(),
+        account: (r.namespace.to_string(), r.account.to_string()),
+        runs: r.what.clone(),
+        steers: (op.steers.iter())
+            .filter(|s| crds.contains(s.resource.as_str()))
+            .map(|s| {
+                let (group, resource) = s.group_resource();
+                LiveSteer {
+                    group: group.into(),
+                    resource: resource.into(),
+                    verbs: s.verbs.clone(),
+                    cluster_scoped: s.cluster_scoped,
+                    power: s.power,
+                    tenant_account: s.tenant_account,
+                }
+            })
+            .collect(),
+        only_namespace: own.then(|| r.namespace.to_string()),
+        locked_by: op.lockdown.as_ref().and_then(|l| on(&l.flags)),
+    }
+}
+
+/// Every pod that runs (not finished) and every controller whose template
+/// runs (not scaled to zero, not suspended), with the ServiceAccount it
+/// runs as and the flags of its containers; one per ServiceAccount and
+/// set of flags, controllers first.
+fn running(snapshot: &Snapshot) -> Vec<Running<'_>> {
+    let mut out: Vec<Running> = Vec::new();
+    for c in &snapshot.controllers {
+        if c.replicas == Some(0) || c.suspend == Some(true) {
+            continue;
+        }
+        let spec = &c.template;
+        let account = spec
+            .service_account_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .or(spec.service_account.as_deref().filter(|n| !n.is_empty()))
+            .unwrap_or("default");
+        let flags = (spec.containers.iter())
+            .chain(spec.init_containers.iter().flatten())
+            .flat_map(|c| c.command.iter().chain(&c.args).flatten())
+            .map(String::as_str)
+            .filter(|f| !f.ends_with("=false"))
+            .collect();
+        out.push(Running {
+            namespace: c.metadata.namespace.as_deref().unwrap_or_default(),
+            account,
+            what: format!(
+                "{} {}/{}",
+                c.kind.as_str(),
+                c.metadata.namespace.as_deref().unwrap_or_default(),
+                c.metadata.name.as_deref().unwrap_or_default()
+            ),
+            flags,
+        });
+    }
+    for p in &snapshot.pods {
+        let phase = p.status.as_ref().and_then(|s| s.phase.as_deref());
+        if matches!(phase, Some("Succeeded" | "Failed")) {
+            continue;
+        }
+        let Some(spec) = &p.spec else { continue };
+        let namespace = p.metadata.namespace.as_deref().unwrap_or_default();
+        let account = service_account_name(p);
+        let flags: BTreeSet<&str> = (spec.containers.iter())
+            .chain(spec.init_containers.iter().flatten())
+            .flat_map(|c| c.command.iter().chain(&c.args).flatten())
+            .map(String::as_str)
+            .filter(|f| !f.ends_with("=false"))
+            .collect();
+        // A pod of a controller already seen adds nothing.
+        if out
+            .iter()
+            .any(|r| r.namespace == namespace && r.account == account && r.flags == flags)
+        {
+            continue;
+        }
+        out.push(Running {
+            namespace,
+            account,
+            what: format!(
+                "Pod {namespace}/{}",
+                p.metadata.name.as_deref().unwrap_or_default()
+            ),
+            flags,
+        });
+    }
+    out
+}
