@@ -216,6 +216,9 @@ pub struct PathsArgs {
     /// The cluster runs on this platform (eks, gke, aks, openshift, kubeadm): routes granted by its own roles and bindings alone are counted like the bootstrap policy's, as `scan --platform` does. Repeatable.
     #[arg(long, value_enum, value_name = "PLATFORM")]
     pub platform: Vec<crate::rbac::platforms::Platform>,
+    /// Also give the smallest set of grants to remove (whole bindings, or rules within roles) that closes every listed route, with the routes each removal closes. Bootstrap defaults, memberships and pods' tokens are never removed. The graph is built again without them to check that no route is left.
+    #[arg(long)]
+    pub cut: bool,
     /// Where the objects come from.
     #[command(flatten)]
     pub source: SourceArgs,

@@ -99,6 +99,7 @@ impl From<PathsArgs> for AnswerConfig {
             max_hops: args.max_hops,
             include_defaults: args.include_defaults,
             platforms: args.platform,
+            cut: args.cut,
         };
         AnswerConfig::new(q, args.answer, args.source)
     }

@@ -259,6 +259,7 @@ pub(super) mod tests {
             max_hops: None,
             include_defaults: true,
             platforms: Vec::new(),
+            cut: false,
         };
         match answer(&mut snap, &ask).unwrap() {
             Answered::Paths(v) => v,

@@ -50,6 +50,7 @@ fn to_cloud(items: &[String], from: &str) -> Option<Vec<(String, String)>> {
         max_hops: None,
         include_defaults: true,
         platforms: Vec::new(),
+        cut: false,
     };
     let Answered::Paths(v) = answer(&mut snap, &ask).unwrap() else {
         panic!("not paths")

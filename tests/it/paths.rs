@@ -54,6 +54,7 @@ fn route(yaml: &str, from: &str) -> Option<Vec<(String, String)>> {
         max_hops: None,
         include_defaults: true,
         platforms: Vec::new(),
+        cut: false,
     };
     let Answered::Paths(v) = answer(&mut snap, &ask).unwrap() else {
         panic!("not paths")
