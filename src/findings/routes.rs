@@ -54,7 +54,9 @@ fn first_binding(graph: &AccessGraph, rbac: &Rbac<'_>, route: &Route) -> Option<
 
 /// For each route, what removing its first removable binding does: one
 /// search toward cluster-admin without that binding's steps per distinct
-/// binding (not per route), each answering every route it starts.
+/// binding (not per route), each answering every route it starts. Each
+/// search walks the whole graph once: the cost is the number of distinct
+/// first bindings times one search.
 fn first_binding_cuts(
     graph: &AccessGraph,
     rbac: &Rbac<'_>,
@@ -70,13 +72,20 @@ fn first_binding_cuts(
             by_binding.entry(*b).or_default().push(i);
         }
     }
+    // Each search is on its own (on every core, a run of bindings each):
+    // one search's distances are kept at a time per core.
+    let groups: Vec<(BindingId, Vec<usize>)> = by_binding.into_iter().collect();
+    let answered = crate::cores::map(&groups, 4, |(b, at)| {
+        let toward = without_binding(graph, admin, *b);
+        (at.iter())
+            .map(|&i| (i, toward.hops(routes[i].from)))
+            .collect::<Vec<_>>()
+    });
     let mut out: Vec<Option<FirstBindingCut>> = vec![None; routes.len()];
-    for (b, at) in by_binding {
-        let toward = without_binding(graph, admin, b);
-        for i in at {
-            let hops = toward.hops(routes[i].from);
+    for ((b, _), hops) in groups.iter().zip(answered) {
+        for (i, hops) in hops {
             out[i] = Some(FirstBindingCut {
-                binding: rbac.binding(b).key.clone(),
+                binding: rbac.binding(*b).key.clone(),
                 closed_by_first_binding: hops.is_none(),
                 other_route: hops.map(|h| OtherRoute { hops: h as usize }),
             });
