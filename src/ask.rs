@@ -1,13 +1,16 @@
 //! The three questions, answered from a snapshot: resolve, build the graph,
 //! query it, and name everything in the answer. Pure: no I/O.
 
+use petgraph::graph::NodeIndex;
+
 use crate::access::build_graph_with;
+use crate::access::cut::{self, Outcome};
 use crate::access::explain::{DiffView, HoldingsView, WhoCanView};
-use crate::access::explain::{Namer, PathsView};
+use crate::access::explain::{Namer, PathView, PathsView};
 use crate::access::graph::AccessGraph;
 use crate::access::holdings::{holdings, missing};
 use crate::access::model::Node;
-use crate::access::paths::Toward;
+use crate::access::paths::{Route, Toward};
 use crate::access::pod_facts::NO_PODS;
 use crate::access::query::{Endpoint, QueryError};
 use crate::access::who_can::{Question, who_can};
@@ -48,6 +51,9 @@ pub enum Ask {
         platforms: Vec<crate::rbac::platforms::Platform>,
         /// The operator catalog whose live operators give steps.
         operators: crate::operators::Catalog,
+        /// Also work out the smallest set of grants whose removal closes
+        /// every listed route (see [`crate::access::cut`]).
+        cut: bool,
     },
 }
 
@@ -72,6 +78,9 @@ pub struct Engine<'s> {
     /// the snapshot's pods in the graph.
     templates: Vec<Pod>,
     graph: AccessGraph,
+    /// The cut of `paths --cut`, worked out while the pods' exposures (which
+    /// building the graph again needs) were at hand.
+    cut: Option<Outcome>,
 }
 
 impl<'s> Engine<'s> {
@@ -96,7 +105,7 @@ impl<'s> Engine<'s> {
         }
         // Only routes go through pods and the workloads' templates: the
         // other questions skip them.
-        let (graph, templates) = match ask {
+        let (graph, templates, cut) = match ask {
             Ask::Paths { .. } => {
                 let units = owners::group(snapshot);
                 let templates = templates::of(snapshot, &units);
@@ -104,12 +113,31 @@ impl<'s> Engine<'s> {
                 let mut exposures = expose(snapshot, &workloads);
                 exposures.extend(expose_templates(snapshot, &units, &templates, &nodes));
                 let graph = build_graph_with(snapshot, &rbac, &exposures, &operators);
+                let cut = match ask {
+                    Ask::Paths { cut: true, .. } => {
+                        let namer = Namer {
+                            rbac: &rbac,
+                            graph: &graph,
+                            pods: &snapshot.pods,
+                            templates: &templates.pods,
+                        };
+                        listed_routes(&namer, ask).ok().map(|listed| {
+                            let sources: Vec<NodeIndex> =
+                                listed.paths.iter().map(|(r, _)| r.from).collect();
+                            cut::cut(&graph, &rbac, &listed.target, &sources, |reduced| {
+                                build_graph_with(snapshot, reduced, &exposures, &operators)
+                            })
+                        })
+                    }
+                    _ => None,
+                };
                 drop(exposures);
-                (graph, templates.pods)
+                (graph, templates.pods, cut)
             }
             _ => (
                 AccessGraph::build_index(snapshot, &rbac, NO_PODS),
                 Vec::new(),
+                None,
             ),
         };
         Engine {
@@ -117,6 +145,7 @@ impl<'s> Engine<'s> {
             pods: &snapshot.pods,
             templates,
             graph,
+            cut,
         }
     }
 
@@ -158,46 +187,77 @@ impl<'s> Engine<'s> {
                 let b = holdings(rbac, graph, other);
                 Answered::Diff(namer.diff(&a, &b, &missing(rbac, &a, &b), &missing(rbac, &b, &a)))
             }
-            Ask::Paths {
-                from,
-                to,
-                max_hops,
-                include_defaults,
-                platforms,
-                operators: _,
-            } => {
-                let target_node = node_of(graph, pods, to)?;
-                let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
-                let toward = Toward::search(graph, target);
-                let sources = match from {
-                    Some(ep) => {
-                        let n = node_of(graph, pods, ep)?;
-                        let i = graph.find(&n).ok_or_else(|| not_in_input(ep))?;
-                        let within = toward
-                            .hops(i)
-                            .is_some_and(|h| max_hops.is_none_or(|m| h <= m));
-                        if within && i != target {
-                            vec![i]
-                        } else {
-                            Vec::new()
-                        }
-                    }
-                    None => toward.sources(graph, *max_hops),
-                };
-                let (paths, defaults): (Vec<_>, Vec<_>) = sources
-                    .into_iter()
-                    .filter_map(|s| toward.route(graph, s))
-                    .map(|r| namer.route(&r, &target_node))
-                    .partition(|p| *include_defaults || !p.bootstrap_default);
+            Ask::Paths { platforms, .. } => {
+                let listed = listed_routes(&namer, ask)?;
+                let cut = self.cut.as_ref().map(|outcome| namer.cut(outcome));
                 Answered::Paths(PathsView {
-                    target: namer.node(&target_node),
-                    paths,
-                    defaults_hidden: defaults.len(),
+                    target: namer.node(&listed.target),
+                    paths: listed.paths.into_iter().map(|(_, p)| p).collect(),
+                    defaults_hidden: listed.defaults_hidden,
                     platforms: platforms.iter().map(|p| p.defaults().name).collect(),
+                    cut,
                 })
             }
         })
     }
+}
+
+/// The routes `paths` lists: to its target, from its sources, each with
+/// its explanation; those granted by defaults alone counted apart.
+struct Listed {
+    target: Node,
+    paths: Vec<(Route, PathView)>,
+    defaults_hidden: usize,
+}
+
+/// The routes a `paths` question lists; none for another question.
+fn listed_routes(namer: &Namer<'_, '_>, ask: &Ask) -> Result<Listed, QueryError> {
+    let Ask::Paths {
+        from,
+        to,
+        max_hops,
+        include_defaults,
+        ..
+    } = ask
+    else {
+        return Ok(Listed {
+            target: Node::ClusterAdmin,
+            paths: Vec::new(),
+            defaults_hidden: 0,
+        });
+    };
+    let (graph, pods) = (namer.graph, namer.pods);
+    let target_node = node_of(graph, pods, to)?;
+    let target = graph.find(&target_node).ok_or_else(|| not_in_input(to))?;
+    let toward = Toward::search(graph, target);
+    let sources = match from {
+        Some(ep) => {
+            let n = node_of(graph, pods, ep)?;
+            let i = graph.find(&n).ok_or_else(|| not_in_input(ep))?;
+            let within = toward
+                .hops(i)
+                .is_some_and(|h| max_hops.is_none_or(|m| h <= m));
+            if within && i != target {
+                vec![i]
+            } else {
+                Vec::new()
+            }
+        }
+        None => toward.sources(graph, *max_hops),
+    };
+    let (paths, defaults): (Vec<_>, Vec<_>) = sources
+        .into_iter()
+        .filter_map(|s| toward.route(graph, s))
+        .map(|r| {
+            let view = namer.route(&r, &target_node);
+            (r, view)
+        })
+        .partition(|(_, p)| *include_defaults || !p.bootstrap_default);
+    Ok(Listed {
+        target: target_node,
+        paths,
+        defaults_hidden: defaults.len(),
+    })
 }
 
 /// Answers `ask` about `snapshot`.

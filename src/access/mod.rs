@@ -6,6 +6,7 @@
 //! may be worth little or everything, depending on what those objects carry,
 //! which is the rating's business (`crate::rating`). Pure: no I/O.
 
+pub mod cut;
 pub mod explain;
 pub mod graph;
 pub mod holdings;

@@ -75,6 +75,16 @@ impl Toward {
     /// reaches every target, so toward another target it starts at
     /// distance one.
     pub fn search(graph: &AccessGraph, target: NodeIndex) -> Toward {
+        Self::search_without(graph, target, |_| false)
+    }
+
+    /// Searches backward from `target` as [`Toward::search`] does, as if
+    /// the edges for which `absent` holds were not there.
+    pub fn search_without(
+        graph: &AccessGraph,
+        target: NodeIndex,
+        absent: impl Fn(&Edge) -> bool,
+    ) -> Toward {
         let g = graph.graph();
         let admin = graph
             .find(&Node::ClusterAdmin)
@@ -94,6 +104,9 @@ impl Toward {
                 let Some(cost) = e.weight().cost() else {
                     continue;
                 };
+                if absent(e.weight()) {
+                    continue;
+                }
                 let u = e.source();
                 if d + cost < dist[u.index()] {
                     dist[u.index()] = d + cost;

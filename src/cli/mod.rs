@@ -219,6 +219,9 @@ pub struct PathsArgs {
     /// Operator catalog to use instead of the built-in one (operators.yaml): the controllers that act for the writers of their custom resources.
     #[arg(long, value_name = "FILE")]
     pub operators: Option<String>,
+    /// Also give the smallest set of grants to remove (whole bindings, or rules within roles) that closes every listed route, with the routes each removal closes. Bootstrap defaults, memberships and pods' tokens are never removed. The graph is built again without them to check that no route is left.
+    #[arg(long)]
+    pub cut: bool,
     /// Where the objects come from.
     #[command(flatten)]
     pub source: SourceArgs,

@@ -104,6 +104,7 @@ impl From<PathsArgs> for AnswerConfig {
             include_defaults: args.include_defaults,
             platforms: args.platform,
             operators: crate::operators::Catalog::builtin(),
+            cut: args.cut,
         };
         let mut config = AnswerConfig::new(q, args.answer, args.source);
         config.operators_file = args.operators;

@@ -14,10 +14,12 @@ use foldhash::HashSet;
 use petgraph::graph::NodeIndex;
 
 use super::{Code, Finding, FindingScope, Model, Sink};
-use crate::access::explain::{Namer, NodeRef};
+use crate::access::cut::without_binding;
+use crate::access::explain::{FirstBindingCut, Namer, NodeRef, OtherRoute};
 use crate::access::graph::AccessGraph;
 use crate::access::model::{Edge, Node, Technique};
 use crate::access::paths::{Route, Toward};
+use crate::rbac::{BindingId, Rbac};
 use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
 
@@ -35,6 +37,61 @@ fn reported(graph: &AccessGraph, route: &Route) -> bool {
         Some(Edge::Step(st)) => !(route.steps.len() < 2 && st.how == Technique::HoldsEverything),
         Some(_) => true,
     }
+}
+
+/// The first binding of a route that can be removed: the first grant of
+/// its steps whose binding is not a bootstrap default.
+fn first_binding(graph: &AccessGraph, rbac: &Rbac<'_>, route: &Route) -> Option<BindingId> {
+    (route.steps.iter())
+        .filter_map(|s| s.edge)
+        .find_map(|e| match graph.edge_at(e).2 {
+            Edge::Step(st) => (st.grounds.iter())
+                .filter_map(|g| g.binding)
+                .find(|&b| !rbac.binding(b).default),
+            _ => None,
+        })
+}
+
+/// For each route, what removing its first removable binding does: one
+/// search toward cluster-admin without that binding's steps per distinct
+/// binding (not per route), each answering every route it starts. Each
+/// search walks the whole graph once: the cost is the number of distinct
+/// first bindings times one search.
+fn first_binding_cuts(
+    graph: &AccessGraph,
+    rbac: &Rbac<'_>,
+    admin: NodeIndex,
+    routes: &[Route],
+) -> Vec<Option<FirstBindingCut>> {
+    let firsts: Vec<Option<BindingId>> = (routes.iter())
+        .map(|r| first_binding(graph, rbac, r))
+        .collect();
+    let mut by_binding: std::collections::BTreeMap<BindingId, Vec<usize>> = Default::default();
+    for (i, b) in firsts.iter().enumerate() {
+        if let Some(b) = b {
+            by_binding.entry(*b).or_default().push(i);
+        }
+    }
+    // Each search is on its own (on every core, a run of bindings each):
+    // one search's distances are kept at a time per core.
+    let groups: Vec<(BindingId, Vec<usize>)> = by_binding.into_iter().collect();
+    let answered = crate::cores::map(&groups, 4, |(b, at)| {
+        let toward = without_binding(graph, admin, *b);
+        (at.iter())
+            .map(|&i| (i, toward.hops(routes[i].from)))
+            .collect::<Vec<_>>()
+    });
+    let mut out: Vec<Option<FirstBindingCut>> = vec![None; routes.len()];
+    for ((b, _), hops) in groups.iter().zip(answered) {
+        for (i, hops) in hops {
+            out[i] = Some(FirstBindingCut {
+                binding: rbac.binding(*b).key.clone(),
+                closed_by_first_binding: hops.is_none(),
+                other_route: hops.map(|h| OtherRoute { hops: h as usize }),
+            });
+        }
+    }
+    out
 }
 
 /// Adds a `path-to-cluster-admin` finding per identity or pod with a route.
@@ -83,12 +140,14 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     let sources: HashSet<NodeIndex> = routes.iter().map(|r| r.from).collect();
     let mut kept = keep.into_iter();
     routes.retain(|_| kept.next().unwrap_or(false));
-    for route in &routes {
+    let first_cuts = first_binding_cuts(graph, cx.rbac, admin, &routes);
+    for (route, first_cut) in routes.iter().zip(first_cuts) {
         let source = route.from;
         let cut = (route.steps.iter().skip(1))
             .position(|s| sources.contains(&s.from))
             .map(|i| i + 1);
         let mut view = namer.route_until(route, &Node::ClusterAdmin, cut);
+        view.first_binding = first_cut;
         let workload = workload_of(source).map(|w| &m.workloads[w]);
         let (subject, pod) = match graph.node_at(source) {
             Node::Subject(s) => (Some(s.clone()), None),

@@ -284,7 +284,10 @@ mod tests {
             ),
             (ok.replace("[create]", "[]"), "has no verbs"),
             (ok.replace("[x]}", "[]}"), "could never be recognised"),
-            (ok.replace("as-controller", "anything"), "expected one of as-controller"),
+            (
+                ok.replace("as-controller", "anything"),
+                "expected one of as-controller",
+            ),
             (
                 format!("{ok}    lockdown: {{flags: [no-dashes]}}\n"),
                 "is not written `--name`",

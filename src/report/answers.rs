@@ -10,7 +10,9 @@ use serde::Serialize;
 use super::cells::{TableStyle, cell, line, lines_cell, new_table, render};
 use super::graph_export::{Shape, Subgraph, write_dot, write_mermaid};
 use super::{ReportError, SCHEMA_VERSION, cypher, opengraph};
-use crate::access::explain::{DiffView, GroundView, HoldingsView, NodeRef, PathsView, WhoCanView};
+use crate::access::explain::{
+    CutView, DiffView, GroundView, HoldingsView, NodeRef, PathsView, WhoCanView,
+};
 use crate::words::plural;
 
 /// Output formats of the questions.
@@ -326,6 +328,52 @@ pub fn diff(
     }
 }
 
+/// Renders a cut (`paths --cut`): each grant to remove and the sources
+/// whose routes it closes, then the sources no removal helps.
+fn cut_table(cut: &CutView, style: TableStyle, out: &mut impl Write) -> Result<(), ReportError> {
+    line(out, "")?;
+    if cut.removals.is_empty() && cut.unclosable.is_empty() {
+        return line(out, "cut: nothing to remove");
+    }
+    if !cut.removals.is_empty() {
+        let mut t = new_table(style, &["REMOVE", "CLOSES ROUTES FROM"]);
+        for r in &cut.removals {
+            let mut what = vec![r.text.clone()];
+            if let (Some(role), None) = (&r.role, &r.rule_index) {
+                what.push(format!("(binds {role})"));
+            }
+            let closes: Vec<String> = r.closes.iter().map(ToString::to_string).collect();
+            t.add_row(vec![lines_cell(what), lines_cell(closes)]);
+        }
+        render(out, &t, style)?;
+        let n = cut.removals.len();
+        let scope = if cut.unclosable.is_empty() {
+            "every listed route"
+        } else {
+            "every other listed route"
+        };
+        let mut summary = format!(
+            "cut: removing these {n} {} closes {scope}",
+            plural(n, "grant")
+        );
+        if !cut.verified {
+            summary.push_str(" (not confirmed: routes were still found after the last check)");
+        }
+        line(out, &summary)?;
+    }
+    if !cut.unclosable.is_empty() {
+        let who: Vec<String> = cut.unclosable.iter().map(ToString::to_string).collect();
+        line(
+            out,
+            &format!(
+                "no cut closes the routes from {}: each has a route made only of steps that cannot be removed (bootstrap defaults, memberships, pods' tokens)",
+                who.join(", ")
+            ),
+        )?;
+    }
+    Ok(())
+}
+
 /// Renders routes.
 pub fn paths(
     view: &PathsView,
@@ -391,7 +439,11 @@ pub fn paths(
                     view.target
                 ),
             )?;
-            defaults(view, &mut out)
+            defaults(view, &mut out)?;
+            match &view.cut {
+                Some(cut) => cut_table(cut, style, &mut out),
+                None => Ok(()),
+            }
         }
         _ => {
             let mut g = Subgraph::default();

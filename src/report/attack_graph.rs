@@ -260,6 +260,7 @@ pub(super) mod tests {
             include_defaults: true,
             platforms: Vec::new(),
             operators: crate::operators::Catalog::builtin(),
+            cut: false,
         };
         match answer(&mut snap, &ask).unwrap() {
             Answered::Paths(v) => v,

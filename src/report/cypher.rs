@@ -235,9 +235,11 @@ mod tests {
                 steps: vec![step],
                 bootstrap_default: false,
                 continues_as: None,
+                first_binding: None,
             }],
             defaults_hidden: 0,
             platforms: Vec::new(),
+            cut: None,
         };
         let s = script(&view);
         assert_eq!(s.lines().count(), 3 + 2 + 1, "{s}");

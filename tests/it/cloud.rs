@@ -51,6 +51,7 @@ fn to_cloud(items: &[String], from: &str) -> Option<Vec<(String, String)>> {
         include_defaults: true,
         platforms: Vec::new(),
         operators: rbacscan::operators::Catalog::builtin(),
+        cut: false,
     };
     let Answered::Paths(v) = answer(&mut snap, &ask).unwrap() else {
         panic!("not paths")

@@ -12,6 +12,7 @@ mod cloud;
 #[path = "../../benches/common/cluster.rs"]
 mod cluster;
 mod connect;
+mod cut;
 mod demo;
 mod exceptions;
 mod fleet;

@@ -55,6 +55,7 @@ fn route(yaml: &str, from: &str) -> Option<Vec<(String, String)>> {
         include_defaults: true,
         platforms: Vec::new(),
         operators: rbacscan::operators::Catalog::builtin(),
+        cut: false,
     };
     let Answered::Paths(v) = answer(&mut snap, &ask).unwrap() else {
         panic!("not paths")

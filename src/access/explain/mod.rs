@@ -10,5 +10,8 @@ mod who_can;
 
 pub use holdings::{DiffView, DifferenceView, HeldView, HoldingsView};
 pub use naming::{GroundView, Namer, NodeRef, Origin};
-pub use paths::{Continuation, PathView, PathsView, StepView};
+pub use paths::{
+    Continuation, CutView, FirstBindingCut, OtherRoute, PathView, PathsView, RemovalKind,
+    RemovalView, StepView,
+};
 pub use who_can::{AllowedView, RequestView, WhoCanView};

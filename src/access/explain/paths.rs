@@ -1,12 +1,15 @@
 //! The answer of `paths`: each route and each of its steps explained in
 //! one sentence that names the objects granting it.
 
+use k8s_openapi::api::rbac::v1::PolicyRule;
 use serde::Serialize;
 
 use super::naming::{GroundView, Namer, NodeRef};
+use crate::access::cut::{Outcome, Unit};
 use crate::access::model::{Edge, Node, Technique};
 use crate::access::paths::{Route, RouteStep};
 use crate::rbac::SubjectId;
+use crate::snapshot::ObjectKey;
 /// One step of a route, explained.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +62,87 @@ pub struct PathView {
     /// own route (reported on its own) has the rest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub continues_as: Option<Continuation>,
+    /// What removing the route's first removable binding does (`scan`'s
+    /// route findings only): closes the route, or leaves another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_binding: Option<FirstBindingCut>,
+}
+
+/// What removing a route's first removable binding (the first of its
+/// steps' grants that is not a bootstrap default) does to the route.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FirstBindingCut {
+    /// The binding.
+    pub binding: ObjectKey,
+    /// No route is left from the source without the steps the binding
+    /// grants (as the graph records them: a second binding granting the
+    /// same permission is not seen; `paths --cut` checks it).
+    pub closed_by_first_binding: bool,
+    /// The shortest route left, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_route: Option<OtherRoute>,
+}
+
+/// A route left after a removal.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OtherRoute {
+    /// Its number of steps.
+    pub hops: usize,
+}
+
+/// What to remove: a whole binding, or one rule of a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemovalKind {
+    /// The whole RoleBinding or ClusterRoleBinding.
+    Binding,
+    /// One rule of a Role or ClusterRole.
+    Rule,
+}
+
+/// One grant of the cut to remove, and the routes it closes.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovalView {
+    /// A binding, or a rule of a role.
+    pub remove: RemovalKind,
+    /// The binding to remove (`binding`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<ObjectKey>,
+    /// The role: the binding's, or the one the rule is removed from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<ObjectKey>,
+    /// The rule's index in the role's effective rules (`rule`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_index: Option<usize>,
+    /// The rule (`rule`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<PolicyRule>,
+    /// The sources whose routes go through it, of those the cut closes.
+    pub closes: Vec<NodeRef>,
+    /// The removal in words.
+    pub text: String,
+}
+
+/// The smallest set of grants to remove that closes every route from the
+/// listed sources (`paths --cut`).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CutView {
+    /// Every route of the listed sources can be closed (none is made of
+    /// steps that no removal takes away).
+    pub closable: bool,
+    /// The grants to remove: fewest first found by a minimum cut.
+    pub removals: Vec<RemovalView>,
+    /// Sources with a route that no removal closes (bootstrap defaults,
+    /// memberships, pods' tokens alone): the cut leaves them out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unclosable: Vec<NodeRef>,
+    /// The graph built again without the removals has no route left from
+    /// the other sources.
+    pub verified: bool,
 }
 
 /// Where a route given by reference goes on.
@@ -113,6 +197,59 @@ impl Namer<'_, '_> {
             steps,
             bootstrap_default,
             continues_as,
+            first_binding: None,
+        }
+    }
+
+    /// Names a cut (`paths --cut`).
+    pub fn cut(&self, outcome: &Outcome) -> CutView {
+        let names = |ns: &[petgraph::graph::NodeIndex]| -> Vec<NodeRef> {
+            ns.iter()
+                .map(|&n| self.node(self.graph.node_at(n)))
+                .collect()
+        };
+        let removals = (outcome.removals.iter())
+            .map(|(unit, on)| {
+                let closes = names(on);
+                match *unit {
+                    Unit::Binding(b) => {
+                        let binding = self.rbac.binding(b);
+                        let role = binding
+                            .role
+                            .as_ref()
+                            .ok()
+                            .map(|r| self.rbac.role(*r).key.clone());
+                        RemovalView {
+                            remove: RemovalKind::Binding,
+                            text: format!("remove {}", binding.key),
+                            binding: Some(binding.key.clone()),
+                            role,
+                            rule_index: None,
+                            rule: None,
+                            closes,
+                        }
+                    }
+                    Unit::Rule(r, i) => {
+                        let role = self.rbac.role(r);
+                        let rule = role.rules.get(i).map(|e| e.rule.clone());
+                        RemovalView {
+                            remove: RemovalKind::Rule,
+                            text: format!("remove rule #{i} of {}", role.key),
+                            binding: None,
+                            role: Some(role.key.clone()),
+                            rule_index: Some(i),
+                            rule,
+                            closes,
+                        }
+                    }
+                }
+            })
+            .collect();
+        CutView {
+            closable: outcome.unclosable.is_empty(),
+            removals,
+            unclosable: names(&outcome.unclosable),
+            verified: outcome.verified,
         }
     }
 
@@ -370,6 +507,9 @@ pub struct PathsView {
     /// (`--platform`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<&'static str>,
+    /// The grants to remove to close every listed route (`--cut`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<CutView>,
 }
 
 #[cfg(test)]
