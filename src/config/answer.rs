@@ -106,7 +106,12 @@ impl From<PathsArgs> for AnswerConfig {
             operators: crate::operators::Catalog::builtin(),
             cut: args.cut,
         };
+        let eks = match &q {
+            Ask::Paths { platforms, .. } => platforms.clone(),
+            _ => Vec::new(),
+        };
         let mut config = AnswerConfig::new(q, args.answer, args.source);
+        config.source = config.source.for_platforms(&eks);
         config.operators_file = args.operators;
         config
     }

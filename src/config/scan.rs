@@ -60,7 +60,7 @@ impl From<ScanArgs> for ScanConfig {
             args.format == Format::Wide,
         );
         ScanConfig {
-            source: args.source.into(),
+            source: SourceConfig::from(args.source).for_platforms(&args.platform),
             save_snapshot: args.save_snapshot,
             template: args.template,
             operators: args.operators,

@@ -50,6 +50,19 @@ pub struct SourceConfig {
     pub progress: ProgressConfig,
 }
 
+impl SourceConfig {
+    /// With `--platform eks`, a live scan also GETs EKS's
+    /// `kube-system/aws-auth` ConfigMap (files hold it or not).
+    pub fn for_platforms(mut self, platforms: &[crate::rbac::platforms::Platform]) -> SourceConfig {
+        let eks = platforms.contains(&crate::rbac::platforms::Platform::Eks);
+        match &mut self.input {
+            Input::Live(o) | Input::Fleet { options: o, .. } => o.aws_auth = eks,
+            Input::Demo | Input::Files(_) => {}
+        }
+        self
+    }
+}
+
 impl From<SourceArgs> for SourceConfig {
     /// The input and progress settings.
     fn from(args: SourceArgs) -> SourceConfig {
@@ -82,6 +95,7 @@ impl From<SourceArgs> for SourceConfig {
                 deadline: args.deadline,
                 chunk_size: args.chunk_size,
                 secret_metadata: args.secret_metadata,
+                aws_auth: false,
             };
             match fleet {
                 Some(contexts) => Input::Fleet { options, contexts },
@@ -144,6 +158,7 @@ mod tests {
                 deadline: Duration::from_secs(90),
                 chunk_size: 2,
                 secret_metadata: false,
+                aws_auth: false,
             })
         );
         assert!(matches!(

@@ -344,6 +344,9 @@ pub fn gap_impact(kind: Kind) -> &'static str {
         Kind::Secret => {
             "secret mounts cannot be told apart from legacy ServiceAccount token secrets: pods that mount one may expose more tokens than reported, and reading secrets is not rated by the tokens they hold"
         }
+        Kind::ConfigMap => {
+            "the EKS aws-auth mappings are unknown: which IAM roles and users hold cluster-admin-equivalent power is not reported"
+        }
         Kind::CustomResourceDefinition => {
             "custom resource types unknown: routes through operators that act on custom resources (GitOps, pipelines, backups, policies) are not looked for"
         }

@@ -27,6 +27,10 @@ pub enum Code {
     /// A subject or pod has a route to cluster-admin-equivalent power, through
     /// other identities, pods or nodes.
     PathToClusterAdmin,
+    /// EKS's `aws-auth` ConfigMap maps an IAM role or user to
+    /// `system:masters`, or to a user or group with a route to
+    /// cluster-admin-equivalent power.
+    IamClusterAdmin,
     /// A workload (a controller, its pod template and its pods) gives its
     /// containers a ServiceAccount token with risky permissions, or can take
     /// over the nodes it lands on; reported once, however many replicas.
@@ -95,6 +99,7 @@ impl Code {
         matches!(
             self,
             Code::PathToClusterAdmin
+                | Code::IamClusterAdmin
                 | Code::RiskySubject
                 | Code::RiskyBinding
                 | Code::RiskyRole

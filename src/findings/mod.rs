@@ -11,6 +11,7 @@
 //! an analysis runs the checks (`analyze`) have files of their own.
 
 mod analyze;
+pub mod aws_auth;
 pub mod bindings;
 mod code;
 mod evidence;
@@ -169,7 +170,7 @@ pub type Check = fn(&Model<'_, '_, '_, '_>, &mut Sink);
 
 /// Every check, by module name. Each has the same shape and reads only
 /// the model, so their order does not matter.
-pub const CHECKS: [(&str, Check); 8] = [
+pub const CHECKS: [(&str, Check); 9] = [
     ("roles", roles::find),
     ("bindings", bindings::find),
     ("subjects", subjects::find),
@@ -178,4 +179,5 @@ pub const CHECKS: [(&str, Check); 8] = [
     ("pods", pods::find),
     ("workloads", workloads::find),
     ("service_accounts", service_accounts::find),
+    ("aws_auth", aws_auth::find),
 ];

@@ -60,6 +60,9 @@ impl SnapshotBuilder {
             Object::Controller(o) => s.controllers.push(*o),
             Object::Node(o) => s.nodes.push(o),
             Object::Crd(o) => s.crds.push(o),
+            // Only the ConfigMap EKS reads is kept.
+            Object::AwsAuth(o) if o.is_the_one() => s.aws_auth.push(o),
+            Object::AwsAuth(_) => {}
         }
     }
 
@@ -99,7 +102,8 @@ impl SnapshotBuilder {
             + settle(&mut s.nodes, Kind::Node, |o| Names::of(&o.metadata))
             + settle(&mut s.crds, Kind::CustomResourceDefinition, |o| {
                 Names::of(&o.metadata)
-            });
+            })
+            + settle(&mut s.aws_auth, Kind::ConfigMap, |o| Names::of(&o.metadata));
         Built {
             snapshot: s,
             duplicates,

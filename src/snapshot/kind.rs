@@ -41,6 +41,10 @@ pub enum Kind {
     Node,
     /// `apiextensions.k8s.io/v1` CustomResourceDefinition: its name only.
     CustomResourceDefinition,
+    /// `v1` ConfigMap: only EKS's `kube-system/aws-auth` is kept, and of it
+    /// only `mapRoles` and `mapUsers`. Not in [`Kind::ALL`]: it is never
+    /// listed, only read from files or fetched by name (`--platform eks`).
+    ConfigMap,
 }
 
 impl Kind {
@@ -101,6 +105,7 @@ impl Kind {
             Kind::ReplicationController => "ReplicationController",
             Kind::Node => "Node",
             Kind::CustomResourceDefinition => "CustomResourceDefinition",
+            Kind::ConfigMap => "ConfigMap",
         }
     }
 
@@ -115,7 +120,8 @@ impl Kind {
             | Kind::Namespace
             | Kind::Secret
             | Kind::ReplicationController
-            | Kind::Node => "v1",
+            | Kind::Node
+            | Kind::ConfigMap => "v1",
             Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
             Kind::CustomResourceDefinition => "apiextensions.k8s.io/v1",
@@ -163,12 +169,15 @@ impl Kind {
             Kind::ReplicationController => "replicationcontrollers",
             Kind::Node => "nodes",
             Kind::CustomResourceDefinition => "customresourcedefinitions",
+            Kind::ConfigMap => "configmaps",
         }
     }
 
     /// The kind named by its `kind` string, whatever its API version.
     pub fn from_kind_name(kind: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == kind)
+        (Kind::ALL.into_iter())
+            .chain([Kind::ConfigMap])
+            .find(|k| k.as_str() == kind)
     }
 
     /// Whether objects of this kind live in a namespace.
@@ -195,9 +204,12 @@ impl schemars::JsonSchema for Kind {
         "Kind".into()
     }
 
-    /// One of [`Kind::ALL`]'s names, as [`Kind::as_str`] writes them.
+    /// One of [`Kind::ALL`]'s names, or `ConfigMap` (EKS's aws-auth), as
+    /// [`Kind::as_str`] writes them.
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        let names: Vec<&str> = (Kind::ALL.iter().chain(&[Kind::ConfigMap]))
+            .map(|k| k.as_str())
+            .collect();
         schemars::json_schema!({
             "description": "The kind of a Kubernetes object the scan reads.",
             "type": "string",
@@ -230,11 +242,13 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
             assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
         }
-        let err = serde_json::from_str::<Kind>("\"ConfigMap\"").unwrap_err();
-        assert!(
-            err.to_string().contains("unknown kind `ConfigMap`"),
-            "{err}"
+        // ConfigMap is read (EKS's aws-auth) though never listed.
+        assert_eq!(
+            serde_json::from_str::<Kind>("\"ConfigMap\"").unwrap(),
+            Kind::ConfigMap
         );
+        let err = serde_json::from_str::<Kind>("\"Service\"").unwrap_err();
+        assert!(err.to_string().contains("unknown kind `Service`"), "{err}");
         let gap = Gap {
             kind: Kind::Pod,
             reason: GapReason::Forbidden,

@@ -8,6 +8,7 @@
 //! and how one is built (`builder`) have files of their own.
 
 mod annotations;
+pub mod aws_auth;
 mod builder;
 pub mod controller;
 mod coverage;
@@ -20,6 +21,7 @@ pub mod pod;
 mod secret;
 pub mod service_account;
 
+pub use aws_auth::AwsAuth;
 pub use builder::{Built, LAST_APPLIED_ANNOTATION, SnapshotBuilder};
 pub use controller::Controller;
 pub use coverage::{Coverage, Gap, GapReason};
@@ -67,6 +69,8 @@ pub struct Snapshot {
     pub nodes: Vec<Node>,
     /// CustomResourceDefinitions (names only), sorted by name.
     pub crds: Vec<CustomResourceDefinition>,
+    /// EKS's `kube-system/aws-auth` ConfigMap, when read (its mappings only).
+    pub aws_auth: Vec<AwsAuth>,
     /// Which kinds could not be collected. Empty for a complete snapshot.
     pub coverage: Coverage,
 }
@@ -90,6 +94,7 @@ impl Snapshot {
             .chain(s.controllers.iter().map(ObjectRef::Controller))
             .chain(s.nodes.iter().map(ObjectRef::Node))
             .chain(s.crds.iter().map(ObjectRef::Crd))
+            .chain(s.aws_auth.iter().map(ObjectRef::AwsAuth))
     }
 
     /// The controllers of `kind`, sorted by namespace and name.
@@ -120,6 +125,7 @@ impl Snapshot {
             Kind::Secret => self.secrets.len(),
             Kind::Node => self.nodes.len(),
             Kind::CustomResourceDefinition => self.crds.len(),
+            Kind::ConfigMap => self.aws_auth.len(),
             _ => self.controllers_of(kind).len(),
         }
     }

@@ -8,6 +8,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
+use super::aws_auth::AwsAuth;
 use super::controller::Controller;
 use super::crd::{CrdMeta, CustomResourceDefinition};
 use super::kind::Kind;
@@ -40,6 +41,8 @@ pub enum Object {
     Node(Node),
     /// A CustomResourceDefinition (its name).
     Crd(CustomResourceDefinition),
+    /// A ConfigMap read as EKS's `aws-auth` (its mappings only).
+    AwsAuth(AwsAuth),
 }
 
 impl Object {
@@ -57,6 +60,7 @@ impl Object {
             Object::Controller(c) => c.kind,
             Object::Node(_) => Kind::Node,
             Object::Crd(_) => Kind::CustomResourceDefinition,
+            Object::AwsAuth(_) => Kind::ConfigMap,
         }
     }
 
@@ -73,7 +77,7 @@ impl Object {
             Object::Namespace(o) => &mut o.metadata,
             Object::Secret(o) => &mut o.metadata,
             Object::Controller(o) => return o.metadata.annotations.as_mut(),
-            Object::Node(_) | Object::Crd(_) => return None,
+            Object::Node(_) | Object::Crd(_) | Object::AwsAuth(_) => return None,
         };
         meta.annotations.as_mut()
     }
@@ -92,6 +96,7 @@ impl Object {
             Object::Controller(o) => Names::of(&o.metadata),
             Object::Node(o) => Names::of(&o.metadata),
             Object::Crd(o) => Names::of(&o.metadata),
+            Object::AwsAuth(o) => Names::of(&o.metadata),
         }
     }
 }
@@ -167,6 +172,8 @@ pub enum ObjectRef<'s> {
     Node(&'s Node),
     /// A CustomResourceDefinition (its name).
     Crd(&'s CustomResourceDefinition),
+    /// EKS's `aws-auth` ConfigMap (its mappings).
+    AwsAuth(&'s AwsAuth),
 }
 
 impl ObjectRef<'_> {
@@ -184,6 +191,7 @@ impl ObjectRef<'_> {
             ObjectRef::Controller(c) => c.kind,
             ObjectRef::Node(_) => Kind::Node,
             ObjectRef::Crd(_) => Kind::CustomResourceDefinition,
+            ObjectRef::AwsAuth(_) => Kind::ConfigMap,
         }
     }
 }
@@ -202,6 +210,7 @@ impl Serialize for ObjectRef<'_> {
             ObjectRef::Controller(o) => o.serialize(s),
             ObjectRef::Node(o) => o.serialize(s),
             ObjectRef::Crd(o) => o.serialize(s),
+            ObjectRef::AwsAuth(o) => o.serialize(s),
         }
     }
 }

@@ -6,6 +6,7 @@
     reason = "a test that fails panics with the value; the browser test says why it skips"
 )]
 
+mod aws_auth;
 mod baseline;
 mod cli;
 mod cloud;

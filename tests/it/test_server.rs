@@ -134,6 +134,8 @@ pub enum Fault {
 struct State {
     /// Items per list path, sorted by their etcd key (`namespace/name`).
     lists: BTreeMap<String, Vec<(String, Value)>>,
+    /// Objects served by name (ConfigMaps: EKS's aws-auth), by path.
+    singles: BTreeMap<String, Value>,
     faults: Mutex<Vec<Fault>>,
     continued: Mutex<BTreeMap<String, usize>>,
     /// Requests per resource, and changes made by [`Fault::Mutate`].
@@ -273,8 +275,19 @@ impl Builder {
                 .map(|o| (o.kind(), serde_json::to_value(o).unwrap()))
                 .collect(),
         };
+        let mut singles = BTreeMap::new();
         for (kind, mut value) in given {
             let meta = &value["metadata"];
+            if kind == Kind::ConfigMap {
+                // Never listed: served by name, as a GET of one object.
+                let path = format!(
+                    "/api/v1/namespaces/{}/configmaps/{}",
+                    meta["namespace"].as_str().unwrap_or(""),
+                    meta["name"].as_str().unwrap_or("")
+                );
+                singles.insert(path, value);
+                continue;
+            }
             let key = match meta["namespace"].as_str() {
                 Some(ns) => format!("{ns}/{}", meta["name"].as_str().unwrap_or("")),
                 None => meta["name"].as_str().unwrap_or("").to_string(),
@@ -307,6 +320,7 @@ impl Builder {
         }
         let state = Arc::new(State {
             lists,
+            singles,
             faults: Mutex::new(self.faults),
             continued: Mutex::new(BTreeMap::new()),
             counts: Mutex::new(BTreeMap::new()),
@@ -449,6 +463,9 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
             json!({"major": "1", "minor": "28", "gitVersion": "v1.28.7", "gitCommit": "c8dcb00be9961ec36d141d2e4103f85f92bcf291", "gitTreeState": "clean", "buildDate": "2024-02-14T10:32:40Z", "goVersion": "go1.21.7", "compiler": "gc", "platform": "linux/amd64"}),
             None,
         );
+    }
+    if let Some(object) = state.singles.get(&path) {
+        return reply(200, object.clone(), None);
     }
     let Some(items) = state.lists.get(&path) else {
         return status(

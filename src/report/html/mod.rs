@@ -74,11 +74,16 @@ struct Section {
     codes: fn(Code) -> bool,
 }
 
-const SECTIONS: [Section; 8] = [
+const SECTIONS: [Section; 9] = [
     Section {
         id: "routes",
         title: "Routes to cluster-admin",
         codes: |c| c == Code::PathToClusterAdmin,
+    },
+    Section {
+        id: "iam",
+        title: "IAM identities with cluster-admin (EKS aws-auth)",
+        codes: |c| c == Code::IamClusterAdmin,
     },
     Section {
         id: "hot-workloads",

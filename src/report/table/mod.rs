@@ -55,6 +55,13 @@ pub fn write(report: &Report, style: TableStyle, mut out: impl Write) -> Result<
             ),
         },
         Section {
+            title: "IAM IDENTITIES WITH CLUSTER-ADMIN (EKS aws-auth)",
+            codes: |c| c == Code::IamClusterAdmin,
+            row: |f| f.fingerprint.clone(),
+            make: hygiene_table,
+            legend: None,
+        },
+        Section {
             title: "RISKY SERVICE ACCOUNTS",
             codes: |c| {
                 matches!(

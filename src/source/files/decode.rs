@@ -36,6 +36,18 @@ impl Loader {
                 .or_default() += 1;
             return Ok(());
         };
+        // Of ConfigMaps, only EKS's aws-auth is read; the others are
+        // skipped like any kind the analysis does not read.
+        if k == Kind::ConfigMap
+            && (head.namespace.as_str(), head.name.as_str()) != crate::snapshot::aws_auth::AWS_AUTH
+        {
+            *self
+                .provenance
+                .skipped
+                .entry(format!("{kind} ({api_version})"))
+                .or_default() += 1;
+            return Ok(());
+        }
         // The object's name in messages, made only for one.
         let label = || head.describe(k);
         let object = decode(k).map_err(|e| SourceError::InvalidObject {
@@ -180,6 +192,7 @@ macro_rules! decode_as {
             )),
             Kind::Node => Object::Node($($typed)+($input)?),
             Kind::CustomResourceDefinition => Object::Crd($($typed)+($input)?),
+            Kind::ConfigMap => Object::AwsAuth($($typed)+($input)?),
         })
     };
 }

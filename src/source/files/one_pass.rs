@@ -232,7 +232,7 @@ mod tests {
             r#"{"kind":"Pod","metadata":{"name":"p"}}"#,
             r#"{"apiVersion":"v1","apiVersion":"v1","kind":"Pod"}"#,
             // A kind not read, or read under another version.
-            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}"#,
+            r#"{"apiVersion":"v1","kind":"Service","metadata":{"name":"c"}}"#,
             r#"{"apiVersion":"rbac.authorization.k8s.io/v1beta1","kind":"Role","metadata":{"name":"r"}}"#,
             // The type given again, the same or another.
             r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"kind":"Pod"}"#,

@@ -132,6 +132,8 @@ pub async fn list_kind(
             let path = k8s_openapi::api::core::v1::Node::url_path(&(), None);
             l.list(&path, ACCEPT_JSON, Object::Node).await
         }
+        // Never listed: EKS's aws-auth is fetched by name (`--platform eks`).
+        Kind::ConfigMap => l.aws_auth().await,
         Kind::CustomResourceDefinition => {
             // The names alone: the server sends each CRD's metadata, not its schema.
             let path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions".to_string();
@@ -196,6 +198,74 @@ impl Lister<'_, '_> {
             wrap(item)
         })
         .await
+    }
+
+    /// GETs EKS's `kube-system/aws-auth` ConfigMap by name: the one
+    /// ConfigMap the analysis reads (404: there is none, nothing to read).
+    async fn aws_auth(&mut self) -> Result<(), LiveError> {
+        let (ns, name) = crate::snapshot::aws_auth::AWS_AUTH;
+        let uri = format!("/api/v1/namespaces/{ns}/configmaps/{name}");
+        let kind = self.stats.kind;
+        let reply = match (self.fetcher)
+            .get(
+                &uri,
+                ACCEPT_JSON,
+                Some(kind),
+                false,
+                &mut self.stats.requests,
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(Failure::Fatal(e)) => return Err(e),
+            Err(Failure::GaveUp(message)) => {
+                self.stats.gap = Some(Gap {
+                    kind,
+                    reason: GapReason::Failed,
+                    message,
+                });
+                return Ok(());
+            }
+        };
+        self.stats.pages += 1;
+        let reason = match reply.status.as_u16() {
+            200 => match serde_json::from_slice::<crate::snapshot::AwsAuth>(&reply.body) {
+                Ok(a) => {
+                    self.objects.push(Object::AwsAuth(a));
+                    return Ok(());
+                }
+                Err(e) => {
+                    let message = crate::source::diagnostic::without_values(
+                        crate::source::diagnostic::strip_position(&e.to_string()),
+                    );
+                    (
+                        GapReason::Failed,
+                        format!("{ns}/{name} does not decode: {message}"),
+                    )
+                }
+            },
+            404 => return Ok(()),
+            401 => {
+                return Err(LiveError::Unauthorized {
+                    server: self.fetcher.target.server.clone(),
+                    whom: self.fetcher.target.whom(),
+                });
+            }
+            403 => (
+                GapReason::Forbidden,
+                describe_status(reply.status, &reply.body),
+            ),
+            _ => (
+                GapReason::Failed,
+                describe_status(reply.status, &reply.body),
+            ),
+        };
+        self.stats.gap = Some(Gap {
+            kind,
+            reason: reason.0,
+            message: reason.1,
+        });
+        Ok(())
     }
 
     async fn list<T: DeserializeOwned + Send + 'static>(

@@ -46,6 +46,8 @@ pub struct LiveOptions {
     /// `--secret-metadata`: also list Secrets, metadata only, to recognise
     /// legacy ServiceAccount token secrets that pods mount.
     pub secret_metadata: bool,
+    /// `--platform eks`: also GET EKS's `kube-system/aws-auth` ConfigMap.
+    pub aws_auth: bool,
 }
 
 impl Default for LiveOptions {
@@ -57,6 +59,7 @@ impl Default for LiveOptions {
             deadline: DEFAULT_DEADLINE,
             chunk_size: DEFAULT_CHUNK_SIZE,
             secret_metadata: false,
+            aws_auth: false,
         }
     }
 }
@@ -362,9 +365,9 @@ pub async fn collect_async(
         cluster: &cluster,
         after: start.elapsed(),
     });
-    let kinds = Kind::ALL
-        .into_iter()
-        .filter(|k| *k != Kind::Secret || options.secret_metadata);
+    let kinds = (Kind::ALL.into_iter())
+        .filter(|k| *k != Kind::Secret || options.secret_metadata)
+        .chain(options.aws_auth.then_some(Kind::ConfigMap));
     let lists = kinds.map(|kind| {
         let fetcher = &fetcher;
         async move {
