@@ -559,3 +559,21 @@ fn paths_export_bloodhound_opengraph_and_neo4j_cypher_of_the_same_graph() {
         .unwrap();
     assert_eq!(r.status.code(), Some(2));
 }
+
+#[test]
+fn the_readme_route_table_lists_every_technique_with_its_gate() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for t in rbacscan::access::model::Technique::ALL {
+        let row = format!("\n| `{}` | ", t.as_str());
+        let at = readme
+            .find(&row)
+            .unwrap_or_else(|| panic!("the README's route table has no row for {}", t.as_str()));
+        // A row with its three cells: the step, from → to, and when.
+        let line = readme[at + 1..].lines().next().unwrap_or_default();
+        assert!(
+            line.matches(" | ").count() >= 2 && line.contains('→'),
+            "{line}"
+        );
+    }
+}
