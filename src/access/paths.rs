@@ -132,6 +132,71 @@ impl Toward {
         Some(self.dist[from.index()]).filter(|&d| d != FAR)
     }
 
+    /// The number of steps from `from` to the target if the edges for
+    /// which `absent` holds were not there: `Some(None)` when no route is
+    /// left, `None` when the answer needs more than `budget` nodes looked at.
+    ///
+    /// A forward A* search from `from`, guided by this search's distances:
+    /// taking edges away only lengthens routes, so they never overestimate
+    /// and are consistent (each edge's cost covers the drop in distance),
+    /// and the first time the target is taken from the queue its distance
+    /// is the shortest. A node this search cannot reach is never looked at.
+    pub fn hops_without(
+        &self,
+        graph: &AccessGraph,
+        from: NodeIndex,
+        absent: impl Fn(&Edge) -> bool,
+        budget: usize,
+    ) -> Option<Option<u32>> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let g = graph.graph();
+        let h = |n: NodeIndex| self.dist[n.index()];
+        if h(from) == FAR {
+            return Some(None);
+        }
+        let mut best: foldhash::HashMap<NodeIndex, u32> = foldhash::HashMap::default();
+        let mut open = BinaryHeap::new();
+        best.insert(from, 0);
+        open.push(Reverse((h(from), 0u32, from)));
+        let mut looked = 0usize;
+        while let Some(Reverse((_, d, u))) = open.pop() {
+            if best.get(&u).is_some_and(|&b| b < d) {
+                continue;
+            }
+            if u == self.target {
+                return Some(Some(d));
+            }
+            // Toward another target, cluster-admin is one step from it.
+            if u == self.admin && self.admin != self.target {
+                let through = d + 1;
+                if best.get(&self.target).is_none_or(|&b| through < b) {
+                    best.insert(self.target, through);
+                    open.push(Reverse((through, through, self.target)));
+                }
+            }
+            looked += 1;
+            if looked > budget {
+                return None;
+            }
+            for e in g.edges_directed(u, Direction::Outgoing) {
+                let Some(cost) = e.weight().cost() else {
+                    continue;
+                };
+                let v = e.target();
+                if h(v) == FAR || absent(e.weight()) {
+                    continue;
+                }
+                let dv = d + cost;
+                if best.get(&v).is_none_or(|&b| dv < b) {
+                    best.insert(v, dv);
+                    open.push(Reverse((dv + h(v), dv, v)));
+                }
+            }
+        }
+        Some(None)
+    }
+
     /// The shortest route from `from`, if any.
     pub fn route(&self, graph: &AccessGraph, from: NodeIndex) -> Option<Route> {
         self.hops(from)?;

@@ -14,7 +14,6 @@ use foldhash::HashSet;
 use petgraph::graph::NodeIndex;
 
 use super::{Code, Finding, FindingScope, Model, Sink};
-use crate::access::cut::without_binding;
 use crate::access::explain::{FirstBindingCut, Namer, NodeRef, OtherRoute};
 use crate::access::graph::AccessGraph;
 use crate::access::model::{Edge, Node, Technique};
@@ -52,46 +51,35 @@ fn first_binding(graph: &AccessGraph, rbac: &Rbac<'_>, route: &Route) -> Option<
         })
 }
 
-/// For each route, what removing its first removable binding does: one
-/// search toward cluster-admin without that binding's steps per distinct
-/// binding (not per route), each answering every route it starts. Each
-/// search walks the whole graph once: the cost is the number of distinct
-/// first bindings times one search.
+/// The most nodes one first-binding search looks at: past it, the route's
+/// `firstBinding` is left out rather than the scan slowed down.
+const FIRST_BINDING_BUDGET: usize = 20_000;
+
+/// For each route, what removing its first removable binding does: a
+/// forward search from its source without that binding's steps, guided by
+/// `toward`'s distances ([`Toward::hops_without`]), which looks at few
+/// nodes when a route is left and at the source's reach when none is.
+/// `None` for a route with no removable binding, or whose search needed
+/// more than [`FIRST_BINDING_BUDGET`] nodes.
 fn first_binding_cuts(
     graph: &AccessGraph,
     rbac: &Rbac<'_>,
-    admin: NodeIndex,
+    toward: &Toward,
     routes: &[Route],
 ) -> Vec<Option<FirstBindingCut>> {
-    let firsts: Vec<Option<BindingId>> = (routes.iter())
-        .map(|r| first_binding(graph, rbac, r))
-        .collect();
-    let mut by_binding: std::collections::BTreeMap<BindingId, Vec<usize>> = Default::default();
-    for (i, b) in firsts.iter().enumerate() {
-        if let Some(b) = b {
-            by_binding.entry(*b).or_default().push(i);
-        }
-    }
-    // Each search is on its own (on every core, a run of bindings each):
-    // one search's distances are kept at a time per core.
-    let groups: Vec<(BindingId, Vec<usize>)> = by_binding.into_iter().collect();
-    let answered = crate::cores::map(&groups, 4, |(b, at)| {
-        let toward = without_binding(graph, admin, *b);
-        (at.iter())
-            .map(|&i| (i, toward.hops(routes[i].from)))
-            .collect::<Vec<_>>()
-    });
-    let mut out: Vec<Option<FirstBindingCut>> = vec![None; routes.len()];
-    for ((b, _), hops) in groups.iter().zip(answered) {
-        for (i, hops) in hops {
-            out[i] = Some(FirstBindingCut {
-                binding: rbac.binding(*b).key.clone(),
-                closed_by_first_binding: hops.is_none(),
-                other_route: hops.map(|h| OtherRoute { hops: h as usize }),
-            });
-        }
-    }
-    out
+    crate::cores::map(routes, 64, |r| {
+        let b = first_binding(graph, rbac, r)?;
+        let absent = |e: &Edge| match e {
+            Edge::Step(st) => st.grounds.iter().any(|g| g.binding == Some(b)),
+            _ => false,
+        };
+        let hops = toward.hops_without(graph, r.from, absent, FIRST_BINDING_BUDGET)?;
+        Some(FirstBindingCut {
+            binding: rbac.binding(b).key.clone(),
+            closed_by_first_binding: hops.is_none(),
+            other_route: hops.map(|h| OtherRoute { hops: h as usize }),
+        })
+    })
 }
 
 /// Adds a `path-to-cluster-admin` finding per identity or pod with a route.
@@ -140,7 +128,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     let sources: HashSet<NodeIndex> = routes.iter().map(|r| r.from).collect();
     let mut kept = keep.into_iter();
     routes.retain(|_| kept.next().unwrap_or(false));
-    let first_cuts = first_binding_cuts(graph, cx.rbac, admin, &routes);
+    let first_cuts = first_binding_cuts(graph, cx.rbac, &toward, &routes);
     for (route, first_cut) in routes.iter().zip(first_cuts) {
         let source = route.from;
         let cut = (route.steps.iter().skip(1))
@@ -215,5 +203,49 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             .bootstrap_default(view.bootstrap_default)
             .path(view),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::cut::without_binding;
+    use crate::rbac::BindingId;
+
+    /// The guided forward search gives what a whole backward search without
+    /// the binding gives, for every source and binding of the demo, to
+    /// cluster-admin and to a ServiceAccount.
+    #[test]
+    fn the_guided_search_agrees_with_a_whole_search_without_the_binding() {
+        let mut snap = crate::source::demo::load().unwrap().snapshot;
+        let workloads = snap.take_workloads();
+        let exposures = crate::workloads::exposure::expose(&snap, &workloads);
+        let rbac = crate::rbac::Rbac::resolve(&snap);
+        let graph = crate::access::build_graph(&snap, &rbac, &exposures);
+        let admin = graph.find(&Node::ClusterAdmin).unwrap();
+        let deployer = graph
+            .find(&Node::Subject(crate::rbac::SubjectId::ServiceAccount {
+                namespace: "ci".into(),
+                name: "deployer".into(),
+            }))
+            .unwrap();
+        let mut compared = 0;
+        for target in [admin, deployer] {
+            let toward = Toward::search(&graph, target);
+            let sources = toward.sources(&graph, None);
+            for b in (0..rbac.bindings.len()).map(BindingId) {
+                let whole = without_binding(&graph, target, b);
+                for &s in &sources {
+                    let absent = |e: &Edge| match e {
+                        Edge::Step(st) => st.grounds.iter().any(|g| g.binding == Some(b)),
+                        _ => false,
+                    };
+                    let guided = toward.hops_without(&graph, s, absent, usize::MAX);
+                    assert_eq!(guided, Some(whole.hops(s)), "binding {b:?}, source {s:?}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 }

@@ -88,7 +88,12 @@ impl Operators {
         let crds: BTreeSet<&str> = snapshot.crds.iter().map(|c| c.name()).collect();
         let crds_read =
             !snapshot.crds.is_empty() || snapshot.coverage.has(Kind::CustomResourceDefinition);
-        let running = running(snapshot);
+        // Only what runs as an account some entry names is looked at.
+        let accounts: BTreeSet<&str> = (catalog.operators.iter())
+            .flat_map(|o| &o.controller.service_accounts)
+            .map(String::as_str)
+            .collect();
+        let running = running(snapshot, &accounts);
         let mut out = Operators {
             source: catalog.source.clone(),
             ..Operators::default()
@@ -198,11 +203,12 @@ fn live(op: &Operator, r: &Running<'_>, crds: &BTreeSet<&str>) -> Live {
 }
 
 /// Every pod that runs (not finished) and every controller whose template
-/// runs (not scaled to zero, not suspended), with the ServiceAccount it
-/// runs as and the flags of its containers; one per ServiceAccount and
-/// set of flags, controllers first.
-fn running(snapshot: &Snapshot) -> Vec<Running<'_>> {
+/// runs (not scaled to zero, not suspended), as one of `accounts`, with
+/// the ServiceAccount it runs as and the flags of its containers; one per
+/// ServiceAccount and set of flags, controllers first.
+fn running<'s>(snapshot: &'s Snapshot, accounts: &BTreeSet<&str>) -> Vec<Running<'s>> {
     let mut out: Vec<Running> = Vec::new();
+    let mut seen: BTreeSet<(&str, &str, BTreeSet<&str>)> = BTreeSet::new();
     for c in &snapshot.controllers {
         if c.replicas == Some(0) || c.suspend == Some(true) {
             continue;
@@ -214,14 +220,19 @@ fn running(snapshot: &Snapshot) -> Vec<Running<'_>> {
             .filter(|n| !n.is_empty())
             .or(spec.service_account.as_deref().filter(|n| !n.is_empty()))
             .unwrap_or("default");
-        let flags = (spec.containers.iter())
+        if !accounts.contains(account) {
+            continue;
+        }
+        let flags: BTreeSet<&str> = (spec.containers.iter())
             .chain(spec.init_containers.iter().flatten())
             .flat_map(|c| c.command.iter().chain(&c.args).flatten())
             .map(String::as_str)
             .filter(|f| !f.ends_with("=false"))
             .collect();
+        let namespace = c.metadata.namespace.as_deref().unwrap_or_default();
+        seen.insert((namespace, account, flags.clone()));
         out.push(Running {
-            namespace: c.metadata.namespace.as_deref().unwrap_or_default(),
+            namespace,
             account,
             what: format!(
                 "{} {}/{}",
@@ -240,17 +251,17 @@ fn running(snapshot: &Snapshot) -> Vec<Running<'_>> {
         let Some(spec) = &p.spec else { continue };
         let namespace = p.metadata.namespace.as_deref().unwrap_or_default();
         let account = service_account_name(p);
+        if !accounts.contains(account) {
+            continue;
+        }
         let flags: BTreeSet<&str> = (spec.containers.iter())
             .chain(spec.init_containers.iter().flatten())
             .flat_map(|c| c.command.iter().chain(&c.args).flatten())
             .map(String::as_str)
             .filter(|f| !f.ends_with("=false"))
             .collect();
-        // A pod of a controller already seen adds nothing.
-        if out
-            .iter()
-            .any(|r| r.namespace == namespace && r.account == account && r.flags == flags)
-        {
+        // A pod of a controller already seen (or a replica) adds nothing.
+        if !seen.insert((namespace, account, flags.clone())) {
             continue;
         }
         out.push(Running {
