@@ -577,3 +577,64 @@ fn the_readme_route_table_lists_every_technique_with_its_gate() {
         );
     }
 }
+
+/// A control-plane Node (kubeadm's label and taint) and a worker.
+const NODES: &str = "- {apiVersion: v1, kind: Node, metadata: {name: cp-1, labels: {node-role.kubernetes.io/control-plane: ''}}, spec: {taints: [{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}]}}\n- {apiVersion: v1, kind: Node, metadata: {name: worker-1}}\n";
+
+/// Managed clusters (EKS, GKE, AKS) show only workers.
+const MANAGED_NODES: &str = "- {apiVersion: v1, kind: Node, metadata: {name: worker-1, labels: {eks.amazonaws.com/nodegroup: ng-1}}}\n- {apiVersion: v1, kind: Node, metadata: {name: worker-2}}\n";
+
+fn cluster(items: &[String]) -> String {
+    format!("apiVersion: v1\nkind: List\nitems:\n{}", items.concat())
+}
+
+#[test]
+fn a_pods_creator_reaches_the_control_plane_node_by_choosing_it_and_a_managed_cluster_has_none() {
+    // eve may create pods in ci, which enforces no Pod Security level: a
+    // privileged pod with nodeName cp-1 (taints do not stop nodeName)
+    // takes the control-plane node, which is cluster-admin.
+    let eve = |nodes: &str| {
+        cluster(&[
+            role_in(
+                "ci",
+                "pods",
+                "[{apiGroups: [''], resources: [pods], verbs: [create]}]",
+            ),
+            binding(
+                "RoleBinding",
+                Some("ci"),
+                "eve-pods",
+                "Role",
+                "pods",
+                "[{kind: User, name: eve, apiGroup: rbac.authorization.k8s.io}]",
+            ),
+            nodes.to_string(),
+        ])
+    };
+    let r = route(&eve(NODES), "user:eve").expect("a route through the control-plane node");
+    assert_eq!(
+        kinds(&r),
+        ["create-workloads", "privileged-pod", "control-plane-node"],
+        "{r:?}"
+    );
+    assert!(r[1].1.contains("cp-1"), "{r:?}");
+    // No control-plane node in the input: no such route is invented.
+    assert_eq!(route(&eve(MANAGED_NODES), "user:eve"), None);
+}
+
+#[test]
+fn an_existing_pod_reaches_only_the_nodes_it_runs_on_or_is_pinned_to() {
+    let escaping = "hostPID: true,";
+    // A privileged pod on a worker has no route; one pinned to the
+    // control-plane node by nodeName has.
+    let on = |node: &str| {
+        cluster(&[
+            sa("ops", "agent"),
+            pod("ops", "agent", "agent", node, escaping),
+            NODES.to_string(),
+        ])
+    };
+    assert_eq!(route(&on("worker-1"), "pod/ops/agent"), None);
+    let r = route(&on("cp-1"), "pod/ops/agent").expect("a route from the pinned pod");
+    assert_eq!(kinds(&r), ["escape-to-node", "control-plane-node"], "{r:?}");
+}
