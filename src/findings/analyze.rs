@@ -90,6 +90,15 @@ fn operators_note(operators: &Operators) -> Option<String> {
             .filter(|u| !operators.live.iter().any(|l| l.id == u.id))
             .map(|u| format!("{}: {}", u.id, u.why)),
     );
+    // With CRDs in the input, the entries whose CRDs are not among them,
+    // in one clause (none when no CRD was read at all: the coverage says so).
+    let absent: Vec<&str> = (operators.unlive.iter())
+        .filter(|u| u.why.starts_with("no CRD"))
+        .map(|u| u.id.as_str())
+        .collect();
+    if !absent.is_empty() && !parts.is_empty() {
+        parts.push(format!("no CRD in the input for {}", absent.join(", ")));
+    }
     (!parts.is_empty()).then(|| {
         format!(
             "operator catalog ({}): {}",
