@@ -10,7 +10,7 @@ use super::rule_table::{RuleEntry, number_rules};
 use super::{CHECKS, Context, Model, Sink, nodes, pods, workloads};
 use crate::access::Access;
 use crate::cores;
-use crate::operators::{Catalog, Operators};
+use crate::operators::{Catalog, Operators, Why};
 use crate::rating;
 use crate::rbac::Rbac;
 use crate::snapshot::{Kind, Snapshot};
@@ -73,6 +73,11 @@ pub struct Analysis {
 fn operators_note(operators: &Operators) -> Option<String> {
     let mut parts: Vec<String> = (operators.live.iter())
         .map(|l| {
+            if let Some(u) = (operators.unlive.iter())
+                .find(|u| u.id == l.id && matches!(u.why, Why::Closed { .. }))
+            {
+                return format!("{}: {}", u.id, u.why);
+            }
             let mut s = format!("{} acts for the writers of its resources ({}", l.id, l.runs);
             if let Some(flag) = &l.locked_by {
                 s.push_str(&format!(", locked down by {flag}"));
@@ -83,17 +88,14 @@ fn operators_note(operators: &Operators) -> Option<String> {
         .collect();
     parts.extend(
         (operators.unlive.iter())
-            .filter(|u| {
-                !u.why.starts_with("no CRD")
-                    && !u.why.starts_with("CustomResourceDefinitions are not")
-            })
+            .filter(|u| !matches!(u.why, Why::NoCrd(_) | Why::CrdsUnread))
             .filter(|u| !operators.live.iter().any(|l| l.id == u.id))
             .map(|u| format!("{}: {}", u.id, u.why)),
     );
     // With CRDs in the input, the entries whose CRDs are not among them,
     // in one clause (none when no CRD was read at all: the coverage says so).
     let absent: Vec<&str> = (operators.unlive.iter())
-        .filter(|u| u.why.starts_with("no CRD"))
+        .filter(|u| matches!(u.why, Why::NoCrd(_)))
         .map(|u| u.id.as_str())
         .collect();
     if !absent.is_empty() && !parts.is_empty() {
@@ -358,6 +360,12 @@ pub fn gap_impact(kind: Kind) -> &'static str {
         }
         Kind::CustomResourceDefinition => {
             "custom resource types unknown: routes through operators that act on custom resources (GitOps, pipelines, backups, policies) are not looked for"
+        }
+        Kind::AppProject => {
+            "Argo CD's project restrictions unknown: a route through Argo CD is reported as if every project allowed every destination and kind"
+        }
+        Kind::ClusterSecretStore => {
+            "External Secrets' stores unknown: a route through External Secrets is reported as if a store read every Secret of the cluster for every namespace"
         }
         Kind::Node => {
             "node placement unknown: nodes are known only by the pods' nodeName, without their labels, taints or control-plane role"

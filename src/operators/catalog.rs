@@ -131,10 +131,27 @@ pub enum Watches {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Lockdown {
     /// Flags of its containers, any one of which turns it on.
+    #[serde(default)]
     pub flags: Vec<String>,
+    /// Objects of the cluster that bound what it does for a writer.
+    #[serde(default)]
+    pub objects: Option<LockdownObjects>,
     /// What they do, for people.
     #[serde(default)]
     pub says: String,
+}
+
+/// Objects of the cluster that bound what an operator does for a writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockdownObjects {
+    /// Argo CD's AppProjects: an Application deploys only where a project
+    /// it may use allows, and only the kinds it allows.
+    ArgocdAppProjects,
+    /// External Secrets' ClusterSecretStores: an ExternalSecret reads only
+    /// through a store whose conditions admit its namespace, and only what
+    /// that store reads.
+    ClusterSecretStores,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +246,14 @@ impl Catalog {
             }
             if let Some(s) = op.steers.iter().find(|s| s.verbs.is_empty()) {
                 return Err(invalid(format!("`{}` has no verbs", s.resource)));
+            }
+            if let Some(l) = &op.lockdown
+                && l.flags.is_empty()
+                && l.objects.is_none()
+            {
+                return Err(invalid(
+                    "`lockdown` has neither `flags` nor `objects`".into(),
+                ));
             }
             for f in (op.lockdown.iter().flat_map(|l| &l.flags))
                 .chain(&op.watches_everywhere_with)

@@ -12,11 +12,15 @@
 
 mod catalog;
 mod error;
+mod gates;
 mod recognise;
 
-pub use catalog::{Catalog, Controller, Lockdown, Operator, Power, Steer, Watches};
+pub use catalog::{
+    Catalog, Controller, Lockdown, LockdownObjects, Operator, Power, Steer, Watches,
+};
 pub use error::CatalogError;
-pub use recognise::{Live, LiveSteer, Operators, Unlive};
+pub use gates::{Gate, ProjectReach, StoreReach};
+pub use recognise::{Live, LiveSteer, Operators, Unlive, Why};
 
 /// The built-in catalog, `operators.yaml` at the repository root.
 pub const DEFAULT_CATALOG: &str = include_str!("../../operators.yaml");

@@ -9,7 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use super::catalog::{Catalog, Operator, Power, Watches};
+use super::catalog::{Catalog, LockdownObjects, Operator, Power, Watches};
+use super::gates::{self, Gate};
 use crate::snapshot::pod::service_account_name;
 use crate::snapshot::{Kind, Snapshot};
 
@@ -41,6 +42,8 @@ pub struct Live {
     pub only_namespace: Option<String>,
     /// The lockdown flag that is on, if any: its as-controller steps are gone.
     pub locked_by: Option<String>,
+    /// What the objects of its lockdown allow (AppProjects, stores).
+    pub gate: Gate,
 }
 
 /// A custom resource that steers a live operator.
@@ -66,7 +69,64 @@ pub struct Unlive {
     /// The entry's id.
     pub id: String,
     /// Why not: no CRD, no controller, or its lockdown.
-    pub why: String,
+    pub why: Why,
+}
+
+/// Why a catalog entry makes no step.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Why {
+    /// No CustomResourceDefinition was read at all.
+    CrdsUnread,
+    /// These CRDs are not in the input.
+    NoCrd(Vec<String>),
+    /// Its CRDs exist but no controller runs as one of these accounts.
+    NoController {
+        /// The ServiceAccounts it is recognised by.
+        accounts: Vec<String>,
+        /// The namespaces it must run in (empty: any).
+        namespaces: Vec<String>,
+    },
+    /// Its controller runs with a lockdown flag on.
+    Locked {
+        /// What runs it.
+        runs: String,
+        /// The flag.
+        flag: String,
+    },
+    /// The objects of its lockdown leave it nothing to give.
+    Closed {
+        /// What runs it.
+        runs: String,
+        /// Which objects, and how they close it.
+        how: String,
+    },
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::CrdsUnread => f.write_str(
+                "CustomResourceDefinitions are not in the input: whether its resources exist is unknown",
+            ),
+            Why::NoCrd(missing) => write!(f, "no CRD {} in the input", missing.join(", ")),
+            Why::NoController {
+                accounts,
+                namespaces,
+            } => {
+                write!(
+                    f,
+                    "its CRDs exist but no controller runs as ServiceAccount {}",
+                    accounts.join(", ")
+                )?;
+                if !namespaces.is_empty() {
+                    write!(f, " in {}", namespaces.join(", "))?;
+                }
+                Ok(())
+            }
+            Why::Locked { runs, flag } => write!(f, "{runs} runs with {flag}: its lockdown is on"),
+            Why::Closed { runs, how } => write!(f, "{runs} runs, but {how}"),
+        }
+    }
 }
 
 /// A running instance of something that may be an operator's controller.
@@ -99,7 +159,7 @@ impl Operators {
             ..Operators::default()
         };
         for op in &catalog.operators {
-            let unlive = |why: String| Unlive {
+            let unlive = |why: Why| Unlive {
                 id: op.id.clone(),
                 why,
             };
@@ -111,9 +171,7 @@ impl Operators {
             // its `requires` and at least one steer.
             let required_missing = op.requires.iter().any(|r| !crds.contains(r.as_str()));
             if !crds_read {
-                out.unlive.push(unlive(
-                    "CustomResourceDefinitions are not in the input: whether its resources exist is unknown".into(),
-                ));
+                out.unlive.push(unlive(Why::CrdsUnread));
                 continue;
             }
             if required_missing
@@ -122,9 +180,8 @@ impl Operators {
                     .iter()
                     .all(|s| !crds.contains(s.resource.as_str()))
             {
-                out.unlive.push(unlive(format!(
-                    "no CRD {} in the input",
-                    missing.join(", ")
+                out.unlive.push(unlive(Why::NoCrd(
+                    missing.iter().map(|m| m.to_string()).collect(),
                 )));
                 continue;
             }
@@ -141,18 +198,14 @@ impl Operators {
                 })
                 .collect();
             if instances.is_empty() {
-                out.unlive.push(unlive(format!(
-                    "its CRDs exist but no controller runs as ServiceAccount {}{}",
-                    op.controller.service_accounts.join(", "),
-                    match op.controller.namespaces.as_slice() {
-                        [] => String::new(),
-                        ns => format!(" in {}", ns.join(", ")),
-                    }
-                )));
+                out.unlive.push(unlive(Why::NoController {
+                    accounts: op.controller.service_accounts.clone(),
+                    namespaces: op.controller.namespaces.clone(),
+                }));
                 continue;
             }
             for r in instances {
-                out.live.push(live(op, r, &crds));
+                out.live.push(live(op, r, &crds, snapshot));
             }
         }
         for l in &out.live {
@@ -163,7 +216,18 @@ impl Operators {
             {
                 out.unlive.push(Unlive {
                     id: l.id.clone(),
-                    why: format!("{} runs with {flag}: its lockdown is on", l.runs),
+                    why: Why::Locked {
+                        runs: l.runs.clone(),
+                        flag: flag.clone(),
+                    },
+                });
+            } else if let Some(how) = closed(l) {
+                out.unlive.push(Unlive {
+                    id: l.id.clone(),
+                    why: Why::Closed {
+                        runs: l.runs.clone(),
+                        how,
+                    },
                 });
             }
         }
@@ -171,8 +235,50 @@ impl Operators {
     }
 }
 
+/// How the objects of `l`'s lockdown leave it nothing to give, if they do.
+fn closed(l: &Live) -> Option<String> {
+    let gated = |power| {
+        l.steers
+            .iter()
+            .all(|s| s.power == power && !s.tenant_account)
+    };
+    match &l.gate {
+        Gate::Projects(projects)
+            if gated(Power::AsController) && projects.iter().all(|p| p.closed()) =>
+        {
+            let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
+            Some(format!(
+                "no AppProject ({}) deploys to this cluster with a kind that runs pods or binds roles",
+                names.join(", ")
+            ))
+        }
+        Gate::Stores(stores)
+            if gated(Power::SecretsOfStore)
+                && !stores
+                    .iter()
+                    .any(|s| s.reads.is_some() && s.usable_from(None)) =>
+        {
+            Some(if stores.is_empty() {
+                "no ClusterSecretStore is in the input".to_string()
+            } else {
+                let each: Vec<String> = (stores.iter())
+                    .map(|s| match &s.reads {
+                        None => format!("{} reads another system ({})", s.name, s.provider),
+                        Some(_) => format!("{}'s conditions admit no namespace", s.name),
+                    })
+                    .collect();
+                format!(
+                    "no ClusterSecretStore reads this cluster's Secrets for a namespace ({})",
+                    each.join("; ")
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
 /// The live entry `op` for its running controller `r`.
-fn live(op: &Operator, r: &Running<'_>, crds: &BTreeSet<&str>) -> Live {
+fn live(op: &Operator, r: &Running<'_>, crds: &BTreeSet<&str>, snapshot: &Snapshot) -> Live {
     let on = |flags: &[String]| flags.iter().find(|f| r.flags.contains(f.as_str())).cloned();
     let own = match op.watches {
         Watches::ControllerNamespace => on(&op.watches_everywhere_with).is_none(),
@@ -199,6 +305,11 @@ fn live(op: &Operator, r: &Running<'_>, crds: &BTreeSet<&str>) -> Live {
             .collect(),
         only_namespace: own.then(|| r.namespace.to_string()),
         locked_by: op.lockdown.as_ref().and_then(|l| on(&l.flags)),
+        gate: match op.lockdown.as_ref().and_then(|l| l.objects) {
+            Some(LockdownObjects::ArgocdAppProjects) => gates::projects(snapshot, r.namespace),
+            Some(LockdownObjects::ClusterSecretStores) => gates::stores(snapshot),
+            None => Gate::Open,
+        },
     }
 }
 

@@ -63,6 +63,8 @@ impl SnapshotBuilder {
             // Only the ConfigMap EKS reads is kept.
             Object::AwsAuth(o) if o.is_the_one() => s.aws_auth.push(o),
             Object::AwsAuth(_) => {}
+            Object::AppProject(o) => s.app_projects.push(*o),
+            Object::SecretStore(o) => s.secret_stores.push(*o),
         }
     }
 
@@ -103,7 +105,13 @@ impl SnapshotBuilder {
             + settle(&mut s.crds, Kind::CustomResourceDefinition, |o| {
                 Names::of(&o.metadata)
             })
-            + settle(&mut s.aws_auth, Kind::ConfigMap, |o| Names::of(&o.metadata));
+            + settle(&mut s.aws_auth, Kind::ConfigMap, |o| Names::of(&o.metadata))
+            + settle(&mut s.app_projects, Kind::AppProject, |o| {
+                Names::of(&o.metadata)
+            })
+            + settle(&mut s.secret_stores, Kind::ClusterSecretStore, |o| {
+                Names::of(&o.metadata)
+            });
         Built {
             snapshot: s,
             duplicates,

@@ -41,6 +41,12 @@ pub enum Kind {
     Node,
     /// `apiextensions.k8s.io/v1` CustomResourceDefinition: its name only.
     CustomResourceDefinition,
+    /// `argoproj.io/v1alpha1` AppProject: Argo CD's restrictions on what
+    /// its Applications deploy and where. Listed only where its CRD exists.
+    AppProject,
+    /// `external-secrets.io/v1` ClusterSecretStore: which namespaces may
+    /// use it and what it reads. Listed only where its CRD exists.
+    ClusterSecretStore,
     /// `v1` ConfigMap: only EKS's `kube-system/aws-auth` is kept, and of it
     /// only `mapRoles` and `mapUsers`. Not in [`Kind::ALL`]: it is never
     /// listed, only read from files or fetched by name (`--platform eks`).
@@ -49,7 +55,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 19] = [
         Kind::ClusterRole,
         Kind::ClusterRoleBinding,
         Kind::Role,
@@ -67,6 +73,8 @@ impl Kind {
         Kind::ReplicationController,
         Kind::Node,
         Kind::CustomResourceDefinition,
+        Kind::AppProject,
+        Kind::ClusterSecretStore,
     ];
 
     /// The workload controllers: the kinds that create pods from a template.
@@ -105,6 +113,8 @@ impl Kind {
             Kind::ReplicationController => "ReplicationController",
             Kind::Node => "Node",
             Kind::CustomResourceDefinition => "CustomResourceDefinition",
+            Kind::AppProject => "AppProject",
+            Kind::ClusterSecretStore => "ClusterSecretStore",
             Kind::ConfigMap => "ConfigMap",
         }
     }
@@ -125,6 +135,8 @@ impl Kind {
             Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
             Kind::CustomResourceDefinition => "apiextensions.k8s.io/v1",
+            Kind::AppProject => "argoproj.io/v1alpha1",
+            Kind::ClusterSecretStore => "external-secrets.io/v1",
         }
     }
 
@@ -137,6 +149,10 @@ impl Kind {
             Kind::ReplicaSet | Kind::DaemonSet => &["extensions/v1beta1", "apps/v1beta2"],
             Kind::StatefulSet => &["apps/v1beta1", "apps/v1beta2"],
             Kind::CronJob => &["batch/v1beta1", "batch/v2alpha1"],
+            Kind::ClusterSecretStore => &[
+                "external-secrets.io/v1beta1",
+                "external-secrets.io/v1alpha1",
+            ],
             _ => &[],
         }
     }
@@ -169,6 +185,8 @@ impl Kind {
             Kind::ReplicationController => "replicationcontrollers",
             Kind::Node => "nodes",
             Kind::CustomResourceDefinition => "customresourcedefinitions",
+            Kind::AppProject => "appprojects",
+            Kind::ClusterSecretStore => "clustersecretstores",
             Kind::ConfigMap => "configmaps",
         }
     }
@@ -180,6 +198,14 @@ impl Kind {
             .find(|k| k.as_str() == kind)
     }
 
+    /// Whether this kind is a custom resource that exists only where its
+    /// CRD is installed (AppProject, ClusterSecretStore): a live list that
+    /// finds no such resource type, or files that hold none, mean there is
+    /// none, not that it could not be read.
+    pub fn is_optional_custom_resource(self) -> bool {
+        matches!(self, Kind::AppProject | Kind::ClusterSecretStore)
+    }
+
     /// Whether objects of this kind live in a namespace.
     pub fn is_namespaced(self) -> bool {
         !matches!(
@@ -189,6 +215,7 @@ impl Kind {
                 | Kind::Namespace
                 | Kind::Node
                 | Kind::CustomResourceDefinition
+                | Kind::ClusterSecretStore
         )
     }
 }

@@ -8,6 +8,7 @@
 //! and how one is built (`builder`) have files of their own.
 
 mod annotations;
+pub mod app_project;
 pub mod aws_auth;
 mod builder;
 pub mod controller;
@@ -19,8 +20,10 @@ pub mod node;
 mod object;
 pub mod pod;
 mod secret;
+pub mod secret_store;
 pub mod service_account;
 
+pub use app_project::AppProject;
 pub use aws_auth::AwsAuth;
 pub use builder::{Built, LAST_APPLIED_ANNOTATION, SnapshotBuilder};
 pub use controller::Controller;
@@ -32,6 +35,7 @@ pub use node::Node;
 pub use object::{Named, Names, Object, ObjectRef};
 pub use pod::{Pod, PodMeta};
 pub use secret::{SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, sanitize_secret};
+pub use secret_store::ClusterSecretStore;
 pub use service_account::{AccountMeta, ServiceAccount};
 
 use k8s_openapi::api::core::v1::{Namespace, Secret};
@@ -69,6 +73,10 @@ pub struct Snapshot {
     pub nodes: Vec<Node>,
     /// CustomResourceDefinitions (names only), sorted by name.
     pub crds: Vec<CustomResourceDefinition>,
+    /// Argo CD AppProjects (their restrictions), sorted by namespace and name.
+    pub app_projects: Vec<AppProject>,
+    /// External Secrets ClusterSecretStores (conditions and provider), sorted by name.
+    pub secret_stores: Vec<ClusterSecretStore>,
     /// EKS's `kube-system/aws-auth` ConfigMap, when read (its mappings only).
     pub aws_auth: Vec<AwsAuth>,
     /// Which kinds could not be collected. Empty for a complete snapshot.
@@ -94,6 +102,8 @@ impl Snapshot {
             .chain(s.controllers.iter().map(ObjectRef::Controller))
             .chain(s.nodes.iter().map(ObjectRef::Node))
             .chain(s.crds.iter().map(ObjectRef::Crd))
+            .chain(s.app_projects.iter().map(ObjectRef::AppProject))
+            .chain(s.secret_stores.iter().map(ObjectRef::SecretStore))
             .chain(s.aws_auth.iter().map(ObjectRef::AwsAuth))
     }
 
@@ -125,6 +135,8 @@ impl Snapshot {
             Kind::Secret => self.secrets.len(),
             Kind::Node => self.nodes.len(),
             Kind::CustomResourceDefinition => self.crds.len(),
+            Kind::AppProject => self.app_projects.len(),
+            Kind::ClusterSecretStore => self.secret_stores.len(),
             Kind::ConfigMap => self.aws_auth.len(),
             _ => self.controllers_of(kind).len(),
         }
@@ -137,4 +149,14 @@ pub fn is_bootstrap_default(meta: &ObjectMeta) -> bool {
         .as_ref()
         .and_then(|l| l.get(BOOTSTRAP_LABEL.0))
         .is_some_and(|v| v == BOOTSTRAP_LABEL.1)
+}
+
+/// Deserializes a field that may be `null` as its default (a list that a
+/// manifest writes as `key:` with nothing after it).
+pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Option::unwrap_or_default)
 }

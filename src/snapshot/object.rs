@@ -8,12 +8,14 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
+use super::app_project::AppProject;
 use super::aws_auth::AwsAuth;
 use super::controller::Controller;
 use super::crd::{CrdMeta, CustomResourceDefinition};
 use super::kind::Kind;
 use super::node::{Node, NodeMeta};
 use super::pod::{Pod, PodMeta};
+use super::secret_store::ClusterSecretStore;
 use super::service_account::{AccountMeta, ServiceAccount};
 
 /// One typed object of a kind the analysis reads.
@@ -43,6 +45,10 @@ pub enum Object {
     Crd(CustomResourceDefinition),
     /// A ConfigMap read as EKS's `aws-auth` (its mappings only).
     AwsAuth(AwsAuth),
+    /// An Argo CD AppProject (its restrictions).
+    AppProject(Box<AppProject>),
+    /// An External Secrets ClusterSecretStore (conditions and provider).
+    SecretStore(Box<ClusterSecretStore>),
 }
 
 impl Object {
@@ -61,6 +67,8 @@ impl Object {
             Object::Node(_) => Kind::Node,
             Object::Crd(_) => Kind::CustomResourceDefinition,
             Object::AwsAuth(_) => Kind::ConfigMap,
+            Object::AppProject(_) => Kind::AppProject,
+            Object::SecretStore(_) => Kind::ClusterSecretStore,
         }
     }
 
@@ -77,7 +85,11 @@ impl Object {
             Object::Namespace(o) => &mut o.metadata,
             Object::Secret(o) => &mut o.metadata,
             Object::Controller(o) => return o.metadata.annotations.as_mut(),
-            Object::Node(_) | Object::Crd(_) | Object::AwsAuth(_) => return None,
+            Object::Node(_)
+            | Object::Crd(_)
+            | Object::AwsAuth(_)
+            | Object::AppProject(_)
+            | Object::SecretStore(_) => return None,
         };
         meta.annotations.as_mut()
     }
@@ -97,6 +109,8 @@ impl Object {
             Object::Node(o) => Names::of(&o.metadata),
             Object::Crd(o) => Names::of(&o.metadata),
             Object::AwsAuth(o) => Names::of(&o.metadata),
+            Object::AppProject(o) => Names::of(&o.metadata),
+            Object::SecretStore(o) => Names::of(&o.metadata),
         }
     }
 }
@@ -174,6 +188,10 @@ pub enum ObjectRef<'s> {
     Crd(&'s CustomResourceDefinition),
     /// EKS's `aws-auth` ConfigMap (its mappings).
     AwsAuth(&'s AwsAuth),
+    /// An Argo CD AppProject (its restrictions).
+    AppProject(&'s AppProject),
+    /// An External Secrets ClusterSecretStore (conditions and provider).
+    SecretStore(&'s ClusterSecretStore),
 }
 
 impl ObjectRef<'_> {
@@ -192,6 +210,8 @@ impl ObjectRef<'_> {
             ObjectRef::Node(_) => Kind::Node,
             ObjectRef::Crd(_) => Kind::CustomResourceDefinition,
             ObjectRef::AwsAuth(_) => Kind::ConfigMap,
+            ObjectRef::AppProject(_) => Kind::AppProject,
+            ObjectRef::SecretStore(_) => Kind::ClusterSecretStore,
         }
     }
 }
@@ -211,6 +231,34 @@ impl Serialize for ObjectRef<'_> {
             ObjectRef::Node(o) => o.serialize(s),
             ObjectRef::Crd(o) => o.serialize(s),
             ObjectRef::AwsAuth(o) => o.serialize(s),
+            ObjectRef::AppProject(o) => {
+                Typed::new(Kind::AppProject, &o.metadata, &o.spec).serialize(s)
+            }
+            ObjectRef::SecretStore(o) => {
+                Typed::new(Kind::ClusterSecretStore, &o.metadata, &o.spec).serialize(s)
+            }
+        }
+    }
+}
+
+/// A custom resource the snapshot keeps in part, written with its
+/// `apiVersion` and `kind` as a manifest.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Typed<'o, S> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: &'o CrdMeta,
+    spec: &'o S,
+}
+
+impl<'o, S: Serialize> Typed<'o, S> {
+    fn new(kind: Kind, metadata: &'o CrdMeta, spec: &'o S) -> Self {
+        Typed {
+            api_version: kind.api_version(),
+            kind: kind.as_str(),
+            metadata,
+            spec,
         }
     }
 }

@@ -155,7 +155,11 @@ fn assert_read_only(server: &TestServer) {
             false => "application/json",
         };
         assert_eq!(r.accept, accept, "{r:?}");
-        assert!(!r.path.contains("secrets"), "a Secret was requested: {r:?}");
+        // (`clustersecretstores` is External Secrets' stores, not Secrets.)
+        assert!(
+            !r.path.ends_with("/secrets"),
+            "a Secret was requested: {r:?}"
+        );
     }
 }
 
@@ -501,6 +505,12 @@ fn forbidden_deployments_or_nodes_give_a_partial_report_that_states_the_impact()
             "Node",
             r#"HTTP 403 Forbidden: nodes is forbidden: User "bob" cannot list resource "nodes" in API group """#,
             "node placement unknown",
+        ),
+        (
+            "appprojects",
+            "AppProject",
+            r#"cannot list resource "appprojects" in API group "argoproj.io""#,
+            "Argo CD's project restrictions unknown",
         ),
     ] {
         let server = TestServer::serving(cluster())

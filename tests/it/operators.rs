@@ -211,10 +211,9 @@ fn argo_cd_takes_applications_from_its_own_namespace_unless_told_otherwise() {
     };
     assert!(alice(&argo("", "team-a"), &[]).is_empty());
     assert_eq!(alice(&argo("", "argocd"), &[]).len(), 1);
-    assert_eq!(
-        alice(&argo("--application-namespaces=team-*", "team-a"), &[]).len(),
-        1
-    );
+    // Opened to team-*, an Application there still needs a project whose
+    // sourceNamespaces admit team-a: Argo CD's own default has none.
+    assert!(alice(&argo("--application-namespaces=team-*", "team-a"), &[]).is_empty());
 }
 
 #[test]
@@ -297,6 +296,7 @@ fn external_secrets_needs_its_cluster_store_crd() {
         ];
         if with_store {
             p.push(crd("clustersecretstores.external-secrets.io"));
+            p.push(store("kube-system", ""));
         }
         p
     };
@@ -304,6 +304,209 @@ fn external_secrets_needs_its_cluster_store_crd() {
     let routes = alice(&parts(true), &[]);
     assert_eq!(routes.len(), 1, "{routes:?}");
     assert_eq!(kinds(&routes[0])[0], "operator");
+}
+
+/// A ClusterSecretStore of the kubernetes provider reading `remote`, with
+/// `conditions` (YAML flow, or empty).
+fn store(remote: &str, conditions: &str) -> String {
+    format!(
+        r#"- apiVersion: external-secrets.io/v1beta1
+  kind: ClusterSecretStore
+  metadata: {{name: cluster-secrets}}
+  spec:
+    {conditions}
+    provider:
+      kubernetes:
+        remoteNamespace: {remote}
+        server: {{caProvider: {{type: ConfigMap, name: kube-root-ca.crt, key: ca.crt, namespace: external-secrets}}}}
+        auth: {{serviceAccount: {{name: eso-reader, namespace: external-secrets}}}}
+"#
+    )
+}
+
+/// External Secrets with a store built by `store`, alice writing
+/// ExternalSecrets in team-a, and an admin token Secret in kube-system.
+fn external_secrets(store: String) -> Vec<String> {
+    vec![
+        crd("externalsecrets.external-secrets.io"),
+        crd("clustersecretstores.external-secrets.io"),
+        controller("external-secrets", "external-secrets", 1, ""),
+        tenant("team-a", "external-secrets.io", "externalsecrets", "create"),
+        r#"- apiVersion: v1
+  kind: Namespace
+  metadata: {name: team-a, labels: {tier: tenant}}
+- apiVersion: v1
+  kind: Namespace
+  metadata: {name: team-b, labels: {tier: platform}}
+- apiVersion: v1
+  kind: Secret
+  type: kubernetes.io/service-account-token
+  metadata: {name: admin-token, namespace: kube-system, annotations: {kubernetes.io/service-account.name: admin}}
+- apiVersion: v1
+  kind: ServiceAccount
+  metadata: {name: admin, namespace: kube-system}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: admin}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+  subjects: [{kind: ServiceAccount, name: admin, namespace: kube-system}]
+"#
+        .to_string(),
+        store,
+    ]
+}
+
+#[test]
+fn a_cluster_secret_store_gives_only_its_namespaces_secrets_to_the_namespaces_its_conditions_admit()
+{
+    // Admitted by name, by regular expression, by label: the store's
+    // kube-system Secrets, an admin token among them.
+    for conditions in [
+        "conditions: [{namespaces: [team-a]}]",
+        "conditions: [{namespaceRegexes: ['^team-(a|c)$']}]",
+        "conditions: [{namespaceSelector: {matchLabels: {tier: tenant}}}]",
+    ] {
+        let routes = alice(&external_secrets(store("kube-system", conditions)), &[]);
+        assert_eq!(routes.len(), 1, "{conditions}: {routes:?}");
+        let text = routes[0]["steps"][0]["text"].as_str().unwrap();
+        assert!(
+            text.contains(
+                "the Secrets of namespace kube-system that ClusterSecretStore cluster-secrets reads"
+            ),
+            "{text}"
+        );
+    }
+    // Not admitted: no route, and the scan says why.
+    let closed = external_secrets(store(
+        "kube-system",
+        "conditions: [{namespaceSelector: {matchLabels: {tier: platform}}}]",
+    ));
+    assert!(alice(&closed, &[]).is_empty());
+    // The store reads a namespace without tokens worth having: no route.
+    assert!(alice(&external_secrets(store("team-b", "")), &[]).is_empty());
+    // Another provider reads another system: nothing in this cluster.
+    let aws = external_secrets(
+        r#"- apiVersion: external-secrets.io/v1
+  kind: ClusterSecretStore
+  metadata: {name: aws}
+  spec: {provider: {aws: {service: SecretsManager, region: eu-west-1}}}
+"#
+        .to_string(),
+    );
+    assert!(alice(&aws, &[]).is_empty());
+    let notes = notes(&aws);
+    assert!(
+        notes.iter().any(|n| n.contains(
+            "external-secrets: Deployment external-secrets/external-secrets runs, but no ClusterSecretStore reads this cluster's Secrets for a namespace (aws reads another system (aws))"
+        )),
+        "{notes:?}"
+    );
+}
+
+/// Argo CD's application controller (cluster-admin), alice writing
+/// Applications in argocd, team-a's `deployer` bound to cluster-admin,
+/// and `projects`.
+fn argo_cd(projects: &str) -> Vec<String> {
+    vec![
+        crd("applications.argoproj.io"),
+        crd("appprojects.argoproj.io"),
+        controller("argocd", "argocd-application-controller", 1, ""),
+        tenant("argocd", "argoproj.io", "applications", "create"),
+        controller("team-a", "deployer", 1, ""),
+        projects.to_string(),
+    ]
+}
+
+/// An AppProject in argocd.
+fn project(name: &str, spec: &str) -> String {
+    format!(
+        "- apiVersion: argoproj.io/v1alpha1
+  kind: AppProject
+  metadata: {{name: {name}, namespace: argocd}}
+  spec: {spec}
+"
+    )
+}
+
+#[test]
+fn argo_cd_gives_what_the_most_open_app_project_allows() {
+    let open = "{sourceRepos: ['*'], destinations: [{server: '*', namespace: '*'}], clusterResourceWhitelist: [{group: '*', kind: '*'}]}";
+    let team = "{destinations: [{server: 'https://kubernetes.default.svc', namespace: team-a}]}";
+    let remote = "{destinations: [{server: 'https://prod.example.com', namespace: '*'}], clusterResourceWhitelist: [{group: '*', kind: '*'}]}";
+    // No project in the input: Argo CD's own default allows everything.
+    let routes = alice(&argo_cd(""), &[]);
+    assert_eq!(routes.len(), 1, "{routes:?}");
+    let step = &routes[0]["steps"][0];
+    assert_eq!(step["to"]["name"], "argocd-application-controller");
+    assert!(
+        step["text"]
+            .as_str()
+            .unwrap()
+            .contains("AppProject default (Argo CD's own"),
+        "{step}"
+    );
+    // An open project of one's own.
+    let routes = alice(
+        &argo_cd(&(project("default", team) + &project("ops", open))),
+        &[],
+    );
+    assert_eq!(
+        routes[0]["steps"][0]["to"]["name"],
+        "argocd-application-controller"
+    );
+    assert!(
+        routes[0]["steps"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("through AppProject ops"),
+        "{routes:?}"
+    );
+    // Every project bounded to team-a: pods in team-a, so team-a's
+    // accounts, and not the controller.
+    let routes = alice(&argo_cd(&project("default", team)), &[]);
+    assert_eq!(routes.len(), 1, "{routes:?}");
+    let first = &routes[0]["steps"][0];
+    assert_eq!(first["kind"], "operator");
+    assert!(
+        first["text"]
+            .as_str()
+            .unwrap()
+            .contains("in namespace team-a (AppProject default deploys there)"),
+        "{first}"
+    );
+    let text = routes[0].to_string();
+    assert!(
+        !text.contains(r#""argocd-application-controller""#),
+        "{text}"
+    );
+    // A default project that only deploys elsewhere: no route, and why.
+    let closed = argo_cd(&project("default", remote));
+    assert!(alice(&closed, &[]).is_empty());
+    let notes = notes(&closed);
+    assert!(
+        notes.iter().any(|n| n.contains(
+            "argo-cd: Deployment argocd/argocd-application-controller runs, but no AppProject (default) deploys to this cluster"
+        )),
+        "{notes:?}"
+    );
+    // A project Applications of team-b may use, when alice writes there.
+    let mut parts = argo_cd(
+        &(project("default", remote)
+            + &project(
+                "tenants",
+                &format!("{{sourceNamespaces: [team-b], {}", &open[1..]),
+            )),
+    );
+    parts[2] = controller(
+        "argocd",
+        "argocd-application-controller",
+        1,
+        "--application-namespaces=team-*",
+    );
+    parts[3] = tenant("team-b", "argoproj.io", "applications", "create");
+    assert_eq!(alice(&parts, &[]).len(), 1);
+    parts[3] = tenant("team-c", "argoproj.io", "applications", "create");
+    assert!(alice(&parts, &[]).is_empty());
 }
 
 #[test]

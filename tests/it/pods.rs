@@ -808,7 +808,7 @@ fn live_without_secret_metadata_never_asks_for_secrets() {
         server
             .requests()
             .iter()
-            .all(|r| !r.path.contains("secrets"))
+            .all(|r| !r.path.ends_with("/secrets"))
     );
     let live = live.json();
     assert_eq!(live["pods"], report("scan", false, &[])["pods"]);

@@ -15,7 +15,7 @@ use super::found::{Found, step};
 use super::holder::Holder;
 use super::lookup::Lookup;
 use crate::access::model::{Node, Technique};
-use crate::operators::{Live, LiveSteer, Power};
+use crate::operators::{Gate, Live, LiveSteer, Power};
 use crate::rbac::SubjectId;
 
 /// The steps through every live operator that `holder` may steer in `ns`.
@@ -57,24 +57,64 @@ pub(super) fn steps(holder: &Holder<'_>, lookup: &Lookup<'_>, ns: Option<&str>, 
     }
 }
 
-/// What writing `steer` in `at` gains, and how the operator gives it.
+/// What writing `steer` in `at` (any namespace, for `None`) gains, and
+/// how the operator gives it.
 fn targets(op: &Live, steer: &LiveSteer, at: Option<&str>) -> Vec<(Node, String)> {
     let kind = &steer.resource;
     let mut out = Vec::new();
-    match steer.power {
-        Power::AsController if op.locked_by.is_none() => out.push((
-            Node::Subject(SubjectId::ServiceAccount {
-                namespace: op.account.0.clone(),
-                name: op.account.1.clone(),
-            }),
+    match (steer.power, &op.gate) {
+        (Power::AsController, _) if op.locked_by.is_some() => {}
+        (Power::AsController, Gate::Projects(projects)) => {
+            let usable: Vec<_> = (projects.iter())
+                .filter(|p| p.usable_from(at, &op.account.0))
+                .collect();
+            if let Some(p) = usable.iter().find(|p| p.cluster_wide) {
+                out.push((
+                    controller(op),
+                    format!(
+                        "applies what {kind} say as its own ServiceAccount, through AppProject {}, which deploys to this cluster and allows ClusterRoleBindings",
+                        p.name
+                    ),
+                ));
+            } else {
+                let mut seen = std::collections::BTreeSet::new();
+                for p in usable {
+                    for ns in &p.namespaces {
+                        if seen.insert(ns.as_str()) {
+                            out.push((
+                                Node::NewPods(Some(ns.clone())),
+                                format!(
+                                    "applies what {kind} say in namespace {ns} (AppProject {} deploys there), pods of the writer's choosing among them",
+                                    p.name
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        (Power::AsController, _) => out.push((
+            controller(op),
             format!("applies what {kind} say as its own ServiceAccount"),
         )),
-        Power::AsController => {}
-        Power::PodsInNamespace => out.push((
+        (Power::PodsInNamespace, _) => out.push((
             Node::NewPods(at.map(String::from)),
             format!("runs the pods {kind} describe, as any ServiceAccount of their namespace"),
         )),
-        Power::SecretsOfStore => out.push((
+        (Power::SecretsOfStore, Gate::Stores(stores)) => {
+            for s in stores.iter().filter(|s| s.usable_from(at)) {
+                if let Some(ns) = &s.reads {
+                    out.push((
+                        Node::Secrets(Some(ns.clone())),
+                        format!(
+                            "copies into the writer's namespace the Secrets of namespace {ns} that ClusterSecretStore {} reads ({kind})",
+                            s.name
+                        ),
+                    ));
+                }
+            }
+        }
+        (Power::SecretsOfStore, _) => out.push((
             Node::Secrets(None),
             format!(
                 "copies into the writer's namespace the secrets a ClusterSecretStore's credentials read ({kind})"
@@ -94,4 +134,12 @@ fn targets(op: &Live, steer: &LiveSteer, at: Option<&str>) -> Vec<(Node, String)
         ));
     }
     out
+}
+
+/// The operator's own ServiceAccount.
+fn controller(op: &Live) -> Node {
+    Node::Subject(SubjectId::ServiceAccount {
+        namespace: op.account.0.clone(),
+        name: op.account.1.clone(),
+    })
 }

@@ -193,6 +193,8 @@ macro_rules! decode_as {
             Kind::Node => Object::Node($($typed)+($input)?),
             Kind::CustomResourceDefinition => Object::Crd($($typed)+($input)?),
             Kind::ConfigMap => Object::AwsAuth($($typed)+($input)?),
+            Kind::AppProject => Object::AppProject(Box::new($($typed)+($input)?)),
+            Kind::ClusterSecretStore => Object::SecretStore(Box::new($($typed)+($input)?)),
         })
     };
 }

@@ -152,7 +152,9 @@ impl Loader {
     /// Fails when the inputs hold no object of any kind the scan reads:
     /// an empty file, `/dev/null`, empty standard input, or only other kinds.
     /// Kinds the inputs lack are recorded as not listed, so that the checks
-    /// needing them are skipped rather than taken as clean.
+    /// needing them are skipped rather than taken as clean; but for the
+    /// custom resources of [`Kind::is_optional_custom_resource`], absent
+    /// from the files means absent.
     pub fn finish(mut self) -> Result<Loaded, SourceError> {
         if self.listed.is_empty() {
             return Err(SourceError::NoObjects {
@@ -161,7 +163,9 @@ impl Loader {
             });
         }
         for kind in Kind::ALL {
-            if !self.listed.contains(&kind) {
+            // A custom resource the files lack is taken as absent, as a
+            // live list answers when its CRD is not installed.
+            if !self.listed.contains(&kind) && !kind.is_optional_custom_resource() {
                 self.builder.skip(kind);
             }
         }

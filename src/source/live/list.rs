@@ -107,6 +107,7 @@ pub async fn list_kind(
         chunk_size,
         objects,
         stats,
+        absent_ok: false,
     };
     match kind {
         Kind::ClusterRole => l.typed(Object::ClusterRole).await,
@@ -138,6 +139,19 @@ pub async fn list_kind(
             // The names alone: the server sends each CRD's metadata, not its schema.
             let path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions".to_string();
             l.list(&path, ACCEPT_METADATA, Object::Crd).await
+        }
+        // Custom resources: a 404 means their CRD is not installed.
+        Kind::AppProject => {
+            l.absent_ok = true;
+            let path = "/apis/argoproj.io/v1alpha1/appprojects".to_string();
+            l.list(&path, ACCEPT_JSON, |p| Object::AppProject(Box::new(p)))
+                .await
+        }
+        Kind::ClusterSecretStore => {
+            l.absent_ok = true;
+            let path = "/apis/external-secrets.io/v1/clustersecretstores".to_string();
+            l.list(&path, ACCEPT_JSON, |p| Object::SecretStore(Box::new(p)))
+                .await
         }
         Kind::CronJob => {
             let path = k8s_openapi::api::batch::v1::CronJob::url_path(&(), None);
@@ -183,6 +197,9 @@ struct Lister<'a, 'f> {
     chunk_size: u32,
     objects: &'a mut Vec<Object>,
     stats: &'a mut ListStats,
+    /// A 404 means the resource type does not exist (its CRD is not
+    /// installed): nothing to read, not a failure.
+    absent_ok: bool,
 }
 
 impl Lister<'_, '_> {
@@ -279,7 +296,9 @@ impl Lister<'_, '_> {
             chunk_size,
             objects,
             stats,
+            absent_ok,
         } = self;
+        let absent_ok = *absent_ok;
         let (fetcher, chunk_size) = (*fetcher, *chunk_size);
         let kind = stats.kind;
         let first = objects.len();
@@ -336,6 +355,7 @@ impl Lister<'_, '_> {
             };
             match reply.status.as_u16() {
                 200 => {}
+                404 if absent_ok && cursor.token.is_none() => return Ok(()),
                 410 if cursor.token.is_some() && stats.restarts < MAX_RESTARTS => {
                     let message = describe_status(reply.status, &reply.body);
                     restart(stats, objects, &mut cursor, &message);
