@@ -9,7 +9,8 @@
 //!   → source                      reading it: live (kube), files, the demo, snapshot files
 //!   → rbac                        the RBAC authorizer's semantics: resolution, rule matching
 //!   → template                    the risky-permission template
-//!   → access                      permissions, the access graph and its techniques, who-can/access/paths
+//!   → access, usage               permissions, the access graph and its techniques, who-can/access/paths;
+//!                                 least privilege from an audit log's requests
 //!   → workloads                   what pod specs give away: tokens, amplifiers
 //!   → rating                      what grants, subjects, pods and nodes are worth
 //!   → previous                    a previous report read back (schema version, header)
@@ -54,5 +55,6 @@ pub mod snapshot;
 pub mod source;
 pub mod template;
 pub mod terminal;
+pub mod usage;
 pub mod words;
 pub mod workloads;

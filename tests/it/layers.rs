@@ -30,8 +30,9 @@ const LAYERS: &[&[&str]] = &[
     &["rbac"],
     // The risk template and the operator catalog.
     &["template", "operators"],
-    // Permissions, the access graph and its queries.
-    &["access"],
+    // Permissions, the access graph and its queries; least privilege
+    // from an audit log's requests.
+    &["access", "usage"],
     // What pod specs give away: tokens, amplifiers, placement.
     &["workloads"],
     // What everything is worth.
