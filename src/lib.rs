@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! cores, terminal, words          helpers that know nothing of Kubernetes
-//!   → snapshot                    what was read: the model every layer reads
+//!   → snapshot, audit             what was read: the model every layer reads; what an
+//!                                 audit log shows was used (requests counted once each)
 //!   → source                      reading it: live (kube), files, the demo, snapshot files
 //!   → rbac                        the RBAC authorizer's semantics: resolution, rule matching
 //!   → template                    the risky-permission template
@@ -34,6 +35,7 @@
 
 pub mod access;
 pub mod ask;
+pub mod audit;
 pub mod baseline;
 pub mod cli;
 pub mod commands;

@@ -1,7 +1,9 @@
 //! Where a snapshot comes from: offline files (`files`), a live API server
-//! (`live`) or the built-in demo cluster (`demo`). This layer does I/O;
-//! everything after it is pure.
+//! (`live`) or the built-in demo cluster (`demo`); and the API server's
+//! audit logs (`audit`), read into what they show was used. This layer
+//! does I/O; everything after it is pure.
 
+pub mod audit;
 pub mod demo;
 pub mod diagnostic;
 pub mod dump;

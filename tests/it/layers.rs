@@ -22,8 +22,9 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // Helpers with no knowledge of Kubernetes.
     &["cores", "terminal", "words"],
-    // What was read: the model every later layer reads.
-    &["snapshot"],
+    // What was read: the model every later layer reads; what an audit log
+    // shows was used.
+    &["snapshot", "audit"],
     // Reading it: live, files, the demo, snapshot files.
     &["source"],
     // The RBAC authorizer's semantics.
