@@ -95,6 +95,18 @@ pub enum Error {
     /// The live cluster could not be scanned.
     #[error(transparent)]
     Live(#[from] LiveError),
+    /// An audit log could not be read, or is not one.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// A proposal file (`unused --proposal-dir`) could not be written;
+    /// nothing was left behind for it.
+    #[error("{path}: cannot write the proposal: {source}")]
+    ProposalFile {
+        /// The file.
+        path: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
 }
 
 impl From<OutputError> for Error {
@@ -111,6 +123,7 @@ impl From<OutputError> for Error {
                 Destination::Report => Error::OutputFile { path, source },
                 Destination::Snapshot => Error::SnapshotFile { path, source },
                 Destination::Metrics => Error::MetricsFile { path, source },
+                Destination::Proposal => Error::ProposalFile { path, source },
             },
             OutputError::Report(e) => Error::Report(e),
         }

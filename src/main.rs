@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rbacscan::cli::{Args, Command};
-use rbacscan::config::{AnswerConfig, DumpConfig, MergeConfig, ScanConfig};
+use rbacscan::config::{AnswerConfig, DumpConfig, MergeConfig, ScanConfig, UnusedConfig};
 use rbacscan::{commands, error};
 
 /// The scan allocates millions of small objects on two threads; jemalloc
@@ -46,7 +46,8 @@ fn main() -> ExitCode {
         Command::Version => commands::info::version(),
         Command::Completions { shell } => commands::info::completions(shell),
         Command::Man => commands::info::man(),
-        Command::Schema { fleet } => commands::info::schema(fleet),
+        Command::Schema { fleet, unused } => commands::info::schema(fleet, unused),
+        Command::Unused(a) => commands::unused::run(UnusedConfig::from(a)),
         Command::Merge(m) => commands::merge::run(&MergeConfig::from(m)),
     };
     match result {

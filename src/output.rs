@@ -19,6 +19,8 @@ pub enum Destination {
     Snapshot,
     /// The `--metrics-file` file.
     Metrics,
+    /// A proposal of `unused --proposal-dir`.
+    Proposal,
 }
 
 /// Why output could not be written.

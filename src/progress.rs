@@ -11,6 +11,41 @@ use crate::config::ProgressConfig;
 use crate::snapshot::Kind;
 use crate::source::live::{Collected, Event, Observer};
 
+/// A bar of bytes read, for reading a long audit log: drawn only on a
+/// terminal and without `--quiet`.
+pub struct ByteProgress {
+    bar: ProgressBar,
+}
+
+impl ByteProgress {
+    /// A bar up to `total` bytes, hidden unless `shown`.
+    pub fn start(shown: bool, total: u64, what: &str) -> ByteProgress {
+        let bar = if shown {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            bar.set_message(crate::terminal::escape(what).into_owned());
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        ByteProgress { bar }
+    }
+
+    /// `read` bytes read so far.
+    pub fn set(&self, read: u64) {
+        self.bar.set_position(read);
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// Shows collection progress; see the module documentation.
 pub struct Progress {
     bar: ProgressBar,

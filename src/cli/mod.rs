@@ -87,6 +87,7 @@ impl Args {
             Command::WhoCan(a) => ("who-can", &a.source),
             Command::Access(a) => ("access", &a.source),
             Command::Paths(a) => ("paths", &a.source),
+            Command::Unused(a) => ("unused", &a.source),
             _ => return Ok(()),
         };
         if several(source) {
@@ -114,6 +115,8 @@ pub enum Command {
     Access(AccessArgs),
     /// Every subject and pod with a route to cluster-admin-equivalent power (or to --to), shortest first, each step explained.
     Paths(PathsArgs),
+    /// What each subject's grants were used for in the API server's audit log, and what was never used (the risky part first), with a proposal of Roles and bindings that keeps every request of the window, proven by replaying them. Reads the log (JSON lines, an Event array, or EKS's CloudWatch export; plain or gzip) and the cluster (-f, --demo, or live).
+    Unused(UnusedArgs),
     /// Print the built-in risk template (to customise it and pass it with --template).
     Template,
     /// Print the version, commit, build date, the Kubernetes versions rbacscan reads, and the built-in template's version.
@@ -128,8 +131,11 @@ pub enum Command {
     /// Print the JSON Schema (draft 2020-12) of the report that `-o json` writes.
     Schema {
         /// The schema of the fleet report (`scan` of several contexts, `merge`) instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "unused")]
         fleet: bool,
+        /// The schema of the `unused` report instead.
+        #[arg(long)]
+        unused: bool,
     },
     /// Merge the JSON reports of many clusters (each from its own scan, e.g. a nightly CronJob per cluster) into one fleet view: each cluster's status and problems, the worst findings across them, and which reports are partial or stale. Exit 3 when one is.
     Merge(MergeArgs),
@@ -291,6 +297,35 @@ pub struct DumpArgs {
     /// Write the snapshot to FILE (atomically) instead of standard output.
     #[arg(long = "output-file", value_name = "FILE")]
     pub output_file: Option<String>,
+}
+
+/// Arguments of `unused`.
+#[derive(Debug, clap::Args)]
+pub struct UnusedArgs {
+    /// The API server's audit log: a file (one Event per line, as the log backend writes it; a JSON array or EventList; EKS's CloudWatch export), plain or gzip, or a directory of them (rotated files in any order). Repeatable.
+    #[arg(long = "audit-log", value_name = "PATH", required = true)]
+    pub audit_logs: Vec<PathBuf>,
+    /// Also report bootstrap defaults (the bootstrap policy's bindings) and the control plane's own users.
+    #[arg(long)]
+    pub include_defaults: bool,
+    /// Risk template to rate unused permissions with instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<String>,
+    /// Write each subject's proposal to DIR/NAME.yaml, as YAML `kubectl apply -f` takes (the directory is created; nothing is applied).
+    #[arg(long, value_name = "DIR")]
+    pub proposal_dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub format: crate::report::unused::UnusedFormat,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<String>,
+    /// Lay tables out at N columns (default: the terminal's width, else COLUMNS, else 160).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+    /// Where the objects come from.
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 /// Arguments of `merge`.

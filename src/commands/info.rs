@@ -45,13 +45,14 @@ pub fn man() -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-/// Prints the JSON Schema of the report, or of the fleet report.
-pub fn schema(fleet: bool) -> Result<Outcome, Error> {
+/// Prints the JSON Schema of the report, the fleet report, or the
+/// `unused` report.
+pub fn schema(fleet: bool, unused: bool) -> Result<Outcome, Error> {
     use report::schema::{Document, schema_text};
-    let document = if fleet {
-        Document::Fleet
-    } else {
-        Document::Report
+    let document = match (fleet, unused) {
+        (true, _) => Document::Fleet,
+        (_, true) => Document::Unused,
+        _ => Document::Report,
     };
     let mut out = std::io::stdout().lock();
     out.write_all(schema_text(document).as_bytes())

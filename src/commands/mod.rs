@@ -12,6 +12,7 @@ pub mod info;
 pub mod merge;
 mod prepared;
 pub mod scan;
+pub mod unused;
 pub mod warn;
 
 use crate::config::{Input, SourceConfig};

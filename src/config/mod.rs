@@ -11,12 +11,14 @@ mod layout;
 mod merge;
 mod scan;
 mod source;
+mod unused;
 
 pub use answer::AnswerConfig;
 pub use dump::DumpConfig;
 pub use merge::MergeConfig;
 pub use scan::ScanConfig;
 pub use source::{Contexts, Input, ProgressConfig, SourceConfig};
+pub use unused::UnusedConfig;
 
 use crate::template::Severity;
 

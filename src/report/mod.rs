@@ -17,6 +17,7 @@ pub mod problems;
 pub mod sarif;
 pub mod schema;
 pub mod table;
+pub mod unused;
 pub mod yaml;
 
 use std::collections::BTreeMap;

@@ -18,6 +18,8 @@ pub enum Document {
     Report,
     /// A fleet report.
     Fleet,
+    /// The `unused` report (least privilege from an audit log).
+    Unused,
 }
 
 impl Document {
@@ -26,6 +28,7 @@ impl Document {
         match self {
             Document::Report => "report.schema.json",
             Document::Fleet => "fleet.schema.json",
+            Document::Unused => "unused.schema.json",
         }
     }
 }
@@ -34,9 +37,14 @@ impl Document {
 /// to [`SCHEMA_VERSION`].
 pub fn schema(document: Document) -> serde_json::Value {
     match document {
-        Document::Report => generate::<Report>("rbacscan report", document),
+        Document::Report => generate::<Report>("rbacscan report", document, SCHEMA_VERSION),
+        Document::Unused => generate::<super::unused::UnusedReport<'static>>(
+            "rbacscan unused report",
+            document,
+            super::unused::UNUSED_SCHEMA_VERSION,
+        ),
         Document::Fleet => {
-            let mut value = generate::<Fleet>("rbacscan fleet report", document);
+            let mut value = generate::<Fleet>("rbacscan fleet report", document, SCHEMA_VERSION);
             if let Some(kind) = value.pointer_mut("/properties/kind") {
                 kind["const"] = "fleet".into();
             }
@@ -45,7 +53,7 @@ pub fn schema(document: Document) -> serde_json::Value {
     }
 }
 
-fn generate<T: JsonSchema>(title: &str, document: Document) -> serde_json::Value {
+fn generate<T: JsonSchema>(title: &str, document: Document, version: u32) -> serde_json::Value {
     // The schema of what rbacscan writes, not of what it would read: a field
     // left out when empty is optional.
     let generator = SchemaSettings::draft2020_12()
@@ -63,11 +71,11 @@ fn generate<T: JsonSchema>(title: &str, document: Document) -> serde_json::Value
         );
         root.insert(
             "title".into(),
-            format!("{title}, schemaVersion {SCHEMA_VERSION}").into(),
+            format!("{title}, schemaVersion {version}").into(),
         );
     }
-    if let Some(version) = value.pointer_mut("/properties/schemaVersion") {
-        version["const"] = SCHEMA_VERSION.into();
+    if let Some(field) = value.pointer_mut("/properties/schemaVersion") {
+        field["const"] = version.into();
     }
     value
 }

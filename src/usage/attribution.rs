@@ -91,7 +91,7 @@ impl<'r, 's> Attributor<'r, 's> {
 
     /// What allowed `request`.
     pub fn allowed(&self, request: &Observed<'_>) -> Allowed {
-        if request.groups.iter().any(|g| g == MASTERS) {
+        if request.groups.iter().any(|g| &**g == MASTERS) {
             return Allowed::Masters;
         }
         let named = request.reason.and_then(parse_reason);

@@ -65,6 +65,7 @@ impl Permission {
     /// name, or `verb URL`; and ` in NS` for a namespace.
     pub fn describe(&self) -> String {
         let what = match &self.non_resource_url {
+            Some(url) if url.ends_with('*') => format!("{} on URLs {url}", self.verb),
             Some(url) => format!("{} {url}", self.verb),
             None => {
                 let res = match self.api_group.as_str() {

@@ -25,7 +25,7 @@ pub mod proposal;
 pub mod report;
 pub mod risk;
 
-pub use report::{Analysis, Options};
+pub use report::{Analysis, Options, analyse};
 
 /// One distinct request the log holds, with how often and when last it
 /// was made; the caller's aggregate of the log, borrowed.
@@ -35,7 +35,7 @@ pub struct Observed<'a> {
     /// impersonated).
     pub user: &'a str,
     /// Its groups.
-    pub groups: &'a [String],
+    pub groups: &'a [Box<str>],
     /// The verb.
     pub verb: &'a str,
     /// The API group (`""`: core).

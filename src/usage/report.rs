@@ -473,7 +473,7 @@ mod tests {
 
     struct Req {
         user: &'static str,
-        groups: Vec<String>,
+        groups: Vec<Box<str>>,
         verb: &'static str,
         group: &'static str,
         resource: &'static str,
@@ -698,7 +698,7 @@ mod tests {
     fn the_reason_annotation_picks_the_grant_when_the_snapshot_agrees() {
         let snap = rbac_of(CLUSTER);
         let rbac = Rbac::resolve(&snap);
-        let groups = vec!["ops".to_string()];
+        let groups: Vec<Box<str>> = vec!["ops".into()];
         let reqs = [req("carol", "get", "pods", "team")];
         let mut r = observed(&reqs)[0];
         r.groups = &groups;

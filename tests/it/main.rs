@@ -34,5 +34,6 @@ mod schema;
 mod semantics;
 mod support;
 mod test_server;
+mod unused;
 mod who_can;
 mod workloads;

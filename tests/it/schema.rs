@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::cluster;
 use super::support::{demo_path, rbacscan, real_fixture};
 
-fn generated(args: &[&str]) -> String {
+pub(super) fn generated(args: &[&str]) -> String {
     let out = rbacscan().arg("schema").args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     String::from_utf8(out.stdout).unwrap()
@@ -20,6 +20,7 @@ fn the_checked_in_schemas_are_the_ones_the_types_generate() {
     for (file, args) in [
         ("report.schema.json", &[][..]),
         ("fleet.schema.json", &["--fleet"][..]),
+        ("unused.schema.json", &["--unused"][..]),
     ] {
         let path = format!("{}/schema/{file}", env!("CARGO_MANIFEST_DIR"));
         let checked_in = fs::read_to_string(&path).unwrap();
@@ -40,7 +41,7 @@ pub(super) fn fleet_validator() -> jsonschema::Validator {
 
 /// The schema with every object closed (`additionalProperties: false`), so
 /// that a field a report writes but the schema does not describe fails.
-fn strict(mut schema: Value) -> Value {
+pub(super) fn strict(mut schema: Value) -> Value {
     fn close(v: &mut Value) {
         match v {
             Value::Object(m) => {
