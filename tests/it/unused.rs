@@ -380,3 +380,26 @@ fn unparseable_lines_in_a_good_log_are_counted_with_their_place_and_the_rest_use
     assert_eq!(bad.len(), 2, "{bad:?}");
     assert_eq!(bad, [2, 159]);
 }
+
+#[test]
+fn live_the_cluster_is_read_as_by_every_command_and_gives_the_same_result() {
+    use super::live::Kubeconfig;
+    use super::test_server::TestServer;
+    let mut loader = rbacscan::source::files::Loader::new();
+    loader.add_path(&super::support::demo_path()).unwrap();
+    let server = TestServer::serving(loader.finish().unwrap().snapshot).start();
+    let kc = Kubeconfig::for_server(&server);
+    let live = unused(
+        &["--kubeconfig", kc.arg(), "--chunk-size", "3", "-o", "json"],
+        &[&example_log()],
+    );
+    assert_eq!(live.code, Some(0), "{}", live.stderr);
+    let live: Value = serde_json::from_str(&live.stdout).unwrap();
+    let offline = json(&[&example_log()]);
+    assert_eq!(live["subjects"], offline["subjects"]);
+    // Read-only, and no Secret asked for.
+    for r in server.requests() {
+        assert_eq!(r.method, "GET");
+        assert!(!r.path.ends_with("/secrets"), "{r:?}");
+    }
+}
