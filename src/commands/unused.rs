@@ -32,26 +32,7 @@ pub fn run(config: UnusedConfig) -> Result<Outcome, Error> {
     let usage = usage?;
     let Loaded { snapshot, .. } = load(&config.source)?;
     let rbac = Rbac::resolve(&snapshot);
-    let used: Vec<_> = usage.used().collect();
-    let observed: Vec<Observed<'_>> = (used.iter())
-        .map(|u| {
-            let r = &u.request;
-            Observed {
-                user: r.user,
-                groups: r.groups,
-                verb: r.verb,
-                api_group: r.api_group,
-                resource: r.resource,
-                subresource: r.subresource,
-                namespace: r.namespace,
-                name: r.name,
-                non_resource_url: r.non_resource_url,
-                reason: r.reason,
-                count: u.count,
-                last: u.last,
-            }
-        })
-        .collect();
+    let observed: Vec<Observed<'_>> = usage.used().collect();
     let analysis = analyse(
         &rbac,
         &template,
@@ -90,7 +71,7 @@ pub fn run(config: UnusedConfig) -> Result<Outcome, Error> {
         write(&report, config.format, config.style, out)
     })?;
     let outcome = exit::outcome(&snapshot.coverage, Thresholds::default());
-    left_to_exit((analysis, observed, used));
+    left_to_exit((analysis, observed));
     left_to_exit(usage);
     Ok(outcome)
 }

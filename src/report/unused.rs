@@ -245,7 +245,7 @@ fn table(r: &UnusedReport<'_>, style: TableStyle, mut out: impl Write) -> Result
                         Vec::new(),
                     )
                 });
-            row.4.push(permission(u));
+            row.4.push(u.permission.describe());
             row.5.extend(u.used_only_for.iter().cloned());
         }
     }
@@ -303,13 +303,13 @@ fn table(r: &UnusedReport<'_>, style: TableStyle, mut out: impl Write) -> Result
             .iter()
             .take(5)
             .map(|p| {
-                let mut d = used_permission(p);
+                let mut d = p.permission.describe();
                 d.push_str(&format!(" ×{}", p.count));
                 d
             })
             .chain((u.used.len() > 5).then(|| format!("… {} more", u.used.len() - 5)))
             .collect();
-        let unused: Vec<String> = (u.unused.iter().take(5).map(permission))
+        let unused: Vec<String> = (u.unused.iter().take(5).map(|p| p.permission.describe()))
             .chain((u.unused.len() > 5).then(|| format!("… {} more", u.unused.len() - 5)))
             .collect();
         let idle: Vec<String> = (u.bindings.iter())
@@ -394,32 +394,6 @@ fn kind(p: &Proposed) -> &'static str {
         Proposed::ClusterRole(_) => "ClusterRole",
         Proposed::ClusterRoleBinding(_) => "ClusterRoleBinding",
     }
-}
-
-/// An unused permission for people.
-fn permission(u: &crate::usage::report::UnusedPermission) -> String {
-    crate::usage::grants::Permission {
-        verb: u.verb.clone(),
-        api_group: u.api_group.clone(),
-        resource: u.resource.clone(),
-        namespace: u.namespace.clone(),
-        name: u.name.clone(),
-        non_resource_url: u.non_resource_url.clone(),
-    }
-    .describe()
-}
-
-/// A used permission for people.
-fn used_permission(u: &crate::usage::report::UsedPermission) -> String {
-    crate::usage::grants::Permission {
-        verb: u.verb.clone(),
-        api_group: u.api_group.clone(),
-        resource: u.resource.clone(),
-        namespace: u.namespace.clone(),
-        name: u.name.clone(),
-        non_resource_url: u.non_resource_url.clone(),
-    }
-    .describe()
 }
 
 /// Writes one subject's proposal as YAML documents `kubectl apply -f` takes.

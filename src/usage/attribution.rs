@@ -15,7 +15,8 @@
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::Observed;
+use super::{authorized, is_non_resource};
+use crate::audit::RequestRef;
 use crate::rbac::rules::rule_allows;
 use crate::rbac::subjects::{MASTERS, parse_service_account_user};
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
@@ -90,7 +91,7 @@ impl<'r, 's> Attributor<'r, 's> {
     }
 
     /// What allowed `request`.
-    pub fn allowed(&self, request: &Observed<'_>) -> Allowed {
+    pub fn allowed(&self, request: &RequestRef<'_>) -> Allowed {
         if request.groups.iter().any(|g| &**g == MASTERS) {
             return Allowed::Masters;
         }
@@ -113,7 +114,7 @@ impl<'r, 's> Attributor<'r, 's> {
     }
 
     /// The subjects a user with `groups` is, as bindings name them.
-    fn identities(request: &Observed<'_>) -> Vec<SubjectId> {
+    fn identities(request: &RequestRef<'_>) -> Vec<SubjectId> {
         let mut out = vec![match parse_service_account_user(request.user) {
             Some((namespace, name)) => SubjectId::ServiceAccount {
                 namespace: namespace.into(),
@@ -128,10 +129,10 @@ impl<'r, 's> Attributor<'r, 's> {
     }
 
     /// Whether binding `b` applies in the request's namespace.
-    fn in_scope(&self, b: BindingId, request: &Observed<'_>) -> bool {
+    fn in_scope(&self, b: BindingId, request: &RequestRef<'_>) -> bool {
         match &self.rbac.binding(b).scope {
             Scope::Cluster => true,
-            Scope::Namespace(ns) => !request.is_non_resource() && request.namespace == ns,
+            Scope::Namespace(ns) => !is_non_resource(request) && request.namespace == ns,
         }
     }
 
@@ -143,9 +144,9 @@ impl<'r, 's> Attributor<'r, 's> {
     }
 
     /// The first rule of `b`'s role that allows the request.
-    fn rule(&self, b: BindingId, request: &Observed<'_>) -> Option<(RoleId, usize)> {
+    fn rule(&self, b: BindingId, request: &RequestRef<'_>) -> Option<(RoleId, usize)> {
         let role = self.rbac.binding(b).role.clone().ok()?;
-        let req = request.request();
+        let req = authorized(request);
         (self.rbac.role(role).rules.iter())
             .position(|r| rule_allows(r.rule, &req))
             .map(|i| (role, i))
@@ -153,7 +154,7 @@ impl<'r, 's> Attributor<'r, 's> {
 
     /// The authorizer's visit: the first allowing rule of the first
     /// applying binding, ClusterRoleBindings before RoleBindings.
-    fn visit(&self, request: &Observed<'_>) -> Option<Grant> {
+    fn visit(&self, request: &RequestRef<'_>) -> Option<Grant> {
         let identities = Self::identities(request);
         let mut candidates: Vec<BindingId> = (identities.iter())
             .filter_map(|s| self.by_subject.get(s))
@@ -178,7 +179,7 @@ impl<'r, 's> Attributor<'r, 's> {
     }
 
     /// The grant a reason names, if the snapshot bears it out.
-    fn check_named(&self, r: &Reason, request: &Observed<'_>) -> Option<Grant> {
+    fn check_named(&self, r: &Reason, request: &RequestRef<'_>) -> Option<Grant> {
         let b = *self.by_key.get(&(
             r.binding_kind,
             r.binding_namespace.as_str(),

@@ -13,8 +13,11 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 use crate::rbac::scope::grantable_in_namespace;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope};
 
-/// One permission a grant gives.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One permission a grant gives, or a request used.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
 pub struct Permission {
     /// The verb, or `*`.
     pub verb: String,
@@ -22,11 +25,13 @@ pub struct Permission {
     pub api_group: String,
     /// The resource as the rule writes it (`pods/log`, `*`); `""` for a URL.
     pub resource: String,
-    /// The namespace, `""` for cluster-wide.
+    /// The namespace, `""` for cluster-wide (or a request in none).
     pub namespace: String,
     /// The one name it is limited to, when the rule lists names.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The non-resource URL (a path, or a prefix ending in `*`).
+    #[serde(rename = "nonResourceURL", skip_serializing_if = "Option::is_none")]
     pub non_resource_url: Option<String>,
 }
 

@@ -28,63 +28,33 @@ pub mod risk;
 pub use report::{Analysis, Options, analyse};
 
 /// One distinct request the log holds, with how often and when last it
-/// was made; the caller's aggregate of the log, borrowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Observed<'a> {
-    /// The user the request was authorized as (the impersonated one, when
-    /// impersonated).
-    pub user: &'a str,
-    /// Its groups.
-    pub groups: &'a [Box<str>],
-    /// The verb.
-    pub verb: &'a str,
-    /// The API group (`""`: core).
-    pub api_group: &'a str,
-    /// The resource (`""` for a non-resource request).
-    pub resource: &'a str,
-    /// The subresource, or `""`.
-    pub subresource: &'a str,
-    /// The namespace, or `""`.
-    pub namespace: &'a str,
-    /// The object's name, or `""`.
-    pub name: &'a str,
-    /// The URL path of a non-resource request.
-    pub non_resource_url: Option<&'a str>,
-    /// The authorizer's reason annotation, when the log has it.
-    pub reason: Option<&'a str>,
-    /// How many counted requests this is.
-    pub count: u64,
-    /// The last time it was made.
-    pub last: jiff::Timestamp,
+/// was made: the audit log's own record of it ([`crate::audit::Used`]).
+pub use crate::audit::Used as Observed;
+
+use crate::audit::RequestRef;
+use crate::rbac::rules::{Request, request_is_nameless};
+
+/// The request as the authorizer saw it: a create in a collection or a
+/// deletecollection carries no name (the log may record the created
+/// object's); a request without a resource is for its URL path.
+pub fn authorized<'a>(r: &RequestRef<'a>) -> Request<'a> {
+    match r.non_resource_url {
+        Some(path) if r.resource.is_empty() => Request::NonResource { verb: r.verb, path },
+        _ => Request::Resource {
+            verb: r.verb,
+            api_group: r.api_group,
+            resource: r.resource,
+            subresource: r.subresource,
+            name: if request_is_nameless(r.verb, r.subresource) {
+                ""
+            } else {
+                r.name
+            },
+        },
+    }
 }
 
-impl Observed<'_> {
-    /// The request as the authorizer saw it: a create in a collection or a
-    /// deletecollection carries no name (the log may record the created
-    /// object's).
-    pub fn request(&self) -> crate::rbac::rules::Request<'_> {
-        use crate::rbac::rules::{Request, request_is_nameless};
-        match self.non_resource_url {
-            Some(path) if self.resource.is_empty() => Request::NonResource {
-                verb: self.verb,
-                path,
-            },
-            _ => Request::Resource {
-                verb: self.verb,
-                api_group: self.api_group,
-                resource: self.resource,
-                subresource: self.subresource,
-                name: if request_is_nameless(self.verb, self.subresource) {
-                    ""
-                } else {
-                    self.name
-                },
-            },
-        }
-    }
-
-    /// Whether the request is for a non-resource URL.
-    pub fn is_non_resource(&self) -> bool {
-        self.non_resource_url.is_some() && self.resource.is_empty()
-    }
+/// Whether the request is for a non-resource URL.
+pub fn is_non_resource(r: &RequestRef<'_>) -> bool {
+    r.non_resource_url.is_some() && r.resource.is_empty()
 }

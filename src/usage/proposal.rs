@@ -18,9 +18,9 @@ use k8s_openapi::api::rbac::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
-use super::Observed;
 use super::grants::{Permission, of_rule};
 use super::risk;
+use super::{Observed, authorized, is_non_resource};
 use crate::rbac::SubjectId;
 use crate::rbac::rules::rule_allows;
 use crate::template::Template;
@@ -178,28 +178,28 @@ pub fn propose(subject: &SubjectId, uses: &[Use<'_>]) -> Vec<Proposed> {
     let mut scopes: BTreeMap<&str, Scope> = BTreeMap::new();
     for u in uses {
         let r = u.request;
-        let (resources, urls) = scopes.entry(r.namespace).or_default();
-        if r.is_non_resource() {
-            if let Some(url) = r.non_resource_url {
+        let (resources, urls) = scopes.entry(r.request.namespace).or_default();
+        if is_non_resource(&r.request) {
+            if let Some(url) = r.request.non_resource_url {
                 urls.entry(url.to_string())
                     .or_default()
-                    .insert(r.verb.to_string());
+                    .insert(r.request.verb.to_string());
             }
             continue;
         }
-        let resource = match r.subresource {
-            "" => r.resource.to_string(),
-            sub => format!("{}/{sub}", r.resource),
+        let resource = match r.request.subresource {
+            "" => r.request.resource.to_string(),
+            sub => format!("{}/{sub}", r.request.resource),
         };
         let verbs = resources
-            .entry((r.api_group.to_string(), resource))
+            .entry((r.request.api_group.to_string(), resource))
             .or_default();
-        let name = match r.request() {
+        let name = match authorized(&r.request) {
             crate::rbac::rules::Request::Resource { name, .. } => name,
             _ => "",
         };
         let entry = verbs
-            .entry(r.verb.to_string())
+            .entry(r.request.verb.to_string())
             .or_insert_with(|| u.named.then(BTreeSet::new));
         match entry {
             Some(names) if u.named => {
@@ -303,8 +303,12 @@ pub fn prove(template: &Template, proposal: &[Proposed], uses: &[Use<'_>]) -> Pr
     };
     for u in uses {
         let r = u.request;
-        let ns = if r.is_non_resource() { "" } else { r.namespace };
-        let request = r.request();
+        let ns = if is_non_resource(&r.request) {
+            ""
+        } else {
+            r.request.namespace
+        };
+        let request = authorized(&r.request);
         if !applying(proposal, ns)
             .iter()
             .any(|rule| rule_allows(rule, &request))
@@ -339,8 +343,8 @@ pub fn prove(template: &Template, proposal: &[Proposed], uses: &[Use<'_>]) -> Pr
         let rule = p.as_rule();
         let used = uses.iter().any(|u| {
             let r = u.request;
-            (p.namespace.is_empty() || p.namespace == r.namespace)
-                && rule_allows(&rule, &r.request())
+            (p.namespace.is_empty() || p.namespace == r.request.namespace)
+                && rule_allows(&rule, &authorized(&r.request))
         });
         if !used {
             proof.risky_unused.push(p.describe());
@@ -351,26 +355,30 @@ pub fn prove(template: &Template, proposal: &[Proposed], uses: &[Use<'_>]) -> Pr
 
 /// A request for people: `verb group/resource[/sub] [name] [in NS]` or `verb URL`.
 pub fn describe(r: &Observed<'_>) -> String {
-    if r.is_non_resource() {
-        return format!("{} {}", r.verb, r.non_resource_url.unwrap_or_default());
+    if is_non_resource(&r.request) {
+        return format!(
+            "{} {}",
+            r.request.verb,
+            r.request.non_resource_url.unwrap_or_default()
+        );
     }
-    let mut s = format!("{} ", r.verb);
-    if !r.api_group.is_empty() {
-        s.push_str(r.api_group);
+    let mut s = format!("{} ", r.request.verb);
+    if !r.request.api_group.is_empty() {
+        s.push_str(r.request.api_group);
         s.push('/');
     }
-    s.push_str(r.resource);
-    if !r.subresource.is_empty() {
+    s.push_str(r.request.resource);
+    if !r.request.subresource.is_empty() {
         s.push('/');
-        s.push_str(r.subresource);
+        s.push_str(r.request.subresource);
     }
-    if !r.name.is_empty() {
+    if !r.request.name.is_empty() {
         s.push(' ');
-        s.push_str(r.name);
+        s.push_str(r.request.name);
     }
-    if !r.namespace.is_empty() {
+    if !r.request.namespace.is_empty() {
         s.push_str(" in ");
-        s.push_str(r.namespace);
+        s.push_str(r.request.namespace);
     }
     s
 }

@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::Observed;
 use super::attribution::{Allowed, Attributor};
 use super::grants::{self, Granted, Permission};
 use super::proposal::{self, Proof, Proposed, Use};
 use super::risk::{self, Risk};
+use super::{Observed, authorized, is_non_resource};
 use crate::rbac::rules::rule_allows;
 use crate::rbac::{BindingId, Rbac, SubjectId};
 use crate::snapshot::ObjectKey;
@@ -55,20 +55,10 @@ pub struct BindingUse {
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UsedPermission {
-    /// The verb.
-    pub verb: String,
-    /// The API group (`""`: core).
-    pub api_group: String,
-    /// The resource, with its subresource (`pods/log`).
-    pub resource: String,
-    /// The request's namespace, `""` for none.
-    pub namespace: String,
-    /// The name, where the grant lists names.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The non-resource URL.
-    #[serde(rename = "nonResourceURL", skip_serializing_if = "Option::is_none")]
-    pub non_resource_url: Option<String>,
+    /// What was used: the request's verb, group, resource (with its
+    /// subresource), namespace, and name where the grant lists names.
+    #[serde(flatten)]
+    pub permission: Permission,
     /// What the template makes of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<Risk>,
@@ -85,20 +75,9 @@ pub struct UsedPermission {
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UnusedPermission {
-    /// The verb (`*`: every verb).
-    pub verb: String,
-    /// The API group.
-    pub api_group: String,
-    /// The resource as the rule writes it.
-    pub resource: String,
-    /// The namespace, `""` for cluster-wide.
-    pub namespace: String,
-    /// The name, where the rule lists names.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The non-resource URL.
-    #[serde(rename = "nonResourceURL", skip_serializing_if = "Option::is_none")]
-    pub non_resource_url: Option<String>,
+    /// The permission, as its rule grants it (`*` where it does).
+    #[serde(flatten)]
+    pub permission: Permission,
     /// What the template makes of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<Risk>,
@@ -207,7 +186,7 @@ pub fn analyse(
     let mut unexplained: BTreeMap<&str, u64> = BTreeMap::new();
     let (mut masters_requests, mut reasons_disagreeing) = (0, 0);
     for (i, r) in requests.iter().enumerate() {
-        match attributor.allowed(r) {
+        match attributor.allowed(&r.request) {
             Allowed::Rbac { grant, agreed } => {
                 if agreed == Some(false) {
                     reasons_disagreeing += 1;
@@ -217,7 +196,7 @@ pub fn analyse(
                     .push((i, grant));
             }
             Allowed::Masters => masters_requests += r.count,
-            Allowed::Unexplained => *unexplained.entry(r.user).or_default() += r.count,
+            Allowed::Unexplained => *unexplained.entry(r.request.user).or_default() += r.count,
         }
     }
     // Every subject bindings name, with its (shown) bindings.
@@ -258,7 +237,7 @@ pub fn analyse(
     });
     let mut reads_unrecorded: BTreeSet<String> = BTreeSet::new();
     for s in &subjects {
-        for u in &s.unused {
+        for u in s.unused.iter().map(|u| &u.permission) {
             let reading = matches!(u.verb.as_str(), "get" | "list" | "watch");
             let concrete = !u.resource.contains('*') && u.api_group != "*";
             let base = u.resource.split('/').next().unwrap_or_default();
@@ -328,7 +307,7 @@ fn subject_usage(
             .as_deref()
             .is_some_and(|n| !n.is_empty());
         use_list.push(Use { request: r, named });
-        let request = r.request();
+        let request = authorized(&r.request);
         for (k, g) in granted.iter().enumerate() {
             if g.binding == grant.binding
                 && g.rule == grant.rule
@@ -337,25 +316,24 @@ fn subject_usage(
                 used_by[k].push(*i);
             }
         }
-        let resource = match r.subresource {
-            "" => r.resource.to_string(),
-            sub => format!("{}/{sub}", r.resource),
+        let resource = match r.request.subresource {
+            "" => r.request.resource.to_string(),
+            sub => format!("{}/{sub}", r.request.resource),
         };
         let name = match request {
             crate::rbac::rules::Request::Resource { name, .. } if named => Some(name.to_string()),
             _ => None,
         };
-        let url = r
-            .is_non_resource()
-            .then(|| r.non_resource_url.unwrap_or_default().to_string());
+        let url = is_non_resource(&r.request)
+            .then(|| r.request.non_resource_url.unwrap_or_default().to_string());
         let permission = Permission {
-            verb: r.verb.to_string(),
-            api_group: r.api_group.to_string(),
+            verb: r.request.verb.to_string(),
+            api_group: r.request.api_group.to_string(),
             resource: resource.clone(),
-            namespace: if r.is_non_resource() {
+            namespace: if is_non_resource(&r.request) {
                 String::new()
             } else {
-                r.namespace.to_string()
+                r.request.namespace.to_string()
             },
             name: name.clone(),
             non_resource_url: url.clone(),
@@ -363,13 +341,8 @@ fn subject_usage(
         let entry = used
             .entry(permission.clone())
             .or_insert_with(|| UsedPermission {
-                verb: r.verb.to_string(),
-                api_group: r.api_group.to_string(),
-                resource,
-                namespace: r.namespace.to_string(),
-                name,
-                non_resource_url: url,
                 risk: risk::rate(template, &permission, &holds),
+                permission: permission.clone(),
                 count: 0,
                 last_used: r.last,
                 binding: rbac.binding(grant.binding).key.clone(),
@@ -390,12 +363,7 @@ fn subject_usage(
         used_only_for.dedup();
         let p = &g.permission;
         unused.push(UnusedPermission {
-            verb: p.verb.clone(),
-            api_group: p.api_group.clone(),
-            resource: p.resource.clone(),
-            namespace: p.namespace.clone(),
-            name: p.name.clone(),
-            non_resource_url: p.non_resource_url.clone(),
+            permission: p.clone(),
             risk: risk::rate(template, p, &holds),
             used_only_for,
             binding: rbac.binding(g.binding).key.clone(),
@@ -405,17 +373,7 @@ fn subject_usage(
     }
     // The same permission granted twice by one binding is one line.
     let mut seen = BTreeSet::new();
-    unused.retain(|u| {
-        seen.insert((
-            u.verb.clone(),
-            u.api_group.clone(),
-            u.resource.clone(),
-            u.namespace.clone(),
-            u.name.clone(),
-            u.non_resource_url.clone(),
-            u.binding.clone(),
-        ))
-    });
+    unused.retain(|u| seen.insert((u.permission.clone(), u.binding.clone())));
     unused.sort_by(|a, b| {
         let sev = |u: &UnusedPermission| u.risk.as_ref().map(|r| r.severity);
         sev(b).cmp(&sev(a))
@@ -505,16 +463,19 @@ mod tests {
     fn observed(reqs: &[Req]) -> Vec<Observed<'_>> {
         reqs.iter()
             .map(|r| Observed {
-                user: r.user,
-                groups: &r.groups,
-                verb: r.verb,
-                api_group: r.group,
-                resource: r.resource,
-                subresource: r.sub,
-                namespace: r.ns,
-                name: r.name,
-                non_resource_url: r.url,
-                reason: None,
+                request: crate::audit::RequestRef {
+                    user: r.user,
+                    groups: &r.groups,
+                    impersonator: None,
+                    verb: r.verb,
+                    api_group: r.group,
+                    resource: r.resource,
+                    subresource: r.sub,
+                    namespace: r.ns,
+                    name: r.name,
+                    non_resource_url: r.url,
+                    reason: None,
+                },
                 count: 2,
                 last: at("2026-12-01T10:00:00Z"),
             })
@@ -587,7 +548,12 @@ mod tests {
         let used: Vec<String> = alice
             .used
             .iter()
-            .map(|u| format!("{} {} {:?}", u.verb, u.resource, u.name))
+            .map(|u| {
+                format!(
+                    "{} {} {:?}",
+                    u.permission.verb, u.permission.resource, u.permission.name
+                )
+            })
             .collect();
         assert!(
             used.contains(&"get secrets Some(\"app-config\")".to_string()),
@@ -599,16 +565,16 @@ mod tests {
             .map(|u| {
                 format!(
                     "{} {} {}",
-                    u.verb,
-                    u.resource,
-                    u.name.as_deref().unwrap_or("")
+                    u.permission.verb,
+                    u.permission.resource,
+                    u.permission.name.as_deref().unwrap_or("")
                 )
             })
             .collect();
         // The risky ones first: exec into pods, the other secret.
         let risky: Vec<&str> = (alice.unused.iter())
             .take_while(|u| u.risk.is_some())
-            .map(|u| u.resource.as_str())
+            .map(|u| u.permission.resource.as_str())
             .collect();
         assert_eq!(risky.len(), 2, "{unused:?}");
         assert!(
@@ -646,19 +612,19 @@ mod tests {
         let wildcard = ops
             .unused
             .iter()
-            .find(|u| u.verb == "*" && u.resource == "*")
+            .find(|u| u.permission.verb == "*" && u.permission.resource == "*")
             .unwrap();
         assert_eq!(wildcard.used_only_for, ["delete pods in team"]);
         assert!(wildcard.risk.is_some());
         assert!(
             ops.unused
                 .iter()
-                .any(|u| u.non_resource_url.as_deref() == Some("/metrics"))
+                .any(|u| u.permission.non_resource_url.as_deref() == Some("/metrics"))
         );
         assert!(
             !ops.unused
                 .iter()
-                .any(|u| u.non_resource_url.as_deref() == Some("/healthz"))
+                .any(|u| u.permission.non_resource_url.as_deref() == Some("/healthz"))
         );
         // Proposal: a Role in team for the delete, a ClusterRole for the URL.
         let kinds: Vec<&str> = ops
@@ -701,28 +667,28 @@ mod tests {
         let groups: Vec<Box<str>> = vec!["ops".into()];
         let reqs = [req("carol", "get", "pods", "team")];
         let mut r = observed(&reqs)[0];
-        r.groups = &groups;
+        r.request.groups = &groups;
         // carol is in ops and bound herself: the ClusterRoleBindings are
         // visited by name, `never` before `ops`.
         let a = Attributor::new(&rbac);
-        let Allowed::Rbac { grant, agreed } = a.allowed(&r) else {
+        let Allowed::Rbac { grant, agreed } = a.allowed(&r.request) else {
             panic!()
         };
         assert_eq!(rbac.binding(grant.binding).key.name, "never");
         assert_eq!(agreed, None);
-        r.reason = Some(
+        r.request.reason = Some(
             r#"RBAC: allowed by ClusterRoleBinding "ops" of ClusterRole "ops" to Group "ops""#,
         );
-        let Allowed::Rbac { grant, agreed } = a.allowed(&r) else {
+        let Allowed::Rbac { grant, agreed } = a.allowed(&r.request) else {
             panic!()
         };
         assert_eq!(rbac.binding(grant.binding).key.name, "ops");
         assert_eq!(grant.subject, SubjectId::group("ops"));
         assert_eq!(agreed, Some(true));
-        r.reason = Some(
+        r.request.reason = Some(
             r#"RBAC: allowed by ClusterRoleBinding "gone" of ClusterRole "ops" to User "carol""#,
         );
-        let Allowed::Rbac { agreed, .. } = a.allowed(&r) else {
+        let Allowed::Rbac { agreed, .. } = a.allowed(&r.request) else {
             panic!()
         };
         assert_eq!(agreed, Some(false));
@@ -810,13 +776,13 @@ mod tests {
                 // the subject is allowed by some proposed rule in scope.
                 let attributor = Attributor::new(&rbac);
                 for r in &observed {
-                    let Allowed::Rbac { grant, .. } = attributor.allowed(r) else { continue };
+                    let Allowed::Rbac { grant, .. } = attributor.allowed(&r.request) else { continue };
                     if grant.subject != s.subject { continue; }
                     let ok = s.proposal.iter().any(|p| match p {
-                        Proposed::ClusterRole(c) => c.rules.iter().flatten().any(|rule| rule_allows(rule, &r.request())),
-                        Proposed::Role(role) => !r.namespace.is_empty()
-                            && role.metadata.namespace.as_deref() == Some(r.namespace)
-                            && role.rules.iter().flatten().any(|rule| rule_allows(rule, &r.request())),
+                        Proposed::ClusterRole(c) => c.rules.iter().flatten().any(|rule| rule_allows(rule, &authorized(&r.request))),
+                        Proposed::Role(role) => !r.request.namespace.is_empty()
+                            && role.metadata.namespace.as_deref() == Some(r.request.namespace)
+                            && role.rules.iter().flatten().any(|rule| rule_allows(rule, &authorized(&r.request))),
                         _ => false,
                     });
                     prop_assert!(ok, "{}: {} not allowed by the proposal", s.subject, proposal::describe(r));
