@@ -51,8 +51,8 @@ pub enum AuditError {
         /// The limit.
         limit_mib: u64,
     },
-    /// The inputs hold no audit event at all (only empty files).
-    #[error("{inputs}: no audit events (the files are empty)")]
+    /// The inputs hold no audit event at all (empty files, empty lists).
+    #[error("{inputs}: no audit events (the files are empty, or hold empty lists)")]
     NoEvents {
         /// The inputs, as given.
         inputs: String,

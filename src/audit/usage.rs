@@ -153,18 +153,58 @@ impl Usage {
         let groups = (lists.iter())
             .map(|l| l.iter().map(|&s| strings[s as usize].clone()).collect())
             .collect();
-        let mut usage = Usage {
-            strings,
-            groups,
-            used: Vec::new(),
-            totals,
+        // The order of the strings, and of the lists of groups, once: the
+        // requests are then sorted by numbers.
+        let mut by_string: Vec<u32> = (0..strings.len() as u32).collect();
+        by_string.sort_unstable_by_key(|&s| &strings[s as usize]);
+        let mut rank = vec![0u32; strings.len()];
+        for (r, &s) in by_string.iter().enumerate() {
+            rank[s as usize] = r as u32;
+        }
+        let of = |s: u32| {
+            if s == Key::NONE {
+                None
+            } else {
+                Some(rank[s as usize])
+            }
         };
+        let mut by_list: Vec<u32> = (0..lists.len() as u32).collect();
+        by_list.sort_unstable_by(|&a, &b| {
+            let ranks = |l: u32| lists[l as usize].iter().map(|&s| rank[s as usize]);
+            ranks(a).cmp(ranks(b))
+        });
+        let mut list_rank = vec![0u32; lists.len()];
+        for (r, &l) in by_list.iter().enumerate() {
+            list_rank[l as usize] = r as u32;
+        }
         let mut used: Vec<(Key, Uses)> = (keys.into_iter().zip(uses))
             .filter(|(_, u)| u.count > 0)
             .collect();
-        used.sort_by(|a, b| usage.request(&a.0).cmp_fields(&usage.request(&b.0)));
-        usage.used = used;
-        usage
+        used.sort_unstable_by_key(|(k, _)| {
+            let groups = (k.groups != Key::NONE).then(|| list_rank[k.groups as usize]);
+            (
+                (
+                    of(k.user),
+                    groups,
+                    of(k.impersonator),
+                    of(k.verb),
+                    of(k.api_group),
+                ),
+                (
+                    of(k.resource),
+                    of(k.subresource),
+                    of(k.namespace),
+                    of(k.name),
+                ),
+                (of(k.non_resource_url), of(k.reason)),
+            )
+        });
+        Usage {
+            strings,
+            groups,
+            used,
+            totals,
+        }
     }
 
     fn string(&self, s: u32) -> Option<&str> {
@@ -240,23 +280,6 @@ impl Usage {
     /// Whether any read of `resource` in `api_group` was seen.
     pub fn had_reads(&self, api_group: &str, resource: &str) -> bool {
         (self.totals.reads_seen).contains(&(api_group.to_string(), resource.to_string()))
-    }
-}
-
-impl<G: AsRef<str>> RequestRef<'_, G> {
-    /// The order of [`Usage::used`].
-    fn cmp_fields(&self, other: &Self) -> std::cmp::Ordering {
-        (self.user.cmp(other.user))
-            .then_with(|| self.groups().cmp(other.groups()))
-            .then_with(|| self.impersonator.cmp(&other.impersonator))
-            .then_with(|| self.verb.cmp(other.verb))
-            .then_with(|| self.api_group.cmp(other.api_group))
-            .then_with(|| self.resource.cmp(other.resource))
-            .then_with(|| self.subresource.cmp(other.subresource))
-            .then_with(|| self.namespace.cmp(other.namespace))
-            .then_with(|| self.name.cmp(other.name))
-            .then_with(|| self.non_resource_url.cmp(&other.non_resource_url))
-            .then_with(|| self.reason.cmp(&other.reason))
     }
 }
 

@@ -166,6 +166,10 @@ fn part(name: &str, chunk: &Chunk) -> Part {
     let mut shape = record::Shape::default();
     frame::each_record(chunk, |text, line| {
         let read = record::read(text, name, line, &mut out.tally, &mut shape);
+        if read.events == 0 && read.problem.is_none() {
+            // An empty list (an EventList without items): no record.
+            return;
+        }
         if read.events > 0 && out.first_event.is_none() {
             out.first_event = Some(out.records);
         }
@@ -356,6 +360,8 @@ mod tests {
         let (used, counted, events_read, _) = expected();
         assert_eq!(events_read, 12);
         assert_eq!(counted, 7);
+        // In the order of their fields.
+        assert!(used.windows(2).all(|w| w[0].0 < w[1].0), "{used:?}");
         let find = |user: &str, verb: &str, resource: &str| {
             let found: Vec<&(Request, u64)> = (used.iter())
                 .filter(|(r, _)| r.user == user && r.verb == verb && r.resource == resource)
@@ -567,10 +573,22 @@ mod tests {
             msg.ends_with("empty: no audit log in this directory"),
             "{msg}"
         );
+        let empty_list = write(
+            &dir,
+            "empty-list.json",
+            br#"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[]}"#,
+        );
+        let msg = read(&[empty_list]).unwrap_err().to_string();
+        assert!(
+            msg.ends_with(
+                "empty-list.json: no audit events (the files are empty, or hold empty lists)"
+            ),
+            "{msg}"
+        );
         let blank = write(&dir, "blank.log", b"\n\n");
         let msg = read(&[blank]).unwrap_err().to_string();
         assert!(
-            msg.ends_with("blank.log: no audit events (the files are empty)"),
+            msg.ends_with("blank.log: no audit events (the files are empty, or hold empty lists)"),
             "{msg}"
         );
     }
