@@ -53,22 +53,33 @@ pub struct Use<'a> {
 }
 
 /// The name of the objects proposed for `subject`: `rbacscan-least-`, its
-/// kind and name, made a valid object name (lower case, `[a-z0-9.-]`).
+/// kind and name made a valid object name (lower case, `[a-z0-9.-]`, at
+/// most 200 characters of it), and 8 hex digits of a hash of the whole
+/// identity: two subjects whose names differ only where the slug cannot
+/// tell them apart (`ci-a/b` and `ci/a-b`, `Alice` and `alice`) never
+/// share a name, and the same subject always gets the same one.
 pub fn object_name(subject: &SubjectId) -> String {
-    let raw = match subject {
-        SubjectId::ServiceAccount { namespace, name } => format!("sa-{namespace}-{name}"),
-        SubjectId::User { name } => format!("user-{name}"),
-        SubjectId::Group { name } => format!("group-{name}"),
+    use sha2::{Digest, Sha256};
+    let (kind, raw, identity) = match subject {
+        SubjectId::ServiceAccount { namespace, name } => (
+            "sa",
+            format!("{namespace}-{name}"),
+            format!("ServiceAccount\0{namespace}\0{name}"),
+        ),
+        SubjectId::User { name } => ("user", name.clone(), format!("User\0{name}")),
+        SubjectId::Group { name } => ("group", name.clone(), format!("Group\0{name}")),
     };
     let mut slug: String = (raw.chars())
         .map(|c| match c.to_ascii_lowercase() {
             c @ ('a'..='z' | '0'..='9' | '.' | '-') => c,
             _ => '-',
         })
+        .take(200)
         .collect();
-    slug.truncate(200);
-    let slug = slug.trim_matches(|c| c == '-' || c == '.');
-    format!("rbacscan-least-{slug}")
+    slug = slug.trim_matches(|c| c == '-' || c == '.').to_string();
+    let hash = Sha256::digest(identity.as_bytes());
+    let hex: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("rbacscan-least-{kind}-{slug}-{hex}")
 }
 
 /// The binding subject for `subject`.
@@ -381,4 +392,37 @@ pub fn describe(r: &Observed<'_>) -> String {
         s.push_str(r.request.namespace);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_names_are_valid_stable_and_never_shared() {
+        let sa = |ns: &str, n: &str| SubjectId::ServiceAccount {
+            namespace: ns.into(),
+            name: n.into(),
+        };
+        let a = object_name(&sa("ci-a", "b"));
+        let b = object_name(&sa("ci", "a-b"));
+        assert_ne!(a, b);
+        assert!(a.starts_with("rbacscan-least-sa-ci-a-b-"));
+        assert_eq!(a, object_name(&sa("ci-a", "b")));
+        let upper = object_name(&SubjectId::User {
+            name: "Alice".into(),
+        });
+        let lower = object_name(&SubjectId::User {
+            name: "alice".into(),
+        });
+        assert_ne!(upper, lower);
+        let odd = object_name(&SubjectId::User {
+            name: "../\u{1b}[2K\n".repeat(100),
+        });
+        assert!(odd.len() <= 253, "{}", odd.len());
+        assert!(
+            odd.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b))
+        );
+    }
 }

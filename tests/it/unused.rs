@@ -245,9 +245,15 @@ fn every_format_and_the_proposal_files_and_no_secret_value_anywhere() {
     let doc: Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
     assert_eq!(doc, json(&[&example_log()]));
     // One file per subject, YAML documents kubectl applies.
-    let prom =
-        std::fs::read_to_string(proposals.join("rbacscan-least-sa-monitoring-prometheus.yaml"))
-            .unwrap();
+    let prom_file = std::fs::read_dir(&proposals)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("rbacscan-least-sa-monitoring-prometheus-") && name.ends_with(".yaml")
+        })
+        .unwrap();
+    let prom = std::fs::read_to_string(prom_file).unwrap();
     assert!(
         prom.contains("kind: ClusterRoleBinding") && prom.contains("/metrics"),
         "{prom}"
@@ -402,4 +408,107 @@ fn live_the_cluster_is_read_as_by_every_command_and_gives_the_same_result() {
         assert_eq!(r.method, "GET");
         assert!(!r.path.ends_with("/secrets"), "{r:?}");
     }
+}
+
+#[test]
+fn hostile_names_in_the_cluster_and_the_log_stay_text_and_never_share_a_proposal() {
+    // Subjects a cluster user names: an escape sequence, a newline, and two
+    // ServiceAccounts whose names differ only where a file name cannot.
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = dir.path().join("cluster.yaml");
+    std::fs::write(
+        &cluster,
+        r#"apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: reader}
+  rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}, {apiGroups: [""], resources: [secrets], verbs: [get]}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: readers}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}
+  subjects:
+  - {kind: User, name: "evil\e[2K\rOK\nfake line", apiGroup: rbac.authorization.k8s.io}
+  - {kind: ServiceAccount, name: c, namespace: a-b}
+  - {kind: ServiceAccount, name: b-c, namespace: a}
+"#,
+    )
+    .unwrap();
+    let event = |user: &str| {
+        serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": uuid(user), "stage": "ResponseComplete", "requestURI": "/api/v1/pods", "verb": "list",
+            "user": {"username": user, "groups": ["system:authenticated"]},
+            "objectRef": {"resource": "pods", "apiVersion": "v1"}, "responseStatus": {"code": 200},
+            "requestReceivedTimestamp": "2026-12-01T10:00:00Z", "stageTimestamp": "2026-12-01T10:00:00Z"})
+        .to_string()
+    };
+    let log = dir.path().join("audit.log");
+    std::fs::write(
+        &log,
+        [
+            event("evil\u{1b}[2K\rOK\nfake line"),
+            event("system:serviceaccount:a-b:c"),
+            event("system:serviceaccount:a:b-c"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let proposals = dir.path().join("p");
+    let r = unused(
+        &[
+            "-f",
+            cluster.to_str().unwrap(),
+            "--proposal-dir",
+            proposals.to_str().unwrap(),
+        ],
+        &[&log],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stderr.contains('\u{1b}'),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.lines().any(|l| l.starts_with("fake line")),
+        "{}",
+        r.stdout
+    );
+    let files: Vec<String> = std::fs::read_dir(&proposals)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    for f in &files {
+        assert!(
+            f.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b)),
+            "{f}"
+        );
+        let text = std::fs::read_to_string(proposals.join(f)).unwrap();
+        assert!(!text.contains('\u{1b}'), "{text}");
+        // Each proposal keeps list pods, and not the secrets never read.
+        assert!(
+            text.contains("- list") && !text.contains("secrets"),
+            "{text}"
+        );
+    }
+}
+
+/// A stable audit ID for `seed`.
+fn uuid(seed: &str) -> String {
+    let n = seed
+        .bytes()
+        .fold(0u128, |h, b| h.wrapping_mul(31).wrapping_add(u128::from(b)));
+    let h = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
