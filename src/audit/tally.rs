@@ -580,7 +580,7 @@ mod tests {
             "d",
             "ResponseComplete",
             4,
-            r#""user":{"username":"system:anonymous"},"responseStatus":{"code":200}"#,
+            r#""user":{"username":"system:anonymous"},"responseStatus":{"code":401}"#,
         ));
         let whole = tally(&events).finish();
         for split in 0..=events.len() {

@@ -4,7 +4,10 @@
 //!
 //! The rule, in order:
 //!
-//! 1. code 401, or the user `system:anonymous`: [`Skip::Unauthenticated`];
+//! 1. code 401 (the credentials were refused): [`Skip::Unauthenticated`].
+//!    An anonymous request that got through (user `system:anonymous`, where
+//!    anonymous authentication is on) is authorized like any other, and is
+//!    a use of the grants to `system:anonymous` or `system:unauthenticated`;
 //! 2. no user name: [`Skip::NoUser`];
 //! 3. the annotation `authorization.k8s.io/decision`: `allow` is allowed,
 //!    `forbid` is [`Skip::Denied`] (whatever the code: a request allowed by
@@ -36,7 +39,7 @@ pub enum Skip {
     /// The authorizer refused it (decision `forbid`, or code 403 without a
     /// decision).
     Denied,
-    /// Made without credentials: code 401, or the user `system:anonymous`.
+    /// Its credentials were refused (code 401).
     Unauthenticated,
     /// The event names no user.
     NoUser,
@@ -65,9 +68,6 @@ impl Skip {
     }
 }
 
-/// The user `system:anonymous`, which unauthenticated requests are made as.
-pub const ANONYMOUS: &str = "system:anonymous";
-
 impl Verdict {
     /// What `event` says of its request (the rule of this module's header).
     pub fn of(event: &Event<'_>) -> Verdict {
@@ -76,10 +76,8 @@ impl Verdict {
             return Verdict::Skipped(Skip::Unauthenticated);
         }
         let user = event.user.as_ref().and_then(|u| u.username.as_deref());
-        match user {
-            None | Some("") => return Verdict::Skipped(Skip::NoUser),
-            Some(ANONYMOUS) => return Verdict::Skipped(Skip::Unauthenticated),
-            Some(_) => {}
+        if user.is_none_or(str::is_empty) {
+            return Verdict::Skipped(Skip::NoUser);
         }
         match event.annotations.decision.as_deref() {
             Some("allow") => Verdict::Allowed,
@@ -139,16 +137,24 @@ mod tests {
     }
 
     #[test]
-    fn requests_without_credentials_are_not_uses() {
+    fn refused_credentials_are_not_uses_but_an_allowed_anonymous_request_is() {
         assert_eq!(
             verdict(r#""responseStatus":{"code":401}"#),
             Verdict::Skipped(Skip::Unauthenticated)
         );
+        // Anonymous authentication: the request is then authorized as
+        // system:anonymous in system:unauthenticated, and uses their grants.
+        let anonymous =
+            r#""user":{"username":"system:anonymous","groups":["system:unauthenticated"]}"#;
         assert_eq!(
-            verdict(
-                r#""user":{"username":"system:anonymous","groups":["system:unauthenticated"]},"annotations":{"authorization.k8s.io/decision":"allow"},"responseStatus":{"code":200}"#
-            ),
-            Verdict::Skipped(Skip::Unauthenticated)
+            verdict(&format!(
+                r#"{anonymous},"annotations":{{"authorization.k8s.io/decision":"allow"}},"responseStatus":{{"code":200}}"#
+            )),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            verdict(&format!(r#"{anonymous},"responseStatus":{{"code":403}}"#)),
+            Verdict::Skipped(Skip::Denied)
         );
         assert_eq!(
             verdict(r#""responseStatus":{"code":200}"#),

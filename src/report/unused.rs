@@ -94,6 +94,8 @@ pub struct UnusedReport<'a> {
     pub subjects_without_events: &'a [SubjectId],
     /// Users whose requests no binding of the snapshot allows.
     pub unexplained: &'a [crate::usage::report::Unexplained],
+    /// Users the log shows acting whom no binding names.
+    pub unbound: &'a [crate::usage::report::Unbound],
     /// Counted requests of `system:masters` members.
     pub masters_requests: u64,
     /// Resources granted for reading with no read event in the log at all
@@ -144,6 +146,7 @@ impl<'a> UnusedReport<'a> {
                 .collect(),
             subjects_without_events: &analysis.subjects_without_events,
             unexplained: &analysis.unexplained,
+            unbound: &analysis.unbound,
             masters_requests: analysis.masters_requests,
             reads_unrecorded: &analysis.reads_unrecorded,
             warnings,
@@ -372,6 +375,19 @@ fn table(r: &UnusedReport<'_>, style: TableStyle, mut out: impl Write) -> Result
             u.user,
             count(u.requests as usize, "request"),
             if u.bound { "it is bound" } else { "bound by nothing" }
+        ));
+    }
+    if !r.unbound.is_empty() {
+        let shown: Vec<String> = (r.unbound.iter().take(10))
+            .map(|u| format!("{} ({})", u.user, count(u.requests as usize, "request")))
+            .collect();
+        notes.push(format!(
+            "acting in the log, but named by no binding, directly or through a group: {}{}",
+            shown.join(", "),
+            match r.unbound.len().saturating_sub(10) {
+                0 => String::new(),
+                n => format!(" and {n} more (-o json lists them)"),
+            }
         ));
     }
     if r.masters_requests > 0 {

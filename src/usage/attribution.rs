@@ -114,7 +114,7 @@ impl<'r, 's> Attributor<'r, 's> {
     }
 
     /// The subjects a user with `groups` is, as bindings name them.
-    fn identities(request: &RequestRef<'_>) -> Vec<SubjectId> {
+    pub fn identities(request: &RequestRef<'_>) -> Vec<SubjectId> {
         let mut out = vec![match parse_service_account_user(request.user) {
             Some((namespace, name)) => SubjectId::ServiceAccount {
                 namespace: namespace.into(),

@@ -137,6 +137,15 @@ pub struct Unexplained {
     pub bound: bool,
 }
 
+/// A user the log shows acting that no binding names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+pub struct Unbound {
+    /// The user.
+    pub user: String,
+    /// Its counted requests.
+    pub requests: u64,
+}
+
 /// The whole analysis.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -149,6 +158,10 @@ pub struct Analysis {
     /// Users whose counted requests no binding of the snapshot allows
     /// (allowed by another authorizer, or by RBAC objects since removed).
     pub unexplained: Vec<Unexplained>,
+    /// Users the log shows acting whom no binding names, directly or
+    /// through one of their groups (bootstrap defaults left out unless
+    /// asked): what they did, they did through defaults or outside RBAC.
+    pub unbound: Vec<Unbound>,
     /// Counted requests of `system:masters` members (allowed before RBAC).
     pub masters_requests: u64,
     /// Distinct requests whose reason annotation named a grant the
@@ -254,7 +267,25 @@ pub fn analyse(
         }
     }
     let names: BTreeSet<&SubjectId> = rbac.bindings.iter().flat_map(|b| &b.subjects).collect();
+    // Identities no shown binding names, directly or through a group.
+    let shown: BTreeSet<&SubjectId> = (rbac.bindings.iter().enumerate())
+        .filter(|(i, b)| b.role.is_ok() && !hidden(rbac, BindingId(*i), options))
+        .flat_map(|(_, b)| &b.subjects)
+        .collect();
+    let mut unbound: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in requests {
+        let identities = Attributor::identities(&r.request);
+        if !identities.iter().any(|s| shown.contains(s)) {
+            *unbound.entry(r.request.user).or_default() += r.count;
+        }
+    }
     Analysis {
+        unbound: (unbound.into_iter())
+            .map(|(user, requests)| Unbound {
+                user: user.to_string(),
+                requests,
+            })
+            .collect(),
         subjects,
         subjects_without_events: without,
         unexplained: (unexplained.into_iter())
@@ -655,6 +686,9 @@ mod tests {
         root.groups.push("system:masters".into());
         let a = analysis(&[req("mallory", "get", "nodes", ""), root]);
         assert_eq!(a.masters_requests, 2);
+        // Neither is named by a binding, directly or through a group.
+        let unbound: Vec<&str> = a.unbound.iter().map(|u| u.user.as_str()).collect();
+        assert_eq!(unbound, ["mallory", "root"]);
         assert_eq!(a.unexplained.len(), 1);
         assert_eq!(a.unexplained[0].user, "mallory");
         assert!(!a.unexplained[0].bound);

@@ -97,7 +97,7 @@ fn the_demo_log_gives_each_subjects_used_and_unused_grants_and_proven_proposals(
     let log = &doc["log"];
     assert_eq!(log["window"]["from"], "2026-11-30T00:07:35.064755Z");
     assert_eq!(log["eventsRead"], 157);
-    assert_eq!(log["requestsCounted"], 70);
+    assert_eq!(log["requestsCounted"], 77);
     assert_eq!(log["skipped"]["denied"], 1);
 
     // Prometheus: lists and watches, /metrics; nodes/proxy never used,
@@ -376,7 +376,7 @@ fn unparseable_lines_in_a_good_log_are_counted_with_their_place_and_the_rest_use
     assert!(r.stdout.contains("audit.log:2:"), "{}", r.stdout);
     assert!(!r.stdout.contains("hunter2") && !r.stderr.contains("hunter2"));
     let doc = json(&[&log]);
-    assert_eq!(doc["log"]["requestsCounted"], 70);
+    assert_eq!(doc["log"]["requestsCounted"], 77);
     let bad: Vec<u64> = doc["log"]["unparseable"]
         .as_array()
         .unwrap()
