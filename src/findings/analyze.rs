@@ -223,7 +223,9 @@ pub fn analyze(
             })
         },
     );
-    let mut findings = Vec::new();
+    // Findings are large, and there may be a hundred thousand: their
+    // vector is allocated once, not grown by doubling.
+    let mut findings = Vec::with_capacity(sinks.iter().map(Sink::len).sum());
     for sink in sinks {
         let (f, n) = sink.into_parts();
         findings.extend(f);

@@ -284,15 +284,60 @@ impl Finding {
 /// Sorts findings: most severe first, then risky subjects, bindings, roles,
 /// hygiene, then by the objects' names and the rule id.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.code.cmp(&b.code))
-            .then(a.subject.cmp(&b.subject))
-            .then(a.binding.cmp(&b.binding))
-            .then(a.role.cmp(&b.role))
-            .then(a.pod.cmp(&b.pod))
-            .then(a.rule_order.cmp(&b.rule_order))
-            .then(a.fingerprint.cmp(&b.fingerprint))
-    });
+    // Findings are large: their order is worked out on indices, and each
+    // is then moved once, not at every step of a merge sort.
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| order_of(&findings[a], &findings[b]));
+    permute(findings, order);
+}
+
+/// The order of [`sort`].
+fn order_of(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then(a.code.cmp(&b.code))
+        .then(a.subject.cmp(&b.subject))
+        .then(a.binding.cmp(&b.binding))
+        .then(a.role.cmp(&b.role))
+        .then(a.pod.cmp(&b.pod))
+        .then(a.rule_order.cmp(&b.rule_order))
+        .then(a.fingerprint.cmp(&b.fingerprint))
+}
+
+/// Puts `items[order[k]]` at position `k`, for every `k`, in place: each
+/// cycle of the permutation is followed once. `order` must be a
+/// permutation of the indices of `items`.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    for start in 0..order.len() {
+        // Position `k` wants the item now at `order[k]`; a position done
+        // points to itself.
+        let mut k = start;
+        while order[k] != start {
+            let from = order[k];
+            items.swap(k, from);
+            order[k] = k;
+            k = from;
+        }
+        order[k] = k;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Permuting in place gives what taking the items in order gives.
+        #[test]
+        fn permuting_in_place_is_taking_in_order(
+            order in (0usize..40).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+        ) {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            let mut permuted = items;
+            permute(&mut permuted, order);
+            prop_assert_eq!(permuted, expected);
+        }
+    }
 }

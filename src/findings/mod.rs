@@ -160,6 +160,11 @@ impl Sink {
     }
 
     /// Everything added: findings (in any order) and notes.
+    /// How many findings it holds.
+    pub(super) fn len(&self) -> usize {
+        self.findings.len()
+    }
+
     pub(super) fn into_parts(self) -> (Vec<Finding>, Vec<String>) {
         (self.findings, self.notes)
     }
