@@ -19,6 +19,9 @@ pub struct Request {
     pub groups: Vec<String>,
     /// The user who impersonated `user`, if the request impersonated.
     pub impersonator: Option<String>,
+    /// The impersonator's own groups (empty when the request did not
+    /// impersonate): impersonating was authorized as them.
+    pub impersonator_groups: Vec<String>,
     /// The authorizer's verb.
     pub verb: String,
     /// The API group (empty for the core group and non-resource requests).
@@ -51,6 +54,8 @@ pub struct RequestRef<'a, G = Box<str>> {
     pub groups: &'a [G],
     /// As [`Request::impersonator`].
     pub impersonator: Option<&'a str>,
+    /// As [`Request::impersonator_groups`].
+    pub impersonator_groups: &'a [G],
     /// As [`Request::verb`].
     pub verb: &'a str,
     /// As [`Request::api_group`].
@@ -86,13 +91,14 @@ impl<'e> RequestRef<'e, Text<'e>> {
     pub fn of(event: &'e Event<'e>) -> Option<Self> {
         let real = event.user.as_ref()?;
         let real_name = real.username.as_deref().filter(|u| !u.is_empty())?;
-        let (user, groups, impersonator) = match &event.impersonated_user {
+        let (user, groups, impersonator, impersonator_groups) = match &event.impersonated_user {
             Some(imp) => (
                 imp.username.as_deref().unwrap_or_default(),
                 &imp.groups[..],
                 Some(real_name),
+                &real.groups[..],
             ),
-            None => (real_name, &real.groups[..], None),
+            None => (real_name, &real.groups[..], None, &[][..]),
         };
         let text = |t: &'e Option<Text<'e>>| t.as_deref().unwrap_or_default();
         let (api_group, resource, subresource, namespace, name, non_resource_url) =
@@ -111,6 +117,7 @@ impl<'e> RequestRef<'e, Text<'e>> {
             user,
             groups,
             impersonator,
+            impersonator_groups,
             verb: text(&event.verb),
             api_group,
             resource,
@@ -140,6 +147,9 @@ impl<G: AsRef<str>> RequestRef<'_, G> {
             user: self.user.to_owned(),
             groups: self.groups().map(str::to_owned).collect(),
             impersonator: self.impersonator.map(str::to_owned),
+            impersonator_groups: (self.impersonator_groups.iter())
+                .map(|g| g.as_ref().to_owned())
+                .collect(),
             verb: self.verb.to_owned(),
             api_group: self.api_group.to_owned(),
             resource: self.resource.to_owned(),
@@ -226,6 +236,7 @@ mod tests {
         assert_eq!(r.user, "jane");
         assert_eq!(r.groups, ["developers", "system:authenticated"]);
         assert_eq!(r.impersonator.as_deref(), Some("admin"));
+        assert_eq!(r.impersonator_groups, ["system:masters"]);
         assert_eq!(r.api_group, "");
     }
 }

@@ -97,11 +97,19 @@ impl Names {
         scratch.clear();
         scratch.extend(r.groups.iter().map(|g| self.string(g)));
         let groups = self.lists.intern(&scratch[..]);
+        let impersonator_groups = if r.impersonator.is_some() {
+            scratch.clear();
+            scratch.extend(r.impersonator_groups.iter().map(|g| self.string(g)));
+            self.lists.intern(&scratch[..])
+        } else {
+            Key::NONE
+        };
         self.scratch = scratch;
         let key = Key {
             user: self.string(r.user),
             groups,
             impersonator: self.optional(r.impersonator),
+            impersonator_groups,
             verb: self.string(r.verb),
             api_group: self.string(r.api_group),
             resource: self.string(r.resource),
@@ -285,16 +293,20 @@ impl Tally {
                 strings[s as usize]
             }
         };
+        let list = |l: u32| {
+            if l == Key::NONE {
+                Key::NONE
+            } else {
+                lists[l as usize]
+            }
+        };
         let keys: Vec<u32> = (theirs.keys.items().iter().zip(&theirs.uses))
             .map(|(k, uses)| {
                 let mapped = Key {
                     user: string(k.user),
-                    groups: if k.groups == Key::NONE {
-                        Key::NONE
-                    } else {
-                        lists[k.groups as usize]
-                    },
+                    groups: list(k.groups),
                     impersonator: string(k.impersonator),
+                    impersonator_groups: list(k.impersonator_groups),
                     verb: string(k.verb),
                     api_group: string(k.api_group),
                     resource: string(k.resource),

@@ -17,6 +17,7 @@ pub(super) struct Key {
     pub(super) user: u32,
     pub(super) groups: u32,
     pub(super) impersonator: u32,
+    pub(super) impersonator_groups: u32,
     pub(super) verb: u32,
     pub(super) api_group: u32,
     pub(super) resource: u32,
@@ -45,6 +46,7 @@ impl Default for Key {
             user: n,
             groups: n,
             impersonator: n,
+            impersonator_groups: n,
             verb: n,
             api_group: n,
             resource: n,
@@ -181,12 +183,14 @@ impl Usage {
             .filter(|(_, u)| u.count > 0)
             .collect();
         used.sort_unstable_by_key(|(k, _)| {
-            let groups = (k.groups != Key::NONE).then(|| list_rank[k.groups as usize]);
+            let rank_of = |l: u32| (l != Key::NONE).then(|| list_rank[l as usize]);
+            let groups = rank_of(k.groups);
             (
                 (
                     of(k.user),
                     groups,
                     of(k.impersonator),
+                    rank_of(k.impersonator_groups),
                     of(k.verb),
                     of(k.api_group),
                 ),
@@ -220,6 +224,10 @@ impl Usage {
                 g => &self.groups[g as usize],
             },
             impersonator: self.string(k.impersonator),
+            impersonator_groups: match k.impersonator_groups {
+                Key::NONE => &[],
+                g => &self.groups[g as usize],
+            },
             verb: s(k.verb),
             api_group: s(k.api_group),
             resource: s(k.resource),

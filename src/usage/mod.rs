@@ -9,6 +9,8 @@
 //!   request's namespace; each binding's rules in order; the first rule
 //!   that allows wins), or as the log's reason annotation names it when
 //!   that agrees with the snapshot.
+//! - [`impersonation`]: the `impersonate` checks an impersonated request
+//!   needed, which are uses of the impersonator's grants.
 //! - [`grants`]: what each subject's bindings grant, as permissions of one
 //!   verb, group, resource and scope (and names, for rules that list them).
 //! - [`risk`]: what the risk template makes of one permission.
@@ -21,6 +23,7 @@
 
 pub mod attribution;
 pub mod grants;
+pub mod impersonation;
 pub mod proposal;
 pub mod report;
 pub mod risk;

@@ -47,8 +47,8 @@ pub enum Proposed {
 pub struct Use<'a> {
     /// The request.
     pub request: &'a Observed<'a>,
-    /// Whether the grant that allowed it listed `resourceNames`: the
-    /// proposal then lists the names used.
+    /// Whether the proposal lists the names used: the grant that allowed
+    /// it listed `resourceNames`, or it is an `impersonate` check.
     pub named: bool,
 }
 

@@ -16,7 +16,7 @@ use super::attribution::{Allowed, Attributor};
 use super::grants::{self, Granted, Permission};
 use super::proposal::{self, Proof, Proposed, Use};
 use super::risk::{self, Risk};
-use super::{Observed, authorized, is_non_resource};
+use super::{Observed, authorized, impersonation, is_non_resource};
 use crate::rbac::rules::rule_allows;
 use crate::rbac::{BindingId, Rbac, SubjectId};
 use crate::snapshot::ObjectKey;
@@ -194,6 +194,16 @@ pub fn analyse(
     options: Options,
 ) -> Analysis {
     let attributor = Attributor::new(rbac);
+    // The requests, then the impersonation checks some of them needed,
+    // which are uses of the impersonators' grants.
+    let checks: Vec<Observed<'_>> = requests.iter().flat_map(impersonation::checks).collect();
+    let all: Vec<Observed<'_>>;
+    let requests = if checks.is_empty() {
+        requests
+    } else {
+        all = requests.iter().copied().chain(checks).collect();
+        &all[..]
+    };
     // Each subject's uses: (request index, grant).
     let mut uses: BTreeMap<SubjectId, Vec<(usize, super::attribution::Grant)>> = BTreeMap::new();
     let mut unexplained: BTreeMap<&str, u64> = BTreeMap::new();
@@ -337,7 +347,13 @@ fn subject_usage(
             .resource_names
             .as_deref()
             .is_some_and(|n| !n.is_empty());
-        use_list.push(Use { request: r, named });
+        // Impersonating is proposed for the identities impersonated only:
+        // `impersonate` on every user or group is cluster-admin's reach.
+        let impersonating = r.request.verb == "impersonate";
+        use_list.push(Use {
+            request: r,
+            named: named || impersonating,
+        });
         let request = authorized(&r.request);
         for (k, g) in granted.iter().enumerate() {
             if g.binding == grant.binding
@@ -498,6 +514,7 @@ mod tests {
                     user: r.user,
                     groups: &r.groups,
                     impersonator: None,
+                    impersonator_groups: &[],
                     verb: r.verb,
                     api_group: r.group,
                     resource: r.resource,

@@ -497,6 +497,149 @@ items:
     }
 }
 
+#[test]
+fn impersonating_is_a_use_of_the_impersonators_grant_and_is_proposed_for_whom_it_impersonated() {
+    // ops impersonates bob (a user) and ci's deployer (a ServiceAccount);
+    // its grant to impersonate comes through its group. The requests are
+    // bob's and the deployer's; the impersonation checks are ops's.
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = dir.path().join("cluster.yaml");
+    std::fs::write(
+        &cluster,
+        r#"apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: impersonator}
+  rules:
+  - {apiGroups: [""], resources: [users, groups, serviceaccounts], verbs: [impersonate]}
+  - {apiGroups: [""], resources: [secrets], verbs: [get]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: sre-impersonate}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonator}
+  subjects: [{kind: Group, name: sre, apiGroup: rbac.authorization.k8s.io}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: Role
+  metadata: {name: deployer, namespace: ci}
+  rules: [{apiGroups: [apps], resources: [deployments], verbs: [get, patch]}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: RoleBinding
+  metadata: {name: deployer, namespace: ci}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+  subjects:
+  - {kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}
+  - {kind: ServiceAccount, name: deployer, namespace: ci}
+"#,
+    )
+    .unwrap();
+    let event = |id: &str, as_user: &str, groups: &[&str]| {
+        serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": uuid(id), "stage": "ResponseComplete",
+            "requestURI": "/apis/apps/v1/namespaces/ci/deployments/web", "verb": "get",
+            "user": {"username": "ops", "groups": ["sre", "system:authenticated"]},
+            "impersonatedUser": {"username": as_user, "groups": groups},
+            "objectRef": {"resource": "deployments", "namespace": "ci", "name": "web", "apiGroup": "apps", "apiVersion": "v1"},
+            "responseStatus": {"code": 200},
+            "requestReceivedTimestamp": "2026-12-01T10:00:00Z", "stageTimestamp": "2026-12-01T10:00:00Z"})
+        .to_string()
+    };
+    let log = dir.path().join("audit.log");
+    std::fs::write(
+        &log,
+        [
+            event("1", "bob", &["system:authenticated"]),
+            event("2", "bob", &["system:authenticated"]),
+            // The groups the API server adds to a ServiceAccount
+            // impersonated without groups were not asked for.
+            event(
+                "3",
+                "system:serviceaccount:ci:deployer",
+                &[
+                    "system:serviceaccounts",
+                    "system:serviceaccounts:ci",
+                    "system:authenticated",
+                ],
+            ),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let proposals = dir.path().join("p");
+    let args = [
+        "-f",
+        cluster.to_str().unwrap(),
+        "--proposal-dir",
+        proposals.to_str().unwrap(),
+        "-o",
+        "json",
+    ];
+    let r = unused(&args, &[&log]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["log"]["requestsCounted"], 3);
+    // The group's binding was used, to impersonate users and
+    // ServiceAccounts; groups and secrets were not.
+    let sre = subject(&doc, "Group", "sre");
+    assert_eq!(sre["bindings"][0]["used"], true);
+    let mut used: Vec<(String, u64)> = (items(&sre["used"]).into_iter())
+        .zip(sre["used"].as_array().unwrap())
+        .map(|(i, u)| (i, u["count"].as_u64().unwrap()))
+        .collect();
+    used.sort();
+    assert_eq!(
+        used,
+        [
+            ("impersonate serviceaccounts in ci".to_string(), 1),
+            ("impersonate users".to_string(), 2)
+        ]
+    );
+    let unused_items = items(&sre["unused"]);
+    for u in ["impersonate groups", "get secrets"] {
+        assert!(unused_items.contains(&u.to_string()), "{unused_items:?}");
+    }
+    assert!(
+        !unused_items
+            .iter()
+            .any(|u| u.starts_with("impersonate users")),
+        "{unused_items:?}"
+    );
+    // bob's requests are bob's.
+    assert_eq!(
+        items(&subject(&doc, "User", "bob")["used"]),
+        ["get deployments in ci"]
+    );
+    // The proposal impersonates only whom was impersonated, and is proven.
+    assert_eq!(sre["proof"]["denied"], serde_json::json!([]));
+    let text: String = std::fs::read_dir(&proposals)
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .filter(|t| t.contains("Group sre"))
+        .collect();
+    let rules: Value = text
+        .split("---")
+        .filter_map(|d| serde_saphyr::from_str::<Value>(d).ok())
+        .find(|d| d["kind"] == "ClusterRole")
+        .map(|d| d["rules"].clone())
+        .unwrap_or_else(|| panic!("no ClusterRole in {text}"));
+    assert_eq!(
+        rules,
+        serde_json::json!([{"apiGroups": [""], "resourceNames": ["bob"], "resources": ["users"], "verbs": ["impersonate"]}]),
+        "{text}"
+    );
+    let role: Value = text
+        .split("---")
+        .filter_map(|d| serde_saphyr::from_str::<Value>(d).ok())
+        .find(|d| d["kind"] == "Role")
+        .unwrap_or_else(|| panic!("no Role in {text}"));
+    assert_eq!(role["metadata"]["namespace"], "ci");
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([{"apiGroups": [""], "resourceNames": ["deployer"], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}])
+    );
+}
+
 /// A stable audit ID for `seed`.
 fn uuid(seed: &str) -> String {
     let n = seed
