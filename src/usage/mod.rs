@@ -11,6 +11,8 @@
 //!   that agrees with the snapshot.
 //! - [`impersonation`]: the `impersonate` checks an impersonated request
 //!   needed, which are uses of the impersonator's grants.
+//! - [`websocket`]: the `create` check a WebSocket connection to a pod's
+//!   `exec`, `attach` or `portforward` needs since Kubernetes 1.35.
 //! - [`grants`]: what each subject's bindings grant, as permissions of one
 //!   verb, group, resource and scope (and names, for rules that list them).
 //! - [`risk`]: what the risk template makes of one permission.
@@ -27,6 +29,7 @@ pub mod impersonation;
 pub mod proposal;
 pub mod report;
 pub mod risk;
+pub mod websocket;
 
 pub use report::{Analysis, Options, analyse};
 

@@ -16,7 +16,7 @@ use super::attribution::{Allowed, Attributor};
 use super::grants::{self, Granted, Permission};
 use super::proposal::{self, Proof, Proposed, Use};
 use super::risk::{self, Risk};
-use super::{Observed, authorized, impersonation, is_non_resource};
+use super::{Observed, authorized, impersonation, is_non_resource, websocket};
 use crate::rbac::rules::rule_allows;
 use crate::rbac::{BindingId, Rbac, SubjectId};
 use crate::snapshot::ObjectKey;
@@ -195,13 +195,23 @@ pub fn analyse(
 ) -> Analysis {
     let attributor = Attributor::new(rbac);
     // The requests, then the impersonation checks some of them needed,
-    // which are uses of the impersonators' grants.
+    // which are uses of the impersonators' grants, then the create checks
+    // of WebSocket connections to pods, which count only where RBAC
+    // allows them (a cluster that checks them allowed them).
     let checks: Vec<Observed<'_>> = requests.iter().flat_map(impersonation::checks).collect();
+    let connections: Vec<Observed<'_>> = requests
+        .iter()
+        .filter_map(websocket::create_check)
+        .collect();
+    let (made, optional) = (requests.len(), requests.len() + checks.len());
     let all: Vec<Observed<'_>>;
-    let requests = if checks.is_empty() {
+    let requests = if checks.is_empty() && connections.is_empty() {
         requests
     } else {
-        all = requests.iter().copied().chain(checks).collect();
+        all = (requests.iter().copied())
+            .chain(checks)
+            .chain(connections)
+            .collect();
         &all[..]
     };
     // Each subject's uses: (request index, grant).
@@ -218,7 +228,9 @@ pub fn analyse(
                     .or_default()
                     .push((i, grant));
             }
+            Allowed::Masters if i >= made => {}
             Allowed::Masters => masters_requests += r.count,
+            Allowed::Unexplained if i >= optional => {}
             Allowed::Unexplained => *unexplained.entry(r.request.user).or_default() += r.count,
         }
     }
@@ -695,6 +707,67 @@ mod tests {
             name: "carol".into()
         }));
         assert!(a.unexplained.is_empty());
+    }
+
+    #[test]
+    fn a_websocket_exec_uses_the_grant_of_create_where_rbac_has_one_and_nothing_else() {
+        // bob may get and create pods/exec; eve may only get it (a cluster
+        // before 1.35 let her connect over WebSocket).
+        let snap = rbac_of(
+            r#"
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: Role
+  metadata: {name: shell, namespace: team}
+  rules:
+  - {apiGroups: [""], resources: [pods/exec], verbs: [get]}
+  - {apiGroups: [""], resources: [pods/exec], verbs: [create]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: RoleBinding
+  metadata: {name: shell, namespace: team}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: shell}
+  subjects: [{kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: Role
+  metadata: {name: get-only, namespace: team}
+  rules:
+  - {apiGroups: [""], resources: [pods/exec], verbs: [get]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: RoleBinding
+  metadata: {name: get-only, namespace: team}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: get-only}
+  subjects: [{kind: User, name: eve, apiGroup: rbac.authorization.k8s.io}]
+"#,
+        );
+        let rbac = Rbac::resolve(&snap);
+        let exec = |user| {
+            let mut r = req(user, "get", "pods", "team");
+            r.sub = "exec";
+            r.name = "web-0";
+            r
+        };
+        let reqs = [exec("bob"), exec("eve")];
+        let a = analyse(
+            &rbac,
+            &Template::builtin(),
+            &observed(&reqs),
+            &BTreeSet::new(),
+            Options::default(),
+        );
+        let used = |name: &str| -> Vec<(String, u64)> {
+            let s = (a.subjects.iter())
+                .find(|s| s.subject == SubjectId::User { name: name.into() })
+                .unwrap();
+            assert!(s.proof.denied.is_empty(), "{:?}", s.proof);
+            let mut v: Vec<(String, u64)> = (s.used.iter())
+                .map(|u| (u.permission.verb.clone(), u.count))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(used("bob"), [("create".into(), 2), ("get".into(), 2)]);
+        assert_eq!(used("eve"), [("get".into(), 2)]);
+        // eve's create was not checked: nothing is unexplained.
+        assert!(a.unexplained.is_empty(), "{:?}", a.unexplained);
     }
 
     #[test]
