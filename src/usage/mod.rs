@@ -11,6 +11,8 @@
 //!   that agrees with the snapshot.
 //! - [`impersonation`]: the `impersonate` checks an impersonated request
 //!   needed, which are uses of the impersonator's grants.
+//! - [`escalation`]: the `escalate` and `bind` checks of a write to a
+//!   role or a binding, which RBAC's storage makes and the log omits.
 //! - [`websocket`]: the `create` check a WebSocket connection to a pod's
 //!   `exec`, `attach` or `portforward` needs since Kubernetes 1.35.
 //! - [`grants`]: what each subject's bindings grant, as permissions of one
@@ -24,6 +26,7 @@
 //! requests [`Observed`] describes.
 
 pub mod attribution;
+pub mod escalation;
 pub mod grants;
 pub mod impersonation;
 pub mod proposal;

@@ -8,7 +8,7 @@
 //! policy, and what only they grant) and the control plane's own users are
 //! left out unless [`Options::include_defaults`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -16,10 +16,10 @@ use super::attribution::{Allowed, Attributor};
 use super::grants::{self, Granted, Permission};
 use super::proposal::{self, Proof, Proposed, Use};
 use super::risk::{self, Risk};
-use super::{Observed, authorized, impersonation, is_non_resource, websocket};
+use super::{Observed, authorized, escalation, impersonation, is_non_resource, websocket};
 use crate::rbac::rules::rule_allows;
 use crate::rbac::{BindingId, Rbac, SubjectId};
-use crate::snapshot::ObjectKey;
+use crate::snapshot::{Kind, ObjectKey};
 use crate::template::{Probe, Template};
 
 /// How to analyse.
@@ -196,13 +196,34 @@ pub fn analyse(
     let attributor = Attributor::new(rbac);
     // The requests, then the impersonation checks some of them needed,
     // which are uses of the impersonators' grants, then the create checks
-    // of WebSocket connections to pods, which count only where RBAC
-    // allows them (a cluster that checks them allowed them).
+    // of WebSocket connections to pods and the escalate and bind checks of
+    // writes to roles and bindings, which count only where RBAC allows
+    // them (where it does not, they were not made, or not needed).
     let checks: Vec<Observed<'_>> = requests.iter().flat_map(impersonation::checks).collect();
-    let connections: Vec<Observed<'_>> = requests
+    let mut connections: Vec<Observed<'_>> = requests
         .iter()
         .filter_map(websocket::create_check)
         .collect();
+    // Bindings by kind, namespace and name, with their role's resource and name.
+    let roles: HashMap<(Kind, &str, &str), (&str, &str)> = (rbac.bindings.iter())
+        .map(|b| {
+            let resource = match b.role_ref.kind {
+                Kind::Role => "roles",
+                _ => "clusterroles",
+            };
+            (
+                (b.key.kind, b.key.namespace.as_str(), b.key.name.as_str()),
+                (resource, b.role_ref.name.as_str()),
+            )
+        })
+        .collect();
+    let role_of =
+        |kind: Kind, namespace: &str, name: &str| roles.get(&(kind, namespace, name)).copied();
+    connections.extend(
+        requests
+            .iter()
+            .filter_map(|r| escalation::check(r, &role_of)),
+    );
     let (made, optional) = (requests.len(), requests.len() + checks.len());
     let all: Vec<Observed<'_>>;
     let requests = if checks.is_empty() && connections.is_empty() {
@@ -767,6 +788,94 @@ mod tests {
         assert_eq!(used("bob"), [("create".into(), 2), ("get".into(), 2)]);
         assert_eq!(used("eve"), [("get".into(), 2)]);
         // eve's create was not checked: nothing is unexplained.
+        assert!(a.unexplained.is_empty(), "{:?}", a.unexplained);
+    }
+
+    #[test]
+    fn writing_a_binding_or_a_role_uses_the_grant_of_bind_or_escalate_that_allows_its_check() {
+        // ci may write bindings and roles, bind the ClusterRole edit and
+        // escalate roles; ops may write bindings and holds what it binds.
+        let snap = rbac_of(
+            r#"
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: binder}
+  rules:
+  - {apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings, roles], verbs: [create, update]}
+  - {apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind], resourceNames: [edit, admin]}
+  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [escalate]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: ci}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: binder}
+  subjects: [{kind: User, name: ci, apiGroup: rbac.authorization.k8s.io}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: writer}
+  rules:
+  - {apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: ops}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: writer}
+  subjects: [{kind: User, name: ops, apiGroup: rbac.authorization.k8s.io}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: RoleBinding
+  metadata: {name: team-edit, namespace: team}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+  subjects: [{kind: Group, name: team, apiGroup: rbac.authorization.k8s.io}]
+"#,
+        );
+        let rbac = Rbac::resolve(&snap);
+        let write = |user, verb, resource, name| {
+            let mut r = req(user, verb, resource, "team");
+            r.group = "rbac.authorization.k8s.io";
+            r.name = name;
+            r
+        };
+        let reqs = [
+            write("ci", "create", "rolebindings", "team-edit"),
+            write("ci", "update", "roles", "dev"),
+            write("ops", "create", "rolebindings", "team-edit"),
+        ];
+        let a = analyse(
+            &rbac,
+            &Template::builtin(),
+            &observed(&reqs),
+            &BTreeSet::new(),
+            Options::default(),
+        );
+        let used = |name: &str| -> Vec<String> {
+            let s = (a.subjects.iter())
+                .find(|s| s.subject == SubjectId::User { name: name.into() })
+                .unwrap();
+            assert!(s.proof.denied.is_empty(), "{:?}", s.proof);
+            let mut v: Vec<String> = (s.used.iter())
+                .map(|u| {
+                    let p = &u.permission;
+                    format!(
+                        "{} {} {}",
+                        p.verb,
+                        p.resource,
+                        p.name.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            used("ci"),
+            [
+                "bind clusterroles edit",
+                "create rolebindings -",
+                "escalate roles -",
+                "update roles -"
+            ]
+        );
+        // ops has no grant of bind: it held what it bound, nothing more
+        // was used, and nothing is unexplained.
+        assert_eq!(used("ops"), ["create rolebindings -"]);
         assert!(a.unexplained.is_empty(), "{:?}", a.unexplained);
     }
 
