@@ -131,6 +131,8 @@ pub struct Usage {
     /// The requests counted at least once, in the order of their fields.
     used: Vec<(Key, Uses)>,
     totals: Totals,
+    /// Files found under directories given that are not audit logs.
+    not_logs: Vec<String>,
 }
 
 /// One distinct request counted, borrowed from a [`Usage`].
@@ -208,6 +210,7 @@ impl Usage {
             groups,
             used,
             totals,
+            not_logs: Vec::new(),
         }
     }
 
@@ -248,6 +251,17 @@ impl Usage {
             count: u.count,
             last: u.last,
         })
+    }
+
+    /// Files found under the directories given that are not audit logs,
+    /// and were left out (as their reader names them).
+    pub fn not_logs(&self) -> &[String] {
+        &self.not_logs
+    }
+
+    /// Names the files left out as not audit logs.
+    pub fn set_not_logs(&mut self, files: Vec<String>) {
+        self.not_logs = files;
     }
 
     /// The time the log covers; `None` when no event was read.

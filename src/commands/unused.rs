@@ -62,6 +62,7 @@ pub fn run(config: UnusedConfig) -> Result<Outcome, Error> {
                 problem: u.problem.as_str().to_string(),
             })
             .collect(),
+        not_logs: usage.not_logs().to_vec(),
     };
     let report = UnusedReport::new(&log, &analysis);
     if let Some(dir) = &config.proposal_dir {

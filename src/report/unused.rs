@@ -68,6 +68,9 @@ pub struct LogSummary {
     pub skipped: BTreeMap<String, u64>,
     /// The first lines that could not be read.
     pub unparseable: Vec<Position>,
+    /// Files found under the directories given that are not audit logs,
+    /// left out.
+    pub not_logs: Vec<String>,
 }
 
 /// One subject's result, with the window it was observed in.
@@ -203,6 +206,12 @@ fn table(r: &UnusedReport<'_>, style: TableStyle, mut out: impl Write) -> Result
         head.push(format!(
             "  unreadable: {}:{}: {}",
             p.file, p.line, p.problem
+        ));
+    }
+    if !log.not_logs.is_empty() {
+        head.push(format!(
+            "  left out, not audit logs: {}",
+            log.not_logs.join(", ")
         ));
     }
     write_lines(&mut out, &head, style)?;

@@ -8,24 +8,37 @@ use std::path::{Path, PathBuf};
 
 use crate::audit::AuditError;
 
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Input {
+    /// Its path.
+    pub(super) path: PathBuf,
+    /// Found under a directory given, rather than given itself.
+    pub(super) found: bool,
+}
+
 /// The files to read for `paths`, in order. A directory without any
 /// regular file under it is an error, and so is a path that cannot be
 /// examined or listed.
-pub(super) fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AuditError> {
+pub(super) fn files(paths: &[PathBuf]) -> Result<Vec<Input>, AuditError> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| read_error(path, source))?;
         if !meta.is_dir() {
-            out.push(path.clone());
+            out.push(Input {
+                path: path.clone(),
+                found: false,
+            });
             continue;
         }
-        let before = out.len();
-        walk(path, &mut out)?;
-        if out.len() == before {
+        let mut found = Vec::new();
+        walk(path, &mut found)?;
+        if found.is_empty() {
             return Err(AuditError::EmptyDirectory {
                 path: path.display().to_string(),
             });
         }
+        out.extend(found.into_iter().map(|path| Input { path, found: true }));
     }
     Ok(out)
 }

@@ -52,15 +52,31 @@ const AHEAD: usize = 4;
 const HEAD: usize = 64 << 10;
 
 /// Reads the audit logs at `paths` (files, or directories of them) into
-/// their usage. `progress` is told the bytes read from the files so far
+/// their usage. A file given that is not an audit log is an error; one
+/// found under a directory given is left out, and named in the usage
+/// ([`Usage::not_logs`]). `progress` is told the bytes read from the files so far
 /// (compressed bytes, for gzip), now and then.
 pub fn read_audit_logs(paths: &[PathBuf], progress: &dyn Fn(u64)) -> Result<Usage, AuditError> {
     let files = inputs::files(paths)?;
     let mut tally = Tally::new();
+    let mut not_logs = Vec::new();
     let mut done = 0;
     for file in &files {
         let before = done;
-        done += read_log(file, &mut tally, &|read| progress(before + read))?;
+        // Each file is tallied apart and added once read whole: a file
+        // found under a directory that is not a log is left out.
+        let mut read = Tally::new();
+        match read_log(&file.path, &mut read, &|n| progress(before + n)) {
+            Ok(bytes) => {
+                done += bytes;
+                tally.merge(read);
+            }
+            Err(AuditError::NotAuditLog { .. }) if file.found => {
+                done += size_of(&file.path);
+                not_logs.push(file.path.display().to_string());
+            }
+            Err(e) => return Err(e),
+        }
     }
     if tally.events_read() == 0 {
         let inputs: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -68,7 +84,14 @@ pub fn read_audit_logs(paths: &[PathBuf], progress: &dyn Fn(u64)) -> Result<Usag
             inputs: inputs.join(", "),
         });
     }
-    Ok(tally.finish())
+    let mut usage = tally.finish();
+    usage.set_not_logs(not_logs);
+    Ok(usage)
+}
+
+/// The size of a file, 0 when it cannot be read.
+fn size_of(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 /// Reads one log into `tally`; the bytes read from the file.
@@ -640,6 +663,34 @@ mod tests {
         assert_eq!(summary(&backward), expected());
         let walked = read(&[dir.path().join("logs")]).unwrap();
         assert_eq!(summary(&walked), expected());
+        assert!(walked.not_logs().is_empty());
+    }
+
+    #[test]
+    fn a_file_under_a_directory_that_is_not_a_log_is_left_out_and_named() {
+        // The API server's own log beside its audit log: left out when the
+        // directory is given, an error when the file is.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("logs")).unwrap();
+        write(&dir, "logs/audit.log", lines(&events()).as_bytes());
+        let other = write(
+            &dir,
+            "logs/kube-apiserver.log",
+            b"I1201 10:00:00.000000 1 server.go:1] password=hunter2-plain\n",
+        );
+        let walked = read(&[dir.path().join("logs")]).unwrap();
+        assert_eq!(summary(&walked), expected());
+        assert_eq!(walked.not_logs(), [other.display().to_string()]);
+        // Its lines are not counted as unreadable lines of a log.
+        assert!(walked.unparseable().is_empty());
+        assert!(!walked.skipped().contains_key(&Skip::Unparseable));
+        assert!(read(&[other]).is_err());
+        // A directory holding no log at all is still an error.
+        let only = tempfile::tempdir().unwrap();
+        write(&only, "notes.txt", b"hunter2-plain\n");
+        let msg = read(&[only.path().to_path_buf()]).unwrap_err().to_string();
+        assert!(msg.contains("no audit events"), "{msg}");
+        assert_no_secret(&msg);
     }
 
     #[test]
