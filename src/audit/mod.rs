@@ -43,6 +43,6 @@ pub mod verdict;
 pub use error::AuditError;
 pub use event::Event;
 pub use request::{Request, RequestRef};
-pub use tally::Tally;
+pub use tally::{Mark, Tally};
 pub use usage::{Problem, Unparseable, Usage, Used, Window};
 pub use verdict::{Skip, Verdict};

@@ -25,6 +25,13 @@ use super::request::RequestRef;
 use super::usage::{Key, Problem, Unparseable, Usage, Uses, Window};
 use super::verdict::{Skip, Verdict};
 
+/// Where a tally's unparseable lines stood ([`Tally::mark`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    count: u64,
+    kept: usize,
+}
+
 /// How many unparseable positions are kept.
 pub const UNPARSEABLE_KEPT: usize = 5;
 
@@ -248,6 +255,22 @@ impl Tally {
     /// The first unparseable positions (at most [`UNPARSEABLE_KEPT`]).
     pub fn unparseable(&self) -> &[Unparseable] {
         &self.unparseable
+    }
+
+    /// Where the unparseable lines stand now, for [`Tally::forget_since`].
+    pub fn mark(&self) -> Mark {
+        Mark {
+            count: self.unparseable_count(),
+            kept: self.unparseable.len(),
+        }
+    }
+
+    /// Forgets the unparseable lines counted since `mark`, when what was
+    /// read since held lines only, no Event: a file that turned out not to
+    /// be a log.
+    pub fn forget_since(&mut self, mark: Mark) {
+        self.skipped[Skip::Unparseable as usize] = mark.count;
+        self.unparseable.truncate(mark.kept);
     }
 
     fn widen(&mut self, w: Window) {

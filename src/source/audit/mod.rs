@@ -63,15 +63,14 @@ pub fn read_audit_logs(paths: &[PathBuf], progress: &dyn Fn(u64)) -> Result<Usag
     let mut done = 0;
     for file in &files {
         let before = done;
-        // Each file is tallied apart and added once read whole: a file
-        // found under a directory that is not a log is left out.
-        let mut read = Tally::new();
-        match read_log(&file.path, &mut read, &|n| progress(before + n)) {
-            Ok(bytes) => {
-                done += bytes;
-                tally.merge(read);
-            }
+        // A file found under a directory that is not a log is left out:
+        // what it added before that was known (lines that are not Events,
+        // no Event) is forgotten.
+        let mark = tally.mark();
+        match read_log(&file.path, &mut tally, &|n| progress(before + n)) {
+            Ok(bytes) => done += bytes,
             Err(AuditError::NotAuditLog { .. }) if file.found => {
+                tally.forget_since(mark);
                 done += size_of(&file.path);
                 not_logs.push(file.path.display().to_string());
             }
@@ -678,9 +677,21 @@ mod tests {
             "logs/kube-apiserver.log",
             b"I1201 10:00:00.000000 1 server.go:1] password=hunter2-plain\n",
         );
+        // JSON lines that are not Events: read, then known not to be a log.
+        let json_lines = write(
+            &dir,
+            "logs/controller.json",
+            b"{\"level\":\"info\",\"msg\":\"password=hunter2-plain\"}\n{\"level\":\"info\"}\n",
+        );
         let walked = read(&[dir.path().join("logs")]).unwrap();
         assert_eq!(summary(&walked), expected());
-        assert_eq!(walked.not_logs(), [other.display().to_string()]);
+        assert_eq!(
+            walked.not_logs(),
+            [
+                json_lines.display().to_string(),
+                other.display().to_string()
+            ]
+        );
         // Its lines are not counted as unreadable lines of a log.
         assert!(walked.unparseable().is_empty());
         assert!(!walked.skipped().contains_key(&Skip::Unparseable));
