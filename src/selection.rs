@@ -135,10 +135,15 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
             })
         })
         .collect();
-    let shown: std::collections::HashSet<crate::snapshot::ObjectKey> = (pods.iter())
-        .map(PodView::key)
-        .chain(workloads.iter().map(WorkloadView::key))
-        .collect();
+    // The pods and workloads shown, which the pod view's findings are
+    // about (the scan shows every finding: no set is needed).
+    let shown: std::collections::HashSet<crate::snapshot::ObjectKey> = match pod_filter {
+        Some(_) => (pods.iter())
+            .map(PodView::key)
+            .chain(workloads.iter().map(WorkloadView::key))
+            .collect(),
+        None => std::collections::HashSet::new(),
+    };
     let in_view = |f: &Finding| {
         pod_filter.is_none()
             || (matches!(f.code, Code::HotPod | Code::HotWorkload)
