@@ -431,11 +431,23 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 ));
             }
         }
-        for d in &w.differing_pods {
+        for d in w.differing_pods.iter().take(MESSAGE_PODS) {
             message.push_str(&format!(
                 "; pod {} differs from the template: {}",
                 d.pod,
                 d.differences.join(", ")
+            ));
+        }
+        if let Some(more) = w
+            .differing_pods
+            .len()
+            .checked_sub(MESSAGE_PODS)
+            .filter(|n| *n > 0)
+        {
+            message.push_str(&format!(
+                "; {more} more {} {} from the template (the workload's differingPods lists each)",
+                words::plural(more, "pod"),
+                if more == 1 { "differs" } else { "differ" }
             ));
         }
         let primary = (hot.iter())
@@ -462,6 +474,10 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
     }
 }
 
+/// How many pods a finding's message names, of those running and of those
+/// that differ from the template; the workload's view lists them all.
+const MESSAGE_PODS: usize = 5;
+
 /// `3 replicas, 2 running: a, b` and the like.
 fn running(w: &WorkloadView) -> String {
     let mut parts = Vec::new();
@@ -481,10 +497,14 @@ fn running(w: &WorkloadView) -> String {
             r.violations.join(", ")
         ));
     }
-    parts.push(if w.pods.is_empty() {
-        "no pod running".to_string()
-    } else {
-        format!("{} running: {}", w.pods.len(), w.pods.join(", "))
+    parts.push(match w.pods.len() {
+        0 => "no pod running".to_string(),
+        n if n <= MESSAGE_PODS => format!("{n} running: {}", w.pods.join(", ")),
+        n => format!(
+            "{n} running: {} and {} more",
+            w.pods[..MESSAGE_PODS].join(", "),
+            n - MESSAGE_PODS
+        ),
     });
     parts.join(", ")
 }

@@ -206,6 +206,39 @@ fn the_replicas_of_one_deployment_are_one_finding_and_a_patched_pod_is_named() {
 }
 
 #[test]
+fn a_finding_names_a_few_pods_of_a_large_workload_and_its_view_all() {
+    // Eight replicas, seven patched to run as another account: the
+    // message stays readable; the workload's view lists every pod.
+    let mut yaml = REPLICAS.to_string();
+    yaml.push_str(&replica("web-5d9f-0", "n1", "web"));
+    for i in 1..8 {
+        yaml.push_str(&replica(&format!("web-5d9f-{i}"), "n1", "default"));
+    }
+    let r = json_scan_yaml(&yaml);
+    let hot = findings_about(&r, "hot-workload", "Deployment", "web");
+    assert_eq!(hot.len(), 1);
+    let message = hot[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "8 running: web-5d9f-0, web-5d9f-1, web-5d9f-2, web-5d9f-3, web-5d9f-4 and 3 more"
+        ),
+        "{message}"
+    );
+    assert_eq!(
+        message.matches("differs from the template").count(),
+        5,
+        "{message}"
+    );
+    assert!(
+        message.contains("; 2 more pods differ from the template"),
+        "{message}"
+    );
+    let w = workload(&r, "Deployment", "web");
+    assert_eq!(w["pods"].as_array().unwrap().len(), 8);
+    assert_eq!(w["differingPods"].as_array().unwrap().len(), 7);
+}
+
+#[test]
 fn a_template_the_namespace_refuses_is_not_hot() {
     // The namespace enforces baseline: a privileged template cannot run.
     let yaml = format!(
