@@ -82,6 +82,27 @@ impl<G> Clone for RequestRef<'_, G> {
 
 impl<G> Copy for RequestRef<'_, G> {}
 
+/// The empty request (no user, verb or object, no groups, no URL, no
+/// reason), to build one from the fields that matter.
+impl<G> Default for RequestRef<'_, G> {
+    fn default() -> Self {
+        RequestRef {
+            user: "",
+            groups: &[],
+            impersonator: None,
+            impersonator_groups: &[],
+            verb: "",
+            api_group: "",
+            resource: "",
+            subresource: "",
+            namespace: "",
+            name: "",
+            non_resource_url: None,
+            reason: None,
+        }
+    }
+}
+
 /// The verbs that read: a log that has none of them for a resource may come
 /// from an audit policy that does not record its reads.
 pub const READ_VERBS: [&str; 3] = ["get", "list", "watch"];

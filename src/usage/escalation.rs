@@ -87,17 +87,12 @@ mod tests {
         Observed {
             request: RequestRef {
                 user: "ci",
-                groups: &[],
-                impersonator: None,
-                impersonator_groups: &[],
                 verb,
                 api_group: RBAC,
                 resource,
-                subresource: "",
                 namespace,
                 name,
-                non_resource_url: None,
-                reason: None,
+                ..RequestRef::default()
             },
             count: 2,
             last: jiff::Timestamp::UNIX_EPOCH,

@@ -546,8 +546,6 @@ mod tests {
                 request: crate::audit::RequestRef {
                     user: r.user,
                     groups: &r.groups,
-                    impersonator: None,
-                    impersonator_groups: &[],
                     verb: r.verb,
                     api_group: r.group,
                     resource: r.resource,
@@ -555,7 +553,7 @@ mod tests {
                     namespace: r.ns,
                     name: r.name,
                     non_resource_url: r.url,
-                    reason: None,
+                    ..Default::default()
                 },
                 count: 2,
                 last: at("2026-12-01T10:00:00Z"),

@@ -53,17 +53,14 @@ mod tests {
         Observed {
             request: RequestRef {
                 user: "jane",
-                groups: &[],
-                impersonator: None,
-                impersonator_groups: &[],
                 verb: "get",
                 api_group,
                 resource,
                 subresource,
                 namespace: "dev",
                 name: "web-0",
-                non_resource_url: None,
                 reason: Some("RBAC: allowed by RoleBinding \"x/dev\""),
+                ..RequestRef::default()
             },
             count: 4,
             last: jiff::Timestamp::UNIX_EPOCH,
