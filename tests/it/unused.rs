@@ -415,12 +415,7 @@ fn hostile_names_in_the_cluster_and_the_log_stay_text_and_never_share_a_proposal
     // Subjects a cluster user names: an escape sequence, a newline, and two
     // ServiceAccounts whose names differ only where a file name cannot.
     let dir = tempfile::tempdir().unwrap();
-    let cluster = dir.path().join("cluster.yaml");
-    std::fs::write(
-        &cluster,
-        r#"apiVersion: v1
-kind: List
-items:
+    let objects = r#"
 - apiVersion: rbac.authorization.k8s.io/v1
   kind: ClusterRole
   metadata: {name: reader}
@@ -433,28 +428,24 @@ items:
   - {kind: User, name: "evil\e[2K\rOK\nfake line", apiGroup: rbac.authorization.k8s.io}
   - {kind: ServiceAccount, name: c, namespace: a-b}
   - {kind: ServiceAccount, name: b-c, namespace: a}
-"#,
-    )
-    .unwrap();
+"#;
     let event = |user: &str| {
-        serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
-            "auditID": uuid(user), "stage": "ResponseComplete", "requestURI": "/api/v1/pods", "verb": "list",
-            "user": {"username": user, "groups": ["system:authenticated"]},
-            "objectRef": {"resource": "pods", "apiVersion": "v1"}, "responseStatus": {"code": 200},
-            "requestReceivedTimestamp": "2026-12-01T10:00:00Z", "stageTimestamp": "2026-12-01T10:00:00Z"})
-        .to_string()
+        allowed_event(
+            user,
+            serde_json::json!({"requestURI": "/api/v1/pods", "verb": "list",
+                "user": {"username": user, "groups": ["system:authenticated"]},
+                "objectRef": {"resource": "pods", "apiVersion": "v1"}}),
+        )
     };
-    let log = dir.path().join("audit.log");
-    std::fs::write(
-        &log,
-        [
+    let (cluster, log) = inputs(
+        dir.path(),
+        objects,
+        &[
             event("evil\u{1b}[2K\rOK\nfake line"),
             event("system:serviceaccount:a-b:c"),
             event("system:serviceaccount:a:b-c"),
-        ]
-        .join("\n"),
-    )
-    .unwrap();
+        ],
+    );
     let proposals = dir.path().join("p");
     let r = unused(
         &[
@@ -503,12 +494,7 @@ fn impersonating_is_a_use_of_the_impersonators_grant_and_is_proposed_for_whom_it
     // its grant to impersonate comes through its group. The requests are
     // bob's and the deployer's; the impersonation checks are ops's.
     let dir = tempfile::tempdir().unwrap();
-    let cluster = dir.path().join("cluster.yaml");
-    std::fs::write(
-        &cluster,
-        r#"apiVersion: v1
-kind: List
-items:
+    let objects = r#"
 - apiVersion: rbac.authorization.k8s.io/v1
   kind: ClusterRole
   metadata: {name: impersonator}
@@ -531,24 +517,20 @@ items:
   subjects:
   - {kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}
   - {kind: ServiceAccount, name: deployer, namespace: ci}
-"#,
-    )
-    .unwrap();
+"#;
     let event = |id: &str, as_user: &str, groups: &[&str]| {
-        serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
-            "auditID": uuid(id), "stage": "ResponseComplete",
-            "requestURI": "/apis/apps/v1/namespaces/ci/deployments/web", "verb": "get",
-            "user": {"username": "ops", "groups": ["sre", "system:authenticated"]},
-            "impersonatedUser": {"username": as_user, "groups": groups},
-            "objectRef": {"resource": "deployments", "namespace": "ci", "name": "web", "apiGroup": "apps", "apiVersion": "v1"},
-            "responseStatus": {"code": 200},
-            "requestReceivedTimestamp": "2026-12-01T10:00:00Z", "stageTimestamp": "2026-12-01T10:00:00Z"})
-        .to_string()
+        allowed_event(
+            id,
+            serde_json::json!({"requestURI": "/apis/apps/v1/namespaces/ci/deployments/web", "verb": "get",
+                "user": {"username": "ops", "groups": ["sre", "system:authenticated"]},
+                "impersonatedUser": {"username": as_user, "groups": groups},
+                "objectRef": {"resource": "deployments", "namespace": "ci", "name": "web", "apiGroup": "apps", "apiVersion": "v1"}}),
+        )
     };
-    let log = dir.path().join("audit.log");
-    std::fs::write(
-        &log,
-        [
+    let (cluster, log) = inputs(
+        dir.path(),
+        objects,
+        &[
             event("1", "bob", &["system:authenticated"]),
             event("2", "bob", &["system:authenticated"]),
             // The groups the API server adds to a ServiceAccount
@@ -562,10 +544,8 @@ items:
                     "system:authenticated",
                 ],
             ),
-        ]
-        .join("\n"),
-    )
-    .unwrap();
+        ],
+    );
     let proposals = dir.path().join("p");
     let args = [
         "-f",
@@ -638,6 +618,34 @@ items:
         role["rules"],
         serde_json::json!([{"apiGroups": [""], "resourceNames": ["deployer"], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}])
     );
+}
+
+/// The event of an allowed request, complete: `fields` (its user, verb,
+/// URI, object) over what every such event has, its audit ID made from
+/// `seed`.
+fn allowed_event(seed: &str, fields: Value) -> String {
+    let mut event = serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1",
+        "level": "Metadata", "auditID": uuid(seed), "stage": "ResponseComplete",
+        "responseStatus": {"code": 200},
+        "requestReceivedTimestamp": "2026-12-01T10:00:00Z", "stageTimestamp": "2026-12-01T10:00:00Z"});
+    for (k, v) in fields.as_object().unwrap() {
+        event[k] = v.clone();
+    }
+    event.to_string()
+}
+
+/// Writes a cluster (a List of `objects`, YAML items) and a log (`events`, one a
+/// line) in `dir`; their paths.
+fn inputs(dir: &Path, objects: &str, events: &[String]) -> (PathBuf, PathBuf) {
+    let cluster = dir.join("cluster.yaml");
+    std::fs::write(
+        &cluster,
+        format!("apiVersion: v1\nkind: List\nitems:{objects}"),
+    )
+    .unwrap();
+    let log = dir.join("audit.log");
+    std::fs::write(&log, events.join("\n")).unwrap();
+    (cluster, log)
 }
 
 /// A stable audit ID for `seed`.
