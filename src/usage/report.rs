@@ -199,8 +199,9 @@ pub fn analyse(
     // of WebSocket connections to pods and the escalate and bind checks of
     // writes to roles and bindings, which count only where RBAC allows
     // them (where it does not, they were not made, or not needed).
-    let checks: Vec<Observed<'_>> = requests.iter().flat_map(impersonation::checks).collect();
-    let mut connections: Vec<Observed<'_>> = requests
+    let impersonations: Vec<Observed<'_>> =
+        requests.iter().flat_map(impersonation::checks).collect();
+    let mut unlogged: Vec<Observed<'_>> = requests
         .iter()
         .filter_map(websocket::create_check)
         .collect();
@@ -219,19 +220,21 @@ pub fn analyse(
         .collect();
     let role_of =
         |kind: Kind, namespace: &str, name: &str| roles.get(&(kind, namespace, name)).copied();
-    connections.extend(
+    unlogged.extend(
         requests
             .iter()
             .filter_map(|r| escalation::check(r, &role_of)),
     );
-    let (made, optional) = (requests.len(), requests.len() + checks.len());
+    // Indices from `made` on are checks, not requests made; from
+    // `optional` on, checks that count only where RBAC allows them.
+    let (made, optional) = (requests.len(), requests.len() + impersonations.len());
     let all: Vec<Observed<'_>>;
-    let requests = if checks.is_empty() && connections.is_empty() {
+    let requests = if impersonations.is_empty() && unlogged.is_empty() {
         requests
     } else {
         all = (requests.iter().copied())
-            .chain(checks)
-            .chain(connections)
+            .chain(impersonations)
+            .chain(unlogged)
             .collect();
         &all[..]
     };
@@ -267,6 +270,15 @@ pub fn analyse(
             if list.last() != Some(&id) {
                 list.push(id);
             }
+        }
+    }
+    // The users of requests made whom no shown binding names, directly or
+    // through a group.
+    let mut unbound: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in &requests[..made] {
+        let identities = Attributor::identities(&r.request);
+        if !identities.iter().any(|s| bound.contains_key(s)) {
+            *unbound.entry(r.request.user).or_default() += r.count;
         }
     }
     let mut subjects = Vec::new();
@@ -310,18 +322,6 @@ pub fn analyse(
         }
     }
     let names: BTreeSet<&SubjectId> = rbac.bindings.iter().flat_map(|b| &b.subjects).collect();
-    // Identities no shown binding names, directly or through a group.
-    let shown: BTreeSet<&SubjectId> = (rbac.bindings.iter().enumerate())
-        .filter(|(i, b)| b.role.is_ok() && !hidden(rbac, BindingId(*i), options))
-        .flat_map(|(_, b)| &b.subjects)
-        .collect();
-    let mut unbound: BTreeMap<&str, u64> = BTreeMap::new();
-    for r in requests {
-        let identities = Attributor::identities(&r.request);
-        if !identities.iter().any(|s| shown.contains(s)) {
-            *unbound.entry(r.request.user).or_default() += r.count;
-        }
-    }
     Analysis {
         unbound: (unbound.into_iter())
             .map(|(user, requests)| Unbound {
@@ -784,14 +784,24 @@ mod tests {
             r.name = "web-0";
             r
         };
-        let a = analysis_of(cluster, &[exec("bob"), exec("eve")]);
+        let a = analysis_of(cluster, &[exec("bob"), exec("eve"), exec("mallory")]);
         assert_eq!(
             used_by(&a, "bob"),
             ["create pods/exec - 2", "get pods/exec - 2"]
         );
         assert_eq!(used_by(&a, "eve"), ["get pods/exec - 2"]);
-        // eve's create was not checked: nothing is unexplained.
-        assert!(a.unexplained.is_empty(), "{:?}", a.unexplained);
+        // mallory, bound by nothing, made two requests; the check her
+        // connection implies is not a third.
+        let unbound: Vec<(&str, u64)> = (a.unbound.iter())
+            .map(|u| (u.user.as_str(), u.requests))
+            .collect();
+        assert_eq!(unbound, [("mallory", 2)]);
+        // eve's create was not checked, and mallory's get is unexplained
+        // once: neither check is counted as unexplained.
+        let unexplained: Vec<(&str, u64)> = (a.unexplained.iter())
+            .map(|u| (u.user.as_str(), u.requests))
+            .collect();
+        assert_eq!(unexplained, [("mallory", 2)]);
     }
 
     #[test]
