@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::findings::{BaselineStatus, Finding};
-use crate::previous::{self, Previous, PreviousError, Purpose};
+use crate::previous::{self, Previous, PreviousError, Purpose, WrittenFinding};
 
 /// A baseline report.
 #[derive(Debug, Clone)]
@@ -31,7 +31,11 @@ pub struct Baseline {
 #[serde(rename_all = "camelCase")]
 struct ReportFile {
     #[serde(default)]
-    findings: Vec<Previous>,
+    findings: Vec<WrittenFinding>,
+    #[serde(default)]
+    texts: Vec<String>,
+    #[serde(default)]
+    objects: Vec<serde_json::Value>,
 }
 
 impl Baseline {
@@ -42,7 +46,7 @@ impl Baseline {
         let file: ReportFile = previous::parse(path, text)?;
         Ok(Baseline {
             source: path.into(),
-            findings: file.findings,
+            findings: previous::resolve(path, file.findings, &file.texts, &file.objects)?,
         })
     }
 
@@ -80,15 +84,29 @@ mod tests {
         let e = Baseline::parse("old.json", r#"{"schemaVersion": 1, "findings": []}"#).unwrap_err();
         assert!(e.to_string().contains("schemaVersion 1"), "{e}");
         let e =
-            Baseline::parse("a.json", r#"{"schemaVersion": 3, "command": "paths"}"#).unwrap_err();
+            Baseline::parse("a.json", r#"{"schemaVersion": 4, "command": "paths"}"#).unwrap_err();
         assert!(e.to_string().contains("rbacscan paths"), "{e}");
         let e = Baseline::parse(
             "b.json",
-            "{\n  \"schemaVersion\": 3,\n  \"findings\": [{\"code\": 1}]\n}",
+            "{\n  \"schemaVersion\": 4,\n  \"findings\": [{\"code\": 1}]\n}",
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("b.json:3:"), "{e}");
-        let ok = Baseline::parse("c.json", r#"{"schemaVersion": 3, "findings": []}"#).unwrap();
+        let ok = Baseline::parse("c.json", r#"{"schemaVersion": 4, "findings": []}"#).unwrap();
         assert!(ok.findings.is_empty());
+        // A finding's title and objects are positions in the report's tables.
+        let one = r#"{"schemaVersion": 4, "findings": [{"fingerprint": "f", "code": "risky-subject",
+            "severity": "HIGH", "title": 0, "subject": 0}],
+            "texts": ["Reads secrets"], "objects": [{"kind": "User", "name": "eve"}]}"#;
+        let ok = Baseline::parse("d.json", one).unwrap();
+        assert_eq!(ok.findings[0].title, "Reads secrets");
+        assert_eq!(ok.findings[0].about(), "User eve");
+        let e = Baseline::parse("e.json", &one.replace(r#""subject": 0"#, r#""subject": 1"#))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("e.json: finding 0 refers to position 1 of `objects`"),
+            "{e}"
+        );
     }
 }

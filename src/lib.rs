@@ -55,6 +55,7 @@ pub mod report;
 pub mod selection;
 pub mod snapshot;
 pub mod source;
+pub mod tables;
 pub mod template;
 pub mod terminal;
 pub mod usage;

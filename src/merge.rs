@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::previous::{self, Previous, PreviousError, Purpose};
+use crate::previous::{self, Previous, PreviousError, Purpose, WrittenFinding};
 use crate::report::BySeverity;
 use crate::report::fleet::{Fleet, Member, MemberCounts, MemberStatus, WorstFinding};
 use crate::source::ClusterInfo;
@@ -25,14 +25,27 @@ use crate::source::ClusterInfo;
 pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(36 * 3600);
 
 /// What `merge` reads of a report; everything else is ignored.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 struct ReportFile {
     inputs: Inputs,
     coverage: CoverageFile,
     counts: CountsFile,
-    #[serde(default)]
     findings: Vec<Previous>,
+}
+
+/// [`ReportFile`] as the report writes it: its findings refer to its tables.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WrittenFile {
+    inputs: Inputs,
+    coverage: CoverageFile,
+    counts: CountsFile,
+    #[serde(default)]
+    findings: Vec<WrittenFinding>,
+    #[serde(default)]
+    texts: Vec<String>,
+    #[serde(default)]
+    objects: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,7 +92,13 @@ impl MemberReport {
     /// version and the kind of document are checked before the rest.
     pub fn parse(path: &str, text: &str) -> Result<MemberReport, PreviousError> {
         previous::check(path, text, Purpose::Merge)?;
-        let report: ReportFile = previous::parse(path, text)?;
+        let written: WrittenFile = previous::parse(path, text)?;
+        let report = ReportFile {
+            findings: previous::resolve(path, written.findings, &written.texts, &written.objects)?,
+            inputs: written.inputs,
+            coverage: written.coverage,
+            counts: written.counts,
+        };
         Ok(MemberReport {
             path: path.into(),
             report,

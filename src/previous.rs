@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::template::Severity;
 
 /// The JSON schema version; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// What a previous report is read for: the words of its errors depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,20 @@ pub enum PreviousError {
         purpose: Purpose,
         /// The file's `schemaVersion`.
         found: u32,
+    },
+    /// A finding refers to a position its report's table does not have.
+    #[error(
+        "{path}: finding {finding} refers to position {position} of `{table}`, which has no such entry"
+    )]
+    Reference {
+        /// The path as given.
+        path: String,
+        /// The finding's position in `findings`.
+        finding: usize,
+        /// The table.
+        table: &'static str,
+        /// The position it names.
+        position: usize,
     },
     /// Not the report of one cluster's `rbacscan scan`: an answer, a pod
     /// view or a fleet.
@@ -185,6 +199,70 @@ fn parse_error(path: &str, source: serde_json::Error) -> PreviousError {
     }
 }
 
+/// A finding as a report writes it: its title a position in the report's
+/// `texts`, the objects it is about positions in its `objects` (see
+/// `crate::tables`). [`resolve`] reads it into a [`Previous`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WrittenFinding {
+    fingerprint: String,
+    code: String,
+    #[serde(default)]
+    rule: Option<String>,
+    severity: Severity,
+    title: usize,
+    #[serde(default)]
+    subject: Option<usize>,
+    #[serde(default)]
+    binding: Option<usize>,
+    #[serde(default)]
+    role: Option<usize>,
+    #[serde(default)]
+    pod: Option<usize>,
+}
+
+/// The findings of a report (the file `path`) as it wrote them, each
+/// position read from its tables. A position past the end of its table is
+/// an error that names the finding.
+pub fn resolve(
+    path: &str,
+    findings: Vec<WrittenFinding>,
+    texts: &[String],
+    objects: &[serde_json::Value],
+) -> Result<Vec<Previous>, PreviousError> {
+    let missing = |index: usize, table: &'static str, position: usize| PreviousError::Reference {
+        path: path.into(),
+        finding: index,
+        table,
+        position,
+    };
+    let object = |index: usize, position: Option<usize>| {
+        position
+            .map(|p| {
+                objects
+                    .get(p)
+                    .cloned()
+                    .ok_or_else(|| missing(index, "objects", p))
+            })
+            .transpose()
+    };
+    (findings.into_iter().enumerate())
+        .map(|(i, f)| {
+            Ok(Previous {
+                title: (texts.get(f.title).cloned()).ok_or_else(|| missing(i, "texts", f.title))?,
+                subject: object(i, f.subject)?,
+                binding: object(i, f.binding)?,
+                role: object(i, f.role)?,
+                pod: object(i, f.pod)?,
+                fingerprint: f.fingerprint,
+                code: f.code,
+                rule: f.rule,
+                severity: f.severity,
+            })
+        })
+        .collect()
+}
+
 /// What is kept of a previous report's finding: enough to say what was
 /// resolved, and to list the worst of a fleet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -250,32 +328,77 @@ mod tests {
             |text: &str| check("b.json", text, Purpose::Baseline).map_err(|e| e.to_string());
         let e = check(r#"{"schemaVersion": 1}"#).unwrap_err();
         assert!(e.contains("schemaVersion 1; this rbacscan compares"), "{e}");
-        let e = check(r#"{"schemaVersion": 3, "command": "paths"}"#).unwrap_err();
+        let e = check(r#"{"schemaVersion": 4, "command": "paths"}"#).unwrap_err();
         assert_eq!(
             e,
             "b.json: an answer of `rbacscan paths`, not a report of `rbacscan scan`"
         );
-        let e = check(r#"{"schemaVersion": 3, "kind": "fleet"}"#).unwrap_err();
+        let e = check(r#"{"schemaVersion": 4, "kind": "fleet"}"#).unwrap_err();
         assert!(
             e.contains("a baseline is the report of one cluster's scan"),
             "{e}"
         );
-        assert!(check(r#"{"schemaVersion": 3, "view": "pods"}"#).is_ok());
+        assert!(check(r#"{"schemaVersion": 4, "view": "pods"}"#).is_ok());
     }
 
     #[test]
     fn merge_refuses_a_fleet_an_answer_and_a_pod_view() {
         let check = |text: &str| check("m.json", text, Purpose::Merge).map_err(|e| e.to_string());
-        let e = check(r#"{"schemaVersion": 4}"#).unwrap_err();
-        assert!(e.contains("schemaVersion 4; this rbacscan merges"), "{e}");
-        let e = check(r#"{"schemaVersion": 3, "kind": "fleet", "command": "x"}"#).unwrap_err();
+        let e = check(r#"{"schemaVersion": 5}"#).unwrap_err();
+        assert!(e.contains("schemaVersion 5; this rbacscan merges"), "{e}");
+        let e = check(r#"{"schemaVersion": 4, "kind": "fleet", "command": "x"}"#).unwrap_err();
         assert!(e.starts_with("m.json: a fleet report (merge"), "{e}");
-        let e = check(r#"{"schemaVersion": 3, "view": "pods"}"#).unwrap_err();
+        let e = check(r#"{"schemaVersion": 4, "view": "pods"}"#).unwrap_err();
         assert_eq!(
             e,
             "m.json: a report of `rbacscan pods`, not a report of `rbacscan scan -o json`"
         );
-        assert!(check(r#"{"schemaVersion": 3, "view": "scan"}"#).is_ok());
+        assert!(check(r#"{"schemaVersion": 4, "view": "scan"}"#).is_ok());
+    }
+
+    #[test]
+    fn resolve_reads_positions_from_the_tables_and_names_a_missing_one() {
+        let findings: Vec<WrittenFinding> = serde_json::from_str(
+            r#"[
+                {"fingerprint": "a1", "code": "risky-subject", "rule": "full-wildcard",
+                 "severity": "CRITICAL", "title": 1, "subject": 0, "binding": 1},
+                {"fingerprint": "b2", "code": "missing-role", "severity": "LOW", "title": 2}
+            ]"#,
+        )
+        .unwrap();
+        let texts = ["Wildcard".to_string(), "Cluster admin".to_string()];
+        let objects = [
+            serde_json::json!({"kind": "ServiceAccount", "namespace": "ci", "name": "deployer"}),
+            serde_json::json!({"kind": "ClusterRoleBinding", "name": "ci-admin"}),
+        ];
+        // The second finding's title is past the end of `texts`.
+        let e = resolve("r.json", findings.clone(), &texts, &objects).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PreviousError::Reference { ref path, finding: 1, table: "texts", position: 2 }
+                    if path == "r.json"
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "r.json: finding 1 refers to position 2 of `texts`, which has no such entry"
+        );
+        // Well formed, it resolves the title and the objects.
+        let resolved = resolve("r.json", findings[..1].to_vec(), &texts, &objects).unwrap();
+        assert_eq!(resolved.len(), 1);
+        let p = &resolved[0];
+        assert_eq!(p.title, "Cluster admin");
+        assert_eq!(p.subject.as_ref(), Some(&objects[0]));
+        assert_eq!(p.binding.as_ref(), Some(&objects[1]));
+        assert_eq!((p.role.as_ref(), p.pod.as_ref()), (None, None));
+        assert_eq!(p.about(), "ServiceAccount ci/deployer");
+        assert_eq!(
+            (p.fingerprint.as_str(), p.code.as_str(), p.rule.as_deref()),
+            ("a1", "risky-subject", Some("full-wildcard"))
+        );
+        assert_eq!(p.severity, Severity::Critical);
     }
 
     #[test]

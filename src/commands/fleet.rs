@@ -1,6 +1,7 @@
 //! Fleets: `scan` of several clusters at once, the fleet report written in
 //! any format (for `merge` too).
 
+use crate::tables::{self, Entries};
 use std::io::Write;
 
 use super::prepared::Prepared;
@@ -106,8 +107,10 @@ pub(super) fn write(
 ) -> Result<(), Error> {
     let markdown = report::markdown::MarkdownStyle { limit: style.limit };
     let render = |out: &mut dyn Write| match format {
-        Format::Json => report::json::write_document(fleet, out),
-        Format::Yaml => report::yaml::write(fleet, out),
+        Format::Json => {
+            tables::with_tables(Entries::Json, || report::json::write_document(fleet, out))
+        }
+        Format::Yaml => tables::with_tables(Entries::Values, || report::yaml::write(fleet, out)),
         Format::Sarif => report::sarif::write_fleet(fleet, template, out),
         Format::Html => report::html::write_fleet(fleet, out),
         Format::Markdown => report::markdown::write_fleet(fleet, markdown, out),

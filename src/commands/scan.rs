@@ -46,7 +46,7 @@ pub fn run(config: &ScanConfig) -> Result<Outcome, Error> {
     let style = config.style;
     let render = |out: &mut dyn Write| match config.format {
         Format::Json => report::json::write(&report, out),
-        Format::Yaml => report::yaml::write(&report, out),
+        Format::Yaml => report::yaml::write_report(&report, out),
         Format::Sarif => report::sarif::write(&report, template, out),
         Format::Html => report::html::write(&report, out),
         Format::Markdown => report::markdown::write(

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::access::explain::GroundView;
 use crate::snapshot::ObjectKey;
+use crate::tables;
 
 /// Why a risk finding matched: one rule of one role, through one binding
 /// (the same binding → role → rule as every answer of the access engine),
@@ -37,15 +38,21 @@ pub struct Evidence {
     description = "Why a risk finding matched: one rule (a position in `rules`) of one role, through one binding (absent for role findings), and what the rule grants of the risk."
 )]
 struct EvidenceJson<'e> {
-    /// The binding; absent for role findings.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The binding, a position in `objects`; absent for role findings.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tables::maybe_object"
+    )]
+    #[schemars(with = "Option<usize>")]
     binding: Option<&'e ObjectKey>,
     /// The group the binding names, when it reaches the subject through one.
     #[serde(skip_serializing_if = "Option::is_none")]
     via_group: Option<&'e str>,
     /// The rule: a position in the report's `rules` table.
     rule_ref: usize,
-    /// What the rule grants of the risk (`get secrets`).
+    /// What the rule grants of the risk (`get secrets`): positions in `texts`.
+    #[serde(serialize_with = "tables::each_text")]
+    #[schemars(with = "Vec<usize>")]
     grants: &'e [String],
 }
 

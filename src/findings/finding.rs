@@ -11,6 +11,7 @@ use crate::access::explain::PathView;
 use crate::rating::RatedTarget;
 use crate::rbac::{Scope, SubjectId};
 use crate::snapshot::ObjectKey;
+use crate::tables;
 use crate::template::Severity;
 
 /// Where a finding applies.
@@ -82,31 +83,58 @@ pub struct Finding {
     pub severity: Severity,
     /// Stable identifier: the same finding on the same objects has the same fingerprint across runs.
     pub fingerprint: String,
-    /// One-line title.
+    /// One-line title: a position in `texts`.
+    #[serde(serialize_with = "tables::text")]
+    #[schemars(with = "usize")]
     pub title: String,
-    /// The subject concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The subject concerned: a position in `objects`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tables::maybe_object"
+    )]
+    #[schemars(with = "Option<usize>")]
     pub subject: Option<SubjectId>,
-    /// The binding concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The binding concerned: a position in `objects`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tables::maybe_object"
+    )]
+    #[schemars(with = "Option<usize>")]
     pub binding: Option<ObjectKey>,
-    /// The role concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The role concerned: a position in `objects`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tables::maybe_object"
+    )]
+    #[schemars(with = "Option<usize>")]
     pub role: Option<ObjectKey>,
-    /// The pod concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The pod or workload concerned: a position in `objects`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tables::maybe_object"
+    )]
+    #[schemars(with = "Option<usize>")]
     pub pod: Option<ObjectKey>,
-    /// Where it applies (for pod findings: the pod's namespace).
+    /// Where it applies (for pod findings: the pod's namespace): a
+    /// position in `scopes`.
+    #[serde(serialize_with = "tables::scope")]
+    #[schemars(with = "usize")]
     pub scope: FindingScope,
     /// When the permissions are limited to named objects (`resourceNames`): those names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_names: Option<Vec<String>>,
     /// What it means, in a sentence.
     pub message: String,
-    /// What to do.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// What to do: a position in `texts`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tables::maybe_text"
+    )]
+    #[schemars(with = "Option<usize>")]
     pub remediation: Option<String>,
-    /// Every object involved is part of the Kubernetes bootstrap policy.
+    /// Every object involved is part of the Kubernetes bootstrap policy
+    /// (absent when not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub bootstrap_default: bool,
     /// The role rules that make it match.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -19,7 +19,9 @@ use crate::workloads::tokens::{ServiceAccountRef, TokenSource};
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeToken {
-    /// The ServiceAccount.
+    /// The ServiceAccount: a position in `objects`.
+    #[serde(serialize_with = "crate::workloads::tokens::account_object")]
+    #[schemars(with = "usize")]
     pub service_account: ServiceAccountRef,
     /// The severity of its riskiest finding.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,7 +60,9 @@ pub struct NodeView {
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EveryNodeToken {
-    /// The ServiceAccount.
+    /// The ServiceAccount: a position in `objects`.
+    #[serde(serialize_with = "crate::workloads::tokens::account_object")]
+    #[schemars(with = "usize")]
     pub service_account: ServiceAccountRef,
     /// The severity of its riskiest finding.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,8 @@ use std::sync::Arc;
 use crate::snapshot::Pod;
 use serde::Serialize;
 
+use crate::tables;
+
 use super::{Code, Context, Evidence, Finding, FindingScope, Model, Sink, subjects};
 use crate::access::Access;
 use crate::rating::{RatedRisk, raise};
@@ -135,6 +137,29 @@ struct NodeTokens<'v> {
     tokens: usize,
 }
 
+/// A pod's owner as an object: written like the object's key, so that the
+/// same object is one entry of `objects`. An owner of a namespaced pod is
+/// in the pod's namespace, unless its kind is cluster-scoped (the Node of a
+/// mirror pod); a kind rbacscan does not know is taken as namespaced.
+#[derive(Serialize)]
+struct OwnerObject<'v> {
+    kind: &'v str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    namespace: &'v str,
+    name: &'v str,
+}
+
+impl<'v> OwnerObject<'v> {
+    fn of(owner: &'v Owner, pod: &'v PodView) -> OwnerObject<'v> {
+        let namespaced = Kind::from_kind_name(&owner.kind).is_none_or(Kind::is_namespaced);
+        OwnerObject {
+            kind: &owner.kind,
+            namespace: if namespaced { &pod.namespace } else { "" },
+            name: &owner.name,
+        }
+    }
+}
+
 /// A [`PodView`] as reports write it (see there). Its serialisation and its
 /// JSON Schema come from this one definition.
 #[derive(Serialize, schemars::JsonSchema)]
@@ -154,18 +179,37 @@ struct PodViewJson<'v> {
     /// `status.phase`.
     #[serde(skip_serializing_if = "Option::is_none")]
     phase: Option<&'v str>,
-    /// The controlling owner (from `ownerReferences`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    owner: Option<&'v Owner>,
-    /// The workload it belongs to, which reports it (absent for a bare pod).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    workload: Option<&'v Owner>,
-    /// The ServiceAccount it runs as.
+    /// The controlling owner (from `ownerReferences`): a position in
+    /// `objects`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tables::maybe_object"
+    )]
+    #[schemars(with = "Option<usize>")]
+    owner: Option<OwnerObject<'v>>,
+    /// The workload it belongs to, which reports it (absent for a bare
+    /// pod): a position in `objects`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tables::maybe_object"
+    )]
+    #[schemars(with = "Option<usize>")]
+    workload: Option<OwnerObject<'v>>,
+    /// The ServiceAccount it runs as: a position in `objects`.
+    #[serde(serialize_with = "crate::workloads::tokens::account_object")]
+    #[schemars(with = "usize")]
     service_account: &'v ServiceAccountRef,
-    /// The automount decision.
+    /// The automount decision: a position in `automounts`.
+    #[serde(serialize_with = "tables::automount")]
+    #[schemars(with = "usize")]
     automount: &'v Automount,
-    /// The tokens its containers can read, but for those of `nodeTokens`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The tokens its containers can read, but for those of `nodeTokens`:
+    /// positions in `tokens`.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "tables::each_token"
+    )]
+    #[schemars(with = "Vec<usize>")]
     tokens: Vec<&'v TokenView>,
     /// The node's tokens read through a hostPath on the kubelet's directory.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -173,8 +217,12 @@ struct PodViewJson<'v> {
     /// Secret references that could not be classified (Secrets not listed).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     unclassified_secrets: &'v [Unclassified],
-    /// What makes a compromise of it worse.
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    /// What makes a compromise of it worse: positions in `amplifiers`.
+    #[serde(
+        skip_serializing_if = "<[_]>::is_empty",
+        serialize_with = "tables::each_amplifier"
+    )]
+    #[schemars(with = "Vec<usize>")]
     amplifiers: &'v [Amplifier],
     /// The severity of its riskiest token the API server accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -212,8 +260,8 @@ impl<'v> From<&'v PodView> for PodViewJson<'v> {
             name: &p.name,
             node: p.node.as_deref(),
             phase: p.phase.as_deref(),
-            owner: p.owner.as_ref(),
-            workload: p.workload.as_ref(),
+            owner: p.owner.as_ref().map(|o| OwnerObject::of(o, p)),
+            workload: p.workload.as_ref().map(|o| OwnerObject::of(o, p)),
             service_account: &p.service_account,
             automount: &p.automount,
             tokens,

@@ -9,13 +9,16 @@ use serde::Serialize;
 use super::finding::Finding;
 use crate::access::explain::{GroundView, Origin};
 use crate::snapshot::ObjectKey;
+use crate::tables;
 
 /// One effective rule that evidence points to: an entry of the report's
 /// `rules` table.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleEntry {
-    /// The role.
+    /// The role: a position in `objects`.
+    #[serde(serialize_with = "tables::object")]
+    #[schemars(with = "usize")]
     pub role: ObjectKey,
     /// The rule's index in the role's effective rules.
     pub rule_index: usize,

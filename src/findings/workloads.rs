@@ -19,6 +19,8 @@
 use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 
+use crate::tables;
+
 use super::pods::{PodView, TokenView, describe_token, hot_evidence, remediation};
 use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::access::model::POD_SECURITY_ENFORCE_LABEL;
@@ -41,14 +43,38 @@ pub struct Rejected {
     pub violations: Vec<String>,
 }
 
-/// A pod that differs from its workload's template.
+/// A pod that differs from its workload's template. What it differs in is
+/// named; how is in the pod's entry under `pods` beside the workload's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DifferingPod {
     /// The pod's name.
     pub pod: String,
-    /// How it differs.
-    pub differences: Vec<String>,
+    /// What differs.
+    pub differences: Vec<Difference>,
+}
+
+/// What a pod differs from its template in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Difference {
+    /// It runs as another ServiceAccount.
+    ServiceAccount,
+    /// It exposes the tokens of other ServiceAccounts (to the API server).
+    Tokens,
+    /// It can take its node and the template cannot, or the reverse.
+    TakesNode,
+}
+
+impl Difference {
+    /// In words, for a message.
+    fn describe(self) -> &'static str {
+        match self {
+            Difference::ServiceAccount => "ServiceAccount",
+            Difference::Tokens => "tokens",
+            Difference::TakesNode => "taking its node",
+        }
+    }
 }
 
 /// Everything about one workload.
@@ -74,15 +100,31 @@ pub struct WorkloadView {
     pub suspended: bool,
     /// Its running pods (every phase the input has), by name.
     pub pods: Vec<String>,
-    /// The ServiceAccount its template runs as (else its first pod's).
+    /// The ServiceAccount its template runs as (else its first pod's): a
+    /// position in `objects`.
+    #[serde(serialize_with = "crate::workloads::tokens::account_object")]
+    #[schemars(with = "usize")]
     pub service_account: ServiceAccountRef,
-    /// The template's automount decision (else its first pod's).
+    /// The template's automount decision (else its first pod's): a
+    /// position in `automounts`.
+    #[serde(serialize_with = "tables::automount")]
+    #[schemars(with = "usize")]
     pub automount: Automount,
-    /// The tokens its template's containers can read (else its first pod's).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The tokens its template's containers can read (else its first
+    /// pod's): positions in `tokens`.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "tables::each_token"
+    )]
+    #[schemars(with = "Vec<usize>")]
     pub tokens: Vec<TokenView>,
-    /// What makes a compromise of it worse (of its template, else its first pod).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// What makes a compromise of it worse (of its template, else its
+    /// first pod): positions in `amplifiers`.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "tables::each_amplifier"
+    )]
+    #[schemars(with = "Vec<usize>")]
     pub amplifiers: Vec<Amplifier>,
     /// The nodes it runs on or may land on: its pods' nodes and, for the
     /// template of a DaemonSet, of a workload that takes its node, or one
@@ -325,45 +367,31 @@ pub fn views(
 fn differs(template: &PodView, pod: &PodView) -> Option<DifferingPod> {
     let mut differences = Vec::new();
     if pod.service_account != template.service_account {
-        differences.push(format!(
-            "runs as ServiceAccount {}, the template as {}",
-            pod.service_account, template.service_account
-        ));
+        differences.push(Difference::ServiceAccount);
     }
-    let accounts = |v: &PodView| {
-        let mut a: Vec<String> = (v.tokens.iter())
-            .filter(|t| t.exposure.api_access)
-            .filter(|t| t.exposure.source != crate::workloads::tokens::TokenSource::NodeHostPath)
-            .map(|t| t.exposure.service_account.to_string())
-            .collect();
-        a.sort();
-        a.dedup();
-        a
-    };
-    let (in_pod, in_template) = (accounts(pod), accounts(template));
-    if in_pod != in_template {
-        let list = |a: &[String]| {
-            if a.is_empty() {
-                "none".to_string()
-            } else {
-                a.join(", ")
-            }
-        };
-        differences.push(format!(
-            "exposes the tokens of {}, the template of {}",
-            list(&in_pod),
-            list(&in_template)
-        ));
+    if accounts(pod) != accounts(template) {
+        differences.push(Difference::Tokens);
     }
-    match (pod.escapes(), template.escapes()) {
-        (true, false) => differences.push("can take its node, the template cannot".into()),
-        (false, true) => differences.push("cannot take its node, the template can".into()),
-        _ => {}
+    if pod.escapes() != template.escapes() {
+        differences.push(Difference::TakesNode);
     }
     (!differences.is_empty()).then(|| DifferingPod {
         pod: pod.name.clone(),
         differences,
     })
+}
+
+/// The ServiceAccounts whose tokens a pod gives the API server, but for
+/// those read from its node, sorted.
+fn accounts(v: &PodView) -> Vec<&ServiceAccountRef> {
+    let mut a: Vec<&ServiceAccountRef> = (v.tokens.iter())
+        .filter(|t| t.exposure.api_access)
+        .filter(|t| t.exposure.source != crate::workloads::tokens::TokenSource::NodeHostPath)
+        .map(|t| &t.exposure.service_account)
+        .collect();
+    a.sort();
+    a.dedup();
+    a
 }
 
 /// Appends one `hot-workload` finding per hot workload, and per workload
@@ -431,24 +459,8 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 ));
             }
         }
-        for d in w.differing_pods.iter().take(MESSAGE_PODS) {
-            message.push_str(&format!(
-                "; pod {} differs from the template: {}",
-                d.pod,
-                d.differences.join(", ")
-            ));
-        }
-        if let Some(more) = w
-            .differing_pods
-            .len()
-            .checked_sub(MESSAGE_PODS)
-            .filter(|n| *n > 0)
-        {
-            message.push_str(&format!(
-                "; {more} more {} {} from the template (the workload's differingPods lists each)",
-                words::plural(more, "pod"),
-                if more == 1 { "differs" } else { "differ" }
-            ));
+        if !w.differing_pods.is_empty() {
+            message.push_str(&differing(&w.differing_pods));
         }
         let primary = (hot.iter())
             .find(|t| t.exposure.service_account == w.service_account)
@@ -477,6 +489,29 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
 /// How many pods a finding's message names, of those running and of those
 /// that differ from the template; the workload's view lists them all.
 const MESSAGE_PODS: usize = 5;
+
+/// `; 2 pods differ from the template: a (ServiceAccount, tokens), b
+/// (tokens)`, naming [`MESSAGE_PODS`] of them at most.
+fn differing(pods: &[DifferingPod]) -> String {
+    let named: Vec<String> = (pods.iter().take(MESSAGE_PODS))
+        .map(|d| {
+            let what: Vec<&str> = d.differences.iter().map(|x| x.describe()).collect();
+            format!("{} ({})", d.pod, what.join(", "))
+        })
+        .collect();
+    let more = match pods.len().saturating_sub(MESSAGE_PODS) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(
+        "; {} from the template: {}{more}",
+        match pods.len() {
+            1 => "1 pod differs".to_string(),
+            n => format!("{n} pods differ"),
+        },
+        named.join(", ")
+    )
+}
 
 /// `3 replicas, 2 running: a, b` and the like.
 fn running(w: &WorkloadView) -> String {

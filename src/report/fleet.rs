@@ -284,6 +284,11 @@ pub struct Fleet {
     #[serde(skip)]
     #[schemars(skip)]
     pub collected: Vec<WorstFinding>,
+    /// The tables of the values the members' reports write once (see
+    /// [`super::Document`]), gathered while the fleet is written.
+    #[serde(flatten)]
+    #[schemars(with = "super::Tables")]
+    pub tables: crate::tables::Gathered,
 }
 
 impl Fleet {
@@ -355,6 +360,7 @@ impl Fleet {
             worst_total,
             notes,
             collected,
+            tables: crate::tables::Gathered,
         }
     }
 

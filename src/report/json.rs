@@ -12,10 +12,14 @@ use serde::Serialize;
 use serde_json::ser::Formatter;
 
 use super::{Report, ReportError};
+use crate::tables::{self, Entries};
 
-/// Writes the report as JSON, ending with a newline.
+/// Writes the report as JSON, its tables last (see [`super::Document`]),
+/// ending with a newline.
 pub fn write(report: &Report, out: impl Write) -> Result<(), ReportError> {
-    write_document(report, out)
+    tables::with_tables(Entries::Json, || {
+        write_document(&super::Document::of(report), out)
+    })
 }
 
 /// Writes any document (a report, a fleet) with the report's layout,

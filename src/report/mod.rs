@@ -31,6 +31,7 @@ use crate::findings::{Finding, RuleEntry, gap_impact};
 use crate::selection::{Selection, View};
 use crate::snapshot::{Coverage, GapReason, Kind, Snapshot};
 use crate::source::Provenance;
+use crate::tables;
 use crate::template::{Severity, Template};
 
 pub use crate::previous::SCHEMA_VERSION;
@@ -325,11 +326,78 @@ impl CoverageReport {
     }
 }
 
-/// A complete report, ready for any format.
+/// A report as the JSON and YAML formats write it: the report's fields,
+/// then the tables of the values that recur in them (see [`tables`]).
+/// Write it inside [`tables::with_tables`], as [`json::write`] and
+/// [`yaml::write_report`] do.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[schemars(
-    description = "The report `rbacscan scan -o json` and `rbacscan pods -o json` write: what was read, the findings, the rules their evidence points to, the pods and the nodes."
+    description = "The report `rbacscan scan -o json` and `rbacscan pods -o json` write: what was read, the findings, the rules their evidence points to, the pods, the workloads and the nodes; then the tables of the values written once and referenced by their position (`texts`, `objects`, `scopes`, `automounts`, `tokens`, `amplifiers`)."
 )]
+pub struct Document<'r> {
+    /// The report's fields.
+    #[serde(flatten)]
+    pub report: &'r Report,
+    /// The tables, gathered while the fields were written.
+    #[serde(flatten)]
+    #[schemars(with = "Tables")]
+    pub tables: tables::Gathered,
+}
+
+impl<'r> Document<'r> {
+    /// The document of `report`.
+    pub fn of(report: &'r Report) -> Document<'r> {
+        Document {
+            report,
+            tables: tables::Gathered,
+        }
+    }
+}
+
+/// The tables at the end of a report's document, for its JSON Schema.
+/// A table is left out when it is empty.
+#[derive(schemars::JsonSchema)]
+#[expect(dead_code, reason = "describes the tables `tables::Gathered` writes")]
+pub(crate) struct Tables {
+    /// Titles, remediations and grants, referenced by their position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    texts: Vec<String>,
+    /// Subjects, bindings, roles, ServiceAccounts, pods and workloads,
+    /// referenced by their position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    objects: Vec<TableObject>,
+    /// Where findings apply, referenced by their position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    scopes: Vec<crate::findings::FindingScope>,
+    /// Automount decisions, referenced by their position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    automounts: Vec<crate::workloads::tokens::Automount>,
+    /// Tokens (whose, how, to which containers, what each is worth),
+    /// referenced by their position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tokens: Vec<crate::findings::pods::TokenView>,
+    /// What makes a compromise of a pod worse, referenced by their position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    amplifiers: Vec<crate::workloads::amplifiers::Amplifier>,
+}
+
+/// An entry of `objects`.
+#[derive(schemars::JsonSchema)]
+#[expect(dead_code, reason = "describes the entries `tables::Gathered` writes")]
+struct TableObject {
+    /// Its kind: a kind rbacscan reads (`ClusterRole`, `Pod`, ...), a
+    /// subject's (`User`, `Group`, `ServiceAccount`), or the kind a pod's
+    /// owner reference names (`ReplicaSet`, `Node`, a custom kind).
+    kind: String,
+    /// Its namespace; absent for cluster-scoped objects, users and groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+    /// Its name.
+    name: String,
+}
+
+/// A complete report, ready for any format.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// [`SCHEMA_VERSION`].

@@ -8,8 +8,8 @@
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 
+use super::SCHEMA_VERSION;
 use super::fleet::Fleet;
-use super::{Report, SCHEMA_VERSION};
 
 /// Which document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,9 @@ impl Document {
 /// to [`SCHEMA_VERSION`].
 pub fn schema(document: Document) -> serde_json::Value {
     match document {
-        Document::Report => generate::<Report>("rbacscan report", document, SCHEMA_VERSION),
+        Document::Report => {
+            generate::<super::Document<'static>>("rbacscan report", document, SCHEMA_VERSION)
+        }
         Document::Unused => generate::<super::unused::UnusedReport<'static>>(
             "rbacscan unused report",
             document,

@@ -36,6 +36,7 @@ use crate::snapshot::{
     Kind, Pod, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, ServiceAccount,
     Snapshot,
 };
+use crate::tables;
 
 /// Where admission mounts the token.
 pub const TOKEN_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -53,6 +54,15 @@ pub struct ServiceAccountRef {
     pub namespace: String,
     /// Its name.
     pub name: String,
+}
+
+/// Writes a ServiceAccount as its position in the report's `objects`
+/// (see [`tables`]), where it is a subject (`kind: ServiceAccount`).
+pub fn account_object<S: serde::Serializer>(
+    sa: &ServiceAccountRef,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    tables::object(&sa.subject(), s)
 }
 
 impl ServiceAccountRef {
@@ -113,7 +123,9 @@ impl TokenSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Exposure {
-    /// Whose token it is.
+    /// Whose token it is: a position in `objects`.
+    #[serde(serialize_with = "account_object")]
+    #[schemars(with = "usize")]
     pub service_account: ServiceAccountRef,
     /// How it gets there.
     pub source: TokenSource,

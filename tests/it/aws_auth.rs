@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::live::{Kubeconfig, run};
-use super::support::rbacscan;
+use super::support::{inline, rbacscan};
 use super::test_server::TestServer;
 
 /// As the EKS documentation writes aws-auth: a node role with the
@@ -54,7 +54,7 @@ fn scan(objects: &[Value]) -> Value {
         .arg(&path)
         .output()
         .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap()
+    inline(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 fn iam_findings(r: &Value) -> Vec<&Value> {

@@ -6,7 +6,7 @@ use std::fs;
 
 use serde_json::{Value, json};
 
-use super::support::rbacscan;
+use super::support::{inline, rbacscan};
 
 /// The demo as a JSON List, to change.
 fn demo_list() -> Value {
@@ -49,7 +49,7 @@ fn compare(input: &str, baseline: &str, extra: &[&str]) -> (Option<i32>, Value) 
         .args(extra)
         .output()
         .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let report = serde_json::from_slice(&out.stdout).map_or(Value::Null, inline);
     (out.status.code(), report)
 }
 
@@ -191,13 +191,13 @@ fn a_baseline_that_is_not_a_current_scan_report_is_refused_in_one_line() {
     let broken = dir.path("broken.json");
     fs::write(
         &broken,
-        "{\n  \"schemaVersion\": 3,\n  \"findings\": [\n    {\"fingerprint\": 7}\n  ]\n}\n",
+        "{\n  \"schemaVersion\": 4,\n  \"findings\": [\n    {\"fingerprint\": 7}\n  ]\n}\n",
     )
     .unwrap();
     for (file, says) in [
         (
             &old,
-            "a report of schemaVersion 1; this rbacscan compares with reports of schemaVersion 3",
+            "a report of schemaVersion 1; this rbacscan compares with reports of schemaVersion 4",
         ),
         (
             &answer,

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{demo_path, rbacscan};
+use crate::support::{demo_path, inline, rbacscan};
 
 fn demo_json() -> Value {
     let out = rbacscan()
@@ -16,7 +16,7 @@ fn demo_json() -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("valid JSON")
+    inline(serde_json::from_slice(&out.stdout).expect("valid JSON"))
 }
 
 fn find<'a>(report: &'a Value, code: &str, rule: Option<&str>, who: &str) -> &'a Value {
@@ -172,7 +172,7 @@ fn json_has_schema_counts_and_stable_fingerprints() {
     let a = demo_json();
     let b = demo_json();
     assert_eq!(a, b, "deterministic");
-    assert_eq!(a["schemaVersion"], 3);
+    assert_eq!(a["schemaVersion"], 4);
     assert_eq!(a["tool"]["name"], "rbacscan");
     assert_eq!(a["counts"]["objects"]["ClusterRole"], 15);
     let findings = a["findings"].as_array().unwrap();
@@ -192,7 +192,7 @@ fn the_demo_file_and_the_built_in_demo_agree() {
         .args(["scan", "-o", "json", "-f", &demo_path()])
         .output()
         .unwrap();
-    let mut a: Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    let mut a: Value = inline(serde_json::from_slice(&from_file.stdout).unwrap());
     let mut b = demo_json();
     a["inputs"]["sources"] = Value::Null;
     b["inputs"]["sources"] = Value::Null;
@@ -206,7 +206,7 @@ fn evidence_points_into_the_rules_table_and_every_rule_is_pointed_to() {
         .args(["scan", "--demo", "-o", "json", "-n", "shop"])
         .output()
         .unwrap();
-    let filtered: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let filtered: Value = inline(serde_json::from_slice(&out.stdout).unwrap());
     for r in [&all, &filtered] {
         let rules = r["rules"].as_array().unwrap();
         let mut used = vec![false; rules.len()];
@@ -447,4 +447,56 @@ fn one_advice_is_written_once_for_the_pods_it_is_for() {
         "{table}"
     );
     assert!(table.contains("a pod is hot here when a token it exposes carries CRITICAL"));
+}
+
+/// Each value the tables hold is written once: no two entries of a table
+/// are equal, every entry is referred to, and the written report is the
+/// same document as the one with every value in place, but smaller.
+#[test]
+fn the_tables_hold_each_value_once_and_every_entry_is_used() {
+    let out = rbacscan()
+        .args(["scan", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    let written: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tables = [
+        "texts",
+        "objects",
+        "scopes",
+        "automounts",
+        "tokens",
+        "amplifiers",
+    ];
+    for table in tables {
+        let entries = written[table]
+            .as_array()
+            .unwrap_or_else(|| panic!("{table}"));
+        assert!(!entries.is_empty(), "{table}");
+        let distinct: std::collections::BTreeSet<String> =
+            entries.iter().map(|e| e.to_string()).collect();
+        assert_eq!(distinct.len(), entries.len(), "{table} repeats an entry");
+    }
+    // Every entry is used: take the tables away, fill each position back
+    // in, and count the entries seen.
+    let inlined = inline(written.clone());
+    for table in tables {
+        assert!(inlined.get(table).is_none());
+        for entry in written[table].as_array().unwrap() {
+            let text = entry.to_string();
+            let mut used = inlined["findings"].to_string().contains(&text)
+                || inlined["pods"].to_string().contains(&text)
+                || inlined["workloads"].to_string().contains(&text)
+                || inlined["rules"].to_string().contains(&text)
+                || inlined["nodes"].to_string().contains(&text);
+            // A tokens-table entry refers to its ServiceAccount by position.
+            if table == "tokens" {
+                used = (inlined["pods"].as_array().unwrap().iter())
+                    .chain(inlined["workloads"].as_array().unwrap())
+                    .flat_map(|p| p["tokens"].as_array().cloned().unwrap_or_default())
+                    .any(|t| t["source"] == entry["source"]);
+            }
+            assert!(used, "{table} entry {text} is not used");
+        }
+    }
+    assert!(out.stdout.len() < inlined.to_string().len());
 }

@@ -6,7 +6,7 @@ use std::fs;
 
 use serde_json::Value;
 
-use super::support::rbacscan;
+use super::support::{inline, rbacscan};
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let path = dir.path().join(name);
@@ -20,7 +20,7 @@ fn scan(args: &[&str]) -> (Option<i32>, Value, String) {
         .args(args)
         .output()
         .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let report = serde_json::from_slice(&out.stdout).map_or(Value::Null, inline);
     (
         out.status.code(),
         report,

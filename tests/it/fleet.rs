@@ -103,8 +103,8 @@ fn several_contexts_are_scanned_at_once_and_one_that_fails_loses_nothing_else() 
     // A cluster that failed or is partial makes the fleet incomplete: 3,
     // whatever the findings.
     assert_eq!(r.code, Some(3), "{}", r.stderr);
+    validate(&fleet_validator(), &r.written(), "fleet scan");
     let fleet = r.json();
-    validate(&fleet_validator(), &fleet, "fleet scan");
     assert_eq!(fleet["kind"], "fleet");
     assert_eq!(fleet["command"], "scan");
     let members = fleet["clusters"].as_array().unwrap();
@@ -402,8 +402,8 @@ fn merge_gives_each_cluster_its_status_and_the_worst_findings_across_them() {
         "a stale report makes the fleet incomplete: {}",
         r.stderr
     );
+    validate(&fleet_validator(), &r.written(), "merge");
     let fleet = r.json();
-    validate(&fleet_validator(), &fleet, "merge");
     assert_eq!(fleet["command"], "merge");
     let members = fleet["clusters"].as_array().unwrap();
     assert_eq!(
@@ -513,13 +513,13 @@ fn merge_refuses_what_is_not_a_cluster_report_in_one_line_and_writes_nothing() {
     let old = write("old.json", r#"{"schemaVersion": 1, "findings": []}"#);
     let answer = write(
         "answer.json",
-        r#"{"schemaVersion": 3, "command": "who-can"}"#,
+        r#"{"schemaVersion": 4, "command": "who-can"}"#,
     );
-    let fleet = write("fleet.json", r#"{"schemaVersion": 3, "kind": "fleet"}"#);
-    let pods = write("pods.json", r#"{"schemaVersion": 3, "view": "pods"}"#);
+    let fleet = write("fleet.json", r#"{"schemaVersion": 4, "kind": "fleet"}"#);
+    let pods = write("pods.json", r#"{"schemaVersion": 4, "view": "pods"}"#);
     let broken = write(
         "broken.json",
-        "{\n  \"schemaVersion\": 3,\n  \"counts\": [\n",
+        "{\n  \"schemaVersion\": 4,\n  \"counts\": [\n",
     );
     let missing = dir
         .path()

@@ -7,7 +7,7 @@ use std::fs;
 use serde_json::Value;
 
 use super::live::{Run, run};
-use super::support::rbacscan;
+use super::support::{inline, rbacscan};
 
 fn tmpdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -636,7 +636,7 @@ fn names_that_look_like_yaml_stay_names_in_a_yaml_report() {
         let yaml = run(&["scan", "-f", &file, "-o", "yaml"]);
         assert_eq!(yaml.code, Some(0), "{}", yaml.stderr);
         assert_eq!(has_control(&yaml.stdout), None, "{name:?}");
-        let back: Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
+        let back: Value = inline(serde_saphyr::from_str(&yaml.stdout).unwrap());
         assert_eq!(back, json, "{name:?}");
         assert!(
             (back["findings"].as_array().unwrap().iter()).any(|f| f["subject"]["name"] == name),

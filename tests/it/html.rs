@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::live::run;
-use super::support::rbacscan;
+use super::support::{inline, rbacscan};
 
 /// Names a cluster user controls, each trying to become markup or script.
 const SCRIPT_NAME: &str = "<script>alert(1)</script>";
@@ -69,7 +69,7 @@ fn pages() -> Pages {
     }
     let json = |args: &[&str]| -> Value {
         let out = rbacscan().args(args).args(["-o", "json"]).output().unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
+        inline(serde_json::from_slice(&out.stdout).unwrap())
     };
     Pages {
         hostile_json: json(&["scan", "-f", &input]),

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::live::{cluster, essence, offline_report};
-use super::support::rbacscan;
+use super::support::{inline, rbacscan};
 use super::test_server::{TOKEN, TestServer};
 
 const MANIFESTS: &str = include_str!("../../examples/cronjob/rbacscan.yaml");
@@ -226,7 +226,7 @@ fn a_scan_inside_a_pod_uses_the_mounted_service_account_token() {
     let requests = server.requests();
     assert!(!requests.is_empty());
     assert!(requests.iter().all(|r| r.authorized), "{requests:?}");
-    let live: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let live: Value = inline(serde_json::from_slice(&out.stdout).unwrap());
     assert_eq!(live["inputs"]["cluster"]["server"], server.url.as_str());
     assert_eq!(essence(&live), essence(&offline_report()));
     // A token the server does not accept is named as such, in one line.

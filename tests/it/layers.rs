@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// commands sit on top.
 const LAYERS: &[&[&str]] = &[
     // Helpers with no knowledge of Kubernetes.
-    &["cores", "terminal", "words"],
+    &["cores", "tables", "terminal", "words"],
     // What was read: the model every later layer reads; what an audit log
     // shows was used.
     &["snapshot", "audit"],

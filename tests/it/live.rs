@@ -10,7 +10,7 @@ use serde_json::Value;
 use rbacscan::snapshot::{Kind, Snapshot};
 use rbacscan::source::files::Loader;
 
-use super::support::{demo_path, fixture, rbacscan, real_fixture};
+use super::support::{demo_path, fixture, inline, rbacscan, real_fixture};
 use super::test_server::{
     Fault, SilentServer, TOKEN, TestServer, list_path, timed, unrelated_ca_pem,
 };
@@ -73,7 +73,15 @@ pub(super) struct Run {
 }
 
 impl Run {
+    /// The JSON written, each position into its tables replaced by the
+    /// entry (see [`inline`]).
     pub(super) fn json(&self) -> Value {
+        inline(self.written())
+    }
+
+    /// The JSON as written, its positions kept: for the schema, and for
+    /// what is fed back to the binary.
+    pub(super) fn written(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
     }

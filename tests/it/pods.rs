@@ -78,6 +78,7 @@ fn hot_pod<'a>(report: &'a Value, name: &str) -> &'a Value {
 /// `namespace/name` of the `serviceAccount` of a token.
 fn sa_of(token: &Value) -> String {
     let sa = &token["serviceAccount"];
+    assert_eq!(sa["kind"], "ServiceAccount", "{token}");
     format!(
         "{}/{}",
         sa["namespace"].as_str().unwrap(),

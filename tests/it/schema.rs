@@ -77,10 +77,59 @@ fn json_report(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A pod owned by a custom kind and a mirror pod owned by its Node.
+const OWNED_PODS: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: run-1-pod
+  namespace: ci
+  ownerReferences:
+  - {apiVersion: tekton.dev/v1, kind: TaskRun, name: run-1, uid: u1, controller: true}
+spec:
+  serviceAccountName: default
+  containers: [{name: step, image: busybox}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: etcd-cp-1
+  namespace: kube-system
+  annotations: {kubernetes.io/config.mirror: abc}
+  ownerReferences:
+  - {apiVersion: v1, kind: Node, name: cp-1, uid: u2, controller: true}
+spec:
+  nodeName: cp-1
+  containers: [{name: etcd, image: etcd}]
+"#;
+
+/// A pod's owner is an object in `objects`: in the pod's namespace, but
+/// for a cluster-scoped kind (a mirror pod's Node).
+#[test]
+fn owners_are_objects_in_their_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let owners = dir.path().join("owners.yaml");
+    fs::write(&owners, OWNED_PODS).unwrap();
+    let r = super::support::inline(json_report(&["scan", "-f", &owners.to_string_lossy()]));
+    let owner = |pod: &str| {
+        (r["pods"].as_array().unwrap().iter())
+            .find(|p| p["name"] == pod)
+            .map(|p| p["owner"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        owner("run-1-pod"),
+        serde_json::json!({"kind": "TaskRun", "namespace": "ci", "name": "run-1"})
+    );
+    assert_eq!(
+        owner("etcd-cp-1"),
+        serde_json::json!({"kind": "Node", "name": "cp-1"})
+    );
+}
+
 #[test]
 fn reports_of_every_shape_validate_against_the_schema() {
     let schema: Value = serde_json::from_str(&generated(&[])).unwrap();
-    assert_eq!(schema["properties"]["schemaVersion"]["const"], 3);
+    assert_eq!(schema["properties"]["schemaVersion"]["const"], 4);
     let validator = jsonschema::draft202012::new(&strict(schema)).expect("the schema compiles");
 
     let dir = tempfile::tempdir().unwrap();
@@ -108,6 +157,11 @@ fn reports_of_every_shape_validate_against_the_schema() {
     assert!(matches!(out.status.code(), Some(0 | 1)));
     let previous = previous.to_string_lossy().into_owned();
     let exceptions = exceptions.to_string_lossy().into_owned();
+    // Owners of every scope: a custom kind (a Tekton TaskRun's pod) and
+    // the Node of a mirror pod.
+    let owners = dir.path().join("owners.yaml");
+    fs::write(&owners, OWNED_PODS).unwrap();
+    let owners = owners.to_string_lossy().into_owned();
     let shop = real_fixture("shop-pods-and-serviceaccounts.yaml");
     let default_cluster = real_fixture("default-cluster.yaml");
 
@@ -117,6 +171,7 @@ fn reports_of_every_shape_validate_against_the_schema() {
         vec!["pods", "--demo"],
         vec!["pods", "--demo", "--privileged"],
         vec!["scan", "-f", &shop],
+        vec!["scan", "-f", &owners],
         vec!["scan", "-f", &default_cluster],
         vec!["scan", "-f", &generated_cluster, "--all"],
         vec!["pods", "-f", &generated_cluster, "--min-severity", "low"],
@@ -140,7 +195,7 @@ fn reports_of_every_shape_validate_against_the_schema() {
     let mut extra = report.clone();
     extra["findings"][0]["undocumented"] = Value::Bool(true);
     let mut kind = report.clone();
-    kind["findings"][0]["subject"]["kind"] = "Robot".into();
+    kind["coverage"]["read"][0] = "Robot".into();
     let mut code = report.clone();
     code["findings"][0].as_object_mut().unwrap().remove("code");
     for broken in [extra, kind, code] {

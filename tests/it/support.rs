@@ -118,3 +118,132 @@ pub fn binding(
 pub fn list(items: &[String]) -> String {
     format!("apiVersion: v1\nkind: List\nitems:\n{}", items.concat())
 }
+
+/// A JSON report (or fleet) with every position into its tables replaced
+/// by the entry it names, and the tables dropped: the document as it would
+/// read with each value written in place. Written from the schema's
+/// description of each field, it panics on a position its table lacks, so
+/// every test that reads a report through it checks the references too.
+pub fn inline(mut doc: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let tables = [
+        "texts",
+        "objects",
+        "scopes",
+        "automounts",
+        "tokens",
+        "amplifiers",
+    ];
+    let Some(top) = doc.as_object_mut() else {
+        return doc;
+    };
+    let taken: Vec<Vec<Value>> = tables
+        .iter()
+        .map(|t| match top.remove(*t) {
+            Some(Value::Array(entries)) => entries,
+            Some(other) => panic!("table {t} is not a list: {other}"),
+            None => Vec::new(),
+        })
+        .collect();
+    let table = |name: &str| &taken[tables.iter().position(|t| *t == name).unwrap()];
+    let at = |name: &str, v: &Value| -> Value {
+        let i = v
+            .as_u64()
+            .unwrap_or_else(|| panic!("{name}: {v} is not a position")) as usize;
+        (table(name).get(i).cloned()).unwrap_or_else(|| panic!("{name} has no entry {i}"))
+    };
+    let one = |v: &mut Value, key: &str, name: &str| {
+        if let Some(x) = v.get_mut(key) {
+            *x = at(name, x);
+        }
+    };
+    let each = |v: &mut Value, key: &str, name: &str| {
+        if let Some(Value::Array(xs)) = v.get_mut(key) {
+            for x in xs {
+                *x = at(name, x);
+            }
+        }
+    };
+    let token = |t: &mut Value| one(t, "serviceAccount", "objects");
+    let finding = |f: &mut Value| {
+        one(f, "title", "texts");
+        one(f, "remediation", "texts");
+        for key in ["subject", "binding", "role", "pod"] {
+            one(f, key, "objects");
+        }
+        one(f, "scope", "scopes");
+        if let Some(Value::Array(evidence)) = f.get_mut("evidence") {
+            for e in evidence {
+                one(e, "binding", "objects");
+                each(e, "grants", "texts");
+            }
+        }
+    };
+    let view = |p: &mut Value| {
+        for key in ["serviceAccount", "owner", "workload"] {
+            one(p, key, "objects");
+        }
+        one(p, "automount", "automounts");
+        each(p, "tokens", "tokens");
+        each(p, "amplifiers", "amplifiers");
+        if let Some(Value::Array(tokens)) = p.get_mut("tokens") {
+            tokens.iter_mut().for_each(token);
+        }
+    };
+    let node = |n: &mut Value| {
+        if let Some(Value::Array(tokens)) = n.get_mut("tokens") {
+            tokens.iter_mut().for_each(token);
+        }
+    };
+    let report = |r: &mut Value| {
+        let list = |r: &mut Value, key: &str| match r.get_mut(key) {
+            Some(Value::Array(xs)) => std::mem::take(xs),
+            _ => Vec::new(),
+        };
+        let put = |r: &mut Value, key: &str, xs: Vec<Value>| {
+            if let Some(slot) = r.get_mut(key) {
+                *slot = Value::Array(xs);
+            }
+        };
+        let mut findings = list(r, "findings");
+        findings.iter_mut().for_each(finding);
+        put(r, "findings", findings);
+        let mut rules = list(r, "rules");
+        for rule in &mut rules {
+            one(rule, "role", "objects");
+        }
+        put(r, "rules", rules);
+        for key in ["pods", "workloads"] {
+            let mut views = list(r, key);
+            views.iter_mut().for_each(view);
+            put(r, key, views);
+        }
+        if let Some(nodes) = r.get_mut("nodes") {
+            if let Some(Value::Array(ns)) = nodes.get_mut("nodes") {
+                ns.iter_mut().for_each(node);
+            }
+            if let Some(u) = nodes.get_mut("unscheduled") {
+                node(u);
+            }
+            if let Some(Value::Array(every)) = nodes.get_mut("onEveryNode") {
+                every.iter_mut().for_each(token);
+            }
+        }
+        if let Some(Value::Array(suppressed)) = r.pointer_mut("/exceptions/suppressed") {
+            for s in suppressed {
+                if let Some(f) = s.get_mut("finding") {
+                    finding(f);
+                }
+            }
+        }
+    };
+    report(&mut doc);
+    if let Some(Value::Array(clusters)) = doc.get_mut("clusters") {
+        for c in clusters {
+            if let Some(r) = c.get_mut("report") {
+                report(r);
+            }
+        }
+    }
+    doc
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::support::rbacscan;
+use super::support::{inline, rbacscan};
 
 fn chart() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -29,7 +29,7 @@ fn json_scan(args: &[&str]) -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    inline(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 /// Runs `scan -o json` on YAML text written to a temporary directory.
@@ -224,18 +224,30 @@ fn a_finding_names_a_few_pods_of_a_large_workload_and_its_view_all() {
         ),
         "{message}"
     );
+    // Five differing pods named, each with what differs, then how many more.
+    assert!(
+        message
+            .contains("; 7 pods differ from the template: web-5d9f-1 (ServiceAccount, tokens), "),
+        "{message}"
+    );
     assert_eq!(
-        message.matches("differs from the template").count(),
+        message.matches(" (ServiceAccount, tokens)").count(),
         5,
         "{message}"
     );
     assert!(
-        message.contains("; 2 more pods differ from the template"),
+        message.contains("web-5d9f-5 (ServiceAccount, tokens) and 2 more"),
         "{message}"
     );
     let w = workload(&r, "Deployment", "web");
     assert_eq!(w["pods"].as_array().unwrap().len(), 8);
-    assert_eq!(w["differingPods"].as_array().unwrap().len(), 7);
+    let differing = w["differingPods"].as_array().unwrap();
+    assert_eq!(differing.len(), 7);
+    assert!(
+        (differing.iter())
+            .all(|d| d["differences"] == serde_json::json!(["service-account", "tokens"])),
+        "{differing:?}"
+    );
 }
 
 #[test]
