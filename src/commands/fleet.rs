@@ -110,7 +110,9 @@ pub(super) fn write(
         Format::Json => {
             tables::with_tables(Entries::Json, || report::json::write_document(fleet, out))
         }
-        Format::Yaml => tables::with_tables(Entries::Values, || report::yaml::write(fleet, out)),
+        Format::Yaml => {
+            tables::with_tables(Entries::Values, || report::yaml::write_records(fleet, out))
+        }
         Format::Sarif => report::sarif::write_fleet(fleet, template, out),
         Format::Html => report::html::write_fleet(fleet, out),
         Format::Markdown => report::markdown::write_fleet(fleet, markdown, out),
