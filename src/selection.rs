@@ -7,7 +7,7 @@
 use crate::findings::nodes::NodesReport;
 use crate::findings::pods::PodView;
 use crate::findings::workloads::WorkloadView;
-use crate::findings::{Analysis, Code, Finding, RuleEntry, number_rules};
+use crate::findings::{Analysis, Code, Finding, RuleEntry, renumber_rules};
 use crate::snapshot::Snapshot;
 use crate::template::Severity;
 
@@ -169,7 +169,7 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
     let rules = if findings.len() == total {
         std::mem::take(&mut analysis.rules)
     } else {
-        number_rules(&mut findings)
+        renumber_rules(&mut findings, &analysis.rules)
     };
     let mut nodes = std::mem::take(&mut analysis.nodes);
     if let Some(f) = pod_filter.filter(|f| !f.nodes.is_empty()) {

@@ -282,13 +282,8 @@ pub fn analyze(
     // The workings are freed on one core while the findings are sorted on
     // the other: what the report allocates next reuses their memory.
     drop(risks);
-    let ((), rules) = cores::join(
-        move || drop((ratings, access)),
-        || {
-            sort(&mut findings);
-            number_rules(&mut findings)
-        },
-    );
+    let rules = number_rules(&mut findings, |e| RuleEntry::of(&access.rbac, e));
+    let ((), ()) = cores::join(move || drop((ratings, access)), || sort(&mut findings));
     Analysis {
         findings,
         rules,

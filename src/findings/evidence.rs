@@ -3,13 +3,14 @@
 
 use serde::Serialize;
 
-use crate::access::explain::GroundView;
+use crate::rbac::RoleId;
 use crate::snapshot::ObjectKey;
 use crate::tables;
 
 /// Why a risk finding matched: one rule of one role, through one binding
 /// (the same binding → role → rule as every answer of the access engine),
-/// and what it grants of the risk.
+/// and what it grants of the risk. The rule itself is in the findings'
+/// `rules` table, once.
 ///
 /// In JSON the rule is not repeated: `ruleRef` points into the report's
 /// `rules` table (see [`RuleEntry`](super::RuleEntry),
@@ -18,10 +19,17 @@ use crate::tables;
 /// it grants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
-    /// The binding (absent for role findings), the group it reaches the
-    /// subject through, the role, the rule's index, where an aggregated
-    /// rule comes from, and the rule.
-    pub ground: GroundView,
+    /// The binding; absent for role findings.
+    pub binding: Option<ObjectKey>,
+    /// The group the binding names, when it reaches the subject through one.
+    pub via_group: Option<String>,
+    /// The role.
+    pub role: ObjectKey,
+    /// The rule's index in the role's effective rules.
+    pub rule_index: usize,
+    /// The role in the analysis's resolved RBAC, to read the rule from when
+    /// the table is first numbered (the evidence keeps no copy of it).
+    pub role_id: RoleId,
     /// The rule's position in the `rules` table of the findings it is
     /// part of.
     pub rule_ref: usize,
@@ -59,8 +67,8 @@ struct EvidenceJson<'e> {
 impl<'e> From<&'e Evidence> for EvidenceJson<'e> {
     fn from(e: &'e Evidence) -> Self {
         EvidenceJson {
-            binding: e.ground.binding.as_ref(),
-            via_group: e.ground.via_group.as_deref(),
+            binding: e.binding.as_ref(),
+            via_group: e.via_group.as_deref(),
             rule_ref: e.rule_ref,
             grants: &e.grants,
         }
@@ -87,11 +95,10 @@ impl Evidence {
     /// `binding → role`, with `(via group)` when the binding reaches the
     /// subject through a group; `None` for role findings.
     pub fn chain(&self) -> Option<String> {
-        let g = &self.ground;
-        let b = g.binding.as_ref()?;
-        Some(match &g.via_group {
-            Some(v) => format!("{b} → {} (via {v})", g.role),
-            None => format!("{b} → {}", g.role),
+        let b = self.binding.as_ref()?;
+        Some(match &self.via_group {
+            Some(v) => format!("{b} → {} (via {v})", self.role),
+            None => format!("{b} → {}", self.role),
         })
     }
 }

@@ -30,12 +30,11 @@ pub use analyze::{Analysis, AnalysisOptions, analyze, gap_impact};
 pub use code::Code;
 pub use evidence::Evidence;
 pub use finding::{BaselineStatus, Finding, FindingScope, sort};
-pub use rule_table::{RuleEntry, number_rules};
+pub use rule_table::{RuleEntry, number_rules, renumber_rules};
 
 use std::collections::BTreeSet;
 
 use crate::access::Access;
-use crate::access::explain::GroundView;
 use crate::access::matching::RuleEvidence;
 use crate::rating::Ratings;
 use crate::rbac::{Rbac, RoleId};
@@ -76,13 +75,11 @@ impl Context<'_, '_> {
             .map(|g| {
                 let via_group = g.binding.and_then(&via);
                 Evidence {
-                    ground: GroundView::new(
-                        self.rbac,
-                        g.binding,
-                        via_group.as_deref(),
-                        g.role,
-                        g.rule,
-                    ),
+                    binding: g.binding.map(|b| self.rbac.binding(b).key.clone()),
+                    via_group,
+                    role: self.rbac.role(g.role).key.clone(),
+                    rule_index: g.rule,
+                    role_id: g.role,
                     rule_ref: 0,
                     grants: g
                         .grants

@@ -16,7 +16,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             let evidence = cx.evidence(*ri, &sat.grounds, |_| None);
             let rules: Vec<String> = evidence
                 .iter()
-                .map(|e| format!("rules[{}]", e.ground.rule_index))
+                .map(|e| format!("rules[{}]", e.rule_index))
                 .collect();
             let message = format!(
                 "{} allows: {}{} (through {})",

@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use serde::Serialize;
 
+use super::evidence::Evidence;
 use super::finding::Finding;
-use crate::access::explain::{GroundView, Origin};
+use crate::access::explain::Origin;
+use crate::rbac::Rbac;
 use crate::snapshot::ObjectKey;
 use crate::tables;
 
@@ -29,21 +31,42 @@ pub struct RuleEntry {
     pub rule: PolicyRule,
 }
 
+impl RuleEntry {
+    /// The entry of the rule `evidence` names, read from the resolved RBAC
+    /// the evidence was found in.
+    pub fn of(rbac: &Rbac<'_>, evidence: &Evidence) -> RuleEntry {
+        let role = rbac.role(evidence.role_id);
+        let effective = &role.rules[evidence.rule_index];
+        RuleEntry {
+            role: role.key.clone(),
+            rule_index: evidence.rule_index,
+            aggregated_from: effective.aggregated_from.map(|(from, index)| Origin {
+                role: rbac.role(from).key.clone(),
+                rule_index: index,
+            }),
+            rule: effective.rule.clone(),
+        }
+    }
+}
+
 /// Numbers the rules the evidence of `findings` points to and returns them
 /// as a table: each distinct (role, rule index) once, ordered by role and
 /// index, so that the same findings always give the same table. Sets every
-/// evidence's [`Evidence::rule_ref`].
-pub fn number_rules(findings: &mut [Finding]) -> Vec<RuleEntry> {
+/// evidence's [`Evidence::rule_ref`]; `entry` gives the table's entry of
+/// an evidence's rule, once per distinct rule.
+pub fn number_rules(
+    findings: &mut [Finding],
+    entry: impl Fn(&Evidence) -> RuleEntry,
+) -> Vec<RuleEntry> {
     // Each distinct (role, rule index) gets a provisional number in the
     // order it is met, and each evidence remembers its number: the keys
     // are borrowed, not copied, and looked up once.
     let mut distinct: HashMap<(&ObjectKey, usize), usize> = HashMap::new();
-    let mut firsts: Vec<&GroundView> = Vec::new();
+    let mut firsts: Vec<&Evidence> = Vec::new();
     let met: Vec<usize> = (findings.iter().flat_map(|f| &f.evidence))
         .map(|e| {
-            let g = &e.ground;
-            *distinct.entry((&g.role, g.rule_index)).or_insert_with(|| {
-                firsts.push(g);
+            *distinct.entry((&e.role, e.rule_index)).or_insert_with(|| {
+                firsts.push(e);
                 firsts.len() - 1
             })
         })
@@ -59,19 +82,17 @@ pub fn number_rules(findings: &mut [Finding]) -> Vec<RuleEntry> {
         position[provisional] = n;
     }
     let table: Vec<RuleEntry> = (order.iter())
-        .map(|&provisional| {
-            let g = firsts[provisional];
-            RuleEntry {
-                role: g.role.clone(),
-                rule_index: g.rule_index,
-                aggregated_from: g.aggregated_from.clone(),
-                rule: g.rule.clone(),
-            }
-        })
+        .map(|&provisional| entry(firsts[provisional]))
         .collect();
     drop(firsts);
     for (e, provisional) in (findings.iter_mut().flat_map(|f| &mut f.evidence)).zip(met) {
         e.rule_ref = position[provisional];
     }
     table
+}
+
+/// Numbers the rules of `findings` again, once some are left out: the
+/// entries are those of `table`, the table they were numbered in.
+pub fn renumber_rules(findings: &mut [Finding], table: &[RuleEntry]) -> Vec<RuleEntry> {
+    number_rules(findings, |e| table[e.rule_ref].clone())
 }

@@ -72,8 +72,8 @@ pub fn problems(findings: &[Finding]) -> Vec<Problem> {
         let key = holder(f);
         if key.is_some() {
             for e in &f.evidence {
-                bindings_through.extend(e.ground.binding.as_ref());
-                roles_through.insert(&e.ground.role);
+                bindings_through.extend(e.binding.as_ref());
+                roles_through.insert(&e.role);
             }
         }
         keys.push(key);

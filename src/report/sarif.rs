@@ -363,7 +363,7 @@ fn offending(f: &Finding) -> Option<ObjectKey> {
     if let Some(key) = f.binding.as_ref().or(f.pod.as_ref()) {
         return Some(key.clone());
     }
-    if let Some(b) = f.evidence.iter().find_map(|e| e.ground.binding.as_ref()) {
+    if let Some(b) = f.evidence.iter().find_map(|e| e.binding.as_ref()) {
         return Some(b.clone());
     }
     if let Some(r) = &f.role {

@@ -242,6 +242,22 @@ fn evidence_points_into_the_rules_table_and_every_rule_is_pointed_to() {
         filtered["rules"].as_array().unwrap().len() < all["rules"].as_array().unwrap().len(),
         "a filtered report carries only its findings' rules"
     );
+    // Numbered again, each evidence still points to its own rule.
+    let rules_of = |r: &Value, fingerprint: &Value| -> Vec<Value> {
+        let f = (r["findings"].as_array().unwrap().iter())
+            .find(|f| &f["fingerprint"] == fingerprint)
+            .unwrap();
+        (f["evidence"].as_array().into_iter().flatten())
+            .map(|e| r["rules"][e["ruleRef"].as_u64().unwrap() as usize].clone())
+            .collect()
+    };
+    for f in filtered["findings"].as_array().unwrap() {
+        assert_eq!(
+            rules_of(&filtered, &f["fingerprint"]),
+            rules_of(&all, &f["fingerprint"]),
+            "{f}"
+        );
+    }
 }
 
 /// The words of a table report, without the table's drawing characters.

@@ -136,7 +136,7 @@ fn service_accounts_inherit_grants_of_their_implicit_groups() {
         ]));
         let f = subject_rule(&a, "ServiceAccount shop/checkout", "secrets-read")
             .unwrap_or_else(|| panic!("{group}"));
-        assert_eq!(f.evidence[0].ground.via_group.as_deref(), Some(group));
+        assert_eq!(f.evidence[0].via_group.as_deref(), Some(group));
         let other = subject_rule(&a, "ServiceAccount dev/other", "secrets-read");
         assert_eq!(
             other.is_some(),
@@ -335,7 +335,11 @@ fn aggregated_cluster_roles_grant_their_selected_rules() {
         binding("ClusterRoleBinding", None, "crb", "ClusterRole", "monitoring", "[{kind: User, name: mo}]"),
     ]));
     let f = subject_rule(&a, "User mo", "secrets-read").unwrap();
-    let from = f.evidence[0].ground.aggregated_from.as_ref().unwrap();
+    // The evidence points into the rules table, where the entry says where
+    // the aggregated rule comes from.
+    let rule = &a.rules[f.evidence[0].rule_ref];
+    assert_eq!(rule.role.name, "monitoring");
+    let from = rule.aggregated_from.as_ref().unwrap();
     assert_eq!(from.role.name, "mon-secrets");
 }
 

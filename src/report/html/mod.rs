@@ -495,10 +495,9 @@ fn finding_row(page: &mut String, f: &Finding, cluster: Option<&str>, routes_ope
     if !f.evidence.is_empty() {
         page.push_str(r#"<ul class="plain small">"#);
         for e in f.evidence.iter().take(5) {
-            let g = &e.ground;
             let through = match e.chain() {
-                Some(chain) => format!("{chain} #{}", g.rule_index),
-                None => format!("{} #{}", g.role, g.rule_index),
+                Some(chain) => format!("{chain} #{}", e.rule_index),
+                None => format!("{} #{}", e.role, e.rule_index),
             };
             let _ = write!(
                 page,

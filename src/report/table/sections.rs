@@ -162,7 +162,7 @@ pub(super) fn roles_table(findings: &[&Finding], style: TableStyle) -> Table {
         let mut rules: Vec<usize> = g
             .iter()
             .flat_map(|f| &f.evidence)
-            .map(|e| e.ground.rule_index)
+            .map(|e| e.rule_index)
             .collect();
         rules.sort();
         rules.dedup();
