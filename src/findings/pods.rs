@@ -23,7 +23,7 @@ use crate::rating::{RatedRisk, raise};
 use crate::rbac::SubjectId;
 use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
-use crate::workloads::amplifiers::Amplifier;
+use crate::workloads::amplifiers::{Amplifier, Amplifiers};
 use crate::workloads::exposure::PodExposure;
 use crate::workloads::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
 use crate::workloads::{ContainerRef, service_account_name};
@@ -114,8 +114,9 @@ pub struct PodView {
     pub tokens: Vec<TokenView>,
     /// Secret references that could not be classified (Secrets not listed).
     pub unclassified_secrets: Vec<Unclassified>,
-    /// What makes a compromise of it worse.
-    pub amplifiers: Vec<Amplifier>,
+    /// What makes a compromise of it worse (shared with the pods that have
+    /// the same).
+    pub amplifiers: Amplifiers,
     /// The severity of its riskiest token the API server accepts.
     pub token_severity: Option<Severity>,
     /// `tokenSeverity`, one level higher with an escape amplifier.

@@ -29,7 +29,7 @@ use crate::snapshot::{Kind, ObjectKey, Snapshot};
 use crate::template::Severity;
 use crate::words;
 use crate::workloads::admission::{self, Level};
-use crate::workloads::amplifiers::Amplifier;
+use crate::workloads::amplifiers::Amplifiers;
 use crate::workloads::owners::Units;
 use crate::workloads::tokens::{Automount, ServiceAccountRef};
 
@@ -121,11 +121,11 @@ pub struct WorkloadView {
     /// What makes a compromise of it worse (of its template, else its
     /// first pod): positions in `amplifiers`.
     #[serde(
-        skip_serializing_if = "Vec::is_empty",
+        skip_serializing_if = "<[_]>::is_empty",
         serialize_with = "tables::each_amplifier"
     )]
     #[schemars(with = "Vec<usize>")]
-    pub amplifiers: Vec<Amplifier>,
+    pub amplifiers: Amplifiers,
     /// The nodes it runs on or may land on: its pods' nodes and, for the
     /// template of a DaemonSet, of a workload that takes its node, or one
     /// pinned by `nodeName`, those whose taints, labels and cordon let it in
@@ -333,7 +333,7 @@ pub fn views(
                         outcome: crate::workloads::tokens::AutomountOutcome::Disabled,
                     },
                     Vec::new(),
-                    Vec::new(),
+                    Amplifiers::default(),
                 ),
             };
             WorkloadView {

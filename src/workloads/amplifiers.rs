@@ -10,7 +10,9 @@
 use crate::snapshot::pod::{PodSecurityContext, Workload};
 
 use crate::snapshot::Pod;
+use foldhash::HashSet;
 use serde::Serialize;
+use std::sync::Arc;
 
 use super::{ContainerRef, ContainerView, containers};
 
@@ -83,7 +85,7 @@ impl AmplifierCode {
 }
 
 /// One amplifier of a pod.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Amplifier {
     /// What it is.
@@ -103,6 +105,28 @@ pub struct Amplifier {
     /// no one reads it back out of `detail`.
     #[serde(skip)]
     pub volume: Option<String>,
+}
+
+/// A pod's amplifiers, shared by every pod and template that has the same
+/// (the replicas of a workload, the pods of one chart): one copy each.
+pub type Amplifiers = Arc<[Amplifier]>;
+
+/// Shares equal amplifier lists: each distinct list is kept once.
+#[derive(Debug, Default)]
+pub struct Shared {
+    lists: HashSet<Amplifiers>,
+}
+
+impl Shared {
+    /// `list`, or the equal one already kept.
+    pub fn share(&mut self, list: Vec<Amplifier>) -> Amplifiers {
+        if let Some(kept) = self.lists.get(list.as_slice()) {
+            return Arc::clone(kept);
+        }
+        let kept: Amplifiers = list.into();
+        self.lists.insert(Arc::clone(&kept));
+        kept
+    }
 }
 
 /// Host paths that give a container the node, or its credentials.
@@ -379,6 +403,25 @@ fn merge(items: Vec<Amplifier>) -> Vec<Amplifier> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equal_amplifier_lists_are_kept_once() {
+        let one = |detail: &str| Amplifier {
+            code: AmplifierCode::RunsAsRoot,
+            containers: Vec::new(),
+            detail: detail.into(),
+            escape: false,
+            node_tokens: false,
+            volume: None,
+        };
+        let mut shared = Shared::default();
+        let a = shared.share(vec![one("x")]);
+        let b = shared.share(vec![one("x")]);
+        let c = shared.share(vec![one("y")]);
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(&*c, &[one("y")][..]);
+    }
 
     #[test]
     fn sensitive_host_paths_are_the_root_the_way_to_and_the_inside_of_sensitive_directories() {

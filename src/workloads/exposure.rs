@@ -12,7 +12,7 @@ use crate::snapshot::{Kind, Pod, ServiceAccount};
 use super::owners::Units;
 use super::templates::{Nodes, Templates};
 
-use super::amplifiers::{self, Amplifier};
+use super::amplifiers::{self, Amplifiers, Shared};
 use super::service_account_name;
 use super::tokens::{self, Exposure, PodTokens, SecretIndex, ServiceAccountRef, TokenSource};
 use crate::access::pod_facts::PodFacts;
@@ -25,8 +25,9 @@ pub struct PodExposure<'s> {
     pub pod: &'s Pod,
     /// The tokens its containers can read.
     pub tokens: PodTokens,
-    /// What makes a compromise of it worse.
-    pub amplifiers: Vec<Amplifier>,
+    /// What makes a compromise of it worse (shared with the pods that have
+    /// the same).
+    pub amplifiers: Amplifiers,
     /// For a controller's template: the workload it stands for and the
     /// nodes it may land on. None for a pod.
     pub placed: Option<Box<Placed<'s>>>,
@@ -138,16 +139,25 @@ pub fn expose<'s>(snapshot: &'s Snapshot, workloads: &[Workload]) -> Vec<PodExpo
         .collect();
     // Each pod on its own, on every core.
     let all: Vec<(&Pod, &Workload)> = snapshot.pods.iter().zip(workloads).collect();
-    let mut pods: Vec<PodExposure> = crate::cores::map(&all, 1024, |&(pod, workload)| {
-        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
-        let sa = sas.get(&(ns, service_account_name(pod))).copied();
-        PodExposure {
+    let assessed: Vec<(PodTokens, Vec<amplifiers::Amplifier>)> =
+        crate::cores::map(&all, 1024, |&(pod, workload)| {
+            let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+            let sa = sas.get(&(ns, service_account_name(pod))).copied();
+            (
+                tokens::resolve(pod, workload, sa, &secrets),
+                amplifiers::assess(pod, workload),
+            )
+        });
+    // Equal amplifier lists are kept once (most pods share theirs).
+    let mut shared = Shared::default();
+    let mut pods: Vec<PodExposure> = (all.iter().zip(assessed))
+        .map(|(&(pod, _), (tokens, amplifiers))| PodExposure {
             pod,
-            tokens: tokens::resolve(pod, workload, sa, &secrets),
-            amplifiers: amplifiers::assess(pod, workload),
+            tokens,
+            amplifiers: shared.share(amplifiers),
             placed: None,
-        }
-    });
+        })
+        .collect();
     // Tokens the API accepts, per node, for pods that can read the
     // kubelet's directory: what each such pod gains is worked out first
     // (on every core), then added.
@@ -217,6 +227,7 @@ pub fn expose_templates<'s>(
             (key, sa)
         })
         .collect();
+    let mut shared = Shared::default();
     (templates.pods.iter().zip(&templates.unit))
         .map(|(pod, &unit)| {
             let mut spec_only = pod.clone();
@@ -224,7 +235,7 @@ pub fn expose_templates<'s>(
             let ns = pod.metadata.namespace.as_deref().unwrap_or("");
             let sa = sas.get(&(ns, service_account_name(pod))).copied();
             let kind = units.units[unit].kind;
-            let amplifiers = amplifiers::assess(pod, &workload);
+            let amplifiers = shared.share(amplifiers::assess(pod, &workload));
             // Where it lands matters where its tokens will be (a DaemonSet),
             // where it takes the node, or where it is pinned: only then are
             // the nodes worked out (a Deployment of a thousand-node cluster

@@ -575,7 +575,7 @@ fn pods(page: &mut String, r: &Report, prefix: &str, cluster: Option<&str>) {
             );
         }
         page.push_str("</ul></td><td><ul class=\"plain\">");
-        for a in &p.amplifiers {
+        for a in p.amplifiers.iter() {
             let _ = write!(
                 page,
                 "<li><code>{}</code> {}</li>",

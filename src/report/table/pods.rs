@@ -126,7 +126,7 @@ fn pod_lines(pod: &PodView) -> Vec<String> {
 
 fn amplifier_lines(pod: &PodView) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    for a in &pod.amplifiers {
+    for a in pod.amplifiers.iter() {
         let code = a.code.as_str();
         // The common weak defaults are counted, not listed, unless they escape.
         if !a.escape
