@@ -5,6 +5,7 @@
 
 use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::rbac::BindingId;
+use std::sync::Arc;
 
 /// Appends one `risky-binding` finding per (binding, template rule).
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
@@ -36,7 +37,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 Finding::new(
                     Code::RiskyBinding,
                     rated.severity,
-                    &risk.title,
+                    Arc::clone(&risk.title),
                     message,
                     FindingScope::of(&b.scope),
                 )
@@ -45,7 +46,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 .role(role_key.clone())
                 .fingerprinted("")
                 .resource_names(names)
-                .remediation(&risk.remediation)
+                .remediation(Arc::clone(&risk.remediation))
                 .bootstrap_default(b.default && cx.role_is_default(role))
                 .evidence(cx.evidence(*ri, &sat.grounds, |_| None))
                 .rated_by(rated.targets.clone()),

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 use super::code::Code;
 use super::evidence::Evidence;
@@ -86,7 +87,7 @@ pub struct Finding {
     /// One-line title: a position in `texts`.
     #[serde(serialize_with = "tables::text")]
     #[schemars(with = "usize")]
-    pub title: String,
+    pub title: Arc<str>,
     /// The subject concerned: a position in `objects`.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -131,7 +132,7 @@ pub struct Finding {
         serialize_with = "tables::maybe_text"
     )]
     #[schemars(with = "Option<usize>")]
-    pub remediation: Option<String>,
+    pub remediation: Option<Arc<str>>,
     /// Every object involved is part of the Kubernetes bootstrap policy
     /// (absent when not).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -163,7 +164,7 @@ impl Finding {
     pub fn new(
         code: Code,
         severity: Severity,
-        title: impl Into<String>,
+        title: impl Into<Arc<str>>,
         message: impl Into<String>,
         scope: FindingScope,
     ) -> Finding {
@@ -245,7 +246,7 @@ impl Finding {
     }
 
     /// What to do about it.
-    pub fn remediation(mut self, remediation: impl Into<String>) -> Finding {
+    pub fn remediation(mut self, remediation: impl Into<Arc<str>>) -> Finding {
         self.remediation = Some(remediation.into());
         self
     }

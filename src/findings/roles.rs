@@ -4,6 +4,7 @@
 
 use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::rbac::RoleId;
+use std::sync::Arc;
 
 /// Appends one `risky-role` finding per (role, template rule) satisfied.
 pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
@@ -32,7 +33,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 Finding::new(
                     Code::RiskyRole,
                     rated.severity,
-                    &risk.title,
+                    Arc::clone(&risk.title),
                     message,
                     FindingScope::of(&scope),
                 )
@@ -40,7 +41,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 .role(role.key.clone())
                 .fingerprinted("")
                 .resource_names(names)
-                .remediation(&risk.remediation)
+                .remediation(Arc::clone(&risk.remediation))
                 .bootstrap_default(role.default)
                 .evidence(evidence)
                 .rated_by(rated.targets.clone()),

@@ -6,6 +6,7 @@
 //! what those objects carry names them too.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::{Code, Finding, FindingScope, Model, Sink};
 use crate::access::matching::RuleEvidence;
@@ -107,7 +108,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 Finding::new(
                     Code::RiskySubject,
                     rated.severity,
-                    &risk.title,
+                    Arc::clone(&risk.title),
                     message,
                     scope,
                 )
@@ -115,7 +116,7 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
                 .subject(who.clone())
                 .fingerprinted("")
                 .resource_names(names)
-                .remediation(&risk.remediation)
+                .remediation(Arc::clone(&risk.remediation))
                 .bootstrap_default(cx.grounds_are_default(&grounds))
                 .evidence(evidence)
                 .rated_by(rated.targets.clone()),

@@ -96,7 +96,7 @@ impl Member {
                 code: f.code.as_str().to_string(),
                 rule: f.rule.clone(),
                 about: super::about(f),
-                title: f.title.clone(),
+                title: f.title.to_string(),
                 fingerprint: f.fingerprint.clone(),
             })
             .collect();

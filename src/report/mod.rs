@@ -67,7 +67,7 @@ pub(crate) fn about(f: &Finding) -> String {
     } else if let Some(r) = &f.role {
         r.to_string()
     } else {
-        f.title.clone()
+        f.title.to_string()
     }
 }
 

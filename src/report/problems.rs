@@ -187,7 +187,7 @@ fn problem(key: &About, group: &[&Finding]) -> Problem {
     let object = match key {
         About::Pod(k) | About::Binding(k) | About::Role(k) => k.to_string(),
         About::Subject(s) => s.to_string(),
-        About::Other(_) => group[0].title.clone(),
+        About::Other(_) => group[0].title.to_string(),
     };
     let mut risks: Vec<String> = Vec::new();
     for f in group {

@@ -271,7 +271,7 @@ fn run<'r>(report: &'r Report, template: &Template) -> Run<'r> {
         index.insert(r.id.clone(), rules.len());
         rules.push(Rule {
             id: r.id.clone(),
-            name: r.title.clone(),
+            name: r.title.to_string(),
             short_description: json!({"text": r.title}),
             full_description: json!({"text": r.description}),
             help: json!({"text": format!("{}\n\nWhat to do: {}", r.description, r.remediation)}),

@@ -104,7 +104,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Template, TemplateError> {
             }
         }
         rules.push(RiskRule {
-            title: item.metadata.name.clone(),
+            title: item.metadata.name.as_str().into(),
             id,
             severity: ScopedSeverity {
                 cluster: level,

@@ -3,6 +3,7 @@
 //! the validated template. Both formats are read into it.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -268,14 +269,14 @@ pub struct Requirement {
 pub struct RiskRule {
     /// Stable kebab-case id.
     pub id: String,
-    /// Short title.
-    pub title: String,
+    /// Short title (shared by the findings of the rule).
+    pub title: Arc<str>,
     /// Severity per scope.
     pub severity: ScopedSeverity,
     /// Why it is risky.
     pub description: String,
-    /// What to do about it.
-    pub remediation: String,
+    /// What to do about it (shared by the findings of the rule).
+    pub remediation: Arc<str>,
     /// All must be granted, in one scope.
     pub requires: Vec<Requirement>,
     /// 1-based line of the rule in its file.

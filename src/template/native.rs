@@ -201,10 +201,10 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Template, TemplateError> {
         }
         rules.push(RiskRule {
             id: r.id,
-            title: r.title,
+            title: r.title.into(),
             severity,
             description: r.description.trim().to_string(),
-            remediation: r.remediation.trim().to_string(),
+            remediation: r.remediation.trim().into(),
             requires,
             line,
         });

@@ -86,7 +86,7 @@ fn write_fixes(
     let mut pods: HashMap<&str, Vec<String>> = HashMap::new();
     for f in hot {
         if let (Some(pod), Some(fix)) = (&f.pod, &f.remediation) {
-            let entry = pods.entry(fix.as_str()).or_default();
+            let entry = pods.entry(fix).or_default();
             if entry.is_empty() {
                 order.push(fix);
             }
