@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{demo_path, inline, rbacscan};
+use crate::support::{TABLES, demo_path, inline, rbacscan};
 
 fn demo_json() -> Value {
     let out = rbacscan()
@@ -475,14 +475,7 @@ fn the_tables_hold_each_value_once_and_every_entry_is_used() {
         .output()
         .unwrap();
     let written: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let tables = [
-        "texts",
-        "objects",
-        "scopes",
-        "automounts",
-        "tokens",
-        "amplifiers",
-    ];
+    let tables = TABLES;
     for table in tables {
         let entries = written[table]
             .as_array()

@@ -119,6 +119,17 @@ pub fn list(items: &[String]) -> String {
     format!("apiVersion: v1\nkind: List\nitems:\n{}", items.concat())
 }
 
+/// The tables at the end of a JSON report or fleet, as the README lists
+/// them.
+pub const TABLES: [&str; 6] = [
+    "texts",
+    "objects",
+    "scopes",
+    "automounts",
+    "tokens",
+    "amplifiers",
+];
+
 /// A JSON report (or fleet) with every position into its tables replaced
 /// by the entry it names, and the tables dropped: the document as it would
 /// read with each value written in place. Written from the schema's
@@ -126,14 +137,7 @@ pub fn list(items: &[String]) -> String {
 /// every test that reads a report through it checks the references too.
 pub fn inline(mut doc: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
-    let tables = [
-        "texts",
-        "objects",
-        "scopes",
-        "automounts",
-        "tokens",
-        "amplifiers",
-    ];
+    let tables = TABLES;
     let Some(top) = doc.as_object_mut() else {
         return doc;
     };
