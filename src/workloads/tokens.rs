@@ -62,7 +62,19 @@ pub fn account_object<S: serde::Serializer>(
     sa: &ServiceAccountRef,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    tables::object(&sa.subject(), s)
+    /// The ServiceAccount as its subject writes it, borrowed.
+    #[derive(Serialize)]
+    struct AsSubject<'a> {
+        kind: &'static str,
+        namespace: &'a str,
+        name: &'a str,
+    }
+    let subject = AsSubject {
+        kind: "ServiceAccount",
+        namespace: &sa.namespace,
+        name: &sa.name,
+    };
+    tables::object(&subject, s)
 }
 
 impl ServiceAccountRef {
@@ -561,6 +573,23 @@ fn decide_automount(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_account_object_is_written_as_its_subject() {
+        // One entry of `objects` for the ServiceAccount, whether a finding
+        // names it as a subject or a pod runs as it.
+        #[derive(Serialize)]
+        struct Pod {
+            #[serde(serialize_with = "account_object")]
+            sa: ServiceAccountRef,
+        }
+        let sa = ServiceAccountRef {
+            namespace: "ci".into(),
+            name: "deployer".into(),
+        };
+        let written = serde_json::to_value(Pod { sa: sa.clone() }).unwrap();
+        assert_eq!(written["sa"], serde_json::to_value(sa.subject()).unwrap());
+    }
 
     fn mount(sub_path: Option<&str>, expr: Option<&str>) -> VolumeMount {
         VolumeMount {
