@@ -4,8 +4,10 @@
 //! everywhere else as its position in that table.
 //!
 //! The types keep their values; only their serialisation changes. A field
-//! marked `#[serde(serialize_with = "tables::one::<T, S>")]` (or [`maybe`],
-//! [`each`]) is written as a position while a writer has the tables open
+//! marked with one table's function, such as
+//! `#[serde(serialize_with = "tables::text")]` (a value),
+//! `"tables::maybe_object"` (an `Option`) or `"tables::each_amplifier"` (a
+//! list), is written as a position while a writer has the tables open
 //! ([`with_tables`]) and as itself otherwise. The writer ends its document
 //! with [`Gathered`], which writes each table under its name ([`Table`]).
 //! The same value always gets the same position in one document, and the

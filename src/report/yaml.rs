@@ -9,7 +9,7 @@
 //! cluster names cannot break the document or change what it says.
 //!
 //! The report and the fleet are written this way, by `serde_json`'s
-//! serializer through [`YamlRecords`]: streaming, at JSON's speed. The
+//! serializer through `YamlRecords`: streaming, at JSON's speed. The
 //! smaller documents (answers, `unused`) are written by `serde-saphyr`.
 
 use std::io::{self, Write};
