@@ -71,7 +71,10 @@ impl Table {
 pub enum Entries {
     /// As the JSON text they were interned as, for `serde_json`.
     Json,
-    /// Read back into values first, for any other serializer (YAML).
+    /// Read back into values first, so that the serializer writes each
+    /// itself: for any other serializer, and for the YAML writer, whose
+    /// formatter escapes what YAML may not hold raw (a JSON text would
+    /// reach the output unescaped).
     Values,
 }
 
@@ -189,34 +192,43 @@ pub fn each<T: Serialize, S: Serializer>(
     seq.end()
 }
 
-/// The `serialize_with` functions of one table: its position for a value,
-/// an optional value and a list of values.
+/// The `serialize_with` functions the report's fields use: each writes a
+/// value (`one`), an optional value (`maybe`) or a list (`each`) as
+/// positions in one table.
 macro_rules! fields_of {
-    ($($table:ident: $one:ident, $maybe:ident, $each:ident;)*) => {$(
+    ($($form:ident $name:ident: $table:ident;)*) => {$(
+        fields_of!(@$form $name $table);
+    )*};
+    (@one $name:ident $table:ident) => {
         #[doc = concat!("[`one`] in [`Table::", stringify!($table), "`].")]
-        pub fn $one<T: Serialize + ?Sized, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        pub fn $name<T: Serialize + ?Sized, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
             one(Table::$table, v, s)
         }
-
+    };
+    (@maybe $name:ident $table:ident) => {
         #[doc = concat!("[`maybe`] in [`Table::", stringify!($table), "`].")]
-        pub fn $maybe<T: Serialize, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn $name<T: Serialize, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
             maybe(Table::$table, v, s)
         }
-
+    };
+    (@each $name:ident $table:ident) => {
         #[doc = concat!("[`each`] in [`Table::", stringify!($table), "`].")]
-        pub fn $each<T: Serialize, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+        pub fn $name<T: Serialize, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
             each(Table::$table, v, s)
         }
-    )*};
+    };
 }
 
 fields_of! {
-    Texts: text, maybe_text, each_text;
-    Objects: object, maybe_object, each_object;
-    Scopes: scope, maybe_scope, each_scope;
-    Automounts: automount, maybe_automount, each_automount;
-    Tokens: token, maybe_token, each_token;
-    Amplifiers: amplifier, maybe_amplifier, each_amplifier;
+    one text: Texts;
+    maybe maybe_text: Texts;
+    each each_text: Texts;
+    one object: Objects;
+    maybe maybe_object: Objects;
+    one scope: Scopes;
+    one automount: Automounts;
+    each each_token: Tokens;
+    each each_amplifier: Amplifiers;
 }
 
 /// A value written as its position in a table.
