@@ -73,14 +73,38 @@ struct RuleHit<'s> {
     namespaced: bool,
 }
 
+/// What a rule grants depends on these fields alone: rules equal in them
+/// grant the same (the same probes, the same named objects).
+#[derive(PartialEq, Eq, Hash)]
+struct RuleContent<'s> {
+    api_groups: Option<&'s [String]>,
+    resources: Option<&'s [String]>,
+    verbs: &'s [String],
+    resource_names: Option<&'s [String]>,
+    non_resource_urls: Option<&'s [String]>,
+}
+
+impl<'s> RuleContent<'s> {
+    fn of(rule: &'s PolicyRule) -> Self {
+        RuleContent {
+            api_groups: rule.api_groups.as_deref(),
+            resources: rule.resources.as_deref(),
+            verbs: &rule.verbs,
+            resource_names: rule.resource_names.as_deref(),
+            non_resource_urls: rule.non_resource_urls.as_deref(),
+        }
+    }
+}
+
 /// Profiles roles against a template. What a rule grants of the template
-/// is worked out once per stored rule: aggregated ClusterRoles repeat their
-/// selected roles' rules, however many roles select them.
+/// is worked out once per distinct rule: clusters repeat the same rules in
+/// thousands of roles, and aggregated ClusterRoles repeat their selected
+/// roles' rules.
 pub struct Profiler<'t, 's> {
     template: &'t Template,
-    /// By rule, identified by address: an aggregated ClusterRole's copies of
-    /// a rule are the selected role's rule itself.
-    by_rule: HashMap<*const PolicyRule, Vec<RuleHit<'s>>>,
+    /// By the rule's content ([`RuleContent`]). A hit's named objects are
+    /// those of the first rule met with that content, which are equal.
+    by_rule: HashMap<RuleContent<'s>, Vec<RuleHit<'s>>>,
 }
 
 impl<'t, 's> Profiler<'t, 's> {
@@ -127,7 +151,7 @@ impl<'t, 's> Profiler<'t, 's> {
         for (ri, eff) in rbac.role(role).rules.iter().enumerate() {
             let cached = self
                 .by_rule
-                .entry(std::ptr::from_ref(eff.rule))
+                .entry(RuleContent::of(eff.rule))
                 .or_insert_with(|| Self::rule_hits(template, eff.rule));
             keyed.extend(cached.iter().map(|h| {
                 let hit = Hit {
@@ -380,6 +404,85 @@ mod tests {
         assert_eq!(
             touched("- {apiGroups: [''], resources: [events], verbs: [get]}"),
             0
+        );
+    }
+
+    /// What a rule grants is worked out once per distinct content: one
+    /// profiler shared by every role gives each what a profiler of its own
+    /// gives it, for rules equal in every field and for rules that differ
+    /// in one only (the named objects, a verb, a resource, the group).
+    #[test]
+    fn a_profiler_shared_by_roles_gives_each_its_own_profile() {
+        let roles = [
+            "{apiGroups: [''], resources: [secrets], resourceNames: [x], verbs: [get]}",
+            "{apiGroups: [''], resources: [secrets], resourceNames: [y], verbs: [get]}",
+            "{apiGroups: [''], resources: [secrets], resourceNames: [x], verbs: [get]}",
+            "{apiGroups: [''], resources: [secrets], verbs: [get]}",
+            "{apiGroups: [''], resources: [secrets], verbs: [list]}",
+            "{apiGroups: [''], resources: [pods/exec], verbs: [create]}",
+            "{apiGroups: [apps], resources: [pods/exec], verbs: [create]}",
+        ];
+        let yaml: String = (roles.iter().enumerate())
+            .map(|(i, rule)| {
+                format!(
+                    "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r{i}}}\nrules: [{rule}]\n"
+                )
+            })
+            .collect();
+        let mut l = Loader::new();
+        l.add_text("t.yaml", &yaml).unwrap();
+        let snap = l.finish().unwrap().snapshot;
+        let rbac = Rbac::resolve(&snap);
+        let t = Template::builtin();
+        let seen = |p: &RoleProfile<'_>| -> Vec<(usize, usize, usize, Option<Vec<String>>)> {
+            let mut v = Vec::new();
+            for risk in 0..t.rules.len() {
+                for requirement in 0..t.rules[risk].requires.len() {
+                    for h in p.hits(risk, requirement) {
+                        v.push((risk, requirement, h.probe, h.names.map(<[String]>::to_vec)));
+                    }
+                }
+            }
+            v
+        };
+        let mut shared = Profiler::new(&t);
+        let mut profiles = Vec::new();
+        for i in 0..rbac.roles.len() {
+            let role = RoleId(i);
+            let got = seen(&shared.profile(&rbac, role));
+            assert_eq!(
+                got,
+                seen(&Profiler::new(&t).profile(&rbac, role)),
+                "role {i}"
+            );
+            profiles.push(got);
+        }
+        let index = |name: &str| {
+            (rbac.roles.iter())
+                .position(|r| r.key.name == name)
+                .unwrap()
+        };
+        let names = |name: &str| -> Vec<Option<Vec<String>>> {
+            profiles[index(name)].iter().map(|h| h.3.clone()).collect()
+        };
+        assert!(!profiles[index("r0")].is_empty());
+        assert!(
+            names("r0")
+                .iter()
+                .all(|n| n.as_deref() == Some(&["x".to_string()][..]))
+        );
+        assert!(
+            names("r1")
+                .iter()
+                .all(|n| n.as_deref() == Some(&["y".to_string()][..]))
+        );
+        assert_eq!(profiles[index("r0")], profiles[index("r2")]);
+        assert!(names("r3").iter().all(Option::is_none));
+        assert_ne!(profiles[index("r3")], profiles[index("r4")]);
+        assert!(!profiles[index("r5")].is_empty());
+        assert!(
+            profiles[index("r6")].is_empty(),
+            "pods/exec is in the core group only"
         );
     }
 

@@ -16,7 +16,7 @@ use crate::tables;
 use crate::template::Severity;
 
 /// Where a finding applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FindingScope {
     /// Cluster-wide: every namespace, cluster-scoped resources, non-resource URLs.
@@ -27,6 +27,8 @@ pub enum FindingScope {
         namespaces: Vec<String>,
     },
 }
+
+crate::tables::remember_by_value!(FindingScope);
 
 impl FindingScope {
     /// Whether the scope covers namespace `ns`.
@@ -291,22 +293,37 @@ impl Finding {
         role: Option<&ObjectKey>,
         extra: &str,
     ) -> String {
+        /// Feeds what is written to the hash, without a string between.
+        struct Feed<'h>(&'h mut Sha256);
+        impl std::fmt::Write for Feed<'_> {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                self.0.update(s.as_bytes());
+                Ok(())
+            }
+        }
         let mut h = Sha256::new();
         h.update(code.as_str());
-        for part in [
-            rule.unwrap_or("").to_string(),
-            subject.map(|s| s.to_string()).unwrap_or_default(),
-            binding.map(|b| b.to_string()).unwrap_or_default(),
-            role.map(|r| r.to_string()).unwrap_or_default(),
-            extra.to_string(),
-        ] {
+        let parts: [Option<&dyn std::fmt::Display>; 5] = [
+            rule.as_ref().map(|r| r as &dyn std::fmt::Display),
+            subject.map(|s| s as &dyn std::fmt::Display),
+            binding.map(|b| b as &dyn std::fmt::Display),
+            role.map(|r| r as &dyn std::fmt::Display),
+            Some(&extra),
+        ];
+        for part in parts {
             h.update([0]);
-            h.update(part.as_bytes());
+            if let Some(part) = part {
+                // Writing to a hash cannot fail.
+                let _ = std::fmt::Write::write_fmt(&mut Feed(&mut h), format_args!("{part}"));
+            }
         }
-        h.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(16);
+        for b in &h.finalize()[..8] {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        out
     }
 }
 

@@ -6,10 +6,13 @@
 //! scheduled yet are grouped apart.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use foldhash::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::pods::{PodView, TokenRisks};
+use super::pods::{PodView, TokenRisk, TokenRisks};
 use super::workloads::WorkloadView;
 use crate::snapshot::Kind;
 use crate::template::Severity;
@@ -213,52 +216,60 @@ fn node_view(
     coming: &[(&ServiceAccountRef, String)],
     risks: &TokenRisks<'_, '_, '_>,
 ) -> NodeView {
-    let mut count: BTreeMap<&ServiceAccountRef, BTreeSet<(&str, &str)>> = BTreeMap::new();
-    let mut daemon_sets: BTreeMap<&ServiceAccountRef, BTreeSet<&str>> = BTreeMap::new();
+    // Each ServiceAccount's pods on the node: how many, and the last one
+    // counted (a pod may expose one account's token more than once).
+    let mut count: HashMap<&ServiceAccountRef, (usize, usize)> = HashMap::default();
+    let mut daemon_sets: HashMap<&ServiceAccountRef, BTreeSet<&str>> = HashMap::default();
     for (sa, ds) in coming {
-        count.entry(sa).or_default();
+        count.entry(sa).or_insert((0, usize::MAX));
         daemon_sets.entry(sa).or_default().insert(ds);
     }
-    for p in pods {
+    for (i, p) in pods.iter().enumerate() {
         for t in p
             .tokens
             .iter()
             .filter(|t| t.exposure.api_access && t.exposure.source != TokenSource::NodeHostPath)
         {
-            count
+            let (n, last) = count
                 .entry(&t.exposure.service_account)
-                .or_default()
-                .insert((&p.namespace, &p.name));
+                .or_insert((0, usize::MAX));
+            if *last != i {
+                *n += 1;
+                *last = i;
+            }
         }
     }
-    let mut tokens: Vec<NodeToken> = count
+    let mut worth: Vec<(&ServiceAccountRef, Arc<TokenRisk>, usize)> = count
         .into_iter()
-        .map(|(sa, pods)| {
-            let r = risks.of(sa);
-            NodeToken {
-                service_account: sa.clone(),
-                severity: r.severity,
-                risks: r.risks.clone(),
-                pods: pods.len(),
-                daemon_sets: (daemon_sets.get(sa).into_iter().flatten())
-                    .map(|d| d.to_string())
-                    .collect(),
+        .map(|(sa, (pods, _))| (sa, risks.of(sa), pods))
+        .collect();
+    worth.sort_by(|a, b| b.1.severity.cmp(&a.1.severity).then(a.0.cmp(b.0)));
+    // The node's risks, each once, in the order of its tokens: accounts
+    // share their worth, which is looked at once.
+    let mut all_risks: Vec<String> = Vec::new();
+    let mut seen_risks: HashSet<&str> = HashSet::default();
+    let mut seen_worth: HashSet<*const TokenRisk> = HashSet::default();
+    for (_, r, _) in &worth {
+        if !seen_worth.insert(Arc::as_ptr(r)) {
+            continue;
+        }
+        for risk in &r.risks {
+            if seen_risks.insert(risk) {
+                all_risks.push(risk.clone());
             }
+        }
+    }
+    let tokens: Vec<NodeToken> = (worth.iter())
+        .map(|(sa, r, pods)| NodeToken {
+            service_account: (*sa).clone(),
+            severity: r.severity,
+            risks: r.risks.clone(),
+            pods: *pods,
+            daemon_sets: (daemon_sets.get(sa).into_iter().flatten())
+                .map(|d| d.to_string())
+                .collect(),
         })
         .collect();
-    tokens.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.service_account.cmp(&b.service_account))
-    });
-    let mut all_risks: Vec<String> = Vec::new();
-    for t in &tokens {
-        for r in &t.risks {
-            if !all_risks.contains(r) {
-                all_risks.push(r.clone());
-            }
-        }
-    }
     NodeView {
         node: node.map(String::from),
         pods: pods.len(),

@@ -150,6 +150,25 @@ struct OwnerObject<'v> {
     name: &'v str,
 }
 
+/// What is kept of an [`OwnerObject`] to recognise it again: its kind,
+/// namespace and name.
+struct KeptOwner([Box<str>; 3]);
+
+impl tables::Remember for OwnerObject<'_> {
+    type Kept = KeptOwner;
+    fn feed<H: std::hash::Hasher>(&self, state: &mut H) {
+        use std::hash::Hash;
+        (self.kind, self.namespace, self.name).hash(state);
+    }
+    fn is(&self, kept: &KeptOwner) -> bool {
+        let [kind, namespace, name] = &kept.0;
+        self.kind == &**kind && self.namespace == &**namespace && self.name == &**name
+    }
+    fn keep(&self) -> KeptOwner {
+        KeptOwner([self.kind.into(), self.namespace.into(), self.name.into()])
+    }
+}
+
 impl<'v> OwnerObject<'v> {
     fn of(owner: &'v Owner, pod: &'v PodView) -> OwnerObject<'v> {
         let namespaced = Kind::from_kind_name(&owner.kind).is_none_or(Kind::is_namespaced);

@@ -40,6 +40,8 @@ pub enum SubjectId {
     },
 }
 
+crate::tables::remember_by_value!(SubjectId);
+
 impl std::fmt::Display for SubjectId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -18,7 +18,7 @@
 //! A problem's severity is the highest of its findings'. Pure: the report
 //! counts, the findings decide.
 
-use std::collections::{BTreeMap, BTreeSet};
+use foldhash::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -27,19 +27,19 @@ use crate::rbac::SubjectId;
 use crate::snapshot::ObjectKey;
 use crate::template::Severity;
 
-/// What a problem is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum About {
+/// What a problem is about, borrowed from its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum About<'f> {
     /// A pod.
-    Pod(ObjectKey),
+    Pod(&'f ObjectKey),
     /// A user, group or ServiceAccount.
-    Subject(SubjectId),
+    Subject(&'f SubjectId),
     /// A binding.
-    Binding(ObjectKey),
+    Binding(&'f ObjectKey),
     /// A role.
-    Role(ObjectKey),
+    Role(&'f ObjectKey),
     /// Anything else, by the finding's fingerprint.
-    Other(String),
+    Other(&'f str),
 }
 
 /// One thing to fix.
@@ -65,9 +65,9 @@ pub struct Problem {
 /// one with the most risks first.
 pub fn problems(findings: &[Finding]) -> Vec<Problem> {
     // Bindings and roles that the subjects' and pods' findings go through.
-    let mut bindings_through: BTreeSet<&ObjectKey> = BTreeSet::new();
-    let mut roles_through: BTreeSet<&ObjectKey> = BTreeSet::new();
-    let mut keys: Vec<Option<About>> = Vec::with_capacity(findings.len());
+    let mut bindings_through: HashSet<&ObjectKey> = HashSet::default();
+    let mut roles_through: HashSet<&ObjectKey> = HashSet::default();
+    let mut keys: Vec<Option<About<'_>>> = Vec::with_capacity(findings.len());
     for f in findings {
         let key = holder(f);
         if key.is_some() {
@@ -87,7 +87,7 @@ pub fn problems(findings: &[Finding]) -> Vec<Problem> {
                 roles_through.extend(f.role.as_ref());
                 let b = f.binding.as_ref();
                 b.filter(|b| !bindings_through.contains(b))
-                    .map(|b| About::Binding(b.clone()))
+                    .map(About::Binding)
             }
             _ => None,
         };
@@ -101,25 +101,24 @@ pub fn problems(findings: &[Finding]) -> Vec<Problem> {
                 .role
                 .as_ref()
                 .filter(|r| !roles_through.contains(r))
-                .map(|r| About::Role(r.clone())),
+                .map(About::Role),
             _ => Some(hygiene_key(f)),
         };
     }
-    let mut order: Vec<About> = Vec::new();
-    let mut grouped: BTreeMap<About, Vec<&Finding>> = BTreeMap::new();
+    // The groups in the order of their first findings.
+    let mut groups: Vec<(About<'_>, Vec<&Finding>)> = Vec::new();
+    let mut group_of: HashMap<About<'_>, usize> = HashMap::default();
     for (f, key) in findings.iter().zip(keys) {
         let Some(key) = key else { continue };
-        if !grouped.contains_key(&key) {
-            order.push(key.clone());
-        }
-        grouped.entry(key).or_default().push(f);
+        let g = *group_of.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(f);
     }
-    let mut out: Vec<(usize, Problem)> = order
+    let mut out: Vec<(usize, Problem)> = groups
         .into_iter()
-        .map(|k| {
-            let group = grouped.remove(&k).unwrap_or_default();
-            (rank(&k), problem(&k, &group))
-        })
+        .map(|(k, group)| (rank(&k), problem(&k, &group)))
         .collect();
     // Most severe first; among equals, who holds the power (its binding
     // is the fix) before the pods that carry its token, the one with the
@@ -137,7 +136,7 @@ pub fn problems(findings: &[Finding]) -> Vec<Problem> {
 
 /// The order of problems of one severity: subjects, bindings, roles, pods,
 /// the rest.
-fn rank(key: &About) -> usize {
+fn rank(key: &About<'_>) -> usize {
     match key {
         About::Subject(_) => 0,
         About::Binding(_) => 1,
@@ -157,33 +156,33 @@ pub fn by_severity(problems: &[Problem]) -> super::BySeverity {
 }
 
 /// The subject or pod a risk finding belongs to, if it belongs to one.
-fn holder(f: &Finding) -> Option<About> {
+fn holder(f: &Finding) -> Option<About<'_>> {
     match f.code {
         Code::HotPod | Code::HotWorkload | Code::PathToClusterAdmin if f.pod.is_some() => {
-            f.pod.clone().map(About::Pod)
+            f.pod.as_ref().map(About::Pod)
         }
         Code::RiskySubject
         | Code::PathToClusterAdmin
         | Code::RiskyDefaultServiceAccount
-        | Code::UnusedRiskyServiceAccount => f.subject.clone().map(About::Subject),
+        | Code::UnusedRiskyServiceAccount => f.subject.as_ref().map(About::Subject),
         _ => None,
     }
 }
 
 /// A hygiene finding's problem: its binding, else its subject, else its role.
-fn hygiene_key(f: &Finding) -> About {
+fn hygiene_key(f: &Finding) -> About<'_> {
     if let Some(b) = &f.binding {
-        About::Binding(b.clone())
+        About::Binding(b)
     } else if let Some(s) = &f.subject {
-        About::Subject(s.clone())
+        About::Subject(s)
     } else if let Some(r) = &f.role {
-        About::Role(r.clone())
+        About::Role(r)
     } else {
-        About::Other(f.fingerprint.clone())
+        About::Other(&f.fingerprint)
     }
 }
 
-fn problem(key: &About, group: &[&Finding]) -> Problem {
+fn problem(key: &About<'_>, group: &[&Finding]) -> Problem {
     let object = match key {
         About::Pod(k) | About::Binding(k) | About::Role(k) => k.to_string(),
         About::Subject(s) => s.to_string(),

@@ -18,6 +18,8 @@ pub struct ObjectKey {
     pub name: String,
 }
 
+crate::tables::remember_by_value!(ObjectKey);
+
 impl std::fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.namespace.is_empty() {

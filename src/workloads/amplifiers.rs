@@ -107,6 +107,8 @@ pub struct Amplifier {
     pub volume: Option<String>,
 }
 
+crate::tables::remember_by_value!(Amplifier);
+
 /// A pod's amplifiers, shared by every pod and template that has the same
 /// (the replicas of a workload, the pods of one chart): one copy each.
 pub type Amplifiers = Arc<[Amplifier]>;

@@ -68,11 +68,28 @@ pub fn account_object<S: serde::Serializer>(
         kind: &'static str,
         namespace: &'a str,
         name: &'a str,
+        #[serde(skip)]
+        account: &'a ServiceAccountRef,
+    }
+    /// What is kept of an [`AsSubject`] to recognise it again.
+    struct Kept(ServiceAccountRef);
+    impl tables::Remember for AsSubject<'_> {
+        type Kept = Kept;
+        fn feed<H: std::hash::Hasher>(&self, state: &mut H) {
+            std::hash::Hash::hash(self.account, state);
+        }
+        fn is(&self, kept: &Kept) -> bool {
+            *self.account == kept.0
+        }
+        fn keep(&self) -> Kept {
+            Kept(self.account.clone())
+        }
     }
     let subject = AsSubject {
         kind: "ServiceAccount",
         namespace: &sa.namespace,
         name: &sa.name,
+        account: sa,
     };
     tables::object(&subject, s)
 }
@@ -161,7 +178,7 @@ pub struct Exposure {
 }
 
 /// Who decided whether the token is automounted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DecidedBy {
     /// The pod's `automountServiceAccountToken`.
@@ -175,7 +192,7 @@ pub enum DecidedBy {
 }
 
 /// What happened to the automounted token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AutomountOutcome {
     /// The spec has the token mount (a `kube-api-access-*` volume, or
@@ -192,7 +209,7 @@ pub enum AutomountOutcome {
 }
 
 /// The automount decision of a pod.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Automount {
     /// Whether the settings ask for the token.
@@ -202,6 +219,8 @@ pub struct Automount {
     /// What the spec shows.
     pub outcome: AutomountOutcome,
 }
+
+tables::remember_by_value!(Automount);
 
 /// A reference to a Secret that would expose a token if the Secret were a
 /// legacy token secret, which cannot be told without Secrets in the snapshot.
