@@ -306,8 +306,11 @@ pub fn rate(
             (v != worth.subjects[i]).then_some((i, v))
         };
         let subjects: Vec<(usize, Option<Severity>)> = if first {
-            (0..access.subjects.len())
-                .filter_map(rate_subject)
+            // Every subject, on every core.
+            let all: Vec<usize> = (0..access.subjects.len()).collect();
+            crate::cores::map(&all, 1024, |&i| rate_subject(i))
+                .into_iter()
+                .flatten()
                 .collect()
         } else {
             dependent.iter().filter_map(|&i| rate_subject(i)).collect()
@@ -333,42 +336,28 @@ pub fn rate(
         spread.carry(&mut worth, &subjects, access, &index);
     }
 
+    // The findings' ratings, on every core: each reads the settled worth.
     let rater = inputs.rater(&worth);
-    let subjects = access
-        .subjects
-        .iter()
-        .map(|s| {
-            s.risks
-                .iter()
-                .map(|r| rate_subject_risk(&rater, &s.subject, r))
-                .collect()
-        })
-        .collect();
-    let bindings = access
-        .bindings
-        .iter()
-        .enumerate()
-        .map(|(b, risks)| {
-            let binding = &access.rbac.bindings[b];
-            let holders: Vec<&SubjectId> = binding.subjects.iter().collect();
-            risks
-                .iter()
-                .map(|(risk, sat)| rater.rate(*risk, &binding.scope, sat, &holders))
-                .collect()
-        })
-        .collect();
-    let roles = access
-        .roles
-        .iter()
-        .enumerate()
-        .map(|(r, risks)| {
-            let scope = access.home_scope(RoleId(r));
-            risks
-                .iter()
-                .map(|(risk, sat)| rater.rate(*risk, &scope, sat, &[]))
-                .collect()
-        })
-        .collect();
+    let subjects = crate::cores::map(&access.subjects, 1024, |s| {
+        (s.risks.iter())
+            .map(|r| rate_subject_risk(&rater, &s.subject, r))
+            .collect()
+    });
+    let ids: Vec<usize> = (0..access.bindings.len()).collect();
+    let bindings = crate::cores::map(&ids, 1024, |&b| {
+        let binding = &access.rbac.bindings[b];
+        let holders: Vec<&SubjectId> = binding.subjects.iter().collect();
+        (access.bindings[b].iter())
+            .map(|(risk, sat)| rater.rate(*risk, &binding.scope, sat, &holders))
+            .collect()
+    });
+    let ids: Vec<usize> = (0..access.roles.len()).collect();
+    let roles = crate::cores::map(&ids, 1024, |&r| {
+        let scope = access.home_scope(RoleId(r));
+        (access.roles[r].iter())
+            .map(|(risk, sat)| rater.rate(*risk, &scope, sat, &[]))
+            .collect()
+    });
     Ratings {
         subjects,
         bindings,

@@ -76,9 +76,19 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
 /// Whether `(group, resource)` is a well-known cluster-scoped resource.
 /// `group` is `None` when any group would do (imported KubiScan templates).
 pub fn is_cluster_scoped(group: Option<&str>, resource: &str) -> bool {
-    CLUSTER_SCOPED
-        .iter()
-        .any(|(g, r)| *r == resource && group.is_none_or(|group| group == *g))
+    /// The groups of each resource of [`CLUSTER_SCOPED`]: the scan asks
+    /// this for every request of every technique of every subject.
+    static BY_RESOURCE: std::sync::LazyLock<foldhash::HashMap<&str, Vec<&str>>> =
+        std::sync::LazyLock::new(|| {
+            let mut by: foldhash::HashMap<&str, Vec<&str>> = foldhash::HashMap::default();
+            for (g, r) in CLUSTER_SCOPED {
+                by.entry(*r).or_default().push(*g);
+            }
+            by
+        });
+    BY_RESOURCE
+        .get(resource)
+        .is_some_and(|groups| group.is_none_or(|group| groups.contains(&group)))
 }
 
 /// Whether a RoleBinding can grant `verb` on `resource` (no subresource
@@ -157,6 +167,28 @@ mod tests {
     /// "This allows delegation to bind particular clusterroles in
     /// rolebindings within particular namespaces" (the RBAC registry's
     /// `BindingAuthorized` upstream).
+    /// The lookup by resource agrees with reading the table in order, for
+    /// every group and resource of the table, any group, and others.
+    #[test]
+    fn cluster_scope_is_what_the_table_lists() {
+        let listed = |group: Option<&str>, resource: &str| {
+            (CLUSTER_SCOPED.iter())
+                .any(|(g, r)| *r == resource && group.is_none_or(|group| group == *g))
+        };
+        let mut groups: Vec<Option<&str>> = vec![None, Some("x"), Some("apps")];
+        groups.extend(CLUSTER_SCOPED.iter().map(|(g, _)| Some(*g)));
+        let mut resources: Vec<&str> = vec!["pods", "secrets", "", "Nodes"];
+        resources.extend(CLUSTER_SCOPED.iter().map(|(_, r)| *r));
+        for &g in &groups {
+            for &r in &resources {
+                assert_eq!(is_cluster_scoped(g, r), listed(g, r), "{g:?} {r}");
+            }
+        }
+        assert!(is_cluster_scoped(Some(""), "nodes"));
+        assert!(!is_cluster_scoped(Some("apps"), "nodes"));
+        assert!(!is_cluster_scoped(None, "pods"));
+    }
+
     #[test]
     fn a_role_binding_can_grant_bind_on_cluster_roles_for_bindings_in_its_namespace() {
         assert!(grantable_in_namespace(
