@@ -331,10 +331,32 @@ impl Finding {
 /// hygiene, then by the objects' names and the rule id.
 pub fn sort(findings: &mut [Finding]) {
     // Findings are large: their order is worked out on indices, and each
-    // is then moved once, not at every step of a merge sort.
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| order_of(&findings[a], &findings[b]));
-    permute(findings, order);
+    // is then moved once, not at every step of a merge sort. The order is
+    // the stable one: equal findings keep their order (the index breaks
+    // ties). Each half is sorted on a core of its own, then the halves are
+    // merged, the first half's taken first among equals.
+    let items: &[Finding] = findings;
+    let by = |a: &usize, b: &usize| order_of(&items[*a], &items[*b]).then(a.cmp(b));
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    let (first, second) = order.split_at_mut(items.len() / 2);
+    let ((), ()) = crate::cores::join(
+        || first.sort_unstable_by(by),
+        || second.sort_unstable_by(by),
+    );
+    let mut merged = Vec::with_capacity(items.len());
+    let (mut a, mut b) = (first.iter().peekable(), second.iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        if by(y, x) == std::cmp::Ordering::Less {
+            merged.push(**y);
+            b.next();
+        } else {
+            merged.push(**x);
+            a.next();
+        }
+    }
+    merged.extend(a.copied());
+    merged.extend(b.copied());
+    permute(findings, merged);
 }
 
 /// The order of [`sort`].
@@ -370,10 +392,39 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
 
 #[cfg(test)]
 mod tests {
-    use super::permute;
+    use super::*;
     use proptest::prelude::*;
 
+    /// A finding drawn from few values, so that many compare equal: `id`
+    /// (its message) tells equal ones apart.
+    fn finding(id: usize, (severity, code, subject, fingerprint): (u8, u8, u8, u8)) -> Finding {
+        let severity = [Severity::Low, Severity::Medium, Severity::High][usize::from(severity % 3)];
+        let code = [Code::RiskyRole, Code::RiskySubject, Code::HotPod][usize::from(code % 3)];
+        let subject = (subject % 3 > 0).then(|| SubjectId::group(&format!("g{}", subject % 3)));
+        let mut f = Finding::new(code, severity, "t", id.to_string(), FindingScope::Cluster)
+            .subject(subject);
+        f.fingerprint = format!("f{}", fingerprint % 2);
+        f
+    }
+
     proptest! {
+        /// The sort on two cores gives what a stable sort by the report's
+        /// order gives: equal findings keep the order they came in.
+        #[test]
+        fn sorting_is_the_stable_sort_by_the_report_order(
+            keys in proptest::collection::vec(any::<(u8, u8, u8, u8)>(), 0..60)
+        ) {
+            let findings: Vec<Finding> = (keys.iter().enumerate())
+                .map(|(i, &k)| finding(i, k))
+                .collect();
+            let mut expected = findings.clone();
+            expected.sort_by(order_of);
+            let mut sorted = findings;
+            sort(&mut sorted);
+            let ids = |v: &[Finding]| v.iter().map(|f| f.message.clone()).collect::<Vec<_>>();
+            prop_assert_eq!(ids(&sorted), ids(&expected));
+        }
+
         /// Permuting in place gives what taking the items in order gives.
         #[test]
         fn permuting_in_place_is_taking_in_order(
