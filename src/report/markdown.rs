@@ -123,7 +123,7 @@ fn write_body(
             text(&missing.join(", "))
         )?;
     }
-    let all = &report.problem_list;
+    let all = report.problem_list();
     let p = &report.counts.problems;
     writeln!(
         out,

@@ -440,9 +440,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<ExceptionsReport>,
     /// The findings counted as problems to fix (see [`problems`]), worked
-    /// out once for `counts.problems` and the formats that list them.
+    /// out by the first format that lists them ([`Report::problem_list`]).
     #[serde(skip)]
-    pub problem_list: Vec<problems::Problem>,
+    problem_list: std::sync::OnceLock<Vec<problems::Problem>>,
 }
 
 /// What an exceptions file did.
@@ -473,6 +473,14 @@ pub struct BaselineReport {
 }
 
 impl Report {
+    /// The findings counted as problems to fix (see [`problems`]), most
+    /// severe first: worked out from the findings the first time they are
+    /// asked for (the formats for people list them; JSON only counts them).
+    pub fn problem_list(&self) -> &[problems::Problem] {
+        self.problem_list
+            .get_or_init(|| problems::problems(&self.findings))
+    }
+
     /// Assembles a report from the selected part of an analysis.
     pub fn new(
         snapshot: &Snapshot,
@@ -497,7 +505,6 @@ impl Report {
             View::Pods(f) => Some(f),
             View::Scan => None,
         };
-        let problem_list = problems::problems(&findings);
         let mut by_severity = BySeverity::default();
         let mut by_code = BTreeMap::new();
         for f in &findings {
@@ -528,7 +535,7 @@ impl Report {
                 subjects: analysis.subjects_evaluated,
                 findings: findings.len(),
                 by_severity,
-                problems: problems::by_severity(&problem_list),
+                problems: problems::severities(&findings),
                 by_code,
                 filtered_out: total - findings.len(),
                 defaults_hidden,
@@ -557,7 +564,7 @@ impl Report {
             nodes,
             baseline: None,
             exceptions: None,
-            problem_list,
+            problem_list: std::sync::OnceLock::new(),
         }
     }
 

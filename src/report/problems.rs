@@ -60,10 +60,10 @@ pub struct Problem {
     pub findings: usize,
 }
 
-/// The problems of `findings` (sorted as a report sorts them), most severe
-/// first; among equals, subjects, bindings, roles and then pods, each the
-/// one with the most risks first.
-pub fn problems(findings: &[Finding]) -> Vec<Problem> {
+/// The findings of `findings` gathered by the thing to fix they belong
+/// to, in the order of their first findings (the findings of no problem
+/// left out).
+fn groups(findings: &[Finding]) -> Vec<(About<'_>, Vec<&Finding>)> {
     // Bindings and roles that the subjects' and pods' findings go through.
     let mut bindings_through: HashSet<&ObjectKey> = HashSet::default();
     let mut roles_through: HashSet<&ObjectKey> = HashSet::default();
@@ -116,7 +116,14 @@ pub fn problems(findings: &[Finding]) -> Vec<Problem> {
         });
         groups[g].1.push(f);
     }
-    let mut out: Vec<(usize, Problem)> = groups
+    groups
+}
+
+/// The problems of `findings` (sorted as a report sorts them), most severe
+/// first; among equals, subjects, bindings, roles and then pods, each the
+/// one with the most risks first.
+pub fn problems(findings: &[Finding]) -> Vec<Problem> {
+    let mut out: Vec<(usize, Problem)> = groups(findings)
         .into_iter()
         .map(|(k, group)| (rank(&k), problem(&k, &group)))
         .collect();
@@ -144,6 +151,22 @@ fn rank(key: &About<'_>) -> usize {
         About::Pod(_) => 3,
         About::Other(_) => 4,
     }
+}
+
+/// The problems of `findings` by severity, without writing them out: what
+/// `counts.problems` says (the same as [`by_severity`] of [`problems`]).
+pub fn severities(findings: &[Finding]) -> super::BySeverity {
+    let mut by = super::BySeverity::default();
+    for (_, group) in groups(findings) {
+        by.add(
+            group
+                .iter()
+                .map(|f| f.severity)
+                .max()
+                .unwrap_or(Severity::Low),
+        );
+    }
+    by
 }
 
 /// Problems by severity.
@@ -301,5 +324,11 @@ items:
         );
         // Reading every Secret cluster-wide is critical even unbound.
         assert_eq!(by_severity(&problems).critical, 2);
+        // Counted without being written out, the same.
+        let mut l = Loader::new();
+        l.add_text("t.yaml", yaml).unwrap();
+        let mut snap = l.finish().unwrap().snapshot;
+        let a = analyze(&mut snap, &Template::builtin(), &AnalysisOptions::default());
+        assert_eq!(severities(&a.findings), by_severity(&problems));
     }
 }

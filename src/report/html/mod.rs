@@ -308,7 +308,7 @@ fn summary(page: &mut String, r: &Report) {
     let _ = write!(
         page,
         r#"<h2>Summary</h2><p>{} to fix, from {}.</p><div class="cards">"#,
-        words::count(r.problem_list.len(), "problem"),
+        words::count(r.problem_list().len(), "problem"),
         words::count(r.counts.findings, "finding")
     );
     for (sev, count) in [
@@ -362,14 +362,14 @@ fn summary(page: &mut String, r: &Report) {
             }
         );
     }
-    if r.problem_list.is_empty() {
+    if r.problem_list().is_empty() {
         return;
     }
     let _ = write!(
         page,
         r#"<h2>Problems to fix</h2><table><thead><tr><th>Severity</th><th>What</th><th>Risks</th><th>Where</th><th>Through</th></tr></thead><tbody>"#
     );
-    for problem in r.problem_list.iter().take(PROBLEMS) {
+    for problem in r.problem_list().iter().take(PROBLEMS) {
         let risks: Vec<String> = problem.risks.iter().map(|r| text(r)).collect();
         let through: Vec<String> = problem.through.iter().take(3).map(|t| text(t)).collect();
         let more = problem.through.len().saturating_sub(3);
@@ -389,11 +389,11 @@ fn summary(page: &mut String, r: &Report) {
         );
     }
     page.push_str("</tbody></table>");
-    if r.problem_list.len() > PROBLEMS {
+    if r.problem_list().len() > PROBLEMS {
         let _ = write!(
             page,
             r#"<p class="small">{} more below.</p>"#,
-            r.problem_list.len() - PROBLEMS
+            r.problem_list().len() - PROBLEMS
         );
     }
 }

@@ -21,7 +21,7 @@ pub(super) fn write_problems(
     style: TableStyle,
     out: &mut impl Write,
 ) -> Result<(), ReportError> {
-    let problems = &report.problem_list;
+    let problems = report.problem_list();
     let p = &report.counts.problems;
     let s = &report.counts.by_severity;
     writeln!(out)?;
