@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use foldhash::HashSet;
+
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
 use super::found::permission;
@@ -28,6 +30,11 @@ pub(super) struct Holder<'r> {
     pub(super) cluster: Vec<Held<'r>>,
     /// Rules that apply in one namespace, by namespace.
     pub(super) namespaces: BTreeMap<String, Vec<Held<'r>>>,
+    /// The resources its rules name, each by what comes before any `/`
+    /// (`*` for `*` and `*/sub`): a rule grants a request only if it names
+    /// the request's resource or `*`, so a request for a resource none
+    /// names is granted by none, told without asking each rule.
+    named: HashSet<&'r str>,
 }
 
 /// What a holder is granted for one kind of request in one scope.
@@ -63,6 +70,10 @@ impl<'r> Holder<'r> {
         via_group: Option<&str>,
     ) {
         let via_group: Option<std::sync::Arc<str>> = via_group.map(Into::into);
+        for r in &rbac.role(role).rules {
+            let resources = r.rule.resources.iter().flatten();
+            (self.named).extend(resources.map(|res| res.split('/').next().unwrap_or(res)));
+        }
         let rules = rbac.role(role).rules.iter().enumerate().map(|(i, r)| Held {
             rule: r.rule,
             ground: StepGrant {
@@ -94,6 +105,9 @@ impl<'r> Holder<'r> {
         sub: &str,
     ) -> Grants<'r> {
         let mut out = Grants::default();
+        if !self.named.contains(resource) && !self.named.contains("*") {
+            return out;
+        }
         let ns_rules = ns
             .filter(|_| grantable_in_namespace(Some(group), resource, verb))
             .and_then(|n| self.namespaces.get(n))
@@ -128,5 +142,98 @@ impl<'r> Holder<'r> {
             let g = self.grants(ns, verb, group, res, sub).all?;
             Some((permission(verb, group, res, sub), g))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! What a holder is granted is what asking each of its rules in turn
+    //! gives (the authorizer's `ResourceMatches`: `*`, the resource or
+    //! `resource/sub`, and `*/sub`), whatever resources its rules name.
+    use super::*;
+    use crate::source::files::Loader;
+
+    #[test]
+    fn grants_are_what_each_rule_grants_in_turn() {
+        let rules = [
+            "{apiGroups: [''], resources: [pods/exec], verbs: [create]}",
+            "{apiGroups: [''], resources: ['*/scale'], verbs: [update]}",
+            "{apiGroups: [apps], resources: ['*'], verbs: [patch]}",
+            "{apiGroups: [''], resources: [secrets], resourceNames: [a, b], verbs: [get]}",
+            "{apiGroups: ['*'], resources: [nodes], verbs: ['*']}",
+            "{nonResourceURLs: ['*'], verbs: [get]}",
+        ];
+        let yaml: String = (rules.iter().enumerate())
+            .map(|(i, rule)| {
+                format!(
+                    "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r{i}, namespace: ci}}\nrules: [{rule}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: c{i}}}\nrules: [{rule}]\n"
+                )
+            })
+            .collect();
+        let mut l = Loader::new();
+        l.add_text("t.yaml", &yaml).unwrap();
+        let snap = l.finish().unwrap().snapshot;
+        let rbac = Rbac::resolve(&snap);
+        let requests = [
+            ("create", "", "pods", "exec"),
+            ("create", "", "pods", ""),
+            ("update", "apps", "deployments", "scale"),
+            ("update", "", "replicationcontrollers", "scale"),
+            ("update", "", "replicationcontrollers", ""),
+            ("patch", "apps", "daemonsets", ""),
+            ("patch", "", "pods", ""),
+            ("get", "", "secrets", ""),
+            ("delete", "", "nodes", ""),
+            ("get", "", "configmaps", ""),
+        ];
+        // Each role on its own, and all of them: held cluster-wide (the
+        // ClusterRoles) and in `ci` (the Roles).
+        let single = (0..rules.len()).map(|i| vec![i]);
+        for held in single.chain(std::iter::once((0..rules.len()).collect())) {
+            let mut holder = Holder::default();
+            for &i in &held {
+                for (name, scope) in [
+                    (format!("c{i}"), Scope::Cluster),
+                    (format!("r{i}"), Scope::Namespace("ci".into())),
+                ] {
+                    let role = (rbac.roles.iter())
+                        .position(|r| r.key.name == name)
+                        .unwrap();
+                    holder.add(&rbac, RoleId(role), &scope, None, None);
+                }
+            }
+            for (verb, group, resource, sub) in requests {
+                for ns in [None, Some("ci"), Some("other")] {
+                    let got = holder.grants(ns, verb, group, resource, sub);
+                    let request = Request::Resource {
+                        verb,
+                        api_group: group,
+                        resource,
+                        subresource: sub,
+                        name: "",
+                    };
+                    let in_ns = ns
+                        .filter(|_| grantable_in_namespace(Some(group), resource, verb))
+                        .and_then(|n| holder.namespaces.get(n))
+                        .map_or(&[][..], Vec::as_slice);
+                    let mut all = None;
+                    let mut named = Vec::new();
+                    for h in holder.cluster.iter().chain(in_ns) {
+                        match rule_grants(h.rule, &request) {
+                            Some(Grant::All) => {
+                                all = all.or(Some(h.ground.clone()));
+                            }
+                            Some(Grant::Named(names)) => {
+                                named.extend(names.iter().map(|n| (n.as_str(), h.ground.clone())));
+                            }
+                            None => {}
+                        }
+                    }
+                    let what = format!("{held:?} {verb} {group}/{resource}/{sub} in {ns:?}");
+                    assert_eq!(got.all, all, "{what}");
+                    assert_eq!(got.named, named, "{what}");
+                }
+            }
+        }
     }
 }
