@@ -317,10 +317,8 @@ pub fn one<T: Remember + ?Sized, S: Serializer>(
     value: &T,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    match remembered(table, value).map_err(S::Error::custom)? {
-        Some(p) => s.serialize_u64(p as u64),
-        None => value.serialize(s),
-    }
+    let at = remembered(table, value).map_err(S::Error::custom)?;
+    at_or_itself(at, value, s)
 }
 
 /// [`one`] for a value that is not [`Remember`]: interned by its text
@@ -330,7 +328,17 @@ pub fn one_by_text<T: Serialize + ?Sized, S: Serializer>(
     value: &T,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    match position(table, value).map_err(S::Error::custom)? {
+    let at = position(table, value).map_err(S::Error::custom)?;
+    at_or_itself(at, value, s)
+}
+
+/// Writes the position, or the value itself when the tables are closed.
+fn at_or_itself<T: Serialize + ?Sized, S: Serializer>(
+    at: Option<usize>,
+    value: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
         Some(p) => s.serialize_u64(p as u64),
         None => value.serialize(s),
     }
@@ -354,11 +362,7 @@ pub fn each<T: Remember, S: Serializer>(
     values: &[T],
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    let mut seq = s.serialize_seq(Some(values.len()))?;
-    for v in values {
-        seq.serialize_element(&Ref(table, v))?;
-    }
-    seq.end()
+    seq_of(values, |v| Ref(table, v), s)
 }
 
 /// [`each`] for values that are not [`Remember`] (see [`one_by_text`]).
@@ -367,9 +371,18 @@ pub fn each_by_text<T: Serialize, S: Serializer>(
     values: &[T],
     s: S,
 ) -> Result<S::Ok, S::Error> {
+    seq_of(values, |v| TextRef(table, v), s)
+}
+
+/// Writes `values` as a list, each as `written` makes it.
+fn seq_of<'v, T, E: Serialize, S: Serializer>(
+    values: &'v [T],
+    written: impl Fn(&'v T) -> E,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     let mut seq = s.serialize_seq(Some(values.len()))?;
     for v in values {
-        seq.serialize_element(&TextRef(table, v))?;
+        seq.serialize_element(&written(v))?;
     }
     seq.end()
 }
