@@ -154,7 +154,7 @@ fn rank(key: &About<'_>) -> usize {
 }
 
 /// The problems of `findings` by severity, without writing them out: what
-/// `counts.problems` says (the same as [`by_severity`] of [`problems`]).
+/// `counts.problems` says (the severities of [`problems`], counted).
 pub fn severities(findings: &[Finding]) -> super::BySeverity {
     let mut by = super::BySeverity::default();
     for (_, group) in groups(findings) {
@@ -165,15 +165,6 @@ pub fn severities(findings: &[Finding]) -> super::BySeverity {
                 .max()
                 .unwrap_or(Severity::Low),
         );
-    }
-    by
-}
-
-/// Problems by severity.
-pub fn by_severity(problems: &[Problem]) -> super::BySeverity {
-    let mut by = super::BySeverity::default();
-    for p in problems {
-        by.add(p.severity);
     }
     by
 }
@@ -286,12 +277,20 @@ mod tests {
     use crate::source::files::Loader;
     use crate::template::Template;
 
-    fn problems_of(yaml: &str) -> Vec<Problem> {
+    fn findings_of(yaml: &str) -> Vec<Finding> {
         let mut l = Loader::new();
         l.add_text("t.yaml", yaml).unwrap();
         let mut snap = l.finish().unwrap().snapshot;
-        let a = analyze(&mut snap, &Template::builtin(), &AnalysisOptions::default());
-        problems(&a.findings)
+        analyze(&mut snap, &Template::builtin(), &AnalysisOptions::default()).findings
+    }
+
+    /// Problems by severity, counted from the problems written out.
+    fn by_severity(problems: &[Problem]) -> crate::report::BySeverity {
+        let mut by = crate::report::BySeverity::default();
+        for p in problems {
+            by.add(p.severity);
+        }
+        by
     }
 
     #[test]
@@ -305,7 +304,8 @@ items:
 - {apiVersion: v1, kind: ServiceAccount, metadata: {name: deployer, namespace: ci}}
 - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: secret-reader}, rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list]}]}
 "#;
-        let problems = problems_of(yaml);
+        let findings = findings_of(yaml);
+        let problems = problems(&findings);
         let objects: Vec<&str> = problems.iter().map(|p| p.object.as_str()).collect();
         assert_eq!(
             objects,
@@ -325,10 +325,6 @@ items:
         // Reading every Secret cluster-wide is critical even unbound.
         assert_eq!(by_severity(&problems).critical, 2);
         // Counted without being written out, the same.
-        let mut l = Loader::new();
-        l.add_text("t.yaml", yaml).unwrap();
-        let mut snap = l.finish().unwrap().snapshot;
-        let a = analyze(&mut snap, &Template::builtin(), &AnalysisOptions::default());
-        assert_eq!(severities(&a.findings), by_severity(&problems));
+        assert_eq!(severities(&findings), by_severity(&problems));
     }
 }
