@@ -52,7 +52,7 @@ impl Baseline {
 
     /// Marks each of `findings` new or unchanged, and returns the
     /// baseline's findings that are gone, in the baseline's order.
-    pub fn compare(&self, findings: &mut [Finding]) -> Vec<Previous> {
+    pub fn compare(&self, findings: &mut [Box<Finding>]) -> Vec<Previous> {
         let before: HashSet<&str> = self
             .findings
             .iter()

@@ -187,7 +187,7 @@ impl Exceptions {
     /// the exceptions past their date.
     pub fn apply(
         &self,
-        findings: &mut Vec<Finding>,
+        findings: &mut Vec<Box<Finding>>,
         today: jiff::civil::Date,
     ) -> (Vec<Suppressed>, Vec<Expired>) {
         let (in_force, expired): (Vec<_>, Vec<_>) = (self.list.iter().enumerate())
@@ -209,7 +209,7 @@ impl Exceptions {
                     owner: e.owner.clone(),
                     reason: e.reason.clone(),
                     expires: e.expires,
-                    finding: f,
+                    finding: *f,
                 }),
                 None => kept.push(f),
             }

@@ -75,7 +75,7 @@ pub struct Selection {
     /// The analysis, its findings, pods and nodes taken out.
     pub analysis: Analysis,
     /// The findings kept.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Box<Finding>>,
     /// The rules the evidence of the findings kept points to, numbered
     /// again for them.
     pub rules: Vec<RuleEntry>,
@@ -162,7 +162,7 @@ pub fn select(mut analysis: Analysis, filter: &Filter, view: &View) -> Selection
                 .count()
         }
     };
-    let mut findings: Vec<Finding> = std::mem::take(&mut analysis.findings)
+    let mut findings: Vec<Box<Finding>> = std::mem::take(&mut analysis.findings)
         .into_iter()
         .filter(|f| filter.keeps(f) && in_view(f))
         .collect();

@@ -234,6 +234,13 @@ impl<'s> Access<'s> {
         access
     }
 
+    /// Takes the graph out, leaving an empty one: for an analysis that
+    /// hands the graph to what walks it and frees it before the rest of
+    /// its work, which reads the risks alone.
+    pub fn take_graph(&mut self) -> AccessGraph {
+        std::mem::take(&mut self.graph)
+    }
+
     /// Where a role applies on its own: a ClusterRole everywhere, a Role in
     /// its namespace.
     pub fn home_scope(&self, role: RoleId) -> Scope {

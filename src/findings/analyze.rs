@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::finding::{Finding, sort};
 use super::rule_table::{RuleEntry, number_rules};
-use super::{CHECKS, Context, Model, Sink, nodes, pods, workloads};
+use super::{CHECKS, Check, Context, GraphCheck, Model, ModelCheck, Sink, nodes, pods, workloads};
 use crate::access::Access;
 use crate::cores;
 use crate::operators::{Catalog, Operators, Why};
@@ -48,7 +48,7 @@ impl Default for AnalysisOptions {
 #[derive(Debug, Clone)]
 pub struct Analysis {
     /// All findings, sorted (severity, code, names).
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Box<Finding>>,
     /// The rules the findings' evidence points to (see [`number_rules`]).
     pub rules: Vec<RuleEntry>,
     /// Distinct subjects evaluated.
@@ -150,7 +150,7 @@ pub fn analyze(
         })
         .collect();
     let marked = crate::rbac::platforms::mark(&mut rbac, &options.platforms);
-    let access = Access::build_resolved(snapshot, template, rbac, &exposures, &operators.live);
+    let mut access = Access::build_resolved(snapshot, template, rbac, &exposures, &operators.live);
     let ratings = rating::rate(
         snapshot,
         template,
@@ -158,6 +158,9 @@ pub fn analyze(
         &exposures[..pod_count],
         &privileged,
     );
+    // The graph goes to the checks that walk it (`Check::Graph`), and is
+    // freed before the others run: what they read is the risks.
+    let graph = access.take_graph();
     let cx = Context {
         snapshot,
         rbac: &access.rbac,
@@ -212,19 +215,50 @@ pub fn analyze(
     };
     // Checks are independent: they run on every core, each into its own
     // sink, and their findings and notes are taken in the order of CHECKS.
-    // The nodes' blast radius is worked out beside them.
-    let (nodes, sinks) = cores::join(
+    // Those that walk the graph run first, beside the nodes' blast radius;
+    // the graph is freed while the others run.
+    let graph_checks: Vec<GraphCheck> = (CHECKS.iter())
+        .filter_map(|(_, c)| match c {
+            Check::Graph(check) => Some(*check),
+            Check::Model(_) => None,
+        })
+        .collect();
+    let model_checks: Vec<ModelCheck> = (CHECKS.iter())
+        .filter_map(|(_, c)| match c {
+            Check::Model(check) => Some(*check),
+            Check::Graph(_) => None,
+        })
+        .collect();
+    let (nodes, graph_sinks) = cores::join(
         || nodes::blast_radius(&pod_views, &workload_views, &risks),
         || {
-            cores::map(&CHECKS, 1, |(_, check)| {
+            cores::map(&graph_checks, 1, |check| {
+                let mut sink = Sink::default();
+                check(&model, &graph, &mut sink);
+                sink
+            })
+        },
+    );
+    let ((), model_sinks) = cores::join(
+        move || drop(graph),
+        || {
+            cores::map(&model_checks, 1, |check| {
                 let mut sink = Sink::default();
                 check(&model, &mut sink);
                 sink
             })
         },
     );
-    // Findings are large, and there may be a hundred thousand: their
-    // vector is allocated once, not grown by doubling.
+    // In the order of CHECKS.
+    let (mut graph_sinks, mut model_sinks) = (graph_sinks.into_iter(), model_sinks.into_iter());
+    let sinks: Vec<Sink> = (CHECKS.iter())
+        .filter_map(|(_, c)| match c {
+            Check::Graph(_) => graph_sinks.next(),
+            Check::Model(_) => model_sinks.next(),
+        })
+        .collect();
+    // There may be a hundred thousand findings: their vector is allocated
+    // once, not grown by doubling.
     let mut findings = Vec::with_capacity(sinks.iter().map(Sink::len).sum());
     for sink in sinks {
         let (f, n) = sink.into_parts();

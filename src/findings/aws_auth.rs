@@ -5,6 +5,7 @@
 //! AWS: one `iam-cluster-admin` finding per such identity, naming the
 //! mapping and the shortest route. Mappings that cannot be read are notes.
 
+use crate::access::graph::AccessGraph;
 use crate::access::model::Node;
 use crate::access::paths::Toward;
 use crate::rbac::SubjectId;
@@ -16,7 +17,7 @@ use super::{Code, Finding, FindingScope, Model, Sink};
 
 /// Adds an `iam-cluster-admin` finding per IAM identity that aws-auth maps
 /// to cluster-admin-equivalent power.
-pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+pub fn find(m: &Model<'_, '_, '_, '_>, graph: &AccessGraph, sink: &mut Sink) {
     let cx = m.cx;
     let Some(aws_auth) = cx.snapshot.aws_auth.first() else {
         return;
@@ -27,7 +28,6 @@ pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
             "kube-system/aws-auth: {p}; EKS ignores what it cannot read"
         ));
     }
-    let graph = &cx.access.graph;
     let Some(admin) = graph.find(&Node::ClusterAdmin) else {
         return;
     };

@@ -329,13 +329,13 @@ impl Finding {
 
 /// Sorts findings: most severe first, then risky subjects, bindings, roles,
 /// hygiene, then by the objects' names and the rule id.
-pub fn sort(findings: &mut [Finding]) {
-    // Findings are large: their order is worked out on indices, and each
-    // is then moved once, not at every step of a merge sort. The order is
+pub fn sort(findings: &mut [Box<Finding>]) {
+    // The order is worked out on indices, and each finding is then moved
+    // once, not at every step of a merge sort. The order is
     // the stable one: equal findings keep their order (the index breaks
     // ties). Each half is sorted on a core of its own, then the halves are
     // merged, the first half's taken first among equals.
-    let items: &[Finding] = findings;
+    let items: &[Box<Finding>] = findings;
     let by = |a: &usize, b: &usize| order_of(&items[*a], &items[*b]).then(a.cmp(b));
     let mut order: Vec<usize> = (0..items.len()).collect();
     let (first, second) = order.split_at_mut(items.len() / 2);
@@ -414,14 +414,14 @@ mod tests {
         fn sorting_is_the_stable_sort_by_the_report_order(
             keys in proptest::collection::vec(any::<(u8, u8, u8, u8)>(), 0..60)
         ) {
-            let findings: Vec<Finding> = (keys.iter().enumerate())
-                .map(|(i, &k)| finding(i, k))
+            let findings: Vec<Box<Finding>> = (keys.iter().enumerate())
+                .map(|(i, &k)| Box::new(finding(i, k)))
                 .collect();
             let mut expected = findings.clone();
-            expected.sort_by(order_of);
+            expected.sort_by(|a, b| order_of(a, b));
             let mut sorted = findings;
             sort(&mut sorted);
-            let ids = |v: &[Finding]| v.iter().map(|f| f.message.clone()).collect::<Vec<_>>();
+            let ids = |v: &[Box<Finding>]| v.iter().map(|f| f.message.clone()).collect::<Vec<_>>();
             prop_assert_eq!(ids(&sorted), ids(&expected));
         }
 

@@ -1,7 +1,8 @@
 //! Findings: what is risky, how much, where, and exactly why.
 //!
 //! One module per check, all of the same shape ([`Check`]: read the
-//! [`Model`], write to the [`Sink`]), listed in [`CHECKS`]: risky roles,
+//! [`Model`], and for those that walk it the access graph, write to the
+//! [`Sink`]), listed in [`CHECKS`]: risky roles,
 //! bindings and subjects, hygiene, routes to cluster-admin, hot pods, and
 //! risky ServiceAccounts. The model is complete before any check runs, so
 //! no check can read another's output. Each finding has a stable
@@ -35,6 +36,7 @@ pub use rule_table::{RuleEntry, number_rules, renumber_rules};
 use std::collections::BTreeSet;
 
 use crate::access::Access;
+use crate::access::graph::AccessGraph;
 use crate::access::matching::RuleEvidence;
 use crate::rating::Ratings;
 use crate::rbac::{Rbac, RoleId};
@@ -52,7 +54,9 @@ pub struct Context<'a, 's> {
     pub rbac: &'a Rbac<'s>,
     /// The template.
     pub template: &'a Template,
-    /// Who holds which risks.
+    /// Who holds which risks. In an analysis its graph has been taken
+    /// out ([`Access::take_graph`]): the checks that walk it are given it
+    /// apart ([`Check::Graph`]).
     pub access: &'a Access<'s>,
     /// How severe each grant is, and what subjects, pods and nodes are worth.
     pub ratings: &'a Ratings,
@@ -137,18 +141,21 @@ pub struct Model<'m, 'c, 'a, 's> {
 /// add findings and notes, never read what another check added.
 #[derive(Debug, Default)]
 pub struct Sink {
-    findings: Vec<Finding>,
+    findings: Vec<Box<Finding>>,
     notes: Vec<String>,
 }
 
 impl Sink {
-    /// Adds a finding.
+    /// Adds a finding. Findings are kept boxed, from here to the report:
+    /// a hundred thousand of them are moved (gathered, sorted, filtered)
+    /// as pointers, and no vector of whole findings is grown by doubling
+    /// or copied into another.
     pub fn push(&mut self, finding: Finding) {
         debug_assert!(
             !finding.fingerprint.is_empty(),
             "a finding is pushed fingerprinted (Finding::fingerprinted)"
         );
-        self.findings.push(finding);
+        self.findings.push(Box::new(finding));
     }
 
     /// Adds a note on what could not be determined.
@@ -162,24 +169,40 @@ impl Sink {
         self.findings.len()
     }
 
-    pub(super) fn into_parts(self) -> (Vec<Finding>, Vec<String>) {
+    pub(super) fn into_parts(self) -> (Vec<Box<Finding>>, Vec<String>) {
         (self.findings, self.notes)
     }
 }
 
-/// A check: reads the model, writes to the sink.
-pub type Check = fn(&Model<'_, '_, '_, '_>, &mut Sink);
+/// A check that reads the model alone.
+pub type ModelCheck = fn(&Model<'_, '_, '_, '_>, &mut Sink);
 
-/// Every check, by module name. Each has the same shape and reads only
-/// the model, so their order does not matter.
+/// A check that walks the access graph as well, which the model does not
+/// hold.
+pub type GraphCheck = fn(&Model<'_, '_, '_, '_>, &AccessGraph, &mut Sink);
+
+/// A check: reads the model (and the graph), writes to the sink.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Reads the model alone.
+    Model(ModelCheck),
+    /// Walks the access graph as well. These checks run first, and the
+    /// graph, a large part of the memory of a big cluster's analysis, is
+    /// freed before the others run.
+    Graph(GraphCheck),
+}
+
+/// Every check, by module name. Each reads only the model (and the graph),
+/// so their order does not matter; their findings and notes are taken in
+/// this order.
 pub const CHECKS: [(&str, Check); 9] = [
-    ("roles", roles::find),
-    ("bindings", bindings::find),
-    ("subjects", subjects::find),
-    ("hygiene", hygiene::find),
-    ("routes", routes::find),
-    ("pods", pods::find),
-    ("workloads", workloads::find),
-    ("service_accounts", service_accounts::find),
-    ("aws_auth", aws_auth::find),
+    ("roles", Check::Model(roles::find)),
+    ("bindings", Check::Model(bindings::find)),
+    ("subjects", Check::Model(subjects::find)),
+    ("hygiene", Check::Model(hygiene::find)),
+    ("routes", Check::Graph(routes::find)),
+    ("pods", Check::Model(pods::find)),
+    ("workloads", Check::Model(workloads::find)),
+    ("service_accounts", Check::Model(service_accounts::find)),
+    ("aws_auth", Check::Graph(aws_auth::find)),
 ];

@@ -83,9 +83,8 @@ fn first_binding_cuts(
 }
 
 /// Adds a `path-to-cluster-admin` finding per identity or pod with a route.
-pub fn find(m: &Model<'_, '_, '_, '_>, sink: &mut Sink) {
+pub fn find(m: &Model<'_, '_, '_, '_>, graph: &AccessGraph, sink: &mut Sink) {
     let (cx, out) = (m.cx, sink);
-    let graph = &cx.access.graph;
     let Some(admin) = graph.find(&Node::ClusterAdmin) else {
         return;
     };

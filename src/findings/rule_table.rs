@@ -55,7 +55,7 @@ impl RuleEntry {
 /// evidence's [`Evidence::rule_ref`]; `entry` gives the table's entry of
 /// an evidence's rule, once per distinct rule.
 pub fn number_rules(
-    findings: &mut [Finding],
+    findings: &mut [Box<Finding>],
     entry: impl Fn(&Evidence) -> RuleEntry,
 ) -> Vec<RuleEntry> {
     // Each distinct (role, rule index) gets a provisional number in the
@@ -93,6 +93,6 @@ pub fn number_rules(
 
 /// Numbers the rules of `findings` again, once some are left out: the
 /// entries are those of `table`, the table they were numbered in.
-pub fn renumber_rules(findings: &mut [Finding], table: &[RuleEntry]) -> Vec<RuleEntry> {
+pub fn renumber_rules(findings: &mut [Box<Finding>], table: &[RuleEntry]) -> Vec<RuleEntry> {
     number_rules(findings, |e| table[e.rule_ref].clone())
 }

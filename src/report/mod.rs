@@ -420,7 +420,7 @@ pub struct Report {
     /// What could not be determined.
     pub notes: Vec<String>,
     /// The findings, most severe first.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Box<Finding>>,
     /// The role rules the findings' evidence points to (`ruleRef` is a
     /// position in this list).
     pub rules: Vec<RuleEntry>,

@@ -63,7 +63,7 @@ pub struct Problem {
 /// The findings of `findings` gathered by the thing to fix they belong
 /// to, in the order of their first findings (the findings of no problem
 /// left out).
-fn groups(findings: &[Finding]) -> Vec<(About<'_>, Vec<&Finding>)> {
+fn groups(findings: &[Box<Finding>]) -> Vec<(About<'_>, Vec<&Finding>)> {
     // Bindings and roles that the subjects' and pods' findings go through.
     let mut bindings_through: HashSet<&ObjectKey> = HashSet::default();
     let mut roles_through: HashSet<&ObjectKey> = HashSet::default();
@@ -122,7 +122,7 @@ fn groups(findings: &[Finding]) -> Vec<(About<'_>, Vec<&Finding>)> {
 /// The problems of `findings` (sorted as a report sorts them), most severe
 /// first; among equals, subjects, bindings, roles and then pods, each the
 /// one with the most risks first.
-pub fn problems(findings: &[Finding]) -> Vec<Problem> {
+pub fn problems(findings: &[Box<Finding>]) -> Vec<Problem> {
     let mut out: Vec<(usize, Problem)> = groups(findings)
         .into_iter()
         .map(|(k, group)| (rank(&k), problem(&k, &group)))
@@ -155,7 +155,7 @@ fn rank(key: &About<'_>) -> usize {
 
 /// The problems of `findings` by severity, without writing them out: what
 /// `counts.problems` says (the severities of [`problems`], counted).
-pub fn severities(findings: &[Finding]) -> super::BySeverity {
+pub fn severities(findings: &[Box<Finding>]) -> super::BySeverity {
     let mut by = super::BySeverity::default();
     for (_, group) in groups(findings) {
         by.add(
@@ -277,7 +277,7 @@ mod tests {
     use crate::source::files::Loader;
     use crate::template::Template;
 
-    fn findings_of(yaml: &str) -> Vec<Finding> {
+    fn findings_of(yaml: &str) -> Vec<Box<Finding>> {
         let mut l = Loader::new();
         l.add_text("t.yaml", yaml).unwrap();
         let mut snap = l.finish().unwrap().snapshot;

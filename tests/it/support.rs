@@ -79,6 +79,7 @@ pub fn subject_findings<'a>(a: &'a Analysis, subject: &str) -> Vec<&'a Finding> 
         .iter()
         .filter(|f| f.code == findings::Code::RiskySubject)
         .filter(|f| f.subject.as_ref().is_some_and(|s| s.to_string() == subject))
+        .map(|f| &**f)
         .collect()
 }
 

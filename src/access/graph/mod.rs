@@ -37,8 +37,8 @@ use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
 use crate::snapshot::pod::service_account_name;
 use crate::snapshot::{SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
 
-/// The access graph of a snapshot.
-#[derive(Debug)]
+/// The access graph of a snapshot (by default, empty).
+#[derive(Debug, Default)]
 pub struct AccessGraph {
     graph: DiGraph<Node, Edge>,
     /// Each node's index, found by the node's hash: a node is kept once, in

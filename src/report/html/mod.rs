@@ -225,6 +225,7 @@ fn sections(
     for section in &SECTIONS {
         let findings: Vec<&Finding> = (report.findings.iter())
             .filter(|f| (section.codes)(f.code))
+            .map(|f| &**f)
             .collect();
         if findings.is_empty() {
             continue;
@@ -416,7 +417,7 @@ fn filters(page: &mut String, reports: &[&Report], clusters: Option<&[&str]>) {
                 .filter(|p| p.hot)
                 .map(|p| p.namespace.as_str()),
         );
-        rules.extend(r.findings.iter().map(Finding::rule_id));
+        rules.extend(r.findings.iter().map(|f| f.rule_id()));
         total += r.findings.len();
     }
     page.push_str(r#"<div class="filters">"#);

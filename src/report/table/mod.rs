@@ -159,5 +159,8 @@ struct Section {
 }
 
 fn pick(r: &Report, keep: impl Fn(Code) -> bool) -> Vec<&Finding> {
-    r.findings.iter().filter(|f| keep(f.code)).collect()
+    (r.findings.iter())
+        .filter(|f| keep(f.code))
+        .map(|f| &**f)
+        .collect()
 }

@@ -30,6 +30,7 @@ pub fn write_hot(
         .findings
         .iter()
         .filter(|f| f.code == Code::HotPod)
+        .map(|f| &**f)
         .collect();
     if hot.is_empty() {
         return Ok(());
@@ -232,6 +233,7 @@ pub fn write_view(
         .findings
         .iter()
         .filter(|f| f.code == Code::HotPod && f.pod.as_ref().is_some_and(|k| shown.contains(k)))
+        .map(|f| &**f)
         .collect();
     if !hot.is_empty() {
         write_fixes(&hot, style, &mut out)?;

@@ -28,6 +28,7 @@ pub fn write_hot(
 ) -> Result<(), ReportError> {
     let hot: Vec<&Finding> = (report.findings.iter())
         .filter(|f| f.code == Code::HotWorkload)
+        .map(|f| &**f)
         .collect();
     if hot.is_empty() {
         return Ok(());
@@ -94,6 +95,7 @@ pub fn write_view(
     let keys: std::collections::HashSet<ObjectKey> = shown.iter().map(|w| w.key()).collect();
     let hot: Vec<&Finding> = (report.findings.iter())
         .filter(|f| f.code == Code::HotWorkload && f.pod.as_ref().is_some_and(|k| keys.contains(k)))
+        .map(|f| &**f)
         .collect();
     write_fixes(&hot, style, out)
 }
