@@ -240,9 +240,10 @@ pub struct PodSpec {
     /// Pod Security admission relaxes some checks for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_users: Option<bool>,
-    /// `securityContext`.
+    /// `securityContext` (boxed, like the other fields most pods leave
+    /// out: a hundred thousand pods and templates are kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<PodSecurityContext>,
+    pub security_context: Option<Box<PodSecurityContext>>,
     /// `nodeSelector`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_selector: Option<BTreeMap<String, String>>,
@@ -255,11 +256,11 @@ pub struct PodSpec {
     pub tolerations: Option<Vec<Toleration>>,
     /// `affinity`: its required node affinity only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub affinity: Option<Affinity>,
+    pub affinity: Option<Box<Affinity>>,
     /// `os`: the operating system the pod's containers need (Pod Security
     /// admission spares a Windows pod the Linux-only checks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub os: Option<PodOS>,
+    pub os: Option<Box<PodOS>>,
 }
 
 /// `spec.os`.

@@ -274,7 +274,7 @@ pub fn assess(pod: &Pod, workload: &Workload) -> Vec<Amplifier> {
             });
         }
     }
-    let pod_sc = spec.security_context.as_ref();
+    let pod_sc = spec.security_context.as_deref();
     for c in &all {
         container_amplifiers(c, pod_sc, &mut out);
     }

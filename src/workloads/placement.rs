@@ -465,13 +465,13 @@ mod tests {
 
     fn with_affinity(terms: Vec<NodeSelectorTerm>) -> PodSpec {
         PodSpec {
-            affinity: Some(Affinity {
+            affinity: Some(Box::new(Affinity {
                 node_affinity: Some(NodeAffinity {
                     required: Some(NodeSelector {
                         node_selector_terms: terms,
                     }),
                 }),
-            }),
+            })),
             ..PodSpec::default()
         }
     }
