@@ -1,7 +1,8 @@
 //! EKS's aws-auth through the real binary: IAM roles and users mapped to
 //! `system:masters`, to a group bound to cluster-admin, to powerless groups
-//! and to nodes; a broken mapping; other ConfigMaps still skipped; and the
-//! one GET a live scan makes for it with `--platform eks`.
+//! and to nodes; a broken mapping, whose note keeps its place among the
+//! checks' notes; other ConfigMaps still skipped; and the one GET a live
+//! scan makes for it with `--platform eks`.
 
 use serde_json::{Value, json};
 
@@ -120,6 +121,36 @@ fn a_broken_mapping_is_a_note_and_the_rest_is_still_read() {
             .any(|n| n.starts_with("kube-system/aws-auth: mapRoles: not a list of mappings")),
         "{notes:?}"
     );
+}
+
+/// The checks that walk the access graph (aws-auth's among them) run
+/// before the others, and their notes still come in the order of the
+/// checks' table: hygiene's before aws-auth's.
+#[test]
+fn notes_keep_the_order_of_the_checks_whichever_runs_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let list =
+        json!({"apiVersion": "v1", "kind": "List", "items": objects("this: [is not, a list")});
+    std::fs::write(dir.path().join("c.json"), list.to_string()).unwrap();
+    // ServiceAccounts listed, none there: hygiene's note.
+    let accounts = json!({"apiVersion": "v1", "kind": "ServiceAccountList", "items": []});
+    std::fs::write(dir.path().join("sa.json"), accounts.to_string()).unwrap();
+    let out = rbacscan()
+        .args(["scan", "-o", "json", "-f"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes: Vec<&str> = (r["notes"].as_array().unwrap().iter())
+        .filter_map(|n| n.as_str())
+        .collect();
+    let at = |prefix: &str| {
+        (notes.iter().position(|n| n.starts_with(prefix)))
+            .unwrap_or_else(|| panic!("no note {prefix:?}: {notes:?}"))
+    };
+    let hygiene = at("the input has no ServiceAccounts");
+    let aws_auth = at("kube-system/aws-auth: mapRoles");
+    assert_eq!(aws_auth, hygiene + 1, "{notes:?}");
 }
 
 #[test]
