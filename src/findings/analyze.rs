@@ -161,6 +161,7 @@ pub fn analyze(
     // The graph goes to the checks that walk it (`Check::Graph`), and is
     // freed before the others run: what they read is the risks.
     let graph = access.take_graph();
+    let shared = super::evidence::Shared::of(&access.rbac, template);
     let cx = Context {
         snapshot,
         rbac: &access.rbac,
@@ -168,6 +169,7 @@ pub fn analyze(
         access: &access,
         ratings: &ratings,
         privileged: &privileged,
+        shared: &shared,
     };
     let threshold = options.hot_threshold;
     let mut notes = Vec::new();

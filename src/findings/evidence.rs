@@ -3,9 +3,12 @@
 
 use serde::Serialize;
 
-use crate::rbac::RoleId;
+use std::sync::Arc;
+
+use crate::rbac::{Rbac, RoleId};
 use crate::snapshot::ObjectKey;
 use crate::tables;
+use crate::template::Template;
 
 /// Why a risk finding matched: one rule of one role, through one binding
 /// (the same binding → role → rule as every answer of the access engine),
@@ -19,12 +22,13 @@ use crate::tables;
 /// it grants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
-    /// The binding; absent for role findings.
-    pub binding: Option<ObjectKey>,
+    /// The binding; absent for role findings. Shared by every evidence
+    /// of the binding ([`Shared`]).
+    pub binding: Option<Arc<ObjectKey>>,
     /// The group the binding names, when it reaches the subject through one.
     pub via_group: Option<String>,
-    /// The role.
-    pub role: ObjectKey,
+    /// The role, shared likewise.
+    pub role: Arc<ObjectKey>,
     /// The rule's index in the role's effective rules.
     pub rule_index: usize,
     /// The role in the analysis's resolved RBAC, to read the rule from when
@@ -33,8 +37,61 @@ pub struct Evidence {
     /// The rule's position in the `rules` table of the findings it is
     /// part of.
     pub rule_ref: usize,
-    /// What the rule grants of the risk (e.g. `get secrets`).
-    pub grants: Vec<String>,
+    /// What the rule grants of the risk (e.g. `get secrets`), sorted,
+    /// each once; shared with every evidence that grants the same.
+    pub grants: Vec<Arc<str>>,
+}
+
+/// What the evidence of an analysis shares rather than copies: the key of
+/// each role and binding, and the description of each probe of the
+/// template. A hundred thousand findings' evidence names a few thousand
+/// roles and bindings and a few dozen probes.
+#[derive(Debug)]
+pub struct Shared {
+    /// By role id.
+    roles: Vec<Arc<ObjectKey>>,
+    /// By binding id.
+    bindings: Vec<Arc<ObjectKey>>,
+    /// By risk rule, requirement and probe of the template.
+    probes: Vec<Vec<Vec<Arc<str>>>>,
+}
+
+impl Shared {
+    /// The keys of `rbac`'s roles and bindings, the descriptions of
+    /// `template`'s probes.
+    pub fn of(rbac: &Rbac<'_>, template: &Template) -> Shared {
+        Shared {
+            roles: (rbac.roles.iter())
+                .map(|r| Arc::new(r.key.clone()))
+                .collect(),
+            bindings: (rbac.bindings.iter())
+                .map(|b| Arc::new(b.key.clone()))
+                .collect(),
+            probes: (template.rules.iter())
+                .map(|r| {
+                    (r.requires.iter())
+                        .map(|q| q.any_of.iter().map(|p| p.describe().into()).collect())
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The key of role `role`.
+    pub fn role(&self, role: RoleId) -> &Arc<ObjectKey> {
+        &self.roles[role.0]
+    }
+
+    /// The key of binding `binding`.
+    pub fn binding(&self, binding: crate::rbac::BindingId) -> &Arc<ObjectKey> {
+        &self.bindings[binding.0]
+    }
+
+    /// The description of probe `probe` of requirement `requirement` of
+    /// risk rule `risk` (`get secrets`).
+    pub fn probe(&self, risk: usize, requirement: usize, probe: usize) -> &Arc<str> {
+        &self.probes[risk][requirement][probe]
+    }
 }
 
 /// [`Evidence`] as reports write it. Its serialisation and its JSON Schema
@@ -61,13 +118,13 @@ struct EvidenceJson<'e> {
     /// What the rule grants of the risk (`get secrets`): positions in `texts`.
     #[serde(serialize_with = "tables::each_text")]
     #[schemars(with = "Vec<usize>")]
-    grants: &'e [String],
+    grants: &'e [Arc<str>],
 }
 
 impl<'e> From<&'e Evidence> for EvidenceJson<'e> {
     fn from(e: &'e Evidence) -> Self {
         EvidenceJson {
-            binding: e.binding.as_ref(),
+            binding: e.binding.as_deref(),
             via_group: e.via_group.as_deref(),
             rule_ref: e.rule_ref,
             grants: &e.grants,

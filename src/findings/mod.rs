@@ -34,6 +34,7 @@ pub use finding::{BaselineStatus, Finding, FindingScope, sort};
 pub use rule_table::{RuleEntry, number_rules, renumber_rules};
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::access::Access;
 use crate::access::graph::AccessGraph;
@@ -62,6 +63,8 @@ pub struct Context<'a, 's> {
     pub ratings: &'a Ratings,
     /// Privileged namespaces.
     pub privileged: &'a BTreeSet<String>,
+    /// The keys and descriptions evidence shares.
+    pub shared: &'a evidence::Shared,
 }
 
 impl Context<'_, '_> {
@@ -73,25 +76,23 @@ impl Context<'_, '_> {
         grounds: &[RuleEvidence],
         via: impl Fn(crate::rbac::BindingId) -> Option<String>,
     ) -> Vec<Evidence> {
-        let rule = &self.template.rules[risk];
         grounds
             .iter()
             .map(|g| {
                 let via_group = g.binding.and_then(&via);
+                let mut grants: Vec<Arc<str>> = (g.grants.iter())
+                    .map(|&(req, probe)| Arc::clone(self.shared.probe(risk, req, probe)))
+                    .collect();
+                grants.sort_unstable();
+                grants.dedup();
                 Evidence {
-                    binding: g.binding.map(|b| self.rbac.binding(b).key.clone()),
+                    binding: g.binding.map(|b| Arc::clone(self.shared.binding(b))),
                     via_group,
-                    role: self.rbac.role(g.role).key.clone(),
+                    role: Arc::clone(self.shared.role(g.role)),
                     rule_index: g.rule,
                     role_id: g.role,
                     rule_ref: 0,
-                    grants: g
-                        .grants
-                        .iter()
-                        .map(|&(req, probe)| rule.requires[req].any_of[probe].describe())
-                        .collect::<BTreeSet<String>>()
-                        .into_iter()
-                        .collect(),
+                    grants,
                 }
             })
             .collect()

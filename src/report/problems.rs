@@ -72,7 +72,7 @@ fn groups(findings: &[Box<Finding>]) -> Vec<(About<'_>, Vec<&Finding>)> {
         let key = holder(f);
         if key.is_some() {
             for e in &f.evidence {
-                bindings_through.extend(e.binding.as_ref());
+                bindings_through.extend(e.binding.as_deref());
                 roles_through.insert(&e.role);
             }
         }

@@ -364,7 +364,7 @@ fn offending(f: &Finding) -> Option<ObjectKey> {
         return Some(key.clone());
     }
     if let Some(b) = f.evidence.iter().find_map(|e| e.binding.as_ref()) {
-        return Some(b.clone());
+        return Some(ObjectKey::clone(b));
     }
     if let Some(r) = &f.role {
         return Some(r.clone());

@@ -443,3 +443,51 @@ fn kinds_that_could_not_be_listed_are_not_reported_missing() {
     let (roles_missing, _) = codes(&[Kind::Role]);
     assert_eq!(roles_missing, complete);
 }
+
+// Evidence: each rule that meets a requirement, with what it grants of
+// the risk, each permission once and in order, and the binding and role it
+// comes through; a second rule of the role is evidence of its own.
+#[test]
+fn evidence_names_each_rule_and_what_it_grants_once() {
+    let a = analyze(&list(&[
+        cluster_role(
+            "reader",
+            "[{apiGroups: [''], resources: [secrets], verbs: [watch, get, list, get]}, {apiGroups: [''], resources: [secrets], verbs: [list]}]",
+        ),
+        binding(
+            "ClusterRoleBinding",
+            None,
+            "crb",
+            "ClusterRole",
+            "reader",
+            "[{kind: User, name: erin}]",
+        ),
+    ]));
+    let f = subject_rule(&a, "User erin", "secrets-read").expect("risky-subject secrets-read");
+    let evidence: Vec<(String, String, usize, Vec<String>)> = (f.evidence.iter())
+        .map(|e| {
+            let binding = e
+                .binding
+                .as_ref()
+                .map(|b| b.to_string())
+                .unwrap_or_default();
+            let grants = e.grants.iter().map(|g| g.to_string()).collect();
+            (binding, e.role.to_string(), e.rule_index, grants)
+        })
+        .collect();
+    let at = |rule: usize, grants: &[&str]| {
+        (
+            "ClusterRoleBinding crb".to_string(),
+            "ClusterRole reader".to_string(),
+            rule,
+            grants.iter().map(|g| g.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        evidence,
+        [
+            at(0, &["get secrets", "list secrets", "watch secrets"]),
+            at(1, &["list secrets"])
+        ]
+    );
+}
