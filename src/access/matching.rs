@@ -285,6 +285,7 @@ pub fn satisfy<'s>(
             let mut probes: Vec<usize> = full.iter().map(|(_, h)| h.probe).collect();
             probes.sort_unstable();
             probes.dedup();
+            probes.shrink_to_fit();
             met.push(Met::All { probes });
             full
         } else if !named.is_empty() {
@@ -323,6 +324,9 @@ pub fn satisfy<'s>(
         }
     }
     grounds.sort();
+    // Kept for the whole analysis, one per holder and risk: without the
+    // room pushing left (four entries for the usual one).
+    grounds.shrink_to_fit();
     Some(Satisfied { met, grounds })
 }
 

@@ -152,10 +152,13 @@ fn binding_risks(
 
 /// The template's risks that `sources` together satisfy.
 fn risks_of(template: &Template, profiles: &[RoleProfile<'_>], sources: &[Source]) -> Risks {
-    (0..template.rules.len())
+    let mut risks: Risks = (0..template.rules.len())
         .filter(|&ri| sources.iter().any(|s| profiles[s.role.0].touches(ri)))
         .filter_map(|ri| Some((ri, satisfy(template, ri, sources, profiles)?)))
-        .collect()
+        .collect();
+    // One list per role and per binding, kept for the whole analysis.
+    risks.shrink_to_fit();
+    risks
 }
 
 /// Builds the whole access graph: the RBAC index, the capability nodes with
@@ -302,9 +305,14 @@ impl<'s> Access<'s> {
                 }
             }
             if !scopes.is_empty() {
+                scopes.shrink_to_fit();
                 risks.push(RiskAccess { risk: ri, scopes });
             }
         }
+        // Kept for the whole analysis, one per subject.
+        risks.shrink_to_fit();
+        let mut reach = reach;
+        reach.shrink_to_fit();
         SubjectAccess {
             subject: subject.clone(),
             reach,

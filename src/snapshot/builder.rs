@@ -47,6 +47,7 @@ impl SnapshotBuilder {
         if let Some(a) = object.annotations_mut() {
             a.remove(LAST_APPLIED_ANNOTATION);
         }
+        object.fit();
         let s = &mut self.snapshot;
         match object {
             Object::ClusterRole(o) => s.cluster_roles.push(o),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Namespace, Secret};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
@@ -94,6 +94,27 @@ impl Object {
         meta.annotations.as_mut()
     }
 
+    /// Gives back the room decoding left unused in the lists of the RBAC
+    /// kinds, which are k8s-openapi's types as serde decodes them: a list
+    /// read from JSON or YAML has room for at least four items, so a
+    /// one-rule Role kept room for four rules, and each rule room for four
+    /// API groups, resources and verbs. Tens of thousands of Roles and
+    /// bindings kept more room than content. The other kinds are read into
+    /// lists fitted as they are decoded.
+    pub fn fit(&mut self) {
+        match self {
+            Object::ClusterRole(o) => fit_rules(&mut o.rules),
+            Object::Role(o) => fit_rules(&mut o.rules),
+            Object::ClusterRoleBinding(o) => {
+                o.subjects.as_mut().map(Vec::shrink_to_fit);
+            }
+            Object::RoleBinding(o) => {
+                o.subjects.as_mut().map(Vec::shrink_to_fit);
+            }
+            _ => {}
+        }
+    }
+
     /// The object's `metadata.namespace` and `metadata.name`, as given.
     pub fn names(&self) -> Names<'_> {
         match self {
@@ -111,6 +132,24 @@ impl Object {
             Object::AwsAuth(o) => Names::of(&o.metadata),
             Object::AppProject(o) => Names::of(&o.metadata),
             Object::SecretStore(o) => Names::of(&o.metadata),
+        }
+    }
+}
+
+/// Fits a role's rules, and each rule's lists (see [`Object::fit`]).
+fn fit_rules(rules: &mut Option<Vec<PolicyRule>>) {
+    let Some(rules) = rules else { return };
+    rules.shrink_to_fit();
+    for r in rules {
+        r.verbs.shrink_to_fit();
+        let lists = [
+            &mut r.api_groups,
+            &mut r.resources,
+            &mut r.resource_names,
+            &mut r.non_resource_urls,
+        ];
+        for list in lists.into_iter().flatten() {
+            list.shrink_to_fit();
         }
     }
 }
@@ -260,5 +299,52 @@ impl<'o, S: Serialize> Typed<'o, S> {
             metadata,
             spec,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every list of a role or binding, fitted to what it holds.
+    #[test]
+    fn fitting_gives_back_the_room_decoding_left() {
+        let role: Role = serde_json::from_str(
+            r#"{"metadata": {"name": "r", "namespace": "n"},
+                "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"],
+                           "resourceNames": ["a"]},
+                          {"nonResourceURLs": ["/metrics"], "verbs": ["get", "list"]}]}"#,
+        )
+        .unwrap();
+        let binding: RoleBinding = serde_json::from_str(
+            r#"{"metadata": {"name": "b", "namespace": "n"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+                "subjects": [{"kind": "User", "name": "u"}]}"#,
+        )
+        .unwrap();
+        let (mut role, mut binding) = (Object::Role(role), Object::RoleBinding(binding));
+        role.fit();
+        binding.fit();
+        let Object::Role(role) = role else {
+            unreachable!()
+        };
+        let rules = role.rules.unwrap();
+        assert_eq!(rules.capacity(), 2);
+        for r in &rules {
+            assert_eq!(r.verbs.capacity(), r.verbs.len());
+            let lists = [
+                &r.api_groups,
+                &r.resources,
+                &r.resource_names,
+                &r.non_resource_urls,
+            ];
+            for l in lists.into_iter().flatten() {
+                assert_eq!(l.capacity(), l.len());
+            }
+        }
+        let Object::RoleBinding(binding) = binding else {
+            unreachable!()
+        };
+        assert_eq!(binding.subjects.unwrap().capacity(), 1);
     }
 }

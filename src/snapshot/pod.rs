@@ -171,7 +171,11 @@ pub struct PodMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// `ownerReferences`: the controlling owner names the pod in reports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "fitted",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub owner_references: Option<Vec<OwnerReference>>,
     /// `uid`: set once the API server has admitted the pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -623,6 +627,24 @@ mod tests {
             !text.contains("s3cr3t") && !text.contains("hunter2"),
             "{text}"
         );
+    }
+
+    /// A hundred thousand pods are kept: their lists hold no spare room.
+    #[test]
+    fn a_pods_lists_are_fitted_to_what_they_hold() {
+        let pod: Pod = serde_json::from_str(
+            r#"{"metadata": {"name": "p", "ownerReferences": [{"apiVersion": "apps/v1",
+                "kind": "ReplicaSet", "name": "r", "uid": "u", "controller": true}]},
+                "spec": {"containers": [{"name": "c", "volumeMounts": [{"name": "v",
+                "mountPath": "/v"}]}], "tolerations": [{"operator": "Exists"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(pod.metadata.owner_references.unwrap().capacity(), 1);
+        let spec = pod.spec.unwrap();
+        assert_eq!(spec.containers.capacity(), 1);
+        assert_eq!(spec.tolerations.unwrap().capacity(), 1);
+        let mounts = spec.containers[0].volume_mounts.as_ref().unwrap();
+        assert_eq!(mounts.capacity(), 1);
     }
 
     #[test]
