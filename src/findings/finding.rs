@@ -170,6 +170,10 @@ impl Finding {
         message: impl Into<String>,
         scope: FindingScope,
     ) -> Finding {
+        // Messages are made by `format!`, which leaves room to grow; a
+        // hundred thousand are kept until the report is written.
+        let mut message: String = message.into();
+        message.shrink_to_fit();
         Finding {
             code,
             rule: None,
@@ -182,7 +186,7 @@ impl Finding {
             pod: None,
             scope,
             resource_names: None,
-            message: message.into(),
+            message,
             remediation: None,
             bootstrap_default: false,
             evidence: Vec::new(),
