@@ -261,7 +261,7 @@ impl<'s> Access<'s> {
     /// grant them. Cluster-wide grants apply in every namespace; a
     /// namespace's RoleBindings add to them there.
     fn subject_access(&self, template: &Template, subject: &SubjectId) -> SubjectAccess {
-        let reach = self.graph.bindings_reaching(subject);
+        let mut reach = self.graph.bindings_reaching(subject);
         let mut cluster: Vec<Source> = Vec::new();
         let mut by_ns: BTreeMap<&str, Vec<Source>> = BTreeMap::new();
         for r in &reach {
@@ -311,7 +311,6 @@ impl<'s> Access<'s> {
         }
         // Kept for the whole analysis, one per subject.
         risks.shrink_to_fit();
-        let mut reach = reach;
         reach.shrink_to_fit();
         SubjectAccess {
             subject: subject.clone(),
