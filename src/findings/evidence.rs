@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use crate::rbac::{Rbac, RoleId};
+use crate::rbac::{BindingId, Rbac, RoleId};
 use crate::snapshot::ObjectKey;
 use crate::tables;
 use crate::template::Template;
@@ -83,7 +83,7 @@ impl Shared {
     }
 
     /// The key of binding `binding`.
-    pub fn binding(&self, binding: crate::rbac::BindingId) -> &Arc<ObjectKey> {
+    pub fn binding(&self, binding: BindingId) -> &Arc<ObjectKey> {
         &self.bindings[binding.0]
     }
 
