@@ -128,12 +128,16 @@ pub fn analyze(
     let snapshot = &*snapshot;
     let mut privileged = template.privileged_namespaces.clone();
     privileged.extend(options.extra_privileged_namespaces.iter().cloned());
-    let units = owners::group(snapshot);
-    let templates = templates::of(snapshot, &units);
-    let nodes = templates::Nodes::of(snapshot);
-    let (mut exposures, mut rbac) = cores::join(
+    // The pods' tokens take longest: the RBAC is resolved, and the pods
+    // grouped into workloads, on the other core meanwhile.
+    let (mut exposures, (mut rbac, units, templates, nodes)) = cores::join(
         move || exposure::expose(snapshot, &workloads),
-        || Rbac::resolve(snapshot),
+        || {
+            let units = owners::group(snapshot);
+            let templates = templates::of(snapshot, &units);
+            let nodes = templates::Nodes::of(snapshot);
+            (Rbac::resolve(snapshot), units, templates, nodes)
+        },
     );
     // The pods, then the templates of the workloads: the graph reads both,
     // what pods are worth is rated by the pods alone.
