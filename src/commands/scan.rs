@@ -63,6 +63,10 @@ pub fn run(config: &ScanConfig) -> Result<Outcome, Error> {
         Some(path) => Some(stage_metrics(path, &report, started.elapsed())?),
         None => None,
     };
+    // The snapshot is not read again but for its coverage: freed on
+    // another thread while the report is written, whose memory it takes.
+    let coverage = snapshot.coverage.clone();
+    std::thread::spawn(move || drop(snapshot));
     write_report(config.output_file.as_deref(), render)?;
     if config.source.progress.verbosity > 0 {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
@@ -87,12 +91,12 @@ pub fn run(config: &ScanConfig) -> Result<Outcome, Error> {
             config.source.progress.quiet,
             Warning::Partial {
                 context: None,
-                coverage: &snapshot.coverage,
+                coverage: &coverage,
             },
         );
     }
     let outcome = exit::outcome(&report, config.thresholds);
-    left_to_exit((report, snapshot));
+    left_to_exit(report);
     Ok(outcome)
 }
 
