@@ -4,7 +4,9 @@
 //! (`tests/it/layers.rs` checks it, and that no import circle exists):
 //!
 //! ```text
-//! cores, terminal, words          helpers that know nothing of Kubernetes
+//! cores, spliced, terminal, words helpers that know nothing of Kubernetes: work on
+//!                                 every core, text written ahead of a document
+//!   → tables                      a written document's shared tables
 //!   → snapshot, audit             what was read: the model every layer reads; what an
 //!                                 audit log shows was used (requests counted once each)
 //!   → source                      reading it: live (kube), files, the demo, snapshot files
@@ -55,6 +57,7 @@ pub mod report;
 pub mod selection;
 pub mod snapshot;
 pub mod source;
+pub mod spliced;
 pub mod tables;
 pub mod template;
 pub mod terminal;

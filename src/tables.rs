@@ -27,7 +27,6 @@
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use foldhash::HashMap;
@@ -93,20 +92,26 @@ pub enum Entries {
 /// in the order first met, and its position.
 #[derive(Debug, Default)]
 struct Interned {
-    positions: HashMap<Rc<[u8]>, usize>,
-    entries: Vec<Rc<[u8]>>,
+    /// Positions in `entries`, each filed under its text's hash (kept, so
+    /// that growing the table hashes no text again).
+    positions: HashTable<(u64, usize)>,
+    entries: Vec<Box<[u8]>>,
+    hasher: foldhash::fast::FixedState,
 }
 
 impl Interned {
     fn position(&mut self, text: &[u8]) -> usize {
-        if let Some(&p) = self.positions.get(text) {
-            return p;
+        let hash = self.hasher.hash_one(text);
+        let entries = &self.entries;
+        match (self.positions).entry(hash, |&(h, p)| h == hash && *entries[p] == *text, |e| e.0) {
+            hashbrown::hash_table::Entry::Occupied(e) => e.get().1,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let p = self.entries.len();
+                e.insert((hash, p));
+                self.entries.push(text.into());
+                p
+            }
         }
-        let text: Rc<[u8]> = text.into();
-        let p = self.entries.len();
-        self.entries.push(Rc::clone(&text));
-        self.positions.insert(text, p);
-        p
     }
 }
 
@@ -197,6 +202,11 @@ remember_by_value!(String);
 /// value's hash, what was kept of it, and its position.
 type Memo<K> = HashTable<(u64, K, usize)>;
 
+/// Shared lists met, by table and allocation: each kept alive (so that
+/// its allocation is no other's while the document is written), with its
+/// elements' positions.
+type Lists = HashMap<(Table, usize), (Box<dyn Any>, Vec<usize>)>;
+
 /// The tables of the document being written.
 #[derive(Debug)]
 struct Open {
@@ -210,6 +220,16 @@ struct Open {
     memos: HashMap<(Table, TypeId), Box<dyn Any>>,
     /// Hashes the values remembered.
     hasher: foldhash::fast::RandomState,
+    /// Values being interned by their text: positions asked for meanwhile
+    /// are within an entry, not in the document.
+    interning: usize,
+    /// The positions written to the document, in order, while they are
+    /// recorded ([`recording`]).
+    recorded: Option<Vec<u32>>,
+    /// The positions of shared lists met before ([`each_shared`]), by
+    /// table and allocation, each with the list, kept alive so that its
+    /// allocation is not another's while the document is written.
+    lists: Lists,
 }
 
 /// What [`remembered`] found.
@@ -224,6 +244,94 @@ enum Recall {
 
 thread_local! {
     static OPEN: RefCell<Option<Open>> = const { RefCell::new(None) };
+    static REPLAY: RefCell<Option<Replay>> = const { RefCell::new(None) };
+}
+
+/// Positions recorded on the thread that holds the tables, given back in
+/// the same order on another ([`replaying`]).
+#[derive(Debug)]
+struct Replay {
+    positions: Vec<u32>,
+    next: usize,
+}
+
+/// The next position replayed, when this thread replays positions.
+fn replayed() -> Option<serde_json::Result<usize>> {
+    REPLAY.with(|r| {
+        let mut r = r.borrow_mut();
+        let r = r.as_mut()?;
+        let p = r.positions.get(r.next).copied();
+        r.next += 1;
+        Some(p.map(|p| p as usize).ok_or_else(|| {
+            serde_json::Error::custom("more table positions asked for than were recorded")
+        }))
+    })
+}
+
+/// Runs `walk` with the tables open on this thread, and returns with its
+/// result the positions it wrote to the document (not those within the
+/// tables' own entries), in order: what [`replaying`] gives back, on any
+/// thread, to a writer that makes the same calls.
+///
+/// Positions are given in the order values are first met, so the values
+/// must be walked in the document's order.
+pub fn recording<R>(walk: impl FnOnce() -> R) -> (R, Vec<u32>) {
+    OPEN.with(|o| {
+        if let Some(open) = o.borrow_mut().as_mut() {
+            open.recorded = Some(Vec::new());
+        }
+    });
+    let r = walk();
+    let recorded = OPEN.with(|o| {
+        (o.borrow_mut().as_mut())
+            .and_then(|open| open.recorded.take())
+            .unwrap_or_default()
+    });
+    (r, recorded)
+}
+
+/// Runs `write` with every position it asks for taken from `positions`,
+/// in order, whether or not the tables are open on this thread: the
+/// positions [`recording`] gave for the same values. Asking for more is an
+/// error of the serialisation; leaving some unused is one too.
+pub fn replaying<R>(
+    positions: Vec<u32>,
+    write: impl FnOnce() -> serde_json::Result<R>,
+) -> serde_json::Result<R> {
+    struct Stop;
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            REPLAY.with(|r| r.borrow_mut().take());
+        }
+    }
+    REPLAY.with(|r| *r.borrow_mut() = Some(Replay { positions, next: 0 }));
+    let stop = Stop;
+    let written = write()?;
+    let left = REPLAY.with(|r| (r.borrow().as_ref()).is_some_and(|r| r.next != r.positions.len()));
+    drop(stop);
+    if left {
+        return Err(serde_json::Error::custom(
+            "fewer table positions asked for than were recorded",
+        ));
+    }
+    Ok(written)
+}
+
+/// Records `at` when positions are recorded and it is written to the
+/// document (not within an entry being interned).
+fn record(at: Option<usize>) -> serde_json::Result<Option<usize>> {
+    let Some(p) = at else { return Ok(None) };
+    OPEN.with(|o| {
+        if let Some(open) = o.borrow_mut().as_mut()
+            && open.interning == 0
+            && let Some(recorded) = &mut open.recorded
+        {
+            let p = u32::try_from(p)
+                .map_err(|_| serde_json::Error::custom("a table of more than 2^32 entries"))?;
+            recorded.push(p);
+        }
+        Ok(Some(p))
+    })
 }
 
 /// Runs `write` with the tables open: the marked fields it serialises are
@@ -243,6 +351,9 @@ pub fn with_tables<R>(entries: Entries, write: impl FnOnce() -> R) -> R {
             buffers: Vec::new(),
             memos: HashMap::default(),
             hasher: foldhash::fast::RandomState::default(),
+            interning: 0,
+            recorded: None,
+            lists: HashMap::default(),
         });
     });
     let _close = Close;
@@ -251,27 +362,40 @@ pub fn with_tables<R>(entries: Entries, write: impl FnOnce() -> R) -> R {
 
 /// `value`'s position in `table`, when the tables are open.
 fn position<T: Serialize + ?Sized>(table: Table, value: &T) -> serde_json::Result<Option<usize>> {
-    let Some(mut text) =
-        OPEN.with(|o| (o.borrow_mut().as_mut()).map(|open| open.buffers.pop().unwrap_or_default()))
-    else {
+    if let Some(p) = replayed() {
+        return p.map(Some);
+    }
+    let Some(mut text) = OPEN.with(|o| {
+        (o.borrow_mut().as_mut()).map(|open| {
+            open.interning += 1;
+            open.buffers.pop().unwrap_or_default()
+        })
+    }) else {
         return Ok(None);
     };
     // Serialised before the tables are borrowed: the value may hold
     // marked fields of its own (a token's ServiceAccount).
     text.clear();
-    serde_json::to_writer(&mut text, value)?;
+    let written = serde_json::to_writer(&mut text, value);
     Ok(OPEN.with(|o| {
-        (o.borrow_mut().as_mut()).map(|open| {
-            let p = open.tables[table as usize].position(&text);
-            open.buffers.push(text);
-            p
+        (o.borrow_mut().as_mut()).and_then(|open| {
+            open.interning -= 1;
+            written.is_ok().then(|| {
+                let p = open.tables[table as usize].position(&text);
+                open.buffers.push(text);
+                p
+            })
         })
     }))
+    .and_then(|p| written.map(|()| p))
 }
 
 /// `value`'s position in `table`, when the tables are open: remembered if
 /// the value was met before, else interned by its text and remembered.
 fn remembered<T: Remember + ?Sized>(table: Table, value: &T) -> serde_json::Result<Option<usize>> {
+    if let Some(p) = replayed() {
+        return p.map(Some);
+    }
     let key = (table, TypeId::of::<T::Kept>());
     let recall = OPEN.with(|o| {
         let mut o = o.borrow_mut();
@@ -317,7 +441,9 @@ pub fn one<T: Remember + ?Sized, S: Serializer>(
     value: &T,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    let at = remembered(table, value).map_err(S::Error::custom)?;
+    let at = remembered(table, value)
+        .and_then(record)
+        .map_err(S::Error::custom)?;
     at_or_itself(at, value, s)
 }
 
@@ -328,7 +454,9 @@ pub fn one_by_text<T: Serialize + ?Sized, S: Serializer>(
     value: &T,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    let at = position(table, value).map_err(S::Error::custom)?;
+    let at = position(table, value)
+        .and_then(record)
+        .map_err(S::Error::custom)?;
     at_or_itself(at, value, s)
 }
 
@@ -363,6 +491,77 @@ pub fn each<T: Remember, S: Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     seq_of(values, |v| Ref(table, v), s)
+}
+
+/// [`each`] for a list many values share (`Arc<[T]>`, such as the
+/// amplifiers of a workload's replicas): the same list met again (the same
+/// allocation) has its positions recalled at once, not each element's.
+pub fn each_shared<T: Remember + 'static, S: Serializer>(
+    table: Table,
+    values: &Arc<[T]>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let key = (table, Arc::as_ptr(values).cast::<()>() as usize);
+    let known =
+        OPEN.with(|o| (o.borrow().as_ref()).is_some_and(|open| open.lists.contains_key(&key)));
+    let replaying = REPLAY.with(|r| r.borrow().is_some());
+    if replaying || !known {
+        // Each element found on its own (or replayed), then the list's
+        // positions remembered while the tables are open.
+        let mut positions = Vec::with_capacity(values.len());
+        for v in values.iter() {
+            if let Some(p) = remembered(table, v)
+                .and_then(record)
+                .map_err(S::Error::custom)?
+            {
+                positions.push(p);
+            }
+        }
+        if !replaying && positions.len() == values.len() {
+            OPEN.with(|o| {
+                if let Some(open) = o.borrow_mut().as_mut() {
+                    open.lists
+                        .insert(key, (Box::new(Arc::clone(values)), positions.clone()));
+                }
+            });
+        }
+        return if positions.len() == values.len() {
+            positions_of(&positions, s)
+        } else {
+            seq_of(values, |v| v, s)
+        };
+    }
+    let positions = OPEN
+        .with(|o| -> serde_json::Result<Vec<usize>> {
+            let mut o = o.borrow_mut();
+            let Some(open) = o.as_mut() else {
+                return Ok(Vec::new());
+            };
+            let positions = (open.lists.get(&key))
+                .map(|(_, p)| p.clone())
+                .unwrap_or_default();
+            if open.interning == 0
+                && let Some(recorded) = &mut open.recorded
+            {
+                for &p in &positions {
+                    recorded.push(u32::try_from(p).map_err(|_| {
+                        serde_json::Error::custom("a table of more than 2^32 entries")
+                    })?);
+                }
+            }
+            Ok(positions)
+        })
+        .map_err(S::Error::custom)?;
+    positions_of(&positions, s)
+}
+
+/// Writes positions as a list.
+fn positions_of<S: Serializer>(positions: &[usize], s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(positions.len()))?;
+    for &p in positions {
+        seq.serialize_element(&(p as u64))?;
+    }
+    seq.end()
 }
 
 /// [`each`] for values that are not [`Remember`] (see [`one_by_text`]).
@@ -412,6 +611,12 @@ macro_rules! fields_of {
             each(Table::$table, v, s)
         }
     };
+    (@each_shared $name:ident $table:ident) => {
+        #[doc = concat!("[`each_shared`] in [`Table::", stringify!($table), "`].")]
+        pub fn $name<T: Remember + 'static, S: Serializer>(v: &Arc<[T]>, s: S) -> Result<S::Ok, S::Error> {
+            each_shared(Table::$table, v, s)
+        }
+    };
     (@each_by_text $name:ident $table:ident) => {
         #[doc = concat!("[`each_by_text`] in [`Table::", stringify!($table), "`].")]
         pub fn $name<T: Serialize, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
@@ -429,7 +634,7 @@ fields_of! {
     one scope: Scopes;
     one automount: Automounts;
     each_by_text each_token: Tokens;
-    each each_amplifier: Amplifiers;
+    each_shared each_amplifier: Amplifiers;
 }
 
 /// A value written as its position in a table.
@@ -484,13 +689,27 @@ impl Serialize for Gathered {
 
 /// One table's entries, written as JSON text or as values.
 struct Written<'t> {
-    entries: &'t [Rc<[u8]>],
+    entries: &'t [Box<[u8]>],
     how: Entries,
 }
 
 impl Serialize for Written<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.entries.len()))?;
+        // JSON text put in as it is, by a writer that takes it so: not
+        // copied into a `RawValue` and parsed again, entry by entry.
+        if self.how == Entries::Json && crate::spliced::accepted() {
+            let mut text = Vec::with_capacity(self.entries.iter().map(|e| e.len()).sum());
+            let mut ends = Vec::with_capacity(self.entries.len());
+            for e in self.entries {
+                text.extend_from_slice(e);
+                ends.push(text.len());
+            }
+            crate::spliced::splicing(text, ends, |count| {
+                (0..count).try_for_each(|_| seq.serialize_element(&crate::spliced::Next))
+            })?;
+            return seq.end();
+        }
         for e in self.entries {
             // serde_json writes UTF-8 only.
             let e = std::str::from_utf8(e).map_err(S::Error::custom)?;
@@ -637,6 +856,97 @@ mod tests {
         // documents.
         let again = with_tables(Entries::Json, || serde_json::to_value(&doc).unwrap());
         assert_eq!(again, json);
+    }
+
+    /// Positions recorded while a document is walked are given back, in
+    /// order, to a writer on another thread: it writes what the tables'
+    /// holder would, without the tables.
+    #[test]
+    fn recorded_positions_replayed_elsewhere_write_the_same_document() {
+        #[derive(Serialize)]
+        struct Fields {
+            #[serde(serialize_with = "title")]
+            title: String,
+            #[serde(serialize_with = "others")]
+            others: Vec<String>,
+        }
+        let fields = || Fields {
+            title: "b".into(),
+            others: vec!["a".into(), "b".into(), "a".into()],
+        };
+        let (written, recorded) = with_tables(Entries::Json, || {
+            recording(|| serde_json::to_value(fields()).unwrap())
+        });
+        assert_eq!(
+            written,
+            serde_json::json!({"title": 0, "others": [1, 0, 1]})
+        );
+        assert_eq!(recorded, vec![0, 1, 0, 1]);
+        let replayed = std::thread::spawn(move || {
+            replaying(recorded, || serde_json::to_value(fields())).unwrap()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(replayed, written);
+        // Asked for more, or fewer, than were recorded: an error.
+        assert!(replaying(vec![0, 1], || serde_json::to_value(fields())).is_err());
+        assert!(replaying(vec![0; 5], || serde_json::to_value(fields())).is_err());
+        // And nothing is replayed afterwards.
+        assert_eq!(serde_json::to_value(fields()).unwrap()["title"], "b");
+    }
+
+    /// A shared list met again is recalled by its identity, with the same
+    /// positions each of its elements would get; a list equal to it but
+    /// held apart gets them too, found element by element.
+    #[test]
+    fn shared_lists_get_the_positions_of_their_elements() {
+        #[derive(Serialize)]
+        struct Lists {
+            #[serde(serialize_with = "shared")]
+            a: Arc<[String]>,
+            #[serde(serialize_with = "shared")]
+            again: Arc<[String]>,
+            #[serde(serialize_with = "shared")]
+            apart: Arc<[String]>,
+            #[serde(serialize_with = "others")]
+            plain: Vec<String>,
+            #[serde(flatten)]
+            tables: Gathered,
+        }
+        fn shared<S: Serializer>(v: &Arc<[String]>, s: S) -> Result<S::Ok, S::Error> {
+            each_shared(Table::Texts, v, s)
+        }
+        fn others<S: Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error> {
+            each(Table::Texts, v, s)
+        }
+        let a: Arc<[String]> = vec!["x".to_string(), "y".to_string()].into();
+        let lists = Lists {
+            a: Arc::clone(&a),
+            again: Arc::clone(&a),
+            apart: vec!["y".to_string(), "x".to_string()].into(),
+            plain: vec!["z".into(), "y".into()],
+            tables: Gathered,
+        };
+        let json = with_tables(Entries::Json, || serde_json::to_value(&lists).unwrap());
+        assert_eq!(json["a"], serde_json::json!([0, 1]));
+        assert_eq!(json["again"], serde_json::json!([0, 1]));
+        assert_eq!(json["apart"], serde_json::json!([1, 0]));
+        assert_eq!(json["plain"], serde_json::json!([2, 1]));
+        assert_eq!(json["texts"], serde_json::json!(["x", "y", "z"]));
+        // Recalled, a list's positions are recorded as its elements' are.
+        let ((), recorded) = with_tables(Entries::Json, || {
+            recording(|| {
+                for _ in 0..2 {
+                    shared(&a, serde_json::value::Serializer).unwrap();
+                }
+            })
+        });
+        assert_eq!(recorded, vec![0, 1, 0, 1]);
+        // Without tables: the values themselves.
+        assert_eq!(
+            serde_json::to_value(&lists).unwrap()["again"],
+            serde_json::json!(["x", "y"])
+        );
     }
 
     #[test]

@@ -5,6 +5,10 @@
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+mod pipeline;
+
+pub use pipeline::pipeline;
+
 /// Runs `a` and `b` at the same time (on one thread when the machine has a
 /// single core), and returns both results.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)

@@ -23,7 +23,7 @@ use crate::rating::{RatedRisk, raise};
 use crate::rbac::SubjectId;
 use crate::snapshot::{Kind, ObjectKey};
 use crate::template::Severity;
-use crate::workloads::amplifiers::{Amplifier, Amplifiers};
+use crate::workloads::amplifiers::Amplifiers;
 use crate::workloads::exposure::PodExposure;
 use crate::workloads::tokens::{Automount, Exposure, ServiceAccountRef, TokenSource, Unclassified};
 use crate::workloads::{ContainerRef, service_account_name};
@@ -243,7 +243,7 @@ struct PodViewJson<'v> {
         serialize_with = "tables::each_amplifier"
     )]
     #[schemars(with = "Vec<usize>")]
-    amplifiers: &'v [Amplifier],
+    amplifiers: &'v Amplifiers,
     /// The severity of its riskiest token the API server accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
     token_severity: Option<Severity>,

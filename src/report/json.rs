@@ -11,14 +11,18 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
+use super::record_style::{self, Style};
 use super::{Report, ReportError};
+use crate::spliced;
 use crate::tables::{self, Entries};
 
 /// Writes the report as JSON, its tables last (see [`super::Document`]),
 /// ending with a newline.
 pub fn write(report: &Report, out: impl Write) -> Result<(), ReportError> {
     tables::with_tables(Entries::Json, || {
-        write_document(&super::Document::of(report), out)
+        record_style::writing(Style::Json, || {
+            write_document(&super::Document::of(report), out)
+        })
     })
 }
 
@@ -38,7 +42,7 @@ pub fn write_document(value: &impl Serialize, out: impl Write) -> Result<(), Rep
 /// `RECORD_DEPTH` is indented, anything deeper is compact.
 pub fn write_records(value: &impl Serialize, out: &mut impl Write) -> Result<(), ReportError> {
     let mut ser = serde_json::Serializer::with_formatter(out, Records::default());
-    value.serialize(&mut ser)?;
+    spliced::accepting(|| value.serialize(&mut ser))?;
     Ok(())
 }
 
@@ -49,7 +53,7 @@ const RECORD_DEPTH: usize = 2;
 /// A formatter that indents like `jq` down to [`RECORD_DEPTH`] and writes
 /// deeper values compactly.
 #[derive(Debug, Default)]
-struct Records {
+pub(super) struct Records {
     /// Arrays and objects open.
     depth: usize,
     /// Whether the innermost open array or object has a value yet.
@@ -57,6 +61,11 @@ struct Records {
 }
 
 impl Records {
+    /// The formatter as it stands at an element of a top-level list.
+    pub(super) fn at_element() -> Records {
+        record_style::at_element(Records::default())
+    }
+
     fn indented(&self) -> bool {
         self.depth <= RECORD_DEPTH
     }
@@ -97,6 +106,12 @@ impl Records {
 }
 
 impl Formatter for Records {
+    /// Writes an element written ahead instead, when one is pending
+    /// ([`spliced`]).
+    fn write_null<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        spliced::write_pending(w).unwrap_or_else(|| w.write_all(b"null"))
+    }
+
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.open(w, b"[")
     }

@@ -14,10 +14,13 @@ pub mod markdown;
 pub mod metrics;
 pub mod opengraph;
 pub mod problems;
+mod record_style;
+mod records;
 pub mod sarif;
 pub mod schema;
 pub mod table;
 pub mod unused;
+mod walk;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -420,16 +423,20 @@ pub struct Report {
     /// What could not be determined.
     pub notes: Vec<String>,
     /// The findings, most severe first.
+    #[serde(serialize_with = "records::list")]
     pub findings: Vec<Box<Finding>>,
     /// The role rules the findings' evidence points to (`ruleRef` is a
     /// position in this list).
+    #[serde(serialize_with = "records::list")]
     pub rules: Vec<RuleEntry>,
     /// The pods (in the namespaces asked for): tokens, their worth,
     /// amplifiers, and the workload each belongs to.
+    #[serde(serialize_with = "records::list")]
     pub pods: Vec<PodView>,
     /// The workloads (in the namespaces asked for): each controller with
     /// its template's tokens, its pods, the nodes it may land on, and
     /// whether Pod Security lets it run.
+    #[serde(serialize_with = "records::list")]
     pub workloads: Vec<WorkloadView>,
     /// What each node holds.
     pub nodes: NodesReport,

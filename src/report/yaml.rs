@@ -17,7 +17,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter};
 
+use super::record_style::{self, Style};
 use super::{Report, ReportError};
+use crate::spliced;
 use crate::tables::{self, Entries};
 
 /// Writes `value` as one YAML document (by `serde-saphyr`).
@@ -30,7 +32,9 @@ pub fn write(value: &impl Serialize, mut out: impl Write) -> Result<(), ReportEr
 /// Writes the report as YAML, its tables last (see [`super::Document`]).
 pub fn write_report(report: &Report, out: impl Write) -> Result<(), ReportError> {
     tables::with_tables(Entries::Values, || {
-        write_records(&super::Document::of(report), out)
+        record_style::writing(Style::Yaml, || {
+            write_records(&super::Document::of(report), out)
+        })
     })
 }
 
@@ -39,7 +43,7 @@ pub fn write_report(report: &Report, out: impl Write) -> Result<(), ReportError>
 pub fn write_records(value: &impl Serialize, out: impl Write) -> Result<(), ReportError> {
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, YamlRecords::default());
-    value.serialize(&mut ser)?;
+    spliced::accepting(|| value.serialize(&mut ser))?;
     out.write_all(b"\n")?;
     out.flush()?;
     Ok(())
@@ -63,7 +67,7 @@ struct Open {
 /// A `serde_json` formatter that writes YAML: block collections down to
 /// [`BLOCK_DEPTH`], flow collections below, JSON-quoted strings.
 #[derive(Debug, Default)]
-struct YamlRecords {
+pub(super) struct YamlRecords {
     /// The collections open, outermost first.
     open: Vec<Open>,
     /// Whether anything was written yet.
@@ -74,6 +78,11 @@ struct YamlRecords {
 }
 
 impl YamlRecords {
+    /// The formatter as it stands at an element of a top-level list.
+    pub(super) fn at_element() -> YamlRecords {
+        record_style::at_element(YamlRecords::default())
+    }
+
     /// Before a value that starts on the current line.
     fn inline_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.started = true;
@@ -157,8 +166,19 @@ macro_rules! scalars {
 }
 
 impl Formatter for YamlRecords {
+    /// Writes an element written ahead instead, when one is pending
+    /// ([`spliced`]): it starts on the current line, as a flow collection.
+    fn write_null<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        match spliced::write_pending(w) {
+            Some(written) => written,
+            None => {
+                self.inline_value(w)?;
+                CompactFormatter.write_null(w)
+            }
+        }
+    }
+
     scalars! {
-        write_null();
         write_bool(value: bool);
         write_i8(value: i8);
         write_i16(value: i16);

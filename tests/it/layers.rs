@@ -21,7 +21,9 @@ use std::path::{Path, PathBuf};
 /// commands sit on top.
 const LAYERS: &[&[&str]] = &[
     // Helpers with no knowledge of Kubernetes.
-    &["cores", "tables", "terminal", "words"],
+    &["cores", "spliced", "terminal", "words"],
+    // A document's shared tables (which put their entries in as spliced text).
+    &["tables"],
     // What was read: the model every later layer reads; what an audit log
     // shows was used.
     &["snapshot", "audit"],
