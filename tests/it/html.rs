@@ -445,3 +445,74 @@ fn in_a_real_browser_the_page_is_quiet_safe_and_filters() {
     assert!(boxes.as_u64().unwrap() >= 20, "{boxes}");
     assert!(b.complaints().is_empty(), "{:#?}", b.complaints());
 }
+
+/// A page of more findings than one core writes at a time: every finding
+/// has its row, in the JSON report's order, and only the first three
+/// routes are open, wherever the rows were written.
+#[test]
+fn many_rows_keep_their_order_and_only_the_first_routes_open() {
+    use super::support::{binding, cluster_role, list};
+    // Each ServiceAccount may impersonate any user in system:masters: a
+    // route each.
+    let mut items = vec![cluster_role(
+        "impersonator",
+        "[{apiGroups: [''], resources: [users, groups], verbs: [impersonate]}]",
+    )];
+    for i in 0..1300 {
+        items.push(binding(
+            "ClusterRoleBinding",
+            None,
+            &format!("imp-{i:04}"),
+            "ClusterRole",
+            "impersonator",
+            &format!("[{{kind: ServiceAccount, name: sa-{i:04}, namespace: team}}]"),
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.yaml");
+    std::fs::write(&input, list(&items)).unwrap();
+    let input = input.to_str().unwrap();
+    let html = rbacscan()
+        .args(["scan", "-f", input, "-o", "html"])
+        .output()
+        .unwrap();
+    let page = String::from_utf8(html.stdout).unwrap();
+    let json = rbacscan()
+        .args(["scan", "-f", input, "-o", "json"])
+        .output()
+        .unwrap();
+    let report = inline(serde_json::from_slice(&json.stdout).unwrap());
+    let findings = report["findings"].as_array().unwrap();
+    let routes = findings.iter().filter(|f| f.get("path").is_some()).count();
+    assert!(routes >= 1300, "{routes} routes");
+    assert_eq!(page.matches("<tr data-finding").count(), findings.len());
+    assert_eq!(page.matches("<details open>").count(), 3);
+    assert_eq!(page.matches("<details>").count(), routes - 3);
+    // The rows of each section in the report's order: the ServiceAccounts
+    // of the route rows come in the order the findings name them.
+    let named = |text: &str| -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for (at, _) in text.match_indices("team/sa-") {
+            let name = text[at..at + 12].to_string();
+            if v.last() != Some(&name) {
+                v.push(name);
+            }
+        }
+        v
+    };
+    let in_page = named(&page);
+    let in_json: Vec<String> = named(&serde_json::to_string(findings).unwrap());
+    let mut first_seen: Vec<String> = Vec::new();
+    for n in in_json {
+        if !first_seen.contains(&n) {
+            first_seen.push(n);
+        }
+    }
+    let mut page_first: Vec<String> = Vec::new();
+    for n in in_page {
+        if !page_first.contains(&n) {
+            page_first.push(n);
+        }
+    }
+    assert_eq!(page_first, first_seen);
+}

@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::fleet::Fleet;
 use super::{Report, ReportError};
+use crate::cores;
 use crate::findings::{Code, Finding, FindingScope};
 use crate::template::Severity;
 use crate::terminal;
@@ -37,6 +38,10 @@ const SCRIPT: &str = include_str!("page.js");
 const PROBLEMS: usize = 10;
 /// Routes whose diagram is open when the page loads.
 const OPEN_ROUTES: usize = 3;
+/// Findings in a run of rows written on one core.
+const ROWS: usize = 512;
+/// Runs of rows written ahead of the page, at most.
+const AHEAD: usize = 4;
 
 /// Cluster text as inert HTML: control characters made visible (as for a
 /// terminal), then `&`, `<`, `>`, `"` and `'` as entities, so it is safe
@@ -129,7 +134,7 @@ const SECTIONS: [Section; 9] = [
 
 /// Writes the report as one HTML page.
 pub fn write(report: &Report, mut out: impl Write) -> Result<(), ReportError> {
-    let mut page = String::with_capacity(64 * 1024 + report.findings.len() * 1024);
+    let mut page = String::with_capacity(64 * 1024);
     head(&mut page, "rbacscan report");
     meta(&mut page, report);
     page.push_str("</header><main>");
@@ -137,7 +142,7 @@ pub fn write(report: &Report, mut out: impl Write) -> Result<(), ReportError> {
     page.push_str("<h2>Findings</h2>");
     filters(&mut page, &[report], None);
     let mut routes_open = 0;
-    sections(&mut page, report, "", None, &mut routes_open);
+    sections(&mut page, &mut out, report, "", None, &mut routes_open)?;
     pods(&mut page, report, "", None);
     end(&mut page, report.tool.version);
     out.write_all(page.as_bytes())?;
@@ -203,7 +208,14 @@ pub fn write_fleet(fleet: &Fleet, mut out: impl Write) -> Result<(), ReportError
             meta(&mut page, report);
             page.push_str("</div>");
             let prefix = format!("c{}-", i + 1);
-            sections(&mut page, report, &prefix, Some(name), &mut routes_open);
+            sections(
+                &mut page,
+                &mut out,
+                report,
+                &prefix,
+                Some(name),
+                &mut routes_open,
+            )?;
             pods(&mut page, report, &prefix, Some(name));
         }
     }
@@ -214,14 +226,16 @@ pub fn write_fleet(fleet: &Fleet, mut out: impl Write) -> Result<(), ReportError
 }
 
 /// The findings of `report`, in sections, each row marked with `cluster`
-/// when the page holds several.
+/// when the page holds several: written to `out` after what `page` holds,
+/// which is left with the end of the last section.
 fn sections(
     page: &mut String,
+    out: &mut impl Write,
     report: &Report,
     prefix: &str,
     cluster: Option<&str>,
     routes_open: &mut usize,
-) {
+) -> std::io::Result<()> {
     for section in &SECTIONS {
         let findings: Vec<&Finding> = (report.findings.iter())
             .filter(|f| (section.codes)(f.code))
@@ -237,11 +251,31 @@ fn sections(
             section.title,
             findings.len()
         );
-        for f in findings {
-            finding_row(page, f, cluster, routes_open);
-        }
+        // The page so far, then the rows: written on every core, a run at
+        // a time, each knowing how many routes came before it, and put in
+        // the page in order as they come.
+        out.write_all(page.as_bytes())?;
+        page.clear();
+        cores::pipeline(
+            findings.chunks(ROWS),
+            AHEAD,
+            |run| {
+                let before = *routes_open;
+                *routes_open += run.iter().filter(|f| f.path.is_some()).count();
+                Ok((run, before))
+            },
+            |(run, mut routes_before)| {
+                let mut rows = String::with_capacity(run.len() * 1024);
+                for f in run {
+                    finding_row(&mut rows, f, cluster, &mut routes_before);
+                }
+                rows
+            },
+            |rows| out.write_all(rows.as_bytes()),
+        )?;
         page.push_str("</tbody></table></section>");
     }
+    Ok(())
 }
 
 /// The end of the page: the footer and the script.
