@@ -96,25 +96,10 @@ impl AccessGraph {
                 let sn = g.node(Node::Subject(s.clone()));
                 g.graph.add_edge(sn, node, Edge::NamedIn);
             }
-            if let Scope::Namespace(ns) = &b.scope {
-                g.namespaces.insert(ns.clone());
-            }
         }
+        g.namespaces = namespaces_named(snapshot, rbac, &accounts);
         for sa in accounts {
-            if let SubjectId::ServiceAccount { namespace, .. } = &sa {
-                g.namespaces.insert(namespace.clone());
-            }
             g.node(Node::Subject(sa));
-        }
-        for ns in &snapshot.namespaces {
-            if let Some(name) = &ns.metadata.name {
-                g.namespaces.insert(name.clone());
-            }
-        }
-        for r in &rbac.roles {
-            if !r.key.namespace.is_empty() {
-                g.namespaces.insert(r.key.namespace.clone());
-            }
         }
         let admin = g.node(Node::ClusterAdmin);
         let masters = g.node(Node::Subject(SubjectId::group(MASTERS)));
@@ -308,7 +293,48 @@ impl AccessGraph {
 /// Every ServiceAccount that exists, or that a pod or a legacy token secret
 /// names, sorted: each gets a node, so that its group bindings and the
 /// routes to it are found.
-fn known_service_accounts<P: PodFacts>(snapshot: &Snapshot, pods: &[P]) -> Vec<SubjectId> {
+/// Every namespace that bindings, ServiceAccounts, Namespace objects and
+/// Roles name: each made a `String` once, however many name it.
+fn namespaces_named<'a>(
+    snapshot: &'a Snapshot,
+    rbac: &'a Rbac<'_>,
+    accounts: &'a [SubjectId],
+) -> BTreeSet<String> {
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut last = None;
+    let mut add = |name: &'a str| {
+        if last != Some(name) {
+            names.insert(name);
+            last = Some(name);
+        }
+    };
+    for b in &rbac.bindings {
+        if let Scope::Namespace(ns) = &b.scope {
+            add(ns);
+        }
+    }
+    for sa in accounts {
+        if let SubjectId::ServiceAccount { namespace, .. } = sa {
+            add(namespace);
+        }
+    }
+    for ns in &snapshot.namespaces {
+        if let Some(name) = &ns.metadata.name {
+            add(name);
+        }
+    }
+    for r in &rbac.roles {
+        if !r.key.namespace.is_empty() {
+            add(&r.key.namespace);
+        }
+    }
+    names.into_iter().map(str::to_string).collect()
+}
+
+fn known_service_accounts<'a, P: PodFacts>(
+    snapshot: &'a Snapshot,
+    pods: &'a [P],
+) -> Vec<SubjectId> {
     // Pods name their ServiceAccount many times over: the pairs are made
     // unique before any identity is built, and sorted as the identities
     // would be (namespace, then name).
@@ -316,27 +342,33 @@ fn known_service_accounts<P: PodFacts>(snapshot: &Snapshot, pods: &[P]) -> Vec<S
         namespace.map_or("", String::as_str)
     }
     let mut unique: HashSet<(&str, &str)> = HashSet::with_capacity(snapshot.service_accounts.len());
-    unique.extend((snapshot.service_accounts.iter()).map(|s| {
-        (
+    // Replicas come one after the other, naming the same account: a pair
+    // equal to the one before is not hashed again.
+    let mut last = None;
+    let mut add = |pair: (&'a str, &'a str)| {
+        if last != Some(pair) {
+            unique.insert(pair);
+            last = Some(pair);
+        }
+    };
+    (snapshot.service_accounts.iter()).for_each(|s| {
+        add((
             ns(s.metadata.namespace.as_ref()),
             s.metadata.name.as_deref().unwrap_or(""),
-        )
-    }));
-    unique.extend(
-        snapshot
-            .pods
-            .iter()
-            .map(|p| (ns(p.metadata.namespace.as_ref()), service_account_name(p))),
-    );
-    unique.extend(snapshot.secrets.iter().filter_map(|s| {
-        let name = s
-            .metadata
-            .annotations
-            .as_ref()?
-            .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
-        Some((ns(s.metadata.namespace.as_ref()), name.as_str()))
-    }));
-    unique.extend(pods.iter().flat_map(PodFacts::token_accounts));
+        ));
+    });
+    (snapshot.pods.iter())
+        .for_each(|p| add((ns(p.metadata.namespace.as_ref()), service_account_name(p))));
+    snapshot.secrets.iter().for_each(|s| {
+        let name =
+            (s.metadata.annotations.as_ref()).and_then(|a| a.get(SERVICE_ACCOUNT_NAME_ANNOTATION));
+        if let Some(name) = name {
+            add((ns(s.metadata.namespace.as_ref()), name.as_str()));
+        }
+    });
+    pods.iter()
+        .flat_map(PodFacts::token_accounts)
+        .for_each(&mut add);
     let mut pairs: Vec<(&str, &str)> = unique.into_iter().collect();
     pairs.sort_unstable();
     pairs
