@@ -364,16 +364,17 @@ pub fn sort(findings: &mut [Box<Finding>]) {
 }
 
 /// The order of [`sort`].
+/// Each comparison is made only when those before it are equal.
 fn order_of(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     b.severity
         .cmp(&a.severity)
-        .then(a.code.cmp(&b.code))
-        .then(a.subject.cmp(&b.subject))
-        .then(a.binding.cmp(&b.binding))
-        .then(a.role.cmp(&b.role))
-        .then(a.pod.cmp(&b.pod))
-        .then(a.rule_order.cmp(&b.rule_order))
-        .then(a.fingerprint.cmp(&b.fingerprint))
+        .then_with(|| a.code.cmp(&b.code))
+        .then_with(|| a.subject.cmp(&b.subject))
+        .then_with(|| a.binding.cmp(&b.binding))
+        .then_with(|| a.role.cmp(&b.role))
+        .then_with(|| a.pod.cmp(&b.pod))
+        .then_with(|| a.rule_order.cmp(&b.rule_order))
+        .then_with(|| a.fingerprint.cmp(&b.fingerprint))
 }
 
 /// Puts `items[order[k]]` at position `k`, for every `k`, in place: each

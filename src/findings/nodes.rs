@@ -117,9 +117,11 @@ pub fn blast_radius(
             None => report.unscheduled = Some(view),
         }
     }
-    report
-        .nodes
-        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.node.cmp(&b.node)));
+    report.nodes.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.node.cmp(&b.node))
+    });
     let scheduled: Vec<(&Option<&str>, &Vec<&PodView>)> =
         groups.iter().filter(|(n, _)| n.is_some()).collect();
     if scheduled.len() >= 2 {
@@ -160,7 +162,7 @@ pub fn blast_radius(
         report.on_every_node.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
-                .then(a.service_account.cmp(&b.service_account))
+                .then_with(|| a.service_account.cmp(&b.service_account))
         });
     }
     report
@@ -243,7 +245,7 @@ fn node_view(
         .into_iter()
         .map(|(sa, (pods, _))| (sa, risks.of(sa), pods))
         .collect();
-    worth.sort_by(|a, b| b.1.severity.cmp(&a.1.severity).then(a.0.cmp(b.0)));
+    worth.sort_by(|a, b| b.1.severity.cmp(&a.1.severity).then_with(|| a.0.cmp(b.0)));
     // The node's risks, each once, in the order of its tokens: accounts
     // share their worth, which is looked at once.
     let mut all_risks: Vec<String> = Vec::new();

@@ -382,7 +382,7 @@ impl<'c, 'a, 's> TokenRisks<'c, 'a, 's> {
             risks.sort_by(|a, b| {
                 b.severity
                     .cmp(&a.severity)
-                    .then(a.rule_order.cmp(&b.rule_order))
+                    .then_with(|| a.rule_order.cmp(&b.rule_order))
             });
             let account = ServiceAccountRef {
                 namespace: namespace.clone(),

@@ -396,8 +396,8 @@ fn merge(items: Vec<Amplifier>) -> Vec<Amplifier> {
     out.sort_by(|a, b| {
         b.escape
             .cmp(&a.escape)
-            .then(a.code.cmp(&b.code))
-            .then(a.detail.cmp(&b.detail))
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.detail.cmp(&b.detail))
     });
     out
 }

@@ -234,7 +234,7 @@ impl AccessGraph {
         out.sort_by(|a, b| {
             a.binding
                 .cmp(&b.binding)
-                .then(a.via_group.cmp(&b.via_group))
+                .then_with(|| a.via_group.cmp(&b.via_group))
         });
         out.dedup_by(|a, b| a.binding == b.binding);
         out

@@ -172,8 +172,8 @@ pub fn write_view(
     pods.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then(a.namespace.cmp(&b.namespace))
-            .then(a.name.cmp(&b.name))
+            .then_with(|| a.namespace.cmp(&b.namespace))
+            .then_with(|| a.name.cmp(&b.name))
     });
     let all = pods.len();
     pods.truncate(style.limit.unwrap_or(usize::MAX));

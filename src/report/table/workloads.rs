@@ -70,9 +70,9 @@ pub fn write_view(
     all.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then(a.namespace.cmp(&b.namespace))
-            .then(a.kind.cmp(&b.kind))
-            .then(a.name.cmp(&b.name))
+            .then_with(|| a.namespace.cmp(&b.namespace))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.name.cmp(&b.name))
     });
     let shown = &all[..all.len().min(style.limit.unwrap_or(usize::MAX))];
     let rows: Vec<(Option<Severity>, &WorkloadView)> =
