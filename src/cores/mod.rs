@@ -127,19 +127,16 @@ where
         });
         return consume(head, &mut mapped);
     }
-    let shared = Shared {
-        queue: Mutex::new(Queue {
-            batches: Vec::new(),
-            results: Vec::new(),
-            next: 0,
-            given: 0,
-            ahead: ahead.max(1),
-            produced: false,
-            stop: false,
-            worker_gone: false,
-        }),
-        changed: Condvar::new(),
-    };
+    let shared = Watched::new(Queue {
+        batches: Vec::new(),
+        results: Vec::new(),
+        next: 0,
+        given: 0,
+        ahead: ahead.max(1),
+        produced: false,
+        stop: false,
+        worker_gone: false,
+    });
     std::thread::scope(|scope| {
         scope.spawn(|| shared.work(&f));
         // However this thread leaves (a panic in `produce`, `f` or
@@ -150,10 +147,10 @@ where
             let mut q = shared.lock();
             q.batches.push(Arc::new(batch));
             q.results.push(None);
-            shared.changed.notify_all();
+            shared.notify();
         })?;
         shared.lock().produced = true;
-        shared.changed.notify_all();
+        shared.notify();
         let mut in_order = InOrder {
             shared: &shared,
             f: &f,
@@ -169,16 +166,12 @@ struct Stop<'s, T, R>(&'s Shared<T, R>);
 impl<T, R> Drop for Stop<'_, T, R> {
     fn drop(&mut self) {
         self.0.lock().stop = true;
-        self.0.changed.notify_all();
+        self.0.notify();
     }
 }
 
 /// The state [`map_as_produced`] shares with its worker.
-struct Shared<T, R> {
-    queue: Mutex<Queue<T, R>>,
-    /// Signalled whenever the queue changes.
-    changed: Condvar,
-}
+type Shared<T, R> = Watched<Queue<T, R>>;
 
 /// Batches made so far and their results.
 struct Queue<T, R> {
@@ -199,17 +192,7 @@ struct Queue<T, R> {
     worker_gone: bool,
 }
 
-impl<T, R> Shared<T, R> {
-    fn lock(&self) -> MutexGuard<'_, Queue<T, R>> {
-        // A panic while the lock is held is raised again by the scope;
-        // the queue itself is never left half-changed.
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn wait<'a>(&self, q: MutexGuard<'a, Queue<T, R>>) -> MutexGuard<'a, Queue<T, R>> {
-        self.changed.wait(q).unwrap_or_else(PoisonError::into_inner)
-    }
-
+impl<T, R> Watched<Queue<T, R>> {
     /// The worker: maps the next batch nobody has taken, until told to
     /// stop or every batch is taken.
     fn work(&self, f: &(impl Fn(&T) -> R + Sync)) {
@@ -218,7 +201,7 @@ impl<T, R> Shared<T, R> {
         impl<T, R> Drop for Gone<'_, T, R> {
             fn drop(&mut self) {
                 self.0.lock().worker_gone = true;
-                self.0.changed.notify_all();
+                self.0.notify();
             }
         }
         let _gone = Gone(self);
@@ -239,7 +222,7 @@ impl<T, R> Shared<T, R> {
             };
             let results = batch.iter().map(f).collect();
             self.lock().results[at] = Some(results);
-            self.changed.notify_all();
+            self.notify();
         }
     }
 }
@@ -264,7 +247,7 @@ impl<T, R, F: Fn(&T) -> R> Iterator for InOrder<'_, T, R, F> {
         self.at += 1;
         // The batch given now is no longer waiting: one more may be taken.
         q.given = self.at;
-        self.shared.changed.notify_all();
+        self.shared.notify();
         loop {
             if let Some(results) = q.results[at].take() {
                 return Some((Arc::clone(&q.batches[at]), results));
@@ -291,6 +274,39 @@ impl<T, R, F: Fn(&T) -> R> Iterator for InOrder<'_, T, R, F> {
             }
             q = self.shared.wait(q);
         }
+    }
+}
+
+/// State shared between threads, and a signal for its changes.
+struct Watched<S> {
+    state: Mutex<S>,
+    /// Signalled whenever the state changes.
+    changed: Condvar,
+}
+
+impl<S> Watched<S> {
+    fn new(state: S) -> Watched<S> {
+        Watched {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, S> {
+        // A panic while the lock is held is raised again by the scope that
+        // joins the threads; the state is never left half-changed.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, state: MutexGuard<'a, S>) -> MutexGuard<'a, S> {
+        self.changed
+            .wait(state)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Wakes whoever waits for a change.
+    fn notify(&self) {
+        self.changed.notify_all();
     }
 }
 

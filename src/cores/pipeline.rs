@@ -10,7 +10,8 @@
 //! one.
 
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+use super::Watched;
 
 /// Runs `prepare`, `map` and `consume` on `items` (see the module's
 /// documentation). The first error of `prepare` or `consume` stops the
@@ -34,16 +35,13 @@ where
         }
         return Ok(());
     }
-    let shared = Shared {
-        state: Mutex::new(State {
-            jobs: VecDeque::new(),
-            results: VecDeque::new(),
-            consumed: 0,
-            done: false,
-            worker_gone: false,
-        }),
-        changed: Condvar::new(),
-    };
+    let shared: Shared<P, R> = Watched::new(State {
+        jobs: VecDeque::new(),
+        results: VecDeque::new(),
+        consumed: 0,
+        done: false,
+        worker_gone: false,
+    });
     let ahead = ahead.max(1);
     std::thread::scope(|scope| {
         scope.spawn(|| shared.work(&map));
@@ -65,7 +63,7 @@ where
                 s.results.push_back(None);
                 prepared += 1;
                 drop(s);
-                shared.changed.notify_all();
+                shared.notify();
                 continue;
             }
             let mut s = shared.lock();
@@ -93,11 +91,7 @@ where
 }
 
 /// What the calling thread shares with the worker.
-struct Shared<P, R> {
-    state: Mutex<State<P, R>>,
-    /// Signalled whenever the state changes.
-    changed: Condvar,
-}
+type Shared<P, R> = Watched<State<P, R>>;
 
 struct State<P, R> {
     /// Prepared and not taken, with their positions.
@@ -112,17 +106,7 @@ struct State<P, R> {
     worker_gone: bool,
 }
 
-impl<P, R> Shared<P, R> {
-    fn lock(&self) -> MutexGuard<'_, State<P, R>> {
-        // A panic while the lock is held is raised again by the scope; the
-        // state itself is never left half-changed.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn wait<'a>(&self, s: MutexGuard<'a, State<P, R>>) -> MutexGuard<'a, State<P, R>> {
-        self.changed.wait(s).unwrap_or_else(PoisonError::into_inner)
-    }
-
+impl<P, R> Watched<State<P, R>> {
     /// The next result in order, if it is ready.
     fn ready(&self) -> Option<R> {
         let mut s = self.lock();
@@ -139,7 +123,7 @@ impl<P, R> Shared<P, R> {
         let i = at - s.consumed;
         s.results[i] = Some(r);
         drop(s);
-        self.changed.notify_all();
+        self.notify();
     }
 
     /// The worker: maps the first job nobody has taken, until told to stop.
@@ -149,7 +133,7 @@ impl<P, R> Shared<P, R> {
         impl<P, R> Drop for Gone<'_, P, R> {
             fn drop(&mut self) {
                 self.0.lock().worker_gone = true;
-                self.0.changed.notify_all();
+                self.0.notify();
             }
         }
         let _gone = Gone(self);
@@ -178,7 +162,7 @@ struct Stop<'s, P, R>(&'s Shared<P, R>);
 impl<P, R> Drop for Stop<'_, P, R> {
     fn drop(&mut self) {
         self.0.lock().done = true;
-        self.0.changed.notify_all();
+        self.0.notify();
     }
 }
 

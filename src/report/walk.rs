@@ -148,48 +148,33 @@ impl Serializer for Walk {
     }
 }
 
-impl SerializeSeq for Walk {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        value.serialize(Walk)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        Ok(())
-    }
+/// The compound serializers: each element or field walked in turn.
+macro_rules! walked {
+    ($($trait:ident::$method:ident($($key:ident: $ty:ty)?);)*) => {$(
+        impl $trait for Walk {
+            type Ok = ();
+            type Error = serde_json::Error;
+            fn $method<T: Serialize + ?Sized>(
+                &mut self,
+                $($key: $ty,)?
+                value: &T,
+            ) -> serde_json::Result<()> {
+                value.serialize(Walk)
+            }
+            fn end(self) -> serde_json::Result<()> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl SerializeTuple for Walk {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        value.serialize(Walk)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        Ok(())
-    }
-}
-
-impl SerializeTupleStruct for Walk {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        value.serialize(Walk)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        Ok(())
-    }
-}
-
-impl SerializeTupleVariant for Walk {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        value.serialize(Walk)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        Ok(())
-    }
+walked! {
+    SerializeSeq::serialize_element();
+    SerializeTuple::serialize_element();
+    SerializeTupleStruct::serialize_field();
+    SerializeTupleVariant::serialize_field();
+    SerializeStruct::serialize_field(_key: &'static str);
+    SerializeStructVariant::serialize_field(_key: &'static str);
 }
 
 impl SerializeMap for Walk {
@@ -199,36 +184,6 @@ impl SerializeMap for Walk {
         key.serialize(Walk)
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> serde_json::Result<()> {
-        value.serialize(Walk)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        Ok(())
-    }
-}
-
-impl SerializeStruct for Walk {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        _: &'static str,
-        value: &T,
-    ) -> serde_json::Result<()> {
-        value.serialize(Walk)
-    }
-    fn end(self) -> serde_json::Result<()> {
-        Ok(())
-    }
-}
-
-impl SerializeStructVariant for Walk {
-    type Ok = ();
-    type Error = serde_json::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        _: &'static str,
-        value: &T,
-    ) -> serde_json::Result<()> {
         value.serialize(Walk)
     }
     fn end(self) -> serde_json::Result<()> {
