@@ -216,8 +216,8 @@ struct Open {
     /// nesting, kept to be reused.
     buffers: Vec<Vec<u8>>,
     /// Positions remembered by value ([`Remember`]): a [`Memo`] for each
-    /// table and kept type.
-    memos: HashMap<(Table, TypeId), Box<dyn Any>>,
+    /// table and kept type (a dozen at most, looked for in turn).
+    memos: Vec<((Table, TypeId), Box<dyn Any>)>,
     /// Hashes the values remembered.
     hasher: foldhash::fast::RandomState,
     /// Values being interned by their text: positions asked for meanwhile
@@ -321,17 +321,26 @@ pub fn replaying<R>(
 /// document (not within an entry being interned).
 fn record(at: Option<usize>) -> serde_json::Result<Option<usize>> {
     let Some(p) = at else { return Ok(None) };
-    OPEN.with(|o| {
-        if let Some(open) = o.borrow_mut().as_mut()
-            && open.interning == 0
-            && let Some(recorded) = &mut open.recorded
-        {
-            let p = u32::try_from(p)
-                .map_err(|_| serde_json::Error::custom("a table of more than 2^32 entries"))?;
-            recorded.push(p);
-        }
-        Ok(Some(p))
+    OPEN.with(|o| match o.borrow_mut().as_mut() {
+        Some(open) => open.record(p).map(|()| Some(p)),
+        None => Ok(Some(p)),
     })
+}
+
+impl Open {
+    /// Records `p` when positions are recorded and it is written to the
+    /// document (not within an entry being interned).
+    fn record(&mut self, p: usize) -> serde_json::Result<()> {
+        if self.interning == 0
+            && let Some(recorded) = &mut self.recorded
+        {
+            recorded.push(
+                u32::try_from(p)
+                    .map_err(|_| serde_json::Error::custom("a table of more than 2^32 entries"))?,
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Runs `write` with the tables open: the marked fields it serialises are
@@ -349,7 +358,7 @@ pub fn with_tables<R>(entries: Entries, write: impl FnOnce() -> R) -> R {
             tables: Default::default(),
             entries,
             buffers: Vec::new(),
-            memos: HashMap::default(),
+            memos: Vec::new(),
             hasher: foldhash::fast::RandomState::default(),
             interning: 0,
             recorded: None,
@@ -400,19 +409,20 @@ fn remembered<T: Remember + ?Sized>(table: Table, value: &T) -> serde_json::Resu
     let recall = OPEN.with(|o| {
         let mut o = o.borrow_mut();
         let Some(open) = o.as_mut() else {
-            return Recall::Closed;
+            return Ok(Recall::Closed);
         };
         let mut state = open.hasher.build_hasher();
         value.feed(&mut state);
         let hash = state.finish();
-        let found = (open.memos.get(&key))
-            .and_then(|m| m.downcast_ref::<Memo<T::Kept>>())
+        let found = (open.memos.iter())
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, m)| m.downcast_ref::<Memo<T::Kept>>())
             .and_then(|m| m.find(hash, |(h, kept, _)| *h == hash && value.is(kept)));
         match found {
-            Some(&(_, _, p)) => Recall::At(p),
-            None => Recall::New(hash),
+            Some(&(_, _, p)) => open.record(p).map(|()| Recall::At(p)),
+            None => Ok(Recall::New(hash)),
         }
-    });
+    })?;
     let hash = match recall {
         Recall::Closed => return Ok(None),
         Recall::At(p) => return Ok(Some(p)),
@@ -424,13 +434,22 @@ fn remembered<T: Remember + ?Sized>(table: Table, value: &T) -> serde_json::Resu
         return Ok(None);
     };
     OPEN.with(|o| {
-        if let Some(open) = o.borrow_mut().as_mut() {
-            let memo = (open.memos.entry(key)).or_insert_with(|| Box::new(Memo::<T::Kept>::new()));
-            if let Some(memo) = memo.downcast_mut::<Memo<T::Kept>>() {
-                memo.insert_unique(hash, (hash, value.keep(), p), |e| e.0);
+        let mut o = o.borrow_mut();
+        let Some(open) = o.as_mut() else {
+            return Ok(());
+        };
+        let at = match open.memos.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                open.memos.push((key, Box::new(Memo::<T::Kept>::new())));
+                open.memos.len() - 1
             }
+        };
+        if let Some(memo) = open.memos[at].1.downcast_mut::<Memo<T::Kept>>() {
+            memo.insert_unique(hash, (hash, value.keep(), p), |e| e.0);
         }
-    });
+        open.record(p)
+    })?;
     Ok(Some(p))
 }
 
@@ -441,9 +460,7 @@ pub fn one<T: Remember + ?Sized, S: Serializer>(
     value: &T,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    let at = remembered(table, value)
-        .and_then(record)
-        .map_err(S::Error::custom)?;
+    let at = remembered(table, value).map_err(S::Error::custom)?;
     at_or_itself(at, value, s)
 }
 
@@ -510,10 +527,7 @@ pub fn each_shared<T: Remember + 'static, S: Serializer>(
         // positions remembered while the tables are open.
         let mut positions = Vec::with_capacity(values.len());
         for v in values.iter() {
-            if let Some(p) = remembered(table, v)
-                .and_then(record)
-                .map_err(S::Error::custom)?
-            {
+            if let Some(p) = remembered(table, v).map_err(S::Error::custom)? {
                 positions.push(p);
             }
         }
@@ -540,14 +554,8 @@ pub fn each_shared<T: Remember + 'static, S: Serializer>(
             let positions = (open.lists.get(&key))
                 .map(|(_, p)| p.clone())
                 .unwrap_or_default();
-            if open.interning == 0
-                && let Some(recorded) = &mut open.recorded
-            {
-                for &p in &positions {
-                    recorded.push(u32::try_from(p).map_err(|_| {
-                        serde_json::Error::custom("a table of more than 2^32 entries")
-                    })?);
-                }
+            for &p in &positions {
+                open.record(p)?;
             }
             Ok(positions)
         })
