@@ -22,7 +22,13 @@
 //! tables 1.9 million times, for 5,000 to 130,000 distinct entries each).
 //!
 //! Tables are open on one thread, for one document at a time: a document
-//! written inside another's [`with_tables`] would share its tables.
+//! written inside another's [`with_tables`] would share its tables. Another
+//! thread can still write parts of the document: the positions a part asks
+//! for are recorded on the tables' thread as it is walked in order
+//! ([`recording`]), and given back in the same order to the thread that
+//! writes it ([`replaying`]; see `report::records`). A list shared by many
+//! values (`Arc<[T]>`) has its positions recalled by its identity
+//! ([`each_shared`]).
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
