@@ -142,7 +142,7 @@ where
         // However this thread leaves (a panic in `produce`, `f` or
         // `consume` included), the worker is told to stop: the scope waits
         // for it before returning or raising the panic again.
-        let _stop = Stop(&shared);
+        let _stop = WhenDropped(&shared, |s| s.stop = true);
         let head = produce(&mut |batch| {
             let mut q = shared.lock();
             q.batches.push(Arc::new(batch));
@@ -158,16 +158,6 @@ where
         };
         consume(head, &mut in_order)
     })
-}
-
-/// Tells the worker of [`map_as_produced`] to stop, when dropped.
-struct Stop<'s, T, R>(&'s Shared<T, R>);
-
-impl<T, R> Drop for Stop<'_, T, R> {
-    fn drop(&mut self) {
-        self.0.lock().stop = true;
-        self.0.notify();
-    }
 }
 
 /// The state [`map_as_produced`] shares with its worker.
@@ -196,15 +186,8 @@ impl<T, R> Watched<Queue<T, R>> {
     /// The worker: maps the next batch nobody has taken, until told to
     /// stop or every batch is taken.
     fn work(&self, f: &(impl Fn(&T) -> R + Sync)) {
-        /// Tells the waiting caller that the worker is gone, however it ends.
-        struct Gone<'s, T, R>(&'s Shared<T, R>);
-        impl<T, R> Drop for Gone<'_, T, R> {
-            fn drop(&mut self) {
-                self.0.lock().worker_gone = true;
-                self.0.notify();
-            }
-        }
-        let _gone = Gone(self);
+        // However it ends, the caller is told that the worker is gone.
+        let _gone = WhenDropped(self, |s| s.worker_gone = true);
         loop {
             let (at, batch) = {
                 let mut q = self.lock();
@@ -307,6 +290,17 @@ impl<S> Watched<S> {
     /// Wakes whoever waits for a change.
     fn notify(&self) {
         self.changed.notify_all();
+    }
+}
+
+/// Changes the state, and wakes whoever waits, when dropped: however the
+/// thread that holds it leaves (a panic included).
+struct WhenDropped<'s, S>(&'s Watched<S>, fn(&mut S));
+
+impl<S> Drop for WhenDropped<'_, S> {
+    fn drop(&mut self) {
+        (self.1)(&mut self.0.lock());
+        self.0.notify();
     }
 }
 

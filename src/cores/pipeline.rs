@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 
-use super::Watched;
+use super::{Watched, WhenDropped};
 
 /// Runs `prepare`, `map` and `consume` on `items` (see the module's
 /// documentation). The first error of `prepare` or `consume` stops the
@@ -46,7 +46,7 @@ where
     std::thread::scope(|scope| {
         scope.spawn(|| shared.work(&map));
         // However this thread leaves, the worker is told to stop.
-        let _stop = Stop(&shared);
+        let _stop = WhenDropped(&shared, |s| s.done = true);
         let mut items = items.peekable();
         let mut prepared = 0;
         loop {
@@ -128,15 +128,8 @@ impl<P, R> Watched<State<P, R>> {
 
     /// The worker: maps the first job nobody has taken, until told to stop.
     fn work(&self, map: &(impl Fn(P) -> R + Sync)) {
-        /// Tells the calling thread that the worker is gone, however it ends.
-        struct Gone<'s, P, R>(&'s Shared<P, R>);
-        impl<P, R> Drop for Gone<'_, P, R> {
-            fn drop(&mut self) {
-                self.0.lock().worker_gone = true;
-                self.0.notify();
-            }
-        }
-        let _gone = Gone(self);
+        // However it ends, the caller is told that the worker is gone.
+        let _gone = WhenDropped(self, |s| s.worker_gone = true);
         loop {
             let (at, job) = {
                 let mut s = self.lock();
@@ -153,16 +146,6 @@ impl<P, R> Watched<State<P, R>> {
             let r = map(job);
             self.put(at, r);
         }
-    }
-}
-
-/// Tells the worker to stop, when dropped.
-struct Stop<'s, P, R>(&'s Shared<P, R>);
-
-impl<P, R> Drop for Stop<'_, P, R> {
-    fn drop(&mut self) {
-        self.0.lock().done = true;
-        self.0.notify();
     }
 }
 

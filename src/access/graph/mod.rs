@@ -290,9 +290,30 @@ impl AccessGraph {
     }
 }
 
-/// Every ServiceAccount that exists, or that a pod or a legacy token secret
-/// names, sorted: each gets a node, so that its group bindings and the
-/// routes to it are found.
+/// A set filled from runs of equal items (the replicas of a workload name
+/// the same account, one after the other): an item equal to the one
+/// before is not hashed again.
+struct Distinct<T> {
+    set: HashSet<T>,
+    last: Option<T>,
+}
+
+impl<T: Copy + Eq + std::hash::Hash> Distinct<T> {
+    fn with_capacity(capacity: usize) -> Distinct<T> {
+        Distinct {
+            set: HashSet::with_capacity(capacity),
+            last: None,
+        }
+    }
+
+    fn add(&mut self, item: T) {
+        if self.last != Some(item) {
+            self.set.insert(item);
+            self.last = Some(item);
+        }
+    }
+}
+
 /// Every namespace that bindings, ServiceAccounts, Namespace objects and
 /// Roles name: each made a `String` once, however many name it.
 fn namespaces_named<'a>(
@@ -300,14 +321,8 @@ fn namespaces_named<'a>(
     rbac: &'a Rbac<'_>,
     accounts: &'a [SubjectId],
 ) -> BTreeSet<String> {
-    let mut names: HashSet<&str> = HashSet::new();
-    let mut last = None;
-    let mut add = |name: &'a str| {
-        if last != Some(name) {
-            names.insert(name);
-            last = Some(name);
-        }
-    };
+    let mut names: Distinct<&'a str> = Distinct::with_capacity(0);
+    let mut add = |name: &'a str| names.add(name);
     for b in &rbac.bindings {
         if let Scope::Namespace(ns) = &b.scope {
             add(ns);
@@ -328,9 +343,12 @@ fn namespaces_named<'a>(
             add(&r.key.namespace);
         }
     }
-    names.into_iter().map(str::to_string).collect()
+    names.set.into_iter().map(str::to_string).collect()
 }
 
+/// Every ServiceAccount that exists, or that a pod or a legacy token secret
+/// names, sorted: each gets a node, so that its group bindings and the
+/// routes to it are found.
 fn known_service_accounts<'a, P: PodFacts>(
     snapshot: &'a Snapshot,
     pods: &'a [P],
@@ -341,16 +359,9 @@ fn known_service_accounts<'a, P: PodFacts>(
     fn ns(namespace: Option<&String>) -> &str {
         namespace.map_or("", String::as_str)
     }
-    let mut unique: HashSet<(&str, &str)> = HashSet::with_capacity(snapshot.service_accounts.len());
-    // Replicas come one after the other, naming the same account: a pair
-    // equal to the one before is not hashed again.
-    let mut last = None;
-    let mut add = |pair: (&'a str, &'a str)| {
-        if last != Some(pair) {
-            unique.insert(pair);
-            last = Some(pair);
-        }
-    };
+    let mut unique: Distinct<(&'a str, &'a str)> =
+        Distinct::with_capacity(snapshot.service_accounts.len());
+    let mut add = |pair: (&'a str, &'a str)| unique.add(pair);
     (snapshot.service_accounts.iter()).for_each(|s| {
         add((
             ns(s.metadata.namespace.as_ref()),
@@ -369,7 +380,7 @@ fn known_service_accounts<'a, P: PodFacts>(
     pods.iter()
         .flat_map(PodFacts::token_accounts)
         .for_each(&mut add);
-    let mut pairs: Vec<(&str, &str)> = unique.into_iter().collect();
+    let mut pairs: Vec<(&str, &str)> = unique.set.into_iter().collect();
     pairs.sort_unstable();
     pairs
         .into_iter()
