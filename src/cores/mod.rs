@@ -5,8 +5,10 @@
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+mod in_turn;
 mod pipeline;
 
+pub use in_turn::map_in_turn;
 pub use pipeline::pipeline;
 
 /// Runs `a` and `b` at the same time (on one thread when the machine has a

@@ -4,11 +4,13 @@
 //! findings sorted and their rules numbered.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::finding::{Finding, sort};
 use super::rule_table::{RuleEntry, number_rules};
 use super::{CHECKS, Check, Context, GraphCheck, Model, ModelCheck, Sink, nodes, pods, workloads};
 use crate::access::Access;
+use crate::access::graph::AccessGraph;
 use crate::cores;
 use crate::operators::{Catalog, Operators, Why};
 use crate::rating;
@@ -220,42 +222,47 @@ pub fn analyze(
         threshold,
     };
     // Checks are independent: they run on every core, each into its own
-    // sink, and their findings and notes are taken in the order of CHECKS.
-    // Those that walk the graph run first, beside the nodes' blast radius;
-    // the graph is freed while the others run.
-    let graph_checks: Vec<GraphCheck> = (CHECKS.iter())
+    // sink, taken in turn with the nodes' blast radius (their costs differ
+    // a hundredfold), and their findings and notes are taken in the order
+    // of CHECKS. Those that walk the graph are taken first, and the last of
+    // them to end frees the graph while the others run.
+    let graph = Arc::new(graph);
+    let mut jobs: Vec<Job> = (CHECKS.iter())
         .filter_map(|(_, c)| match c {
-            Check::Graph(check) => Some(*check),
+            Check::Graph(check) => Some(Job::Graph(*check, Arc::clone(&graph))),
             Check::Model(_) => None,
         })
         .collect();
-    let model_checks: Vec<ModelCheck> = (CHECKS.iter())
-        .filter_map(|(_, c)| match c {
-            Check::Model(check) => Some(*check),
-            Check::Graph(_) => None,
-        })
-        .collect();
-    let (nodes, graph_sinks) = cores::join(
-        || nodes::blast_radius(&pod_views, &workload_views, &risks),
-        || {
-            cores::map(&graph_checks, 1, |check| {
-                let mut sink = Sink::default();
-                check(&model, &graph, &mut sink);
-                sink
-            })
-        },
-    );
-    let ((), model_sinks) = cores::join(
-        move || drop(graph),
-        || {
-            cores::map(&model_checks, 1, |check| {
-                let mut sink = Sink::default();
-                check(&model, &mut sink);
-                sink
-            })
-        },
-    );
-    // In the order of CHECKS.
+    let graph_checks = jobs.len();
+    jobs.push(Job::Nodes);
+    jobs.extend((CHECKS.iter()).filter_map(|(_, c)| match c {
+        Check::Model(check) => Some(Job::Model(*check)),
+        Check::Graph(_) => None,
+    }));
+    drop(graph);
+    let done = cores::map_in_turn(jobs, |job| match job {
+        Job::Graph(check, graph) => {
+            let mut sink = Sink::default();
+            check(&model, &graph, &mut sink);
+            Done::Sink(sink)
+        }
+        Job::Model(check) => {
+            let mut sink = Sink::default();
+            check(&model, &mut sink);
+            Done::Sink(sink)
+        }
+        Job::Nodes => Done::Nodes(nodes::blast_radius(&pod_views, &workload_views, &risks)),
+    });
+    let mut nodes = nodes::NodesReport::default();
+    let mut graph_sinks = Vec::with_capacity(CHECKS.len());
+    for d in done {
+        match d {
+            Done::Sink(sink) => graph_sinks.push(sink),
+            Done::Nodes(n) => nodes = n,
+        }
+    }
+    // The graph's checks, then the others, each in the order of CHECKS.
+    let model_sinks = graph_sinks.split_off(graph_checks);
     let (mut graph_sinks, mut model_sinks) = (graph_sinks.into_iter(), model_sinks.into_iter());
     let sinks: Vec<Sink> = (CHECKS.iter())
         .filter_map(|(_, c)| match c {
@@ -335,6 +342,24 @@ pub fn analyze(
         nodes,
         hot_threshold: threshold,
     }
+}
+
+/// A piece of the checks' work ([`cores::map_in_turn`]).
+enum Job {
+    /// A check that walks the graph: the last to end frees it.
+    Graph(GraphCheck, Arc<AccessGraph>),
+    /// A check of the model alone.
+    Model(ModelCheck),
+    /// The nodes' blast radius ([`nodes::blast_radius`]).
+    Nodes,
+}
+
+/// What a [`Job`] made.
+enum Done {
+    /// A check's findings and notes.
+    Sink(Sink),
+    /// The nodes' blast radius.
+    Nodes(nodes::NodesReport),
 }
 
 /// A note on roles and bindings that carry the bootstrap-policy label but
