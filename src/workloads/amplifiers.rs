@@ -10,7 +10,7 @@
 use crate::snapshot::pod::{PodSecurityContext, Workload};
 
 use crate::snapshot::Pod;
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -128,6 +128,23 @@ impl Shared {
         let kept: Amplifiers = list.into();
         self.lists.insert(Arc::clone(&kept));
         kept
+    }
+
+    /// Merges lists shared elsewhere (on another core): each of `other`'s
+    /// lists, by its allocation, to the equal one kept here.
+    pub fn merge(&mut self, other: Shared) -> HashMap<*const Amplifier, Amplifiers> {
+        (other.lists.into_iter())
+            .map(|list| {
+                let kept = match self.lists.get(&*list) {
+                    Some(kept) => Arc::clone(kept),
+                    None => {
+                        self.lists.insert(Arc::clone(&list));
+                        Arc::clone(&list)
+                    }
+                };
+                (list.as_ptr(), kept)
+            })
+            .collect()
     }
 }
 

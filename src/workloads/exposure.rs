@@ -3,8 +3,9 @@
 //! a hostPath that reaches the kubelet's directory, every token on its node)
 //! and its amplifiers.
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::snapshot::pod::Workload;
 use crate::snapshot::{Kind, Pod, ServiceAccount};
@@ -137,38 +138,62 @@ pub fn expose<'s>(snapshot: &'s Snapshot, workloads: &[Workload]) -> Vec<PodExpo
             )
         })
         .collect();
-    // Each pod on its own, on every core.
+    // Each pod on its own, on every core, in runs that each keep one copy
+    // of the amplifier lists they meet; the runs' copies are then merged.
     let all: Vec<(&Pod, &Workload)> = snapshot.pods.iter().zip(workloads).collect();
-    let assessed: Vec<(PodTokens, Vec<amplifiers::Amplifier>)> =
-        crate::cores::map(&all, 1024, |&(pod, workload)| {
-            let ns = pod.metadata.namespace.as_deref().unwrap_or("");
-            let sa = sas.get(&(ns, service_account_name(pod))).copied();
-            (
-                tokens::resolve(pod, workload, sa, &secrets),
-                amplifiers::assess(pod, workload),
-            )
-        });
-    // Equal amplifier lists are kept once (most pods share theirs).
+    let runs: Vec<&[(&Pod, &Workload)]> = all.chunks(1024).collect();
+    let assessed: Vec<(Vec<(PodTokens, Amplifiers)>, Shared)> = crate::cores::map(&runs, 1, |run| {
+        let mut shared = Shared::default();
+        let assessed = (run.iter())
+            .map(|&(pod, workload)| {
+                let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+                let sa = sas.get(&(ns, service_account_name(pod))).copied();
+                (
+                    tokens::resolve(pod, workload, sa, &secrets),
+                    shared.share(amplifiers::assess(pod, workload)),
+                )
+            })
+            .collect();
+        (assessed, shared)
+    });
     let mut shared = Shared::default();
-    let mut pods: Vec<PodExposure> = (all.iter().zip(assessed))
-        .map(|(&(pod, _), (tokens, amplifiers))| PodExposure {
-            pod,
-            tokens,
-            amplifiers: shared.share(amplifiers),
-            placed: None,
-        })
-        .collect();
+    let mut pods: Vec<PodExposure> = Vec::with_capacity(all.len());
+    let mut all = all.iter();
+    for (run, kept) in assessed {
+        let kept = shared.merge(kept);
+        // The run first: zip takes from it before the pods.
+        for ((tokens, amplifiers), (pod, _)) in run.into_iter().zip(all.by_ref()) {
+            let amplifiers = kept.get(&amplifiers.as_ptr()).map_or(amplifiers, Arc::clone);
+            pods.push(PodExposure {
+                pod,
+                tokens,
+                amplifiers,
+                placed: None,
+            });
+        }
+    }
     // Tokens the API accepts, per node, for pods that can read the
     // kubelet's directory: what each such pod gains is worked out first
-    // (on every core), then added.
+    // (on every core), then added. Only the nodes where such a pod runs
+    // are gathered.
+    let reads_node_tokens = |p: &PodExposure<'_>| {
+        (p.amplifiers.iter()).any(|a| a.node_tokens && !a.containers.is_empty())
+    };
+    let readers: HashSet<&str> = (pods.iter())
+        .filter(|p| reads_node_tokens(p))
+        .filter_map(PodExposure::node)
+        .collect();
     let mut on_node: BTreeMap<&str, BTreeSet<&ServiceAccountRef>> = BTreeMap::new();
-    for p in &pods {
-        if let Some(node) = p.node() {
-            on_node.entry(node).or_default().extend(p.api_tokens());
+    if !readers.is_empty() {
+        for p in &pods {
+            if let Some(node) = p.node().filter(|n| readers.contains(n)) {
+                on_node.entry(node).or_default().extend(p.api_tokens());
+            }
         }
     }
     let gained: Vec<Vec<Exposure>> = crate::cores::map(&pods, 1024, |p| {
-        (p.node().and_then(|node| on_node.get(node)))
+        (p.node().filter(|_| reads_node_tokens(p)))
+            .and_then(|node| on_node.get(node))
             .map(|tokens| node_tokens(p, tokens))
             .unwrap_or_default()
     });
