@@ -83,41 +83,53 @@ impl SnapshotBuilder {
     /// once (its last copy).
     pub fn build(self) -> Built {
         let mut s = self.snapshot;
-        let duplicates = settle(&mut s.cluster_roles, Kind::ClusterRole, |o| {
-            Names::of(&o.metadata)
-        }) + settle(
-            &mut s.cluster_role_bindings,
-            Kind::ClusterRoleBinding,
-            |o| Names::of(&o.metadata),
-        ) + settle(&mut s.roles, Kind::Role, |o| Names::of(&o.metadata))
-            + settle(&mut s.role_bindings, Kind::RoleBinding, |o| {
-                Names::of(&o.metadata)
-            })
-            + settle(&mut s.service_accounts, Kind::ServiceAccount, |o| {
-                Names::of(&o.metadata)
-            })
-            + settle(&mut s.pods, Kind::Pod, |o| Names::of(&o.metadata))
-            + settle(&mut s.namespaces, Kind::Namespace, |o| {
-                Names::of(&o.metadata)
-            })
-            + settle(&mut s.secrets, Kind::Secret, |o| Names::of(&o.metadata))
-            + settle_controllers(&mut s.controllers)
-            + settle(&mut s.nodes, Kind::Node, |o| Names::of(&o.metadata))
-            + settle(&mut s.crds, Kind::CustomResourceDefinition, |o| {
-                Names::of(&o.metadata)
-            })
-            + settle(&mut s.aws_auth, Kind::ConfigMap, |o| Names::of(&o.metadata))
-            + settle(&mut s.app_projects, Kind::AppProject, |o| {
-                Names::of(&o.metadata)
-            })
-            + settle(&mut s.secret_stores, Kind::ClusterSecretStore, |o| {
-                Names::of(&o.metadata)
-            });
+        // The pods on one core, every other kind on the other.
+        let mut pods = std::mem::take(&mut s.pods);
+        let (pod_duplicates, duplicates) = crate::cores::join(
+            || settle(&mut pods, Kind::Pod, |o| Names::of(&o.metadata)),
+            || settle_all_but_pods(&mut s),
+        );
+        s.pods = pods;
+        let duplicates = pod_duplicates + duplicates;
         Built {
             snapshot: s,
             duplicates,
         }
     }
+}
+
+/// [`settle`]s every kind but the pods; returns how many earlier copies
+/// were dropped.
+fn settle_all_but_pods(s: &mut Snapshot) -> usize {
+    settle(&mut s.cluster_roles, Kind::ClusterRole, |o| {
+        Names::of(&o.metadata)
+    }) + settle(
+        &mut s.cluster_role_bindings,
+        Kind::ClusterRoleBinding,
+        |o| Names::of(&o.metadata),
+    ) + settle(&mut s.roles, Kind::Role, |o| Names::of(&o.metadata))
+        + settle(&mut s.role_bindings, Kind::RoleBinding, |o| {
+            Names::of(&o.metadata)
+        })
+        + settle(&mut s.service_accounts, Kind::ServiceAccount, |o| {
+            Names::of(&o.metadata)
+        })
+        + settle(&mut s.namespaces, Kind::Namespace, |o| {
+            Names::of(&o.metadata)
+        })
+        + settle(&mut s.secrets, Kind::Secret, |o| Names::of(&o.metadata))
+        + settle_controllers(&mut s.controllers)
+        + settle(&mut s.nodes, Kind::Node, |o| Names::of(&o.metadata))
+        + settle(&mut s.crds, Kind::CustomResourceDefinition, |o| {
+            Names::of(&o.metadata)
+        })
+        + settle(&mut s.aws_auth, Kind::ConfigMap, |o| Names::of(&o.metadata))
+        + settle(&mut s.app_projects, Kind::AppProject, |o| {
+            Names::of(&o.metadata)
+        })
+        + settle(&mut s.secret_stores, Kind::ClusterSecretStore, |o| {
+            Names::of(&o.metadata)
+        })
 }
 
 /// Sorts `items` (of `kind`, in the order added) by identity and keeps the

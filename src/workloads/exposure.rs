@@ -142,20 +142,21 @@ pub fn expose<'s>(snapshot: &'s Snapshot, workloads: &[Workload]) -> Vec<PodExpo
     // of the amplifier lists they meet; the runs' copies are then merged.
     let all: Vec<(&Pod, &Workload)> = snapshot.pods.iter().zip(workloads).collect();
     let runs: Vec<&[(&Pod, &Workload)]> = all.chunks(1024).collect();
-    let assessed: Vec<(Vec<(PodTokens, Amplifiers)>, Shared)> = crate::cores::map(&runs, 1, |run| {
-        let mut shared = Shared::default();
-        let assessed = (run.iter())
-            .map(|&(pod, workload)| {
-                let ns = pod.metadata.namespace.as_deref().unwrap_or("");
-                let sa = sas.get(&(ns, service_account_name(pod))).copied();
-                (
-                    tokens::resolve(pod, workload, sa, &secrets),
-                    shared.share(amplifiers::assess(pod, workload)),
-                )
-            })
-            .collect();
-        (assessed, shared)
-    });
+    let assessed: Vec<(Vec<(PodTokens, Amplifiers)>, Shared)> =
+        crate::cores::map(&runs, 1, |run| {
+            let mut shared = Shared::default();
+            let assessed = (run.iter())
+                .map(|&(pod, workload)| {
+                    let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+                    let sa = sas.get(&(ns, service_account_name(pod))).copied();
+                    (
+                        tokens::resolve(pod, workload, sa, &secrets),
+                        shared.share(amplifiers::assess(pod, workload)),
+                    )
+                })
+                .collect();
+            (assessed, shared)
+        });
     let mut shared = Shared::default();
     let mut pods: Vec<PodExposure> = Vec::with_capacity(all.len());
     let mut all = all.iter();
@@ -163,7 +164,9 @@ pub fn expose<'s>(snapshot: &'s Snapshot, workloads: &[Workload]) -> Vec<PodExpo
         let kept = shared.merge(kept);
         // The run first: zip takes from it before the pods.
         for ((tokens, amplifiers), (pod, _)) in run.into_iter().zip(all.by_ref()) {
-            let amplifiers = kept.get(&amplifiers.as_ptr()).map_or(amplifiers, Arc::clone);
+            let amplifiers = kept
+                .get(&amplifiers.as_ptr())
+                .map_or(amplifiers, Arc::clone);
             pods.push(PodExposure {
                 pod,
                 tokens,
