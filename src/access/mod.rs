@@ -164,20 +164,40 @@ fn risks_of(template: &Template, profiles: &[RoleProfile<'_>], sources: &[Source
 /// Builds the whole access graph: the RBAC index, the capability nodes with
 /// each pod's tokens and escape, then the steps every technique finds
 /// (`techniques`), then the memberships of implicit groups.
-pub fn build_graph<P: PodFacts>(snapshot: &Snapshot, rbac: &Rbac<'_>, pods: &[P]) -> AccessGraph {
+pub fn build_graph<P: PodFacts + Sync>(
+    snapshot: &Snapshot,
+    rbac: &Rbac<'_>,
+    pods: &[P],
+) -> AccessGraph {
     build_graph_with(snapshot, rbac, pods, &[])
 }
 
 /// [`build_graph`], with the steps through the live operators of the
 /// catalog (see [`crate::operators`]).
-pub fn build_graph_with<P: PodFacts>(
+pub fn build_graph_with<P: PodFacts + Sync>(
     snapshot: &Snapshot,
     rbac: &Rbac<'_>,
     pods: &[P],
     operators: &[Live],
 ) -> AccessGraph {
-    let mut g = AccessGraph::with_capabilities(snapshot, rbac, pods);
-    let steps = techniques::steps(&g, snapshot, rbac, operators);
+    // The techniques read the RBAC index alone: they run on every core
+    // while the capability nodes' expansions are worked out, which are
+    // added first, as if the steps had been found after them.
+    let mut g = AccessGraph::rbac_index(snapshot, rbac, pods);
+    let (expansions, steps) = cores::join(
+        || g.expansions(snapshot, pods),
+        || techniques::steps(&g, snapshot, rbac, operators),
+    );
+    // An expansion that added an identity (none does: every ServiceAccount
+    // a pod or a token Secret names has its node already) would be one the
+    // techniques had not seen.
+    let again = expansions.add_subjects();
+    g.add_expansions(expansions);
+    let steps = if again {
+        techniques::steps(&g, snapshot, rbac, operators)
+    } else {
+        steps
+    };
     g.add_steps(steps);
     g.add_memberships();
     g

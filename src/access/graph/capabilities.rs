@@ -1,31 +1,151 @@
 //! The capability nodes' expansions: from "any pod created in a
 //! namespace", "the Secrets of a namespace" and the like to the objects
 //! they stand for, and each pod's tokens and escape to its node.
+//!
+//! They are worked out against the RBAC index without changing it
+//! ([`Expansions`]), so that the techniques can read the index on the other
+//! cores meanwhile, and then added in one go.
 
 use foldhash::{HashMap, HashMapExt};
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
+use std::hash::BuildHasher;
 
 use petgraph::graph::NodeIndex;
 
 use super::AccessGraph;
-use crate::access::model::{Edge, Node, POD_SECURITY_ENFORCE_LABEL, Step, Technique};
+use crate::access::model::{Edge, Node, POD_SECURITY_ENFORCE_LABEL, PodStep, Step, Technique};
 use crate::access::pod_facts::PodFacts;
 use crate::rbac::SubjectId;
 use crate::snapshot::node::CONTROL_PLANE_LABELS;
 use crate::snapshot::service_account::cloud_identities;
 use crate::snapshot::{SERVICE_ACCOUNT_NAME_ANNOTATION, Snapshot};
 
+/// The nodes and edges the expansions add to a graph, in the order found:
+/// new nodes take the indices after the graph's last, as they would have
+/// had, had each been added when found ([`AccessGraph::add_expansions`]).
+#[derive(Debug)]
+pub struct Expansions {
+    /// How many nodes the graph had.
+    base: usize,
+    /// The new nodes, in order, each with its hash.
+    nodes: Vec<(u64, Node)>,
+    /// Positions in `nodes`, by hash.
+    new: HashTable<usize>,
+    /// The edges, in order.
+    edges: Vec<(NodeIndex, NodeIndex, Edge)>,
+}
+
+impl Expansions {
+    /// Whether they add an identity: then the techniques, which read the
+    /// identities, must read the graph again once they are added.
+    pub fn add_subjects(&self) -> bool {
+        (self.nodes.iter()).any(|(_, n)| matches!(n, Node::Subject(_)))
+    }
+}
+
 impl AccessGraph {
+    /// The capability nodes' expansions of this graph (see
+    /// [`Planner::expand`]), worked out without changing it.
+    pub fn expansions<P: PodFacts>(&self, snapshot: &Snapshot, pods: &[P]) -> Expansions {
+        let mut planner = Planner {
+            g: self,
+            x: Expansions {
+                base: self.graph.node_count(),
+                nodes: Vec::new(),
+                new: HashTable::new(),
+                edges: Vec::new(),
+            },
+        };
+        planner.expand(snapshot, pods);
+        planner.x
+    }
+
+    /// Adds `x`, worked out against this graph as it still is.
+    pub fn add_expansions(&mut self, x: Expansions) {
+        assert_eq!(x.base, self.graph.node_count(), "expansions of this graph");
+        self.graph.reserve_nodes(x.nodes.len());
+        self.graph.reserve_edges(x.edges.len());
+        for (hash, node) in x.nodes {
+            let i = self.graph.add_node(node);
+            let (graph, hasher) = (&self.graph, &self.hasher);
+            self.index
+                .insert_unique(hash, i, |&j| hasher.hash_one(&graph[j]));
+        }
+        for (from, to, edge) in x.edges {
+            self.graph.add_edge(from, to, edge);
+        }
+    }
+}
+
+/// Works out [`Expansions`] against a graph it only reads.
+struct Planner<'g> {
+    g: &'g AccessGraph,
+    x: Expansions,
+}
+
+impl Planner<'_> {
+    /// The node for `node`: the graph's, or a new one, added once.
+    fn node(&mut self, node: Node) -> NodeIndex {
+        let g = self.g;
+        let hash = g.hasher.hash_one(&node);
+        if let Some(&i) = g.index.find(hash, |&i| g.graph[i] == node) {
+            return i;
+        }
+        let Expansions {
+            base, nodes, new, ..
+        } = &mut self.x;
+        let at = match new.entry(hash, |&k| nodes[k].1 == node, |&k| nodes[k].0) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                e.insert(nodes.len());
+                nodes.push((hash, node));
+                nodes.len() - 1
+            }
+        };
+        NodeIndex::new(*base + at)
+    }
+
+    /// Every node, the graph's and then the new ones, with its index.
+    fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &Node)> {
+        let base = self.x.base;
+        (self.g.graph.node_indices().map(|i| (i, &self.g.graph[i]))).chain(
+            (self.x.nodes.iter().enumerate()).map(move |(k, (_, n))| (NodeIndex::new(base + k), n)),
+        )
+    }
+
+    fn edge(&mut self, from: NodeIndex, to: NodeIndex, edge: Edge) {
+        self.x.edges.push((from, to, edge));
+    }
+
+    fn then(&mut self, from: NodeIndex, to: NodeIndex) {
+        self.edge(from, to, Edge::Then { secret: None });
+    }
+
+    fn add_step(&mut self, from: NodeIndex, to: NodeIndex, step: Step) {
+        self.edge(from, to, Edge::Step(Box::new(step)));
+    }
+
+    /// A step through pod `pod`.
+    fn add_pod_step(
+        &mut self,
+        from: NodeIndex,
+        to: NodeIndex,
+        how: Technique,
+        pod: usize,
+        because: Option<Box<str>>,
+    ) {
+        let pod = u32::try_from(pod).expect("fewer than 2^32 pods");
+        self.edge(from, to, Edge::Pod(PodStep { how, pod, because }));
+    }
+
     /// Capability nodes and the objects they stand for: any namespace →
     /// each namespace; new pods → the ServiceAccounts they can run as, and
     /// the nodes where Pod Security lets a privileged pod in; existing pods,
     /// Secrets (legacy token secrets → their ServiceAccount), nodes; and
     /// each pod's tokens and escape to its node.
-    pub(super) fn add_capability_expansions<P: PodFacts>(
-        &mut self,
-        snapshot: &Snapshot,
-        pods: &[P],
-    ) {
-        let namespaces: Vec<String> = self.namespaces.iter().cloned().collect();
+    fn expand<P: PodFacts>(&mut self, snapshot: &Snapshot, pods: &[P]) {
+        let namespaces: Vec<String> = self.g.namespaces.iter().cloned().collect();
         let any_host = self.node(Node::AnyHost);
         let enforce: HashMap<&str, &str> = snapshot
             .namespaces
@@ -82,8 +202,8 @@ impl AccessGraph {
                 );
             }
         }
-        let mut sa_nodes: Vec<(&SubjectId, NodeIndex)> = (self.graph.node_indices())
-            .filter_map(|i| match &self.graph[i] {
+        let mut sa_nodes: Vec<(&SubjectId, NodeIndex)> = (self.nodes())
+            .filter_map(|(i, n)| match n {
                 Node::Subject(sa @ SubjectId::ServiceAccount { .. }) => Some((sa, i)),
                 _ => None,
             })
@@ -122,7 +242,7 @@ impl AccessGraph {
                 namespace: ns.clone(),
                 name: sa.clone(),
             }));
-            self.graph.add_edge(
+            self.edge(
                 from,
                 to,
                 Edge::Then {

@@ -30,7 +30,7 @@ use petgraph::visit::EdgeRef;
 
 mod capabilities;
 
-use super::model::{Edge, Node, PodStep, Reach, Step, Technique};
+use super::model::{Edge, Node, Reach, Step};
 use super::pod_facts::PodFacts;
 use crate::rbac::subjects::MASTERS;
 use crate::rbac::{BindingId, Rbac, RoleId, Scope, SubjectId};
@@ -60,7 +60,8 @@ impl AccessGraph {
         pods: &[P],
     ) -> Self {
         let mut g = Self::rbac_index(snapshot, rbac, pods);
-        g.add_capability_expansions(snapshot, pods);
+        let expansions = g.expansions(snapshot, pods);
+        g.add_expansions(expansions);
         g
     }
 
@@ -72,7 +73,10 @@ impl AccessGraph {
         g
     }
 
-    fn rbac_index<P: PodFacts>(snapshot: &Snapshot, rbac: &Rbac<'_>, pods: &[P]) -> Self {
+    /// The RBAC index alone, with a node for every known ServiceAccount and
+    /// no attack edges: what the techniques read. The capability nodes'
+    /// expansions ([`AccessGraph::expansions`]) are added after.
+    pub fn rbac_index<P: PodFacts>(snapshot: &Snapshot, rbac: &Rbac<'_>, pods: &[P]) -> Self {
         let accounts = known_service_accounts(snapshot, pods);
         // Room for the index and, roughly, the pods' nodes and token edges.
         let nodes = rbac.roles.len() + 2 * rbac.bindings.len() + accounts.len() + pods.len();
@@ -133,23 +137,6 @@ impl AccessGraph {
     /// Adds a step edge.
     fn add_step(&mut self, from: NodeIndex, to: NodeIndex, step: Step) {
         self.graph.add_edge(from, to, Edge::Step(Box::new(step)));
-    }
-
-    /// Adds a step through pod `pod`.
-    fn add_pod_step(
-        &mut self,
-        from: NodeIndex,
-        to: NodeIndex,
-        how: Technique,
-        pod: usize,
-        because: Option<Box<str>>,
-    ) {
-        let pod = u32::try_from(pod).expect("fewer than 2^32 pods");
-        (self.graph).add_edge(from, to, Edge::Pod(PodStep { how, pod, because }));
-    }
-
-    fn then(&mut self, from: NodeIndex, to: NodeIndex) {
-        self.graph.add_edge(from, to, Edge::Then { secret: None });
     }
 
     /// Every namespace the snapshot mentions.
