@@ -381,6 +381,7 @@ fn known_service_accounts<'a, P: PodFacts>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::model::{PodStep, Technique};
     use crate::source::files::Loader;
 
     #[test]
