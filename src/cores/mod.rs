@@ -139,26 +139,46 @@ where
         stop: false,
         worker_gone: false,
     });
-    std::thread::scope(|scope| {
-        scope.spawn(|| shared.work(&f));
-        // However this thread leaves (a panic in `produce`, `f` or
-        // `consume` included), the worker is told to stop: the scope waits
-        // for it before returning or raising the panic again.
-        let _stop = WhenDropped(&shared, |s| s.stop = true);
-        let head = produce(&mut |batch| {
-            let mut q = shared.lock();
-            q.batches.push(Arc::new(batch));
-            q.results.push(None);
+    beside(
+        || shared.work(&f),
+        || {
+            // However this thread leaves (a panic in `produce`, `f` or
+            // `consume` included), the worker is told to stop.
+            let _stop = WhenDropped(&shared, |s| s.stop = true);
+            let head = produce(&mut |batch| {
+                let mut q = shared.lock();
+                q.batches.push(Arc::new(batch));
+                q.results.push(None);
+                shared.notify();
+            })?;
+            shared.lock().produced = true;
             shared.notify();
-        })?;
-        shared.lock().produced = true;
-        shared.notify();
-        let mut in_order = InOrder {
-            shared: &shared,
-            f: &f,
-            at: 0,
-        };
-        consume(head, &mut in_order)
+            let mut in_order = InOrder {
+                shared: &shared,
+                f: &f,
+                at: 0,
+            };
+            consume(head, &mut in_order)
+        },
+    )
+}
+
+/// Runs `caller` on this thread while `worker` runs on another, then waits
+/// for the worker: a panic in either reaches the caller with its own
+/// message (not the scope's "a scoped thread panicked"). `caller` must see
+/// to it that the worker ends once it does.
+fn beside<W, C, R>(worker: W, caller: C) -> R
+where
+    W: FnOnce() + Send,
+    C: FnOnce() -> R,
+{
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(worker);
+        let r = caller();
+        worker
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        r
     })
 }
 

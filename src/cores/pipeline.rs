@@ -43,51 +43,53 @@ where
         worker_gone: false,
     });
     let ahead = ahead.max(1);
-    std::thread::scope(|scope| {
-        scope.spawn(|| shared.work(&map));
-        // However this thread leaves, the worker is told to stop.
-        let _stop = WhenDropped(&shared, |s| s.done = true);
-        let mut items = items.peekable();
-        let mut prepared = 0;
-        loop {
-            // Whatever is ready, in order.
-            while let Some(r) = shared.ready() {
-                consume(r)?;
-            }
-            let consumed = shared.lock().consumed;
-            if items.peek().is_some() && prepared - consumed < ahead {
-                let Some(item) = items.next() else { continue };
-                let job = prepare(item)?;
+    super::beside(
+        || shared.work(&map),
+        || {
+            // However this thread leaves, the worker is told to stop.
+            let _stop = WhenDropped(&shared, |s| s.done = true);
+            let mut items = items.peekable();
+            let mut prepared = 0;
+            loop {
+                // Whatever is ready, in order.
+                while let Some(r) = shared.ready() {
+                    consume(r)?;
+                }
+                let consumed = shared.lock().consumed;
+                if items.peek().is_some() && prepared - consumed < ahead {
+                    let Some(item) = items.next() else { continue };
+                    let job = prepare(item)?;
+                    let mut s = shared.lock();
+                    s.jobs.push_back((prepared, job));
+                    s.results.push_back(None);
+                    prepared += 1;
+                    drop(s);
+                    shared.notify();
+                    continue;
+                }
                 let mut s = shared.lock();
-                s.jobs.push_back((prepared, job));
-                s.results.push_back(None);
-                prepared += 1;
-                drop(s);
-                shared.notify();
-                continue;
+                if items.peek().is_none() && s.consumed == prepared {
+                    return Ok(());
+                }
+                if s.results.front().is_some_and(Option::is_some) {
+                    continue;
+                }
+                // Help: map the next job nobody has taken; else wait.
+                if let Some((at, job)) = s.jobs.pop_front() {
+                    drop(s);
+                    let r = map(job);
+                    shared.put(at, r);
+                    continue;
+                }
+                if s.worker_gone {
+                    // It panicked with a job in hand: its panic is raised
+                    // again once this thread returns.
+                    return Ok(());
+                }
+                drop(shared.wait(s));
             }
-            let mut s = shared.lock();
-            if items.peek().is_none() && s.consumed == prepared {
-                return Ok(());
-            }
-            if s.results.front().is_some_and(Option::is_some) {
-                continue;
-            }
-            // Help: map the next job nobody has taken; else wait.
-            if let Some((at, job)) = s.jobs.pop_front() {
-                drop(s);
-                let r = map(job);
-                shared.put(at, r);
-                continue;
-            }
-            if s.worker_gone {
-                // It panicked with a job in hand: the scope raises the
-                // panic once this thread returns.
-                return Ok(());
-            }
-            drop(shared.wait(s));
-        }
-    })
+        },
+    )
 }
 
 /// What the calling thread shares with the worker.
