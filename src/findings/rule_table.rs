@@ -56,7 +56,7 @@ impl RuleEntry {
 /// an evidence's rule, once per distinct rule.
 pub fn number_rules(
     findings: &mut [Box<Finding>],
-    entry: impl Fn(&Evidence) -> RuleEntry,
+    entry: impl Fn(&Evidence) -> RuleEntry + Sync,
 ) -> Vec<RuleEntry> {
     // Each distinct (role, rule index) gets a provisional number in the
     // order it is met, and each evidence remembers its number: the keys
@@ -81,9 +81,9 @@ pub fn number_rules(
     for (n, &provisional) in order.iter().enumerate() {
         position[provisional] = n;
     }
-    let table: Vec<RuleEntry> = (order.iter())
-        .map(|&provisional| entry(firsts[provisional]))
-        .collect();
+    // The entries on every core.
+    let table: Vec<RuleEntry> =
+        crate::cores::map(&order, 256, |&provisional| entry(firsts[provisional]));
     drop(firsts);
     for (e, provisional) in (findings.iter_mut().flat_map(|f| &mut f.evidence)).zip(met) {
         e.rule_ref = position[provisional];

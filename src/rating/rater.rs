@@ -51,52 +51,84 @@ impl<'s> Index<'s> {
         snapshot: &'s Snapshot,
         exposures: &[PodExposure<'_>],
     ) -> Index<'s> {
-        let mut subject = HashMap::new();
-        let mut service_account = HashMap::new();
-        let mut service_accounts_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, s) in access.subjects.iter().enumerate() {
-            subject.insert(&s.subject, i);
-            if let SubjectId::ServiceAccount { namespace, name } = &s.subject {
-                service_account.insert((namespace.as_str(), name.as_str()), i);
-                service_accounts_by_name.entry(name).or_default().push(i);
-            }
-        }
-        let pods_by_name = PodsByName::of(&snapshot.pods);
-        let token_secrets: HashMap<(&str, &str), SubjectId> = snapshot
-            .secrets
-            .iter()
-            .filter_map(|s| {
-                let ns = s.metadata.namespace.as_deref()?;
-                let sa = s
-                    .metadata
-                    .annotations
-                    .as_ref()?
-                    .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
-                Some((
-                    (ns, s.metadata.name.as_deref()?),
-                    SubjectId::ServiceAccount {
-                        namespace: ns.to_string(),
-                        name: sa.clone(),
-                    },
-                ))
-            })
-            .collect();
-        let mut token_secrets_by_name: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (ns, name) in token_secrets.keys() {
-            token_secrets_by_name.entry(name).or_default().push(ns);
-        }
-        let mut role = HashMap::new();
-        let mut roles_by_name: HashMap<(Kind, &str), Vec<RoleId>> = HashMap::new();
-        for (i, r) in access.rbac.roles.iter().enumerate() {
-            role.insert(
-                (r.key.kind, r.key.namespace.as_str(), r.key.name.as_str()),
-                RoleId(i),
-            );
-            roles_by_name
-                .entry((r.key.kind, r.key.name.as_str()))
-                .or_default()
-                .push(RoleId(i));
-        }
+        // The identities and roles on one core, the pods and token Secrets
+        // on the other.
+        let (
+            (subject, service_account, service_accounts_by_name, role, roles_by_name),
+            (pods_by_name, token_secrets, token_secrets_by_name, pod_owner),
+        ) = crate::cores::join(
+            || {
+                let mut subject = HashMap::new();
+                let mut service_account = HashMap::new();
+                let mut service_accounts_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+                for (i, s) in access.subjects.iter().enumerate() {
+                    subject.insert(&s.subject, i);
+                    if let SubjectId::ServiceAccount { namespace, name } = &s.subject {
+                        service_account.insert((namespace.as_str(), name.as_str()), i);
+                        service_accounts_by_name.entry(name).or_default().push(i);
+                    }
+                }
+                let mut role = HashMap::new();
+                let mut roles_by_name: HashMap<(Kind, &str), Vec<RoleId>> = HashMap::new();
+                for (i, r) in access.rbac.roles.iter().enumerate() {
+                    role.insert(
+                        (r.key.kind, r.key.namespace.as_str(), r.key.name.as_str()),
+                        RoleId(i),
+                    );
+                    roles_by_name
+                        .entry((r.key.kind, r.key.name.as_str()))
+                        .or_default()
+                        .push(RoleId(i));
+                }
+                (
+                    subject,
+                    service_account,
+                    service_accounts_by_name,
+                    role,
+                    roles_by_name,
+                )
+            },
+            || {
+                let pods_by_name = PodsByName::of(&snapshot.pods);
+                let token_secrets: HashMap<(&str, &str), SubjectId> = snapshot
+                    .secrets
+                    .iter()
+                    .filter_map(|s| {
+                        let ns = s.metadata.namespace.as_deref()?;
+                        let sa = s
+                            .metadata
+                            .annotations
+                            .as_ref()?
+                            .get(SERVICE_ACCOUNT_NAME_ANNOTATION)?;
+                        Some((
+                            (ns, s.metadata.name.as_deref()?),
+                            SubjectId::ServiceAccount {
+                                namespace: ns.to_string(),
+                                name: sa.clone(),
+                            },
+                        ))
+                    })
+                    .collect();
+                let mut token_secrets_by_name: HashMap<&str, Vec<&str>> = HashMap::new();
+                for (ns, name) in token_secrets.keys() {
+                    token_secrets_by_name.entry(name).or_default().push(ns);
+                }
+                let pod_owner = (exposures.iter())
+                    .map(|p| {
+                        // One owner: every token is the first one's.
+                        let mut tokens = p.api_tokens();
+                        let first: &ServiceAccountRef = tokens.next()?;
+                        tokens.all(|t| t == first).then(|| first.subject())
+                    })
+                    .collect();
+                (
+                    pods_by_name,
+                    token_secrets,
+                    token_secrets_by_name,
+                    pod_owner,
+                )
+            },
+        );
         let authenticated = access.subjects.iter().position(|s| {
             matches!(&s.subject, SubjectId::Group { name } if name == crate::rbac::subjects::AUTHENTICATED)
         });
@@ -107,15 +139,7 @@ impl<'s> Index<'s> {
             pods_by_name,
             token_secrets,
             token_secrets_by_name,
-            pod_owner: exposures
-                .iter()
-                .map(|p| {
-                    // One owner: every token is the first one's.
-                    let mut tokens = p.api_tokens();
-                    let first: &ServiceAccountRef = tokens.next()?;
-                    tokens.all(|t| t == first).then(|| first.subject())
-                })
-                .collect(),
+            pod_owner,
             role,
             roles_by_name,
             authenticated,
