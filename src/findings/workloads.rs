@@ -257,109 +257,109 @@ pub fn views(
     for (t, (view, &u)) in templates.into_iter().zip(template_unit).enumerate() {
         template_of[u] = Some((view, t));
     }
-    (units.units.iter().zip(template_of))
-        .map(|(unit, template)| {
-            let own: Vec<&PodView> = unit.pods.iter().map(|&p| &pods[p]).collect();
-            let controller = unit.controller.map(|c| &snapshot.controllers[c]);
-            // Whether the namespace's enforced level refuses the template.
-            let rejected = match (&template, controller) {
-                (Some(_), Some(c)) => {
-                    let level = levels.get(unit.namespace.as_str()).copied();
-                    let parsed = level.map(Level::enforced);
-                    let failed = parsed
-                        .map(|l| admission::violations(l, &c.template))
-                        .unwrap_or_default();
-                    (!failed.is_empty()).then(|| Rejected {
-                        level: level.unwrap_or_default().to_string(),
-                        violations: (failed.iter())
-                            .map(|v| format!("{}: {}", v.check, v.detail))
-                            .collect(),
-                    })
-                }
-                _ => None,
-            };
-            let (mut nodes, mut control_plane, known) = match &template {
-                Some((_, t)) => {
-                    let l = &placed[*t];
-                    (l.nodes.clone(), l.control_plane.clone(), l.known)
-                }
-                None => (Vec::new(), Vec::new(), !snapshot.nodes.is_empty()),
-            };
-            for p in &own {
-                if let Some(n) = &p.node
-                    && !nodes.contains(n)
-                {
-                    nodes.push(n.clone());
-                    if control_planes.contains(n.as_str()) {
-                        control_plane.push(n.clone());
-                    }
+    // Each workload on its own, on every core.
+    let units: Vec<_> = units.units.iter().zip(template_of).collect();
+    crate::cores::map_owned(units, 1024, |(unit, template)| {
+        let own: Vec<&PodView> = unit.pods.iter().map(|&p| &pods[p]).collect();
+        let controller = unit.controller.map(|c| &snapshot.controllers[c]);
+        // Whether the namespace's enforced level refuses the template.
+        let rejected = match (&template, controller) {
+            (Some(_), Some(c)) => {
+                let level = levels.get(unit.namespace.as_str()).copied();
+                let parsed = level.map(Level::enforced);
+                let failed = parsed
+                    .map(|l| admission::violations(l, &c.template))
+                    .unwrap_or_default();
+                (!failed.is_empty()).then(|| Rejected {
+                    level: level.unwrap_or_default().to_string(),
+                    violations: (failed.iter())
+                        .map(|v| format!("{}: {}", v.check, v.detail))
+                        .collect(),
+                })
+            }
+            _ => None,
+        };
+        let (mut nodes, mut control_plane, known) = match &template {
+            Some((_, t)) => {
+                let l = &placed[*t];
+                (l.nodes.clone(), l.control_plane.clone(), l.known)
+            }
+            None => (Vec::new(), Vec::new(), !snapshot.nodes.is_empty()),
+        };
+        for p in &own {
+            if let Some(n) = &p.node
+                && !nodes.contains(n)
+            {
+                nodes.push(n.clone());
+                if control_planes.contains(n.as_str()) {
+                    control_plane.push(n.clone());
                 }
             }
-            nodes.sort();
-            control_plane.sort();
-            // What runs: the template unless refused, and the pods as they are.
-            let runs_template = template.is_some() && rejected.is_none();
-            let template_view = template.as_ref().map(|(v, _)| v);
-            let counted: Vec<&PodView> = (template_view.filter(|_| runs_template).into_iter())
-                .chain(own.iter().copied())
-                .collect();
-            let token_severity = counted.iter().filter_map(|v| v.token_severity).max();
-            let takes_node = counted.iter().any(|v| v.escapes());
-            let hot = token_severity.is_some_and(|s| s >= threshold);
-            let severity = token_severity.map(|s| if takes_node { raise(s) } else { s });
-            let differing_pods = match template_view {
-                Some(t) => own.iter().filter_map(|p| differs(t, p)).collect(),
-                None => Vec::new(),
-            };
-            let shown = template_view.or_else(|| {
-                let top = own.iter().filter_map(|p| p.severity).max();
-                own.iter().find(|p| p.severity == top).copied()
-            });
-            let (service_account, automount, tokens, amplifiers) = match shown {
-                Some(v) => (
-                    v.service_account.clone(),
-                    v.automount,
-                    v.tokens.clone(),
-                    v.amplifiers.clone(),
-                ),
-                None => (
-                    ServiceAccountRef {
-                        namespace: unit.namespace.clone(),
-                        name: "default".into(),
-                    },
-                    Automount {
-                        enabled: false,
-                        decided_by: crate::workloads::tokens::DecidedBy::Default,
-                        outcome: crate::workloads::tokens::AutomountOutcome::Disabled,
-                    },
-                    Vec::new(),
-                    Amplifiers::default(),
-                ),
-            };
-            WorkloadView {
-                kind: unit.kind,
-                namespace: unit.namespace.clone(),
-                name: unit.name.clone(),
-                in_input: controller.is_some(),
-                replicas: controller.and_then(|c| c.desired()),
-                suspended: controller.is_some_and(|c| c.suspended()),
-                pods: own.iter().map(|p| p.name.clone()).collect(),
-                service_account,
-                automount,
-                tokens,
-                amplifiers,
-                nodes,
-                control_plane_nodes: control_plane,
-                nodes_known: known,
-                rejected,
-                differing_pods,
-                takes_node,
-                token_severity,
-                severity,
-                hot,
-            }
-        })
-        .collect()
+        }
+        nodes.sort();
+        control_plane.sort();
+        // What runs: the template unless refused, and the pods as they are.
+        let runs_template = template.is_some() && rejected.is_none();
+        let template_view = template.as_ref().map(|(v, _)| v);
+        let counted: Vec<&PodView> = (template_view.filter(|_| runs_template).into_iter())
+            .chain(own.iter().copied())
+            .collect();
+        let token_severity = counted.iter().filter_map(|v| v.token_severity).max();
+        let takes_node = counted.iter().any(|v| v.escapes());
+        let hot = token_severity.is_some_and(|s| s >= threshold);
+        let severity = token_severity.map(|s| if takes_node { raise(s) } else { s });
+        let differing_pods = match template_view {
+            Some(t) => own.iter().filter_map(|p| differs(t, p)).collect(),
+            None => Vec::new(),
+        };
+        let shown = template_view.or_else(|| {
+            let top = own.iter().filter_map(|p| p.severity).max();
+            own.iter().find(|p| p.severity == top).copied()
+        });
+        let (service_account, automount, tokens, amplifiers) = match shown {
+            Some(v) => (
+                v.service_account.clone(),
+                v.automount,
+                v.tokens.clone(),
+                v.amplifiers.clone(),
+            ),
+            None => (
+                ServiceAccountRef {
+                    namespace: unit.namespace.clone(),
+                    name: "default".into(),
+                },
+                Automount {
+                    enabled: false,
+                    decided_by: crate::workloads::tokens::DecidedBy::Default,
+                    outcome: crate::workloads::tokens::AutomountOutcome::Disabled,
+                },
+                Vec::new(),
+                Amplifiers::default(),
+            ),
+        };
+        WorkloadView {
+            kind: unit.kind,
+            namespace: unit.namespace.clone(),
+            name: unit.name.clone(),
+            in_input: controller.is_some(),
+            replicas: controller.and_then(|c| c.desired()),
+            suspended: controller.is_some_and(|c| c.suspended()),
+            pods: own.iter().map(|p| p.name.clone()).collect(),
+            service_account,
+            automount,
+            tokens,
+            amplifiers,
+            nodes,
+            control_plane_nodes: control_plane,
+            nodes_known: known,
+            rejected,
+            differing_pods,
+            takes_node,
+            token_severity,
+            severity,
+            hot,
+        }
+    })
 }
 
 /// How a pod differs from its template, if it does: the account it runs
