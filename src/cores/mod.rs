@@ -327,7 +327,7 @@ impl<S> Drop for WhenDropped<'_, S> {
 }
 
 /// The cores this process may use.
-fn threads() -> usize {
+pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 

@@ -22,6 +22,7 @@ use foldhash::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::cores;
 use crate::findings::{Code, Finding, FindingScope};
 use crate::rbac::SubjectId;
 use crate::snapshot::ObjectKey;
@@ -60,23 +61,38 @@ pub struct Problem {
     pub findings: usize,
 }
 
-/// The findings of `findings` gathered by the thing to fix they belong
-/// to, in the order of their first findings (the findings of no problem
-/// left out).
-fn groups(findings: &[Box<Finding>]) -> Vec<(About<'_>, Vec<&Finding>)> {
-    // Bindings and roles that the subjects' and pods' findings go through.
+/// Each finding's problem, if it belongs to one, worked out on every core
+/// over runs of findings.
+fn keys(findings: &[Box<Finding>]) -> Vec<Option<About<'_>>> {
+    let runs: Vec<&[Box<Finding>]> = findings
+        .chunks(findings.len().div_ceil(cores::threads()).max(1))
+        .collect();
+    // Holders, and the bindings and roles that the subjects' and pods'
+    // findings go through.
+    let held = cores::map(&runs, 1, |run| {
+        let mut bindings: HashSet<&ObjectKey> = HashSet::default();
+        let mut roles: HashSet<&ObjectKey> = HashSet::default();
+        let keys: Vec<Option<About<'_>>> = (run.iter())
+            .map(|f| {
+                let key = holder(f);
+                if key.is_some() {
+                    for e in &f.evidence {
+                        bindings.extend(e.binding.as_deref());
+                        roles.insert(&e.role);
+                    }
+                }
+                key
+            })
+            .collect();
+        (keys, bindings, roles)
+    });
+    let mut keys: Vec<Option<About<'_>>> = Vec::with_capacity(findings.len());
     let mut bindings_through: HashSet<&ObjectKey> = HashSet::default();
     let mut roles_through: HashSet<&ObjectKey> = HashSet::default();
-    let mut keys: Vec<Option<About<'_>>> = Vec::with_capacity(findings.len());
-    for f in findings {
-        let key = holder(f);
-        if key.is_some() {
-            for e in &f.evidence {
-                bindings_through.extend(e.binding.as_deref());
-                roles_through.insert(&e.role);
-            }
-        }
-        keys.push(key);
+    for (k, bindings, roles) in held {
+        keys.extend(k);
+        bindings_through.extend(bindings);
+        roles_through.extend(roles);
     }
     for (f, key) in findings.iter().zip(&mut keys) {
         if key.is_some() {
@@ -92,19 +108,39 @@ fn groups(findings: &[Box<Finding>]) -> Vec<(About<'_>, Vec<&Finding>)> {
             _ => None,
         };
     }
-    for (f, key) in findings.iter().zip(&mut keys) {
-        if key.is_some() || f.code == Code::RiskyBinding {
-            continue;
-        }
-        *key = match f.code {
-            Code::RiskyRole => f
-                .role
-                .as_ref()
-                .filter(|r| !roles_through.contains(r))
-                .map(About::Role),
-            _ => Some(hygiene_key(f)),
-        };
-    }
+    let mut at = 0;
+    let runs: Vec<(&[Box<Finding>], &[Option<About<'_>>])> = (runs.iter())
+        .map(|run| {
+            let keys = &keys[at..at + run.len()];
+            at += run.len();
+            (*run, keys)
+        })
+        .collect();
+    let rest = cores::map(&runs, 1, |(run, keys)| {
+        (run.iter().zip(keys.iter()))
+            .map(|(f, &key)| {
+                if key.is_some() || f.code == Code::RiskyBinding {
+                    return key;
+                }
+                match f.code {
+                    Code::RiskyRole => f
+                        .role
+                        .as_ref()
+                        .filter(|r| !roles_through.contains(r))
+                        .map(About::Role),
+                    _ => Some(hygiene_key(f)),
+                }
+            })
+            .collect::<Vec<_>>()
+    });
+    rest.concat()
+}
+
+/// The findings of `findings` gathered by the thing to fix they belong
+/// to, in the order of their first findings (the findings of no problem
+/// left out).
+fn groups(findings: &[Box<Finding>]) -> Vec<(About<'_>, Vec<&Finding>)> {
+    let keys = keys(findings);
     // The groups in the order of their first findings.
     let mut groups: Vec<(About<'_>, Vec<&Finding>)> = Vec::new();
     let mut group_of: HashMap<About<'_>, usize> = HashMap::default();
@@ -156,15 +192,34 @@ fn rank(key: &About<'_>) -> usize {
 /// The problems of `findings` by severity, without writing them out: what
 /// `counts.problems` says (the severities of [`problems`], counted).
 pub fn severities(findings: &[Box<Finding>]) -> super::BySeverity {
+    let keys = keys(findings);
+    // Each problem's highest severity, per run of findings on every core,
+    // then over the runs.
+    let runs: Vec<(&[Box<Finding>], &[Option<About<'_>>])> = findings
+        .chunks(findings.len().div_ceil(cores::threads()).max(1))
+        .zip(keys.chunks(findings.len().div_ceil(cores::threads()).max(1)))
+        .collect();
+    let tops = cores::map(&runs, 1, |(run, keys)| {
+        let mut top: HashMap<About<'_>, Severity> = HashMap::default();
+        for (f, key) in run.iter().zip(keys.iter()) {
+            if let Some(key) = key {
+                let s = top.entry(*key).or_insert(f.severity);
+                *s = (*s).max(f.severity);
+            }
+        }
+        top
+    });
+    let mut tops = tops.into_iter();
+    let mut top = tops.next().unwrap_or_default();
+    for other in tops {
+        for (key, s) in other {
+            let kept = top.entry(key).or_insert(s);
+            *kept = (*kept).max(s);
+        }
+    }
     let mut by = super::BySeverity::default();
-    for (_, group) in groups(findings) {
-        by.add(
-            group
-                .iter()
-                .map(|f| f.severity)
-                .max()
-                .unwrap_or(Severity::Low),
-        );
+    for s in top.into_values() {
+        by.add(s);
     }
     by
 }

@@ -260,18 +260,24 @@ impl AccessGraph {
 
     /// Identity → implicit group, towards groups the graph has.
     pub fn add_memberships(&mut self) {
-        let mut members: Vec<(SubjectId, NodeIndex)> = (self.graph.node_indices())
+        let mut members: Vec<(&SubjectId, NodeIndex)> = (self.graph.node_indices())
             .filter_map(|i| match &self.graph[i] {
-                Node::Subject(s) => Some((s.clone(), i)),
+                Node::Subject(s) => Some((s, i)),
                 _ => None,
             })
             .collect();
         members.sort();
-        for (s, n) in members {
-            for g in s.implicit_groups() {
-                if let Some(gn) = self.find(&Node::Subject(SubjectId::Group { name: g })) {
-                    self.graph.add_edge(n, gn, Edge::MemberOf);
-                }
+        // Looked up on every core, then added in order.
+        let groups: Vec<Vec<NodeIndex>> = crate::cores::map(&members, 4096, |(s, _)| {
+            (s.implicit_groups().into_iter())
+                .filter_map(|g| self.find(&Node::Subject(SubjectId::Group { name: g })))
+                .collect()
+        });
+        let edges: Vec<(NodeIndex, Vec<NodeIndex>)> =
+            members.into_iter().map(|(_, n)| n).zip(groups).collect();
+        for (n, groups) in edges {
+            for g in groups {
+                self.graph.add_edge(n, g, Edge::MemberOf);
             }
         }
     }
