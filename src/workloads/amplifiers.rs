@@ -130,9 +130,34 @@ impl Shared {
         kept
     }
 
+    /// `each` of `items`, on every core, in runs that each share the lists
+    /// they make; equal lists of different runs are then made one, so
+    /// that each distinct list is kept once in all.
+    pub fn in_runs<T: Sync, R: Send>(
+        items: &[T],
+        each: impl Fn(&T, &mut Shared) -> (R, Amplifiers) + Sync,
+    ) -> Vec<(R, Amplifiers)> {
+        let runs: Vec<&[T]> = items.chunks(1024).collect();
+        let done = crate::cores::map(&runs, 1, |run| {
+            let mut shared = Shared::default();
+            let made: Vec<(R, Amplifiers)> = run.iter().map(|t| each(t, &mut shared)).collect();
+            (made, shared)
+        });
+        let mut shared = Shared::default();
+        let mut all = Vec::with_capacity(items.len());
+        for (made, kept) in done {
+            let kept = shared.merge(kept);
+            all.extend(made.into_iter().map(|(r, list)| {
+                let list = kept.get(&list.as_ptr()).map_or(list, Arc::clone);
+                (r, list)
+            }));
+        }
+        all
+    }
+
     /// Merges lists shared elsewhere (on another core): each of `other`'s
     /// lists, by its allocation, to the equal one kept here.
-    pub fn merge(&mut self, other: Shared) -> HashMap<*const Amplifier, Amplifiers> {
+    fn merge(&mut self, other: Shared) -> HashMap<*const Amplifier, Amplifiers> {
         (other.lists.into_iter())
             .map(|list| {
                 let kept = match self.lists.get(&*list) {

@@ -5,7 +5,6 @@
 
 use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use crate::snapshot::pod::Workload;
 use crate::snapshot::{Kind, Pod, ServiceAccount};
@@ -138,43 +137,24 @@ pub fn expose<'s>(snapshot: &'s Snapshot, workloads: &[Workload]) -> Vec<PodExpo
             )
         })
         .collect();
-    // Each pod on its own, on every core, in runs that each keep one copy
-    // of the amplifier lists they meet; the runs' copies are then merged.
+    // Each pod on its own, on every core.
     let all: Vec<(&Pod, &Workload)> = snapshot.pods.iter().zip(workloads).collect();
-    let runs: Vec<&[(&Pod, &Workload)]> = all.chunks(1024).collect();
-    let assessed: Vec<(Vec<(PodTokens, Amplifiers)>, Shared)> =
-        crate::cores::map(&runs, 1, |run| {
-            let mut shared = Shared::default();
-            let assessed = (run.iter())
-                .map(|&(pod, workload)| {
-                    let ns = pod.metadata.namespace.as_deref().unwrap_or("");
-                    let sa = sas.get(&(ns, service_account_name(pod))).copied();
-                    (
-                        tokens::resolve(pod, workload, sa, &secrets),
-                        shared.share(amplifiers::assess(pod, workload)),
-                    )
-                })
-                .collect();
-            (assessed, shared)
-        });
-    let mut shared = Shared::default();
-    let mut pods: Vec<PodExposure> = Vec::with_capacity(all.len());
-    let mut all = all.iter();
-    for (run, kept) in assessed {
-        let kept = shared.merge(kept);
-        // The run first: zip takes from it before the pods.
-        for ((tokens, amplifiers), (pod, _)) in run.into_iter().zip(all.by_ref()) {
-            let amplifiers = kept
-                .get(&amplifiers.as_ptr())
-                .map_or(amplifiers, Arc::clone);
-            pods.push(PodExposure {
-                pod,
-                tokens,
-                amplifiers,
-                placed: None,
-            });
-        }
-    }
+    let assessed = Shared::in_runs(&all, |&(pod, workload), shared| {
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        let sa = sas.get(&(ns, service_account_name(pod))).copied();
+        (
+            tokens::resolve(pod, workload, sa, &secrets),
+            shared.share(amplifiers::assess(pod, workload)),
+        )
+    });
+    let mut pods: Vec<PodExposure> = (all.iter().zip(assessed))
+        .map(|(&(pod, _), (tokens, amplifiers))| PodExposure {
+            pod,
+            tokens,
+            amplifiers,
+            placed: None,
+        })
+        .collect();
     // Tokens the API accepts, per node, for pods that can read the
     // kubelet's directory: what each such pod gains is worked out first
     // (on every core), then added. Only the nodes where such a pod runs
@@ -255,42 +235,47 @@ pub fn expose_templates<'s>(
             (key, sa)
         })
         .collect();
-    let mut shared = Shared::default();
-    (templates.pods.iter().zip(&templates.unit))
-        .map(|(pod, &unit)| {
-            let mut spec_only = pod.clone();
-            let workload = spec_only.take_workload();
-            let ns = pod.metadata.namespace.as_deref().unwrap_or("");
-            let sa = sas.get(&(ns, service_account_name(pod))).copied();
-            let kind = units.units[unit].kind;
-            let amplifiers = shared.share(amplifiers::assess(pod, &workload));
-            // Where it lands matters where its tokens will be (a DaemonSet),
-            // where it takes the node, or where it is pinned: only then are
-            // the nodes worked out (a Deployment of a thousand-node cluster
-            // would otherwise list them all).
-            let pinned = (pod.spec.as_ref()).is_some_and(|s| s.node_name.is_some());
-            let escapes = amplifiers.iter().any(|a| a.escape);
-            let landing = if kind == Kind::DaemonSet || escapes || pinned {
-                nodes.for_template(kind, pod)
-            } else {
-                Vec::new()
-            };
-            let placed = Placed {
-                unit,
-                nodes: landing.iter().map(|n| n.name()).collect(),
-                control_plane: (landing.iter())
-                    .filter(|n| n.is_control_plane())
-                    .map(|n| n.name())
-                    .collect(),
-                every: kind == Kind::DaemonSet,
-                known: nodes.known,
-            };
-            PodExposure {
-                pod,
-                tokens: tokens::resolve(pod, &workload, sa, &secrets),
-                amplifiers,
-                placed: Some(Box::new(placed)),
-            }
+    // Each template on its own, on every core.
+    let all: Vec<(&Pod, usize)> = (templates.pods.iter().zip(&templates.unit))
+        .map(|(pod, &unit)| (pod, unit))
+        .collect();
+    let assessed = Shared::in_runs(&all, |&(pod, unit), shared| {
+        let mut spec_only = pod.clone();
+        let workload = spec_only.take_workload();
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        let sa = sas.get(&(ns, service_account_name(pod))).copied();
+        let kind = units.units[unit].kind;
+        let amplifiers = shared.share(amplifiers::assess(pod, &workload));
+        // Where it lands matters where its tokens will be (a DaemonSet),
+        // where it takes the node, or where it is pinned: only then are
+        // the nodes worked out (a Deployment of a thousand-node cluster
+        // would otherwise list them all).
+        let pinned = (pod.spec.as_ref()).is_some_and(|s| s.node_name.is_some());
+        let escapes = amplifiers.iter().any(|a| a.escape);
+        let landing = if kind == Kind::DaemonSet || escapes || pinned {
+            nodes.for_template(kind, pod)
+        } else {
+            Vec::new()
+        };
+        let placed = Placed {
+            unit,
+            nodes: landing.iter().map(|n| n.name()).collect(),
+            control_plane: (landing.iter())
+                .filter(|n| n.is_control_plane())
+                .map(|n| n.name())
+                .collect(),
+            every: kind == Kind::DaemonSet,
+            known: nodes.known,
+        };
+        let tokens = tokens::resolve(pod, &workload, sa, &secrets);
+        ((tokens, placed), amplifiers)
+    });
+    (all.iter().zip(assessed))
+        .map(|(&(pod, _), ((tokens, placed), amplifiers))| PodExposure {
+            pod,
+            tokens,
+            amplifiers,
+            placed: Some(Box::new(placed)),
         })
         .collect()
 }
