@@ -83,14 +83,26 @@ impl SnapshotBuilder {
     /// once (its last copy).
     pub fn build(self) -> Built {
         let mut s = self.snapshot;
-        // The pods on one core, every other kind on the other.
+        // The pods on one core; the ServiceAccounts, and every other kind,
+        // beside them.
         let mut pods = std::mem::take(&mut s.pods);
-        let (pod_duplicates, duplicates) = crate::cores::join(
+        let mut accounts = std::mem::take(&mut s.service_accounts);
+        let (pod_duplicates, (account_duplicates, duplicates)) = crate::cores::join(
             || settle(&mut pods, Kind::Pod, |o| Names::of(&o.metadata)),
-            || settle_all_but_pods(&mut s),
+            || {
+                crate::cores::join(
+                    || {
+                        settle(&mut accounts, Kind::ServiceAccount, |o| {
+                            Names::of(&o.metadata)
+                        })
+                    },
+                    || settle_the_rest(&mut s),
+                )
+            },
         );
         s.pods = pods;
-        let duplicates = pod_duplicates + duplicates;
+        s.service_accounts = accounts;
+        let duplicates = pod_duplicates + account_duplicates + duplicates;
         Built {
             snapshot: s,
             duplicates,
@@ -98,9 +110,9 @@ impl SnapshotBuilder {
     }
 }
 
-/// [`settle`]s every kind but the pods; returns how many earlier copies
-/// were dropped.
-fn settle_all_but_pods(s: &mut Snapshot) -> usize {
+/// [`settle`]s every kind but the pods and ServiceAccounts; returns how
+/// many earlier copies were dropped.
+fn settle_the_rest(s: &mut Snapshot) -> usize {
     settle(&mut s.cluster_roles, Kind::ClusterRole, |o| {
         Names::of(&o.metadata)
     }) + settle(
@@ -109,9 +121,6 @@ fn settle_all_but_pods(s: &mut Snapshot) -> usize {
         |o| Names::of(&o.metadata),
     ) + settle(&mut s.roles, Kind::Role, |o| Names::of(&o.metadata))
         + settle(&mut s.role_bindings, Kind::RoleBinding, |o| {
-            Names::of(&o.metadata)
-        })
-        + settle(&mut s.service_accounts, Kind::ServiceAccount, |o| {
             Names::of(&o.metadata)
         })
         + settle(&mut s.namespaces, Kind::Namespace, |o| {
