@@ -61,12 +61,27 @@ pub struct Problem {
     pub findings: usize,
 }
 
+/// A run of findings, with the problem each belongs to.
+type Keyed<'k, 'f> = (&'f [Box<Finding>], &'k [Option<About<'f>>]);
+
+/// How many of `n` items each core takes.
+fn per_core(n: usize) -> usize {
+    n.div_ceil(cores::threads()).max(1)
+}
+
+/// `findings` and their problems, in one run per core.
+fn keyed_runs<'k, 'f>(
+    findings: &'f [Box<Finding>],
+    keys: &'k [Option<About<'f>>],
+) -> Vec<Keyed<'k, 'f>> {
+    let run = per_core(findings.len());
+    findings.chunks(run).zip(keys.chunks(run)).collect()
+}
+
 /// Each finding's problem, if it belongs to one, worked out on every core
 /// over runs of findings.
 fn keys(findings: &[Box<Finding>]) -> Vec<Option<About<'_>>> {
-    let runs: Vec<&[Box<Finding>]> = findings
-        .chunks(findings.len().div_ceil(cores::threads()).max(1))
-        .collect();
+    let runs: Vec<&[Box<Finding>]> = findings.chunks(per_core(findings.len())).collect();
     // Holders, and the bindings and roles that the subjects' and pods'
     // findings go through.
     let held = cores::map(&runs, 1, |run| {
@@ -108,14 +123,7 @@ fn keys(findings: &[Box<Finding>]) -> Vec<Option<About<'_>>> {
             _ => None,
         };
     }
-    let mut at = 0;
-    let runs: Vec<(&[Box<Finding>], &[Option<About<'_>>])> = (runs.iter())
-        .map(|run| {
-            let keys = &keys[at..at + run.len()];
-            at += run.len();
-            (*run, keys)
-        })
-        .collect();
+    let runs = keyed_runs(findings, &keys);
     let rest = cores::map(&runs, 1, |(run, keys)| {
         (run.iter().zip(keys.iter()))
             .map(|(f, &key)| {
@@ -195,10 +203,7 @@ pub fn severities(findings: &[Box<Finding>]) -> super::BySeverity {
     let keys = keys(findings);
     // Each problem's highest severity, per run of findings on every core,
     // then over the runs.
-    let runs: Vec<(&[Box<Finding>], &[Option<About<'_>>])> = findings
-        .chunks(findings.len().div_ceil(cores::threads()).max(1))
-        .zip(keys.chunks(findings.len().div_ceil(cores::threads()).max(1)))
-        .collect();
+    let runs = keyed_runs(findings, &keys);
     let tops = cores::map(&runs, 1, |(run, keys)| {
         let mut top: HashMap<About<'_>, Severity> = HashMap::default();
         for (f, key) in run.iter().zip(keys.iter()) {
