@@ -254,15 +254,16 @@ pub fn analyze(
         Job::Nodes => Done::Nodes(nodes::blast_radius(&pod_views, &workload_views, &risks)),
     });
     let mut nodes = nodes::NodesReport::default();
-    let mut graph_sinks = Vec::with_capacity(CHECKS.len());
+    let mut made = Vec::with_capacity(CHECKS.len());
     for d in done {
         match d {
-            Done::Sink(sink) => graph_sinks.push(sink),
+            Done::Sink(sink) => made.push(sink),
             Done::Nodes(n) => nodes = n,
         }
     }
     // The graph's checks, then the others, each in the order of CHECKS.
-    let model_sinks = graph_sinks.split_off(graph_checks);
+    let model_sinks = made.split_off(graph_checks);
+    let graph_sinks = made;
     let (mut graph_sinks, mut model_sinks) = (graph_sinks.into_iter(), model_sinks.into_iter());
     let sinks: Vec<Sink> = (CHECKS.iter())
         .filter_map(|(_, c)| match c {
