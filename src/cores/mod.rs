@@ -46,12 +46,16 @@ where
     }
     let chunk = items.len().div_ceil(threads);
     let f = &f;
+    let mut runs = items.chunks(chunk);
+    let first = runs.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
+        let workers: Vec<_> = runs
             .map(|run| scope.spawn(move || run.iter().map(f).collect::<Vec<R>>()))
             .collect();
+        // The first run on this thread, straight into the vector of all the
+        // results: only the other runs' results are moved.
         let mut out = Vec::with_capacity(items.len());
+        out.extend(first.iter().map(f));
         for w in workers {
             out.extend(w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         }
@@ -72,12 +76,12 @@ where
         return items.into_iter().map(f).collect();
     }
     let (total, chunk) = (items.len(), items.len().div_ceil(threads));
-    // Runs cut from the back, then put back in order.
+    // Runs cut from the back, then put back in order: the first is what
+    // is left of `items`.
     let mut runs: Vec<Vec<T>> = Vec::with_capacity(threads);
     while items.len() > chunk {
         runs.push(items.split_off(items.len() - chunk));
     }
-    runs.push(items);
     runs.reverse();
     let f = &f;
     std::thread::scope(|scope| {
@@ -85,7 +89,10 @@ where
             .into_iter()
             .map(|run| scope.spawn(move || run.into_iter().map(f).collect::<Vec<R>>()))
             .collect();
+        // The first run (what is left of `items`) on this thread, as in
+        // [`map`].
         let mut out = Vec::with_capacity(total);
+        out.extend(items.into_iter().map(f));
         for w in workers {
             out.extend(w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         }
