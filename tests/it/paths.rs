@@ -638,3 +638,54 @@ fn an_existing_pod_reaches_only_the_nodes_it_runs_on_or_is_pinned_to() {
     let r = route(&on("cp-1"), "pod/ops/agent").expect("a route from the pinned pod");
     assert_eq!(kinds(&r), ["escape-to-node", "control-plane-node"], "{r:?}");
 }
+
+/// The graph built with the techniques reading the RBAC index beside the
+/// capability nodes' expansions is the graph built one step after the
+/// other (index, expansions, techniques, memberships): the same nodes and
+/// the same edges, in the same order.
+#[test]
+fn the_graph_built_beside_the_expansions_is_the_one_built_in_turn() {
+    use rbacscan::access::graph::AccessGraph;
+    use rbacscan::access::{build_graph_with, techniques};
+    use rbacscan::rbac::Rbac;
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/demo-cluster.yaml"
+    ))
+    .unwrap();
+    // A pod that reads the kubelet's directory, and a cloud identity.
+    let extra = list(&[
+        pod(
+            "kube-system",
+            "log-reader",
+            "boss",
+            "node-a",
+            "volumes: [{name: k, hostPath: {path: /var/lib/kubelet}}],",
+        ),
+        "- {apiVersion: v1, kind: ServiceAccount, metadata: {name: uploader, namespace: ci, annotations: {eks.amazonaws.com/role-arn: 'arn:aws:iam::1:role/up'}}}\n".to_string(),
+    ]);
+    let mut loader = rbacscan::source::files::Loader::new();
+    loader.add_text("demo.yaml", &demo).unwrap();
+    loader.add_text("extra.yaml", &extra).unwrap();
+    let mut snap = loader.finish().unwrap().snapshot;
+    let workloads = snap.take_workloads();
+    let exposures = rbacscan::workloads::exposure::expose(&snap, &workloads);
+    let rbac = Rbac::resolve(&snap);
+    let beside = build_graph_with(&snap, &rbac, &exposures, &[]);
+    let mut in_turn = AccessGraph::with_capabilities(&snap, &rbac, &exposures);
+    let steps = techniques::steps(&in_turn, &snap, &rbac, &[]);
+    in_turn.add_steps(steps);
+    in_turn.add_memberships();
+    let nodes = |g: &AccessGraph| g.graph().node_weights().cloned().collect::<Vec<_>>();
+    let edges = |g: &AccessGraph| {
+        (g.graph().raw_edges().iter())
+            .map(|e| (e.source(), e.target(), format!("{:?}", e.weight)))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        beside.graph().edge_count() > 100,
+        "a graph with pods and steps"
+    );
+    assert_eq!(nodes(&beside), nodes(&in_turn));
+    assert_eq!(edges(&beside), edges(&in_turn));
+}
