@@ -467,6 +467,31 @@ mod tests {
         assert_eq!(&*c, &[one("y")][..]);
     }
 
+    /// Shared on every core in runs, equal lists are one copy in all, and
+    /// each item keeps its own list, in order.
+    #[test]
+    fn lists_shared_in_runs_are_kept_once_in_all() {
+        let one = |detail: String| Amplifier {
+            code: AmplifierCode::RunsAsRoot,
+            containers: Vec::new(),
+            detail,
+            escape: false,
+            node_tokens: false,
+            volume: None,
+        };
+        // Three kinds of list, spread over several runs of 1,024.
+        let items: Vec<usize> = (0..5000).collect();
+        let made = Shared::in_runs(&items, |&i, shared| {
+            (i, shared.share(vec![one(format!("kind {}", i % 3))]))
+        });
+        assert_eq!(made.len(), items.len());
+        for (at, (i, list)) in made.iter().enumerate() {
+            assert_eq!(*i, at);
+            assert_eq!(list[0].detail, format!("kind {}", i % 3));
+            assert!(Arc::ptr_eq(list, &made[i % 3].1), "item {i}");
+        }
+    }
+
     #[test]
     fn sensitive_host_paths_are_the_root_the_way_to_and_the_inside_of_sensitive_directories() {
         for p in [
