@@ -54,6 +54,16 @@ pub enum Node {
     AnyCloud,
 }
 
+impl Node {
+    /// The group's name, when the node is a group.
+    pub fn group_name(&self) -> Option<&str> {
+        match self {
+            Node::Subject(SubjectId::Group { name }) => Some(name),
+            _ => None,
+        }
+    }
+}
+
 /// How a step gains its target. Stable kebab-case names in JSON.
 #[derive(
     Debug,

@@ -19,7 +19,7 @@
 //! namespace", not one edge per ServiceAccount of the cluster.
 //! How steps are found is in [`super::techniques`]. Pure: no I/O.
 
-use foldhash::{HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 use std::collections::BTreeSet;
@@ -47,6 +47,9 @@ pub struct AccessGraph {
     hasher: foldhash::fast::RandomState,
     /// Every namespace the snapshot mentions, sorted.
     namespaces: BTreeSet<String>,
+    /// Each group's node, by the group's name: implicit groups are looked
+    /// up by name, with no identity built for them.
+    groups: HashMap<String, NodeIndex>,
 }
 
 impl AccessGraph {
@@ -86,6 +89,7 @@ impl AccessGraph {
             index: HashTable::with_capacity(nodes),
             hasher: foldhash::fast::RandomState::default(),
             namespaces: BTreeSet::new(),
+            groups: HashMap::new(),
         };
         for i in 0..rbac.roles.len() {
             g.node(Node::Role(RoleId(i)));
@@ -121,7 +125,14 @@ impl AccessGraph {
             .entry(hash, |&i| graph[i] == node, |&i| hasher.hash_one(&graph[i]));
         match entry {
             Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => *e.insert(graph.add_node(node)).get(),
+            Entry::Vacant(e) => {
+                let group = node.group_name().map(str::to_string);
+                let i = *e.insert(graph.add_node(node)).get();
+                if let Some(name) = group {
+                    self.groups.insert(name, i);
+                }
+                i
+            }
         }
     }
 
@@ -201,8 +212,8 @@ impl AccessGraph {
     /// implicit groups, in binding order. `subject` need not be in the graph.
     pub fn bindings_reaching(&self, subject: &SubjectId) -> Vec<Reach> {
         let mut out = Vec::new();
-        let mut named_in = |s: &SubjectId, via: Option<&String>| {
-            let Some(n) = self.find(&Node::Subject(s.clone())) else {
+        let mut named_in = |n: Option<NodeIndex>, via: Option<&String>| {
+            let Some(n) = n else {
                 return;
             };
             for e in self.graph.edges(n) {
@@ -214,9 +225,9 @@ impl AccessGraph {
                 }
             }
         };
-        named_in(subject, None);
+        named_in(self.find(&Node::Subject(subject.clone())), None);
         for g in subject.implicit_groups() {
-            named_in(&SubjectId::group(&g), Some(&g));
+            named_in(self.groups.get(&g).copied(), Some(&g));
         }
         out.sort_by(|a, b| {
             a.binding
