@@ -101,9 +101,10 @@ fn keys(findings: &[Box<Finding>]) -> Vec<Option<About<'_>>> {
             .collect();
         (keys, bindings, roles)
     });
-    let mut keys: Vec<Option<About<'_>>> = Vec::with_capacity(findings.len());
-    let mut bindings_through: HashSet<&ObjectKey> = HashSet::default();
-    let mut roles_through: HashSet<&ObjectKey> = HashSet::default();
+    // The first run's sets, with the others' added (not all hashed again).
+    let mut held = held.into_iter();
+    let (mut keys, mut bindings_through, mut roles_through) = held.next().unwrap_or_default();
+    keys.reserve(findings.len() - keys.len());
     for (k, bindings, roles) in held {
         keys.extend(k);
         bindings_through.extend(bindings);
