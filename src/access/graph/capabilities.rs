@@ -45,8 +45,8 @@ impl Expansions {
 }
 
 impl AccessGraph {
-    /// The capability nodes' expansions of this graph (see
-    /// [`Planner::expand`]), worked out without changing it.
+    /// The capability nodes' expansions of this graph (see the module's
+    /// documentation), worked out without changing it.
     pub fn expansions<P: PodFacts>(&self, snapshot: &Snapshot, pods: &[P]) -> Expansions {
         let mut planner = Planner {
             g: self,
