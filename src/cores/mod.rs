@@ -338,6 +338,12 @@ pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
+/// How many of `n` items each thread takes when they are cut into one run
+/// per thread (at least one).
+pub fn per_thread(n: usize) -> usize {
+    n.div_ceil(threads()).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,7 +65,7 @@ pub fn number_rules(
     // then made one numbering, run after run, as one pass would number.
     let items: &[Box<Finding>] = findings;
     let runs: Vec<&[Box<Finding>]> = items
-        .chunks(items.len().div_ceil(crate::cores::threads()).max(1))
+        .chunks(crate::cores::per_thread(items.len()))
         .collect();
     let numbered = crate::cores::map(&runs, 1, |run| {
         number_in_order(run.iter().flat_map(|f| &f.evidence))

@@ -64,24 +64,19 @@ pub struct Problem {
 /// A run of findings, with the problem each belongs to.
 type Keyed<'k, 'f> = (&'f [Box<Finding>], &'k [Option<About<'f>>]);
 
-/// How many of `n` items each core takes.
-fn per_core(n: usize) -> usize {
-    n.div_ceil(cores::threads()).max(1)
-}
-
 /// `findings` and their problems, in one run per core.
 fn keyed_runs<'k, 'f>(
     findings: &'f [Box<Finding>],
     keys: &'k [Option<About<'f>>],
 ) -> Vec<Keyed<'k, 'f>> {
-    let run = per_core(findings.len());
+    let run = cores::per_thread(findings.len());
     findings.chunks(run).zip(keys.chunks(run)).collect()
 }
 
 /// Each finding's problem, if it belongs to one, worked out on every core
 /// over runs of findings.
 fn keys(findings: &[Box<Finding>]) -> Vec<Option<About<'_>>> {
-    let runs: Vec<&[Box<Finding>]> = findings.chunks(per_core(findings.len())).collect();
+    let runs: Vec<&[Box<Finding>]> = findings.chunks(cores::per_thread(findings.len())).collect();
     // Holders, and the bindings and roles that the subjects' and pods'
     // findings go through.
     let held = cores::map(&runs, 1, |run| {

@@ -67,11 +67,7 @@ impl AccessGraph {
         self.graph.reserve_nodes(x.nodes.len());
         self.graph.reserve_edges(x.edges.len());
         for (hash, node) in x.nodes {
-            let group = node.group_name().map(str::to_string);
-            let i = self.graph.add_node(node);
-            if let Some(name) = group {
-                self.groups.insert(name, i);
-            }
+            let i = super::added(&mut self.graph, &mut self.groups, node);
             let (graph, hasher) = (&self.graph, &self.hasher);
             self.index
                 .insert_unique(hash, i, |&j| hasher.hash_one(&graph[j]));

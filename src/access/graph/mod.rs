@@ -125,14 +125,7 @@ impl AccessGraph {
             .entry(hash, |&i| graph[i] == node, |&i| hasher.hash_one(&graph[i]));
         match entry {
             Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                let group = node.group_name().map(str::to_string);
-                let i = *e.insert(graph.add_node(node)).get();
-                if let Some(name) = group {
-                    self.groups.insert(name, i);
-                }
-                i
-            }
+            Entry::Vacant(e) => *e.insert(added(graph, &mut self.groups, node)).get(),
         }
     }
 
@@ -148,6 +141,11 @@ impl AccessGraph {
     /// Adds a step edge.
     fn add_step(&mut self, from: NodeIndex, to: NodeIndex, step: Step) {
         self.graph.add_edge(from, to, Edge::Step(Box::new(step)));
+    }
+
+    /// The node of the group `name`, if the graph has it.
+    fn group(&self, name: &str) -> Option<NodeIndex> {
+        self.groups.get(name).copied()
     }
 
     /// Every namespace the snapshot mentions.
@@ -227,7 +225,7 @@ impl AccessGraph {
         };
         named_in(self.find(&Node::Subject(subject.clone())), None);
         for g in subject.implicit_groups() {
-            named_in(self.groups.get(&g).copied(), Some(&g));
+            named_in(self.group(&g), Some(&g));
         }
         out.sort_by(|a, b| {
             a.binding
@@ -281,7 +279,7 @@ impl AccessGraph {
         // Looked up on every core, then added in order.
         let groups: Vec<Vec<NodeIndex>> = crate::cores::map(&members, 4096, |(s, _)| {
             (s.implicit_groups().into_iter())
-                .filter_map(|g| self.find(&Node::Subject(SubjectId::Group { name: g })))
+                .filter_map(|g| self.group(&g))
                 .collect()
         });
         let edges: Vec<(NodeIndex, Vec<NodeIndex>)> =
@@ -292,6 +290,21 @@ impl AccessGraph {
             }
         }
     }
+}
+
+/// Adds `node` to `graph`, and a group to `groups` too: every node is
+/// added through here.
+fn added(
+    graph: &mut DiGraph<Node, Edge>,
+    groups: &mut HashMap<String, NodeIndex>,
+    node: Node,
+) -> NodeIndex {
+    let group = node.group_name().map(str::to_string);
+    let i = graph.add_node(node);
+    if let Some(name) = group {
+        groups.insert(name, i);
+    }
+    i
 }
 
 /// A set filled from runs of equal items (the replicas of a workload name
