@@ -175,12 +175,20 @@ mod tests {
     fn lists_written_on_every_core_are_what_one_thread_writes() {
         for n in [0, 1, 2 * RUN - 1, 2 * RUN, 2 * RUN + 1, 9 * RUN + 17] {
             let doc = doc(n);
-            let json = |parallel: bool| {
+            // The document in `style`'s layout, written on every core or not.
+            let written = |style: Style, parallel: bool| {
                 let mut out = Vec::new();
-                tables::with_tables(Entries::Json, || {
-                    let mut write = || super::super::json::write_document(&doc, &mut out);
+                let entries = match style {
+                    Style::Json => Entries::Json,
+                    Style::Yaml => Entries::Values,
+                };
+                tables::with_tables(entries, || {
+                    let mut write = || match style {
+                        Style::Json => super::super::json::write_document(&doc, &mut out),
+                        Style::Yaml => super::super::yaml::write_records(&doc, &mut out),
+                    };
                     if parallel {
-                        record_style::writing(Style::Json, write)
+                        record_style::writing(style, write)
                     } else {
                         write()
                     }
@@ -188,19 +196,8 @@ mod tests {
                 .unwrap();
                 out
             };
-            let yaml = |parallel: bool| {
-                let mut out = Vec::new();
-                tables::with_tables(Entries::Values, || {
-                    let mut write = || super::super::yaml::write_records(&doc, &mut out);
-                    if parallel {
-                        record_style::writing(Style::Yaml, write)
-                    } else {
-                        write()
-                    }
-                })
-                .unwrap();
-                out
-            };
+            let json = |parallel: bool| written(Style::Json, parallel);
+            let yaml = |parallel: bool| written(Style::Yaml, parallel);
             let (one, every) = (json(false), json(true));
             assert_eq!(
                 String::from_utf8(every).unwrap(),
